@@ -1,0 +1,51 @@
+# Single entry point. `make run` and `make test` bootstrap the virtual environment themselves.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+VENV := .venv
+BOOT := .uv
+UV := $(BOOT)/bin/uv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DBT_MANIFEST := dbt_project/target/manifest.json
+
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export UV_COMPILE_BYTECODE := 1
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: install run test dev lint sample bench clean
+
+$(UV):
+	$(PYTHON) -m venv $(BOOT)
+	$(BOOT)/bin/pip install --quiet uv==$(UV_VERSION)
+
+# Re-install only when the lock file changes; `dbt parse` writes the manifest once, here, not at import.
+$(STAMP): uv.lock pyproject.toml | $(UV)
+	$(UV) sync --frozen --compile-bytecode --python $(PYTHON)
+	$(BIN)/cds dbt-parse
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	@if ! $(BIN)/cds has-sources; then $(BIN)/cds sample; fi
+	$(BIN)/cds run
+
+test: $(STAMP)
+	$(BIN)/pytest
+
+dev: $(STAMP)
+	$(BIN)/dagster dev --host 127.0.0.1 --port 3000 -w workspace.yaml
+
+lint: $(STAMP)
+	$(BIN)/ruff check pipelines tests
+	$(BIN)/ruff format --check pipelines tests
+
+sample: $(STAMP)
+	$(BIN)/cds sample --force
+
+bench: $(STAMP)
+	$(BIN)/cds bench
+
+clean:
+	rm -rf outputs/* sources/generated dbt_project/target dbt_project/logs

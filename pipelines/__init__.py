@@ -1,0 +1,1 @@
+"""Commune digital-transformation statistics: the Dagster code location and its helpers."""

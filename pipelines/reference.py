@@ -1,0 +1,103 @@
+"""Reference data kept as dbt seeds: communes, their name aliases, indicators and the reporting calendar.
+
+The seeds are the source of truth (they are what the warehouse loads). The alias seed is derived from the
+commune seed by `build_aliases`; a test keeps the committed file equal to what this function makes.
+"""
+
+from __future__ import annotations
+
+import csv
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from pipelines.settings import DBT_PROJECT_DIR
+from pipelines.vietnamese import name_key, nfc, strip_unit_prefix
+
+SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
+ALIAS_COLUMNS = ["alias_key", "commune_id", "alias", "alias_kind"]
+
+_UNIT_WORDS = {"xa": "xã", "phuong": "phường", "dac_khu": "đặc khu"}
+# Spelling variants seen in commune names across documents (Đăk/Đắk, Ngọk/Ngọc).
+_SPELLING_VARIANTS = [("Đăk", "Đắk"), ("Đăk", "Đak"), ("Đăk", "Dak"), ("Ngọk", "Ngọc")]
+
+
+def read_seed(name: str, seeds_dir: Path = SEEDS_DIR) -> list[dict[str, str]]:
+    with open(seeds_dir / f"{name}.csv", encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def ascii_fold(text: str) -> str:
+    folded = unicodedata.normalize("NFD", nfc(text).replace("Đ", "D").replace("đ", "d"))
+    return "".join(ch for ch in folded if not unicodedata.combining(ch))
+
+
+def _name_variants(name: str) -> Iterator[tuple[str, str]]:
+    yield name, "name"
+    for original, variant in _SPELLING_VARIANTS:
+        if original in name:
+            yield name.replace(original, variant), "spelling"
+
+
+def build_aliases(communes: Iterable[dict[str, str]]) -> list[dict[str, str]]:
+    """Every way a commune is written that should resolve to it, keyed on `name_key`.
+
+    Plain name, the name with its unit word (`Xã`, `Phường`, `Đặc khu`), `UBND <unit> <name>`, spelling
+    variants, and the name without diacritics only where that is unambiguous (`Ba Tô` and `Ba Tơ` both
+    fold to `ba to`, so neither gets a folded alias).
+    """
+    communes = list(communes)
+    folded_counts = Counter(name_key(ascii_fold(c["commune_name"])) for c in communes)
+    rows: dict[str, dict[str, str]] = {}
+
+    def add(alias: str, commune_id: str, kind: str) -> None:
+        key = name_key(alias)
+        existing = rows.get(key)
+        if existing and existing["commune_id"] != commune_id:
+            raise ValueError(f"alias {alias!r} would resolve to both {existing['commune_id']} and {commune_id}")
+        rows.setdefault(key, {"alias_key": key, "commune_id": commune_id, "alias": alias, "alias_kind": kind})
+
+    for commune in communes:
+        cid, unit = commune["commune_id"], _UNIT_WORDS[commune["unit_type"]]
+        for variant, kind in _name_variants(commune["commune_name"]):
+            add(variant, cid, kind)
+            add(f"{unit.capitalize()} {variant}", cid, "with_unit")
+            add(f"UBND {unit} {variant}", cid, "committee")
+            add(f"Ủy ban nhân dân {unit} {variant}", cid, "committee")
+        folded = name_key(ascii_fold(commune["commune_name"]))
+        if folded_counts[folded] == 1:
+            add(folded, cid, "no_diacritics")
+    return sorted(rows.values(), key=lambda r: (r["commune_id"], r["alias_kind"], r["alias_key"]))
+
+
+def write_aliases(seeds_dir: Path = SEEDS_DIR) -> Path:
+    path = seeds_dir / "ref_commune_aliases.csv"
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=ALIAS_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(build_aliases(read_seed("ref_communes", seeds_dir)))
+    return path
+
+
+@dataclass(frozen=True)
+class CommuneResolver:
+    """Resolves a commune name as written in a document to its `commune_id`, or None."""
+
+    by_key: dict[str, str]
+
+    @classmethod
+    def from_seeds(cls, seeds_dir: Path = SEEDS_DIR) -> CommuneResolver:
+        return cls({row["alias_key"]: row["commune_id"] for row in read_seed("ref_commune_aliases", seeds_dir)})
+
+    def resolve(self, written: str | None) -> str | None:
+        if not written or not written.strip():
+            return None
+        return self.by_key.get(name_key(written)) or self.by_key.get(strip_unit_prefix(written))
+
+
+@lru_cache(maxsize=1)
+def default_resolver() -> CommuneResolver:
+    return CommuneResolver.from_seeds()

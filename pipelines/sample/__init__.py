@@ -1,0 +1,1 @@
+"""Deterministic sample sources in their real-world formats, with a ground-truth list of injected defects."""

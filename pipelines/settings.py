@@ -1,0 +1,58 @@
+"""The one place that reads the environment.
+
+Every `CDS_*` variable is read here, once, with a default that works on a fresh clone. Other modules
+ask for `get_settings()`; tests build a `Settings` pointing at `tmp_path` instead.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+
+
+def _path(env: dict[str, str], name: str, default: Path) -> Path:
+    value = env.get(name)
+    path = Path(value) if value else default
+    return path if path.is_absolute() else (PROJECT_ROOT / path)
+
+
+@dataclass(frozen=True)
+class Settings:
+    sources_dir: Path
+    outputs_dir: Path
+    warehouse_path: Path
+    dagster_home: Path
+    dossier_db_url: str | None = None
+    pseudonym_key: str = field(default="", repr=False)
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.outputs_dir / "reports"
+
+    def dbt_env(self) -> dict[str, str]:
+        """Environment for a dbt process: the profile reads the same warehouse path as Dagster."""
+        return {"CDS_WAREHOUSE_PATH": str(self.warehouse_path)}
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        outputs_dir = _path(env, "CDS_OUTPUTS_DIR", PROJECT_ROOT / "outputs")
+        return cls(
+            sources_dir=_path(env, "CDS_SOURCES_DIR", PROJECT_ROOT / "sources"),
+            outputs_dir=outputs_dir,
+            warehouse_path=_path(env, "CDS_WAREHOUSE_PATH", outputs_dir / "warehouse.duckdb"),
+            dagster_home=_path(env, "DAGSTER_HOME", PROJECT_ROOT / ".dagster_home"),
+            dossier_db_url=env.get("CDS_DOSSIER_DB_URL") or None,
+            pseudonym_key=env.get("CDS_PSEUDONYM_KEY", ""),
+        )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings.from_env()

@@ -1,0 +1,87 @@
+"""Vietnamese text and number conventions, as pure functions.
+
+Officials write one thousand and fifty-nine as `1.059` and a rate as `99,82%`; names arrive in NFC or
+NFD, with or without the `Xã`/`UBND xã` prefix. Matching is always done on `name_key`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+
+_SPACES = re.compile(r"\s+")
+_UNIT_PREFIXES = ("ủy ban nhân dân", "uỷ ban nhân dân", "ubnd", "đặc khu", "phường", "xã")
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def name_key(text: str) -> str:
+    """The form every name is matched on: NFC, lower case, single spaces, trimmed."""
+    return _SPACES.sub(" ", nfc(text).lower()).strip()
+
+
+def strip_unit_prefix(text: str) -> str:
+    """`UBND xã Minh Long` → `Minh Long`; leaves names without a prefix as they are."""
+    key = name_key(text)
+    stripped = True
+    while stripped:
+        stripped = False
+        for prefix in _UNIT_PREFIXES:
+            if key.startswith(prefix + " "):
+                key = key[len(prefix) + 1 :].strip()
+                stripped = True
+    return key
+
+
+def format_number(value: float | int | None, decimals: int = 0) -> str:
+    """1059 → `1.059`; 99.816 with 2 decimals → `99,82`. None → `-`."""
+    if value is None:
+        return "-"
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def format_percent(value: float | None, decimals: int = 2) -> str:
+    """99.816 → `99,82 %`."""
+    return "-" if value is None else f"{format_number(value, decimals)} %"
+
+
+_NUMBER = re.compile(r"^[+-]?\d[\d.,]*$")
+
+
+def parse_number(text: str | int | float | None) -> Decimal | None:
+    """Read a number written the Vietnamese way. Blank and `-` are None; anything else unreadable raises.
+
+    `1.059` → 1059, `99,81` → 99.81, `100.000.000đ` → 100000000, `01` → 1, `75,26%` → 75.26.
+    A lone dot followed by exactly three digits is a thousands separator (Vietnamese usage); a dot
+    followed by one or two digits is read as a decimal point, as some spreadsheets write it.
+    """
+    if text is None:
+        return None
+    if isinstance(text, (int, float)):
+        return Decimal(str(text))
+    cleaned = nfc(str(text)).strip().replace("\u00a0", "").replace(" ", "")
+    cleaned = cleaned.removesuffix("%").removesuffix("đ").removesuffix("VNĐ").removesuffix("đồng")
+    if cleaned in ("", "-", "–"):
+        return None
+    if not _NUMBER.match(cleaned):
+        raise ValueError(f"không đọc được số: {text!r}")
+    if "," in cleaned:
+        integer, _, fraction = cleaned.rpartition(",")
+        integer = integer.replace(".", "")
+        cleaned = f"{integer}.{fraction}"
+    elif cleaned.count(".") > 1 or re.search(r"\.\d{3}$", cleaned):
+        cleaned = cleaned.replace(".", "")
+    try:
+        return Decimal(cleaned)
+    except InvalidOperation as exc:  # pragma: no cover - the regex above guards this
+        raise ValueError(f"không đọc được số: {text!r}") from exc
+
+
+def printed_decimals(text: str) -> int:
+    """How many digits a commune printed after the decimal comma: `99,81%` → 2, `100%` → 0."""
+    cleaned = nfc(str(text)).strip().removesuffix("%").strip()
+    return len(cleaned.rpartition(",")[2]) if "," in cleaned else 0
