@@ -1,0 +1,40 @@
+-- One row per dossier code (the latest load wins: a later export of the same dossier carries its newer
+-- status), resolved to a commune, with the outcome classified the way Decision 766/QĐ-TTg counts it.
+with dossiers as (
+    select * from {{ ref('stg_dossier_system__dossiers') }}
+),
+
+aliases as (
+    select alias_key, commune_id from {{ ref('ref_commune_aliases') }}
+),
+
+latest as (
+    select *
+    from dossiers
+    qualify row_number() over (
+        partition by dossier_code order by loaded_at desc, source_file_sha256, source_row
+    ) = 1
+),
+
+resolved as (
+    select latest.*, aliases.commune_id
+    from latest
+    left join aliases on aliases.alias_key = latest.commune_name_key
+),
+
+classified as (
+    select
+        *,
+        case
+            when status in ('withdrawn', 'returned') then 'withdrawn'
+            when status = 'in_progress' then 'open'
+            when finished_at is null then 'open'
+            when finished_at < received_at then 'invalid_dates'
+            when finished_at::date < due_at::date then 'early'
+            when finished_at <= due_at then 'on_time'
+            else 'late'
+        end as outcome
+    from resolved
+)
+
+select * from classified

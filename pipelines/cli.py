@@ -1,0 +1,101 @@
+"""`cds`: the command line for people running the pipeline.
+
+    cds sample      generate the sample sources (deterministic for a seed)
+    cds run         materialise the whole graph in this process and say where the results are
+    cds dbt-parse   produce the dbt manifest (done once by `make install`)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from pipelines.settings import get_settings
+
+
+def _cmd_sample(args: argparse.Namespace) -> int:
+    from pipelines.sample.generator import SampleConfig, generate_sample
+
+    out = Path(args.out) if args.out else get_settings().sources_dir
+    config = SampleConfig(seed=args.seed, communes=args.communes, quarters=args.quarters,
+                          dossiers=args.dossiers, clean=args.clean)
+    started = time.perf_counter()
+    manifest = generate_sample(out, config)
+    defects = sum(1 for _ in open(manifest, encoding="utf-8")) - 1
+    print(f"Sample sources written to {out} in {time.perf_counter() - started:.1f} s "
+          f"({defects} injected defects listed in {manifest})")
+    return 0
+
+
+def _cmd_has_sources(_: argparse.Namespace) -> int:
+    """Exit 0 when the sources folder already holds dossier exports (so `make run` keeps them)."""
+    folder = get_settings().sources_dir / "dossiers"
+    return 0 if folder.is_dir() and any(folder.iterdir()) else 1
+
+
+def _cmd_dbt_parse(_: argparse.Namespace) -> int:
+    from pipelines.warehouse.manifest import ensure_manifest
+
+    print(f"dbt manifest: {ensure_manifest(force=True)}")
+    return 0
+
+
+def _cmd_run(_: argparse.Namespace) -> int:
+    settings = get_settings()
+    settings.dagster_home.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("DAGSTER_HOME", str(settings.dagster_home))
+    from pipelines.warehouse.manifest import ensure_manifest
+
+    ensure_manifest()
+    from dagster import DagsterInstance
+
+    from pipelines.definitions import build_definitions
+
+    started = time.perf_counter()
+    defs = build_definitions(settings)
+    result = defs.resolve_job_def("main_job").execute_in_process(
+        instance=DagsterInstance.get(), raise_on_error=False
+    )
+    failed_checks = [
+        f"{e.asset_key.to_user_string()}:{e.check_name}"
+        for e in result.get_asset_check_evaluations()
+        if not e.passed
+    ]
+    print(f"\nRun {result.run_id} {'succeeded' if result.success else 'FAILED'} "
+          f"in {time.perf_counter() - started:.1f} s")
+    print(f"Warehouse: {settings.warehouse_path}")
+    reports = sorted(settings.reports_dir.glob("*/report.html"))
+    print("Reports:\n" + ("\n".join(f"  {p}" for p in reports) or "  (none published)"))
+    if failed_checks:
+        print("Failed checks:\n" + "\n".join(f"  {c}" for c in failed_checks))
+    return 0 if result.success else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cds", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sample = sub.add_parser("sample", help="generate sample sources")
+    sample.add_argument("--seed", type=int, default=2025)
+    sample.add_argument("--communes", type=int, default=96, help="how many communes (1–96)")
+    sample.add_argument("--quarters", type=int, default=4, help="how many quarters of 2025 (1–4)")
+    sample.add_argument("--dossiers", type=int, default=80_000, help="approximate dossiers in total")
+    sample.add_argument("--clean", action="store_true", help="same data with no injected defects")
+    sample.add_argument("--out", help="folder to write (default: CDS_SOURCES_DIR)")
+    sample.set_defaults(func=_cmd_sample)
+    sub.add_parser("run", help="run the main job end to end").set_defaults(func=_cmd_run)
+    sub.add_parser("has-sources", help="exit 0 if sources exist").set_defaults(func=_cmd_has_sources)
+    sub.add_parser("dbt-parse", help="write the dbt manifest").set_defaults(func=_cmd_dbt_parse)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

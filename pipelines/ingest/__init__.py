@@ -1,0 +1,1 @@
+"""Ingest: the three sources land in the raw schema of the warehouse."""

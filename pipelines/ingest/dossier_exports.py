@@ -1,0 +1,289 @@
+"""Land dossier-system exports (CSV, XLSX) in `raw.dossiers`, streamed through DuckDB.
+
+Headers vary between exports, so each file's header is mapped to one schema by `name_key`. CSV never
+passes through pandas: DuckDB reads it (all text), and one SQL statement types every row and splits the
+rows into landed (`raw.dossiers`) and quarantined (`raw.quarantine`, with file, row, field and reason).
+XLSX is streamed with openpyxl in read-only mode into the same staging shape.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+from openpyxl import load_workbook
+
+from pipelines.ingest.register import (
+    IngestError,
+    archive_copy,
+    file_sha256,
+    is_registered,
+    quarantine_file,
+    register_file,
+)
+from pipelines.vietnamese import name_key
+
+SOURCE_KIND = "dossier_export"
+
+# canonical column -> header spellings seen in exports (compared on name_key)
+HEADER_VARIANTS: dict[str, tuple[str, ...]] = {
+    "dossier_code": ("Mã hồ sơ", "Số hồ sơ", "Mã HS"),
+    "commune_name": ("Đơn vị tiếp nhận", "Xã/Phường", "Đơn vị", "Cơ quan tiếp nhận"),
+    "procedure_name": ("Tên thủ tục", "Thủ tục hành chính", "Thủ tục"),
+    "field_name": ("Lĩnh vực",),
+    "received_at": ("Ngày tiếp nhận", "Thời gian tiếp nhận", "Ngày nhận"),
+    "channel": ("Hình thức nộp", "Kênh nộp", "Hình thức tiếp nhận"),
+    "due_at": ("Hạn xử lý", "Ngày hẹn trả", "Hạn giải quyết"),
+    "finished_at": ("Ngày hoàn thành", "Ngày có kết quả", "Ngày trả kết quả"),
+    "status": ("Trạng thái", "Tình trạng"),
+    "is_fee_bearing": ("Có thu phí", "Thu phí"),
+    "is_intake_digitised": ("Số hóa khi tiếp nhận", "Số hóa hồ sơ", "Số hóa thành phần hồ sơ"),
+    "is_result_digitised": ("Số hóa kết quả",),
+    "is_paid_online": ("Thanh toán trực tuyến", "Thanh toán trực tuyến (có/không)"),
+}
+REQUIRED = ("dossier_code", "commune_name", "received_at", "channel", "due_at", "status")
+CANONICAL = tuple(HEADER_VARIANTS)
+_LOOKUP = {name_key(v): canonical for canonical, variants in HEADER_VARIANTS.items() for v in variants}
+
+RAW_DDL = """
+create schema if not exists raw;
+create table if not exists raw.dossiers (
+    dossier_code varchar not null,
+    commune_name varchar,
+    procedure_name varchar,
+    field_name varchar,
+    received_at timestamp not null,
+    channel varchar not null,
+    due_at timestamp not null,
+    finished_at timestamp,
+    status varchar not null,
+    is_fee_bearing boolean,
+    is_intake_digitised boolean,
+    is_result_digitised boolean,
+    is_paid_online boolean,
+    extra_columns json,
+    source_file_sha256 varchar not null,
+    source_row integer not null,
+    loaded_at timestamp not null
+);
+"""
+
+_TIMESTAMP_FORMATS = "['%d/%m/%Y %H:%M:%S', '%d/%m/%Y %H:%M', '%d/%m/%Y', '%Y-%m-%d %H:%M:%S', '%Y-%m-%d']"
+
+
+@dataclass(frozen=True)
+class HeaderMapping:
+    columns: dict[str, str]  # canonical -> header as written
+    extras: list[str]  # headers kept as extra columns
+
+
+def map_header(headers: list[str], file: Path) -> HeaderMapping:
+    """Map a file's headers to the schema; a missing required column rejects the file."""
+    columns: dict[str, str] = {}
+    extras: list[str] = []
+    for header in headers:
+        canonical = _LOOKUP.get(name_key(header or ""))
+        if canonical and canonical not in columns:
+            columns[canonical] = header
+        elif header:
+            extras.append(header)
+    missing = [c for c in REQUIRED if c not in columns]
+    if missing:
+        spelled = ", ".join(f"'{HEADER_VARIANTS[c][0]}'" for c in missing)
+        raise IngestError(
+            file, 1, missing[0],
+            f"tệp thiếu cột bắt buộc {spelled}",
+            f"file lacks required column(s) {', '.join(missing)}",
+        )
+    return HeaderMapping(columns, extras)
+
+
+def _bool(expr: str) -> str:
+    return (f"case lower(trim({expr})) when 'có' then true when 'x' then true when '1' then true "
+            f"when 'không' then false when '0' then false when '' then null end")
+
+
+def _typed_select(mapping: HeaderMapping, staged: str, sha: str) -> str:
+    """SQL that types the staged text rows; `problem` names the first field that failed, if any."""
+
+    def col(canonical: str) -> str:
+        header = mapping.columns.get(canonical)
+        return f'nullif(trim(nfc_normalize("{header}")), \'\')' if header else "null::varchar"
+
+    def ts(canonical: str) -> str:
+        return f"try_strptime({col(canonical)}, {_TIMESTAMP_FORMATS})"
+
+    channel = f"""case {name_key_sql(col('channel'))}
+        when 'trực tuyến' then 'online' when 'online' then 'online' when 'dvc trực tuyến' then 'online'
+        when 'trực tiếp' then 'in_person' when 'tại quầy' then 'in_person'
+        when 'qua bưu chính công ích' then 'postal' when 'bưu chính' then 'postal'
+        when 'bưu chính công ích' then 'postal' end"""
+    status = f"""case {name_key_sql(col('status'))}
+        when 'đã giải quyết' then 'resolved' when 'đã trả kết quả' then 'resolved'
+        when 'hoàn thành' then 'resolved' when 'đang giải quyết' then 'in_progress'
+        when 'đang xử lý' then 'in_progress' when 'rút hồ sơ' then 'withdrawn'
+        when 'đã rút' then 'withdrawn' when 'trả lại' then 'returned' end"""
+    extras = (
+        "json_object(" + ", ".join(f"'{e}', \"{e}\"" for e in mapping.extras) + ")"
+        if mapping.extras else "null::json"
+    )
+    return f"""
+        select
+            {col('dossier_code')} as dossier_code,
+            {col('commune_name')} as commune_name,
+            {col('procedure_name')} as procedure_name,
+            {col('field_name')} as field_name,
+            {ts('received_at')} as received_at,
+            {channel} as channel,
+            {ts('due_at')} as due_at,
+            {ts('finished_at')} as finished_at,
+            {status} as status,
+            {_bool(col('is_fee_bearing'))} as is_fee_bearing,
+            {_bool(col('is_intake_digitised'))} as is_intake_digitised,
+            {_bool(col('is_result_digitised'))} as is_result_digitised,
+            {_bool(col('is_paid_online'))} as is_paid_online,
+            {extras} as extra_columns,
+            '{sha}' as source_file_sha256,
+            source_row::integer as source_row,
+            now()::timestamp as loaded_at,
+            case
+                when {col('dossier_code')} is null then 'dossier_code'
+                when {ts('received_at')} is null then 'received_at'
+                when {col('channel')} is null or ({channel}) is null then 'channel'
+                when {ts('due_at')} is null then 'due_at'
+                when {col('status')} is null or ({status}) is null then 'status'
+                when {col('finished_at')} is not null and {ts('finished_at')} is null then 'finished_at'
+            end as problem,
+            case
+                when {col('dossier_code')} is null then null
+                when {ts('received_at')} is null then {col('received_at')}
+                when ({channel}) is null then {col('channel')}
+                when {ts('due_at')} is null then {col('due_at')}
+                when ({status}) is null then {col('status')}
+                else {col('finished_at')}
+            end as problem_value
+        from {staged}
+    """
+
+
+def name_key_sql(expr: str) -> str:
+    return f"trim(regexp_replace(lower({expr}), '\\s+', ' ', 'g'))"
+
+
+_PROBLEM_MESSAGES = {
+    "dossier_code": ("thiếu mã hồ sơ", "dossier code is empty"),
+    "received_at": ("ngày tiếp nhận không đọc được", "received date unreadable"),
+    "channel": ("hình thức nộp không xác định", "unknown submission channel"),
+    "due_at": ("hạn xử lý không đọc được", "due date unreadable"),
+    "status": ("trạng thái hồ sơ không xác định", "unknown dossier status"),
+    "finished_at": ("ngày hoàn thành không đọc được", "finished date unreadable"),
+}
+
+
+def _land(con: duckdb.DuckDBPyConnection, mapping: HeaderMapping, staged: str, sha: str) -> tuple[int, int]:
+    con.execute(f"create or replace temp table _typed as {_typed_select(mapping, staged, sha)}")
+    columns = "dossier_code, commune_name, procedure_name, field_name, received_at, channel, due_at, " \
+              "finished_at, status, is_fee_bearing, is_intake_digitised, is_result_digitised, " \
+              "is_paid_online, extra_columns, source_file_sha256, source_row, loaded_at"
+    con.execute(f"insert into raw.dossiers select {columns} from _typed where problem is null")
+    cases = " ".join(
+        f"when '{field}' then '{vi}' " for field, (vi, _) in _PROBLEM_MESSAGES.items()
+    )
+    cases_en = " ".join(f"when '{field}' then '{en}' " for field, (_, en) in _PROBLEM_MESSAGES.items())
+    con.execute(
+        f"""insert into raw.quarantine
+            select source_file_sha256, source_row, problem, problem_value, 'invalid_value',
+                   case problem {cases} end, case problem {cases_en} end, now()::timestamp
+            from _typed where problem is not null"""
+    )
+    loaded, quarantined = con.execute(
+        "select count(*) filter (where problem is null), count(*) filter (where problem is not null) from _typed"
+    ).fetchone()
+    con.execute("drop table _typed")
+    return loaded, quarantined
+
+
+def _csv_header(path: Path) -> list[str]:
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        return next(csv.reader(handle), [])
+
+
+def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path) -> HeaderMapping:
+    headers = _csv_header(path)
+    mapping = map_header(headers, path)
+    types = "{" + ", ".join(f"'{h}': 'VARCHAR'" for h in headers) + "}"
+    # The header is line 1, so a data row's line number is its position + 1 (no embedded newlines here).
+    con.execute(
+        f"""create or replace temp view _staged as
+            select *, row_number() over () + 1 as source_row
+            from read_csv('{path}', header = true, columns = {types}, auto_detect = false,
+                          quote = '"', escape = '"', encoding = 'utf-8')"""
+    )
+    return mapping
+
+
+def _stage_xlsx(con: duckdb.DuckDBPyConnection, path: Path) -> HeaderMapping:
+    workbook = load_workbook(path, read_only=True, data_only=True)
+    try:
+        rows = workbook.worksheets[0].iter_rows(values_only=True)
+        headers = [str(h) if h is not None else "" for h in next(rows, ())]
+        mapping = map_header(headers, path)
+        cols = ", ".join(f'"{h}" varchar' for h in headers if h) + ", source_row integer"
+        con.execute(f"create or replace temp table _staged ({cols})")
+        keep = [i for i, h in enumerate(headers) if h]
+        batch: list[list[object]] = []
+        insert = f"insert into _staged values ({', '.join('?' * (len(keep) + 1))})"
+        for number, row in enumerate(rows, start=2):
+            batch.append([None if row[i] is None else str(row[i]) for i in keep] + [number])
+            if len(batch) == 5000:
+                con.executemany(insert, batch)
+                batch = []
+        if batch:
+            con.executemany(insert, batch)
+    finally:
+        workbook.close()
+    return mapping
+
+
+def _drop_staged(con: duckdb.DuckDBPyConnection) -> None:
+    kind = con.execute(
+        "select table_type from information_schema.tables where table_name = '_staged'"
+    ).fetchone()
+    if kind:
+        con.execute(f"drop {'view' if kind[0] == 'VIEW' else 'table'} _staged")
+
+
+@dataclass(frozen=True)
+class FileResult:
+    path: Path
+    sha256: str
+    status: str
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    message: str = ""
+
+
+def ingest_dossier_file(con: duckdb.DuckDBPyConnection, path: Path, archive_dir: Path) -> FileResult:
+    """Land one export. The same bytes twice is a no-op; a rejected file is quarantined whole."""
+    con.execute(RAW_DDL)
+    sha = file_sha256(path)
+    if is_registered(con, sha):
+        return FileResult(path, sha, "skipped")
+    archive_copy(path, sha, archive_dir)
+    try:
+        mapping = _stage_xlsx(con, path) if path.suffix.lower() == ".xlsx" else _stage_csv(con, path)
+        loaded, quarantined = _land(con, mapping, "_staged", sha)
+    except IngestError as error:
+        quarantine_file(con, sha, error)
+        register_file(con, sha, path, SOURCE_KIND, 0, 0, 0, "rejected")
+        return FileResult(path, sha, "rejected", message=str(error))
+    finally:
+        _drop_staged(con)
+    register_file(con, sha, path, SOURCE_KIND, loaded + quarantined, loaded, quarantined, "loaded")
+    return FileResult(path, sha, "loaded", loaded, quarantined)
+
+
+def export_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.glob("*") if p.suffix.lower() in (".csv", ".xlsx") and p.is_file())

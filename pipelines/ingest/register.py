@@ -1,0 +1,91 @@
+"""The raw file register, the archive of raw files, and the quarantine — shared by every source.
+
+Every file ingested is registered by its sha256 (the same bytes twice is a no-op) and copied under
+`outputs/raw_archive/<sha256><suffix>`; every rejected row or file lands in `raw.quarantine` with the
+file, row, field, raw value and a reason in Vietnamese and English.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import duckdb
+
+REGISTER_DDL = """
+create schema if not exists raw;
+create table if not exists raw.ingested_files (
+    sha256 varchar primary key,
+    original_path varchar not null,
+    source_kind varchar not null,
+    size_bytes bigint not null,
+    rows_in bigint not null,
+    rows_loaded bigint not null,
+    rows_quarantined bigint not null,
+    ingested_at timestamp not null,
+    status varchar not null
+);
+create table if not exists raw.quarantine (
+    file_sha256 varchar not null,
+    source_row integer,
+    field varchar,
+    raw_value varchar,
+    reason_code varchar not null,
+    message_vi varchar not null,
+    message_en varchar not null,
+    quarantined_at timestamp not null
+);
+"""
+
+
+class IngestError(Exception):
+    """A problem a person must fix in the file: names the file, the row and the field."""
+
+    def __init__(self, file: Path, row: int | None, field: str | None, message_vi: str, message_en: str):
+        self.file, self.row, self.field = file, row, field
+        self.message_vi, self.message_en = message_vi, message_en
+        where = f"{file.name}, dòng {row}" if row else file.name
+        super().__init__(f"{where}, trường '{field}': {message_vi} ({message_en})")
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def ensure_register(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(REGISTER_DDL)
+
+
+def is_registered(con: duckdb.DuckDBPyConnection, sha: str) -> bool:
+    ensure_register(con)
+    return con.execute("select count(*) from raw.ingested_files where sha256 = ?", [sha]).fetchone()[0] > 0
+
+
+def archive_copy(path: Path, sha: str, archive_dir: Path) -> Path:
+    target = archive_dir / f"{sha}{path.suffix.lower()}"
+    if not target.exists():
+        archive_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, target)
+    return target
+
+
+def register_file(con: duckdb.DuckDBPyConnection, sha: str, path: Path, kind: str, rows_in: int,
+                  loaded: int, quarantined: int, status: str) -> None:
+    ensure_register(con)
+    con.execute(
+        "insert into raw.ingested_files values (?, ?, ?, ?, ?, ?, ?, now()::timestamp, ?)",
+        [sha, str(path), kind, path.stat().st_size, rows_in, loaded, quarantined, status],
+    )
+
+
+def quarantine_file(con: duckdb.DuckDBPyConnection, sha: str, error: IngestError) -> None:
+    ensure_register(con)
+    con.execute(
+        "insert into raw.quarantine values (?, ?, ?, null, 'file_rejected', ?, ?, now()::timestamp)",
+        [sha, error.row, error.field, error.message_vi, error.message_en],
+    )

@@ -1,0 +1,1 @@
+"""Reports: templated Vietnamese publications rendered from the marts."""

@@ -1,0 +1,65 @@
+"""Dagster resources: the warehouse connection and where sources arrive and outputs go.
+
+Injected into assets so a test can point them at `tmp_path`. DuckDB allows one writer at a time across
+processes, so every asset opens its connection for the shortest time it needs and closes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+from dagster import ConfigurableResource
+
+from pipelines.settings import Settings, get_settings
+
+
+class WarehouseResource(ConfigurableResource):
+    """The DuckDB warehouse file (CDS_WAREHOUSE_PATH; dbt's profile reads the same variable)."""
+
+    path: str
+
+    @contextmanager
+    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(self.path, read_only=read_only)
+        try:
+            yield con
+        finally:
+            con.close()
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        return f"duckdb:///{self.path}"
+
+
+class SourcesResource(ConfigurableResource):
+    """Where the three sources arrive and where archives and reports are written."""
+
+    sources_dir: str
+    outputs_dir: str
+
+    @property
+    def dossiers_dir(self) -> Path:
+        return Path(self.sources_dir) / "dossiers"
+
+    @property
+    def archive_dir(self) -> Path:
+        return Path(self.outputs_dir) / "raw_archive"
+
+    @property
+    def reports_dir(self) -> Path:
+        return Path(self.outputs_dir) / "reports"
+
+
+def build_resources(settings: Settings | None = None) -> dict[str, object]:
+    from pipelines.warehouse.dbt import dbt_resource
+
+    settings = settings or get_settings()
+    return {
+        "warehouse": WarehouseResource(path=str(settings.warehouse_path)),
+        "sources": SourcesResource(sources_dir=str(settings.sources_dir), outputs_dir=str(settings.outputs_dir)),
+        "dbt": dbt_resource(),
+    }

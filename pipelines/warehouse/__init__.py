@@ -1,0 +1,1 @@
+"""The warehouse: the dbt project on DuckDB, as Dagster assets."""

@@ -1,0 +1,58 @@
+"""dbt wired once: the project, the translator that names assets, and the dbt assets themselves.
+
+The manifest is produced by `cds dbt-parse` at install time (and refreshed by `ensure_manifest` when a
+model changes), never at import time.
+"""
+
+
+import os
+import sys
+from pathlib import Path
+from collections.abc import Mapping
+from typing import Any
+
+from dagster import AssetExecutionContext, AssetKey
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+
+from pipelines.resources import WarehouseResource
+from pipelines.settings import DBT_PROJECT_DIR
+from pipelines.warehouse.manifest import MANIFEST
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+if not MANIFEST.exists():
+    raise RuntimeError(f"dbt manifest {MANIFEST} is missing: run `make install` (or `cds dbt-parse`) first")
+
+
+def dbt_resource() -> DbtCliResource:
+    # The dbt installed beside this interpreter, so the UI and tests need no PATH set-up.
+    return DbtCliResource(project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR),
+                          dbt_executable=str(Path(sys.executable).parent / "dbt"))
+
+
+class WarehouseTranslator(DagsterDbtTranslator):
+    """Asset key = [schema, name] (staging/…, marts/…, reference/…); group = the model's folder."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
+        if dbt_resource_props["resource_type"] in ("model", "seed", "snapshot"):
+            return AssetKey([dbt_resource_props["config"]["schema"], dbt_resource_props["name"]])
+        return super().get_asset_key(dbt_resource_props)
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "seed":
+            return "reference"
+        if dbt_resource_props["resource_type"] == "model":
+            return dbt_resource_props["fqn"][1]
+        return super().get_group_name(dbt_resource_props)
+
+
+translator = WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+
+@dbt_assets(manifest=MANIFEST, project=dbt_project, dagster_dbt_translator=translator)
+def warehouse_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+    # dbt runs in a subprocess whose profile reads CDS_WAREHOUSE_PATH: hand it the resource's path.
+    os.environ["CDS_WAREHOUSE_PATH"] = warehouse.path
+    yield from dbt.cli(["build"], context=context).stream()
+
+
+assets = [warehouse_dbt_assets]
