@@ -9,11 +9,16 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DBT_MANIFEST := dbt_project/target/manifest.json
 
+# Local overrides of the CDS_* settings (see .env.example).
+-include .env
+export
+
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_COMPILE_BYTECODE := 1
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install run test dev lint sample bench clean
+.PHONY: install run test dev lint sample clean
 
 $(UV):
 	$(PYTHON) -m venv $(BOOT)
@@ -35,6 +40,7 @@ test: $(STAMP)
 	$(BIN)/pytest
 
 dev: $(STAMP)
+	mkdir -p "$(DAGSTER_HOME)"
 	$(BIN)/dagster dev --host 127.0.0.1 --port 3000 -w workspace.yaml
 
 lint: $(STAMP)
@@ -44,8 +50,7 @@ lint: $(STAMP)
 sample: $(STAMP)
 	$(BIN)/cds sample --force
 
-bench: $(STAMP)
-	$(BIN)/cds bench
-
+# Removes what the main job produced; keeps sources/ and the environment.
 clean:
-	rm -rf outputs/* sources/generated dbt_project/target dbt_project/logs
+	find outputs -mindepth 1 ! -name .gitkeep -delete
+	rm -rf dbt_project/target dbt_project/logs

@@ -48,16 +48,19 @@ def duckdb_connections_closed() -> Iterator[None]:
     next writer (dbt) and any read-only reader in this process, so the DB-API connections are tracked
     as they are opened and closed on the way out.
     """
-    opened: list[object] = []
+    opened: list[sa.engine.Connection] = []
 
-    def track(dbapi_connection: object, _record: object) -> None:
-        opened.append(dbapi_connection)
+    def track(connection: sa.engine.Connection) -> None:
+        opened.append(connection)
 
-    sa.event.listen(sa.engine.Engine, "connect", track)
+    sa.event.listen(sa.engine.Engine, "engine_connect", track)
     try:
         yield
     finally:
-        sa.event.remove(sa.engine.Engine, "connect", track)
+        sa.event.remove(sa.engine.Engine, "engine_connect", track)
+        engines = {id(c.engine): c.engine for c in opened}
         for connection in opened:
             with suppress(Exception):
-                connection.close()
+                connection.close()  # back to its pool, reset while the DB-API connection still lives
+        for engine in engines.values():
+            engine.dispose()  # closes the pooled DB-API connections: the file is released

@@ -1,0 +1,29 @@
+"""Shared fixtures: a small generated sample and settings that point every path at a temporary folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipelines.sample.generator import SampleConfig, generate_sample
+from pipelines.settings import Settings
+
+SMALL = SampleConfig(seed=7, communes=12, quarters=2, dossiers=4_000)
+
+
+@pytest.fixture(scope="session")
+def small_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("sources")
+    generate_sample(out, SMALL)
+    return out
+
+
+def settings_for(sources: Path, root: Path) -> Settings:
+    return Settings.from_env(
+        {
+            "CDS_SOURCES_DIR": str(sources),
+            "CDS_OUTPUTS_DIR": str(root / "outputs"),
+            "DAGSTER_HOME": str(root / "dagster_home"),
+        }
+    )

@@ -1,0 +1,39 @@
+"""The code location loads and shows one connected graph from the source files to the report."""
+
+from dagster import AssetKey
+
+from pipelines.definitions import defs
+
+
+def test_definitions_load_with_the_main_job():
+    defs.resolve_all_job_defs()
+    assert defs.resolve_job_def("main_job") is not None
+
+
+def test_lineage_runs_from_the_dossier_export_to_the_report():
+    graph = defs.resolve_asset_graph()
+    report = AssetKey(["reports", "provincial_report"])
+    upstream = graph.get(report).parent_keys
+    assert AssetKey(["marts", "fct_commune_indicator"]) in upstream
+    seen, frontier = set(), [report]
+    while frontier:
+        key = frontier.pop()
+        for parent in graph.get(key).parent_keys:
+            if parent not in seen:
+                seen.add(parent)
+                frontier.append(parent)
+    assert AssetKey(["raw", "dossiers"]) in seen
+    assert AssetKey(["staging", "stg_dossier_system__dossiers"]) in seen
+    assert AssetKey(["reference", "ref_commune_aliases"]) in seen
+
+
+def test_assets_are_grouped_by_domain():
+    graph = defs.resolve_asset_graph()
+    groups = {graph.get(k).group_name for k in graph.get_all_asset_keys()}
+    assert {"ingest", "reference", "staging", "intermediate", "marts", "reports"} <= groups
+
+
+def test_the_gx_suite_is_a_blocking_check_on_the_fact_table():
+    checks = defs.resolve_asset_graph().asset_check_keys
+    gx = [c for c in checks if c.name == "gx_fct_commune_indicator"]
+    assert gx and gx[0].asset_key == AssetKey(["marts", "fct_commune_indicator"])

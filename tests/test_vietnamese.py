@@ -1,0 +1,63 @@
+from decimal import Decimal
+
+import pytest
+
+from pipelines.sample.forms import period_label, printed_rate
+from pipelines.vietnamese import format_number, format_percent, name_key, parse_number, printed_decimals, strip_unit_prefix
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1.059", Decimal("1059")),
+        ("99,81%", Decimal("99.81")),
+        ("100.000.000đ", Decimal("100000000")),
+        ("01", Decimal("1")),
+        ("75,26 %", Decimal("75.26")),
+        ("6.158", Decimal("6158")),
+        ("1.234.567,5", Decimal("1234567.5")),
+        (429, Decimal("429")),
+        ("", None),
+        ("-", None),
+        (None, None),
+    ],
+)
+def test_parse_number_reads_vietnamese_writing(text, expected):
+    assert parse_number(text) == expected
+
+
+@pytest.mark.parametrize("bad", ["abc", "12a", "1,2,3x"])
+def test_parse_number_rejects_text_that_is_not_a_number(bad):
+    with pytest.raises(ValueError, match="không đọc được số"):
+        parse_number(bad)
+
+
+def test_formats_follow_vietnamese_conventions():
+    assert format_number(1059) == "1.059"
+    assert format_number(100_000_000) == "100.000.000"
+    assert format_percent(543 / 544 * 100) == "99,82 %"
+    assert format_percent(None) == "-"
+
+
+def test_printed_rate_rounds_half_up_and_can_truncate_like_the_real_defect():
+    assert printed_rate(543, 544) == "99,82%"
+    assert printed_rate(543, 544, truncate=True) == "99,81%"
+    assert printed_rate(570, 570) == "100%"
+    assert printed_rate(429, 570) == "75,26%"
+    assert printed_decimals("99,8%") == 1
+    assert printed_decimals("100%") == 0
+
+
+def test_name_key_is_nfc_lowercase_single_spaced():
+    import unicodedata
+
+    nfd = unicodedata.normalize("NFD", "Xã  ĐĂK   Bla ")
+    assert name_key(nfd) == "xã đăk bla"
+    assert strip_unit_prefix("UBND xã Minh Long") == "minh long"
+    assert strip_unit_prefix("Ủy ban nhân dân phường Cẩm Thành") == "cẩm thành"
+
+
+def test_period_labels():
+    assert period_label("2025-Q3") == "Quý III năm 2025"
+    assert period_label("2025-9M") == "9 tháng đầu năm 2025"
+    assert period_label("2025-Y") == "Năm 2025"
