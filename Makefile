@@ -11,9 +11,10 @@ DBT_MANIFEST := dbt_project/target/manifest.json
 
 # Local overrides of the CDS_* settings (see .env.example).
 -include .env
-export
+export $(shell sed -n 's/^\([A-Za-z_][A-Za-z0-9_]*\)=.*/\1/p' .env 2>/dev/null)
 
-export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+# Dagster needs an absolute path; runs, schedules and sensors persist there.
+export DAGSTER_HOME := $(abspath $(or $(DAGSTER_HOME),.dagster_home))
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_COMPILE_BYTECODE := 1
 export PATH := $(CURDIR)/$(BIN):$(PATH)

@@ -46,7 +46,7 @@ def _cmd_dbt_parse(_: argparse.Namespace) -> int:
 def _cmd_run(_: argparse.Namespace) -> int:
     settings = get_settings()
     settings.dagster_home.mkdir(parents=True, exist_ok=True)
-    os.environ.setdefault("DAGSTER_HOME", str(settings.dagster_home))
+    os.environ["DAGSTER_HOME"] = str(settings.dagster_home)  # absolute, as Dagster requires
     from pipelines.warehouse.manifest import ensure_manifest
 
     ensure_manifest()
