@@ -1,8 +1,8 @@
 """`cds`: the command line for people running the pipeline.
 
-    cds sample      generate the sample sources (deterministic for a seed)
-    cds run         materialise the whole graph in this process and say where the results are
-    cds dbt-parse   produce the dbt manifest (done once by `make install`)
+cds sample      generate the sample sources (deterministic for a seed)
+cds run         materialise the whole graph in this process and say where the results are
+cds dbt-parse   produce the dbt manifest (done once by `make install`)
 """
 
 from __future__ import annotations
@@ -20,13 +20,20 @@ def _cmd_sample(args: argparse.Namespace) -> int:
     from pipelines.sample.generator import SampleConfig, generate_sample
 
     out = Path(args.out) if args.out else get_settings().sources_dir
-    config = SampleConfig(seed=args.seed, communes=args.communes, quarters=args.quarters,
-                          dossiers=args.dossiers, clean=args.clean)
+    config = SampleConfig(
+        seed=args.seed,
+        communes=args.communes,
+        quarters=args.quarters,
+        dossiers=args.dossiers,
+        clean=args.clean,
+    )
     started = time.perf_counter()
     manifest = generate_sample(out, config)
-    defects = sum(1 for _ in open(manifest, encoding="utf-8")) - 1
-    print(f"Sample sources written to {out} in {time.perf_counter() - started:.1f} s "
-          f"({defects} injected defects listed in {manifest})")
+    defects = len(manifest.read_text(encoding="utf-8").splitlines()) - 1
+    print(
+        f"Sample sources written to {out} in {time.perf_counter() - started:.1f} s "
+        f"({defects} injected defects listed in {manifest})"
+    )
     return 0
 
 
@@ -64,8 +71,10 @@ def _cmd_run(_: argparse.Namespace) -> int:
         for e in result.get_asset_check_evaluations()
         if not e.passed
     ]
-    print(f"\nRun {result.run_id} {'succeeded' if result.success else 'FAILED'} "
-          f"in {time.perf_counter() - started:.1f} s")
+    print(
+        f"\nRun {result.run_id} {'succeeded' if result.success else 'FAILED'} "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
     print(f"Warehouse: {settings.warehouse_path}")
     reports = sorted(settings.reports_dir.glob("*/report.html"))
     print("Reports:\n" + ("\n".join(f"  {p}" for p in reports) or "  (none published)"))
@@ -75,8 +84,9 @@ def _cmd_run(_: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="cds", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="cds", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     sample = sub.add_parser("sample", help="generate sample sources")
     sample.add_argument("--seed", type=int, default=2025)

@@ -57,7 +57,9 @@ def build_aliases(communes: Iterable[dict[str, str]]) -> list[dict[str, str]]:
         key = name_key(alias)
         existing = rows.get(key)
         if existing and existing["commune_id"] != commune_id:
-            raise ValueError(f"alias {alias!r} would resolve to both {existing['commune_id']} and {commune_id}")
+            raise ValueError(
+                f"alias {alias!r} would resolve to both {existing['commune_id']} and {commune_id}"
+            )
         rows.setdefault(key, {"alias_key": key, "commune_id": commune_id, "alias": alias, "alias_kind": kind})
 
     for commune in communes:
@@ -90,7 +92,9 @@ class CommuneResolver:
 
     @classmethod
     def from_seeds(cls, seeds_dir: Path = SEEDS_DIR) -> CommuneResolver:
-        return cls({row["alias_key"]: row["commune_id"] for row in read_seed("ref_commune_aliases", seeds_dir)})
+        return cls(
+            {row["alias_key"]: row["commune_id"] for row in read_seed("ref_commune_aliases", seeds_dir)}
+        )
 
     def resolve(self, written: str | None) -> str | None:
         if not written or not written.strip():

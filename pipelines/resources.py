@@ -60,6 +60,8 @@ def build_resources(settings: Settings | None = None) -> dict[str, object]:
     settings = settings or get_settings()
     return {
         "warehouse": WarehouseResource(path=str(settings.warehouse_path)),
-        "sources": SourcesResource(sources_dir=str(settings.sources_dir), outputs_dir=str(settings.outputs_dir)),
+        "sources": SourcesResource(
+            sources_dir=str(settings.sources_dir), outputs_dir=str(settings.outputs_dir)
+        ),
         "dbt": dbt_resource(),
     }

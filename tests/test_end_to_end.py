@@ -52,8 +52,11 @@ def _hand_count(sources: Path) -> dict[tuple[str, str], list[int]]:
 def pipeline_run(small_sample: Path, tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.mktemp("run")
     settings = settings_for(small_sample, root)
-    result = build_definitions(settings).resolve_job_def("main_job").execute_in_process(
-        instance=DagsterInstance.ephemeral())
+    result = (
+        build_definitions(settings)
+        .resolve_job_def("main_job")
+        .execute_in_process(instance=DagsterInstance.ephemeral())
+    )
     return settings, result
 
 
@@ -73,9 +76,12 @@ def test_online_rate_equals_a_hand_recount_of_the_export(pipeline_run, small_sam
             """select commune_id, period_key, numerator, denominator, value from marts.fct_commune_indicator
                where indicator_code = 'DOS_ONLINE_RATE' and scope = 'commune' and period_key like '%-Q%'"""
         ).fetchall()
-        province = dict(con.execute(
-            """select period_key, value from marts.fct_commune_indicator
-               where indicator_code = 'DOS_ONLINE_RATE' and scope = 'province'""").fetchall())
+        province = dict(
+            con.execute(
+                """select period_key, value from marts.fct_commune_indicator
+               where indicator_code = 'DOS_ONLINE_RATE' and scope = 'province'"""
+            ).fetchall()
+        )
     assert {(c, p): [n, d] for c, p, n, d, _ in rows} == dict(expected)
     for _, _, n, d, value in rows:
         assert value == pytest.approx(100 * n / d, abs=1e-6)
@@ -99,17 +105,29 @@ def test_a_failing_error_check_blocks_the_report(pipeline_run, small_sample: Pat
     settings, _ = pipeline_run
     real = next(s for s in load_suites() if s.name == "fct_commune_indicator")
     impossible = real.__class__(
-        name="impossible", description="no rate can exceed 1 %", asset_key=real.asset_key, schema=real.schema,
+        name="impossible",
+        description="no rate can exceed 1 %",
+        asset_key=real.asset_key,
+        schema=real.schema,
         table=real.table,
-        expectations=[{"type": "expect_column_values_to_be_between",
-                       "kwargs": {"column": "value", "max_value": 1},
-                       "meta": {"rule_code": "TEST_IMPOSSIBLE", "severity": "error", "message_vi": "thử"}}],
+        expectations=[
+            {
+                "type": "expect_column_values_to_be_between",
+                "kwargs": {"column": "value", "max_value": 1},
+                "meta": {"rule_code": "TEST_IMPOSSIBLE", "severity": "error", "message_vi": "thử"},
+            }
+        ],
     )
     base = build_definitions(settings)
-    defs = Definitions(assets=list(base.assets), asset_checks=[build_suite_check(impossible)],
-                       jobs=[main_job], resources=base.resources)
+    defs = Definitions(
+        assets=list(base.assets),
+        asset_checks=[build_suite_check(impossible)],
+        jobs=[main_job],
+        resources=base.resources,
+    )
     result = defs.resolve_job_def("main_job").execute_in_process(
-        instance=DagsterInstance.ephemeral(), raise_on_error=False)
+        instance=DagsterInstance.ephemeral(), raise_on_error=False
+    )
     failed = [e for e in result.get_asset_check_evaluations() if not e.passed]
     assert [e.check_name for e in failed] == ["gx_impossible"]
     materialized = {e.asset_key for e in result.get_asset_materialization_events()}

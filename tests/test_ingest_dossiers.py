@@ -11,11 +11,22 @@ from openpyxl import Workbook
 from pipelines.ingest.dossier_exports import export_files, ingest_dossier_file, map_header
 from pipelines.ingest.register import IngestError
 
-HEADER = ("Mã hồ sơ,Đơn vị tiếp nhận,Tên thủ tục,Lĩnh vực,Ngày tiếp nhận,Hình thức nộp,Hạn xử lý,"
-          "Ngày hoàn thành,Trạng thái,Có thu phí,Số hóa khi tiếp nhận,Số hóa kết quả,Thanh toán trực tuyến")
-GOOD = "HS-1,Xã Minh Long,Đăng ký khai sinh,Hộ tịch,01/07/2025 08:00:00,Trực tuyến,02/07/2025 17:00:00,01/07/2025 10:00:00,Đã giải quyết,Không,Có,Có,Không"
-BAD_DATE = "HS-2,Xã Minh Long,Đăng ký khai sinh,Hộ tịch,31/02/2025 08:00:00,Trực tiếp,02/07/2025 17:00:00,,Đang giải quyết,Không,Có,Không,Không"
-BAD_CHANNEL = "HS-3,Xã Minh Long,Đăng ký khai sinh,Hộ tịch,02/07/2025 08:00:00,Bồ câu đưa thư,03/07/2025 17:00:00,,Đang giải quyết,Không,Có,Không,Không"
+HEADER = (
+    "Mã hồ sơ,Đơn vị tiếp nhận,Tên thủ tục,Lĩnh vực,Ngày tiếp nhận,Hình thức nộp,Hạn xử lý,"
+    "Ngày hoàn thành,Trạng thái,Có thu phí,Số hóa khi tiếp nhận,Số hóa kết quả,Thanh toán trực tuyến"
+)
+PREFIX = "Xã Minh Long,Đăng ký khai sinh,Hộ tịch"
+GOOD = (
+    f"HS-1,{PREFIX},01/07/2025 08:00:00,Trực tuyến,02/07/2025 17:00:00,01/07/2025 10:00:00,"
+    "Đã giải quyết,Không,Có,Có,Không"
+)
+BAD_DATE = (
+    f"HS-2,{PREFIX},31/02/2025 08:00:00,Trực tiếp,02/07/2025 17:00:00,,Đang giải quyết,Không,Có,Không,Không"
+)
+BAD_CHANNEL = (
+    f"HS-3,{PREFIX},02/07/2025 08:00:00,Bồ câu đưa thư,03/07/2025 17:00:00,,"
+    "Đang giải quyết,Không,Có,Không,Không"
+)
 
 
 def _write(path: Path, *lines: str) -> Path:
@@ -28,15 +39,19 @@ def test_good_rows_land_and_bad_rows_are_quarantined_with_row_and_field(tmp_path
     con = duckdb.connect()
     result = ingest_dossier_file(con, export, tmp_path / "archive")
     assert (result.status, result.rows_loaded, result.rows_quarantined) == ("loaded", 1, 2)
-    landed = con.execute("select dossier_code, channel, status, received_at::varchar from raw.dossiers").fetchall()
+    landed = con.execute(
+        "select dossier_code, channel, status, received_at::varchar from raw.dossiers"
+    ).fetchall()
     assert landed == [("HS-1", "online", "resolved", "2025-07-01 08:00:00")]
     quarantined = con.execute(
-        "select source_row, field, raw_value, message_vi from raw.quarantine order by source_row").fetchall()
+        "select source_row, field, raw_value, message_vi from raw.quarantine order by source_row"
+    ).fetchall()
     assert quarantined[0][:3] == (3, "received_at", "31/02/2025 08:00:00")
     assert quarantined[1][:3] == (4, "channel", "Bồ câu đưa thư")
     assert "hình thức nộp" in quarantined[1][3]
     rows_in, loaded, held = con.execute(
-        "select rows_in, rows_loaded, rows_quarantined from raw.ingested_files").fetchone()
+        "select rows_in, rows_loaded, rows_quarantined from raw.ingested_files"
+    ).fetchone()
     assert rows_in == loaded + held == 3
     assert (tmp_path / "archive" / f"{result.sha256}.csv").read_bytes() == export.read_bytes()
 
@@ -51,8 +66,7 @@ def test_the_same_bytes_twice_is_a_no_op(tmp_path: Path):
 
 
 def test_a_file_missing_a_required_column_is_rejected_whole_with_a_clear_message(tmp_path: Path):
-    export = _write(tmp_path / "no_channel.csv", HEADER.replace("Hình thức nộp,", "Ghi chú,"),
-                    GOOD)
+    export = _write(tmp_path / "no_channel.csv", HEADER.replace("Hình thức nộp,", "Ghi chú,"), GOOD)
     con = duckdb.connect()
     result = ingest_dossier_file(con, export, tmp_path / "a")
     assert result.status == "rejected"
@@ -63,8 +77,18 @@ def test_a_file_missing_a_required_column_is_rejected_whole_with_a_clear_message
 
 
 def test_header_variants_map_to_one_schema_and_unknown_columns_are_kept():
-    mapping = map_header(["Số hồ sơ", "Xã/Phường", "Thời gian tiếp nhận", "Kênh nộp", "Ngày hẹn trả",
-                          "Tình trạng", "Cán bộ xử lý"], Path("x.csv"))
+    mapping = map_header(
+        [
+            "Số hồ sơ",
+            "Xã/Phường",
+            "Thời gian tiếp nhận",
+            "Kênh nộp",
+            "Ngày hẹn trả",
+            "Tình trạng",
+            "Cán bộ xử lý",
+        ],
+        Path("x.csv"),
+    )
     assert mapping.columns["dossier_code"] == "Số hồ sơ"
     assert mapping.extras == ["Cán bộ xử lý"]
     with pytest.raises(IngestError, match="Mã hồ sơ"):

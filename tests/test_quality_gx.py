@@ -13,12 +13,19 @@ from pipelines.quality.suites import load_suites, run_suite
 def _warehouse(path: Path, rows: list[tuple]) -> str:
     con = duckdb.connect(str(path))
     con.execute("create schema marts")
-    con.execute("create table marts.dim_indicator as select 'DOS_ONLINE_RATE' as indicator_code, 'rate' as kind")
-    con.execute("""create table marts.fct_commune_indicator (fact_key varchar, scope varchar, commune_id varchar,
-                   period_key varchar, indicator_code varchar, source varchar, numerator bigint,
-                   denominator bigint, value double)""")
-    con.executemany("insert into marts.fct_commune_indicator values (?, 'commune', 'C', '2025-Q1', "
-                    "'DOS_ONLINE_RATE', 'system', ?, ?, ?)", rows)
+    con.execute(
+        "create table marts.dim_indicator as select 'DOS_ONLINE_RATE' as indicator_code, 'rate' as kind"
+    )
+    con.execute(
+        """create table marts.fct_commune_indicator (fact_key varchar, scope varchar,
+           commune_id varchar, period_key varchar, indicator_code varchar, source varchar,
+           numerator bigint, denominator bigint, value double)"""
+    )
+    con.executemany(
+        "insert into marts.fct_commune_indicator values (?, 'commune', 'C', '2025-Q1', "
+        "'DOS_ONLINE_RATE', 'system', ?, ?, ?)",
+        rows,
+    )
     con.close()
     return f"duckdb:///{path}"
 
@@ -46,7 +53,10 @@ def test_a_known_bad_row_is_reported_as_unexpected(tmp_path: Path, suite):
 
 
 def test_negative_counts_fail(tmp_path: Path, suite):
-    rules = {r.rule_code: r for r in run_suite(suite, _warehouse(tmp_path / "w.duckdb", [("neg", -1, 5, -20.0)])).rules}
+    rules = {
+        r.rule_code: r
+        for r in run_suite(suite, _warehouse(tmp_path / "w.duckdb", [("neg", -1, 5, -20.0)])).rules
+    }
     assert not rules["COUNT_NON_NEGATIVE"].success
 
 

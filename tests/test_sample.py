@@ -65,16 +65,24 @@ def test_same_seed_gives_the_same_bytes(tmp_path: Path, small_sample: Path):
 
 def test_a_different_seed_gives_different_data(tmp_path: Path, small_sample: Path):
     other = tmp_path / "other"
-    generate_sample(other, SampleConfig(seed=8, communes=SMALL.communes, quarters=SMALL.quarters,
-                                        dossiers=SMALL.dossiers))
-    assert not filecmp.cmp(small_sample / "dossiers" / "dossiers_2025-Q1.csv",
-                           other / "dossiers" / "dossiers_2025-Q1.csv", shallow=False)
+    generate_sample(
+        other, SampleConfig(seed=8, communes=SMALL.communes, quarters=SMALL.quarters, dossiers=SMALL.dossiers)
+    )
+    assert not filecmp.cmp(
+        small_sample / "dossiers" / "dossiers_2025-Q1.csv",
+        other / "dossiers" / "dossiers_2025-Q1.csv",
+        shallow=False,
+    )
 
 
 def test_every_defect_kind_is_injected_and_every_listed_file_exists(small_sample: Path):
     defects = _read_defects(small_sample)
     kinds = Counter(d["defect_kind"] for d in defects)
-    expected = set(FORM_DEFECT_SHARES) | {"duplicate_dossier_row", "finished_before_received", "unknown_commune"}
+    expected = set(FORM_DEFECT_SHARES) | {
+        "duplicate_dossier_row",
+        "finished_before_received",
+        "unknown_commune",
+    }
     assert expected <= set(kinds), expected - set(kinds)
     for defect in defects:
         if defect["file"]:
@@ -99,7 +107,10 @@ def test_form_defects_are_really_in_the_forms(small_sample: Path):
             assert row["rate"] != printed_rate(int(row["num"]), int(row["den"])), d
         elif kind == "parts_mismatch":
             rows = _read_form(path)[1]
-            assert rows["VNEID_INSTALLED"]["num"] != rows["VNEID_ACTIVATED"]["num"] + rows["VNEID_NOT_ACTIVATED"]["num"]
+            assert (
+                rows["VNEID_INSTALLED"]["num"]
+                != rows["VNEID_ACTIVATED"]["num"] + rows["VNEID_NOT_ACTIVATED"]["num"]
+            )
         elif kind == "numerator_gt_denominator":
             row = _read_form(path)[1][d["indicator_code"]]
             assert row["num"] > row["den"], d
@@ -126,7 +137,9 @@ def test_dossier_defects_are_really_in_the_exports_and_reports_differ_where_list
         elif d["defect_kind"] == "finished_before_received":
             row = next(r for r in rows if r["Mã hồ sơ"] == code)
             fmt = "%d/%m/%Y %H:%M:%S"
-            assert datetime.strptime(row["Ngày hoàn thành"], fmt) < datetime.strptime(row["Ngày tiếp nhận"], fmt)
+            assert datetime.strptime(row["Ngày hoàn thành"], fmt) < datetime.strptime(
+                row["Ngày tiếp nhận"], fmt
+            )
     listed_duplicates = sum(d["defect_kind"] == "duplicate_dossier_row" for d in defects)
     assert sum(n - 1 for n in codes.values() if n > 1) == listed_duplicates
     assert any(r["Đơn vị tiếp nhận"] == "Xã Hòa Bình" for r in rows)

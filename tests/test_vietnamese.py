@@ -3,7 +3,14 @@ from decimal import Decimal
 import pytest
 
 from pipelines.sample.forms import period_label, printed_rate
-from pipelines.vietnamese import format_number, format_percent, name_key, parse_number, printed_decimals, strip_unit_prefix
+from pipelines.vietnamese import (
+    format_number,
+    format_percent,
+    name_key,
+    parse_number,
+    printed_decimals,
+    strip_unit_prefix,
+)
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,5 @@
 """Dagster assets that pull the sources into the raw schema."""
 
-
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
 from pipelines.ingest.dossier_exports import export_files, ingest_dossier_file
@@ -20,13 +19,17 @@ def raw_dossiers(
 ) -> MaterializeResult:
     files = export_files(sources.dossiers_dir)
     if not files:
-        raise FileNotFoundError(f"Không có tệp xuất hồ sơ nào trong {sources.dossiers_dir} (no dossier exports found)")
+        raise FileNotFoundError(
+            f"Không có tệp xuất hồ sơ nào trong {sources.dossiers_dir} (no dossier exports found)"
+        )
     results = []
     with warehouse.connect() as con:
         for path in files:
             result = ingest_dossier_file(con, path, sources.archive_dir)
-            context.log.info(f"{path.name}: {result.status} {result.rows_loaded} rows, "
-                             f"{result.rows_quarantined} quarantined {result.message}")
+            context.log.info(
+                f"{path.name}: {result.status} {result.rows_loaded} rows, "
+                f"{result.rows_quarantined} quarantined {result.message}"
+            )
             results.append(result)
         total_rows = con.execute("select count(*) from raw.dossiers").fetchone()[0]
     rejected = [r for r in results if r.status == "rejected"]

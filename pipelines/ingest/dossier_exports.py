@@ -93,7 +93,9 @@ def map_header(headers: list[str], file: Path) -> HeaderMapping:
     if missing:
         spelled = ", ".join(f"'{HEADER_VARIANTS[c][0]}'" for c in missing)
         raise IngestError(
-            file, 1, missing[0],
+            file,
+            1,
+            missing[0],
             f"tệp thiếu cột bắt buộc {spelled}",
             f"file lacks required column(s) {', '.join(missing)}",
         )
@@ -101,8 +103,10 @@ def map_header(headers: list[str], file: Path) -> HeaderMapping:
 
 
 def _bool(expr: str) -> str:
-    return (f"case lower(trim({expr})) when 'có' then true when 'x' then true when '1' then true "
-            f"when 'không' then false when '0' then false when '' then null end")
+    return (
+        f"case lower(trim({expr})) when 'có' then true when 'x' then true when '1' then true "
+        f"when 'không' then false when '0' then false when '' then null end"
+    )
 
 
 def _typed_select(mapping: HeaderMapping, staged: str, sha: str) -> str:
@@ -110,59 +114,60 @@ def _typed_select(mapping: HeaderMapping, staged: str, sha: str) -> str:
 
     def col(canonical: str) -> str:
         header = mapping.columns.get(canonical)
-        return f'nullif(trim(nfc_normalize("{header}")), \'\')' if header else "null::varchar"
+        return f"nullif(trim(nfc_normalize(\"{header}\")), '')" if header else "null::varchar"
 
     def ts(canonical: str) -> str:
         return f"try_strptime({col(canonical)}, {_TIMESTAMP_FORMATS})"
 
-    channel = f"""case {name_key_sql(col('channel'))}
+    channel = f"""case {name_key_sql(col("channel"))}
         when 'trực tuyến' then 'online' when 'online' then 'online' when 'dvc trực tuyến' then 'online'
         when 'trực tiếp' then 'in_person' when 'tại quầy' then 'in_person'
         when 'qua bưu chính công ích' then 'postal' when 'bưu chính' then 'postal'
         when 'bưu chính công ích' then 'postal' end"""
-    status = f"""case {name_key_sql(col('status'))}
+    status = f"""case {name_key_sql(col("status"))}
         when 'đã giải quyết' then 'resolved' when 'đã trả kết quả' then 'resolved'
         when 'hoàn thành' then 'resolved' when 'đang giải quyết' then 'in_progress'
         when 'đang xử lý' then 'in_progress' when 'rút hồ sơ' then 'withdrawn'
         when 'đã rút' then 'withdrawn' when 'trả lại' then 'returned' end"""
     extras = (
         "json_object(" + ", ".join(f"'{e}', \"{e}\"" for e in mapping.extras) + ")"
-        if mapping.extras else "null::json"
+        if mapping.extras
+        else "null::json"
     )
     return f"""
         select
-            {col('dossier_code')} as dossier_code,
-            {col('commune_name')} as commune_name,
-            {col('procedure_name')} as procedure_name,
-            {col('field_name')} as field_name,
-            {ts('received_at')} as received_at,
+            {col("dossier_code")} as dossier_code,
+            {col("commune_name")} as commune_name,
+            {col("procedure_name")} as procedure_name,
+            {col("field_name")} as field_name,
+            {ts("received_at")} as received_at,
             {channel} as channel,
-            {ts('due_at')} as due_at,
-            {ts('finished_at')} as finished_at,
+            {ts("due_at")} as due_at,
+            {ts("finished_at")} as finished_at,
             {status} as status,
-            {_bool(col('is_fee_bearing'))} as is_fee_bearing,
-            {_bool(col('is_intake_digitised'))} as is_intake_digitised,
-            {_bool(col('is_result_digitised'))} as is_result_digitised,
-            {_bool(col('is_paid_online'))} as is_paid_online,
+            {_bool(col("is_fee_bearing"))} as is_fee_bearing,
+            {_bool(col("is_intake_digitised"))} as is_intake_digitised,
+            {_bool(col("is_result_digitised"))} as is_result_digitised,
+            {_bool(col("is_paid_online"))} as is_paid_online,
             {extras} as extra_columns,
             '{sha}' as source_file_sha256,
             source_row::integer as source_row,
             now()::timestamp as loaded_at,
             case
-                when {col('dossier_code')} is null then 'dossier_code'
-                when {ts('received_at')} is null then 'received_at'
-                when {col('channel')} is null or ({channel}) is null then 'channel'
-                when {ts('due_at')} is null then 'due_at'
-                when {col('status')} is null or ({status}) is null then 'status'
-                when {col('finished_at')} is not null and {ts('finished_at')} is null then 'finished_at'
+                when {col("dossier_code")} is null then 'dossier_code'
+                when {ts("received_at")} is null then 'received_at'
+                when {col("channel")} is null or ({channel}) is null then 'channel'
+                when {ts("due_at")} is null then 'due_at'
+                when {col("status")} is null or ({status}) is null then 'status'
+                when {col("finished_at")} is not null and {ts("finished_at")} is null then 'finished_at'
             end as problem,
             case
-                when {col('dossier_code')} is null then null
-                when {ts('received_at')} is null then {col('received_at')}
-                when ({channel}) is null then {col('channel')}
-                when {ts('due_at')} is null then {col('due_at')}
-                when ({status}) is null then {col('status')}
-                else {col('finished_at')}
+                when {col("dossier_code")} is null then null
+                when {ts("received_at")} is null then {col("received_at")}
+                when ({channel}) is null then {col("channel")}
+                when {ts("due_at")} is null then {col("due_at")}
+                when ({status}) is null then {col("status")}
+                else {col("finished_at")}
             end as problem_value
         from {staged}
     """
@@ -184,13 +189,13 @@ _PROBLEM_MESSAGES = {
 
 def _land(con: duckdb.DuckDBPyConnection, mapping: HeaderMapping, staged: str, sha: str) -> tuple[int, int]:
     con.execute(f"create or replace temp table _typed as {_typed_select(mapping, staged, sha)}")
-    columns = "dossier_code, commune_name, procedure_name, field_name, received_at, channel, due_at, " \
-              "finished_at, status, is_fee_bearing, is_intake_digitised, is_result_digitised, " \
-              "is_paid_online, extra_columns, source_file_sha256, source_row, loaded_at"
-    con.execute(f"insert into raw.dossiers select {columns} from _typed where problem is null")
-    cases = " ".join(
-        f"when '{field}' then '{vi}' " for field, (vi, _) in _PROBLEM_MESSAGES.items()
+    columns = (
+        "dossier_code, commune_name, procedure_name, field_name, received_at, channel, due_at, "
+        "finished_at, status, is_fee_bearing, is_intake_digitised, is_result_digitised, "
+        "is_paid_online, extra_columns, source_file_sha256, source_row, loaded_at"
     )
+    con.execute(f"insert into raw.dossiers select {columns} from _typed where problem is null")
+    cases = " ".join(f"when '{field}' then '{vi}' " for field, (vi, _) in _PROBLEM_MESSAGES.items())
     cases_en = " ".join(f"when '{field}' then '{en}' " for field, (_, en) in _PROBLEM_MESSAGES.items())
     con.execute(
         f"""insert into raw.quarantine
@@ -199,7 +204,8 @@ def _land(con: duckdb.DuckDBPyConnection, mapping: HeaderMapping, staged: str, s
             from _typed where problem is not null"""
     )
     loaded, quarantined = con.execute(
-        "select count(*) filter (where problem is null), count(*) filter (where problem is not null) from _typed"
+        "select count(*) filter (where problem is null), count(*) filter (where problem is not null)"
+        " from _typed"
     ).fetchone()
     con.execute("drop table _typed")
     return loaded, quarantined

@@ -74,8 +74,16 @@ def archive_copy(path: Path, sha: str, archive_dir: Path) -> Path:
     return target
 
 
-def register_file(con: duckdb.DuckDBPyConnection, sha: str, path: Path, kind: str, rows_in: int,
-                  loaded: int, quarantined: int, status: str) -> None:
+def register_file(
+    con: duckdb.DuckDBPyConnection,
+    sha: str,
+    path: Path,
+    kind: str,
+    rows_in: int,
+    loaded: int,
+    quarantined: int,
+    status: str,
+) -> None:
     ensure_register(con)
     con.execute(
         "insert into raw.ingested_files values (?, ?, ?, ?, ?, ?, ?, now()::timestamp, ?)",

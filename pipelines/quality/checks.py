@@ -1,6 +1,5 @@
 """Every suite in `expectations/` becomes a blocking Dagster asset check on the asset it judges."""
 
-
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
@@ -18,8 +17,10 @@ def _rules_markdown(result) -> str:
     lines = ["| rule | severity | ok | unexpected | examples |", "|---|---|---|---|---|"]
     for r in result.rules:
         examples = ", ".join(map(str, r.examples[:5])) or (r.error or "")
-        lines.append(f"| {r.rule_code} | {r.severity} | {'✅' if r.success else '❌'} | "
-                     f"{r.unexpected_count if r.unexpected_count is not None else '-'} | {examples} |")
+        lines.append(
+            f"| {r.rule_code} | {r.severity} | {'✅' if r.success else '❌'} | "
+            f"{r.unexpected_count if r.unexpected_count is not None else '-'} | {examples} |"
+        )
     return "\n".join(lines)
 
 

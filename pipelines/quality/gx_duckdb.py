@@ -38,7 +38,6 @@ def keep_duckdb_connections_open() -> None:
         _engine._PERSISTED_CONNECTION_DIALECTS = (*dialects, _DuckDBDialect())
 
 
-
 @contextmanager
 def duckdb_connections_closed() -> Iterator[None]:
     """Close every DuckDB connection GX opens inside the block, so the file is free afterwards.

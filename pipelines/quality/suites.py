@@ -27,8 +27,14 @@ class SuiteSpec:
     @classmethod
     def load(cls, path: Path) -> SuiteSpec:
         raw = json.loads(path.read_text(encoding="utf-8"))
-        return cls(raw["name"], raw.get("description", ""), raw["asset_key"], raw["table"]["schema"],
-                   raw["table"]["name"], raw["expectations"])
+        return cls(
+            raw["name"],
+            raw.get("description", ""),
+            raw["asset_key"],
+            raw["table"]["schema"],
+            raw["table"]["name"],
+            raw["expectations"],
+        )
 
 
 def load_suites(folder: Path = EXPECTATIONS_DIR) -> list[SuiteSpec]:
@@ -93,8 +99,7 @@ def run_suite(spec: SuiteSpec, sqlalchemy_url: str) -> SuiteResult:
                 message_vi=meta.get("message_vi", ""),
                 expectation=result.expectation_config.type,
                 success=bool(result.success),
-                unexpected_count=result.result.get("unexpected_count",
-                                                   result.result.get("observed_value")),
+                unexpected_count=result.result.get("unexpected_count", result.result.get("observed_value")),
                 examples=list(result.result.get("partial_unexpected_list") or [])[:10],
                 error=info.get("exception_message") if info.get("raised_exception") else None,
             )

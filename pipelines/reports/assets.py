@@ -1,6 +1,5 @@
 """Dagster asset that publishes the provincial report for every period with data."""
 
-
 from datetime import date
 from pathlib import Path
 
@@ -14,18 +13,25 @@ from pipelines.resources import SourcesResource, WarehouseResource
     key=AssetKey(["reports", "provincial_report"]),
     group_name="reports",
     kinds={"html", "jinja"},
-    deps=[AssetKey(["marts", k]) for k in ("fct_commune_indicator", "dim_commune", "dim_period", "dim_indicator")],
-    description="The provincial report (HTML, Vietnamese) for every period with data, in outputs/reports/<period>/.",
+    deps=[
+        AssetKey(["marts", k])
+        for k in ("fct_commune_indicator", "dim_commune", "dim_period", "dim_indicator")
+    ],
+    description="The provincial report (HTML, Vietnamese) for every period with data, "
+    "in outputs/reports/<period>/.",
 )
 def provincial_report(
     context: AssetExecutionContext, warehouse: WarehouseResource, sources: SourcesResource
 ) -> MaterializeResult:
     published: dict[str, str] = {}
     with warehouse.connect(read_only=True) as con:
-        periods = [r[0] for r in con.execute(
-            """select distinct p.period_key, p.ends_on from marts.dim_period p
+        periods = [
+            r[0]
+            for r in con.execute(
+                """select distinct p.period_key, p.ends_on from marts.dim_period p
                join marts.fct_commune_indicator f using (period_key) order by p.ends_on, p.period_key"""
-        ).fetchall()]
+            ).fetchall()
+        ]
         contexts = {key: report_context(con, key) for key in periods}
     for key, report in contexts.items():
         path = publish(render_report(report, date.today()), Path(sources.reports_dir) / key)

@@ -38,7 +38,9 @@ class CommuneRow:
 def report_context(con: duckdb.DuckDBPyConnection, period_key: str) -> dict:
     period = con.execute(
         "select period_key, period_type, starts_on, ends_on, request_letter, due_on from marts.dim_period"
-        " where period_key = ?", [period_key]).fetchone()
+        " where period_key = ?",
+        [period_key],
+    ).fetchone()
     if period is None:
         raise ValueError(f"Kỳ báo cáo {period_key} không có trong lịch báo cáo (unknown period)")
     indicator = con.execute(
@@ -47,27 +49,37 @@ def report_context(con: duckdb.DuckDBPyConnection, period_key: str) -> dict:
     province = con.execute(
         """select numerator, denominator, value from marts.fct_commune_indicator
            where scope = 'province' and period_key = ? and indicator_code = 'DOS_ONLINE_RATE'
-             and source = 'system'""", [period_key]).fetchone()
+             and source = 'system'""",
+        [period_key],
+    ).fetchone()
     previous = con.execute(
         """select f.value from marts.fct_commune_indicator f join marts.dim_period p using (period_key)
            where f.scope = 'province' and f.indicator_code = 'DOS_ONLINE_RATE' and f.source = 'system'
              and p.period_type = ? and p.ends_on < ? order by p.ends_on desc limit 1""",
-        [period[1], period[2]]).fetchone()
+        [period[1], period[2]],
+    ).fetchone()
     rows = con.execute(
         """select c.name_with_type, f.numerator, f.denominator, f.value
            from marts.fct_commune_indicator f join marts.dim_commune c using (commune_id)
            where f.scope = 'commune' and f.period_key = ? and f.indicator_code = 'DOS_ONLINE_RATE'
              and f.source = 'system'
-           order by f.value desc nulls last, c.commune_name""", [period_key]).fetchall()
+           order by f.value desc nulls last, c.commune_name""",
+        [period_key],
+    ).fetchall()
     target = indicator[1]
-    communes = [CommuneRow(i, name, num, den, value, target is not None and value is not None and value < target)
-                for i, (name, num, den, value) in enumerate(rows, start=1)]
+    communes = [
+        CommuneRow(i, name, num, den, value, target is not None and value is not None and value < target)
+        for i, (name, num, den, value) in enumerate(rows, start=1)
+    ]
     return {
-        "period": dict(zip(("key", "type", "starts_on", "ends_on", "request_letter", "due_on"), period,
-                           strict=True)),
+        "period": dict(
+            zip(("key", "type", "starts_on", "ends_on", "request_letter", "due_on"), period, strict=True)
+        ),
         "indicator_name": indicator[0],
         "target": target,
-        "province": dict(zip(("numerator", "denominator", "value"), province, strict=True)) if province else None,
+        "province": dict(zip(("numerator", "denominator", "value"), province, strict=True))
+        if province
+        else None,
         "previous_value": previous[0] if previous else None,
         "communes": communes,
         "below_target": [c for c in communes if c.below_target],

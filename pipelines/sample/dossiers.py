@@ -149,19 +149,19 @@ _EXPORT_SELECT = f"""
         written_name as "Đơn vị tiếp nhận",
         procedure as "Tên thủ tục",
         field as "Lĩnh vực",
-        {_fmt('received_at')} as "Ngày tiếp nhận",
+        {_fmt("received_at")} as "Ngày tiếp nhận",
         case channel when 'online' then 'Trực tuyến' when 'postal' then 'Qua bưu chính công ích'
              else 'Trực tiếp' end as "Hình thức nộp",
-        {_fmt('due_at')} as "Hạn xử lý",
+        {_fmt("due_at")} as "Hạn xử lý",
         case when open_at_export then null
              when finished_before_received then {_fmt("received_at - interval 3 day")}
-             else {_fmt('finished_raw')} end as "Ngày hoàn thành",
+             else {_fmt("finished_raw")} end as "Ngày hoàn thành",
         case when outcome = 'withdrawn' then (case when k % 2 = 0 then 'Rút hồ sơ' else 'Trả lại' end)
              when open_at_export then 'Đang giải quyết' else 'Đã giải quyết' end as "Trạng thái",
-        {_YES_NO.format('fee_bearing')} as "Có thu phí",
-        {_YES_NO.format('intake_digitised')} as "Số hóa khi tiếp nhận",
-        {_YES_NO.format('result_digitised and not open_at_export')} as "Số hóa kết quả",
-        {_YES_NO.format('paid_online')} as "Thanh toán trực tuyến",
+        {_YES_NO.format("fee_bearing")} as "Có thu phí",
+        {_YES_NO.format("intake_digitised")} as "Số hóa khi tiếp nhận",
+        {_YES_NO.format("result_digitised and not open_at_export")} as "Số hóa kết quả",
+        {_YES_NO.format("paid_online")} as "Thanh toán trực tuyến",
         commune_idx, received_at, k, 0 as copy_no
     from generated
 """
@@ -194,8 +194,10 @@ class DossierGenerator:
     @staticmethod
     def _profile_ddl() -> list[str]:
         types = {"int": "integer", "str": "varchar", "float": "double"}
-        return [f"{name} {'date' if name in ('starts_on', 'ends_on') else types[f.type]}"
-                for name, f in DossierProfile.__dataclass_fields__.items()]
+        return [
+            f"{name} {'date' if name in ('starts_on', 'ends_on') else types[f.type]}"
+            for name, f in DossierProfile.__dataclass_fields__.items()
+        ]
 
     def _export_query(self, period_key: str, commune_ids: list[str] | None) -> str:
         where = f"period_key = '{period_key}'"

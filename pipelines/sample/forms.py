@@ -26,7 +26,16 @@ HEADER_LABELS = {
     "submitted": "Ngày gửi báo cáo:",
 }
 COVERAGE_TO_LABEL = "đến ngày:"
-TABLE_HEADER = ["STT", "Mã chỉ tiêu", "Tên chỉ tiêu", "Đơn vị tính", "Tử số", "Mẫu số", "Tỷ lệ (%)", "Ghi chú"]
+TABLE_HEADER = [
+    "STT",
+    "Mã chỉ tiêu",
+    "Tên chỉ tiêu",
+    "Đơn vị tính",
+    "Tử số",
+    "Mẫu số",
+    "Tỷ lệ (%)",
+    "Ghi chú",
+]
 TABLE_HEADER_ROW = 9
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 

@@ -83,8 +83,9 @@ class SampleWriter:
     # ----------------------------------------------------------------- defects ground truth
     def defect(self, kind: str, commune: str, period: str, indicator: str, file: Path | str, detail: str):
         rel = str(file.relative_to(self.out)) if isinstance(file, Path) else file
-        self.defects.append(dict(zip(DEFECT_COLUMNS, (kind, commune, period, indicator, rel, detail),
-                                     strict=True)))
+        self.defects.append(
+            dict(zip(DEFECT_COLUMNS, (kind, commune, period, indicator, rel, detail), strict=True))
+        )
 
     def _pick_defects(self) -> dict[str, set[tuple[str, str]]]:
         """Which (commune, period) forms carry which defect; missing forms carry nothing else."""
@@ -92,12 +93,16 @@ class SampleWriter:
         if self.config.clean:
             return {kind: set() for kind in FORM_DEFECT_SHARES}
         picked: dict[str, set[tuple[str, str]]] = {}
-        missing = set(self.rng.sample(slots, max(1, round(len(slots) * FORM_DEFECT_SHARES["missing_submission"]))))
+        missing = set(
+            self.rng.sample(slots, max(1, round(len(slots) * FORM_DEFECT_SHARES["missing_submission"])))
+        )
         picked["missing_submission"] = missing
         present = [s for s in slots if s not in missing]
         for kind, share in FORM_DEFECT_SHARES.items():
             if kind != "missing_submission":
-                picked[kind] = set(self.rng.sample(present, min(len(present), max(1, round(len(slots) * share)))))
+                picked[kind] = set(
+                    self.rng.sample(present, min(len(present), max(1, round(len(slots) * share))))
+                )
         return picked
 
     # ----------------------------------------------------------------- commune traits
@@ -115,7 +120,9 @@ class SampleWriter:
         return {
             "kon_tum": kon_tum,
             "size": rng.lognormvariate(0, 0.7) * (1.8 if ward else 1.0),
-            "p_online": rng.uniform(0.30, 0.65) if kon_tum else min(0.97, rng.uniform(0.70, 0.92) + 0.05 * ward),
+            "p_online": rng.uniform(0.30, 0.65)
+            if kon_tum
+            else min(0.97, rng.uniform(0.70, 0.92) + 0.05 * ward),
             "p_postal": rng.uniform(0.0, 0.02),
             "p_withdrawn": rng.uniform(0.01, 0.03),
             "p_late": rng.uniform(0.005, 0.04) if kon_tum else rng.uniform(0.0, 0.01),
@@ -142,14 +149,21 @@ class SampleWriter:
                 drift = 0.02 * qi  # online and digitisation improve through the year
                 profiles.append(
                     DossierProfile(
-                        commune_idx=ci, commune_id=commune["commune_id"],
-                        written_name=commune["name_with_type"], quarter_idx=qi,
-                        period_key=quarter["period_key"], starts_on=quarter["starts_on"],
+                        commune_idx=ci,
+                        commune_id=commune["commune_id"],
+                        written_name=commune["name_with_type"],
+                        quarter_idx=qi,
+                        period_key=quarter["period_key"],
+                        starts_on=quarter["starts_on"],
                         ends_on=quarter["ends_on"],
                         dossiers=max(5, round(per_quarter * t["size"] / total_size)),
-                        p_online=min(0.98, t["p_online"] + drift), p_postal=t["p_postal"],
-                        p_withdrawn=t["p_withdrawn"], p_late=t["p_late"], p_early=t["p_early"],
-                        p_intake_digitised=min(1.0, t["p_intake"] + drift), p_result_digitised=t["p_result"],
+                        p_online=min(0.98, t["p_online"] + drift),
+                        p_postal=t["p_postal"],
+                        p_withdrawn=t["p_withdrawn"],
+                        p_late=t["p_late"],
+                        p_early=t["p_early"],
+                        p_intake_digitised=min(1.0, t["p_intake"] + drift),
+                        p_result_digitised=t["p_result"],
                         p_paid_online=min(0.95, t["p_paid"] + drift),
                     )
                 )
@@ -168,21 +182,32 @@ class SampleWriter:
             if xlsx_communes:
                 generator.write_xlsx(folder / f"dossiers_{key}_kon-tum.xlsx", key, xlsx_communes)
             for kind, commune_id, code, detail in generator.dossier_defects(key):
-                file = folder / (f"dossiers_{key}_kon-tum.xlsx" if commune_id in xlsx_communes
-                                 else f"dossiers_{key}.csv")
+                file = folder / (
+                    f"dossiers_{key}_kon-tum.xlsx" if commune_id in xlsx_communes else f"dossiers_{key}.csv"
+                )
                 self.defect(kind, commune_id, key, "", file, f"{code}: {detail}")
             if not self.config.clean:
-                self.defect("unknown_commune", UNKNOWN_COMMUNE, key, "", csv_path,
-                            "hồ sơ của đơn vị không thuộc tỉnh trong tệp xuất")
+                self.defect(
+                    "unknown_commune",
+                    UNKNOWN_COMMUNE,
+                    key,
+                    "",
+                    csv_path,
+                    "hồ sơ của đơn vị không thuộc tỉnh trong tệp xuất",
+                )
             counts[key] = generator.true_counts(key)
         return counts
 
     # ----------------------------------------------------------------- staffing
     def write_staffing(self) -> dict[str, dict[str, dict[str, int]]]:
         rosters = {
-            c["commune_id"]: make_roster(self.rng, c["name_with_type"], self.traits[c["commune_id"]]["size"],
-                                         self.traits[c["commune_id"]]["kon_tum"],
-                                         self.traits[c["commune_id"]]["has_dedicated"])
+            c["commune_id"]: make_roster(
+                self.rng,
+                c["name_with_type"],
+                self.traits[c["commune_id"]]["size"],
+                self.traits[c["commune_id"]]["kon_tum"],
+                self.traits[c["commune_id"]]["has_dedicated"],
+            )
             for c in self.communes
         }
         figures: dict[str, dict[str, dict[str, int]]] = {}
@@ -198,8 +223,9 @@ class SampleWriter:
         return figures
 
     # ----------------------------------------------------------------- forms
-    def _form_rows(self, commune_id: str, qi: int, dossiers: dict[str, int], staff: dict[str, int]
-                   ) -> dict[str, tuple[int | None, int | None]]:
+    def _form_rows(
+        self, commune_id: str, qi: int, dossiers: dict[str, int], staff: dict[str, int]
+    ) -> dict[str, tuple[int | None, int | None]]:
         """(numerator, denominator) per indicator code: what a careful commune would report."""
         t, rng = self.traits[commune_id], self.rng
         d = dossiers
@@ -210,11 +236,16 @@ class SampleWriter:
         with_team = villages if qi >= 1 or rng.random() < 0.7 else villages - rng.randint(1, 3)
         pcs = t["pcs"]
         return {
-            "DOS_RECEIVED": (d["received"], None), "DOS_ONLINE": (d["online"], None),
-            "DOS_IN_PERSON": (d["in_person"], None), "DOS_POSTAL": (d["postal"], None),
-            "DOS_RESOLVED": (d["resolved"], None), "DOS_IN_PROGRESS": (d["in_progress"], None),
-            "DOS_WITHDRAWN": (d["withdrawn"], None), "DOS_EARLY": (d["early"], None),
-            "DOS_ON_TIME": (d["on_time"], None), "DOS_LATE": (d["late"], None),
+            "DOS_RECEIVED": (d["received"], None),
+            "DOS_ONLINE": (d["online"], None),
+            "DOS_IN_PERSON": (d["in_person"], None),
+            "DOS_POSTAL": (d["postal"], None),
+            "DOS_RESOLVED": (d["resolved"], None),
+            "DOS_IN_PROGRESS": (d["in_progress"], None),
+            "DOS_WITHDRAWN": (d["withdrawn"], None),
+            "DOS_EARLY": (d["early"], None),
+            "DOS_ON_TIME": (d["on_time"], None),
+            "DOS_LATE": (d["late"], None),
             "DOS_ONLINE_RATE": (d["online"], d["received"]),
             "DOS_EARLY_OR_ON_TIME_RATE": (d["early"] + d["on_time"], d["resolved"]),
             "DOS_LATE_RATE": (d["late"], d["resolved"]),
@@ -222,25 +253,35 @@ class SampleWriter:
             "DOS_RESULT_DIGITISED_RATE": (d["result_digitised"], d["resolved"]),
             "DOS_ONLINE_PAYMENT_RATE": (d["paid_online"], d["fee_bearing"]),
             "DOC_ELECTRONIC_RATE": (outgoing - (rng.randint(0, 5) if rng.random() < 0.3 else 0), outgoing),
-            "VNEID_INSTALLED": (installed, None), "VNEID_ACTIVATED": (activated, None),
+            "VNEID_INSTALLED": (installed, None),
+            "VNEID_ACTIVATED": (activated, None),
             "VNEID_NOT_ACTIVATED": (installed - activated, None),
             "VNEID_ACTIVATION_RATE": (activated, installed),
-            "CDT_TEAMS": (with_team + 1, None), "CDT_VILLAGE_RATE": (with_team, villages),
-            "PC_COUNT": (pcs, None), "PC_ANTIMALWARE_RATE": (pcs - (rng.randint(1, 4) if rng.random() < 0.2 else 0), pcs),
+            "CDT_TEAMS": (with_team + 1, None),
+            "CDT_VILLAGE_RATE": (with_team, villages),
+            "PC_COUNT": (pcs, None),
+            "PC_ANTIMALWARE_RATE": (pcs - (rng.randint(1, 4) if rng.random() < 0.2 else 0), pcs),
             "PC_OLD_RATE": (round(pcs * rng.uniform(0.05, 0.2)), pcs),
-            "DSIG_USB": (round(pcs * 0.9), None), "DSIG_SIM": (rng.randint(0, 10), None),
+            "DSIG_USB": (round(pcs * 0.9), None),
+            "DSIG_SIM": (rng.randint(0, 10), None),
             "STAFF_BASIC_SKILLS_RATE": (staff["trained"], staff["officials"]),
             "IT_DEDICATED": (staff["dedicated"], None),
-            "COV_4G_RATE": (None, None), "VC_TERMINAL_READY": (1 if t["vc_ready"] else 0, None),
+            "COV_4G_RATE": (None, None),
+            "VC_TERMINAL_READY": (1 if t["vc_ready"] else 0, None),
             "DT_BUDGET": (t["budget"] if qi == len(self.quarters) - 1 else 0, None),
         }
 
-    def _build_form(self, commune: dict[str, str], quarter: dict[str, str], values: dict, written: str,
-                    submitted: date) -> Form:
+    def _build_form(
+        self, commune: dict[str, str], quarter: dict[str, str], values: dict, written: str, submitted: date
+    ) -> Form:
         t = self.traits[commune["commune_id"]]
-        form = Form(commune_written=written, period_key=quarter["period_key"],
-                    coverage_from=_dmy(date.fromisoformat(quarter["starts_on"])),
-                    coverage_to=_dmy(date.fromisoformat(quarter["ends_on"])), submitted_on=_dmy(submitted))
+        form = Form(
+            commune_written=written,
+            period_key=quarter["period_key"],
+            coverage_from=_dmy(date.fromisoformat(quarter["starts_on"])),
+            coverage_to=_dmy(date.fromisoformat(quarter["ends_on"])),
+            submitted_on=_dmy(submitted),
+        )
         for ind in self.indicators:
             code = ind["indicator_code"]
             num, den = values[code]
@@ -270,8 +311,9 @@ class SampleWriter:
                 if slot in picked["missing_submission"]:
                     continue
                 path = folder / key / f"{_slug(commune['commune_name'])}_{key}.xlsx"
-                values = self._form_rows(cid, qi, dossier_counts[key].get(cid, _zero_counts()),
-                                         staff_figures[key][cid])
+                values = self._form_rows(
+                    cid, qi, dossier_counts[key].get(cid, _zero_counts()), staff_figures[key][cid]
+                )
                 submitted = due - timedelta(days=self.rng.randint(0, 10))
                 if slot in picked["late_submission"]:
                     late_by = self.rng.randint(1, 20)
@@ -297,28 +339,55 @@ class SampleWriter:
             for code in ("DOS_RECEIVED", "DOS_ONLINE", "DOS_RESOLVED", "DOS_EARLY"):
                 form.row(code).numerator += delta
             self._recompute_rates(form)
-            self.defect("report_vs_system", cid, key, "DOS_RECEIVED", path,
-                        f"báo cáo nhiều hơn hệ thống {delta} hồ sơ")
+            self.defect(
+                "report_vs_system",
+                cid,
+                key,
+                "DOS_RECEIVED",
+                path,
+                f"báo cáo nhiều hơn hệ thống {delta} hồ sơ",
+            )
         if slot in picked["parts_mismatch"]:
             gap = rng.randint(5, 40)
             form.row("VNEID_NOT_ACTIVATED").numerator -= gap
-            self.defect("parts_mismatch", cid, key, "VNEID_NOT_ACTIVATED", path,
-                        f"đã kích hoạt + chưa kích hoạt thiếu {gap} so với đã cài đặt")
+            self.defect(
+                "parts_mismatch",
+                cid,
+                key,
+                "VNEID_NOT_ACTIVATED",
+                path,
+                f"đã kích hoạt + chưa kích hoạt thiếu {gap} so với đã cài đặt",
+            )
         if slot in picked["numerator_gt_denominator"]:
             row = form.row("PC_ANTIMALWARE_RATE")
             row.numerator = row.denominator + rng.randint(2, 6)
             row.rate = printed_rate(row.numerator, row.denominator)
-            self.defect("numerator_gt_denominator", cid, key, "PC_ANTIMALWARE_RATE", path,
-                        f"tử số {row.numerator} lớn hơn mẫu số {row.denominator}")
+            self.defect(
+                "numerator_gt_denominator",
+                cid,
+                key,
+                "PC_ANTIMALWARE_RATE",
+                path,
+                f"tử số {row.numerator} lớn hơn mẫu số {row.denominator}",
+            )
         if slot in picked["rate_mismatch"]:
             self._inject_rate_mismatch(form, slot, path)
         if slot in picked["outlier"]:
             row = form.row("DT_BUDGET")
             row.numerator = (row.numerator or 100_000_000) * 10
-            self.defect("outlier", cid, key, "DT_BUDGET", path, f"kinh phí {format_number(row.numerator)}đ (thừa số 0)")
+            self.defect(
+                "outlier",
+                cid,
+                key,
+                "DT_BUDGET",
+                path,
+                f"kinh phí {format_number(row.numerator)}đ (thừa số 0)",
+            )
         if slot in picked["impossible_date"]:
             form.coverage_to = form.coverage_to[:-4] + "20" + form.coverage_to[-3:]
-            self.defect("impossible_date", cid, key, "", path, f"ngày kết thúc số liệu ghi là {form.coverage_to}")
+            self.defect(
+                "impossible_date", cid, key, "", path, f"ngày kết thúc số liệu ghi là {form.coverage_to}"
+            )
         if slot in picked["text_number"]:
             for row in form.rows:
                 if isinstance(row.numerator, int) and row.numerator >= 1000:
@@ -327,14 +396,18 @@ class SampleWriter:
                     row.denominator = format_number(row.denominator)
             form.row("DT_BUDGET").numerator = f"{format_number(_as_int(form.row('DT_BUDGET').numerator))}đ"
             form.row("PC_COUNT").numerator = f"{_as_int(form.row('PC_COUNT').numerator):02d}"
-            self.defect("text_number", cid, key, "", path, "số ghi dạng văn bản kiểu Việt Nam (1.059; 100.000.000đ)")
+            self.defect(
+                "text_number", cid, key, "", path, "số ghi dạng văn bản kiểu Việt Nam (1.059; 100.000.000đ)"
+            )
         if slot in picked["nfd_text"]:
             form.nfd = True
             self.defect("nfd_text", cid, key, "", path, "văn bản ở dạng Unicode tổ hợp (NFD)")
 
     def _inject_rate_mismatch(self, form: Form, slot, path: Path) -> None:
         """Print one rate truncated instead of rounded (543/544 → 99,81%), or plainly wrong."""
-        candidates = [r for r in form.rows if r.rate and r.denominator and r.indicator_code.startswith("DOS_")]
+        candidates = [
+            r for r in form.rows if r.rate and r.denominator and r.indicator_code.startswith("DOS_")
+        ]
         for row in candidates:
             num, den = _as_int(row.numerator), _as_int(row.denominator)
             truncated = printed_rate(num, den, truncate=True)
@@ -345,13 +418,16 @@ class SampleWriter:
             row = form.row("DOS_ONLINE_RATE")
             num, den = _as_int(row.numerator), _as_int(row.denominator)
             row.rate = printed_rate(min(den, num + max(1, den // 50)), den)
-        self.defect("rate_mismatch", slot[0], slot[1], row.indicator_code, path,
-                    f"{num}/{den} in là {row.rate}")
+        self.defect(
+            "rate_mismatch", slot[0], slot[1], row.indicator_code, path, f"{num}/{den} in là {row.rate}"
+        )
 
     @staticmethod
     def _recompute_rates(form: Form) -> None:
-        pairs = {"DOS_ONLINE_RATE": ("DOS_ONLINE", "DOS_RECEIVED"),
-                 "DOS_EARLY_OR_ON_TIME_RATE": (None, "DOS_RESOLVED")}
+        pairs = {
+            "DOS_ONLINE_RATE": ("DOS_ONLINE", "DOS_RECEIVED"),
+            "DOS_EARLY_OR_ON_TIME_RATE": (None, "DOS_RESOLVED"),
+        }
         for code, (num_code, den_code) in pairs.items():
             row = form.row(code)
             if num_code:
@@ -369,7 +445,9 @@ class SampleWriter:
 
     def _write_resubmission(self, form: Form, path: Path, values, submitted: date) -> None:
         """First version with a typo in the received count, then the corrected one a few days later."""
-        cid = next(c["commune_id"] for c in self.communes if path.name.startswith(_slug(c["commune_name"]) + "_"))
+        cid = next(
+            c["commune_id"] for c in self.communes if path.name.startswith(_slug(c["commune_name"]) + "_")
+        )
         corrected_on = submitted + timedelta(days=self.rng.randint(2, 9))
         received = form.row("DOS_RECEIVED")
         true_received = received.numerator
@@ -380,22 +458,37 @@ class SampleWriter:
         form.submitted_on = _dmy(corrected_on)
         second = path.with_name(path.stem + "_lan2.xlsx")
         write_form(form, second, self.indicators)
-        self.defect("resubmission", cid, form.period_key, "DOS_RECEIVED", second,
-                    f"bản đầu ghi {typo} hồ sơ tiếp nhận, bản sửa ngày {form.submitted_on} ghi {true_received}")
+        self.defect(
+            "resubmission",
+            cid,
+            form.period_key,
+            "DOS_RECEIVED",
+            second,
+            f"bản đầu ghi {typo} hồ sơ tiếp nhận, bản sửa ngày {form.submitted_on} ghi {true_received}",
+        )
 
     def _write_unknown_commune_form(self, folder: Path) -> None:
         if self.config.clean:
             return
         quarter = self.quarters[0]
-        form = Form(commune_written=f"UBND {UNKNOWN_COMMUNE.lower()}", period_key=quarter["period_key"],
-                    coverage_from=_dmy(date.fromisoformat(quarter["starts_on"])),
-                    coverage_to=_dmy(date.fromisoformat(quarter["ends_on"])),
-                    submitted_on=_dmy(date.fromisoformat(quarter["due_on"])))
+        form = Form(
+            commune_written=f"UBND {UNKNOWN_COMMUNE.lower()}",
+            period_key=quarter["period_key"],
+            coverage_from=_dmy(date.fromisoformat(quarter["starts_on"])),
+            coverage_to=_dmy(date.fromisoformat(quarter["ends_on"])),
+            submitted_on=_dmy(date.fromisoformat(quarter["due_on"])),
+        )
         form.rows = [FormRow("DOS_RECEIVED", "Tổng số hồ sơ TTHC tiếp nhận", "hồ sơ", 120)]
         path = folder / quarter["period_key"] / f"hoa-binh_{quarter['period_key']}.xlsx"
         write_form(form, path, self.indicators)
-        self.defect("unknown_commune", UNKNOWN_COMMUNE, quarter["period_key"], "", path,
-                    "biểu mẫu của đơn vị không thuộc tỉnh Quảng Ngãi")
+        self.defect(
+            "unknown_commune",
+            UNKNOWN_COMMUNE,
+            quarter["period_key"],
+            "",
+            path,
+            "biểu mẫu của đơn vị không thuộc tỉnh Quảng Ngãi",
+        )
 
     def write_manifest(self) -> Path:
         path = self.out / "defects.csv"
@@ -414,8 +507,22 @@ def _as_int(value: int | str | None) -> int:
 
 
 def _zero_counts() -> dict[str, int]:
-    keys = ["received", "online", "in_person", "postal", "resolved", "in_progress", "withdrawn", "early",
-            "on_time", "late", "intake_digitised", "result_digitised", "fee_bearing", "paid_online"]
+    keys = [
+        "received",
+        "online",
+        "in_person",
+        "postal",
+        "resolved",
+        "in_progress",
+        "withdrawn",
+        "early",
+        "on_time",
+        "late",
+        "intake_digitised",
+        "result_digitised",
+        "fee_bearing",
+        "paid_online",
+    ]
     return dict.fromkeys(keys, 0)
 
 

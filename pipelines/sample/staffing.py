@@ -28,8 +28,31 @@ STAFFING_HEADERS = [
 
 _FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Huỳnh", "Võ", "Phan", "Đinh", "Bùi", "Đỗ", "Y", "A"]
 _MIDDLE = ["Văn", "Thị", "Minh", "Thanh", "Hữu", "Ngọc", "Quang", "Thị Thu", "Đức"]
-_GIVEN = ["An", "Bình", "Cường", "Dung", "Hà", "Hải", "Hoa", "Hùng", "Lan", "Long", "Mai", "Nam", "Phúc",
-          "Quân", "Sương", "Tâm", "Thảo", "Trí", "Tuấn", "Vy", "Blêu", "Hreo", "Thiên"]
+_GIVEN = [
+    "An",
+    "Bình",
+    "Cường",
+    "Dung",
+    "Hà",
+    "Hải",
+    "Hoa",
+    "Hùng",
+    "Lan",
+    "Long",
+    "Mai",
+    "Nam",
+    "Phúc",
+    "Quân",
+    "Sương",
+    "Tâm",
+    "Thảo",
+    "Trí",
+    "Tuấn",
+    "Vy",
+    "Blêu",
+    "Hreo",
+    "Thiên",
+]
 _DEPARTMENTS = [
     "Văn phòng HĐND và UBND",
     "Phòng Văn hóa - Xã hội",
@@ -37,8 +60,14 @@ _DEPARTMENTS = [
     "Trung tâm Phục vụ hành chính công",
 ]
 _POSITIONS = ["Chuyên viên", "Công chức", "Phó Trưởng phòng", "Trưởng phòng", "Viên chức"]
-_EDUCATION_OTHER = ["Đại học Luật", "Đại học Kinh tế", "Đại học Sư phạm", "Cao đẳng Kế toán",
-                    "Đại học Quản lý đất đai", "Đại học Hành chính"]
+_EDUCATION_OTHER = [
+    "Đại học Luật",
+    "Đại học Kinh tế",
+    "Đại học Sư phạm",
+    "Cao đẳng Kế toán",
+    "Đại học Quản lý đất đai",
+    "Đại học Hành chính",
+]
 _EDUCATION_IT = ["Đại học Công nghệ thông tin", "Cao đẳng Tin học", "Kỹ sư Khoa học máy tính"]
 
 
@@ -57,8 +86,9 @@ class Official:
     has_certificate: bool
 
 
-def make_roster(rng: random.Random, commune_written: str, size: float, kon_tum: bool,
-                has_dedicated: bool) -> list[Official]:
+def make_roster(
+    rng: random.Random, commune_written: str, size: float, kon_tum: bool, has_dedicated: bool
+) -> list[Official]:
     count = max(12, min(40, round(18 + 10 * size + rng.gauss(0, 3))))
     province_code = "062" if kon_tum else "051"
     officials = []
@@ -73,7 +103,8 @@ def make_roster(rng: random.Random, commune_written: str, size: float, kon_tum: 
                 citizen_id=province_code + "".join(str(rng.randrange(10)) for _ in range(9)),
                 department=_DEPARTMENTS[1] if dedicated else rng.choice(_DEPARTMENTS),
                 position="Công chức" if dedicated else rng.choice(_POSITIONS),
-                education=rng.choice(_EDUCATION_IT) if dedicated or rng.random() < 0.06
+                education=rng.choice(_EDUCATION_IT)
+                if dedicated or rng.random() < 0.06
                 else rng.choice(_EDUCATION_OTHER),
                 role="Chuyên trách" if dedicated else ("Kiêm nhiệm" if rng.random() < 0.08 else "Không"),
                 trained_from_quarter=rng.choice([0, 0, 1, 1, 2, 3, 99]) if not dedicated else 0,
@@ -85,8 +116,11 @@ def make_roster(rng: random.Random, commune_written: str, size: float, kon_tum: 
 
 def rehire(rng: random.Random, official: Official) -> Official:
     """Someone leaves and is replaced during the year; the replacement is not yet trained."""
-    return replace(official, name=f"{rng.choice(_FAMILY)} {rng.choice(_MIDDLE)} {rng.choice(_GIVEN)}",
-                   trained_from_quarter=99)
+    return replace(
+        official,
+        name=f"{rng.choice(_FAMILY)} {rng.choice(_MIDDLE)} {rng.choice(_GIVEN)}",
+        trained_from_quarter=99,
+    )
 
 
 def write_staffing(path: Path, officials: list[Official], quarter_idx: int) -> None:

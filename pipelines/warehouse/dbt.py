@@ -4,15 +4,20 @@ The manifest is produced by `cds dbt-parse` at install time (and refreshed by `e
 model changes), never at import time.
 """
 
-
 import os
 import sys
-from pathlib import Path
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from dagster import AssetExecutionContext, AssetKey
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    DbtProject,
+    dbt_assets,
+)
 
 from pipelines.resources import WarehouseResource
 from pipelines.settings import DBT_PROJECT_DIR
@@ -25,8 +30,11 @@ if not MANIFEST.exists():
 
 def dbt_resource() -> DbtCliResource:
     # The dbt installed beside this interpreter, so the UI and tests need no PATH set-up.
-    return DbtCliResource(project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR),
-                          dbt_executable=str(Path(sys.executable).parent / "dbt"))
+    return DbtCliResource(
+        project_dir=dbt_project,
+        profiles_dir=str(DBT_PROJECT_DIR),
+        dbt_executable=str(Path(sys.executable).parent / "dbt"),
+    )
 
 
 class WarehouseTranslator(DagsterDbtTranslator):

@@ -34,8 +34,15 @@ def ensure_manifest(force: bool = False) -> Path:
     if force or manifest_is_stale():
         dbt = Path(sys.executable).parent / "dbt"
         subprocess.run(
-            [str(dbt), "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
-             "--profiles-dir", str(DBT_PROJECT_DIR)],
+            [
+                str(dbt),
+                "parse",
+                "--quiet",
+                "--project-dir",
+                str(DBT_PROJECT_DIR),
+                "--profiles-dir",
+                str(DBT_PROJECT_DIR),
+            ],
             check=True,
         )
         MANIFEST.touch()
