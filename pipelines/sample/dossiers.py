@@ -51,6 +51,7 @@ UNKNOWN_COMMUNE = "Xã Hòa Bình"  # exists in other provinces, not in Quảng 
 DUPLICATE_SHARE = 0.002
 FINISHED_BEFORE_RECEIVED_SHARE = 0.0005
 UNKNOWN_COMMUNE_ROWS_PER_EXPORT = 3
+MEMORY_LIMIT = "2GB"
 
 
 @dataclass(frozen=True)
@@ -163,7 +164,7 @@ _EXPORT_SELECT = f"""
         {_YES_NO.format("result_digitised and not open_at_export")} as "Số hóa kết quả",
         {_YES_NO.format("paid_online")} as "Thanh toán trực tuyến",
         commune_idx, received_at, k, 0 as copy_no
-    from generated
+    from current_quarter
 """
 
 
@@ -171,7 +172,8 @@ class DossierGenerator:
     """Holds one in-memory DuckDB connection with the profiles and procedures registered."""
 
     def __init__(self, profiles: list[DossierProfile], seed: int, defects: bool):
-        self.con = duckdb.connect()
+        # Bounded memory at any scale: DuckDB spills to disk beyond this rather than growing.
+        self.con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT})
         self.defects = defects
         self.con.execute(f"create table profiles ({', '.join(self._profile_ddl())})")
         self.con.executemany(
@@ -204,7 +206,7 @@ class DossierGenerator:
         if commune_ids is not None:
             where += " and commune_id in (" + ", ".join(f"'{c}'" for c in commune_ids) + ")"
         cols = ", ".join(f'"{h}"' for h in EXPORT_HEADERS)
-        base = _EXPORT_SELECT.replace("from generated", f"from generated where {where}")
+        base = _EXPORT_SELECT.replace("from current_quarter", f"from current_quarter where {where}")
         parts = [base]
         if self.defects:
             parts.append(
@@ -219,15 +221,22 @@ class DossierGenerator:
     def _unknown_commune_rows(self, period_key: str, commune_ids: list[str] | None) -> str:
         """A few dossiers of a commune from another province, mixed into the export by mistake."""
         if commune_ids is not None:
-            return _EXPORT_SELECT.replace("from generated", "from generated where false")
+            return _EXPORT_SELECT.replace("from current_quarter", "from current_quarter where false")
         return (
             _EXPORT_SELECT.replace("written_name as", f"'{UNKNOWN_COMMUNE}' as")
             .replace("printf('%s-%s-%05d', commune_id", "printf('%s-%s-%05d', 'HBI'")
             .replace(
-                "from generated",
-                f"from generated where period_key = '{period_key}' and commune_idx = 0"
+                "from current_quarter",
+                f"from current_quarter where period_key = '{period_key}' and commune_idx = 0"
                 f" and k < {UNKNOWN_COMMUNE_ROWS_PER_EXPORT}",
             )
+        )
+
+    def select_quarter(self, period_key: str) -> None:
+        """Materialise one quarter's dossiers once; every export, defect list and count reads it."""
+        self.con.execute(
+            f"create or replace temp table current_quarter as select * from generated"
+            f" where period_key = '{period_key}'"
         )
 
     def write_csv(self, path: Path, period_key: str, commune_ids: list[str] | None = None) -> None:
@@ -253,11 +262,11 @@ class DossierGenerator:
         code = "printf('%s-%s-%05d', commune_id, strftime(received_at, '%y%m%d'), k)"
         rows = self.con.execute(
             f"""select 'duplicate_dossier_row', commune_id, {code}, 'dòng hồ sơ bị lặp lại'
-                from generated where period_key = ? and duplicated
+                from current_quarter where period_key = ? and duplicated
                 union all
                 select 'finished_before_received', commune_id, {code},
                        'ngày hoàn thành trước ngày tiếp nhận'
-                from generated where period_key = ? and finished_before_received
+                from current_quarter where period_key = ? and finished_before_received
                 order by 1, 3""",
             [period_key, period_key],
         ).fetchall()
@@ -281,7 +290,7 @@ class DossierGenerator:
                 count(*) filter (result_digitised and not open_at_export) as result_digitised,
                 count(*) filter (fee_bearing) as fee_bearing,
                 count(*) filter (paid_online) as paid_online
-            from generated where period_key = ? group by commune_id""",
+            from current_quarter where period_key = ? group by commune_id""",
             [period_key],
         )
         names = [d[0] for d in rows.description]

@@ -27,6 +27,7 @@ from pipelines.vietnamese import format_number
 
 DEFECT_COLUMNS = ["defect_kind", "commune", "period_key", "indicator_code", "file", "detail"]
 SOURCE_FOLDERS = ("submissions", "dossiers", "staffing")
+XLSX_MAX_ROWS = 50_000
 
 # Form-level defects: the share of (commune, period) forms that carry each, at least one each.
 FORM_DEFECT_SHARES = {
@@ -79,6 +80,7 @@ class SampleWriter:
         self.indicators = sorted(read_seed("ref_indicators"), key=lambda i: int(i["form_order"]))
         self.variants = self._name_variants()
         self.traits = {c["commune_id"]: self._traits(c) for c in self.communes}
+        self.profiles = self._profiles()
 
     # ----------------------------------------------------------------- defects ground truth
     def defect(self, kind: str, commune: str, period: str, indicator: str, file: Path | str, detail: str):
@@ -175,8 +177,15 @@ class SampleWriter:
         counts = {}
         for qi, quarter in enumerate(self.quarters):
             key = quarter["period_key"]
+            generator.select_quarter(key)
             csv_path = folder / f"dossiers_{key}.csv"
-            xlsx_communes = kon_tum_ids if qi == len(self.quarters) - 1 and kon_tum_ids else []
+            # Real XLSX exports are small (a sheet holds ~1M rows and openpyxl writes ~50k rows/s), so the
+            # XLSX file is only written while it stays small; at scale that quarter is CSV like the others.
+            last = qi == len(self.quarters) - 1
+            xlsx_rows = sum(
+                p.dossiers for p in self.profiles if p.period_key == key and p.commune_id in kon_tum_ids
+            )
+            xlsx_communes = kon_tum_ids if last and kon_tum_ids and xlsx_rows <= XLSX_MAX_ROWS else []
             csv_communes = [c["commune_id"] for c in self.communes if c["commune_id"] not in xlsx_communes]
             generator.write_csv(csv_path, key, None if not xlsx_communes else csv_communes)
             if xlsx_communes:
@@ -536,7 +545,7 @@ def generate_sample(out: Path, config: SampleConfig = SampleConfig()) -> Path:
         elif target.exists():
             target.unlink()
     writer = SampleWriter(out, config)
-    generator = DossierGenerator(writer._profiles(), config.seed, defects=not config.clean)
+    generator = DossierGenerator(writer.profiles, config.seed, defects=not config.clean)
     try:
         counts = writer.write_dossiers(generator)
     finally:
