@@ -72,7 +72,7 @@ def test_a_file_missing_a_required_column_is_rejected_whole_with_a_clear_message
     assert result.status == "rejected"
     assert "no_channel.csv" in result.message and "Hình thức nộp" in result.message
     reason = con.execute("select reason_code, field from raw.quarantine").fetchone()
-    assert reason == ("file_rejected", "channel")
+    assert reason == ("missing_required_column", "channel")
     assert con.execute("select count(*) from raw.dossiers").fetchone()[0] == 0
 
 

@@ -16,6 +16,7 @@ import duckdb
 from openpyxl import load_workbook
 
 from pipelines.ingest.register import (
+    FileResult,
     IngestError,
     archive_copy,
     file_sha256,
@@ -98,6 +99,7 @@ def map_header(headers: list[str], file: Path) -> HeaderMapping:
             missing[0],
             f"tệp thiếu cột bắt buộc {spelled}",
             f"file lacks required column(s) {', '.join(missing)}",
+            reason="missing_required_column",
         )
     return HeaderMapping(columns, extras)
 
@@ -259,16 +261,6 @@ def _drop_staged(con: duckdb.DuckDBPyConnection) -> None:
     ).fetchone()
     if kind:
         con.execute(f"drop {'view' if kind[0] == 'VIEW' else 'table'} _staged")
-
-
-@dataclass(frozen=True)
-class FileResult:
-    path: Path
-    sha256: str
-    status: str
-    rows_loaded: int = 0
-    rows_quarantined: int = 0
-    message: str = ""
 
 
 def ingest_dossier_file(con: duckdb.DuckDBPyConnection, path: Path, archive_dir: Path) -> FileResult:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -42,11 +43,30 @@ create table if not exists raw.quarantine (
 class IngestError(Exception):
     """A problem a person must fix in the file: names the file, the row and the field."""
 
-    def __init__(self, file: Path, row: int | None, field: str | None, message_vi: str, message_en: str):
-        self.file, self.row, self.field = file, row, field
-        self.message_vi, self.message_en = message_vi, message_en
+    def __init__(
+        self,
+        file: Path,
+        row: int | None,
+        field: str | None,
+        message_vi: str,
+        message_en: str,
+        reason: str = "file_rejected",
+        raw_value: str | None = None,
+    ):
+        self.file, self.row, self.field, self.reason = file, row, field, reason
+        self.message_vi, self.message_en, self.raw_value = message_vi, message_en, raw_value
         where = f"{file.name}, dòng {row}" if row else file.name
         super().__init__(f"{where}, trường '{field}': {message_vi} ({message_en})")
+
+
+@dataclass(frozen=True)
+class FileResult:
+    path: Path
+    sha256: str
+    status: str
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    message: str = ""
 
 
 def file_sha256(path: Path) -> str:
@@ -63,7 +83,7 @@ def ensure_register(con: duckdb.DuckDBPyConnection) -> None:
 
 def is_registered(con: duckdb.DuckDBPyConnection, sha: str) -> bool:
     ensure_register(con)
-    return con.execute("select count(*) from raw.ingested_files where sha256 = ?", [sha]).fetchone()[0] > 0
+    return con.execute("select count(*) from raw.ingested_files where sha256 = ?", [sha]).fetchall()[0][0] > 0
 
 
 def archive_copy(path: Path, sha: str, archive_dir: Path) -> Path:
@@ -91,9 +111,20 @@ def register_file(
     )
 
 
+def quarantine_rows(con: duckdb.DuckDBPyConnection, sha: str, problems: list[IngestError]) -> None:
+    """Row-level problems: the row is held back, the rest of the file still lands."""
+    if not problems:
+        return
+    ensure_register(con)
+    con.executemany(
+        "insert into raw.quarantine values (?, ?, ?, ?, ?, ?, ?, now()::timestamp)",
+        [[sha, p.row, p.field, p.raw_value, p.reason, p.message_vi, p.message_en] for p in problems],
+    )
+
+
 def quarantine_file(con: duckdb.DuckDBPyConnection, sha: str, error: IngestError) -> None:
     ensure_register(con)
     con.execute(
-        "insert into raw.quarantine values (?, ?, ?, null, 'file_rejected', ?, ?, now()::timestamp)",
-        [sha, error.row, error.field, error.message_vi, error.message_en],
+        "insert into raw.quarantine values (?, ?, ?, ?, ?, ?, ?, now()::timestamp)",
+        [sha, error.row, error.field, error.raw_value, error.reason, error.message_vi, error.message_en],
     )

@@ -1,0 +1,424 @@
+"""Commune submission forms (the Department's XLSX indicator appendix, or the same table as CSV).
+
+`parse_form` is pure: a file in, a `ParsedForm` out, or an `IngestError` when the file cannot be
+attributed (unreadable, no header block, unknown commune, period outside the calendar). Row-level problems
+(unknown indicator code, unreadable number, duplicate row) hold back only that row. Every numeric cell
+keeps its text as written beside the parsed value: the rate as the commune printed it matters later.
+
+Landing rules: a figure that is merely wrong (negative, numerator above denominator, a rate that does not
+match its fraction) lands as written; judging it is the data-quality layer's job, not the parser's.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+from openpyxl import load_workbook
+
+from pipelines.ingest.guards import MAX_FORM_BYTES, MAX_FORM_ROWS, check_size, check_xlsx
+from pipelines.ingest.register import (
+    FileResult,
+    IngestError,
+    archive_copy,
+    file_sha256,
+    is_registered,
+    quarantine_file,
+    quarantine_rows,
+    register_file,
+)
+from pipelines.reference import CommuneResolver, read_seed
+from pipelines.vietnamese import name_key, nfc, parse_number
+
+SOURCE_KIND = "submission_form"
+HEADER_FIELDS = {
+    "đơn vị báo cáo:": "commune",
+    "kỳ báo cáo:": "period",
+    "số liệu tính từ ngày:": "coverage_from",
+    "đến ngày:": "coverage_to",
+    "ngày gửi báo cáo:": "submitted_on",
+}
+TABLE_START = ("stt", "mã chỉ tiêu")
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
+
+RAW_DDL = """
+create schema if not exists raw;
+create table if not exists raw.submissions (
+    file_sha256 varchar primary key,
+    source_file varchar not null,
+    commune_id varchar not null,
+    commune_written varchar not null,
+    period_key varchar not null,
+    period_written varchar,
+    coverage_from date,
+    coverage_from_text varchar,
+    coverage_to date,
+    coverage_to_text varchar,
+    submitted_on date,
+    submitted_on_text varchar,
+    ingested_at timestamp not null
+);
+create table if not exists raw.submission_values (
+    file_sha256 varchar not null,
+    source_row integer not null,
+    indicator_code varchar not null,
+    numerator decimal(20, 4),
+    numerator_text varchar,
+    denominator decimal(20, 4),
+    denominator_text varchar,
+    reported_rate decimal(12, 6),
+    reported_rate_text varchar,
+    note varchar,
+    has_formula boolean not null,
+    primary key (file_sha256, indicator_code)
+);
+"""
+
+
+VALUE_COLUMNS = [
+    "file_sha256",
+    "source_row",
+    "indicator_code",
+    "numerator",
+    "numerator_text",
+    "denominator",
+    "denominator_text",
+    "reported_rate",
+    "reported_rate_text",
+    "note",
+    "has_formula",
+]
+
+
+@dataclass
+class FormValue:
+    source_row: int
+    indicator_code: str
+    numerator_text: str | None
+    denominator_text: str | None
+    rate_text: str | None
+    note: str | None
+    has_formula: bool = False
+    numerator: Decimal | None = None
+    denominator: Decimal | None = None
+    rate: Decimal | None = None
+
+
+@dataclass
+class ParsedForm:
+    commune_id: str
+    commune_written: str
+    period_key: str
+    period_written: str
+    dates: dict[str, tuple[date | None, str | None]]
+    values: list[FormValue] = field(default_factory=list)
+    problems: list[IngestError] = field(default_factory=list)
+
+    @property
+    def rows_in(self) -> int:
+        return len(self.values) + len({p.row for p in self.problems})
+
+
+def parse_period(text: str | None) -> str | None:
+    """`Quý III năm 2025`, `Quý 3/2025` → 2025-Q3; `9 tháng đầu năm 2025` → 2025-9M; `Năm 2025` → 2025-Y."""
+    key = name_key(text or "")
+    quarter = re.search(r"quý\s+([ivx]+|\d)\s*(?:năm|/|-)\s*(\d{4})", key)
+    if quarter:
+        number = _ROMAN.get(quarter.group(1)) or (int(quarter.group(1)) if quarter.group(1).isdigit() else 0)
+        return f"{quarter.group(2)}-Q{number}" if 1 <= number <= 4 else None
+    nine = re.search(r"9 tháng(?: đầu)? năm (\d{4})", key)
+    if nine:
+        return f"{nine.group(1)}-9M"
+    year = re.fullmatch(r"(?:cả )?năm (\d{4})", key)
+    return f"{year.group(1)}-Y" if year else None
+
+
+def parse_date(value: object) -> tuple[date | None, str | None]:
+    """(parsed date or None, the text as written). Impossible dates (year 20205) parse to None."""
+    if value is None or value == "":
+        return None, None
+    if isinstance(value, datetime):
+        return value.date(), value.strftime("%d/%m/%Y")
+    if isinstance(value, date):
+        return value, value.strftime("%d/%m/%Y")
+    text = nfc(str(value)).strip()
+    for fmt in ("%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(text, fmt).date(), text
+        except ValueError:
+            continue
+    return None, text
+
+
+def _cell_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = nfc(str(value)).strip()
+    return text or None
+
+
+def _read_rows(path: Path) -> tuple[list[list[object]], set[tuple[int, int]]]:
+    """All rows as cached values, and the (row, column) of every formula cell (never evaluated)."""
+    if path.suffix.lower() == ".csv":
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            return [list(r) for r in csv.reader(handle)][: MAX_FORM_ROWS + 1], set()
+    check_xlsx(path)
+    rows = _sheet_rows(path, data_only=False)
+    formulas = {
+        (r, c)
+        for r, row in enumerate(rows, start=1)
+        for c, v in enumerate(row)
+        if isinstance(v, str) and v.startswith("=")
+    }
+    if formulas:  # read again for the values Excel cached; a formula is never evaluated here
+        rows = _sheet_rows(path, data_only=True)
+    return rows, formulas
+
+
+def _sheet_rows(path: Path, data_only: bool) -> list[list[object]]:
+    workbook = load_workbook(path, read_only=True, data_only=data_only)
+    try:
+        if not workbook.worksheets:
+            raise IngestError(
+                path,
+                None,
+                None,
+                "tệp Excel không có trang tính nào",
+                "workbook has no sheet",
+                reason="missing_sheet",
+            )
+        sheet = workbook.worksheets[0]
+        return [list(r) for r in sheet.iter_rows(values_only=True, max_row=MAX_FORM_ROWS + 1)]
+    finally:
+        workbook.close()
+
+
+class FormParser:
+    def __init__(self, resolver: CommuneResolver, periods: set[str], indicators: set[str]):
+        self.resolver, self.periods, self.indicators = resolver, periods, indicators
+
+    @classmethod
+    def from_seeds(cls) -> FormParser:
+        return cls(
+            CommuneResolver.from_seeds(),
+            {p["period_key"] for p in read_seed("ref_reporting_calendar")},
+            {i["indicator_code"] for i in read_seed("ref_indicators")},
+        )
+
+    def parse(self, path: Path) -> ParsedForm:
+        check_size(path, MAX_FORM_BYTES)
+        if path.suffix.lower() not in (".xlsx", ".csv"):
+            raise IngestError(
+                path,
+                None,
+                None,
+                "định dạng tệp không được hỗ trợ (chỉ nhận .xlsx, .csv)",
+                f"unsupported file type {path.suffix}",
+                reason="unsupported_extension",
+            )
+        rows, formulas = _read_rows(path)
+        if len(rows) > MAX_FORM_ROWS:
+            raise IngestError(
+                path,
+                None,
+                None,
+                f"biểu mẫu có hơn {MAX_FORM_ROWS} dòng",
+                f"form has more than {MAX_FORM_ROWS} rows",
+                reason="too_many_rows",
+            )
+        header, table_row = self._header(rows, path)
+        commune_written = header.get("commune")
+        commune_id = self.resolver.resolve(commune_written)
+        if commune_id is None:
+            raise IngestError(
+                path,
+                None,
+                "commune",
+                f"không xác định được đơn vị báo cáo '{commune_written}'",
+                f"unknown commune {commune_written!r}",
+                reason="unknown_commune",
+                raw_value=commune_written,
+            )
+        period_key = parse_period(header.get("period"))
+        if period_key not in self.periods:
+            raise IngestError(
+                path,
+                None,
+                "period",
+                f"kỳ báo cáo '{header.get('period')}' không có trong lịch báo cáo",
+                f"period {header.get('period')!r} is not in the reporting calendar",
+                reason="period_not_in_calendar",
+                raw_value=header.get("period"),
+            )
+        form = ParsedForm(
+            commune_id,
+            commune_written,
+            period_key,
+            header["period"],
+            {k: parse_date(header.get(k)) for k in ("coverage_from", "coverage_to", "submitted_on")},
+        )
+        self._values(rows, table_row, formulas, path, form)
+        return form
+
+    @staticmethod
+    def _header(rows: list[list[object]], path: Path) -> tuple[dict[str, str], int]:
+        header: dict[str, str] = {}
+        for r, row in enumerate(rows, start=1):
+            cells = [_cell_text(v) for v in row]
+            keys = [name_key(c) if c else "" for c in cells]
+            if tuple(keys[:2]) == TABLE_START:
+                missing = [f for f in ("commune", "period") if not header.get(f)]
+                if missing:
+                    break
+                return header, r
+            for c, key in enumerate(keys):
+                if key in HEADER_FIELDS:
+                    value = next((v for v in row[c + 1 :] if v not in (None, "")), None)
+                    header[HEADER_FIELDS[key]] = (
+                        value if isinstance(value, (date, datetime)) else _cell_text(value)
+                    )
+        raise IngestError(
+            path,
+            None,
+            "header",
+            "thiếu phần đầu biểu mẫu (đơn vị, kỳ báo cáo) hoặc bảng chỉ tiêu",
+            "form header block (commune, period) or indicator table not found",
+            reason="missing_header_block",
+        )
+
+    def _values(self, rows, table_row: int, formulas, path: Path, form: ParsedForm) -> None:
+        seen: set[str] = set()
+        for r in range(table_row + 1, len(rows) + 1):
+            row = (rows[r - 1] + [None] * 8)[:8]
+            code = _cell_text(row[1])
+            if code is None and all(_cell_text(v) is None for v in row):
+                continue
+            problem = self._row_problem(path, r, row, code, seen)
+            if problem:
+                form.problems.append(problem)
+                continue
+            seen.add(code)
+            value = FormValue(
+                r,
+                code,
+                _cell_text(row[4]),
+                _cell_text(row[5]),
+                _cell_text(row[6]),
+                _cell_text(row[7]),
+                has_formula=any((r, c) in formulas for c in range(8)),
+            )
+            value.numerator = parse_number(value.numerator_text)
+            value.denominator = parse_number(value.denominator_text)
+            value.rate = parse_number(value.rate_text)
+            form.values.append(value)
+
+    def _row_problem(self, path: Path, r: int, row: list[object], code: str | None, seen: set[str]):
+        if code is None or code.upper() not in self.indicators:
+            return IngestError(
+                path,
+                r,
+                "indicator_code",
+                f"mã chỉ tiêu '{code}' không có trong danh mục",
+                f"indicator code {code!r} is not in the catalogue",
+                reason="unknown_indicator",
+                raw_value=code,
+            )
+        if code in seen:
+            return IngestError(
+                path,
+                r,
+                "indicator_code",
+                f"chỉ tiêu {code} được khai báo hai lần",
+                f"indicator {code} appears twice",
+                reason="duplicate_indicator",
+                raw_value=code,
+            )
+        for column, name in ((4, "numerator"), (5, "denominator"), (6, "reported_rate")):
+            text = _cell_text(row[column])
+            try:
+                parse_number(text)
+            except ValueError:
+                return IngestError(
+                    path,
+                    r,
+                    name,
+                    f"giá trị '{text}' không phải là số",
+                    f"value {text!r} is not a number",
+                    reason="invalid_number",
+                    raw_value=text,
+                )
+        return None
+
+
+def land_form(con: duckdb.DuckDBPyConnection, sha: str, path: Path, form: ParsedForm) -> None:
+    con.execute(
+        "insert into raw.submissions values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()::timestamp)",
+        [
+            sha,
+            str(path),
+            form.commune_id,
+            form.commune_written,
+            form.period_key,
+            form.period_written,
+            *form.dates["coverage_from"],
+            *form.dates["coverage_to"],
+            *form.dates["submitted_on"],
+        ],
+    )
+    if not form.values:
+        return
+    # One multi-row insert: DuckDB's executemany costs ~1 ms a row.
+    rows = [
+        [
+            sha,
+            v.source_row,
+            v.indicator_code,
+            v.numerator,
+            v.numerator_text,
+            v.denominator,
+            v.denominator_text,
+            v.rate,
+            v.rate_text,
+            v.note,
+            v.has_formula,
+        ]
+        for v in form.values
+    ]
+    placeholders = ", ".join(["(" + ", ".join("?" * len(rows[0])) + ")"] * len(rows))
+    con.execute(f"insert into raw.submission_values values {placeholders}", [x for row in rows for x in row])
+
+
+def ingest_form(con: duckdb.DuckDBPyConnection, path: Path, archive_dir: Path, parser: FormParser):
+    """Land one form (every version is kept: a resubmission is a new file with its own submission date)."""
+    con.execute(RAW_DDL)
+    sha = file_sha256(path)
+    if is_registered(con, sha):
+        return FileResult(path, sha, "skipped")
+    archive_copy(path, sha, archive_dir)
+    try:
+        form = parser.parse(path)
+    except IngestError as error:
+        quarantine_file(con, sha, error)
+        register_file(con, sha, path, SOURCE_KIND, 0, 0, 0, "rejected")
+        return FileResult(path, sha, "rejected", message=str(error))
+    land_form(con, sha, path, form)
+    quarantine_rows(con, sha, form.problems)
+    held = len({p.row for p in form.problems})
+    register_file(con, sha, path, SOURCE_KIND, len(form.values) + held, len(form.values), held, "loaded")
+    return FileResult(path, sha, "loaded", len(form.values), held)
+
+
+def form_files(folder: Path) -> list[Path]:
+    """Every file under the submissions folder except the Department's empty template."""
+    return sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file() and p.name != "template.xlsx" and not p.name.startswith((".", "~$"))
+    )
