@@ -24,8 +24,9 @@ main_job = define_asset_job(
 def build_definitions(settings: Settings | None = None) -> Definitions:
     return Definitions(
         assets=[*ingest.assets, *warehouse.assets, *reports.assets],
-        asset_checks=quality.checks,
+        asset_checks=[*ingest.checks, *quality.checks],
         jobs=[main_job],
+        sensors=[ingest.build_inbox_sensor(main_job)],
         resources=build_resources(settings),
     )
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 from dagster import ConfigurableResource
 
-from pipelines.settings import Settings, get_settings
+from pipelines.settings import Settings, get_settings, pseudonym_secret
 
 
 class WarehouseResource(ConfigurableResource):
@@ -40,6 +40,18 @@ class SourcesResource(ConfigurableResource):
 
     sources_dir: str
     outputs_dir: str
+    pseudonym_key_file: str
+
+    @property
+    def submissions_dir(self) -> Path:
+        return Path(self.sources_dir) / "submissions"
+
+    @property
+    def staffing_dir(self) -> Path:
+        return Path(self.sources_dir) / "staffing"
+
+    def pseudonym_secret(self) -> str:
+        return pseudonym_secret(get_settings().pseudonym_key, Path(self.pseudonym_key_file))
 
     @property
     def dossiers_dir(self) -> Path:
@@ -61,7 +73,9 @@ def build_resources(settings: Settings | None = None) -> dict[str, object]:
     return {
         "warehouse": WarehouseResource(path=str(settings.warehouse_path)),
         "sources": SourcesResource(
-            sources_dir=str(settings.sources_dir), outputs_dir=str(settings.outputs_dir)
+            sources_dir=str(settings.sources_dir),
+            outputs_dir=str(settings.outputs_dir),
+            pseudonym_key_file=str(settings.pseudonym_key_file),
         ),
         "dbt": dbt_resource(),
     }

@@ -7,6 +7,7 @@ ask for `get_settings()`; tests build a `Settings` pointing at `tmp_path` instea
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -35,6 +36,10 @@ class Settings:
     def reports_dir(self) -> Path:
         return self.outputs_dir / "reports"
 
+    @property
+    def pseudonym_key_file(self) -> Path:
+        return self.dagster_home / "pseudonym.key"
+
     def dbt_env(self) -> dict[str, str]:
         """Environment for a dbt process: the profile reads the same warehouse path as Dagster."""
         return {"CDS_WAREHOUSE_PATH": str(self.warehouse_path)}
@@ -56,3 +61,16 @@ class Settings:
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings.from_env()
+
+
+def pseudonym_secret(env_key: str, key_file: Path) -> str:
+    """The HMAC secret for pseudonyms: CDS_PSEUDONYM_KEY when set, else a random key made once per
+    installation and kept (mode 0600) beside Dagster's instance, so pseudonyms stay stable across runs."""
+    if env_key:
+        return env_key
+    if not key_file.exists():
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return key_file.read_text().strip()

@@ -37,3 +37,14 @@ def test_the_gx_suite_is_a_blocking_check_on_the_fact_table():
     checks = defs.resolve_asset_graph().asset_check_keys
     gx = [c for c in checks if c.name == "gx_fct_commune_indicator"]
     assert gx and gx[0].asset_key == AssetKey(["marts", "fct_commune_indicator"])
+
+
+def test_all_three_sources_have_assets_with_a_conservation_check_and_a_sensor():
+    graph = defs.resolve_asset_graph()
+    for source in ("dossiers", "submissions", "staffing"):
+        key = AssetKey(["raw", source])
+        assert graph.get(key).group_name == "ingest"
+        assert any(
+            c.asset_key == key and c.name == "every_row_landed_or_quarantined" for c in graph.asset_check_keys
+        )
+    assert defs.resolve_sensor_def("source_inbox_sensor").job_name == "main_job"

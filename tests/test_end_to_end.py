@@ -133,3 +133,40 @@ def test_a_failing_error_check_blocks_the_report(pipeline_run, small_sample: Pat
     materialized = {e.asset_key for e in result.get_asset_materialization_events()}
     assert AssetKey(["marts", "fct_commune_indicator"]) in materialized
     assert AssetKey(["reports", "provincial_report"]) not in materialized
+
+
+def test_every_source_file_is_registered_and_balanced(pipeline_run, small_sample: Path):
+    settings, _ = pipeline_run
+    from pipelines.ingest.assets import conservation_violations
+
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        registered = con.execute(
+            "select source_kind, status, count(*) from raw.ingested_files group by all"
+        ).fetchall()
+        for kind in ("dossier_export", "submission_form", "staffing_list"):
+            assert conservation_violations(con, kind) == []
+        rejected = con.execute("""select q.reason_code from raw.quarantine q
+                                  join raw.ingested_files f on f.sha256 = q.file_sha256""").fetchall()
+    counts = {(k, s): n for k, s, n in registered}
+    forms = [p for p in (small_sample / "submissions").rglob("*.xlsx") if p.name != "template.xlsx"]
+    assert counts[("submission_form", "loaded")] + counts.get(("submission_form", "rejected"), 0) == len(
+        forms
+    )
+    assert ("unknown_commune",) in rejected  # the form from another province
+    assert counts[("staffing_list", "loaded")] == 2
+
+
+def test_ingesting_the_same_sources_again_changes_nothing(pipeline_run):
+    settings, _ = pipeline_run
+    query = """select (select count(*) from raw.dossiers), (select count(*) from raw.submission_values),
+                      (select count(*) from raw.staffing), (select count(*) from raw.quarantine)"""
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        before = con.execute(query).fetchall()
+    result = (
+        build_definitions(settings)
+        .resolve_job_def("main_job")
+        .execute_in_process(instance=DagsterInstance.ephemeral())
+    )
+    assert result.success
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        assert con.execute(query).fetchall() == before

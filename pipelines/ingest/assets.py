@@ -1,11 +1,69 @@
-"""Dagster assets that pull the sources into the raw schema."""
+"""Dagster assets that pull the three sources into the raw schema, the conservation check, and the
+sensor that launches ingestion when new files arrive."""
 
-from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
+import hashlib
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetExecutionContext,
+    AssetKey,
+    DefaultSensorStatus,
+    MaterializeResult,
+    MetadataValue,
+    RunRequest,
+    SensorEvaluationContext,
+    SkipReason,
+    asset,
+    asset_check,
+    sensor,
+)
 
 from pipelines.ingest.dossier_exports import export_files, ingest_dossier_file
+from pipelines.ingest.register import FileResult
+from pipelines.ingest.staffing import ingest_staffing, staffing_files
+from pipelines.ingest.submissions import FormParser, form_files, ingest_form
+from pipelines.reference import CommuneResolver
 from pipelines.resources import SourcesResource, WarehouseResource
 
 RAW_DOSSIERS = AssetKey(["raw", "dossiers"])
+RAW_SUBMISSIONS = AssetKey(["raw", "submissions"])
+RAW_STAFFING = AssetKey(["raw", "staffing"])
+
+
+def _ingest_all(
+    context: AssetExecutionContext,
+    files: list[Path],
+    ingest: Callable[[Path], FileResult],
+    table: str,
+    warehouse_con,
+) -> MaterializeResult:
+    results = []
+    for path in files:
+        result = ingest(path)
+        if result.status != "skipped":
+            context.log.info(
+                f"{path.name}: {result.status}, {result.rows_loaded} dòng nạp, "
+                f"{result.rows_quarantined} dòng cách ly {result.message}"
+            )
+        results.append(result)
+    total = warehouse_con.execute(f"select count(*) from {table}").fetchall()[0][0]
+    rejected = [r for r in results if r.status == "rejected"]
+    return MaterializeResult(
+        metadata={
+            "files_seen": len(results),
+            "files_loaded": sum(r.status == "loaded" for r in results),
+            "files_skipped_already_ingested": sum(r.status == "skipped" for r in results),
+            "files_rejected": len(rejected),
+            "rejections": MetadataValue.md("\n".join(f"- {r.message}" for r in rejected) or "none"),
+            "rows_loaded_this_run": sum(r.rows_loaded for r in results),
+            "rows_quarantined_this_run": sum(r.rows_quarantined for r in results),
+            "rows_in_table": total,
+        }
+    )
 
 
 @asset(
@@ -20,30 +78,133 @@ def raw_dossiers(
     files = export_files(sources.dossiers_dir)
     if not files:
         raise FileNotFoundError(
-            f"Không có tệp xuất hồ sơ nào trong {sources.dossiers_dir} (no dossier exports found)"
+            f"Không có tệp xuất hồ sơ nào trong {sources.dossiers_dir} (no dossier exports)"
         )
-    results = []
     with warehouse.connect() as con:
-        for path in files:
-            result = ingest_dossier_file(con, path, sources.archive_dir)
-            context.log.info(
-                f"{path.name}: {result.status} {result.rows_loaded} rows, "
-                f"{result.rows_quarantined} quarantined {result.message}"
-            )
-            results.append(result)
-        total_rows = con.execute("select count(*) from raw.dossiers").fetchone()[0]
-    rejected = [r for r in results if r.status == "rejected"]
-    return MaterializeResult(
-        metadata={
-            "files_seen": len(results),
-            "files_loaded": sum(r.status == "loaded" for r in results),
-            "files_skipped_already_ingested": sum(r.status == "skipped" for r in results),
-            "files_rejected": MetadataValue.md("\n".join(f"- {r.message}" for r in rejected) or "none"),
-            "rows_loaded_this_run": sum(r.rows_loaded for r in results),
-            "rows_quarantined_this_run": sum(r.rows_quarantined for r in results),
-            "rows_in_table": total_rows,
-        }
+        return _ingest_all(
+            context, files, lambda p: ingest_dossier_file(con, p, sources.archive_dir), "raw.dossiers", con
+        )
+
+
+@asset(
+    key=RAW_SUBMISSIONS,
+    group_name="ingest",
+    kinds={"duckdb", "xlsx"},
+    description="Commune indicator forms: one row per form version in raw.submissions, one per indicator in "
+    "raw.submission_values (text as written and parsed value). Resubmissions are kept.",
+)
+def raw_submissions(
+    context: AssetExecutionContext, warehouse: WarehouseResource, sources: SourcesResource
+) -> MaterializeResult:
+    parser = FormParser.from_seeds()
+    with warehouse.connect() as con:
+        return _ingest_all(
+            context,
+            form_files(sources.submissions_dir),
+            lambda p: ingest_form(con, p, sources.archive_dir, parser),
+            "raw.submission_values",
+            con,
+        )
+
+
+@asset(
+    key=RAW_STAFFING,
+    group_name="ingest",
+    kinds={"duckdb", "xlsx"},
+    description="Staffing lists, pseudonymised: raw.staffing holds a keyed person_key, never names or IDs; "
+    "clear values only in the restricted schema.",
+)
+def raw_staffing(
+    context: AssetExecutionContext, warehouse: WarehouseResource, sources: SourcesResource
+) -> MaterializeResult:
+    resolver, secret = CommuneResolver.from_seeds(), sources.pseudonym_secret()
+    with warehouse.connect() as con:
+        return _ingest_all(
+            context,
+            staffing_files(sources.staffing_dir),
+            lambda p: ingest_staffing(con, p, sources.archive_dir, resolver, secret),
+            "raw.staffing",
+            con,
+        )
+
+
+CONSERVATION_SQL = """
+with held as (
+    select file_sha256, count(distinct source_row) as held_rows, count(*) as entries
+    from raw.quarantine group by file_sha256
+)
+select f.original_path, f.status, f.rows_in, f.rows_loaded, f.rows_quarantined, h.held_rows
+from raw.ingested_files f
+left join held h on h.file_sha256 = f.sha256
+where f.source_kind = ?
+  and (f.rows_in <> f.rows_loaded + f.rows_quarantined
+       or (f.status = 'loaded' and f.rows_quarantined <> coalesce(h.held_rows, 0))
+       or (f.status = 'rejected' and h.entries is null))
+"""
+
+
+def conservation_violations(con, source_kind: str) -> list[tuple]:
+    """Files out of balance: rows in ≠ loaded + quarantined, the register and the quarantine disagree on
+    how many rows were held back, or a rejected file left no reason in the quarantine."""
+    return con.execute(CONSERVATION_SQL, [source_kind]).fetchall()
+
+
+def _conservation_check(asset_key: AssetKey, source_kind: str):
+    @asset_check(
+        asset=asset_key,
+        name="every_row_landed_or_quarantined",
+        blocking=True,
+        description="For every file: rows in = rows loaded + rows quarantined, and the quarantine "
+        "holds exactly the rows the register says it holds.",
     )
+    def _check(context: AssetCheckExecutionContext, warehouse: WarehouseResource) -> AssetCheckResult:
+        with warehouse.connect(read_only=True) as con:
+            bad = conservation_violations(con, source_kind)
+        return AssetCheckResult(
+            passed=not bad,
+            severity=AssetCheckSeverity.ERROR,
+            metadata={
+                "files_out_of_balance": len(bad),
+                "examples": MetadataValue.md("\n".join(f"- {b}" for b in bad[:10]) or "none"),
+            },
+        )
+
+    return _check
 
 
-assets = [raw_dossiers]
+checks = [
+    _conservation_check(RAW_DOSSIERS, "dossier_export"),
+    _conservation_check(RAW_SUBMISSIONS, "submission_form"),
+    _conservation_check(RAW_STAFFING, "staffing_list"),
+]
+
+
+def _fingerprint(folders: Iterable[Path]) -> str:
+    """Names, sizes and modification times of every source file: cheap, and never opens the warehouse."""
+    digest = hashlib.sha256()
+    for folder in folders:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []:
+            stat = path.stat()
+            digest.update(f"{path}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def build_inbox_sensor(job):
+    @sensor(
+        job=job,
+        minimum_interval_seconds=60,
+        default_status=DefaultSensorStatus.STOPPED,
+        description="Watches submissions/, dossiers/ and staffing/ under CDS_SOURCES_DIR and runs the main "
+        "job when files arrive or change (files already ingested are skipped by their hash).",
+    )
+    def source_inbox_sensor(context: SensorEvaluationContext, sources: SourcesResource):
+        fingerprint = _fingerprint([sources.submissions_dir, sources.dossiers_dir, sources.staffing_dir])
+        if fingerprint == context.cursor:
+            return SkipReason("Không có tệp mới (no new or changed source files).")
+        context.update_cursor(fingerprint)
+        return RunRequest(run_key=fingerprint)
+
+    return source_inbox_sensor
+
+
+assets = [raw_dossiers, raw_submissions, raw_staffing]

@@ -6,6 +6,7 @@ Each failure is an `IngestError` with a reason code, so the file is quarantined 
 from __future__ import annotations
 
 import zipfile
+import zlib
 from pathlib import Path
 
 from pipelines.ingest.register import IngestError
@@ -49,7 +50,7 @@ def check_xlsx(path: Path) -> None:
             packed = max(1, sum(i.compress_size for i in archive.infolist()))
             if archive.testzip() is not None:
                 raise zipfile.BadZipFile("CRC mismatch")
-    except (zipfile.BadZipFile, OSError) as error:
+    except (zipfile.BadZipFile, OSError, zlib.error, EOFError) as error:
         raise IngestError(
             path,
             None,

@@ -223,7 +223,19 @@ class FormParser:
                 f"unsupported file type {path.suffix}",
                 reason="unsupported_extension",
             )
-        rows, formulas = _read_rows(path)
+        try:
+            rows, formulas = _read_rows(path)
+        except IngestError:
+            raise
+        except Exception as error:  # openpyxl's many ways of failing on a damaged workbook
+            raise IngestError(
+                path,
+                None,
+                None,
+                "tệp Excel bị hỏng, không đọc được",
+                f"unreadable workbook: {error}",
+                reason="corrupt_file",
+            ) from error
         if len(rows) > MAX_FORM_ROWS:
             raise IngestError(
                 path,
