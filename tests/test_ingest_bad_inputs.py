@@ -292,8 +292,10 @@ def test_period_wording(text, key):
 
 def test_duplicate_codes_and_finished_before_received_land_raw(con, tmp_path):
     header = "Mã hồ sơ,Đơn vị tiếp nhận,Ngày tiếp nhận,Hình thức nộp,Hạn xử lý,Ngày hoàn thành,Trạng thái"
-    row = ("HS-9,Xã Minh Long,05/07/2025 08:00:00,Trực tuyến,08/07/2025 17:00:00,01/07/2025 10:00:00,"
-           "Đã giải quyết")
+    row = (
+        "HS-9,Xã Minh Long,05/07/2025 08:00:00,Trực tuyến,08/07/2025 17:00:00,01/07/2025 10:00:00,"
+        "Đã giải quyết"
+    )
     path = tmp_path / "e.csv"
     path.write_text("\n".join([header, row, row]) + "\n", encoding="utf-8")
     result = ingest_dossier_file(con, path, tmp_path / "a")

@@ -18,11 +18,7 @@ from openpyxl import load_workbook
 from pipelines.ingest.register import (
     FileResult,
     IngestError,
-    archive_copy,
-    file_sha256,
-    is_registered,
-    quarantine_file,
-    register_file,
+    ingest_file,
 )
 from pipelines.vietnamese import name_key
 
@@ -266,21 +262,15 @@ def _drop_staged(con: duckdb.DuckDBPyConnection) -> None:
 def ingest_dossier_file(con: duckdb.DuckDBPyConnection, path: Path, archive_dir: Path) -> FileResult:
     """Land one export. The same bytes twice is a no-op; a rejected file is quarantined whole."""
     con.execute(RAW_DDL)
-    sha = file_sha256(path)
-    if is_registered(con, sha):
-        return FileResult(path, sha, "skipped")
-    archive_copy(path, sha, archive_dir)
-    try:
-        mapping = _stage_xlsx(con, path) if path.suffix.lower() == ".xlsx" else _stage_csv(con, path)
-        loaded, quarantined = _land(con, mapping, "_staged", sha)
-    except IngestError as error:
-        quarantine_file(con, sha, error)
-        register_file(con, sha, path, SOURCE_KIND, 0, 0, 0, "rejected")
-        return FileResult(path, sha, "rejected", message=str(error))
-    finally:
-        _drop_staged(con)
-    register_file(con, sha, path, SOURCE_KIND, loaded + quarantined, loaded, quarantined, "loaded")
-    return FileResult(path, sha, "loaded", loaded, quarantined)
+
+    def load(sha: str) -> tuple[int, int]:
+        try:
+            mapping = _stage_xlsx(con, path) if path.suffix.lower() == ".xlsx" else _stage_csv(con, path)
+            return _land(con, mapping, "_staged", sha)
+        finally:
+            _drop_staged(con)
+
+    return ingest_file(con, path, SOURCE_KIND, archive_dir, load)
 
 
 def export_files(folder: Path) -> list[Path]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -128,3 +129,26 @@ def quarantine_file(con: duckdb.DuckDBPyConnection, sha: str, error: IngestError
         "insert into raw.quarantine values (?, ?, ?, ?, ?, ?, ?, now()::timestamp)",
         [sha, error.row, error.field, error.raw_value, error.reason, error.message_vi, error.message_en],
     )
+
+
+def ingest_file(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    source_kind: str,
+    archive_dir: Path,
+    load: Callable[[str], tuple[int, int]],
+) -> FileResult:
+    """The life of every input file: skip known bytes, archive, load, register; quarantine it whole
+    when `load` raises an `IngestError`. `load(sha)` lands the rows and returns (loaded, held back)."""
+    sha = file_sha256(path)
+    if is_registered(con, sha):
+        return FileResult(path, sha, "skipped")
+    archive_copy(path, sha, archive_dir)
+    try:
+        loaded, held = load(sha)
+    except IngestError as error:
+        quarantine_file(con, sha, error)
+        register_file(con, sha, path, source_kind, 0, 0, 0, "rejected")
+        return FileResult(path, sha, "rejected", message=str(error))
+    register_file(con, sha, path, source_kind, loaded + held, loaded, held, "loaded")
+    return FileResult(path, sha, "loaded", loaded, held)

@@ -22,12 +22,8 @@ from pipelines.ingest.guards import check_size, check_xlsx
 from pipelines.ingest.register import (
     FileResult,
     IngestError,
-    archive_copy,
-    file_sha256,
-    is_registered,
-    quarantine_file,
+    ingest_file,
     quarantine_rows,
-    register_file,
 )
 from pipelines.reference import CommuneResolver
 from pipelines.vietnamese import name_key, nfc
@@ -205,21 +201,15 @@ def ingest_staffing(
     con: duckdb.DuckDBPyConnection, path: Path, archive_dir: Path, resolver: CommuneResolver, secret: str
 ) -> FileResult:
     con.execute(RAW_DDL)
-    sha = file_sha256(path)
-    if is_registered(con, sha):
-        return FileResult(path, sha, "skipped")
-    archive_copy(path, sha, archive_dir)
-    try:
+
+    def load(sha: str) -> tuple[int, int]:
         period_key, good, problems = parse_staffing(path, resolver, secret)
-    except IngestError as error:
-        quarantine_file(con, sha, error)
-        register_file(con, sha, path, SOURCE_KIND, 0, 0, 0, "rejected")
-        return FileResult(path, sha, "rejected", message=str(error))
-    if good:
-        _insert(con, sha, period_key, good)
-    quarantine_rows(con, sha, problems)
-    register_file(con, sha, path, SOURCE_KIND, len(good) + len(problems), len(good), len(problems), "loaded")
-    return FileResult(path, sha, "loaded", len(good), len(problems))
+        if good:
+            _insert(con, sha, period_key, good)
+        quarantine_rows(con, sha, problems)
+        return len(good), len(problems)
+
+    return ingest_file(con, path, SOURCE_KIND, archive_dir, load)
 
 
 def _insert(con: duckdb.DuckDBPyConnection, sha: str, period_key: str, rows: list[StaffRow]) -> None:

@@ -25,12 +25,8 @@ from pipelines.ingest.guards import MAX_FORM_BYTES, MAX_FORM_ROWS, check_size, c
 from pipelines.ingest.register import (
     FileResult,
     IngestError,
-    archive_copy,
-    file_sha256,
-    is_registered,
-    quarantine_file,
+    ingest_file,
     quarantine_rows,
-    register_file,
 )
 from pipelines.reference import CommuneResolver, read_seed
 from pipelines.vietnamese import name_key, nfc, parse_number
@@ -407,24 +403,19 @@ def land_form(con: duckdb.DuckDBPyConnection, sha: str, path: Path, form: Parsed
     con.execute(f"insert into raw.submission_values values {placeholders}", [x for row in rows for x in row])
 
 
-def ingest_form(con: duckdb.DuckDBPyConnection, path: Path, archive_dir: Path, parser: FormParser):
+def ingest_form(
+    con: duckdb.DuckDBPyConnection, path: Path, archive_dir: Path, parser: FormParser
+) -> FileResult:
     """Land one form (every version is kept: a resubmission is a new file with its own submission date)."""
     con.execute(RAW_DDL)
-    sha = file_sha256(path)
-    if is_registered(con, sha):
-        return FileResult(path, sha, "skipped")
-    archive_copy(path, sha, archive_dir)
-    try:
+
+    def load(sha: str) -> tuple[int, int]:
         form = parser.parse(path)
-    except IngestError as error:
-        quarantine_file(con, sha, error)
-        register_file(con, sha, path, SOURCE_KIND, 0, 0, 0, "rejected")
-        return FileResult(path, sha, "rejected", message=str(error))
-    land_form(con, sha, path, form)
-    quarantine_rows(con, sha, form.problems)
-    held = len({p.row for p in form.problems})
-    register_file(con, sha, path, SOURCE_KIND, len(form.values) + held, len(form.values), held, "loaded")
-    return FileResult(path, sha, "loaded", len(form.values), held)
+        land_form(con, sha, path, form)
+        quarantine_rows(con, sha, form.problems)
+        return len(form.values), len({p.row for p in form.problems})
+
+    return ingest_file(con, path, SOURCE_KIND, archive_dir, load)
 
 
 def form_files(folder: Path) -> list[Path]:
