@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, EnvVar
 
 from pipelines.settings import Settings, get_settings, pseudonym_secret
 
@@ -66,6 +66,14 @@ class SourcesResource(ConfigurableResource):
         return Path(self.outputs_dir) / "reports"
 
 
+class DossierDatabaseResource(ConfigurableResource):
+    """The dossier system's database, read incrementally (CDS_DOSSIER_DB_URL); empty when only files come."""
+
+    url: str = ""
+    table: str = "ho_so"
+    updated_at_column: str = "ngay_cap_nhat"
+
+
 def build_resources(settings: Settings | None = None) -> dict[str, object]:
     from pipelines.warehouse.dbt import dbt_resource
 
@@ -77,5 +85,9 @@ def build_resources(settings: Settings | None = None) -> dict[str, object]:
             outputs_dir=str(settings.outputs_dir),
             pseudonym_key_file=str(settings.pseudonym_key_file),
         ),
+        # The URL may hold credentials: pass it as an EnvVar so the UI shows the variable's name only.
+        "dossier_db": DossierDatabaseResource(url=EnvVar("CDS_DOSSIER_DB_URL"))
+        if settings.dossier_db_url
+        else DossierDatabaseResource(),
         "dbt": dbt_resource(),
     }

@@ -22,12 +22,13 @@ from dagster import (
     sensor,
 )
 
+from pipelines.ingest.dossier_db import DossierTable, pull_dossier_db
 from pipelines.ingest.dossier_exports import export_files, ingest_dossier_file
 from pipelines.ingest.register import FileResult
 from pipelines.ingest.staffing import ingest_staffing, staffing_files
 from pipelines.ingest.submissions import FormParser, form_files, ingest_form
 from pipelines.reference import CommuneResolver
-from pipelines.resources import SourcesResource, WarehouseResource
+from pipelines.resources import DossierDatabaseResource, SourcesResource, WarehouseResource
 
 RAW_DOSSIERS = AssetKey(["raw", "dossiers"])
 RAW_SUBMISSIONS = AssetKey(["raw", "submissions"])
@@ -40,8 +41,9 @@ def _ingest_all(
     ingest: Callable[[Path], FileResult],
     table: str,
     warehouse_con,
+    earlier: list[FileResult] | None = None,
 ) -> MaterializeResult:
-    results = []
+    results = list(earlier or [])
     for path in files:
         result = ingest(path)
         if result.status != "skipped":
@@ -73,16 +75,30 @@ def _ingest_all(
     description="Dossier-system exports (CSV, XLSX) landed row by row in raw.dossiers; bad rows quarantined.",
 )
 def raw_dossiers(
-    context: AssetExecutionContext, warehouse: WarehouseResource, sources: SourcesResource
+    context: AssetExecutionContext,
+    warehouse: WarehouseResource,
+    sources: SourcesResource,
+    dossier_db: DossierDatabaseResource,
 ) -> MaterializeResult:
     files = export_files(sources.dossiers_dir)
-    if not files:
+    if not files and not dossier_db.url:
         raise FileNotFoundError(
-            f"Không có tệp xuất hồ sơ nào trong {sources.dossiers_dir} (no dossier exports)"
+            f"Không có tệp xuất hồ sơ trong {sources.dossiers_dir} và chưa cấu hình CDS_DOSSIER_DB_URL "
+            "(no dossier exports and no dossier database configured)"
         )
     with warehouse.connect() as con:
+        pulls = (
+            pull_dossier_db(con, dossier_db.url, DossierTable(dossier_db.table, dossier_db.updated_at_column))
+            if dossier_db.url
+            else []
+        )
         return _ingest_all(
-            context, files, lambda p: ingest_dossier_file(con, p, sources.archive_dir), "raw.dossiers", con
+            context,
+            files,
+            lambda p: ingest_dossier_file(con, p, sources.archive_dir),
+            "raw.dossiers",
+            con,
+            earlier=pulls,
         )
 
 
@@ -136,20 +152,20 @@ with held as (
 select f.original_path, f.status, f.rows_in, f.rows_loaded, f.rows_quarantined, h.held_rows
 from raw.ingested_files f
 left join held h on h.file_sha256 = f.sha256
-where f.source_kind = ?
+where list_contains(?, f.source_kind)
   and (f.rows_in <> f.rows_loaded + f.rows_quarantined
        or (f.status = 'loaded' and f.rows_quarantined <> coalesce(h.held_rows, 0))
        or (f.status = 'rejected' and h.entries is null))
 """
 
 
-def conservation_violations(con, source_kind: str) -> list[tuple]:
+def conservation_violations(con, *source_kinds: str) -> list[tuple]:
     """Files out of balance: rows in ≠ loaded + quarantined, the register and the quarantine disagree on
     how many rows were held back, or a rejected file left no reason in the quarantine."""
-    return con.execute(CONSERVATION_SQL, [source_kind]).fetchall()
+    return con.execute(CONSERVATION_SQL, [list(source_kinds)]).fetchall()
 
 
-def _conservation_check(asset_key: AssetKey, source_kind: str):
+def _conservation_check(asset_key: AssetKey, *source_kinds: str):
     @asset_check(
         asset=asset_key,
         name="every_row_landed_or_quarantined",
@@ -159,7 +175,7 @@ def _conservation_check(asset_key: AssetKey, source_kind: str):
     )
     def _check(context: AssetCheckExecutionContext, warehouse: WarehouseResource) -> AssetCheckResult:
         with warehouse.connect(read_only=True) as con:
-            bad = conservation_violations(con, source_kind)
+            bad = conservation_violations(con, *source_kinds)
         return AssetCheckResult(
             passed=not bad,
             severity=AssetCheckSeverity.ERROR,
@@ -173,7 +189,7 @@ def _conservation_check(asset_key: AssetKey, source_kind: str):
 
 
 checks = [
-    _conservation_check(RAW_DOSSIERS, "dossier_export"),
+    _conservation_check(RAW_DOSSIERS, "dossier_export", "dossier_db"),
     _conservation_check(RAW_SUBMISSIONS, "submission_form"),
     _conservation_check(RAW_STAFFING, "staffing_list"),
 ]

@@ -24,21 +24,26 @@ from pipelines.vietnamese import name_key
 
 SOURCE_KIND = "dossier_export"
 
-# canonical column -> header spellings seen in exports (compared on name_key)
+# canonical column -> header spellings seen in exports and database columns (compared on name_key)
 HEADER_VARIANTS: dict[str, tuple[str, ...]] = {
-    "dossier_code": ("Mã hồ sơ", "Số hồ sơ", "Mã HS"),
-    "commune_name": ("Đơn vị tiếp nhận", "Xã/Phường", "Đơn vị", "Cơ quan tiếp nhận"),
-    "procedure_name": ("Tên thủ tục", "Thủ tục hành chính", "Thủ tục"),
-    "field_name": ("Lĩnh vực",),
-    "received_at": ("Ngày tiếp nhận", "Thời gian tiếp nhận", "Ngày nhận"),
-    "channel": ("Hình thức nộp", "Kênh nộp", "Hình thức tiếp nhận"),
-    "due_at": ("Hạn xử lý", "Ngày hẹn trả", "Hạn giải quyết"),
-    "finished_at": ("Ngày hoàn thành", "Ngày có kết quả", "Ngày trả kết quả"),
-    "status": ("Trạng thái", "Tình trạng"),
-    "is_fee_bearing": ("Có thu phí", "Thu phí"),
-    "is_intake_digitised": ("Số hóa khi tiếp nhận", "Số hóa hồ sơ", "Số hóa thành phần hồ sơ"),
-    "is_result_digitised": ("Số hóa kết quả",),
-    "is_paid_online": ("Thanh toán trực tuyến", "Thanh toán trực tuyến (có/không)"),
+    "dossier_code": ("Mã hồ sơ", "Số hồ sơ", "Mã HS", "ma_ho_so"),
+    "commune_name": ("Đơn vị tiếp nhận", "Xã/Phường", "Đơn vị", "Cơ quan tiếp nhận", "don_vi"),
+    "procedure_name": ("Tên thủ tục", "Thủ tục hành chính", "Thủ tục", "thu_tuc"),
+    "field_name": ("Lĩnh vực", "linh_vuc"),
+    "received_at": ("Ngày tiếp nhận", "Thời gian tiếp nhận", "Ngày nhận", "ngay_tiep_nhan"),
+    "channel": ("Hình thức nộp", "Kênh nộp", "Hình thức tiếp nhận", "hinh_thuc_nop"),
+    "due_at": ("Hạn xử lý", "Ngày hẹn trả", "Hạn giải quyết", "han_xu_ly"),
+    "finished_at": ("Ngày hoàn thành", "Ngày có kết quả", "Ngày trả kết quả", "ngay_hoan_thanh"),
+    "status": ("Trạng thái", "Tình trạng", "trang_thai"),
+    "is_fee_bearing": ("Có thu phí", "Thu phí", "co_thu_phi"),
+    "is_intake_digitised": (
+        "Số hóa khi tiếp nhận",
+        "Số hóa hồ sơ",
+        "Số hóa thành phần hồ sơ",
+        "so_hoa_tiep_nhan",
+    ),
+    "is_result_digitised": ("Số hóa kết quả", "so_hoa_ket_qua"),
+    "is_paid_online": ("Thanh toán trực tuyến", "Thanh toán trực tuyến (có/không)", "thanh_toan_truc_tuyen"),
 }
 REQUIRED = ("dossier_code", "commune_name", "received_at", "channel", "due_at", "status")
 CANONICAL = tuple(HEADER_VARIANTS)

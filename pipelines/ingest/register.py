@@ -104,11 +104,21 @@ def register_file(
     loaded: int,
     quarantined: int,
     status: str,
+    size: int | None = None,
 ) -> None:
     ensure_register(con)
     con.execute(
         "insert into raw.ingested_files values (?, ?, ?, ?, ?, ?, ?, now()::timestamp, ?)",
-        [sha, str(path), kind, path.stat().st_size, rows_in, loaded, quarantined, status],
+        [
+            sha,
+            str(path),
+            kind,
+            path.stat().st_size if size is None else size,
+            rows_in,
+            loaded,
+            quarantined,
+            status,
+        ],
     )
 
 
