@@ -359,3 +359,34 @@ def test_staffing_file_without_a_period_is_rejected(con, tmp_path):
     path = _staffing(tmp_path / "danh_sach.xlsx", [OFFICIAL])
     assert ingest_staffing(con, path, tmp_path / "a", CommuneResolver.from_seeds(), "k").status == "rejected"
     assert _reasons(con)[0][0] == "missing_period"
+
+
+def test_an_empty_or_oversized_dossier_export_is_rejected(con, tmp_path, monkeypatch):
+    from pipelines.ingest import dossier_exports
+
+    (tmp_path / "empty.csv").write_bytes(b"")
+    assert ingest_dossier_file(con, tmp_path / "empty.csv", tmp_path / "a").status == "rejected"
+    monkeypatch.setattr(dossier_exports, "MAX_EXPORT_BYTES", 10)
+    (tmp_path / "big.csv").write_text("Mã hồ sơ\nHS-1\n", encoding="utf-8")
+    assert ingest_dossier_file(con, tmp_path / "big.csv", tmp_path / "a").status == "rejected"
+    assert [r[0] for r in _reasons(con)] == ["empty_file", "file_too_large"]
+
+
+def test_the_inbox_sensor_asks_for_a_run_only_when_files_change(tmp_path):
+    from dagster import RunRequest, SkipReason, build_sensor_context
+
+    from pipelines.definitions import defs
+    from pipelines.resources import SourcesResource
+
+    sources = SourcesResource(
+        sources_dir=str(tmp_path), outputs_dir=str(tmp_path / "o"), pseudonym_key_file=str(tmp_path / "k")
+    )
+    sensor = defs.resolve_sensor_def("source_inbox_sensor")
+    (tmp_path / "dossiers").mkdir()
+    (tmp_path / "dossiers" / "q3.csv").write_text("x", encoding="utf-8")
+    first = sensor(build_sensor_context(resources={"sources": sources}))
+    assert isinstance(first, RunRequest)
+    cursor = first.run_key
+    assert isinstance(sensor(build_sensor_context(cursor=cursor, resources={"sources": sources})), SkipReason)
+    (tmp_path / "dossiers" / "q4.csv").write_text("y", encoding="utf-8")
+    assert isinstance(sensor(build_sensor_context(cursor=cursor, resources={"sources": sources})), RunRequest)

@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 from openpyxl import load_workbook
 
+from pipelines.ingest.guards import check_size, check_xlsx
 from pipelines.ingest.register import (
     FileResult,
     IngestError,
@@ -23,6 +24,7 @@ from pipelines.ingest.register import (
 from pipelines.vietnamese import name_key
 
 SOURCE_KIND = "dossier_export"
+MAX_EXPORT_BYTES = 20 * 1024**3  # a national export for a year is a few GB; beyond this it is a mistake
 
 # canonical column -> header spellings seen in exports and database columns (compared on name_key)
 HEADER_VARIANTS: dict[str, tuple[str, ...]] = {
@@ -269,6 +271,9 @@ def ingest_dossier_file(con: duckdb.DuckDBPyConnection, path: Path, archive_dir:
     con.execute(RAW_DDL)
 
     def load(sha: str) -> tuple[int, int]:
+        check_size(path, MAX_EXPORT_BYTES)
+        if path.suffix.lower() == ".xlsx":
+            check_xlsx(path)
         try:
             mapping = _stage_xlsx(con, path) if path.suffix.lower() == ".xlsx" else _stage_csv(con, path)
             return _land(con, mapping, "_staged", sha)
