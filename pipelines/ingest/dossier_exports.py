@@ -115,66 +115,77 @@ def _bool(expr: str) -> str:
 
 
 def _typed_select(mapping: HeaderMapping, staged: str, sha: str) -> str:
-    """SQL that types the staged text rows; `problem` names the first field that failed, if any."""
+    """SQL that types the staged text rows once; `problem` names the first field that failed, if any.
 
-    def col(canonical: str) -> str:
-        header = mapping.columns.get(canonical)
-        return f"nullif(trim(nfc_normalize(\"{header}\")), '')" if header else "null::varchar"
-
-    def ts(canonical: str) -> str:
-        return f"try_strptime({col(canonical)}, {_TIMESTAMP_FORMATS})"
-
-    channel = f"""case {name_key_sql(col("channel"))}
-        when 'trực tuyến' then 'online' when 'online' then 'online' when 'dvc trực tuyến' then 'online'
-        when 'trực tiếp' then 'in_person' when 'tại quầy' then 'in_person'
-        when 'qua bưu chính công ích' then 'postal' when 'bưu chính' then 'postal'
-        when 'bưu chính công ích' then 'postal' end"""
-    status = f"""case {name_key_sql(col("status"))}
-        when 'đã giải quyết' then 'resolved' when 'đã trả kết quả' then 'resolved'
-        when 'hoàn thành' then 'resolved' when 'đang giải quyết' then 'in_progress'
-        when 'đang xử lý' then 'in_progress' when 'rút hồ sơ' then 'withdrawn'
-        when 'đã rút' then 'withdrawn' when 'trả lại' then 'returned' end"""
+    Three steps so every expression is computed once per row: clean the text, type it, judge it.
+    """
+    text_columns = ", ".join(
+        f"nullif(trim(nfc_normalize(\"{mapping.columns[c]}\")), '') as t_{c}"
+        if c in mapping.columns
+        else f"null::varchar as t_{c}"
+        for c in CANONICAL
+    )
     extras = (
         "json_object(" + ", ".join(f"'{e}', \"{e}\"" for e in mapping.extras) + ")"
         if mapping.extras
         else "null::json"
     )
+    channel, status = name_key_sql("t_channel"), name_key_sql("t_status")
     return f"""
+        with cleaned as (
+            select {text_columns}, {extras} as extra_columns, source_row from {staged}
+        ),
+        typed as (
+            select *,
+                try_strptime(t_received_at, {_TIMESTAMP_FORMATS}) as received_at,
+                try_strptime(t_due_at, {_TIMESTAMP_FORMATS}) as due_at,
+                try_strptime(t_finished_at, {_TIMESTAMP_FORMATS}) as finished_at,
+                case {channel}
+                    when 'trực tuyến' then 'online' when 'online' then 'online'
+                    when 'dvc trực tuyến' then 'online'
+                    when 'trực tiếp' then 'in_person' when 'tại quầy' then 'in_person'
+                    when 'qua bưu chính công ích' then 'postal' when 'bưu chính' then 'postal'
+                    when 'bưu chính công ích' then 'postal' end as channel,
+                case {status}
+                    when 'đã giải quyết' then 'resolved' when 'đã trả kết quả' then 'resolved'
+                    when 'hoàn thành' then 'resolved' when 'đang giải quyết' then 'in_progress'
+                    when 'đang xử lý' then 'in_progress' when 'rút hồ sơ' then 'withdrawn'
+                    when 'đã rút' then 'withdrawn' when 'trả lại' then 'returned' end as status
+            from cleaned
+        ),
+        judged as (
+            select *,
+                case
+                    when t_dossier_code is null then 'dossier_code'
+                    when received_at is null then 'received_at'
+                    when channel is null then 'channel'
+                    when due_at is null then 'due_at'
+                    when status is null then 'status'
+                    when t_finished_at is not null and finished_at is null then 'finished_at'
+                end as problem
+            from typed
+        )
         select
-            {col("dossier_code")} as dossier_code,
-            {col("commune_name")} as commune_name,
-            {col("procedure_name")} as procedure_name,
-            {col("field_name")} as field_name,
-            {ts("received_at")} as received_at,
-            {channel} as channel,
-            {ts("due_at")} as due_at,
-            {ts("finished_at")} as finished_at,
-            {status} as status,
-            {_bool(col("is_fee_bearing"))} as is_fee_bearing,
-            {_bool(col("is_intake_digitised"))} as is_intake_digitised,
-            {_bool(col("is_result_digitised"))} as is_result_digitised,
-            {_bool(col("is_paid_online"))} as is_paid_online,
-            {extras} as extra_columns,
+            t_dossier_code as dossier_code,
+            t_commune_name as commune_name,
+            t_procedure_name as procedure_name,
+            t_field_name as field_name,
+            received_at, channel, due_at, finished_at, status,
+            {_bool("t_is_fee_bearing")} as is_fee_bearing,
+            {_bool("t_is_intake_digitised")} as is_intake_digitised,
+            {_bool("t_is_result_digitised")} as is_result_digitised,
+            {_bool("t_is_paid_online")} as is_paid_online,
+            extra_columns,
             '{sha}' as source_file_sha256,
             source_row::integer as source_row,
             now()::timestamp as loaded_at,
-            case
-                when {col("dossier_code")} is null then 'dossier_code'
-                when {ts("received_at")} is null then 'received_at'
-                when {col("channel")} is null or ({channel}) is null then 'channel'
-                when {ts("due_at")} is null then 'due_at'
-                when {col("status")} is null or ({status}) is null then 'status'
-                when {col("finished_at")} is not null and {ts("finished_at")} is null then 'finished_at'
-            end as problem,
-            case
-                when {col("dossier_code")} is null then null
-                when {ts("received_at")} is null then {col("received_at")}
-                when ({channel}) is null then {col("channel")}
-                when {ts("due_at")} is null then {col("due_at")}
-                when ({status}) is null then {col("status")}
-                else {col("finished_at")}
+            problem,
+            case problem
+                when 'received_at' then t_received_at when 'channel' then t_channel
+                when 'due_at' then t_due_at when 'status' then t_status
+                when 'finished_at' then t_finished_at
             end as problem_value
-        from {staged}
+        from judged
     """
 
 
