@@ -101,14 +101,18 @@ def _land_batch(con, source: str, headers, mapping, batch, pulled: int, spec: Do
     digest = hashlib.sha256(repr((source, [tuple(r) for r in batch])).encode()).hexdigest()
     newest = str(batch[-1][headers.index(spec.updated_at_column)])
     _stage_batch(con, headers, [tuple(r) for r in batch], pulled + 1)
+    label = Path(f"{source}@{newest}")
+    con.begin()  # rows, register line and watermark move together
     try:
         loaded, held = _land(con, mapping, "_staged", digest)
+        register_file(con, digest, label, SOURCE_KIND, loaded + held, loaded, held, "loaded", size=0)
+        con.execute(
+            "insert or replace into raw.source_watermarks values (?, ?, ?)", [source, newest, datetime.now()]
+        )
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
     finally:
         con.execute("drop table if exists _staged")
-    label = Path(f"{source}@{newest}")
-    register_file(con, digest, label, SOURCE_KIND, loaded + held, loaded, held, "loaded", size=0)
-    con.execute(
-        "insert or replace into raw.source_watermarks values (?, ?, ?)",
-        [source, newest, datetime.now()],
-    )
     return FileResult(label, digest, "loaded", loaded, held)

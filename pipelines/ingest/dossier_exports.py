@@ -309,17 +309,24 @@ def ingest_dossier_file(con: duckdb.DuckDBPyConnection, path: Path, archive_dir:
     """Land one export. The same bytes twice is a no-op; a rejected file is quarantined whole."""
     con.execute(RAW_DDL)
 
-    def load(sha: str) -> tuple[int, int]:
+    def stage() -> HeaderMapping:
         check_size(path, MAX_EXPORT_BYTES)
         if path.suffix.lower() == ".xlsx":
             check_xlsx(path)
-        try:
-            mapping = _stage_xlsx(con, path) if path.suffix.lower() == ".xlsx" else _stage_csv(con, path)
-            return _land(con, mapping, "_staged", sha)
-        finally:
-            _drop_staged(con)
+            return _stage_xlsx(con, path)
+        return _stage_csv(con, path)
 
-    return ingest_file(con, path, SOURCE_KIND, archive_dir, load)
+    try:
+        return ingest_file(
+            con,
+            path,
+            SOURCE_KIND,
+            archive_dir,
+            stage,
+            lambda sha, mapping: _land(con, mapping, "_staged", sha),
+        )
+    finally:
+        _drop_staged(con)
 
 
 def export_files(folder: Path) -> list[Path]:

@@ -12,8 +12,11 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
+
+T = TypeVar("T")
 
 REGISTER_DDL = """
 create schema if not exists raw;
@@ -146,19 +149,34 @@ def ingest_file(
     path: Path,
     source_kind: str,
     archive_dir: Path,
-    load: Callable[[str], tuple[int, int]],
+    read: Callable[[], T],
+    land: Callable[[str, T], tuple[int, int]],
 ) -> FileResult:
-    """The life of every input file: skip known bytes, archive, load, register; quarantine it whole
-    when `load` raises an `IngestError`. `load(sha)` lands the rows and returns (loaded, held back)."""
+    """The life of every input file: skip known bytes, archive, read, land, register.
+
+    `read()` parses or stages the file and raises `IngestError` when it cannot be used (the file is then
+    quarantined whole); `land(sha, what_read)` writes its rows and returns (loaded, held back). Landing and
+    registering happen in one transaction: a file's rows, quarantine entries and register line land together
+    or not at all, and a file-backed warehouse syncs once per file rather than once per statement.
+    """
     sha = file_sha256(path)
     if is_registered(con, sha):
         return FileResult(path, sha, "skipped")
     archive_copy(path, sha, archive_dir)
     try:
-        loaded, held = load(sha)
+        what_read = read()
     except IngestError as error:
+        con.begin()
         quarantine_file(con, sha, error)
         register_file(con, sha, path, source_kind, 0, 0, 0, "rejected")
+        con.commit()
         return FileResult(path, sha, "rejected", message=str(error))
-    register_file(con, sha, path, source_kind, loaded + held, loaded, held, "loaded")
+    con.begin()
+    try:
+        loaded, held = land(sha, what_read)
+        register_file(con, sha, path, source_kind, loaded + held, loaded, held, "loaded")
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
     return FileResult(path, sha, "loaded", loaded, held)

@@ -202,14 +202,16 @@ def ingest_staffing(
 ) -> FileResult:
     con.execute(RAW_DDL)
 
-    def load(sha: str) -> tuple[int, int]:
-        period_key, good, problems = parse_staffing(path, resolver, secret)
+    def land(sha: str, parsed: tuple[str, list[StaffRow], list[IngestError]]) -> tuple[int, int]:
+        period_key, good, problems = parsed
         if good:
             _insert(con, sha, period_key, good)
         quarantine_rows(con, sha, problems)
         return len(good), len(problems)
 
-    return ingest_file(con, path, SOURCE_KIND, archive_dir, load)
+    return ingest_file(
+        con, path, SOURCE_KIND, archive_dir, lambda: parse_staffing(path, resolver, secret), land
+    )
 
 
 def _insert(con: duckdb.DuckDBPyConnection, sha: str, period_key: str, rows: list[StaffRow]) -> None:

@@ -409,13 +409,12 @@ def ingest_form(
     """Land one form (every version is kept: a resubmission is a new file with its own submission date)."""
     con.execute(RAW_DDL)
 
-    def load(sha: str) -> tuple[int, int]:
-        form = parser.parse(path)
+    def land(sha: str, form: ParsedForm) -> tuple[int, int]:
         land_form(con, sha, path, form)
         quarantine_rows(con, sha, form.problems)
         return len(form.values), len({p.row for p in form.problems})
 
-    return ingest_file(con, path, SOURCE_KIND, archive_dir, load)
+    return ingest_file(con, path, SOURCE_KIND, archive_dir, lambda: parser.parse(path), land)
 
 
 def form_files(folder: Path) -> list[Path]:
