@@ -390,3 +390,18 @@ def test_the_inbox_sensor_asks_for_a_run_only_when_files_change(tmp_path):
     assert isinstance(sensor(build_sensor_context(cursor=cursor, resources={"sources": sources})), SkipReason)
     (tmp_path / "dossiers" / "q4.csv").write_text("y", encoding="utf-8")
     assert isinstance(sensor(build_sensor_context(cursor=cursor, resources={"sources": sources})), RunRequest)
+
+
+def test_parallel_parsing_lands_exactly_what_sequential_parsing_lands(small_sample, tmp_path, monkeypatch):
+    from pipelines.ingest.submissions import form_files, ingest_forms
+
+    files = form_files(small_sample / "submissions")
+    landed = []
+    for workers in (1, 2):
+        monkeypatch.setattr(submissions, "PARALLEL_FROM", 1)
+        connection = duckdb.connect()
+        results = ingest_forms(connection, files, tmp_path / f"a{workers}", FormParser.from_seeds(), workers)
+        values = connection.execute("select * exclude (file_sha256) from raw.submission_values order by all")
+        landed.append(([(r.status, r.rows_loaded, r.message) for r in results], values.fetchall()))
+    assert landed[0] == landed[1]
+    assert any(status == "rejected" for status, _, _ in landed[1][0])  # an IngestError crossed processes

@@ -2,7 +2,7 @@
 sensor that launches ingestion when new files arrive."""
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 
 from dagster import (
@@ -26,7 +26,7 @@ from pipelines.ingest.dossier_db import DossierTable, pull_dossier_db
 from pipelines.ingest.dossier_exports import export_files, ingest_dossier_file
 from pipelines.ingest.register import FileResult
 from pipelines.ingest.staffing import ingest_staffing, staffing_files
-from pipelines.ingest.submissions import FormParser, form_files, ingest_form
+from pipelines.ingest.submissions import FormParser, form_files, ingest_forms
 from pipelines.reference import CommuneResolver
 from pipelines.resources import DossierDatabaseResource, SourcesResource, WarehouseResource
 
@@ -35,24 +35,15 @@ RAW_SUBMISSIONS = AssetKey(["raw", "submissions"])
 RAW_STAFFING = AssetKey(["raw", "staffing"])
 
 
-def _ingest_all(
-    context: AssetExecutionContext,
-    files: list[Path],
-    ingest: Callable[[Path], FileResult],
-    table: str,
-    warehouse_con,
-    earlier: list[FileResult] | None = None,
-) -> MaterializeResult:
-    results = list(earlier or [])
-    for path in files:
-        result = ingest(path)
+def _summary(context: AssetExecutionContext, results: list[FileResult], table: str, con) -> MaterializeResult:
+    """Log what happened to each file and return the run metadata the UI shows."""
+    for result in results:
         if result.status != "skipped":
             context.log.info(
-                f"{path.name}: {result.status}, {result.rows_loaded} dòng nạp, "
+                f"{result.path.name}: {result.status}, {result.rows_loaded} dòng nạp, "
                 f"{result.rows_quarantined} dòng cách ly {result.message}"
             )
-        results.append(result)
-    total = warehouse_con.execute(f"select count(*) from {table}").fetchall()[0][0]
+    total = con.execute(f"select count(*) from {table}").fetchall()[0][0]
     rejected = [r for r in results if r.status == "rejected"]
     return MaterializeResult(
         metadata={
@@ -92,14 +83,8 @@ def raw_dossiers(
             if dossier_db.url
             else []
         )
-        return _ingest_all(
-            context,
-            files,
-            lambda p: ingest_dossier_file(con, p, sources.archive_dir),
-            "raw.dossiers",
-            con,
-            earlier=pulls,
-        )
+        results = pulls + [ingest_dossier_file(con, p, sources.archive_dir) for p in files]
+        return _summary(context, results, "raw.dossiers", con)
 
 
 @asset(
@@ -114,13 +99,8 @@ def raw_submissions(
 ) -> MaterializeResult:
     parser = FormParser.from_seeds()
     with warehouse.connect() as con:
-        return _ingest_all(
-            context,
-            form_files(sources.submissions_dir),
-            lambda p: ingest_form(con, p, sources.archive_dir, parser),
-            "raw.submission_values",
-            con,
-        )
+        results = ingest_forms(con, form_files(sources.submissions_dir), sources.archive_dir, parser)
+        return _summary(context, results, "raw.submission_values", con)
 
 
 @asset(
@@ -135,13 +115,11 @@ def raw_staffing(
 ) -> MaterializeResult:
     resolver, secret = CommuneResolver.from_seeds(), sources.pseudonym_secret()
     with warehouse.connect() as con:
-        return _ingest_all(
-            context,
-            staffing_files(sources.staffing_dir),
-            lambda p: ingest_staffing(con, p, sources.archive_dir, resolver, secret),
-            "raw.staffing",
-            con,
-        )
+        results = [
+            ingest_staffing(con, p, sources.archive_dir, resolver, secret)
+            for p in staffing_files(sources.staffing_dir)
+        ]
+        return _summary(context, results, "raw.staffing", con)
 
 
 CONSERVATION_SQL = """

@@ -62,6 +62,18 @@ class IngestError(Exception):
         where = f"{file.name}, dòng {row}" if row else file.name
         super().__init__(f"{where}, trường '{field}': {message_vi} ({message_en})")
 
+    def __reduce__(self):  # crosses process boundaries when forms are parsed in parallel
+        fields = (
+            self.file,
+            self.row,
+            self.field,
+            self.message_vi,
+            self.message_en,
+            self.reason,
+            self.raw_value,
+        )
+        return (self.__class__, fields)
+
 
 @dataclass(frozen=True)
 class FileResult:
