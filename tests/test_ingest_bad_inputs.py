@@ -405,3 +405,20 @@ def test_parallel_parsing_lands_exactly_what_sequential_parsing_lands(small_samp
         landed.append(([(r.status, r.rows_loaded, r.message) for r in results], values.fetchall()))
     assert landed[0] == landed[1]
     assert any(status == "rejected" for status, _, _ in landed[1][0])  # an IngestError crossed processes
+
+
+def test_a_workbook_without_a_worksheet_is_rejected_as_missing_sheet(con, parser, tmp_path):
+    workbook = Workbook()
+    workbook.create_chartsheet("Biểu đồ")
+    workbook.remove(workbook.active)
+    workbook.save(tmp_path / "chart_only.xlsx")
+    result = _ingest(con, tmp_path / "chart_only.xlsx", parser, tmp_path)
+    assert result.status == "rejected"
+    assert _reasons(con)[0][0] == "missing_sheet"
+
+
+def test_an_archived_copy_is_named_by_its_hash_whatever_the_file_is_called(con, parser, tmp_path):
+    path = _write(_form(), tmp_path / "..%2f..%2fetc passwd.xlsx")
+    result = _ingest(con, path, parser, tmp_path)
+    archived = list((tmp_path / "archive").iterdir())
+    assert [a.name for a in archived] == [f"{result.sha256}.xlsx"]

@@ -68,6 +68,15 @@ def check_xlsx(path: Path) -> None:
             "zip archive without xl/workbook.xml",
             reason="not_xlsx",
         )
+    if not any(n.startswith("xl/worksheets/") and n.endswith(".xml") for n in names):
+        raise IngestError(
+            path,
+            None,
+            None,
+            "tệp Excel không có trang tính (sheet) nào chứa số liệu",
+            "workbook has no worksheet",
+            reason="missing_sheet",
+        )
     if expanded > MAX_XLSX_UNCOMPRESSED_BYTES or expanded / packed > MAX_XLSX_COMPRESSION_RATIO:
         raise IngestError(
             path,
