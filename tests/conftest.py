@@ -27,3 +27,10 @@ def settings_for(sources: Path, root: Path) -> Settings:
             "DAGSTER_HOME": str(root / "dagster_home"),
         }
     )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Refresh the dbt manifest when a model changed since `make install` wrote it (no-op otherwise)."""
+    from pipelines.warehouse.manifest import ensure_manifest
+
+    ensure_manifest()

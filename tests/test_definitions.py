@@ -48,3 +48,10 @@ def test_all_three_sources_have_assets_with_a_conservation_check_and_a_sensor():
             c.asset_key == key and c.name == "every_row_landed_or_quarantined" for c in graph.asset_check_keys
         )
     assert defs.resolve_sensor_def("source_inbox_sensor").job_name == "main_job"
+
+
+def test_every_raw_table_feeds_a_staging_model():
+    graph = defs.resolve_asset_graph()
+    for raw in ("dossiers", "submissions", "submission_values", "staffing"):
+        children = graph.get(AssetKey(["raw", raw])).child_keys
+        assert any(child.path[0] == "staging" for child in children), raw

@@ -170,3 +170,20 @@ def test_ingesting_the_same_sources_again_changes_nothing(pipeline_run):
     assert result.success
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         assert con.execute(query).fetchall() == before
+
+
+def test_no_personal_field_reaches_an_analyst_facing_schema(pipeline_run):
+    settings, _ = pipeline_run
+    personal = ("full_name", "birth_date", "phone", "citizen_id")
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        columns = con.execute(
+            """select table_schema, table_name, column_name from information_schema.columns
+               where column_name in ('full_name', 'birth_date', 'phone', 'citizen_id')"""
+        ).fetchall()
+        staged = con.execute(
+            "select count(*), count(distinct person_key) from staging.stg_staffing__officials"
+        )
+        rows, people = staged.fetchone()
+    assert {schema for schema, _, _ in columns} == {"restricted"}
+    assert {column for _, _, column in columns} == set(personal)
+    assert rows > 0 and people > 0

@@ -11,6 +11,7 @@ from dagster import (
     AssetCheckSeverity,
     AssetExecutionContext,
     AssetKey,
+    AssetSpec,
     DefaultSensorStatus,
     MaterializeResult,
     MetadataValue,
@@ -19,6 +20,7 @@ from dagster import (
     SkipReason,
     asset,
     asset_check,
+    multi_asset,
     sensor,
 )
 
@@ -32,6 +34,7 @@ from pipelines.resources import DossierDatabaseResource, SourcesResource, Wareho
 
 RAW_DOSSIERS = AssetKey(["raw", "dossiers"])
 RAW_SUBMISSIONS = AssetKey(["raw", "submissions"])
+RAW_SUBMISSION_VALUES = AssetKey(["raw", "submission_values"])
 RAW_STAFFING = AssetKey(["raw", "staffing"])
 
 
@@ -87,20 +90,31 @@ def raw_dossiers(
         return _summary(context, results, "raw.dossiers", con)
 
 
-@asset(
-    key=RAW_SUBMISSIONS,
-    group_name="ingest",
-    kinds={"duckdb", "xlsx"},
-    description="Commune indicator forms: one row per form version in raw.submissions, one per indicator in "
-    "raw.submission_values (text as written and parsed value). Resubmissions are kept.",
+@multi_asset(
+    specs=[
+        AssetSpec(
+            RAW_SUBMISSIONS,
+            group_name="ingest",
+            kinds={"duckdb", "xlsx"},
+            description="Commune indicator forms: one row per form version (a resubmission is a new row "
+            "with its own submission date).",
+        ),
+        AssetSpec(
+            RAW_SUBMISSION_VALUES,
+            group_name="ingest",
+            kinds={"duckdb"},
+            description="One row per indicator row of a form: the text as written and the parsed value.",
+        ),
+    ],
 )
-def raw_submissions(
-    context: AssetExecutionContext, warehouse: WarehouseResource, sources: SourcesResource
-) -> MaterializeResult:
+def raw_submissions(context: AssetExecutionContext, warehouse: WarehouseResource, sources: SourcesResource):
     parser = FormParser.from_seeds()
     with warehouse.connect() as con:
         results = ingest_forms(con, form_files(sources.submissions_dir), sources.archive_dir, parser)
-        return _summary(context, results, "raw.submission_values", con)
+        summary = _summary(context, results, "raw.submission_values", con)
+        forms = con.execute("select count(*) from raw.submissions").fetchall()[0][0]
+    yield MaterializeResult(asset_key=RAW_SUBMISSIONS, metadata={**summary.metadata, "rows_in_table": forms})
+    yield MaterializeResult(asset_key=RAW_SUBMISSION_VALUES, metadata=summary.metadata)
 
 
 @asset(
