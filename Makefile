@@ -7,7 +7,6 @@ BOOT := .uv
 UV := $(BOOT)/bin/uv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-DBT_MANIFEST := dbt_project/target/manifest.json
 
 # Local overrides of the CDS_* settings (see .env.example).
 -include .env

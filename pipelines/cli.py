@@ -50,6 +50,13 @@ def _cmd_dbt_parse(_: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_write_aliases(_: argparse.Namespace) -> int:
+    from pipelines.reference import write_aliases
+
+    print(f"Alias seed rewritten from the commune seed: {write_aliases()}")
+    return 0
+
+
 def _cmd_run(_: argparse.Namespace) -> int:
     settings = get_settings()
     settings.dagster_home.mkdir(parents=True, exist_ok=True)
@@ -99,6 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="run the main job end to end").set_defaults(func=_cmd_run)
     sub.add_parser("has-sources", help="exit 0 if sources exist").set_defaults(func=_cmd_has_sources)
     sub.add_parser("dbt-parse", help="write the dbt manifest").set_defaults(func=_cmd_dbt_parse)
+    sub.add_parser(
+        "write-aliases", help="regenerate the commune alias seed after editing ref_communes.csv"
+    ).set_defaults(func=_cmd_write_aliases)
     return parser
 
 

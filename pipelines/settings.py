@@ -40,10 +40,6 @@ class Settings:
     def pseudonym_key_file(self) -> Path:
         return self.dagster_home / "pseudonym.key"
 
-    def dbt_env(self) -> dict[str, str]:
-        """Environment for a dbt process: the profile reads the same warehouse path as Dagster."""
-        return {"CDS_WAREHOUSE_PATH": str(self.warehouse_path)}
-
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if env is None else env)

@@ -120,10 +120,6 @@ class ParsedForm:
     values: list[FormValue] = field(default_factory=list)
     problems: list[IngestError] = field(default_factory=list)
 
-    @property
-    def rows_in(self) -> int:
-        return len(self.values) + len({p.row for p in self.problems})
-
 
 def parse_period(text: str | None) -> str | None:
     """`Quý III năm 2025`, `Quý 3/2025` → 2025-Q3; `9 tháng đầu năm 2025` → 2025-9M; `Năm 2025` → 2025-Y."""
