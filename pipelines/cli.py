@@ -87,7 +87,31 @@ def _cmd_run(_: argparse.Namespace) -> int:
     print("Reports:\n" + ("\n".join(f"  {p}" for p in reports) or "  (none published)"))
     if failed_checks:
         print("Failed checks:\n" + "\n".join(f"  {c}" for c in failed_checks))
+    _print_ingest_summary(settings.warehouse_path)
     return 0 if result.success else 1
+
+
+def _print_ingest_summary(warehouse: Path) -> None:
+    """Files by source and status, and what sits in quarantine, so nobody has to open the UI to know."""
+    import duckdb
+
+    if not warehouse.exists():
+        return
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        files = con.execute(
+            """select source_kind, status, count(*), sum(rows_loaded), sum(rows_quarantined)
+               from raw.ingested_files group by all order by all"""
+        ).fetchall()
+        held = con.execute(
+            "select reason_code, count(*) from raw.quarantine group by all order by 2 desc, 1"
+        ).fetchall()
+    print("Ingested files (all runs):")
+    for kind, status, count, loaded, quarantined in files:
+        print(
+            f"  {kind:16} {status:9} {count:5} files  {loaded:>10} rows loaded  {quarantined:>6} quarantined"
+        )
+    if held:
+        print("Quarantine by reason: " + ", ".join(f"{reason} {count}" for reason, count in held))
 
 
 def build_parser() -> argparse.ArgumentParser:
