@@ -85,3 +85,31 @@ def printed_decimals(text: str) -> int:
     """How many digits a commune printed after the decimal comma: `99,81%` → 2, `100%` → 0."""
     cleaned = nfc(str(text)).strip().removesuffix("%").strip()
     return len(cleaned.rpartition(",")[2]) if "," in cleaned else 0
+
+
+ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
+_FROM_ROMAN = {numeral.lower(): number for number, numeral in ROMAN.items()}
+
+
+def period_label(period_key: str) -> str:
+    """`2025-Q3` → `Quý III năm 2025`; `2025-9M` → `9 tháng đầu năm 2025`; `2025-Y` → `Năm 2025`."""
+    year, _, part = period_key.partition("-")
+    if part.startswith("Q"):
+        return f"Quý {ROMAN[int(part[1:])]} năm {year}"
+    return f"9 tháng đầu năm {year}" if part == "9M" else f"Năm {year}"
+
+
+def parse_period(text: str | None) -> str | None:
+    """`Quý III năm 2025`, `Quý 3/2025` → 2025-Q3; `9 tháng đầu năm 2025` → 2025-9M; `Năm 2025` → 2025-Y."""
+    key = name_key(text or "")
+    quarter = re.search(r"quý\s+([ivx]+|\d)\s*(?:năm|/|-)\s*(\d{4})", key)
+    if quarter:
+        number = _FROM_ROMAN.get(quarter.group(1)) or (
+            int(quarter.group(1)) if quarter.group(1).isdigit() else 0
+        )
+        return f"{quarter.group(2)}-Q{number}" if 1 <= number <= 4 else None
+    nine = re.search(r"9 tháng(?: đầu)? năm (\d{4})", key)
+    if nine:
+        return f"{nine.group(1)}-9M"
+    year = re.fullmatch(r"(?:cả )?năm (\d{4})", key)
+    return f"{year.group(1)}-Y" if year else None

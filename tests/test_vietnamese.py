@@ -2,12 +2,13 @@ from decimal import Decimal
 
 import pytest
 
-from pipelines.sample.forms import period_label, printed_rate
+from pipelines.sample.forms import printed_rate
 from pipelines.vietnamese import (
     format_number,
     format_percent,
     name_key,
     parse_number,
+    period_label,
     printed_decimals,
     strip_unit_prefix,
 )

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import multiprocessing
-import re
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -33,7 +32,7 @@ from pipelines.ingest.register import (
     quarantine_rows,
 )
 from pipelines.reference import CommuneResolver, read_seed
-from pipelines.vietnamese import name_key, nfc, parse_number
+from pipelines.vietnamese import name_key, nfc, parse_number, parse_period
 
 SOURCE_KIND = "submission_form"
 PARALLEL_FROM = 40  # below this many new forms, starting worker processes costs more than it saves
@@ -45,7 +44,6 @@ HEADER_FIELDS = {
     "ngày gửi báo cáo:": "submitted_on",
 }
 TABLE_START = ("stt", "mã chỉ tiêu")
-_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
 
 RAW_DDL = """
 create schema if not exists raw;
@@ -119,20 +117,6 @@ class ParsedForm:
     dates: dict[str, tuple[date | None, str | None]]
     values: list[FormValue] = field(default_factory=list)
     problems: list[IngestError] = field(default_factory=list)
-
-
-def parse_period(text: str | None) -> str | None:
-    """`Quý III năm 2025`, `Quý 3/2025` → 2025-Q3; `9 tháng đầu năm 2025` → 2025-9M; `Năm 2025` → 2025-Y."""
-    key = name_key(text or "")
-    quarter = re.search(r"quý\s+([ivx]+|\d)\s*(?:năm|/|-)\s*(\d{4})", key)
-    if quarter:
-        number = _ROMAN.get(quarter.group(1)) or (int(quarter.group(1)) if quarter.group(1).isdigit() else 0)
-        return f"{quarter.group(2)}-Q{number}" if 1 <= number <= 4 else None
-    nine = re.search(r"9 tháng(?: đầu)? năm (\d{4})", key)
-    if nine:
-        return f"{nine.group(1)}-9M"
-    year = re.fullmatch(r"(?:cả )?năm (\d{4})", key)
-    return f"{year.group(1)}-Y" if year else None
 
 
 def parse_date(value: object) -> tuple[date | None, str | None]:

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from pipelines.vietnamese import format_number, format_percent
+from pipelines.vietnamese import format_number, format_percent, period_label
 
 _env = Environment(
     loader=PackageLoader("pipelines.reports", "templates"),
@@ -22,6 +22,7 @@ _env = Environment(
 )
 _env.filters["vn_number"] = format_number
 _env.filters["vn_percent"] = format_percent
+_env.filters["period_label"] = period_label
 _env.filters["vn_date"] = lambda d: d.strftime("%d/%m/%Y") if d else "-"
 
 

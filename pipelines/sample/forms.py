@@ -15,7 +15,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from pipelines.sample.xlsx import save_reproducibly
-from pipelines.vietnamese import format_number
+from pipelines.vietnamese import format_number, period_label
 
 FORM_TITLE = "PHỤ LỤC CHỈ TIÊU CHUYỂN ĐỔI SỐ CẤP XÃ"
 FORM_SUBTITLE = "(Kèm theo báo cáo định kỳ gửi Sở Khoa học và Công nghệ tỉnh Quảng Ngãi)"
@@ -37,15 +37,6 @@ TABLE_HEADER = [
     "Ghi chú",
 ]
 TABLE_HEADER_ROW = 9
-ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
-
-
-def period_label(period_key: str) -> str:
-    """`2025-Q3` → `Quý III năm 2025`; `2025-9M` → `9 tháng đầu năm 2025`; `2025-Y` → `Năm 2025`."""
-    year, _, part = period_key.partition("-")
-    if part.startswith("Q"):
-        return f"Quý {ROMAN[int(part[1:])]} năm {year}"
-    return f"9 tháng đầu năm {year}" if part == "9M" else f"Năm {year}"
 
 
 def printed_rate(numerator: int, denominator: int, decimals: int = 2, truncate: bool = False) -> str:
