@@ -19,7 +19,7 @@ import duckdb
 import sqlalchemy as sa
 
 from pipelines.ingest.dossier_exports import RAW_DDL, _land, map_header
-from pipelines.ingest.register import FileResult, ensure_register, register_file
+from pipelines.ingest.register import FileResult, ensure_register, register_file, stage_text_rows
 
 SOURCE_KIND = "dossier_db"
 BATCH_ROWS = 50_000
@@ -47,21 +47,6 @@ def _redacted(url: str) -> str:
 def _watermark(con: duckdb.DuckDBPyConnection, source: str) -> str | None:
     rows = con.execute("select watermark from raw.source_watermarks where source = ?", [source]).fetchall()
     return rows[0][0] if rows else None
-
-
-def _stage_batch(
-    con: duckdb.DuckDBPyConnection, headers: list[str], rows: list[tuple], first_row: int
-) -> None:
-    columns = ", ".join(f'"{h}" varchar' for h in headers) + ", source_row integer"
-    con.execute(f"create or replace temp table _staged ({columns})")
-    placeholders = "(" + ", ".join("?" * (len(headers) + 1)) + ")"
-    values = [[None if v is None else str(v) for v in row] + [first_row + i] for i, row in enumerate(rows)]
-    for start in range(0, len(values), 2_000):  # multi-row inserts: executemany costs ~1 ms a row
-        chunk = values[start : start + 2_000]
-        con.execute(
-            f"insert into _staged values {', '.join([placeholders] * len(chunk))}",
-            [v for row in chunk for v in row],
-        )
 
 
 def pull_dossier_db(
@@ -100,7 +85,7 @@ def pull_dossier_db(
 def _land_batch(con, source: str, headers, mapping, batch, pulled: int, spec: DossierTable) -> FileResult:
     digest = hashlib.sha256(repr((source, [tuple(r) for r in batch])).encode()).hexdigest()
     newest = str(batch[-1][headers.index(spec.updated_at_column)])
-    _stage_batch(con, headers, [tuple(r) for r in batch], pulled + 1)
+    stage_text_rows(con, headers, batch, pulled + 1)
     label = Path(f"{source}@{newest}")
     con.begin()  # rows, register line and watermark move together
     try:

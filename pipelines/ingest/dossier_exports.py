@@ -20,6 +20,7 @@ from pipelines.ingest.register import (
     FileResult,
     IngestError,
     ingest_file,
+    stage_text_rows,
 )
 from pipelines.vietnamese import name_key
 
@@ -279,18 +280,10 @@ def _stage_xlsx(con: duckdb.DuckDBPyConnection, path: Path) -> HeaderMapping:
         rows = workbook.worksheets[0].iter_rows(values_only=True)
         headers = [str(h) if h is not None else "" for h in next(rows, ())]
         mapping = map_header(headers, path)
-        cols = ", ".join(f'"{h}" varchar' for h in headers if h) + ", source_row integer"
-        con.execute(f"create or replace temp table _staged ({cols})")
         keep = [i for i, h in enumerate(headers) if h]
-        batch: list[list[object]] = []
-        insert = f"insert into _staged values ({', '.join('?' * (len(keep) + 1))})"
-        for number, row in enumerate(rows, start=2):
-            batch.append([None if row[i] is None else str(row[i]) for i in keep] + [number])
-            if len(batch) == 5000:
-                con.executemany(insert, batch)
-                batch = []
-        if batch:
-            con.executemany(insert, batch)
+        stage_text_rows(
+            con, [headers[i] for i in keep], ([row[i] for i in keep] for row in rows), first_row=2
+        )
     finally:
         workbook.close()
     return mapping

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 from openpyxl import load_workbook
 
 from pipelines.ingest.guards import check_size, check_xlsx
@@ -23,6 +22,7 @@ from pipelines.ingest.register import (
     FileResult,
     IngestError,
     ingest_file,
+    insert_rows,
     quarantine_rows,
 )
 from pipelines.reference import CommuneResolver
@@ -215,9 +215,10 @@ def ingest_staffing(
 
 
 def _insert(con: duckdb.DuckDBPyConnection, sha: str, period_key: str, rows: list[StaffRow]) -> None:
-    """Two bulk inserts from small frames (a list is a few thousand rows; executemany is ~1 ms a row)."""
-    staffing = pd.DataFrame(
-        [
+    insert_rows(
+        con,
+        "raw.staffing",
+        (
             [
                 sha,
                 r.source_row,
@@ -233,34 +234,11 @@ def _insert(con: duckdb.DuckDBPyConnection, sha: str, period_key: str, rows: lis
                 r.has_certificate,
             ]
             for r in rows
-        ],
-        columns=[
-            "file_sha256",
-            "source_row",
-            "period_key",
-            "commune_id",
-            "person_key",
-            "department",
-            "position",
-            "education",
-            "has_it_education",
-            "dt_role",
-            "is_trained",
-            "has_certificate",
-        ],
+        ),
     )
-    personal = pd.DataFrame(
-        [[r.person_key, sha, r.source_row, *r.personal] for r in rows],
-        columns=["person_key", "file_sha256", "source_row", "full_name", "birth_date", "phone", "citizen_id"],
+    insert_rows(
+        con, "restricted.staffing_personal", ([r.person_key, sha, r.source_row, *r.personal] for r in rows)
     )
-    con.register("_staffing", staffing)
-    con.register("_personal", personal)
-    try:
-        con.execute("insert into raw.staffing by name select * from _staffing")
-        con.execute("insert into restricted.staffing_personal by name select * from _personal")
-    finally:
-        con.unregister("_staffing")
-        con.unregister("_personal")
 
 
 def staffing_files(folder: Path) -> list[Path]:

@@ -28,6 +28,7 @@ from pipelines.ingest.register import (
     IngestError,
     file_sha256,
     ingest_file,
+    insert_rows,
     is_registered,
     quarantine_rows,
 )
@@ -365,27 +366,26 @@ def land_form(con: duckdb.DuckDBPyConnection, sha: str, path: Path, form: Parsed
             *form.dates["submitted_on"],
         ],
     )
-    if not form.values:
-        return
-    # One multi-row insert: DuckDB's executemany costs ~1 ms a row.
-    rows = [
-        [
-            sha,
-            v.source_row,
-            v.indicator_code,
-            v.numerator,
-            v.numerator_text,
-            v.denominator,
-            v.denominator_text,
-            v.rate,
-            v.rate_text,
-            v.note,
-            v.has_formula,
-        ]
-        for v in form.values
-    ]
-    placeholders = ", ".join(["(" + ", ".join("?" * len(rows[0])) + ")"] * len(rows))
-    con.execute(f"insert into raw.submission_values values {placeholders}", [x for row in rows for x in row])
+    insert_rows(
+        con,
+        "raw.submission_values",
+        (
+            [
+                sha,
+                v.source_row,
+                v.indicator_code,
+                v.numerator,
+                v.numerator_text,
+                v.denominator,
+                v.denominator_text,
+                v.rate,
+                v.rate_text,
+                v.note,
+                v.has_formula,
+            ]
+            for v in form.values
+        ),
+    )
 
 
 def ingest_form(
@@ -394,6 +394,7 @@ def ingest_form(
     archive_dir: Path,
     parser: FormParser,
     parsed: ParsedForm | IngestError | None = None,
+    sha: str | None = None,
 ) -> FileResult:
     """Land one form (every version is kept: a resubmission is a new file with its own submission date).
     `parsed` is the form already parsed elsewhere (see `ingest_forms`); otherwise it is parsed here."""
@@ -409,7 +410,7 @@ def ingest_form(
         quarantine_rows(con, sha, form.problems)
         return len(form.values), len({p.row for p in form.problems})
 
-    return ingest_file(con, path, SOURCE_KIND, archive_dir, read, land)
+    return ingest_file(con, path, SOURCE_KIND, archive_dir, read, land, sha)
 
 
 _worker_parser: FormParser | None = None
@@ -432,7 +433,8 @@ def ingest_forms(
 ) -> list[FileResult]:
     """Parse new forms in parallel (openpyxl is ~20 ms a form, all CPU), land them one by one in order."""
     con.execute(RAW_DDL)
-    new = [p for p in paths if not is_registered(con, file_sha256(p))]
+    hashes = {p: file_sha256(p) for p in paths}  # each file read once for its hash
+    new = [p for p in paths if not is_registered(con, hashes[p])]
     parsed: dict[Path, ParsedForm | IngestError] = {}
     if workers > 1 and len(new) >= PARALLEL_FROM:
         # spawn, not fork: this process holds a DuckDB connection and its threads
@@ -441,7 +443,7 @@ def ingest_forms(
             workers, mp_context=context, initializer=_init_worker, initargs=(parser,)
         ) as pool:
             parsed = dict(zip(new, pool.map(_parse_or_error, new, chunksize=16), strict=True))
-    return [ingest_form(con, p, archive_dir, parser, parsed.get(p)) for p in paths]
+    return [ingest_form(con, p, archive_dir, parser, parsed.get(p), hashes[p]) for p in paths]
 
 
 def form_files(folder: Path) -> list[Path]:

@@ -214,14 +214,13 @@ class DossierGenerator:
                     f"where {where}", f"where {where} and duplicated"
                 )
             )
-            parts.append(self._unknown_commune_rows(period_key, commune_ids))
+            if commune_ids is None:  # the stray rows go into the main export only
+                parts.append(self._unknown_commune_rows(period_key))
         union = " union all ".join(f"({p})" for p in parts)
         return f"select {cols} from ({union}) order by commune_idx, received_at, k, copy_no"
 
-    def _unknown_commune_rows(self, period_key: str, commune_ids: list[str] | None) -> str:
+    def _unknown_commune_rows(self, period_key: str) -> str:
         """A few dossiers of a commune from another province, mixed into the export by mistake."""
-        if commune_ids is not None:
-            return _EXPORT_SELECT.replace("from current_quarter", "from current_quarter where false")
         return (
             _EXPORT_SELECT.replace("written_name as", f"'{UNKNOWN_COMMUNE}' as")
             .replace("printf('%s-%s-%05d', commune_id", "printf('%s-%s-%05d', 'HBI'")

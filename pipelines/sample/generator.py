@@ -308,9 +308,8 @@ class SampleWriter:
         folder = self.out / "submissions"
         write_form(None, folder / "template.xlsx", self.indicators)
         picked = self._pick_defects()
-        for kind in ("missing_submission",):
-            for cid, key in sorted(picked[kind]):
-                self.defect(kind, cid, key, "", "", "xã không gửi báo cáo")
+        for cid, key in sorted(picked["missing_submission"]):
+            self.defect("missing_submission", cid, key, "", "", "xã không gửi báo cáo")
         for qi, quarter in enumerate(self.quarters):
             key = quarter["period_key"]
             due = date.fromisoformat(quarter["due_on"])
@@ -335,7 +334,7 @@ class SampleWriter:
                 form = self._build_form(commune, quarter, values, written, submitted)
                 self._inject(form, slot, picked, path)
                 if slot in picked["resubmission"]:
-                    self._write_resubmission(form, path, values, submitted)
+                    self._write_resubmission(form, cid, path, submitted)
                 else:
                     write_form(form, path, self.indicators)
         self._write_unknown_commune_form(folder)
@@ -452,11 +451,8 @@ class SampleWriter:
         row = form.row("DOS_INTAKE_DIGITISED_RATE")
         row.rate = printed_rate(row.numerator, row.denominator)
 
-    def _write_resubmission(self, form: Form, path: Path, values, submitted: date) -> None:
+    def _write_resubmission(self, form: Form, cid: str, path: Path, submitted: date) -> None:
         """First version with a typo in the received count, then the corrected one a few days later."""
-        cid = next(
-            c["commune_id"] for c in self.communes if path.name.startswith(_slug(c["commune_name"]) + "_")
-        )
         corrected_on = submitted + timedelta(days=self.rng.randint(2, 9))
         received = form.row("DOS_RECEIVED")
         true_received = received.numerator
