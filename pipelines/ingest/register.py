@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import duckdb
+import pandas as pd
 
 T = TypeVar("T")
 
@@ -86,16 +87,18 @@ class FileResult:
 
 
 def insert_rows(
-    con: duckdb.DuckDBPyConnection, table: str, rows: Iterable[Sequence[object]], chunk: int = 2_000
+    con: duckdb.DuckDBPyConnection, table: str, rows: Iterable[Sequence[object]], chunk: int = 10_000
 ) -> int:
-    """Bulk insert as multi-row VALUES statements: DuckDB's executemany costs about 1 ms a row."""
+    """Bulk insert in chunks through a small DataFrame, the fastest way into DuckDB from Python rows
+    (executemany is ~1 ms a row, multi-row VALUES ~0.1 ms; a frame ~3 µs). Only chunks are ever held."""
     count = 0
     for batch in _batches(rows, chunk):
-        placeholders = "(" + ", ".join("?" * len(batch[0])) + ")"
-        con.execute(
-            f"insert into {table} values {', '.join([placeholders] * len(batch))}",
-            [value for row in batch for value in row],
-        )
+        frame = pd.DataFrame(batch, dtype=object)
+        con.register("_insert_rows", frame)
+        try:
+            con.execute(f"insert into {table} select * from _insert_rows")
+        finally:
+            con.unregister("_insert_rows")
         count += len(batch)
     return count
 
