@@ -40,7 +40,7 @@ test: $(STAMP)
 	$(BIN)/pytest
 
 dev: $(STAMP)
-	mkdir -p "$(DAGSTER_HOME)"
+	$(BIN)/cds dagster-home
 	$(BIN)/dagster dev --host 127.0.0.1 --port 3000 -w workspace.yaml
 
 lint: $(STAMP)

@@ -8,7 +8,6 @@ cds dbt-parse   produce the dbt manifest (done once by `make install`)
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -50,6 +49,11 @@ def _cmd_dbt_parse(_: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_dagster_home(_: argparse.Namespace) -> int:
+    print(get_settings().prepare_dagster_home())
+    return 0
+
+
 def _cmd_write_aliases(_: argparse.Namespace) -> int:
     from pipelines.reference import write_aliases
 
@@ -59,20 +63,25 @@ def _cmd_write_aliases(_: argparse.Namespace) -> int:
 
 def _cmd_run(_: argparse.Namespace) -> int:
     settings = get_settings()
-    settings.dagster_home.mkdir(parents=True, exist_ok=True)
-    os.environ["DAGSTER_HOME"] = str(settings.dagster_home)  # absolute, as Dagster requires
+    settings.prepare_dagster_home()
     from pipelines.warehouse.manifest import ensure_manifest
 
     ensure_manifest()
     from dagster import DagsterInstance
 
-    from pipelines.definitions import build_definitions
+    from pipelines.definitions import main_job_tags, run_main_job
+    from pipelines.partitions import RANGE_END_TAG, RANGE_START_TAG
 
     started = time.perf_counter()
-    defs = build_definitions(settings)
-    result = defs.resolve_job_def("main_job").execute_in_process(
-        instance=DagsterInstance.get(), raise_on_error=False
-    )
+    try:
+        tags = main_job_tags(settings)
+    except ValueError:
+        print(
+            f"Không có dữ liệu nguồn trong {settings.sources_dir} (no source files and no dossier database)"
+        )
+        return 1
+    print(f"Quarters: {tags[RANGE_START_TAG]} … {tags[RANGE_END_TAG]}")
+    result = run_main_job(settings, DagsterInstance.get(), raise_on_error=False)
     failed_checks = [
         f"{e.asset_key.to_user_string()}:{e.check_name}"
         for e in result.get_asset_check_evaluations()
@@ -130,6 +139,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="run the main job end to end").set_defaults(func=_cmd_run)
     sub.add_parser("has-sources", help="exit 0 if sources exist").set_defaults(func=_cmd_has_sources)
     sub.add_parser("dbt-parse", help="write the dbt manifest").set_defaults(func=_cmd_dbt_parse)
+    sub.add_parser(
+        "dagster-home", help="create DAGSTER_HOME with the project's instance settings"
+    ).set_defaults(func=_cmd_dagster_home)
     sub.add_parser(
         "write-aliases", help="regenerate the commune alias seed after editing ref_communes.csv"
     ).set_defaults(func=_cmd_write_aliases)

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from dagster import AssetSelection, Definitions, define_asset_job, in_process_executor
+from datetime import date
+
+from dagster import (
+    AssetSelection,
+    DagsterInstance,
+    Definitions,
+    ExecuteInProcessResult,
+    define_asset_job,
+    in_process_executor,
+)
 
 from pipelines.ingest import assets as ingest
+from pipelines.partitions import quarter_range_tags
 from pipelines.quality import checks as quality
 from pipelines.reports import assets as reports
 from pipelines.resources import build_resources
@@ -32,3 +42,25 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
 
 
 defs = build_definitions()
+
+
+def main_job_tags(settings: Settings) -> dict[str, str]:
+    """One run over every quarter that has source files (with a dossier database, every quarter begun)."""
+    sources = build_resources(settings)["sources"]
+    quarters = ingest.run_quarters(
+        ingest.files_by_quarter(sources), date.today(), database=bool(settings.dossier_db_url)
+    )
+    return quarter_range_tags(quarters)
+
+
+def run_main_job(
+    settings: Settings,
+    instance: DagsterInstance,
+    defs: Definitions | None = None,
+    raise_on_error: bool = True,
+) -> ExecuteInProcessResult:
+    """The main job in this process over the quarters `main_job_tags` chooses (what `cds run` does)."""
+    defs = defs or build_definitions(settings)
+    return defs.resolve_job_def("main_job").execute_in_process(
+        instance=instance, tags=main_job_tags(settings), raise_on_error=raise_on_error
+    )

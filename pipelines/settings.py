@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -39,6 +40,16 @@ class Settings:
     @property
     def pseudonym_key_file(self) -> Path:
         return self.dagster_home / "pseudonym.key"
+
+    def prepare_dagster_home(self) -> Path:
+        """Create DAGSTER_HOME with the project's instance settings (one run at a time, no telemetry) unless
+        the operator already wrote a dagster.yaml there; export it, absolute, as Dagster requires."""
+        self.dagster_home.mkdir(parents=True, exist_ok=True)
+        instance_yaml = self.dagster_home / "dagster.yaml"
+        if not instance_yaml.exists():
+            shutil.copyfile(Path(__file__).with_name("dagster.yaml"), instance_yaml)
+        os.environ["DAGSTER_HOME"] = str(self.dagster_home)
+        return self.dagster_home
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:

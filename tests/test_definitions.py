@@ -55,3 +55,21 @@ def test_every_raw_table_feeds_a_staging_model():
     for raw in ("dossiers", "submissions", "submission_values", "staffing"):
         children = graph.get(AssetKey(["raw", raw])).child_keys
         assert any(child.path[0] == "staging" for child in children), raw
+
+
+def test_the_dagster_home_runs_one_run_at_a_time_and_keeps_an_operators_settings(tmp_path, monkeypatch):
+    import yaml
+    from dagster import DagsterInstance
+
+    from pipelines.settings import Settings
+
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home"))
+    settings = Settings.from_env({"DAGSTER_HOME": str(tmp_path / "home")})
+    home = settings.prepare_dagster_home()
+    config = yaml.safe_load((home / "dagster.yaml").read_text())
+    assert config["concurrency"]["runs"]["max_concurrent_runs"] == 1  # one writer on the DuckDB file
+    with DagsterInstance.get() as instance:  # the file is a valid instance configuration
+        assert instance.get_concurrency_config().run_queue_config.max_concurrent_runs == 1
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    settings.prepare_dagster_home()
+    assert (home / "dagster.yaml").read_text() == "telemetry:\n  enabled: false\n"

@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 from dagster import AssetKey, DagsterInstance, Definitions
 
-from pipelines.definitions import build_definitions, main_job
+from pipelines.definitions import build_definitions, main_job, run_main_job
 from pipelines.quality.checks import build_suite_check
 from pipelines.quality.suites import load_suites
 from pipelines.reference import default_resolver, read_seed
@@ -52,11 +52,7 @@ def _hand_count(sources: Path) -> dict[tuple[str, str], list[int]]:
 def pipeline_run(small_sample: Path, tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.mktemp("run")
     settings = settings_for(small_sample, root)
-    result = (
-        build_definitions(settings)
-        .resolve_job_def("main_job")
-        .execute_in_process(instance=DagsterInstance.ephemeral())
-    )
+    result = run_main_job(settings, DagsterInstance.ephemeral())
     return settings, result
 
 
@@ -125,9 +121,7 @@ def test_a_failing_error_check_blocks_the_report(pipeline_run, small_sample: Pat
         jobs=[main_job],
         resources=base.resources,
     )
-    result = defs.resolve_job_def("main_job").execute_in_process(
-        instance=DagsterInstance.ephemeral(), raise_on_error=False
-    )
+    result = run_main_job(settings, DagsterInstance.ephemeral(), defs, raise_on_error=False)
     failed = [e for e in result.get_asset_check_evaluations() if not e.passed]
     assert [e.check_name for e in failed] == ["gx_impossible"]
     materialized = {e.asset_key for e in result.get_asset_materialization_events()}
@@ -162,11 +156,7 @@ def test_ingesting_the_same_sources_again_changes_nothing(pipeline_run):
                       (select count(*) from raw.staffing), (select count(*) from raw.quarantine)"""
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         before = con.execute(query).fetchall()
-    result = (
-        build_definitions(settings)
-        .resolve_job_def("main_job")
-        .execute_in_process(instance=DagsterInstance.ephemeral())
-    )
+    result = run_main_job(settings, DagsterInstance.ephemeral())
     assert result.success
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         assert con.execute(query).fetchall() == before

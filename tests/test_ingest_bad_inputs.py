@@ -373,26 +373,6 @@ def test_an_empty_or_oversized_dossier_export_is_rejected(con, tmp_path, monkeyp
     assert [r[0] for r in _reasons(con)] == ["empty_file", "file_too_large"]
 
 
-def test_the_inbox_sensor_asks_for_a_run_only_when_files_change(tmp_path):
-    from dagster import RunRequest, SkipReason, build_sensor_context
-
-    from pipelines.definitions import defs
-    from pipelines.resources import SourcesResource
-
-    sources = SourcesResource(
-        sources_dir=str(tmp_path), outputs_dir=str(tmp_path / "o"), pseudonym_key_file=str(tmp_path / "k")
-    )
-    sensor = defs.resolve_sensor_def("source_inbox_sensor")
-    (tmp_path / "dossiers").mkdir()
-    (tmp_path / "dossiers" / "q3.csv").write_text("x", encoding="utf-8")
-    first = sensor(build_sensor_context(resources={"sources": sources}))
-    assert isinstance(first, RunRequest)
-    cursor = first.run_key
-    assert isinstance(sensor(build_sensor_context(cursor=cursor, resources={"sources": sources})), SkipReason)
-    (tmp_path / "dossiers" / "q4.csv").write_text("y", encoding="utf-8")
-    assert isinstance(sensor(build_sensor_context(cursor=cursor, resources={"sources": sources})), RunRequest)
-
-
 def test_parallel_parsing_lands_exactly_what_sequential_parsing_lands(small_sample, tmp_path, monkeypatch):
     from pipelines.ingest.submissions import form_files, ingest_forms
 

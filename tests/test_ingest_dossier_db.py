@@ -101,7 +101,9 @@ def test_the_dossier_asset_pulls_the_database_when_one_is_configured(tmp_path: P
     settings = settings.__class__(**{**settings.__dict__, "dossier_db_url": url})
     resources = build_resources(settings)
     result = materialize(
-        [raw_dossiers], resources={k: resources[k] for k in ("warehouse", "sources", "dossier_db")}
+        [raw_dossiers],
+        resources={k: resources[k] for k in ("warehouse", "sources", "dossier_db")},
+        partition_key="2025-Q3",
     )
     assert result.success
     metadata = result.asset_materializations_for_node("raw__dossiers")[0].metadata

@@ -2,7 +2,10 @@
 sensor that launches ingestion when new files arrive."""
 
 import hashlib
-from collections.abc import Iterable
+import json
+import warnings
+from collections.abc import Callable, Iterable
+from datetime import date
 from pathlib import Path
 
 from dagster import (
@@ -12,6 +15,8 @@ from dagster import (
     AssetExecutionContext,
     AssetKey,
     AssetSpec,
+    BackfillPolicy,
+    BetaWarning,
     DefaultSensorStatus,
     MaterializeResult,
     MetadataValue,
@@ -24,11 +29,19 @@ from dagster import (
     sensor,
 )
 
-from pipelines.ingest.dossier_db import DossierTable, pull_dossier_db
+from pipelines.ingest.dossier_db import DossierTable, pull_dossier_db, window_for
 from pipelines.ingest.dossier_exports import export_files, ingest_dossier_file
-from pipelines.ingest.register import FileResult
+from pipelines.ingest.register import FileResult, IngestError
 from pipelines.ingest.staffing import ingest_staffing, staffing_files
 from pipelines.ingest.submissions import FormParser, form_files, ingest_forms
+from pipelines.partitions import (
+    QUARTERS,
+    quarter_in_path,
+    quarter_of_period,
+    quarter_range_tags,
+    select_files,
+    started_quarters,
+)
 from pipelines.reference import CommuneResolver
 from pipelines.resources import DossierDatabaseResource, SourcesResource, WarehouseResource
 
@@ -37,8 +50,31 @@ RAW_SUBMISSIONS = AssetKey(["raw", "submissions"])
 RAW_SUBMISSION_VALUES = AssetKey(["raw", "submission_values"])
 RAW_STAFFING = AssetKey(["raw", "staffing"])
 
+# Partitioned by the quarter the data covers; one run takes a whole range of quarters (`cds run`, the sensor).
+warnings.filterwarnings("ignore", message=".*backfill_policy.*", category=BetaWarning)
+PARTITIONED = {"partitions_def": QUARTERS, "backfill_policy": BackfillPolicy.single_run()}
 
-def _summary(context: AssetExecutionContext, results: list[FileResult], table: str, con) -> MaterializeResult:
+
+def _files_of_run(
+    context: AssetExecutionContext, paths: Iterable[Path], quarter_of: Callable[[Path], str | None]
+) -> tuple[list[Path], dict]:
+    """The run's quarters' files and those of no known quarter, with metadata saying which were which."""
+    quarters = context.partition_keys
+    selected, unplaced = select_files(paths, quarters, quarter_of)
+    if unplaced:
+        context.log.warning(
+            f"{len(unplaced)} tệp không xác định được quý, được nạp trong lượt này: "
+            + ", ".join(p.name for p in unplaced[:10])
+        )
+    return selected, {
+        "quarters": ", ".join(quarters),
+        "files_without_quarter": MetadataValue.md("\n".join(f"- {p.name}" for p in unplaced) or "none"),
+    }
+
+
+def _summary(
+    context: AssetExecutionContext, results: list[FileResult], table: str, con, placement: dict
+) -> MaterializeResult:
     """Log what happened to each file and return the run metadata the UI shows."""
     # Only files that need a person's attention get a log line: every log event is a write to Dagster's
     # run storage, and 400 routine lines cost seconds.
@@ -56,6 +92,7 @@ def _summary(context: AssetExecutionContext, results: list[FileResult], table: s
     )
     return MaterializeResult(
         metadata={
+            **placement,
             "files_seen": len(results),
             "files_loaded": sum(r.status == "loaded" for r in results),
             "files_skipped_already_ingested": sum(r.status == "skipped" for r in results),
@@ -72,7 +109,10 @@ def _summary(context: AssetExecutionContext, results: list[FileResult], table: s
     key=RAW_DOSSIERS,
     group_name="ingest",
     kinds={"duckdb", "csv", "xlsx"},
-    description="Dossier-system exports (CSV, XLSX) landed row by row in raw.dossiers; bad rows quarantined.",
+    description="Dossier-system exports (CSV, XLSX) and the dossier database landed row by row in "
+    "raw.dossiers; bad rows quarantined. A quarter takes the export files named for it and the database rows "
+    "received in it (each quarter with its own updated-at watermark).",
+    **PARTITIONED,
 )
 def raw_dossiers(
     context: AssetExecutionContext,
@@ -80,20 +120,23 @@ def raw_dossiers(
     sources: SourcesResource,
     dossier_db: DossierDatabaseResource,
 ) -> MaterializeResult:
-    files = export_files(sources.dossiers_dir)
+    files, placement = _files_of_run(
+        context, export_files(sources.dossiers_dir), lambda p: quarter_in_path(p, sources.dossiers_dir)
+    )
     if not files and not dossier_db.url:
         raise FileNotFoundError(
             f"Không có tệp xuất hồ sơ trong {sources.dossiers_dir} và chưa cấu hình CDS_DOSSIER_DB_URL "
             "(no dossier exports and no dossier database configured)"
         )
     with warehouse.connect() as con:
-        pulls = (
-            pull_dossier_db(con, dossier_db.url, DossierTable(dossier_db.table, dossier_db.updated_at_column))
-            if dossier_db.url
-            else []
-        )
+        table = DossierTable(dossier_db.table, dossier_db.updated_at_column)
+        pulls = [
+            result
+            for quarter in (context.partition_keys if dossier_db.url else [])
+            for result in pull_dossier_db(con, dossier_db.url, table, window=window_for(quarter))
+        ]
         results = pulls + [ingest_dossier_file(con, p, sources.archive_dir) for p in files]
-        return _summary(context, results, "raw.dossiers", con)
+        return _summary(context, results, "raw.dossiers", con, placement)
 
 
 @multi_asset(
@@ -112,12 +155,25 @@ def raw_dossiers(
             description="One row per indicator row of a form: the text as written and the parsed value.",
         ),
     ],
+    **PARTITIONED,
 )
 def raw_submissions(context: AssetExecutionContext, warehouse: WarehouseResource, sources: SourcesResource):
     parser = FormParser.from_seeds()
+
+    def quarter_of(path: Path) -> str | None:
+        """A form's quarter: from its path, else from the period in its header."""
+        quarter = quarter_in_path(path, sources.submissions_dir)
+        if quarter is None:
+            try:
+                quarter = quarter_of_period(parser.parse(path).period_key)
+            except IngestError:
+                return None
+        return quarter
+
+    files, placement = _files_of_run(context, form_files(sources.submissions_dir), quarter_of)
     with warehouse.connect() as con:
-        results = ingest_forms(con, form_files(sources.submissions_dir), sources.archive_dir, parser)
-        summary = _summary(context, results, "raw.submission_values", con)
+        results = ingest_forms(con, files, sources.archive_dir, parser)
+        summary = _summary(context, results, "raw.submission_values", con, placement)
         forms = con.execute("select count(*) from raw.submissions").fetchall()[0][0]
     yield MaterializeResult(asset_key=RAW_SUBMISSIONS, metadata={**summary.metadata, "rows_in_table": forms})
     yield MaterializeResult(asset_key=RAW_SUBMISSION_VALUES, metadata=summary.metadata)
@@ -129,17 +185,18 @@ def raw_submissions(context: AssetExecutionContext, warehouse: WarehouseResource
     kinds={"duckdb", "xlsx"},
     description="Staffing lists, pseudonymised: raw.staffing holds a keyed person_key, never names or IDs; "
     "clear values only in the restricted schema.",
+    **PARTITIONED,
 )
 def raw_staffing(
     context: AssetExecutionContext, warehouse: WarehouseResource, sources: SourcesResource
 ) -> MaterializeResult:
     resolver, secret = CommuneResolver.from_seeds(), sources.pseudonym_secret()
+    files, placement = _files_of_run(
+        context, staffing_files(sources.staffing_dir), lambda p: quarter_in_path(p, sources.staffing_dir)
+    )
     with warehouse.connect() as con:
-        results = [
-            ingest_staffing(con, p, sources.archive_dir, resolver, secret)
-            for p in staffing_files(sources.staffing_dir)
-        ]
-        return _summary(context, results, "raw.staffing", con)
+        results = [ingest_staffing(con, p, sources.archive_dir, resolver, secret) for p in files]
+        return _summary(context, results, "raw.staffing", con, placement)
 
 
 CONSERVATION_SQL = """
@@ -193,14 +250,52 @@ checks = [
 ]
 
 
-def _fingerprint(folders: Iterable[Path]) -> str:
-    """Names, sizes and modification times of every source file: cheap, and never opens the warehouse."""
-    digest = hashlib.sha256()
-    for folder in folders:
-        for path in sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []:
+def files_by_quarter(sources: SourcesResource) -> dict[str | None, list[Path]]:
+    """Every source file under the inbox by the quarter its path names (None: no quarter in the path).
+    Cheap: looks at paths only, never opens a file or the warehouse."""
+    grouped: dict[str | None, list[Path]] = {}
+    listings = (
+        (sources.submissions_dir, form_files),
+        (sources.dossiers_dir, export_files),
+        (sources.staffing_dir, staffing_files),
+    )
+    for folder, listed in listings:
+        for path in listed(folder) if folder.is_dir() else []:
+            grouped.setdefault(quarter_in_path(path, folder), []).append(path)
+    return grouped
+
+
+def run_quarters(
+    grouped: dict[str | None, list[Path]],
+    today: date,
+    changed: Iterable[str | None] | None = None,
+    database: bool = False,
+) -> list[str]:
+    """Quarters a run covers. A full run (`changed` None): every quarter with files, and every quarter begun
+    by today when the dossier database is read. A sensor run: the quarters whose files changed; changed files
+    of no known quarter go with the latest quarter that has files."""
+    placed = sorted(q for q in grouped if q is not None)
+    begun = started_quarters(today)
+    if changed is None:
+        wanted = set(placed) | set(begun if database or not placed else [])
+    else:
+        changed = set(changed)
+        wanted = {q for q in changed if q is not None}
+        if None in changed and not wanted:
+            wanted = set(placed[-1:] or begun[-1:])
+    return sorted(wanted)
+
+
+def _fingerprints(sources: SourcesResource) -> dict[str, str]:
+    """Per quarter, a digest of the names, sizes and modification times of its files."""
+    digests = {}
+    for quarter, paths in files_by_quarter(sources).items():
+        digest = hashlib.sha256()
+        for path in sorted(paths):
             stat = path.stat()
             digest.update(f"{path}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
-    return digest.hexdigest()
+        digests[quarter or "?"] = digest.hexdigest()
+    return digests
 
 
 def build_inbox_sensor(job):
@@ -209,14 +304,20 @@ def build_inbox_sensor(job):
         minimum_interval_seconds=60,
         default_status=DefaultSensorStatus.STOPPED,
         description="Watches submissions/, dossiers/ and staffing/ under CDS_SOURCES_DIR and runs the main "
-        "job when files arrive or change (files already ingested are skipped by their hash).",
+        "job over the quarters whose files arrived or changed (files already ingested are skipped by hash).",
     )
     def source_inbox_sensor(context: SensorEvaluationContext, sources: SourcesResource):
-        fingerprint = _fingerprint([sources.submissions_dir, sources.dossiers_dir, sources.staffing_dir])
-        if fingerprint == context.cursor:
+        current = _fingerprints(sources)
+        previous = json.loads(context.cursor) if context.cursor else {}
+        changed = [None if q == "?" else q for q, d in current.items() if previous.get(q) != d]
+        if not changed:
             return SkipReason("Không có tệp mới (no new or changed source files).")
-        context.update_cursor(fingerprint)
-        return RunRequest(run_key=fingerprint)
+        context.update_cursor(json.dumps(current, sort_keys=True))
+        quarters = run_quarters(files_by_quarter(sources), date.today(), changed)
+        return RunRequest(
+            run_key=hashlib.sha256(json.dumps(current, sort_keys=True).encode()).hexdigest(),
+            tags=quarter_range_tags(quarters),
+        )
 
     return source_inbox_sensor
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from pipelines.ingest.dossier_exports import RAW_DDL, _land, map_header
 from pipelines.ingest.register import FileResult, ensure_register, register_file, stage_text_rows
+from pipelines.partitions import quarter_bounds, quarter_keys
 
 SOURCE_KIND = "dossier_db"
 BATCH_ROWS = 50_000
@@ -40,6 +41,17 @@ class DossierTable:
     updated_at_column: str = "ngay_cap_nhat"
 
 
+@dataclass(frozen=True)
+class Window:
+    """One quarter's share of the database, by received date, with its own watermark. The first window is
+    open towards the past (and takes rows without a received date, which then land in quarantine), the last
+    towards the future, so every row of the system belongs to exactly one window."""
+
+    quarter: str
+    starts_on: date | None
+    next_starts_on: date | None
+
+
 def _redacted(url: str) -> str:
     return sa.engine.make_url(url).render_as_string(hide_password=True)
 
@@ -54,25 +66,29 @@ def pull_dossier_db(
     url: str,
     spec: DossierTable = DossierTable(),
     batch_rows: int = BATCH_ROWS,
+    window: Window | None = None,
 ) -> list[FileResult]:
-    """Pull every row changed since the watermark; one register entry per batch."""
+    """Pull every row changed since the watermark (of the window, when given); one register entry per
+    batch."""
     con.execute(RAW_DDL)
     ensure_register(con)
     con.execute(WATERMARK_DDL)
-    source = f"{_redacted(url)}#{spec.table}"
+    source = f"{_redacted(url)}#{spec.table}" + (f"#{window.quarter}" if window else "")
     engine = sa.create_engine(url)
     results: list[FileResult] = []
     try:
         with engine.connect() as db:
             table = sa.Table(spec.table, sa.MetaData(), autoload_with=db)
+            headers = [c.name for c in table.columns]
+            mapping = map_header(headers, Path(source))
             stamp = table.c[spec.updated_at_column]
             query = sa.select(table).order_by(stamp)
             watermark = _watermark(con, source)
             if watermark is not None:
                 query = query.where(stamp > watermark)
+            if window is not None:
+                query = query.where(_in_window(table.c[mapping.columns["received_at"]], window))
             cursor = db.execution_options(stream_results=True).execute(query)
-            headers = list(cursor.keys())
-            mapping = map_header(headers, Path(source))
             pulled = 0
             while batch := cursor.fetchmany(batch_rows):
                 results.append(_land_batch(con, source, headers, mapping, batch, pulled, spec))
@@ -80,6 +96,17 @@ def pull_dossier_db(
     finally:
         engine.dispose()
     return results
+
+
+def _in_window(received: sa.ColumnElement, window: Window) -> sa.ColumnElement[bool]:
+    conditions = []
+    if window.starts_on is not None:
+        conditions.append(received >= window.starts_on.isoformat())
+    if window.next_starts_on is not None:
+        conditions.append(received < window.next_starts_on.isoformat())
+    if window.starts_on is None:
+        return sa.or_(received.is_(None), sa.and_(*conditions)) if conditions else sa.true()
+    return sa.and_(*conditions)
 
 
 def _land_batch(con, source: str, headers, mapping, batch, pulled: int, spec: DossierTable) -> FileResult:
@@ -101,3 +128,14 @@ def _land_batch(con, source: str, headers, mapping, batch, pulled: int, spec: Do
     finally:
         con.execute("drop table if exists _staged")
     return FileResult(label, digest, "loaded", loaded, held)
+
+
+def window_for(quarter: str) -> Window:
+    """The calendar quarter's window; the first and last quarters of the calendar stay open outwards."""
+    order = quarter_keys()
+    i = order.index(quarter)
+    return Window(
+        quarter,
+        quarter_bounds(quarter)[0] if i > 0 else None,
+        quarter_bounds(order[i + 1])[0] if i + 1 < len(order) else None,
+    )
