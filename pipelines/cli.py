@@ -61,7 +61,7 @@ def _cmd_write_aliases(_: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_run(_: argparse.Namespace) -> int:
+def _cmd_run(args: argparse.Namespace) -> int:
     settings = get_settings()
     settings.prepare_dagster_home()
     from pipelines.warehouse.manifest import ensure_manifest
@@ -81,7 +81,9 @@ def _cmd_run(_: argparse.Namespace) -> int:
         )
         return 1
     print(f"Quarters: {tags[RANGE_START_TAG]} … {tags[RANGE_END_TAG]}")
-    result = run_main_job(settings, DagsterInstance.get(), raise_on_error=False)
+    result = run_main_job(
+        settings, DagsterInstance.get(), raise_on_error=False, full_refresh=args.full_refresh
+    )
     failed_checks = [
         f"{e.asset_key.to_user_string()}:{e.check_name}"
         for e in result.get_asset_check_evaluations()
@@ -136,7 +138,13 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--clean", action="store_true", help="same data with no injected defects")
     sample.add_argument("--out", help="folder to write (default: CDS_SOURCES_DIR)")
     sample.set_defaults(func=_cmd_sample)
-    sub.add_parser("run", help="run the main job end to end").set_defaults(func=_cmd_run)
+    run = sub.add_parser("run", help="run the main job end to end")
+    run.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild incremental dbt models from scratch (after a change to their logic)",
+    )
+    run.set_defaults(func=_cmd_run)
     sub.add_parser("has-sources", help="exit 0 if sources exist").set_defaults(func=_cmd_has_sources)
     sub.add_parser("dbt-parse", help="write the dbt manifest").set_defaults(func=_cmd_dbt_parse)
     sub.add_parser(

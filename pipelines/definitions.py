@@ -20,6 +20,7 @@ from pipelines.reports import assets as reports
 from pipelines.resources import build_resources
 from pipelines.settings import Settings
 from pipelines.warehouse import dbt as warehouse
+from pipelines.warehouse import docs as warehouse_docs
 
 # One process for the whole graph: steps share the DuckDB file one after another (one writer at a time),
 # and the multiprocess executor would pay the imports again for every step.
@@ -33,7 +34,7 @@ main_job = define_asset_job(
 
 def build_definitions(settings: Settings | None = None) -> Definitions:
     return Definitions(
-        assets=[*ingest.assets, *warehouse.assets, *reports.assets],
+        assets=[*ingest.assets, *warehouse.assets, *warehouse_docs.assets, *reports.assets],
         asset_checks=[*ingest.checks, *quality.checks],
         jobs=[main_job],
         sensors=[ingest.build_inbox_sensor(main_job)],
@@ -58,9 +59,16 @@ def run_main_job(
     instance: DagsterInstance,
     defs: Definitions | None = None,
     raise_on_error: bool = True,
+    full_refresh: bool = False,
 ) -> ExecuteInProcessResult:
     """The main job in this process over the quarters `main_job_tags` chooses (what `cds run` does)."""
     defs = defs or build_definitions(settings)
-    return defs.resolve_job_def("main_job").execute_in_process(
-        instance=instance, tags=main_job_tags(settings), raise_on_error=raise_on_error
+    job = defs.resolve_job_def("main_job")
+    run_config = (
+        {"ops": {warehouse.warehouse_dbt_assets.op.name: {"config": {"full_refresh": True}}}}
+        if full_refresh
+        else None
+    )
+    return job.execute_in_process(
+        instance=instance, tags=main_job_tags(settings), raise_on_error=raise_on_error, run_config=run_config
     )

@@ -21,10 +21,8 @@ from pipelines.reference import default_resolver, read_seed
 from .conftest import settings_for
 
 
-def _hand_count(sources: Path) -> dict[tuple[str, str], list[int]]:
-    """(commune_id, quarter) -> [online, received], counting each dossier code once."""
-    quarters = [p for p in read_seed("ref_reporting_calendar") if p["period_type"] == "quarter"]
-    resolve = default_resolver().resolve
+def _dossier_rows(sources: Path) -> list[dict]:
+    """Every row of every export file (CSV and XLSX), each dossier code once."""
     rows = []
     for path in sorted((sources / "dossiers").glob("*.csv")):
         with open(path, encoding="utf-8", newline="") as handle:
@@ -33,19 +31,61 @@ def _hand_count(sources: Path) -> dict[tuple[str, str], list[int]]:
         values = openpyxl.load_workbook(path, read_only=True).worksheets[0].iter_rows(values_only=True)
         headers = next(values)
         rows.extend(dict(zip(headers, r, strict=True)) for r in values)
-    seen, counts = set(), defaultdict(lambda: [0, 0])
+    seen, unique = set(), []
     for row in rows:
-        if row["Mã hồ sơ"] in seen:
-            continue
-        seen.add(row["Mã hồ sơ"])
+        if row["Mã hồ sơ"] not in seen:
+            seen.add(row["Mã hồ sơ"])
+            unique.append(row)
+    return unique
+
+
+def _timestamp(text: str | None) -> datetime | None:
+    return datetime.strptime(text, "%d/%m/%Y %H:%M:%S") if text else None
+
+
+def _hand_count(sources: Path) -> dict[tuple[str, str], dict[str, int]]:
+    """(commune_id, quarter) -> dossier counts, from the export files, for dossiers received in the quarter
+    and judged on the quarter's last day: a dossier finished after it is still in progress."""
+    quarters = [p for p in read_seed("ref_reporting_calendar") if p["period_type"] == "quarter"]
+    resolve = default_resolver().resolve
+    counts: dict[tuple[str, str], dict[str, int]] = defaultdict(
+        lambda: {"online": 0, "received": 0, "resolved": 0, "early_or_on_time": 0}
+    )
+    for row in _dossier_rows(sources):
         commune = resolve(row["Đơn vị tiếp nhận"])
         if commune is None:
             continue
-        day = datetime.strptime(row["Ngày tiếp nhận"], "%d/%m/%Y %H:%M:%S").date().isoformat()
-        quarter = next(q["period_key"] for q in quarters if q["starts_on"] <= day <= q["ends_on"])
-        counts[(commune, quarter)][0] += row["Hình thức nộp"] == "Trực tuyến"
-        counts[(commune, quarter)][1] += 1
+        received, due = _timestamp(row["Ngày tiếp nhận"]), _timestamp(row["Hạn xử lý"])
+        finished = _timestamp(row["Ngày hoàn thành"])
+        quarter = next(q for q in quarters if q["starts_on"] <= received.date().isoformat() <= q["ends_on"])
+        count = counts[(commune, quarter["period_key"])]
+        count["received"] += 1
+        count["online"] += row["Hình thức nộp"] == "Trực tuyến"
+        resolved_by_quarter_end = (
+            row["Trạng thái"] == "Đã giải quyết"
+            and finished is not None
+            and finished.date().isoformat() <= quarter["ends_on"]
+        )
+        if resolved_by_quarter_end:
+            count["resolved"] += 1
+            # finished on or before the due date (the day counts, not the hour); never before received
+            count["early_or_on_time"] += received <= finished and finished.date() <= due.date()
     return counts
+
+
+def _hand_count_staffing(sources: Path) -> dict[tuple[str, str], dict[str, int]]:
+    """(commune_id, period) -> officials and officials trained in basic digital skills, each person once."""
+    resolve = default_resolver().resolve
+    people: dict[tuple[str, str], dict[str, bool]] = defaultdict(dict)
+    for path in sorted((sources / "staffing").glob("staffing_*.xlsx")):
+        period = path.stem.removeprefix("staffing_")
+        values = openpyxl.load_workbook(path, read_only=True).worksheets[0].iter_rows(values_only=True)
+        headers = next(values)
+        for row in (dict(zip(headers, r, strict=True)) for r in values):
+            person = row["Số CCCD"] or (row["Họ và tên"], row["Ngày sinh"])
+            trained = people[(resolve(row["Đơn vị"]), period)]
+            trained[person] = trained.get(person, False) or row["Tập huấn kỹ năng số"] == "Có"
+    return {key: {"officials": len(p), "trained": sum(p.values())} for key, p in people.items()}
 
 
 @pytest.fixture(scope="module")
@@ -70,22 +110,62 @@ def test_online_rate_equals_a_hand_recount_of_the_export(pipeline_run, small_sam
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         rows = con.execute(
             """select commune_id, period_key, numerator, denominator, value from marts.fct_commune_indicator
-               where indicator_code = 'DOS_ONLINE_RATE' and scope = 'commune' and period_key like '%-Q%'"""
+               where indicator_code = 'DOS_ONLINE_RATE' and scope = 'commune' and source = 'system'
+                 and period_type = 'quarter'"""
         ).fetchall()
         province = dict(
             con.execute(
                 """select period_key, value from marts.fct_commune_indicator
-               where indicator_code = 'DOS_ONLINE_RATE' and scope = 'province'"""
+               where indicator_code = 'DOS_ONLINE_RATE' and scope = 'province' and source = 'system'"""
             ).fetchall()
         )
-    assert {(c, p): [n, d] for c, p, n, d, _ in rows} == dict(expected)
-    for _, _, n, d, value in rows:
+    # every commune of the province has a row; the ones the small sample gives no dossier read 0 of 0
+    assert {(c, p): [n, d] for c, p, n, d, _ in rows if d} == {
+        key: [count["online"], count["received"]] for key, count in expected.items()
+    }
+    assert all(value is None for *_, d, value in rows if not d)
+    for _, _, n, d, value in (row for row in rows if row[3]):
         assert value == pytest.approx(100 * n / d, abs=1e-6)
-    online = sum(v[0] for k, v in expected.items() if k[1] == "2025-Q1")
-    received = sum(v[1] for k, v in expected.items() if k[1] == "2025-Q1")
+    online = sum(v["online"] for k, v in expected.items() if k[1] == "2025-Q1")
+    received = sum(v["received"] for k, v in expected.items() if k[1] == "2025-Q1")
     assert province["2025-Q1"] == pytest.approx(100 * online / received, abs=1e-6)  # ratio of sums
-    both = [sum(v[i] for v in expected.values()) for i in (0, 1)]
-    assert province["2025-9M"] == pytest.approx(100 * both[0] / both[1], abs=1e-6)
+    # the sample covers two quarters: no 9-month or year figure is made from a part of its quarters
+    assert "2025-9M" not in province and "2025-Y" not in province
+
+
+def test_three_indicators_for_three_communes_equal_a_hand_recount_to_the_last_digit(
+    pipeline_run, small_sample: Path
+):
+    """Online share and early-or-on-time share from the export files, trained share from the staffing
+    lists: numerators and denominators equal, values equal to the mart's six decimals."""
+    settings, _ = pipeline_run
+    dossiers, staffing = _hand_count(small_sample), _hand_count_staffing(small_sample)
+    communes = sorted({commune for commune, _ in dossiers})[:3]
+    expected = {}
+    for (commune, period), count in dossiers.items():
+        if commune in communes:
+            expected[(commune, period, "DOS_ONLINE_RATE")] = (count["online"], count["received"])
+            expected[(commune, period, "DOS_EARLY_OR_ON_TIME_RATE")] = (
+                count["early_or_on_time"],
+                count["resolved"],
+            )
+    for (commune, period), count in staffing.items():
+        if commune in communes:
+            expected[(commune, period, "STAFF_BASIC_SKILLS_RATE")] = (count["trained"], count["officials"])
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        rows = con.execute(
+            """select commune_id, period_key, indicator_code, numerator, denominator, value
+               from marts.fct_commune_indicator
+               where scope = 'commune' and source = 'system' and period_type = 'quarter'
+                 and commune_id in (select unnest(?::varchar[]))
+                 and indicator_code in ('DOS_ONLINE_RATE', 'DOS_EARLY_OR_ON_TIME_RATE',
+                                        'STAFF_BASIC_SKILLS_RATE')""",
+            [communes],
+        ).fetchall()
+    actual = {(c, p, i): (n, d) for c, p, i, n, d, _ in rows}
+    assert len(expected) == 3 * 2 * 3 and actual == expected
+    for *_, n, d, value in rows:
+        assert value == round(100 * n / d, 6)
 
 
 def test_the_report_is_published_in_vietnamese(pipeline_run):

@@ -10,7 +10,7 @@ import pytest
 from pipelines.quality.suites import load_suites, run_suite
 
 
-def _warehouse(path: Path, rows: list[tuple]) -> str:
+def _warehouse(path: Path, rows: list[tuple], source: str = "system") -> str:
     con = duckdb.connect(str(path))
     con.execute("create schema marts")
     con.execute(
@@ -23,8 +23,8 @@ def _warehouse(path: Path, rows: list[tuple]) -> str:
     )
     con.executemany(
         "insert into marts.fct_commune_indicator values (?, 'commune', 'C', '2025-Q1', "
-        "'DOS_ONLINE_RATE', 'system', ?, ?, ?)",
-        rows,
+        "'DOS_ONLINE_RATE', ?, ?, ?, ?)",
+        [(key, source, *figures) for key, *figures in rows],
     )
     con.close()
     return f"duckdb:///{path}"
@@ -50,6 +50,13 @@ def test_a_known_bad_row_is_reported_as_unexpected(tmp_path: Path, suite):
     assert not rules["RATE_WITHIN_0_100"].success
     assert rules["RATE_WITHIN_0_100"].unexpected_count == 1
     assert rules["COUNT_NON_NEGATIVE"].success
+
+
+def test_only_the_rows_the_suite_names_are_judged(tmp_path: Path, suite):
+    """The suite judges system rows; a commune's own bad figure is left to the data-quality rules."""
+    assert suite.where == "source = 'system'"
+    url = _warehouse(tmp_path / "w.duckdb", [("bad", 545, 544, 100.18)], source="reported")
+    assert all(r.success and r.error is None for r in run_suite(suite, url).rules)
 
 
 def test_negative_counts_fail(tmp_path: Path, suite):

@@ -48,7 +48,7 @@ def report_context(con: duckdb.DuckDBPyConnection, period_key: str) -> dict:
         "select name_vi, target_value from marts.dim_indicator where indicator_code = 'DOS_ONLINE_RATE'"
     ).fetchone()
     province = con.execute(
-        """select numerator, denominator, value from marts.fct_commune_indicator
+        """select numerator::bigint, denominator::bigint, value from marts.fct_commune_indicator
            where scope = 'province' and period_key = ? and indicator_code = 'DOS_ONLINE_RATE'
              and source = 'system'""",
         [period_key],
@@ -60,7 +60,7 @@ def report_context(con: duckdb.DuckDBPyConnection, period_key: str) -> dict:
         [period[1], period[2]],
     ).fetchone()
     rows = con.execute(
-        """select c.name_with_type, f.numerator, f.denominator, f.value
+        """select c.name_with_type, f.numerator::bigint, f.denominator::bigint, f.value
            from marts.fct_commune_indicator f join marts.dim_commune c using (commune_id)
            where f.scope = 'commune' and f.period_key = ? and f.indicator_code = 'DOS_ONLINE_RATE'
              and f.source = 'system'

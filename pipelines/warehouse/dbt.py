@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey
+from dagster import AssetExecutionContext, AssetKey, Config
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
@@ -56,11 +56,20 @@ class WarehouseTranslator(DagsterDbtTranslator):
 translator = WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
+class DbtBuildConfig(Config):
+    # Rebuild incremental models from scratch: needed once after a change to their logic (for example the
+    # dossier classification), since an incremental run only classifies newly loaded rows.
+    full_refresh: bool = False
+
+
 @dbt_assets(manifest=MANIFEST, project=dbt_project, dagster_dbt_translator=translator)
-def warehouse_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+def warehouse_dbt_assets(
+    context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, config: DbtBuildConfig
+):
     # dbt runs in a subprocess whose profile reads CDS_WAREHOUSE_PATH: hand it the resource's path.
     os.environ["CDS_WAREHOUSE_PATH"] = warehouse.path
-    yield from dbt.cli(["build"], context=context).stream()
+    args = ["build", "--full-refresh"] if config.full_refresh else ["build"]
+    yield from dbt.cli(args, context=context).stream()
 
 
 assets = [warehouse_dbt_assets]

@@ -17,6 +17,7 @@ select
     calendar.request_letter,
     calendar.requested_on,
     calendar.due_on,
+    calendar.expects_form,
     list(quarters.period_key order by quarters.starts_on) as quarter_keys
 from calendar
 join quarters

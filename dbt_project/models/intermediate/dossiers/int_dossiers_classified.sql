@@ -1,7 +1,22 @@
--- One row per dossier code (the latest load wins: a later export of the same dossier carries its newer
--- status), resolved to a commune, with the outcome classified the way Decision 766/QĐ-TTg counts it.
+-- One row per dossier code (the latest load wins: a later export or database pull of the same dossier
+-- carries its newer status), resolved to a commune, with the outcome classified the way Decision
+-- 766/QĐ-TTg counts it: early when finished on a day before the due date, on time when finished on the
+-- due date (at any hour, weekend or not: the due date is the due date), late after it.
+-- Incremental: a run only reads rows loaded since the last one and replaces the dossiers they touch
+-- (delete+insert on dossier_code), so a 10-million-row history is not re-deduplicated every quarter.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='dossier_code',
+    )
+}}
+
 with dossiers as (
     select * from {{ ref('stg_dossier_system__dossiers') }}
+    {% if is_incremental() %}
+    where loaded_at > (select coalesce(max(loaded_at), '-infinity'::timestamp) from {{ this }})
+    {% endif %}
 ),
 
 aliases as (
@@ -31,7 +46,7 @@ classified as (
             when finished_at is null then 'open'
             when finished_at < received_at then 'invalid_dates'
             when finished_at::date < due_at::date then 'early'
-            when finished_at <= due_at then 'on_time'
+            when finished_at::date = due_at::date then 'on_time'
             else 'late'
         end as outcome
     from resolved

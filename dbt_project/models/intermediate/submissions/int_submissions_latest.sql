@@ -10,5 +10,5 @@ select
 from forms
 qualify row_number() over (
     partition by commune_id, period_key
-    order by submitted_on desc nulls last, ingested_at desc, submission_id
+    order by submitted_on desc nulls last, ingested_at desc, submission_id desc
 ) = 1

@@ -1,0 +1,73 @@
+-- The Decision 766 service-quality groups that dossier data supports, per commune and quarter: the rate,
+-- the threshold and points from the catalogue (full points at or above the threshold, otherwise
+-- rate × max ÷ threshold), the commune's total over these groups and its rank in the province.
+with counts as (
+    select * from {{ ref('int_dossier_quarter_counts') }}
+),
+
+criteria as (
+    select * from {{ ref('ref_service_index_criteria') }}
+),
+
+rates as (
+    select period_key, commune_id, 'RESOLUTION_ON_TIME' as criterion_code,
+        early + on_time as numerator, resolved + overdue_open as denominator
+    from counts
+    union all
+    select period_key, commune_id, 'ONLINE_SHARE', online, received from counts
+    union all
+    select period_key, commune_id, 'ONLINE_PAYMENT', paid_online, fee_bearing from counts
+    union all
+    select period_key, commune_id, 'DIGITISATION', fully_digitised, received from counts
+),
+
+scored as (
+    select
+        rates.*,
+        criteria.group_code,
+        criteria.max_points,
+        criteria.threshold_pct,
+        case when rates.denominator > 0 then 100.0 * rates.numerator / rates.denominator end as rate
+    from rates
+    join criteria using (criterion_code)
+),
+
+pointed as (
+    select
+        *,
+        case
+            when rate is null then null
+            when rate >= threshold_pct then max_points
+            else rate * max_points / threshold_pct
+        end as points
+    from scored
+),
+
+totals as (
+    select
+        *,
+        sum(points) over (partition by period_key, commune_id) as commune_points,
+        sum(max_points) filter (where points is not null) over (partition by period_key, commune_id)
+            as commune_max_points
+    from pointed
+)
+
+select
+    concat_ws('|', period_key, commune_id, criterion_code) as service_index_key,
+    period_key,
+    commune_id,
+    group_code,
+    criterion_code,
+    numerator,
+    denominator,
+    round(rate, 4) as rate,
+    threshold_pct,
+    max_points,
+    round(points, 4) as points,
+    round(commune_points, 4) as commune_points,
+    commune_max_points,
+    dense_rank() over (partition by period_key, criterion_code order by points desc nulls last)
+        as criterion_rank,
+    dense_rank() over (partition by period_key order by round(commune_points, 4) desc nulls last)
+        as commune_rank
+from totals

@@ -1,0 +1,108 @@
+"""dbt docs for analysts, published into `outputs/docs/` by the main job.
+
+`dbt docs generate --static` writes one self-contained `index.html` (manifest and catalog inside), which
+opens from the file system without a server. It costs a dbt start-up and a catalog query (~7 s on the
+sample), and its content depends only on the project and the warehouse's tables and column types, not on
+the rows: so the asset fingerprints those two and regenerates only when one of them changed.
+"""
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
+
+from pipelines.resources import SourcesResource, WarehouseResource
+from pipelines.settings import DBT_PROJECT_DIR
+from pipelines.warehouse.dbt import warehouse_dbt_assets
+from pipelines.warehouse.manifest import MANIFEST
+
+PUBLISHED_FILES = {
+    "static_index.html": "index.html",
+    "manifest.json": "manifest.json",
+    "catalog.json": "catalog.json",
+}
+FINGERPRINT_FILE = ".fingerprint"
+
+
+def docs_fingerprint(warehouse: WarehouseResource) -> str:
+    """What the docs are made of: the parsed project and every table's columns and types."""
+    digest = hashlib.sha256(MANIFEST.read_bytes())
+    with warehouse.connect(read_only=True) as con:
+        columns = con.execute(
+            """select table_schema, table_name, column_name, data_type from information_schema.columns
+               order by all"""
+        ).fetchall()
+    digest.update(repr(columns).encode())
+    return digest.hexdigest()
+
+
+def generate_docs(warehouse_path: str, destination: Path) -> None:
+    """Run `dbt docs generate --static` into a scratch target and move the result into place at once."""
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="dbt-docs-", dir=destination.parent) as scratch:
+        target, staged = Path(scratch) / "target", Path(scratch) / "docs"
+        dbt = Path(sys.executable).parent / "dbt"
+        completed = subprocess.run(
+            [
+                str(dbt),
+                "docs",
+                "generate",
+                "--static",
+                "--quiet",
+                "--project-dir",
+                str(DBT_PROJECT_DIR),
+                "--profiles-dir",
+                str(DBT_PROJECT_DIR),
+                "--target-path",
+                str(target),
+            ],
+            env={**os.environ, "CDS_WAREHOUSE_PATH": warehouse_path},
+            capture_output=True,
+            text=True,
+        )
+        if completed.returncode != 0:
+            raise RuntimeError(
+                f"dbt docs generate failed:\n{completed.stdout[-2000:]}{completed.stderr[-2000:]}"
+            )
+        staged.mkdir()
+        for produced, published in PUBLISHED_FILES.items():
+            shutil.copyfile(target / produced, staged / published)
+        if destination.exists():
+            shutil.rmtree(destination)
+        staged.rename(destination)
+
+
+@asset(
+    key=AssetKey(["docs", "dbt_docs"]),
+    group_name="docs",
+    kinds={"dbt", "html"},
+    deps=list(warehouse_dbt_assets.keys),
+    description="dbt docs of the warehouse (models, columns, tests, lineage) in outputs/docs/index.html.",
+)
+def dbt_docs(
+    context: AssetExecutionContext, warehouse: WarehouseResource, sources: SourcesResource
+) -> MaterializeResult:
+    destination = Path(sources.outputs_dir) / "docs"
+    fingerprint = docs_fingerprint(warehouse)
+    marker = destination / FINGERPRINT_FILE
+    regenerated = not (marker.exists() and marker.read_text() == fingerprint)
+    if regenerated:
+        generate_docs(warehouse.path, destination)
+        marker.write_text(fingerprint)
+    else:
+        context.log.info("dbt docs unchanged (same project and table columns): kept")
+    return MaterializeResult(
+        metadata={
+            "index": MetadataValue.path(str(destination / "index.html")),
+            "regenerated": regenerated,
+            "fingerprint": fingerprint[:16],
+        }
+    )
+
+
+assets = [dbt_docs]
