@@ -1,7 +1,21 @@
 -- One row per dossier (deduplicated on its code, the latest load winning), with its commune, the quarter
 -- it was received in, and its Decision 766 outcome. No personal data: exports carry none.
+-- Incremental like int_dossiers_classified: only dossiers loaded since the last run are replaced, so a
+-- new quarter's export (and any later status of an older quarter's dossier it carries) costs its own rows.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='dossier_code',
+        on_schema_change='fail',
+    )
+}}
+
 with dossiers as (
     select * from {{ ref('int_dossiers_classified') }}
+    {% if is_incremental() %}
+    where loaded_at > (select coalesce(max(loaded_at), '-infinity'::timestamp) from {{ this }})
+    {% endif %}
 ),
 
 quarters as (
