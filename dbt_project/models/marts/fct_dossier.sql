@@ -13,9 +13,7 @@
 
 with dossiers as (
     select * from {{ ref('int_dossiers_classified') }}
-    {% if is_incremental() %}
-    where loaded_at > (select coalesce(max(loaded_at), '-infinity'::timestamp) from {{ this }})
-    {% endif %}
+    {{ loaded_since_last_run() }}
 ),
 
 quarters as (

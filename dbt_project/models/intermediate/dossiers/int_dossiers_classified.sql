@@ -14,9 +14,7 @@
 
 with dossiers as (
     select * from {{ ref('stg_dossier_system__dossiers') }}
-    {% if is_incremental() %}
-    where loaded_at > (select coalesce(max(loaded_at), '-infinity'::timestamp) from {{ this }})
-    {% endif %}
+    {{ loaded_since_last_run() }}
 ),
 
 aliases as (
