@@ -15,6 +15,7 @@ from dagster import (
 
 from pipelines.ingest import assets as ingest
 from pipelines.partitions import quarter_range_tags
+from pipelines.quality import assets as quality_findings
 from pipelines.quality import checks as quality
 from pipelines.reports import assets as reports
 from pipelines.resources import build_resources
@@ -34,8 +35,14 @@ main_job = define_asset_job(
 
 def build_definitions(settings: Settings | None = None) -> Definitions:
     return Definitions(
-        assets=[*ingest.assets, *warehouse.assets, *warehouse_docs.assets, *reports.assets],
-        asset_checks=[*ingest.checks, *quality.checks],
+        assets=[
+            *ingest.assets,
+            *warehouse.assets,
+            *warehouse_docs.assets,
+            *quality_findings.assets,
+            *reports.assets,
+        ],
+        asset_checks=[*ingest.checks, *quality.checks, *quality_findings.checks],
         jobs=[main_job],
         sensors=[ingest.build_inbox_sensor(main_job)],
         resources=build_resources(settings),

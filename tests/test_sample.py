@@ -14,7 +14,7 @@ import pytest
 
 from pipelines.reference import read_seed
 from pipelines.sample.forms import printed_rate
-from pipelines.sample.generator import FORM_DEFECT_SHARES, SampleConfig, _slug, generate_sample
+from pipelines.sample.generator import FORM_DEFECT_SHARES, SampleConfig, form_stems, generate_sample
 from pipelines.vietnamese import parse_number
 
 from .conftest import SMALL
@@ -91,13 +91,13 @@ def test_every_defect_kind_is_injected_and_every_listed_file_exists(small_sample
 
 def test_form_defects_are_really_in_the_forms(small_sample: Path):
     calendar = {p["period_key"]: p for p in read_seed("ref_reporting_calendar")}
-    names = {c["commune_id"]: c["commune_name"] for c in read_seed("ref_communes")}
+    stems = form_stems(read_seed("ref_communes"))
     checked = Counter()
     for d in _read_defects(small_sample):
         kind, path = d["defect_kind"], small_sample / d["file"]
         if kind == "missing_submission":
             folder = small_sample / "submissions" / d["period_key"]
-            assert not list(folder.glob(f"{_slug(names[d['commune']])}_*.xlsx")), d
+            assert not list(folder.glob(f"{stems[d['commune']]}_*.xlsx")), d
         elif kind == "late_submission":
             header, _ = _read_form(path)
             submitted = datetime.strptime(header["Ngày gửi báo cáo:"], "%d/%m/%Y").date()

@@ -1,4 +1,5 @@
-"""Every suite in `expectations/` becomes a blocking Dagster asset check on the asset it judges."""
+"""Every `integrity` suite in `expectations/` (rules on what the pipeline computed itself, whose failure
+is a bug) becomes a blocking Dagster asset check on the asset it judges."""
 
 from dagster import (
     AssetCheckExecutionContext,
@@ -50,4 +51,4 @@ def build_suite_check(spec: SuiteSpec):
     return _check
 
 
-checks = [build_suite_check(spec) for spec in load_suites()]
+checks = [build_suite_check(spec) for spec in load_suites(tier="integrity")]

@@ -1,13 +1,20 @@
 """Load the Great Expectations suites kept as JSON in `expectations/` and run them in the warehouse.
 
-Each suite names the table it judges and the Dagster asset it belongs to; each expectation carries a
-rule code, a severity (error / warning) and a Vietnamese message in its `meta`. Validation runs through
-SQLAlchemy against DuckDB, so GX pushes the work down into SQL instead of loading the table.
+Each suite names the table it judges (optionally only the rows of a `where` condition) and the Dagster
+asset it belongs to, and has a tier: `integrity` suites judge what the pipeline computed itself (a failure
+is a bug: blocking), `findings` suites judge the communes' and the dossier system's data (every failing
+row becomes a row of `quality.dq_findings`). Each expectation carries a rule code, a severity (error /
+warning), what it affects and a Vietnamese message template in its `meta`; a row rule keeps its SQL in
+`expectations/sql/<rule>.sql` (`query_file`), with `{batch}` standing for the judged table.
+
+Validation runs through SQLAlchemy against DuckDB, so GX pushes the work down into SQL instead of
+loading the table.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,23 +31,46 @@ class SuiteSpec:
     table: str
     expectations: list[dict[str, Any]]
     where: str | None = None  # judge only these rows (a SQL condition on the table)
+    tier: str = "integrity"
 
     @classmethod
     def load(cls, path: Path) -> SuiteSpec:
         raw = json.loads(path.read_text(encoding="utf-8"))
+        expectations = []
+        for expectation in raw["expectations"]:
+            expectation = dict(expectation)
+            if "query_file" in expectation:
+                query = (path.parent / expectation.pop("query_file")).read_text(encoding="utf-8")
+                expectation["kwargs"] = {**expectation.get("kwargs", {}), "unexpected_rows_query": query}
+            expectations.append(expectation)
         return cls(
             raw["name"],
             raw.get("description", ""),
             raw["asset_key"],
             raw["table"]["schema"],
             raw["table"]["name"],
-            raw["expectations"],
+            expectations,
             raw["table"].get("where"),
+            raw.get("tier", "integrity"),
         )
 
+    @property
+    def batch_sql(self) -> str:
+        """What `{batch}` stands for when a rule's query runs outside GX."""
+        table = f"{self.schema}.{self.table}"
+        return f"(select * from {table} where {self.where}) as batch" if self.where else table
 
-def load_suites(folder: Path = EXPECTATIONS_DIR) -> list[SuiteSpec]:
-    return [SuiteSpec.load(p) for p in sorted(folder.glob("*.json"))]
+    def rule_query(self, rule_code: str) -> str:
+        """The SQL of a row rule with `{batch}` filled in (braces doubled for GX are undoubled here too)."""
+        for expectation in self.expectations:
+            if expectation["meta"]["rule_code"] == rule_code:
+                return expectation["kwargs"]["unexpected_rows_query"].format(batch=self.batch_sql)
+        raise KeyError(f"{rule_code} is not a rule of suite {self.name}")
+
+
+def load_suites(folder: Path = EXPECTATIONS_DIR, tier: str | None = None) -> list[SuiteSpec]:
+    suites = [SuiteSpec.load(p) for p in sorted(folder.glob("*.json"))]
+    return [s for s in suites if tier is None or s.tier == tier]
 
 
 @dataclass
@@ -53,6 +83,8 @@ class RuleResult:
     unexpected_count: int | None
     examples: list[Any] = field(default_factory=list)
     error: str | None = None
+    affects: str = "none"  # which source's figures an open error holds back: reported, system or none
+    affects_indicators: list[str] | None = None  # which indicators; None: the finding's own (or all)
 
 
 @dataclass
@@ -68,46 +100,100 @@ class SuiteResult:
     def failed_warnings(self) -> list[RuleResult]:
         return [r for r in self.rules if not r.success and r.severity == "warning"]
 
+    @property
+    def broken(self) -> list[RuleResult]:
+        """Rules that could not be evaluated at all (a SQL error): never read as a pass."""
+        return [r for r in self.rules if r.error is not None]
 
-def run_suite(spec: SuiteSpec, sqlalchemy_url: str) -> SuiteResult:
-    """Validate one suite against the warehouse (GX is imported here: it costs seconds to import)."""
+
+def _exception_message(info: dict | None) -> str | None:
+    """GX reports a failed metric either flat or keyed by metric id; find the first message either way."""
+    if not info:
+        return None
+    if info.get("raised_exception"):
+        return info.get("exception_message") or "raised an exception"
+    for value in info.values():
+        if isinstance(value, dict) and value.get("raised_exception"):
+            return value.get("exception_message") or "raised an exception"
+    return None
+
+
+def _examples(result: dict) -> list[Any]:
+    rows = (result.get("details") or {}).get("unexpected_rows") or result.get("partial_unexpected_list") or []
+    return list(rows)[:10]
+
+
+def run_suites(
+    specs: Iterable[SuiteSpec], sqlalchemy_url: str, data_docs_dir: Path | None = None
+) -> list[SuiteResult]:
+    """Validate suites against the warehouse in one GX context (GX is imported here: it costs seconds);
+    with `data_docs_dir`, publish GX Data Docs of the suites and their results there."""
     import great_expectations as gx
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
     from pipelines.quality.gx_duckdb import duckdb_connections_closed, keep_duckdb_connections_open
 
     keep_duckdb_connections_open()
+    results = []
     with duckdb_connections_closed():
         context = gx.get_context(mode="ephemeral")
-        source = context.data_sources.add_sql(name="warehouse", connection_string=sqlalchemy_url)
-        if spec.where:
-            query = f"select * from {spec.schema}.{spec.table} where {spec.where}"
-            asset = source.add_query_asset(name=spec.name, query=query)
-        else:
-            asset = source.add_table_asset(name=spec.name, table_name=spec.table, schema_name=spec.schema)
-        batch = asset.add_batch_definition_whole_table("whole_table").get_batch()
-        suite = gx.ExpectationSuite(
-            name=spec.name,
-            expectations=[
-                ExpectationConfiguration(type=e["type"], kwargs=e["kwargs"], meta=e["meta"]).to_domain_obj()
-                for e in spec.expectations
-            ],
-        )
-        validation = batch.validate(suite, result_format="SUMMARY")
-    rules = []
-    for result in validation.results:
-        meta = result.expectation_config.meta or {}
-        info = result.exception_info or {}
-        rules.append(
-            RuleResult(
-                rule_code=meta.get("rule_code", result.expectation_config.type),
-                severity=meta.get("severity", "error"),
-                message_vi=meta.get("message_vi", ""),
-                expectation=result.expectation_config.type,
-                success=bool(result.success),
-                unexpected_count=result.result.get("unexpected_count", result.result.get("observed_value")),
-                examples=list(result.result.get("partial_unexpected_list") or [])[:10],
-                error=info.get("exception_message") if info.get("raised_exception") else None,
+        if data_docs_dir is not None:
+            context.add_data_docs_site(
+                site_name="local",
+                site_config={
+                    "class_name": "SiteBuilder",
+                    "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+                    "store_backend": {
+                        "class_name": "TupleFilesystemStoreBackend",
+                        "base_directory": str(data_docs_dir),
+                    },
+                },
             )
-        )
-    return SuiteResult(spec.name, rules)
+        source = context.data_sources.add_sql(name="warehouse", connection_string=sqlalchemy_url)
+        for spec in specs:
+            if spec.where:
+                query = f"select * from {spec.schema}.{spec.table} where {spec.where}"
+                asset = source.add_query_asset(name=spec.name, query=query)
+            else:
+                asset = source.add_table_asset(name=spec.name, table_name=spec.table, schema_name=spec.schema)
+            batch_definition = asset.add_batch_definition_whole_table("whole_table")
+            suite = gx.ExpectationSuite(
+                name=spec.name,
+                expectations=[
+                    ExpectationConfiguration(
+                        type=e["type"], kwargs=e["kwargs"], meta=e["meta"]
+                    ).to_domain_obj()
+                    for e in spec.expectations
+                ],
+            )
+            suite = context.suites.add(suite)
+            definition = context.validation_definitions.add(
+                gx.ValidationDefinition(name=spec.name, data=batch_definition, suite=suite)
+            )
+            validation = definition.run(result_format="SUMMARY")
+            rules = []
+            for result in validation.results:
+                meta = result.expectation_config.meta or {}
+                count = result.result.get("unexpected_count", result.result.get("observed_value"))
+                rules.append(
+                    RuleResult(
+                        rule_code=meta.get("rule_code", result.expectation_config.type),
+                        severity=meta.get("severity", "error"),
+                        message_vi=meta.get("message_vi", ""),
+                        expectation=result.expectation_config.type,
+                        success=bool(result.success),
+                        unexpected_count=count if isinstance(count, int) else None,
+                        examples=_examples(result.result),
+                        error=_exception_message(result.exception_info),
+                        affects=meta.get("affects", "none"),
+                        affects_indicators=meta.get("affects_indicators"),
+                    )
+                )
+            results.append(SuiteResult(spec.name, rules))
+        if data_docs_dir is not None:
+            context.build_data_docs(site_names=["local"])
+    return results
+
+
+def run_suite(spec: SuiteSpec, sqlalchemy_url: str) -> SuiteResult:
+    return run_suites([spec], sqlalchemy_url)[0]

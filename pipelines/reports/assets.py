@@ -14,8 +14,11 @@ from pipelines.resources import SourcesResource, WarehouseResource
     group_name="reports",
     kinds={"html", "jinja"},
     deps=[
-        AssetKey(["marts", k])
-        for k in ("fct_commune_indicator", "dim_commune", "dim_period", "dim_indicator")
+        *(
+            AssetKey(["marts", k])
+            for k in ("fct_commune_indicator", "dim_commune", "dim_period", "dim_indicator")
+        ),
+        AssetKey(["quality", "dq_findings"]),
     ],
     description="The provincial report (HTML, Vietnamese) for every period with data, "
     "in outputs/reports/<period>/.",

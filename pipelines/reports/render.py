@@ -28,12 +28,48 @@ _env.filters["vn_date"] = lambda d: d.strftime("%d/%m/%Y") if d else "-"
 
 @dataclass(frozen=True)
 class CommuneRow:
-    rank: int
+    rank: int | None  # None: the figure is held back and not ranked
     commune_name: str
     numerator: int
     denominator: int
     value: float | None
     below_target: bool
+    withheld: bool = False
+
+
+def _withheld_communes(con: duckdb.DuckDBPyConnection, period_key: str, indicator_code: str) -> set[str]:
+    """Communes whose system figure of the indicator an open data-quality error holds back."""
+    exists = con.execute(
+        "select count(*) from information_schema.tables where table_schema = 'quality'"
+        " and table_name = 'dq_blocked_figures'"
+    ).fetchone()[0]
+    if not exists:
+        return set()
+    rows = con.execute(
+        """select distinct commune_id from quality.dq_blocked_figures
+           where period_key = ? and source = 'system' and (indicator_code is null or indicator_code = ?)""",
+        [period_key, indicator_code],
+    ).fetchall()
+    return {commune for (commune,) in rows}
+
+
+def _quality_summary(con: duckdb.DuckDBPyConnection, period_key: str) -> dict[str, int]:
+    """Open findings (errors, warnings) on the quarters of the period."""
+    exists = con.execute(
+        "select count(*) from information_schema.tables where table_schema = 'quality'"
+        " and table_name = 'dq_findings'"
+    ).fetchone()[0]
+    if not exists:
+        return {"errors": 0, "warnings": 0, "accepted": 0}
+    errors, warnings, accepted = con.execute(
+        """select count(*) filter (where status = 'open' and severity = 'error'),
+                  count(*) filter (where status = 'open' and severity = 'warning'),
+                  count(*) filter (where status = 'accepted')
+           from quality.dq_findings f join marts.dim_period p on list_contains(p.quarter_keys, f.period_key)
+           where p.period_key = ?""",
+        [period_key],
+    ).fetchone()
+    return {"errors": errors, "warnings": warnings, "accepted": accepted}
 
 
 def report_context(con: duckdb.DuckDBPyConnection, period_key: str) -> dict:
@@ -60,7 +96,7 @@ def report_context(con: duckdb.DuckDBPyConnection, period_key: str) -> dict:
         [period[1], period[2]],
     ).fetchone()
     rows = con.execute(
-        """select c.name_with_type, f.numerator::bigint, f.denominator::bigint, f.value
+        """select c.commune_id, c.name_with_type, f.numerator::bigint, f.denominator::bigint, f.value
            from marts.fct_commune_indicator f join marts.dim_commune c using (commune_id)
            where f.scope = 'commune' and f.period_key = ? and f.indicator_code = 'DOS_ONLINE_RATE'
              and f.source = 'system'
@@ -68,9 +104,15 @@ def report_context(con: duckdb.DuckDBPyConnection, period_key: str) -> dict:
         [period_key],
     ).fetchall()
     target = indicator[1]
+    withheld = _withheld_communes(con, period_key, "DOS_ONLINE_RATE")
+    published = [row for row in rows if row[0] not in withheld]
     communes = [
         CommuneRow(i, name, num, den, value, target is not None and value is not None and value < target)
-        for i, (name, num, den, value) in enumerate(rows, start=1)
+        for i, (_, name, num, den, value) in enumerate(published, start=1)
+    ] + [
+        CommuneRow(None, name, num, den, None, False, withheld=True)
+        for commune, name, num, den, _ in rows
+        if commune in withheld
     ]
     return {
         "period": dict(
@@ -84,6 +126,8 @@ def report_context(con: duckdb.DuckDBPyConnection, period_key: str) -> dict:
         "previous_value": previous[0] if previous else None,
         "communes": communes,
         "below_target": [c for c in communes if c.below_target],
+        "withheld_count": len([c for c in communes if c.withheld]),
+        "quality": _quality_summary(con, period_key),
     }
 
 

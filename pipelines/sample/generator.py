@@ -15,6 +15,7 @@ import csv
 import random
 import shutil
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -61,6 +62,17 @@ def _dmy(day: date) -> str:
 
 def _slug(name: str) -> str:
     return "-".join(ascii_fold(name).lower().split())
+
+
+def form_stems(communes: list[dict]) -> dict[str, str]:
+    """File-name stem of each commune's forms: its folded name, plus its id where two names fold alike
+    (Ba Tô and Ba Tơ, Sơn Hà and Sơn Hạ would otherwise overwrite each other's file)."""
+    slugs = Counter(_slug(c["commune_name"]) for c in communes)
+    return {
+        c["commune_id"]: _slug(c["commune_name"])
+        + (f"-{c['commune_id'].lower()}" if slugs[_slug(c["commune_name"])] > 1 else "")
+        for c in communes
+    }
 
 
 class SampleWriter:
@@ -308,6 +320,7 @@ class SampleWriter:
         folder = self.out / "submissions"
         write_form(None, folder / "template.xlsx", self.indicators)
         picked = self._pick_defects()
+        stems = form_stems(self.communes)
         for cid, key in sorted(picked["missing_submission"]):
             self.defect("missing_submission", cid, key, "", "", "xã không gửi báo cáo")
         for qi, quarter in enumerate(self.quarters):
@@ -318,7 +331,7 @@ class SampleWriter:
                 slot = (cid, key)
                 if slot in picked["missing_submission"]:
                     continue
-                path = folder / key / f"{_slug(commune['commune_name'])}_{key}.xlsx"
+                path = folder / key / f"{stems[cid]}_{key}.xlsx"
                 values = self._form_rows(
                     cid, qi, dossier_counts[key].get(cid, _zero_counts()), staff_figures[key][cid]
                 )

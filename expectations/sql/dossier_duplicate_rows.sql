@@ -1,0 +1,22 @@
+-- The same dossier code more than once in one export (the warehouse keeps one; the export is wrong).
+-- The same code in two exports is not a duplicate: a later export carries the dossier's new status.
+select
+    any_value(classified.commune_id) as commune_id,
+    any_value(periods.period_key) as period_key,
+    null::varchar as indicator_code,
+    concat(dossiers.dossier_code, '|', dossiers.source_file_sha256) as subject,
+    count(*)::varchar as observed_value,
+    '1' as expected_value,
+    any_value(files.original_path) as evidence_file,
+    min(dossiers.source_row) as evidence_row,
+    concat(dossiers.dossier_code, ' ở các dòng ', string_agg(dossiers.source_row::varchar, ', ' order by dossiers.source_row)) as evidence_text,
+    dossiers.dossier_code,
+    count(*) as copies
+from {batch} as dossiers
+left join raw.ingested_files as files on files.sha256 = dossiers.source_file_sha256
+left join intermediate.int_dossiers_classified as classified using (dossier_code)
+left join marts.dim_period as periods
+    on periods.period_type = 'quarter'
+    and dossiers.received_at::date between periods.starts_on and periods.ends_on
+group by dossiers.dossier_code, dossiers.source_file_sha256
+having count(*) > 1

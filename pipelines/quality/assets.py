@@ -1,0 +1,172 @@
+"""The data-quality run as a Dagster asset, and its results as asset checks on the assets it judges.
+
+`quality/dq_findings` runs every `findings` suite in one Great Expectations context (one import, one
+connection), writes each flagged row into `quality.dq_findings` and each rule's outcome into
+`quality.dq_rule_results`, and publishes GX Data Docs. Each suite then appears as an asset check on the
+asset it judges (`dq_<suite>`), read from those tables, so the Dagster UI shows the problems where the data
+lives. The checks do not block the run: an open error holds back the figures it affects (see
+`quality.dq_blocked_figures` and the report), not every period's publication.
+"""
+
+from datetime import datetime
+from pathlib import Path
+
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetExecutionContext,
+    AssetKey,
+    Failure,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+    asset_check,
+)
+
+from pipelines.quality.findings import (
+    DDL,
+    collect_findings,
+    load_accept_list,
+    merge_findings,
+    save_rule_results,
+)
+from pipelines.quality.suites import SuiteSpec, load_suites, run_suites
+from pipelines.resources import SourcesResource, WarehouseResource
+
+FINDINGS = AssetKey(["quality", "dq_findings"])
+FINDING_SUITES = load_suites(tier="findings")
+
+BLOCKED_FIGURES_VIEW = """
+create or replace view quality.dq_blocked_figures as
+-- The figures an open (not accepted) error holds back, per commune, period and source: the indicators the
+-- rule names, else the finding's own indicator, else (null) every indicator of that source; for the
+-- finding's quarter and every longer period that quarter rolls into.
+select distinct
+    findings.commune_id,
+    periods.period_key,
+    indicators.indicator_code,
+    findings.affects as source,
+    findings.finding_key
+from quality.dq_findings as findings
+join marts.dim_period as periods on list_contains(periods.quarter_keys, findings.period_key)
+left join lateral (
+    select unnest(coalesce(findings.affected_indicators, [findings.indicator_code])) as indicator_code
+) as indicators on true
+where findings.status = 'open' and findings.severity = 'error' and findings.affects in ('reported', 'system')
+"""
+
+
+@asset(
+    key=FINDINGS,
+    group_name="quality",
+    kinds={"great_expectations", "duckdb"},
+    deps=sorted({AssetKey(spec.asset_key) for spec in FINDING_SUITES}, key=lambda k: k.to_user_string()),
+    description="Every data-quality finding (rule, severity, commune, period, indicator, message in "
+    "Vietnamese, evidence, first seen, status) in quality.dq_findings; GX Data Docs in outputs/data_docs/.",
+)
+def dq_findings(
+    context: AssetExecutionContext, warehouse: WarehouseResource, sources: SourcesResource
+) -> MaterializeResult:
+    now = datetime.now().replace(microsecond=0)
+    accepted = load_accept_list()
+    docs = Path(sources.outputs_dir) / "data_docs"
+    results = run_suites(FINDING_SUITES, warehouse.sqlalchemy_url, data_docs_dir=docs)
+    with warehouse.connect() as con:
+        con.execute(DDL)
+        save_rule_results(con, FINDING_SUITES, results, now)
+        findings = collect_findings(con, FINDING_SUITES, results)
+        counts = merge_findings(con, findings, accepted, now)
+        con.execute(BLOCKED_FIGURES_VIEW)
+        by_status = con.execute(
+            """select rule_code, severity, count(*) filter (where status = 'open') as open,
+                      count(*) filter (where status = 'accepted') as accepted
+               from quality.dq_findings where status <> 'resolved'
+               group by all order by severity, rule_code"""
+        ).fetchall()
+    broken = [f"{r.suite}: {rule.rule_code}: {rule.error}" for r in results for rule in r.broken]
+    if broken:
+        raise Failure(
+            "Một số quy tắc kiểm tra không chạy được (rules that could not run):\n" + "\n".join(broken)
+        )
+    table = ["| rule | severity | open | accepted |", "|---|---|---|---|"]
+    table += [
+        f"| {code} | {severity} | {n_open} | {n_accepted} |"
+        for code, severity, n_open, n_accepted in by_status
+    ]
+    open_errors = sum(n for _, severity, n, _ in by_status if severity == "error")
+    context.log.info(
+        f"Phát hiện: {counts['new']} mới, {counts['resolved']} đã được sửa, {open_errors} lỗi còn mở"
+    )
+    return MaterializeResult(
+        metadata={
+            "findings": MetadataValue.md("\n".join(table)),
+            "open_errors": open_errors,
+            "new": counts["new"],
+            "resolved": counts["resolved"],
+            "accept_list_entries": len(accepted),
+            "data_docs": MetadataValue.path(str(docs / "index.html")),
+        }
+    )
+
+
+def build_findings_check(spec: SuiteSpec):
+    @asset_check(
+        asset=AssetKey(spec.asset_key),
+        name=f"dq_{spec.name}",
+        description=f"Data-quality rules of expectations/{spec.name}.json: {spec.description}",
+        additional_deps=[FINDINGS],
+        blocking=False,
+    )
+    def _check(context: AssetCheckExecutionContext, warehouse: WarehouseResource) -> AssetCheckResult:
+        with warehouse.connect(read_only=True) as con:
+            rules = con.execute(
+                """select rule_code, severity, success, unexpected_count, error from quality.dq_rule_results
+                   where suite = ? order by rule_code""",
+                [spec.name],
+            ).fetchall()
+            open_by_severity = dict(
+                con.execute(
+                    """select severity, count(*) from quality.dq_findings
+                       where suite = ? and status = 'open' group by severity""",
+                    [spec.name],
+                ).fetchall()
+            )
+            examples = con.execute(
+                """select rule_code, message_vi, coalesce(evidence_file, ''), evidence_row
+                   from quality.dq_findings where suite = ? and status = 'open'
+                   order by severity, rule_code, finding_key limit 10""",
+                [spec.name],
+            ).fetchall()
+        if not rules:
+            raise Failure(f"No results for suite {spec.name}: did quality/dq_findings run?")
+        broken = [code for code, _, _, _, error in rules if error]
+        table = ["| rule | severity | ok | unexpected |", "|---|---|---|---|"]
+        table += [
+            f"| {c} | {s} | {'✅' if ok else '❌'} | {n if n is not None else '-'} |"
+            for c, s, ok, n, _ in rules
+        ]
+        return AssetCheckResult(
+            passed=not broken and not open_by_severity,
+            severity=AssetCheckSeverity.ERROR
+            if broken or open_by_severity.get("error")
+            else AssetCheckSeverity.WARN,
+            metadata={
+                "rules": MetadataValue.md("\n".join(table)),
+                "open_errors": open_by_severity.get("error", 0),
+                "open_warnings": open_by_severity.get("warning", 0),
+                "unexpected_count": sum(n or 0 for _, _, _, n, _ in rules),
+                "examples": MetadataValue.md(
+                    "\n".join(
+                        f"- {code}: {message} ({file} {row or ''})" for code, message, file, row in examples
+                    )
+                    or "-"
+                ),
+            },
+        )
+
+    return _check
+
+
+assets = [dq_findings]
+checks = [build_findings_check(spec) for spec in FINDING_SUITES]
