@@ -233,7 +233,7 @@ def merge_findings(
     ).fetchone()[0]
     con.execute(
         f"""
-        insert or replace into quality.dq_findings
+        insert or replace into quality.dq_findings by name
         select
             {", ".join(f"current.{c}" for c in columns)},
             coalesce(existing.first_seen_at, $now) as first_seen_at,

@@ -58,7 +58,7 @@ class SuiteSpec:
     def batch_sql(self) -> str:
         """What `{batch}` stands for when a rule's query runs outside GX."""
         table = f"{self.schema}.{self.table}"
-        return f"(select * from {table} where {self.where}) as batch" if self.where else table
+        return f"(select * from {table} where {self.where})" if self.where else table
 
     def rule_query(self, rule_code: str) -> str:
         """The SQL of a row rule with `{batch}` filled in (braces doubled for GX are undoubled here too)."""
