@@ -11,10 +11,10 @@ select
     reported.source_row as evidence_row,
     coalesce(reported.reported_rate_text, reported.numerator_text) as evidence_text,
     dim_indicator.name_vi as indicator_vi,
-    dim_indicator.kind = 'rate' as is_rate,
-    reconciliation.reported_value,
-    reconciliation.system_value,
-    abs(reconciliation.difference) as gap
+    case when dim_indicator.kind = 'rate' then ' %' else '' end as unit,
+    round(reconciliation.reported_value, 2) as reported_value,
+    round(reconciliation.system_value, 2) as system_value,
+    round(abs(reconciliation.difference), 2) as gap
 from {batch} as reconciliation
 join marts.dim_period using (period_key)
 join marts.dim_indicator using (indicator_code)

@@ -75,7 +75,7 @@ def dq_findings(
     with warehouse.connect() as con:
         con.execute(DDL)
         save_rule_results(con, FINDING_SUITES, results, now)
-        findings = collect_findings(con, FINDING_SUITES, results)
+        findings = collect_findings(con, FINDING_SUITES, results, Path(sources.sources_dir))
         counts = merge_findings(con, findings, accepted, now)
         con.execute(BLOCKED_FIGURES_VIEW)
         by_status = con.execute(

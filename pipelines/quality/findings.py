@@ -143,8 +143,21 @@ def finding_key(rule_code: str, row: dict[str, Any]) -> str:
     return "|".join([rule_code, *(str(p) if p not in (None, "") else "*" for p in parts)])
 
 
+def _relative(path: str | None, root: Path | None) -> str | None:
+    """Evidence files as the official knows them: relative to the sources folder when inside it."""
+    if path is None or root is None:
+        return path
+    try:
+        return Path(path).relative_to(root).as_posix()
+    except ValueError:
+        return path
+
+
 def collect_findings(
-    con: duckdb.DuckDBPyConnection, specs: Iterable[SuiteSpec], results: Iterable[SuiteResult]
+    con: duckdb.DuckDBPyConnection,
+    specs: Iterable[SuiteSpec],
+    results: Iterable[SuiteResult],
+    sources_root: Path | None = None,
 ) -> list[dict[str, Any]]:
     """Every row of every failing rule, with its key and message (the SQL runs again here, in full:
     GX counted the rows; the findings table needs each of them)."""
@@ -172,6 +185,7 @@ def collect_findings(
                     "suite": spec.name,
                     "asset_key": "/".join(spec.asset_key),
                     **{c: row.get(c) for c in STANDARD_COLUMNS},
+                    "evidence_file": _relative(row.get("evidence_file"), sources_root),
                     "message_vi": render_message(template, row),
                 }
     return list(findings.values())
