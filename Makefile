@@ -48,7 +48,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check pipelines tests
 
 sample: $(STAMP)
-	$(BIN)/cds sample --force
+	$(BIN)/cds sample
 
 # Removes what the main job produced; keeps sources/ and the environment.
 clean:

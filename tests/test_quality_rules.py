@@ -110,6 +110,12 @@ def test_rate_against_its_own_fraction_543_of_544(con, printed, is_error):
         assert message == f"Tỷ lệ ghi «{printed}» không khớp với 543/544 = 99,82 %"
 
 
+@pytest.mark.parametrize(("printed", "is_error"), [("59,37%", True), ("59,38%", False), ("59,4%", False)])
+def test_an_exact_tie_is_rounded_half_up(con, printed, is_error):
+    _reported(con, [("A", "2025-Q1", "DOS_ONLINE_PAYMENT_RATE", 19, 32, printed, "s1")])
+    assert bool(flagged(con, "int_indicators_reported", "RATE_FRACTION_MISMATCH")) is is_error
+
+
 def test_zero_percent_printed_for_a_nonzero_count_is_an_error(con):
     _reported(con, [("A", "2025-Q1", "DOS_ONLINE_RATE", 1, 444, "0%", "s1")])
     assert flagged(con, "int_indicators_reported", "RATE_FRACTION_MISMATCH")

@@ -1,5 +1,6 @@
 -- A stock (computers, certificates, VNeID accounts, teams) that grows or shrinks more than threefold from
--- the commune's previous quarter, by at least 10 units. A warning: it can be true.
+-- the commune's previous quarter, by at least 10 units. A warning: it can be true. A zero on either side is
+-- left alone: the first certificates bought, or the last ones expired, are ordinary.
 with figures as (
     select reported.*, dim_period.starts_on
     from {batch} as reported
@@ -31,6 +32,6 @@ select
     previous,
     previous_period
 from paired
-where previous is not null
+where previous > 0 and numerator > 0
   and abs(numerator - previous) >= 10
   and (numerator > 3 * previous or numerator * 3 < previous)

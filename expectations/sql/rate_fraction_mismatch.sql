@@ -1,6 +1,7 @@
 -- A printed rate must equal its own fraction within half a unit of the last digit printed
--- (543/544 = 99,816…: `99,82%` and `99,8%` pass, `99,81%` fails); 100 % only when nothing is missing and
--- 0 % only when nothing is counted, whatever the rounding.
+-- (543/544 = 99,816…: `99,82%` and `99,8%` pass, `99,81%` fails). At an exact tie the rate is rounded half
+-- up, as Excel and the Department do (19/32 = 59,375: `59,38%` passes, `59,37%` was cut, not rounded).
+-- 100 % only when nothing is missing and 0 % only when nothing is counted, whatever the rounding.
 select
     commune_id,
     period_key,
@@ -18,7 +19,8 @@ select
 from {batch}
 where reported_rate is not null and denominator > 0 and numerator >= 0
   and (
-      abs(reported_rate - 100.0 * numerator / denominator) > 0.5 * pow(10, -reported_rate_decimals) + 1e-9
+      reported_rate > 100.0 * numerator / denominator + 0.5 * pow(10, -reported_rate_decimals) + 1e-9
+      or reported_rate < 100.0 * numerator / denominator - 0.5 * pow(10, -reported_rate_decimals) + 1e-9
       or (reported_rate >= 100 and numerator < denominator)
       or (reported_rate <= 0 and numerator > 0)
   )

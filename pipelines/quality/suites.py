@@ -129,6 +129,7 @@ def run_suites(
     """Validate suites against the warehouse in one GX context (GX is imported here: it costs seconds);
     with `data_docs_dir`, publish GX Data Docs of the suites and their results there."""
     import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
     from pipelines.quality.gx_duckdb import duckdb_connections_closed, keep_duckdb_connections_open
@@ -137,6 +138,8 @@ def run_suites(
     results = []
     with duckdb_connections_closed():
         context = gx.get_context(mode="ephemeral")
+        # progress bars would write a line per metric into the run log
+        context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
         if data_docs_dir is not None:
             context.add_data_docs_site(
                 site_name="local",
