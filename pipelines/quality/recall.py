@@ -81,7 +81,7 @@ def _finding_fields(finding: dict) -> dict[str, str | None]:
 def _matches(defect: dict[str, str | None], finding: dict[str, str | None], fields: Iterable[str]) -> bool:
     for field in fields:
         if field == "written_commune":
-            if not defect[field] or defect[field] not in (finding[field] or ""):
+            if not defect[field] or defect[field].casefold() not in (finding[field] or "").casefold():
                 return False
         elif defect[field] is not None and defect[field] != finding[field]:
             return False

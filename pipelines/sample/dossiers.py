@@ -201,7 +201,7 @@ class DossierGenerator:
             for name, f in DossierProfile.__dataclass_fields__.items()
         ]
 
-    def _export_query(self, period_key: str, commune_ids: list[str] | None) -> str:
+    def _export_query(self, period_key: str, commune_ids: list[str] | None, stray: bool = True) -> str:
         where = f"period_key = '{period_key}'"
         if commune_ids is not None:
             where += " and commune_id in (" + ", ".join(f"'{c}'" for c in commune_ids) + ")"
@@ -214,10 +214,19 @@ class DossierGenerator:
                     f"where {where}", f"where {where} and duplicated"
                 )
             )
-            if commune_ids is None:  # the stray rows go into the main export only
+            if stray:  # the stray rows go into the main (CSV) export only
                 parts.append(self._unknown_commune_rows(period_key))
         union = " union all ".join(f"({p})" for p in parts)
         return f"select {cols} from ({union}) order by commune_idx, received_at, k, copy_no"
+
+    def unknown_commune_count(self, period_key: str) -> int:
+        """How many dossiers of the unknown commune the quarter's export carries (0 when the commune they
+        are copied from received none that quarter)."""
+        if not self.defects:
+            return 0
+        return self.con.execute(
+            f"select count(*) from ({self._unknown_commune_rows(period_key)})"
+        ).fetchone()[0]
 
     def _unknown_commune_rows(self, period_key: str) -> str:
         """A few dossiers of a commune from another province, mixed into the export by mistake."""
@@ -248,7 +257,7 @@ class DossierGenerator:
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet("Danh sách hồ sơ")
         sheet.append(EXPORT_HEADERS)
-        cursor = self.con.execute(self._export_query(period_key, commune_ids))
+        cursor = self.con.execute(self._export_query(period_key, commune_ids, stray=False))
         while batch := cursor.fetchmany(10_000):
             for row in batch:
                 sheet.append(list(row))

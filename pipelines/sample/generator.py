@@ -207,7 +207,7 @@ class SampleWriter:
                     f"dossiers_{key}_kon-tum.xlsx" if commune_id in xlsx_communes else f"dossiers_{key}.csv"
                 )
                 self.defect(kind, commune_id, key, "", file, f"{code}: {detail}")
-            if not self.config.clean:
+            if generator.unknown_commune_count(key):
                 self.defect(
                     "unknown_commune",
                     UNKNOWN_COMMUNE,
