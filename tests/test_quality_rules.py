@@ -19,6 +19,7 @@ from pipelines.quality.findings import (
     render_message,
 )
 from pipelines.quality.suites import RuleResult, SuiteResult, load_suites, run_suites
+from pipelines.vietnamese import printed_decimals
 
 SUITES = {s.name: s for s in load_suites(tier="findings")}
 
@@ -68,14 +69,14 @@ def _reported(con: duckdb.DuckDBPyConnection, rows: list[tuple]) -> None:
     """rows: (commune, period, indicator, numerator, denominator, rate_text, submission)"""
     con.execute(f"create or replace table intermediate.int_indicators_reported ({REPORTED_COLUMNS})")
     for i, (commune, period, code, num, den, rate_text, submission) in enumerate(rows, start=10):
-        decimals = len(rate_text.rstrip("%").rpartition(",")[2]) if rate_text and "," in rate_text else 0
+        decimals = printed_decimals(rate_text) if rate_text else None
         rate = float(rate_text.rstrip("%").replace(",", ".")) if rate_text else None
         con.execute(
             "insert into intermediate.int_indicators_reported"
             " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, null, 1, ?, ?)",
             [period, commune, code, num, den, None if num is None else f"{num:,.0f}".replace(",", "."),
              None if den is None else f"{den:,.0f}".replace(",", "."), rate, rate_text,
-             decimals if rate_text else None, submission, f"forms/{submission}.xlsx", i],
+             decimals, submission, f"forms/{submission}.xlsx", i],
         )  # fmt: skip
 
 

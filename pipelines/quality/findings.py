@@ -168,9 +168,7 @@ def collect_findings(
         for rule in result.rules:
             if rule.success or rule.error is not None:
                 continue
-            template = next(
-                e["meta"]["message_vi"] for e in spec.expectations if e["meta"]["rule_code"] == rule.rule_code
-            )
+            template = spec.expectation(rule.rule_code)["meta"]["message_vi"]
             cursor = con.execute(spec.rule_query(rule.rule_code))
             columns = [d[0] for d in cursor.description]
             for values in cursor.fetchall():
@@ -240,7 +238,6 @@ def merge_findings(
         "accepted_findings",
         ((a.finding_key, a.accepted_by, a.accepted_on, a.reason) for a in accepted.values()),
     )
-    before = dict(con.execute("select status, count(*) from quality.dq_findings group by status").fetchall())
     new = con.execute(
         """select count(*) from current_findings
            where finding_key not in (select finding_key from quality.dq_findings)"""
@@ -274,5 +271,4 @@ def merge_findings(
         "new": new,
         "seen": len(findings) - new,
         "resolved": resolved,
-        "open_before": before.get("open", 0),
     }

@@ -60,12 +60,15 @@ class SuiteSpec:
         table = f"{self.schema}.{self.table}"
         return f"(select * from {table} where {self.where})" if self.where else table
 
-    def rule_query(self, rule_code: str) -> str:
-        """The SQL of a row rule with `{batch}` filled in (braces doubled for GX are undoubled here too)."""
+    def expectation(self, rule_code: str) -> dict[str, Any]:
         for expectation in self.expectations:
             if expectation["meta"]["rule_code"] == rule_code:
-                return expectation["kwargs"]["unexpected_rows_query"].format(batch=self.batch_sql)
+                return expectation
         raise KeyError(f"{rule_code} is not a rule of suite {self.name}")
+
+    def rule_query(self, rule_code: str) -> str:
+        """The SQL of a row rule with `{batch}` filled in (braces doubled for GX are undoubled here too)."""
+        return self.expectation(rule_code)["kwargs"]["unexpected_rows_query"].format(batch=self.batch_sql)
 
 
 def load_suites(folder: Path = EXPECTATIONS_DIR, tier: str | None = None) -> list[SuiteSpec]:

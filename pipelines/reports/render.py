@@ -37,13 +37,19 @@ class CommuneRow:
     withheld: bool = False
 
 
+def _has_table(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
+    """Whether the data-quality run has created this table or view yet (a warehouse built before it)."""
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+            [schema, name],
+        ).fetchone()[0]
+    )
+
+
 def _withheld_communes(con: duckdb.DuckDBPyConnection, period_key: str, indicator_code: str) -> set[str]:
     """Communes whose system figure of the indicator an open data-quality error holds back."""
-    exists = con.execute(
-        "select count(*) from information_schema.tables where table_schema = 'quality'"
-        " and table_name = 'dq_blocked_figures'"
-    ).fetchone()[0]
-    if not exists:
+    if not _has_table(con, "quality", "dq_blocked_figures"):
         return set()
     rows = con.execute(
         """select distinct commune_id from quality.dq_blocked_figures
@@ -55,11 +61,7 @@ def _withheld_communes(con: duckdb.DuckDBPyConnection, period_key: str, indicato
 
 def _quality_summary(con: duckdb.DuckDBPyConnection, period_key: str) -> dict[str, int]:
     """Open findings (errors, warnings) on the quarters of the period."""
-    exists = con.execute(
-        "select count(*) from information_schema.tables where table_schema = 'quality'"
-        " and table_name = 'dq_findings'"
-    ).fetchone()[0]
-    if not exists:
+    if not _has_table(con, "quality", "dq_findings"):
         return {"errors": 0, "warnings": 0, "accepted": 0}
     errors, warnings, accepted = con.execute(
         """select count(*) filter (where status = 'open' and severity = 'error'),

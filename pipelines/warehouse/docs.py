@@ -10,16 +10,14 @@ import hashlib
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
 from pipelines.resources import SourcesResource, WarehouseResource
-from pipelines.settings import DBT_PROJECT_DIR
 from pipelines.warehouse.dbt import warehouse_dbt_assets
-from pipelines.warehouse.manifest import MANIFEST
+from pipelines.warehouse.manifest import MANIFEST, dbt_command
 
 PUBLISHED_FILES = {
     "static_index.html": "index.html",
@@ -46,21 +44,8 @@ def generate_docs(warehouse_path: str, destination: Path) -> None:
     destination.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="dbt-docs-", dir=destination.parent) as scratch:
         target, staged = Path(scratch) / "target", Path(scratch) / "docs"
-        dbt = Path(sys.executable).parent / "dbt"
         completed = subprocess.run(
-            [
-                str(dbt),
-                "docs",
-                "generate",
-                "--static",
-                "--quiet",
-                "--project-dir",
-                str(DBT_PROJECT_DIR),
-                "--profiles-dir",
-                str(DBT_PROJECT_DIR),
-                "--target-path",
-                str(target),
-            ],
+            dbt_command("docs", "generate", "--static", "--quiet", "--target-path", str(target)),
             env={**os.environ, "CDS_WAREHOUSE_PATH": warehouse_path},
             capture_output=True,
             text=True,

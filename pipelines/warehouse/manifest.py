@@ -29,21 +29,16 @@ def manifest_is_stale() -> bool:
     return any(f.stat().st_mtime > built for f in _project_files())
 
 
+def dbt_command(*args: str) -> list[str]:
+    """A dbt command line for this project: the dbt beside this interpreter, the project's own profile."""
+    dbt = Path(sys.executable).parent / "dbt"
+    project = str(DBT_PROJECT_DIR)
+    return [str(dbt), *args, "--project-dir", project, "--profiles-dir", project]
+
+
 def ensure_manifest(force: bool = False) -> Path:
     """Run `dbt parse` when the manifest is missing or older than the project files."""
     if force or manifest_is_stale():
-        dbt = Path(sys.executable).parent / "dbt"
-        subprocess.run(
-            [
-                str(dbt),
-                "parse",
-                "--quiet",
-                "--project-dir",
-                str(DBT_PROJECT_DIR),
-                "--profiles-dir",
-                str(DBT_PROJECT_DIR),
-            ],
-            check=True,
-        )
+        subprocess.run(dbt_command("parse", "--quiet"), check=True)
         MANIFEST.touch()
     return MANIFEST
