@@ -1,15 +1,20 @@
--- The Decision 766 service-quality groups that dossier data supports, per commune and quarter: the rate,
+-- The Decision 766 service-quality groups that dossier data supports, per commune and period: the rate,
 -- the threshold and points from the catalogue (full points at or above the threshold, otherwise
 -- rate × max ÷ threshold), the commune's total over these groups and its rank in the province.
+-- 9-month and year rates are ratios of the quarters' sums, and exist only when every quarter is there.
 with counts as (
     select * from {{ ref('int_dossier_quarter_counts') }}
+),
+
+periods as (
+    select period_key, quarter_keys from {{ ref('dim_period') }}
 ),
 
 criteria as (
     select * from {{ ref('ref_service_index_criteria') }}
 ),
 
-rates as (
+quarter_rates as (
     select period_key, commune_id, 'RESOLUTION_ON_TIME' as criterion_code,
         early + on_time as numerator, resolved + overdue_open as denominator
     from counts
@@ -19,6 +24,19 @@ rates as (
     select period_key, commune_id, 'ONLINE_PAYMENT', paid_online, fee_bearing from counts
     union all
     select period_key, commune_id, 'DIGITISATION', fully_digitised, received from counts
+),
+
+rates as (
+    select
+        periods.period_key,
+        quarter_rates.commune_id,
+        quarter_rates.criterion_code,
+        sum(quarter_rates.numerator)::bigint as numerator,
+        sum(quarter_rates.denominator)::bigint as denominator
+    from periods
+    join quarter_rates on list_contains(periods.quarter_keys, quarter_rates.period_key)
+    group by periods.period_key, quarter_rates.commune_id, quarter_rates.criterion_code
+    having count(distinct quarter_rates.period_key) = max(len(periods.quarter_keys))
 ),
 
 scored as (
