@@ -2,6 +2,7 @@
 
 cds sample      generate the sample sources (deterministic for a seed)
 cds run         materialise the whole graph in this process and say where the results are
+cds report      publish one period's reports from the warehouse as it is (cds report --period 2025-Q3)
 cds dbt-parse   produce the dbt manifest (done once by `make install`)
 """
 
@@ -94,12 +95,54 @@ def _cmd_run(args: argparse.Namespace) -> int:
         f"in {time.perf_counter() - started:.1f} s"
     )
     print(f"Warehouse: {settings.warehouse_path}")
-    reports = sorted(settings.reports_dir.glob("*/report.html"))
-    print("Reports:\n" + ("\n".join(f"  {p}" for p in reports) or "  (none published)"))
+    _print_publications(settings.reports_dir)
     if failed_checks:
         print("Failed checks:\n" + "\n".join(f"  {c}" for c in failed_checks))
     _print_ingest_summary(settings.warehouse_path)
     return 0 if result.success else 1
+
+
+def _print_publications(reports_dir: Path, periods: list[str] | None = None) -> None:
+    from pipelines.reports.publish import INDEX, read_manifest
+
+    folders = [reports_dir / p for p in periods] if periods else sorted(reports_dir.glob("*/"))
+    manifests = [m for folder in folders if not folder.name.startswith(".") and (m := read_manifest(folder))]
+    print(f"Reports: {reports_dir / INDEX}" if manifests else "Reports: (none published)")
+    for m in manifests:
+        checks = m["checks"]
+        print(
+            f"  {m['period_key']:8} issued {m['issued_on']}  data {m['data_version'][:12]}  "
+            f"{checks['open_errors']} errors, {checks['open_warnings']} warnings, "
+            f"{checks['withheld_communes']} communes withheld  ({len(m['files'])} files)"
+        )
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    settings.prepare_dagster_home()
+    from dagster import DagsterInstance
+
+    from pipelines.definitions import build_definitions
+    from pipelines.reports.assets import publish_run_config
+
+    if not settings.warehouse_path.exists():
+        print(f"Chưa có kho dữ liệu {settings.warehouse_path}: chạy `cds run` trước (no warehouse yet)")
+        return 1
+    started = time.perf_counter()
+    job = build_definitions(settings).resolve_job_def("publish_reports_job")
+    result = job.execute_in_process(
+        instance=DagsterInstance.get(),
+        run_config=publish_run_config(args.period or [], force=args.force),
+        raise_on_error=False,
+    )
+    if not result.success:
+        failure = next((e for e in result.all_events if e.is_step_failure), None)
+        reason = failure.step_failure_data.error.message.strip() if failure else "see the Dagster run"
+        print(f"Run {result.run_id} FAILED: {reason}")
+        return 1
+    print(f"Run {result.run_id} succeeded in {time.perf_counter() - started:.1f} s")
+    _print_publications(settings.reports_dir, args.period)
+    return 0
 
 
 def _print_ingest_summary(warehouse: Path) -> None:
@@ -145,6 +188,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="rebuild incremental dbt models from scratch (after a change to their logic)",
     )
     run.set_defaults(func=_cmd_run)
+    report = sub.add_parser("report", help="publish reports from the warehouse as it is")
+    report.add_argument(
+        "--period",
+        action="append",
+        help="period key, e.g. 2025-Q3 (repeatable; default: every period with data)",
+    )
+    report.add_argument("--force", action="store_true", help="render again even when the data is unchanged")
+    report.set_defaults(func=_cmd_report)
     sub.add_parser("has-sources", help="exit 0 if sources exist").set_defaults(func=_cmd_has_sources)
     sub.add_parser("dbt-parse", help="write the dbt manifest").set_defaults(func=_cmd_dbt_parse)
     sub.add_parser(

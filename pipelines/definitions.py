@@ -34,6 +34,8 @@ main_job = define_asset_job(
 
 
 def build_definitions(settings: Settings | None = None) -> Definitions:
+    from pipelines.settings import get_settings
+
     return Definitions(
         assets=[
             *ingest.assets,
@@ -43,7 +45,8 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
             *reports.assets,
         ],
         asset_checks=[*ingest.checks, *quality.checks, *quality_findings.checks],
-        jobs=[main_job],
+        jobs=[main_job, *reports.jobs],
+        schedules=reports.build_schedules(settings or get_settings()),
         sensors=[ingest.build_inbox_sensor(main_job)],
         resources=build_resources(settings),
     )

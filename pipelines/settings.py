@@ -24,6 +24,13 @@ def _path(env: dict[str, str], name: str, default: Path) -> Path:
     return path if path.is_absolute() else (PROJECT_ROOT / path)
 
 
+def _day(env: dict[str, str], name: str, default: int) -> int:
+    value = env.get(name) or str(default)
+    if not value.isdigit() or not 1 <= int(value) <= 28:
+        raise ValueError(f"{name} must be a day of the month from 1 to 28, got {value!r}")
+    return int(value)
+
+
 @dataclass(frozen=True)
 class Settings:
     sources_dir: Path
@@ -32,6 +39,11 @@ class Settings:
     dagster_home: Path
     dossier_db_url: str | None = None
     pseudonym_key: str = field(default="", repr=False)
+    # Day of the month after a period ends on which its report is published (07:00 Asia/Ho_Chi_Minh):
+    # five days after the communes' deadline on the 5th (quarters) and 10th of January (year).
+    report_day_quarter: int = 10
+    report_day_nine_months: int = 10
+    report_day_year: int = 15
 
     @property
     def reports_dir(self) -> Path:
@@ -62,6 +74,9 @@ class Settings:
             dagster_home=_path(env, "DAGSTER_HOME", PROJECT_ROOT / ".dagster_home"),
             dossier_db_url=env.get("CDS_DOSSIER_DB_URL") or None,
             pseudonym_key=env.get("CDS_PSEUDONYM_KEY", ""),
+            report_day_quarter=_day(env, "CDS_REPORT_DAY_QUARTER", 10),
+            report_day_nine_months=_day(env, "CDS_REPORT_DAY_NINE_MONTHS", 10),
+            report_day_year=_day(env, "CDS_REPORT_DAY_YEAR", 15),
         )
 
 

@@ -6,9 +6,11 @@ NFD, with or without the `Xã`/`UBND xã` prefix. Matching is always done on `na
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
-from decimal import Decimal, InvalidOperation
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 _SPACES = re.compile(r"\s+")
 _UNIT_PREFIXES = ("ủy ban nhân dân", "uỷ ban nhân dân", "ubnd", "đặc khu", "phường", "xã")
@@ -36,17 +38,36 @@ def strip_unit_prefix(text: str) -> str:
     return key
 
 
-def format_number(value: float | int | None, decimals: int = 0) -> str:
-    """1059 → `1.059`; 99.816 with 2 decimals → `99,82`. None → `-`."""
-    if value is None:
+def format_number(value: float | int | Decimal | None, decimals: int = 0) -> str:
+    """1059 → `1.059`; 99.816 with 2 decimals → `99,82`. None (and NaN) → `-`.
+
+    Rounds half up on the number as written (99.815 → `99,82`, 2.5 → `3`), as officials round by hand,
+    not half-to-even on the binary float; a value that rounds to zero prints without a minus sign.
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
-    text = f"{value:,.{decimals}f}"
+    exact = Decimal(str(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    if exact == 0:
+        exact = abs(exact)
+    text = f"{exact:,.{decimals}f}"
     return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 
 
 def format_percent(value: float | None, decimals: int = 2) -> str:
     """99.816 → `99,82 %`."""
     return "-" if value is None else f"{format_number(value, decimals)} %"
+
+
+def format_date(value: date | None) -> str:
+    """`05/10/2025`; None → `-`."""
+    return value.strftime("%d/%m/%Y") if value else "-"
+
+
+def long_date(value: date) -> str:
+    """The date line of an administrative document: `ngày 05 tháng 10 năm 2025`, `ngày 15 tháng 01 năm
+    2026` (Decree 30/2020: a zero before days below 10 and before months 1 and 2)."""
+    month = f"{value.month:02d}" if value.month <= 2 else str(value.month)
+    return f"ngày {value.day:02d} tháng {month} năm {value.year}"
 
 
 _NUMBER = re.compile(r"^[+-]?\d[\d.,]*$")

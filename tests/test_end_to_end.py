@@ -20,7 +20,7 @@ from pipelines.quality.checks import build_suite_check
 from pipelines.quality.recall import markdown, read_defects, score
 from pipelines.quality.suites import load_suites
 from pipelines.reference import default_resolver, read_seed
-from pipelines.reports.render import report_context
+from pipelines.reports.model import build_report
 from pipelines.sample.generator import generate_sample
 
 from .conftest import SMALL, settings_for
@@ -180,10 +180,13 @@ def test_three_indicators_for_three_communes_equal_a_hand_recount_to_the_last_di
 
 def test_the_report_is_published_in_vietnamese(pipeline_run):
     settings, _ = pipeline_run
-    html = (settings.reports_dir / "2025-Q1" / "report.html").read_text(encoding="utf-8")
+    html = (settings.reports_dir / "2025-Q1" / "bao-cao-2025-Q1.html").read_text(encoding="utf-8")
     assert "Tỷ lệ hồ sơ tiếp nhận trực tuyến" in html
-    assert "Xếp hạng các xã" in html
+    assert "Xếp hạng Chỉ số phục vụ" in html
     assert " %</td>" in html and "," in html  # decimal comma and spaced percent sign
+    published = {p.parent.name for p in settings.reports_dir.glob("*/manifest.json")}
+    assert published == {"2025-Q1", "2025-Q2"}  # every period of the sample (two quarters)
+    assert (settings.reports_dir / "index.html").exists()
 
 
 def test_a_failing_error_check_blocks_the_report(pipeline_run, small_sample: Path):
@@ -369,12 +372,19 @@ def test_an_open_error_holds_back_the_figure_until_accepted(pipeline_run, tmp_pa
                        'DOS_ONLINE_RATE', 'thử', now(), now(), 'open')""",
             [commune],
         )
-        report = report_context(con, "2025-Q1")
-        held = [c for c in report["communes"] if c.withheld]
-        assert len(held) == 1 and held[0].rank is None and report["withheld_count"] == 1
-        assert report_context(con, "2025-9M")["withheld_count"] in (0, 1)  # 9M exists only with 3 quarters
+        report = build_report(con, "2025-Q1")
+        held = [c for c, by in report.figures.items() if by["DOS_ONLINE_RATE"].withheld]
+        assert held == [commune] and commune in report.withheld_communes
+        ranked = {line.commune_id: line for line in report.service_index}
+        assert ranked[commune].rank is None and ranked[commune].withheld
+        online = next(line for line in report.province if line.indicator.code == "DOS_ONLINE_RATE")
+        assert online.figure.provisional  # the province total still sums the held figure: marked
         con.execute("update quality.dq_findings set status = 'accepted' where finding_key = 'TEST|x'")
-        assert report_context(con, "2025-Q1")["withheld_count"] == 0
+        report = build_report(con, "2025-Q1")
+        assert not report.figures[commune]["DOS_ONLINE_RATE"].withheld
+        assert not next(
+            line for line in report.province if line.indicator.code == "DOS_ONLINE_RATE"
+        ).figure.provisional
 
 
 def test_rerunning_does_not_duplicate_findings(pipeline_run):

@@ -1,51 +1,173 @@
-"""Dagster asset that publishes the provincial report for every period with data."""
+"""Dagster: the publication asset, the job that publishes on its own, and the schedules that run it.
+
+The main job publishes every period with data (unchanged periods are left as they are). The schedules
+publish the period that has just ended, on a configurable day of the following month at 07:00
+Asia/Ho_Chi_Minh time, from the warehouse as the last main job left it.
+"""
 
 from datetime import date
-from pathlib import Path
 
-from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetSelection,
+    Config,
+    DefaultScheduleStatus,
+    Failure,
+    MaterializeResult,
+    MetadataValue,
+    RunRequest,
+    ScheduleDefinition,
+    ScheduleEvaluationContext,
+    asset,
+    define_asset_job,
+    in_process_executor,
+    schedule,
+)
+from pydantic import Field
 
-from pipelines.reports.render import publish, render_report, report_context
+from pipelines.reports.publish import TIMEZONE, publish_period, write_index
 from pipelines.resources import SourcesResource, WarehouseResource
+from pipelines.settings import Settings
+
+REPORT = AssetKey(["reports", "provincial_report"])
+
+
+class PublishConfig(Config):
+    periods: list[str] = Field(
+        default_factory=list,
+        description="Periods to publish, e.g. ['2025-Q3']; empty: every period with data",
+    )
+    force: bool = Field(default=False, description="Render again even when the data version is unchanged")
 
 
 @asset(
-    key=AssetKey(["reports", "provincial_report"]),
+    key=REPORT,
     group_name="reports",
-    kinds={"html", "jinja"},
+    kinds={"html", "xlsx", "docx", "jinja"},
     deps=[
         *(
             AssetKey(["marts", k])
-            for k in ("fct_commune_indicator", "dim_commune", "dim_period", "dim_indicator")
+            for k in (
+                "fct_commune_indicator",
+                "fct_service_index",
+                "fct_submission",
+                "fct_submission_summary",
+                "dim_commune",
+                "dim_period",
+                "dim_indicator",
+            )
         ),
         AssetKey(["quality", "dq_findings"]),
     ],
-    description="The provincial report (HTML, Vietnamese) for every period with data, "
-    "in outputs/reports/<period>/.",
+    description="The provincial report (HTML, XLSX, DOCX) and the communes' scorecards for every period "
+    "with data, published atomically in outputs/reports/<period>/ with a manifest; "
+    "outputs/reports/index.html lists them.",
 )
 def provincial_report(
-    context: AssetExecutionContext, warehouse: WarehouseResource, sources: SourcesResource
+    context: AssetExecutionContext,
+    config: PublishConfig,
+    warehouse: WarehouseResource,
+    sources: SourcesResource,
 ) -> MaterializeResult:
-    published: dict[str, str] = {}
+    from pipelines.reports.model import periods_with_data
+
+    reports_dir = sources.reports_dir
     with warehouse.connect(read_only=True) as con:
-        periods = [
-            r[0]
-            for r in con.execute(
-                """select distinct p.period_key, p.ends_on from marts.dim_period p
-               join marts.fct_commune_indicator f using (period_key) order by p.ends_on, p.period_key"""
-            ).fetchall()
+        available = periods_with_data(con)
+        wanted = config.periods or available
+        missing = [p for p in wanted if p not in available]
+        if missing:
+            raise Failure(
+                f"Kỳ {', '.join(missing)} chưa có số liệu trong kho dữ liệu: chạy main_job sau khi có "
+                "dữ liệu nguồn rồi công bố lại (periods without data in the warehouse)"
+            )
+        publications = [
+            publish_period(con, key, reports_dir, context.run_id, force=config.force) for key in wanted
         ]
-        contexts = {key: report_context(con, key) for key in periods}
-    for key, report in contexts.items():
-        path = publish(render_report(report, date.today()), Path(sources.reports_dir) / key)
-        published[key] = str(path)
-        context.log.info(f"Đã xuất báo cáo kỳ {key}: {path}")
+    index = write_index(reports_dir)
+    for p in publications:
+        verb = "Đã công bố" if p.changed else "Không đổi, giữ nguyên"
+        context.log.info(f"{verb} kỳ {p.period_key} ({p.seconds:.1f} s): {p.folder}")
     return MaterializeResult(
         metadata={
-            "periods": list(published),
-            "reports": MetadataValue.md("\n".join(f"- {k}: `{v}`" for k, v in published.items())),
+            "periods": [p.period_key for p in publications],
+            "published": [p.period_key for p in publications if p.changed],
+            "unchanged": [p.period_key for p in publications if not p.changed],
+            "seconds": MetadataValue.float(round(sum(p.seconds for p in publications), 2)),
+            "index": MetadataValue.path(str(index)),
+            "publications": MetadataValue.md(
+                "| Kỳ | Phiên bản dữ liệu | Lỗi | Cảnh báo | Đơn vị tạm giữ | s |\n"
+                "|---|---|---|---|---|---|\n"
+                + "\n".join(
+                    f"| {p.period_key} | `{p.manifest['data_version'][:12]}`"
+                    f"{'' if p.changed else ' (không đổi)'} "
+                    f"| {p.manifest['checks']['open_errors']} | {p.manifest['checks']['open_warnings']} "
+                    f"| {p.manifest['checks']['withheld_communes']} | {p.seconds:.1f} |"
+                    for p in publications
+                )
+            ),
         }
     )
 
 
+publish_reports_job = define_asset_job(
+    "publish_reports_job",
+    selection=AssetSelection.assets(REPORT),
+    description="Publish reports from the warehouse as it is (config: periods, force).",
+    executor_def=in_process_executor,
+)
+
+
+def publish_run_config(periods: list[str], force: bool = False) -> dict:
+    return {"ops": {provincial_report.op.name: {"config": {"periods": periods, "force": force}}}}
+
+
+def quarter_just_ended(day: date) -> str:
+    quarter = (day.month - 1) // 3
+    return f"{day.year - 1}-Q4" if quarter == 0 else f"{day.year}-Q{quarter}"
+
+
+def _period_due(kind: str, day: date) -> str:
+    if kind == "quarter":
+        return quarter_just_ended(day)
+    return f"{day.year}-9M" if kind == "nine_months" else f"{day.year - 1}-Y"
+
+
+_MONTHS = {"quarter": "1,4,7,10", "nine_months": "10", "year": "1"}
+
+
+def build_report_schedule(kind: str, day_of_month: int) -> ScheduleDefinition:
+    """Publishes the period of `kind` that has just ended, on `day_of_month` of the month after it."""
+
+    @schedule(
+        name=f"publish_{kind}_report",
+        cron_schedule=f"0 7 {day_of_month} {_MONTHS[kind]} *",
+        execution_timezone=str(TIMEZONE),
+        job=publish_reports_job,
+        default_status=DefaultScheduleStatus.RUNNING,
+        description=f"Publishes the {kind.replace('_', '-')} report on day {day_of_month} of the month "
+        "after the period ends, 07:00 Asia/Ho_Chi_Minh.",
+    )
+    def _schedule(context: ScheduleEvaluationContext) -> RunRequest:
+        day = context.scheduled_execution_time.astimezone(TIMEZONE).date()
+        period = _period_due(kind, day)
+        return RunRequest(
+            run_key=f"publish-{period}-{day.isoformat()}",
+            run_config=publish_run_config([period]),
+            tags={"cds/period": period},
+        )
+
+    return _schedule
+
+
+def build_schedules(settings: Settings) -> list[ScheduleDefinition]:
+    return [
+        build_report_schedule("quarter", settings.report_day_quarter),
+        build_report_schedule("nine_months", settings.report_day_nine_months),
+        build_report_schedule("year", settings.report_day_year),
+    ]
+
+
 assets = [provincial_report]
+jobs = [publish_reports_job]

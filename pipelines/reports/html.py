@@ -1,0 +1,88 @@
+"""The HTML outputs: the provincial report and the communes' scorecards, from Jinja2 templates.
+
+Autoescape is on for every template; the only markup inserted unescaped is the charts' SVG, which
+matplotlib writes from our own labels (XML-escaped by matplotlib).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+
+from pipelines.reports.charts import Chart
+from pipelines.reports.model import PeriodReport
+from pipelines.reports.text import (
+    LETTERHEAD,
+    PROVISIONAL_MARK,
+    SEVERITY_NAMES,
+    SOURCE_NAMES,
+    SUBMISSION_STATUS,
+    WITHHELD,
+    figure_text,
+    fraction_text,
+    target_text,
+    target_value_text,
+    value_text,
+)
+from pipelines.vietnamese import format_date, format_number, format_percent, period_label
+
+ENV = Environment(
+    loader=PackageLoader("pipelines.reports", "templates"),
+    autoescape=select_autoescape(["html", "xml", "j2"], default=True, default_for_string=True),
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+ENV.filters.update(
+    vn_number=format_number,
+    vn_percent=format_percent,
+    vn_date=format_date,
+    period_label=period_label,
+    lower_first=lambda text: text[:1].lower() + text[1:],
+    iso_date=lambda text: format_date(date.fromisoformat(text)) if text else "-",
+)
+ENV.globals.update(
+    figure_text=figure_text,
+    value_text=value_text,
+    fraction_text=fraction_text,
+    target_text=target_text,
+    target_value_text=target_value_text,
+    letterhead=LETTERHEAD,
+    WITHHELD=WITHHELD,
+    PROVISIONAL_MARK=PROVISIONAL_MARK,
+    SOURCE_NAMES=SOURCE_NAMES,
+    SEVERITY_NAMES=SEVERITY_NAMES,
+    SUBMISSION_STATUS=SUBMISSION_STATUS,
+)
+
+
+def _common(report: PeriodReport, issued_on: date, files: dict[str, str]) -> dict:
+    return {
+        "report": report,
+        "period": report.period,
+        "issued_on": issued_on,
+        "files": files,
+        "index_held": {line.commune_id for line in report.service_index if line.withheld},
+        "rank_of": {line.commune_id: line.rank for line in report.service_index},
+        "province_of": {line.indicator.code: line.figure for line in report.province},
+    }
+
+
+def render_report(
+    report: PeriodReport, charts: list[Chart], issued_on: date, files: dict[str, str] | None = None
+) -> str:
+    return ENV.get_template("provincial_report.html.j2").render(
+        **_common(report, issued_on, files or {}),
+        charts=[(chart.title, Markup(chart.svg)) for chart in charts],
+    )
+
+
+def render_scorecards(report: PeriodReport, issued_on: date) -> str:
+    return ENV.get_template("scorecards.html.j2").render(**_common(report, issued_on, {}))
+
+
+def render_index(entries: list[dict]) -> str:
+    """The list of every published period, newest first, from their manifests."""
+    return ENV.get_template("index.html.j2").render(entries=entries)

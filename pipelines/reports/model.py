@@ -1,0 +1,564 @@
+"""What one period's publication says, read from the warehouse: plain data, no formatting.
+
+Every format (HTML, XLSX, DOCX) renders this one model, so the numbers cannot differ between them, and its
+fingerprint is the data version written in the manifest. The figure of record for an indicator is the
+dossier system's or the staffing list's where one can compute it (`dim_indicator.system_source`), else
+the commune's own form. A figure an open, unaccepted data-quality error holds back is `withheld`: it is
+shown as held, never as a clean number, and not ranked; a province figure that still sums such figures is
+`provisional`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import date
+
+import duckdb
+
+from pipelines.quality.suites import load_suites
+from pipelines.vietnamese import period_label
+
+# The rates a commune's scorecard and the trend chart follow quarter by quarter.
+KEY_RATES = (
+    "DOS_ONLINE_RATE",
+    "DOS_EARLY_OR_ON_TIME_RATE",
+    "DOS_INTAKE_DIGITISED_RATE",
+    "DOS_RESULT_DIGITISED_RATE",
+    "DOS_ONLINE_PAYMENT_RATE",
+)
+
+
+@dataclass(frozen=True)
+class Period:
+    key: str
+    period_type: str
+    label: str
+    starts_on: date
+    ends_on: date
+    request_letter: str | None
+    due_on: date | None
+    quarter_keys: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    name: str
+    unit: str
+    kind: str  # rate, count, stock, flag, money
+    target: float | None
+    higher_is_better: bool | None
+    source: str  # the source of record: system or reported
+
+    def meets_target(self, value: float | None) -> bool | None:
+        if self.target is None or value is None or self.kind == "flag":
+            return None
+        return value >= self.target if self.higher_is_better is not False else value <= self.target
+
+
+@dataclass(frozen=True)
+class Figure:
+    value: float | None
+    numerator: float | None = None
+    denominator: float | None = None
+    withheld: bool = False  # commune figure held back by an open error
+    provisional: bool = False  # province figure that still sums held-back commune figures
+
+
+@dataclass(frozen=True)
+class ProvinceLine:
+    indicator: Indicator
+    figure: Figure
+    previous: float | None
+    communes_covered: int | None
+    meets_target: bool | None
+
+
+@dataclass(frozen=True)
+class Commune:
+    commune_id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class ServiceGroup:
+    code: str
+    name: str
+    max_points: float
+
+
+@dataclass(frozen=True)
+class ServiceIndexLine:
+    rank: int | None
+    commune_id: str
+    name: str
+    points: tuple[float | None, ...]  # in the order of `PeriodReport.service_groups`
+    total: float | None
+    max_points: float | None
+    withheld: bool
+
+
+@dataclass(frozen=True)
+class SubmissionSummary:
+    period_key: str
+    expected: int
+    submitted: int
+    on_time: int
+    late: int
+    missing: int
+    not_yet_due: int
+    completeness_rate: float | None
+    timeliness_rate: float | None
+
+
+@dataclass(frozen=True)
+class SubmissionLine:
+    period_key: str
+    commune_id: str
+    name: str
+    status: str  # late or missing
+    due_on: date | None
+    first_submitted_on: date | None
+    days_late: int | None
+
+
+@dataclass(frozen=True)
+class Finding:
+    severity: str
+    rule_code: str
+    rule_title: str
+    commune_id: str | None
+    commune_name: str | None
+    period_key: str | None
+    indicator_name: str | None
+    message: str
+    evidence_file: str | None
+    evidence_row: int | None
+    evidence_text: str | None
+
+
+@dataclass(frozen=True)
+class NamedCount:
+    commune_id: str
+    name: str
+    count: float | None = None
+    total: float | None = None
+
+
+@dataclass(frozen=True)
+class PeriodReport:
+    period: Period
+    previous_period_key: str | None
+    indicators: tuple[Indicator, ...]
+    province: tuple[ProvinceLine, ...]
+    communes: tuple[Commune, ...]
+    figures: dict[str, dict[str, Figure]]  # commune_id → indicator_code → figure of record
+    service_groups: tuple[ServiceGroup, ...]
+    service_index: tuple[ServiceIndexLine, ...]
+    trend_quarters: tuple[str, ...]
+    province_trend: dict[str, tuple[Figure | None, ...]]  # KEY_RATES → one figure per trend quarter
+    commune_trend: dict[str, dict[str, tuple[Figure | None, ...]]]
+    submission_summary: tuple[SubmissionSummary, ...]
+    submission_attention: tuple[SubmissionLine, ...]
+    findings: tuple[Finding, ...]  # open, on the period's quarters
+    accepted_findings: int
+    withheld_communes: tuple[str, ...] = field(default=())
+
+    # --- lists officials ask for, derived from the figures above so they cannot disagree with them ---
+    def indicator(self, code: str) -> Indicator:
+        return next(i for i in self.indicators if i.code == code)
+
+    def below_target(self) -> list[tuple[Indicator, list[NamedCount]]]:
+        """Per rate with a target: the communes whose published figure misses it (the dedicated IT official
+        and the video-conference terminal have lists of their own)."""
+        out = []
+        for indicator in self.indicators:
+            if indicator.target is None or indicator.kind != "rate":
+                continue
+            missed = [
+                NamedCount(c.commune_id, c.name, figure.value)
+                for c in self.communes
+                if (figure := self.figures.get(c.commune_id, {}).get(indicator.code))
+                and not figure.withheld
+                and indicator.meets_target(figure.value) is False
+            ]
+            out.append((indicator, missed))
+        return out
+
+    def _where(self, code: str, test) -> list[NamedCount]:
+        return [
+            NamedCount(c.commune_id, c.name, figure.numerator, figure.denominator)
+            for c in self.communes
+            if (figure := self.figures.get(c.commune_id, {}).get(code))
+            and not figure.withheld
+            and test(figure)
+        ]
+
+    def without_it_official(self) -> list[NamedCount]:
+        return self._where("IT_DEDICATED", lambda f: f.value == 0)
+
+    def terminal_not_ready(self) -> list[NamedCount]:
+        return self._where("VC_TERMINAL_READY", lambda f: f.value == 0)
+
+    def villages_without_team(self) -> list[NamedCount]:
+        """(commune, villages without a team, villages): `count` is the gap, `total` the villages."""
+        return [
+            NamedCount(n.commune_id, n.name, n.total - n.count, n.total)
+            for n in self._where(
+                "CDT_VILLAGE_RATE",
+                lambda f: (
+                    f.denominator is not None and f.numerator is not None and f.numerator < f.denominator
+                ),
+            )
+        ]
+
+    def fingerprint(self) -> str:
+        """sha256 of the model: the same data gives the same files, so this is the data version."""
+        text = json.dumps(asdict(self), sort_keys=True, default=str, ensure_ascii=False)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
+    cursor = con.execute(sql, params or [])
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
+    """Whether the data-quality run has created this table or view yet (a warehouse built before it)."""
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+            [schema, name],
+        ).fetchone()[0]
+    )
+
+
+def periods_with_data(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Periods the warehouse holds figures for, oldest first (a 9-month period after its third quarter)."""
+    return [
+        r[0]
+        for r in con.execute(
+            """select distinct p.period_key, p.ends_on, p.period_type = 'quarter' from marts.dim_period p
+               join marts.fct_commune_indicator f using (period_key) order by 2, 3 desc, 1"""
+        ).fetchall()
+    ]
+
+
+def _period(con: duckdb.DuckDBPyConnection, period_key: str) -> Period:
+    rows = _rows(
+        con,
+        """select period_key, period_type, starts_on, ends_on, request_letter, due_on, quarter_keys
+           from marts.dim_period where period_key = ?""",
+        [period_key],
+    )
+    if not rows:
+        raise ValueError(f"Kỳ báo cáo {period_key} không có trong lịch báo cáo (unknown period)")
+    r = rows[0]
+    return Period(
+        key=r["period_key"],
+        period_type=r["period_type"],
+        label=period_label(r["period_key"]),
+        starts_on=r["starts_on"],
+        ends_on=r["ends_on"],
+        request_letter=r["request_letter"],
+        due_on=r["due_on"],
+        quarter_keys=tuple(r["quarter_keys"]),
+    )
+
+
+_FIGURES = """
+with indicators as (
+    select indicator_code,
+        case when coalesce(system_source, '') <> '' then 'system' else 'reported' end as record_source
+    from marts.dim_indicator
+),
+figures as (
+    select f.scope, f.commune_id, f.period_key, f.indicator_code, f.numerator, f.denominator, f.value,
+        f.communes_covered, f.source
+    from marts.fct_commune_indicator f
+    join indicators i on i.indicator_code = f.indicator_code and i.record_source = f.source
+    where f.period_key in (select unnest(?::varchar[]))
+),
+held as ({held})
+select figures.*,
+    exists (
+        select 1 from held h
+        where h.commune_id = figures.commune_id and h.period_key = figures.period_key
+          and h.source = figures.source
+          and (h.indicator_code is null or h.indicator_code = figures.indicator_code)
+    ) as withheld
+from figures
+"""
+_NO_HELD = "select null::varchar commune_id, null::varchar period_key, null::varchar indicator_code, "
+_NO_HELD += "null::varchar source where false"
+
+
+def _figure_rows(con: duckdb.DuckDBPyConnection, period_keys: list[str]) -> list[dict]:
+    held = (
+        "select commune_id, period_key, indicator_code, source from quality.dq_blocked_figures"
+        if _table_exists(con, "quality", "dq_blocked_figures")
+        else _NO_HELD
+    )
+    return _rows(con, _FIGURES.format(held=held), [period_keys])
+
+
+def _findings(con: duckdb.DuckDBPyConnection, period: Period) -> tuple[list[Finding], int]:
+    if not _table_exists(con, "quality", "dq_findings"):
+        return [], 0
+    titles = {
+        e["meta"]["rule_code"]: e["meta"].get("title_vi", e["meta"]["rule_code"])
+        for suite in load_suites(tier="findings")
+        for e in suite.expectations
+    }
+    rows = _rows(
+        con,
+        """select f.severity, f.rule_code, f.commune_id, c.name_with_type as commune_name, f.period_key,
+                  i.name_vi as indicator_name, f.message_vi, f.evidence_file, f.evidence_row,
+                  f.evidence_text, f.status
+           from quality.dq_findings f
+           left join marts.dim_commune c using (commune_id)
+           left join marts.dim_indicator i using (indicator_code)
+           where list_contains(?::varchar[], f.period_key) and f.status in ('open', 'accepted')
+           order by f.severity = 'error' desc, f.rule_code, c.name_with_type nulls first, f.period_key,
+                    f.indicator_code nulls first, f.evidence_file nulls first, f.evidence_row nulls first,
+                    f.finding_key""",
+        [list(period.quarter_keys)],
+    )
+    open_ = [
+        Finding(
+            severity=r["severity"],
+            rule_code=r["rule_code"],
+            rule_title=titles.get(r["rule_code"], r["rule_code"]),
+            commune_id=r["commune_id"],
+            commune_name=r["commune_name"],
+            period_key=r["period_key"],
+            indicator_name=r["indicator_name"],
+            message=r["message_vi"],
+            evidence_file=r["evidence_file"],
+            evidence_row=r["evidence_row"],
+            evidence_text=r["evidence_text"],
+        )
+        for r in rows
+        if r["status"] == "open"
+    ]
+    return open_, sum(1 for r in rows if r["status"] == "accepted")
+
+
+def _previous_period(con: duckdb.DuckDBPyConnection, period: Period) -> str | None:
+    row = con.execute(
+        """select period_key from marts.dim_period where period_type = ? and ends_on < ?
+           order by ends_on desc limit 1""",
+        [period.period_type, period.starts_on],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def _trend_quarters(con: duckdb.DuckDBPyConnection, period: Period) -> list[str]:
+    """The year's quarters up to the period's end: a commune's course through the year."""
+    return [
+        r[0]
+        for r in con.execute(
+            """select period_key from marts.dim_period
+               where period_type = 'quarter' and period_year = year(?::date) and ends_on <= ?
+               order by ends_on""",
+            [period.ends_on, period.ends_on],
+        ).fetchall()
+    ]
+
+
+def _service_index(
+    con: duckdb.DuckDBPyConnection, period: Period, withheld: set[str]
+) -> tuple[list[ServiceGroup], list[ServiceIndexLine]]:
+    groups = [
+        ServiceGroup(r["group_code"], r["group_name_vi"], r["max_points"])
+        for r in _rows(
+            con,
+            """select group_code, any_value(group_name_vi) group_name_vi, sum(max_points) max_points
+               from reference.ref_service_index_criteria group by group_code order by min(rowid)""",
+        )
+    ]
+    rows = _rows(
+        con,
+        """select s.commune_id, c.name_with_type as name, s.group_code, sum(s.points) as points,
+                  any_value(s.commune_points) as total, any_value(s.commune_max_points) as max_points
+           from marts.fct_service_index s join marts.dim_commune c using (commune_id)
+           where s.period_key = ? group by all""",
+        [period.key],
+    )
+    by_commune: dict[str, dict] = {}
+    for r in rows:
+        entry = by_commune.setdefault(
+            r["commune_id"], {"name": r["name"], "total": r["total"], "max": r["max_points"], "points": {}}
+        )
+        entry["points"][r["group_code"]] = r["points"]
+    # Dense ranks, as in the mart, among the communes whose figures are published: a held-back commune
+    # is not ranked, so without held figures these equal `fct_service_index.commune_rank`.
+    ranked = sorted(
+        (cid for cid in by_commune if cid not in withheld and by_commune[cid]["total"] is not None),
+        key=lambda cid: (-round(by_commune[cid]["total"], 4), by_commune[cid]["name"]),
+    )
+    totals = sorted({round(by_commune[cid]["total"], 4) for cid in ranked}, reverse=True)
+    dense = {total: position for position, total in enumerate(totals, start=1)}
+    rank_of = {cid: dense[round(by_commune[cid]["total"], 4)] for cid in ranked}
+    order = ranked + sorted((c for c in by_commune if c not in rank_of), key=lambda c: by_commune[c]["name"])
+    lines = [
+        ServiceIndexLine(
+            rank=rank_of.get(cid),
+            commune_id=cid,
+            name=by_commune[cid]["name"],
+            points=tuple(by_commune[cid]["points"].get(g.code) for g in groups),
+            total=by_commune[cid]["total"],
+            max_points=by_commune[cid]["max"],
+            withheld=cid in withheld,
+        )
+        for cid in order
+    ]
+    return groups, lines
+
+
+def _submissions(
+    con: duckdb.DuckDBPyConnection, period: Period
+) -> tuple[list[SubmissionSummary], list[SubmissionLine]]:
+    quarters = list(period.quarter_keys)
+    summary = [
+        SubmissionSummary(**r)
+        for r in _rows(
+            con,
+            """select period_key, expected, submitted, on_time, late, missing, not_yet_due,
+                      completeness_rate, timeliness_rate
+               from marts.fct_submission_summary where list_contains(?::varchar[], period_key)
+               order by period_key""",
+            [quarters],
+        )
+    ]
+    attention = [
+        SubmissionLine(**r)
+        for r in _rows(
+            con,
+            """select s.period_key, s.commune_id, c.name_with_type as name, s.status, s.due_on,
+                      s.first_submitted_on, s.days_late
+               from marts.fct_submission s join marts.dim_commune c using (commune_id)
+               where list_contains(?::varchar[], s.period_key) and s.status in ('late', 'missing')
+               order by s.period_key, s.status, s.days_late desc nulls last, c.name_with_type""",
+            [quarters],
+        )
+    ]
+    return summary, attention
+
+
+def build_report(con: duckdb.DuckDBPyConnection, period_key: str) -> PeriodReport:
+    """Everything the period's publication says, from the marts and the data-quality findings."""
+    period = _period(con, period_key)
+    previous_key = _previous_period(con, period)
+    trend = _trend_quarters(con, period)
+    indicators = tuple(
+        Indicator(
+            code=r["indicator_code"],
+            name=r["name_vi"],
+            unit=r["unit"],
+            kind=r["kind"],
+            target=r["target_value"],
+            higher_is_better=r["higher_is_better"],
+            source="system" if r["system_source"] else "reported",
+        )
+        for r in _rows(
+            con,
+            """select indicator_code, name_vi, unit, kind, target_value, higher_is_better, system_source
+               from marts.dim_indicator order by form_order""",
+        )
+    )
+    by_code = {i.code: i for i in indicators}
+    keys = sorted({period.key, *trend, *([previous_key] if previous_key else [])})
+    rows = _figure_rows(con, keys)
+
+    figures: dict[str, dict[str, Figure]] = {}
+    trend_figures: dict[tuple[str | None, str, str], Figure] = {}
+    province: dict[str, dict] = {}
+    previous: dict[str, float | None] = {}
+    held_somewhere: set[tuple[str, str]] = set()  # (period, indicator) with a commune held back
+    for r in rows:
+        figure = Figure(r["value"], r["numerator"], r["denominator"], withheld=r["withheld"])
+        if r["scope"] == "commune" and r["withheld"]:
+            held_somewhere.add((r["period_key"], r["indicator_code"]))
+        if r["period_key"] in trend and r["indicator_code"] in KEY_RATES:
+            trend_figures[(r["commune_id"], r["period_key"], r["indicator_code"])] = figure
+        if r["period_key"] == previous_key and r["scope"] == "province":
+            previous[r["indicator_code"]] = r["value"]
+        if r["period_key"] != period.key:
+            continue
+        if r["scope"] == "commune":
+            figures.setdefault(r["commune_id"], {})[r["indicator_code"]] = figure
+        else:
+            province[r["indicator_code"]] = r
+
+    province_lines = []
+    for indicator in indicators:
+        r = province.get(indicator.code)
+        figure = (
+            Figure(
+                r["value"],
+                r["numerator"],
+                r["denominator"],
+                provisional=(period.key, indicator.code) in held_somewhere,
+            )
+            if r
+            else Figure(None)
+        )
+        province_lines.append(
+            ProvinceLine(
+                indicator=indicator,
+                figure=figure,
+                previous=previous.get(indicator.code),
+                communes_covered=r["communes_covered"] if r else None,
+                # Targets of counts and flags are per commune (one IT official each): judged on commune rows.
+                meets_target=indicator.meets_target(figure.value) if indicator.kind == "rate" else None,
+            )
+        )
+
+    communes = tuple(
+        Commune(r["commune_id"], r["name_with_type"])
+        for r in _rows(con, "select commune_id, name_with_type from marts.dim_commune order by commune_id")
+    )
+    withheld = {cid for cid, by in figures.items() for f in by.values() if f.withheld}
+    # The service index is computed from dossier figures: held back when the online rate is.
+    index_held = {cid for cid, by in figures.items() if by.get("DOS_ONLINE_RATE", Figure(None)).withheld}
+    groups, index_lines = _service_index(con, period, index_held)
+    summary, attention = _submissions(con, period)
+    findings, accepted = _findings(con, period)
+
+    def series(commune_id: str | None, code: str) -> tuple[Figure | None, ...]:
+        figure_of = trend_figures.get
+        if commune_id is None:
+            return tuple(
+                (
+                    Figure(f.value, f.numerator, f.denominator, provisional=(q, code) in held_somewhere)
+                    if (f := figure_of((None, q, code)))
+                    else None
+                )
+                for q in trend
+            )
+        return tuple(figure_of((commune_id, q, code)) for q in trend)
+
+    return PeriodReport(
+        period=period,
+        previous_period_key=previous_key,
+        indicators=indicators,
+        province=tuple(province_lines),
+        communes=communes,
+        figures=figures,
+        service_groups=tuple(groups),
+        service_index=tuple(index_lines),
+        trend_quarters=tuple(trend),
+        province_trend={code: series(None, code) for code in KEY_RATES if code in by_code},
+        commune_trend={
+            c.commune_id: {code: series(c.commune_id, code) for code in KEY_RATES} for c in communes
+        },
+        submission_summary=tuple(summary),
+        submission_attention=tuple(attention),
+        findings=tuple(findings),
+        accepted_findings=accepted,
+        withheld_communes=tuple(sorted(withheld)),
+    )

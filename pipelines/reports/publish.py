@@ -1,0 +1,187 @@
+"""Publish a period: render every format into a temporary folder, then swap it in as
+`outputs/reports/<period>/` with a `manifest.json`; rebuild `outputs/reports/index.html`.
+
+Readers never see half a publication. The data version is the fingerprint of the report model: when it has
+not changed since the last publication the folder is left exactly as it is (same bytes, same manifest); a
+forced re-publication of unchanged data renders byte-identical files, because the document date is the
+day this data version was first published, not the day of the run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import duckdb
+
+from pipelines.reports.model import PeriodReport, build_report
+
+TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+MANIFEST = "manifest.json"
+INDEX = "index.html"
+
+
+def file_names(period_key: str) -> dict[str, str]:
+    return {
+        "report_html": f"bao-cao-{period_key}.html",
+        "report_docx": f"bao-cao-{period_key}.docx",
+        "report_xlsx": f"bao-cao-{period_key}.xlsx",
+        "scorecards_html": f"phieu-xa-{period_key}.html",
+    }
+
+
+@dataclass(frozen=True)
+class Publication:
+    period_key: str
+    folder: Path
+    manifest: dict
+    changed: bool
+    seconds: float
+
+    def path(self, kind: str) -> Path:
+        return self.folder / file_names(self.period_key)[kind]
+
+
+def local_today() -> date:
+    return datetime.now(TIMEZONE).date()
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_manifest(folder: Path) -> dict | None:
+    try:
+        return json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
+
+
+def _intact(folder: Path, manifest: dict) -> bool:
+    """Every file the manifest lists is there with its checksum (nobody edited or removed one)."""
+    return all(
+        (folder / f["name"]).is_file() and _sha256(folder / f["name"]) == f["sha256"]
+        for f in manifest["files"]
+    )
+
+
+def _check_summary(report: PeriodReport) -> dict:
+    errors = sum(1 for f in report.findings if f.severity == "error")
+    return {
+        "open_errors": errors,
+        "open_warnings": len(report.findings) - errors,
+        "accepted": report.accepted_findings,
+        "withheld_communes": len(report.withheld_communes),
+        "provisional_indicators": sorted(
+            line.indicator.code for line in report.province if line.figure.provisional
+        ),
+    }
+
+
+def render_all(report: PeriodReport, issued_on: date, folder: Path) -> list[Path]:
+    """Every output of the period into `folder` (which exists)."""
+    from pipelines.reports.charts import charts_for
+    from pipelines.reports.docx import write_document
+    from pipelines.reports.html import render_report, render_scorecards
+    from pipelines.reports.xlsx import write_workbook
+
+    names = file_names(report.period.key)
+    charts = charts_for(report)
+    attachments = {names[k]: k for k in ("report_docx", "report_xlsx", "scorecards_html")}
+    (folder / names["report_html"]).write_text(
+        render_report(report, charts, issued_on, attachments), encoding="utf-8"
+    )
+    (folder / names["scorecards_html"]).write_text(render_scorecards(report, issued_on), encoding="utf-8")
+    write_workbook(report, issued_on, folder / names["report_xlsx"])
+    write_document(report, charts, issued_on, folder / names["report_docx"])
+    return [folder / name for name in names.values()]
+
+
+def _swap_in(staging: Path, target: Path) -> None:
+    if target.exists():
+        old = target.with_name(f".{target.name}-old")
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(target, old)
+        os.replace(staging, target)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(staging, target)
+
+
+def publish_period(
+    con: duckdb.DuckDBPyConnection,
+    period_key: str,
+    reports_dir: Path,
+    run_id: str,
+    today: date | None = None,
+    force: bool = False,
+) -> Publication:
+    started = time.perf_counter()
+    report = build_report(con, period_key)
+    version = report.fingerprint()
+    target = reports_dir / period_key
+    previous = read_manifest(target)
+    same_data = previous is not None and previous.get("data_version") == version
+    if same_data and not force and _intact(target, previous):
+        return Publication(period_key, target, previous, changed=False, seconds=time.perf_counter() - started)
+
+    issued_on = date.fromisoformat(previous["issued_on"]) if same_data else (today or local_today())
+    reports_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{period_key}-", dir=reports_dir))
+    os.chmod(staging, 0o755)  # mkdtemp makes it private; the publication is for everyone to read
+    try:
+        files = render_all(report, issued_on, staging)
+        manifest = {
+            "period_key": period_key,
+            "period_label": report.period.label,
+            "starts_on": report.period.starts_on.isoformat(),
+            "ends_on": report.period.ends_on.isoformat(),
+            "issued_on": issued_on.isoformat(),
+            "data_version": version,
+            # The run and time this data version was first published: kept when unchanged data is re-rendered.
+            "run_id": previous["run_id"] if same_data else run_id,
+            "generated_at": previous["generated_at"]
+            if same_data
+            else datetime.now(TIMEZONE).isoformat(timespec="seconds"),
+            "checks": _check_summary(report),
+            "files": [{"name": p.name, "sha256": _sha256(p), "bytes": p.stat().st_size} for p in files],
+        }
+        (staging / MANIFEST).write_text(
+            json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+        )
+        _swap_in(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return Publication(period_key, target, manifest, changed=True, seconds=time.perf_counter() - started)
+
+
+def write_index(reports_dir: Path) -> Path:
+    """`index.html` listing every published period, newest first, from the manifests on disk."""
+    from pipelines.reports.html import render_index
+
+    entries = [
+        m
+        for folder in reports_dir.iterdir()
+        if folder.is_dir() and not folder.name.startswith(".") and (m := read_manifest(folder))
+    ]
+    entries.sort(key=lambda m: (m["ends_on"], m["starts_on"]), reverse=True)
+    path = reports_dir / INDEX
+    fd, temp = tempfile.mkstemp(prefix=".index-", dir=reports_dir)
+    os.chmod(temp, 0o644)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(render_index(entries))
+    os.replace(temp, path)
+    return path

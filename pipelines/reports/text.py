@@ -1,0 +1,86 @@
+"""How figures read in a published report, shared by the HTML and DOCX outputs (XLSX keeps typed cells)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from pipelines.reports.model import Figure, Indicator
+from pipelines.vietnamese import format_number, format_percent, long_date
+
+WITHHELD = "Tạm giữ"
+PROVISIONAL_MARK = "(*)"
+SOURCE_NAMES = {"system": "Hệ thống", "reported": "Xã báo cáo"}
+SUBMISSION_STATUS = {"late": "Nộp trễ", "missing": "Chưa nộp"}
+SEVERITY_NAMES = {"error": "Lỗi", "warning": "Cảnh báo"}
+
+
+@dataclass(frozen=True)
+class Letterhead:
+    """The administrative header and closing blocks (Decree 30/2020 layout)."""
+
+    authority: str = "UBND TỈNH QUẢNG NGÃI"
+    issuer: str = "SỞ KHOA HỌC VÀ CÔNG NGHỆ"
+    number_symbol: str = "BC-SKHCN"
+    place: str = "Quảng Ngãi"
+    signer_role: str = "GIÁM ĐỐC"
+    recipients: tuple[str, ...] = (
+        "UBND tỉnh (để báo cáo);",
+        "Ban Chỉ đạo chuyển đổi số tỉnh;",
+        "UBND các xã, phường, đặc khu;",
+        "Lưu: VT, KH&ĐMST.",
+    )
+
+    @property
+    def number_line(self) -> str:
+        """Left blank for the clerk to number at signing, as drafts are."""
+        return f"Số:        /{self.number_symbol}"
+
+    def place_and_date(self, issued_on: date) -> str:
+        return f"{self.place}, {long_date(issued_on)}"
+
+
+LETTERHEAD = Letterhead()
+
+
+def figure_text(indicator: Indicator, figure: Figure | None, province: bool = False) -> str:
+    """`73,24 %`, `1.059`, `Có`, `Tạm giữ`; a province figure that sums held figures gets `(*)`."""
+    if figure is None or (figure.value is None and not figure.withheld):
+        return "-"
+    if figure.withheld:
+        return WITHHELD
+    if indicator.kind == "rate":
+        text = format_percent(figure.value)
+    elif indicator.kind == "flag":
+        text = f"{format_number(figure.value)} đơn vị" if province else ("Có" if figure.value else "Không")
+    else:
+        text = format_number(figure.value)
+    return f"{text} {PROVISIONAL_MARK}" if figure.provisional else text
+
+
+def value_text(indicator: Indicator, value: float | None) -> str:
+    """A bare value of the indicator (previous period)."""
+    if value is None:
+        return "-"
+    if indicator.kind == "rate":
+        return format_percent(value, 2 if value != int(value) else 0)
+    return format_number(value)
+
+
+def target_value_text(indicator: Indicator) -> str:
+    """`80 %`; a count's or a flag's target is per commune: `1/đơn vị`."""
+    if indicator.target is None:
+        return "-"
+    if indicator.kind == "rate":
+        return value_text(indicator, indicator.target)
+    return f"{format_number(indicator.target)}/đơn vị"
+
+
+def fraction_text(figure: Figure | None) -> str:
+    if figure is None or figure.withheld or figure.denominator is None or figure.numerator is None:
+        return ""
+    return f"{format_number(figure.numerator)}/{format_number(figure.denominator)}"
+
+
+def target_text(meets: bool | None) -> str:
+    return {True: "Đạt", False: "Chưa đạt"}.get(meets, "-")

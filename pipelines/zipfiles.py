@@ -1,0 +1,40 @@
+"""Byte-for-byte reproducible Office files (XLSX, DOCX).
+
+openpyxl and python-docx stamp the document properties and every zip entry with the current time; the
+same content must give the same bytes (reproducible samples, re-publishing unchanged reports), so both are
+pinned to a time the caller chooses.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import tempfile
+import zipfile
+from datetime import datetime
+from pathlib import Path
+
+_STAMPS = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:(?:created|modified)>)")
+
+
+def write_reproducible_zip(data: bytes, path: Path, when: datetime) -> None:
+    """Rewrite an Office zip with every entry and the core properties dated `when`; atomic on `path`."""
+    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
+    os.chmod(temp, 0o644)  # mkstemp makes it private; these files are published
+    with (
+        os.fdopen(fd, "wb") as handle,
+        zipfile.ZipFile(io.BytesIO(data)) as src,
+        zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as dst,
+    ):
+        for item in src.infolist():
+            info = zipfile.ZipInfo(item.filename, date_time=when.timetuple()[:6])
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = item.external_attr
+            content = src.read(item.filename)
+            if item.filename == "docProps/core.xml":
+                content = _STAMPS.sub(rb"\g<1>" + stamp + rb"\g<2>", content)
+            dst.writestr(info, content)
+    os.replace(temp, path)
