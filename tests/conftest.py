@@ -29,6 +29,19 @@ def settings_for(sources: Path, root: Path) -> Settings:
     )
 
 
+@pytest.fixture(scope="session")
+def pipeline_run(small_sample: Path, tmp_path_factory: pytest.TempPathFactory):
+    """The main job once on the small sample, shared by every test that reads what it produced."""
+    from dagster import DagsterInstance
+
+    from pipelines.definitions import run_main_job
+
+    root = tmp_path_factory.mktemp("run")
+    settings = settings_for(small_sample, root)
+    result = run_main_job(settings, DagsterInstance.ephemeral())
+    return settings, result
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Refresh the dbt manifest when a model changed since `make install` wrote it (no-op otherwise)."""
     from pipelines.warehouse.manifest import ensure_manifest

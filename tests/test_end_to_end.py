@@ -93,14 +93,6 @@ def _hand_count_staffing(sources: Path) -> dict[tuple[str, str], dict[str, int]]
     return {key: {"officials": len(p), "trained": sum(p.values())} for key, p in people.items()}
 
 
-@pytest.fixture(scope="module")
-def pipeline_run(small_sample: Path, tmp_path_factory: pytest.TempPathFactory):
-    root = tmp_path_factory.mktemp("run")
-    settings = settings_for(small_sample, root)
-    result = run_main_job(settings, DagsterInstance.ephemeral())
-    return settings, result
-
-
 def test_the_main_job_succeeds_and_its_checks_pass(pipeline_run):
     """Ingest and integrity checks pass; every data-quality suite reports on its asset (the sample has
     defects, so those fail, as they should: their recall is tested below)."""

@@ -1,0 +1,341 @@
+"""The published reports: every number equals the mart it came from (read back from the XLSX and the HTML),
+the DOCX has the administrative layout, inputs cannot inject markup or formulas, publication is atomic and
+reproducible, and the schedules fire on the days the calendar says."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from datetime import date, datetime
+from html.parser import HTMLParser
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import docx
+import duckdb
+import openpyxl
+import pytest
+from dagster import DagsterInstance, build_schedule_context
+from dagster._utils.schedules import cron_string_iterator
+
+from pipelines.definitions import build_definitions
+from pipelines.reports import publish as publishing
+from pipelines.reports.assets import build_report_schedule, publish_run_config, quarter_just_ended
+from pipelines.reports.publish import file_names, publish_period, read_manifest, write_index
+from pipelines.vietnamese import parse_number
+
+# The figure of record and whether an open error holds it back, written here in SQL independently of the
+# report code: system figures where the catalogue names a system, else the commune's form.
+_MART = """
+select f.scope, coalesce(f.commune_id, '*') as commune_id, f.indicator_code, f.value, i.kind,
+    exists (select 1 from quality.dq_blocked_figures b
+            where b.commune_id = f.commune_id and b.period_key = f.period_key and b.source = f.source
+              and coalesce(b.indicator_code, f.indicator_code) = f.indicator_code) as held
+from marts.fct_commune_indicator f join marts.dim_indicator i using (indicator_code)
+where f.period_key = ?
+  and f.source = case when coalesce(i.system_source, '') <> '' then 'system' else 'reported' end
+"""
+
+
+@pytest.fixture(scope="module")
+def published(pipeline_run) -> tuple[Path, Path]:
+    settings, _ = pipeline_run
+    return settings.warehouse_path, settings.reports_dir
+
+
+def _mart(warehouse: Path, period: str) -> dict[tuple[str, str, str], tuple[float | None, str, bool]]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute(_MART, [period]).fetchall()
+    return {(scope, commune, code): (value, kind, held) for scope, commune, code, value, kind, held in rows}
+
+
+def _same(cell: object, value: float | None, kind: str) -> bool:
+    """A workbook cell holds the mart's value: rates as Excel fractions (73,24 % is 0.7324)."""
+    if value is None:
+        return cell is None
+    return cell == pytest.approx(value / 100 if kind == "rate" else value, rel=1e-12)
+
+
+def test_every_number_in_the_workbook_equals_the_mart(published):
+    warehouse, reports = published
+    mart = _mart(warehouse, "2025-Q2")
+    workbook = openpyxl.load_workbook(reports / "2025-Q2" / file_names("2025-Q2")["report_xlsx"])
+
+    province = workbook["Toàn tỉnh"]
+    seen = 0
+    for row in province.iter_rows(min_row=2, values_only=True):
+        code, cell = row[1], row[4]
+        value, kind, _ = mart[("province", "*", code)]
+        assert _same(cell, value, kind), code
+        seen += 1
+    assert seen == 33
+
+    communes = workbook["Các xã"]
+    header = [c.value for c in communes[1]]
+    codes = [h.rsplit("(", 1)[1].rstrip(")") for h in header[2:]]
+    compared = held = 0
+    for row in communes.iter_rows(min_row=2, values_only=True):
+        for code, cell in zip(codes, row[2:], strict=True):
+            key = ("commune", row[0], code)
+            if key not in mart:
+                assert cell is None
+                continue
+            value, kind, is_held = mart[key]
+            if is_held:
+                assert cell == "Tạm giữ"
+                held += 1
+            else:
+                assert cell == pytest.approx(
+                    None if value is None else value / 100 if kind == "rate" else value
+                )
+                compared += 1
+    assert compared > 300 and held > 0  # the small sample has injected errors: some figures are held
+
+
+def test_rates_are_typed_percent_cells_and_headers_frozen(published):
+    _, reports = published
+    sheet = openpyxl.load_workbook(reports / "2025-Q1" / file_names("2025-Q1")["report_xlsx"])["Toàn tỉnh"]
+    online = next(r for r in sheet.iter_rows(min_row=2) if r[1].value == "DOS_ONLINE_RATE")
+    assert online[4].data_type == "n" and online[4].number_format == "0.00%"
+    assert online[5].number_format == "#,##0"
+    assert sheet.freeze_panes == "D2"
+
+
+class _Cells(HTMLParser):
+    """`data-value` and text of every cell in the tables with an id."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.table: str | None = None
+        self.row: dict[str, str] = {}
+        self.cell: dict[str, str] | None = None
+        self.cells: list[tuple[str | None, dict[str, str], dict[str, str], str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        attributes = {k: v or "" for k, v in attrs}
+        if tag == "table":
+            self.table = attributes.get("id")
+        elif tag == "tr":
+            self.row = attributes
+        elif tag == "td":
+            self.cell = attributes
+            self.text = ""
+
+    def handle_endtag(self, tag):
+        if tag == "td" and self.cell is not None:
+            self.cells.append((self.table, self.row, self.cell, self.text.strip()))
+            self.cell = None
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.text += data
+
+
+def test_every_number_in_the_html_equals_the_mart(published):
+    warehouse, reports = published
+    mart = _mart(warehouse, "2025-Q2")
+    parser = _Cells()
+    parser.feed((reports / "2025-Q2" / file_names("2025-Q2")["report_html"]).read_text(encoding="utf-8"))
+    checked = 0
+    for table, row, cell, text in parser.cells:
+        if "data-value" not in cell:
+            continue
+        if table == "province":
+            value, kind, _ = mart[("province", "*", row["data-indicator"])]
+        elif table == "communes":
+            key = ("commune", row["data-commune"], cell["data-indicator"])
+            if key not in mart:  # the commune sent no form
+                assert text == "-" and cell["data-value"] == ""
+                continue
+            value, kind, held = mart[key]
+            if held:
+                assert text == "Tạm giữ" and cell["data-value"] == ""
+                continue
+        else:
+            continue
+        if value is None:
+            assert cell["data-value"] == "" and text == "-"
+            continue
+        assert float(cell["data-value"]) == pytest.approx(value, rel=1e-12)
+        printed = text.replace("(*)", "").replace("đơn vị", "").strip()
+        if kind == "rate":
+            assert parse_number(printed) == parse_number(f"{value:.2f}".replace(".", ","))
+        elif kind != "flag":
+            assert parse_number(printed) == round(value)
+        checked += 1
+    assert checked > 150
+
+
+def test_the_docx_is_an_administrative_report(published):
+    _, reports = published
+    document = docx.Document(str(reports / "2025-Q1" / file_names("2025-Q1")["report_docx"]))
+    header = "\n".join(c.text for c in document.tables[0]._cells)
+    for block in (
+        "UBND TỈNH QUẢNG NGÃI",
+        "SỞ KHOA HỌC VÀ CÔNG NGHỆ",
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Độc lập - Tự do - Hạnh phúc",
+        "Số:",
+        "/BC-SKHCN",
+        "Quảng Ngãi, ngày",
+    ):
+        assert block in header, block
+    body = "\n".join(p.text for p in document.paragraphs)
+    assert "BÁO CÁO" in body and "quý I năm 2025" in body and "PHỤ LỤC" in body
+    closing = "\n".join(c.text for t in document.tables for c in t._cells)
+    assert "Nơi nhận:" in closing and "GIÁM ĐỐC" in closing
+    assert document.inline_shapes  # the charts
+
+
+def _tampered_warehouse(warehouse: Path, tmp_path: Path) -> tuple[Path, str]:
+    """A copy where a commune's name is markup and a finding's evidence is a spreadsheet formula."""
+    copy = tmp_path / "tampered.duckdb"
+    shutil.copyfile(warehouse, copy)
+    with duckdb.connect(str(copy)) as con:
+        commune = con.execute(
+            "select commune_id from quality.dq_findings"
+            " where commune_id is not null and period_key = '2025-Q1' order by finding_key limit 1"
+        ).fetchone()[0]
+        con.execute(
+            "update marts.dim_commune set name_with_type = '<script>alert(1)</script>' where commune_id = ?",
+            [commune],
+        )
+        con.execute(
+            """update quality.dq_findings set evidence_text = '=HYPERLINK("http://x.invalid","bấm")',
+               message_vi = '=1+1 <b>đậm</b>' where commune_id = ? and period_key = '2025-Q1'""",
+            [commune],
+        )
+    return copy, commune
+
+
+def test_commune_text_cannot_inject_markup_or_formulas(published, tmp_path: Path):
+    warehouse, _ = published
+    tampered, _ = _tampered_warehouse(warehouse, tmp_path)
+    with duckdb.connect(str(tampered), read_only=True) as con:
+        publication = publish_period(con, "2025-Q1", tmp_path / "reports", "test")
+    for kind in ("report_html", "scorecards_html"):
+        html = publication.path(kind).read_text(encoding="utf-8")
+        assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+        assert "<b>đậm</b>" not in html
+    workbook = openpyxl.load_workbook(publication.path("report_xlsx"))
+    cells = [c for ws in workbook for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    formulas = [c for c in cells if c.value.startswith("=")]
+    assert formulas and all(c.data_type == "s" for c in formulas)  # strings, not formulas
+    assert any(c.value.startswith("=HYPERLINK") for c in formulas)
+    assert any(c.value == "<script>alert(1)</script>" for c in cells)
+    text = "\n".join(
+        c.text for t in docx.Document(str(publication.path("report_docx"))).tables for c in t._cells
+    )
+    assert "<script>alert(1)</script>" in text and '=HYPERLINK("http://x.invalid","bấm")' in text
+
+
+def _digests(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+def test_republishing_unchanged_data_gives_byte_identical_files(published, tmp_path: Path):
+    warehouse, _ = published
+    out = tmp_path / "reports"
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        first = publish_period(con, "2025-Q1", out, "run-1", today=date(2025, 4, 10))
+        before = _digests(first.folder)
+        again = publish_period(con, "2025-Q1", out, "run-2", today=date(2025, 5, 1))
+        assert not again.changed and _digests(again.folder) == before
+        forced = publish_period(con, "2025-Q1", out, "run-3", today=date(2025, 6, 1), force=True)
+    assert forced.changed and _digests(forced.folder) == before  # rendered again: the same bytes
+    manifest = read_manifest(forced.folder)
+    assert manifest["run_id"] == "run-1" and manifest["issued_on"] == "2025-04-10"
+    assert {f["name"] for f in manifest["files"]} == set(file_names("2025-Q1").values())
+    assert all(
+        hashlib.sha256((forced.folder / f["name"]).read_bytes()).hexdigest() == f["sha256"]
+        for f in manifest["files"]
+    )
+
+
+def test_changed_data_is_a_new_version_with_a_new_date(published, tmp_path: Path):
+    warehouse, _ = published
+    out = tmp_path / "reports"
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        first = publish_period(con, "2025-Q1", out, "run-1", today=date(2025, 4, 10))
+    tampered, _ = _tampered_warehouse(warehouse, tmp_path)
+    with duckdb.connect(str(tampered), read_only=True) as con:
+        second = publish_period(con, "2025-Q1", out, "run-2", today=date(2025, 4, 20))
+    assert second.changed and second.manifest["data_version"] != first.manifest["data_version"]
+    assert second.manifest["issued_on"] == "2025-04-20" and second.manifest["run_id"] == "run-2"
+    assert "ngày 20 tháng 4 năm 2025" in second.path("report_html").read_text(encoding="utf-8")
+
+
+def test_a_failed_publication_leaves_the_previous_one_untouched(published, tmp_path: Path, monkeypatch):
+    warehouse, _ = published
+    out = tmp_path / "reports"
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        first = publish_period(con, "2025-Q1", out, "run-1", today=date(2025, 4, 10))
+        before = _digests(first.folder)
+
+        def half_written(report, issued_on, folder):
+            (folder / "bao-cao-2025-Q1.html").write_text("half", encoding="utf-8")
+            raise OSError("disk full")
+
+        monkeypatch.setattr(publishing, "render_all", half_written)
+        with pytest.raises(OSError, match="disk full"):
+            publish_period(con, "2025-Q1", out, "run-2", force=True)
+    assert _digests(first.folder) == before
+    assert [p.name for p in out.iterdir()] == ["2025-Q1"]  # no staging folder left behind
+
+
+def test_the_index_lists_every_published_period_newest_first(published):
+    _, reports = published
+    html = write_index(reports).read_text(encoding="utf-8")
+    assert html.index('data-period="2025-Q2"') < html.index('data-period="2025-Q1"')
+    assert 'href="2025-Q1/bao-cao-2025-Q1.docx"' in html
+
+
+@pytest.mark.parametrize(
+    ("kind", "day", "start", "expected"),
+    [
+        (
+            "quarter",
+            10,
+            datetime(2025, 9, 1),
+            [("2025-10-10", "2025-Q3"), ("2026-01-10", "2025-Q4"), ("2026-04-10", "2026-Q1")],
+        ),
+        ("nine_months", 12, datetime(2025, 1, 1), [("2025-10-12", "2025-9M"), ("2026-10-12", "2026-9M")]),
+        ("year", 15, datetime(2025, 6, 1), [("2026-01-15", "2025-Y"), ("2027-01-15", "2026-Y")]),
+    ],
+)
+def test_schedules_fire_after_each_period_in_vietnam_time(kind, day, start, expected):
+    schedule = build_report_schedule(kind, day)
+    zone = ZoneInfo("Asia/Ho_Chi_Minh")
+    times = cron_string_iterator(
+        start.replace(tzinfo=zone).timestamp(), schedule.cron_schedule, schedule.execution_timezone
+    )
+    for when_expected, period in expected:
+        when = next(times)
+        assert (when.date().isoformat(), when.hour, when.tzinfo.key) == (when_expected, 7, "Asia/Ho_Chi_Minh")
+        request = schedule.evaluate_tick(build_schedule_context(scheduled_execution_time=when)).run_requests[
+            0
+        ]
+        assert request.run_config == publish_run_config([period])
+
+
+def test_the_quarter_just_ended():
+    assert quarter_just_ended(date(2026, 1, 10)) == "2025-Q4"
+    assert quarter_just_ended(date(2025, 4, 1)) == "2025-Q1"
+    assert quarter_just_ended(date(2025, 12, 31)) == "2025-Q3"
+
+
+def test_the_publish_job_publishes_one_period_and_refuses_one_without_data(pipeline_run, tmp_path: Path):
+    settings, _ = pipeline_run
+    job = build_definitions(settings).resolve_job_def("publish_reports_job")
+    result = job.execute_in_process(
+        instance=DagsterInstance.ephemeral(), run_config=publish_run_config(["2025-Q2"], force=True)
+    )
+    assert result.success
+    (materialization,) = result.get_asset_materialization_events()
+    assert materialization.materialization.metadata["published"].value == ["2025-Q2"]
+    failed = job.execute_in_process(
+        instance=DagsterInstance.ephemeral(), run_config=publish_run_config(["2025-Q4"]), raise_on_error=False
+    )
+    assert not failed.success
+    message = next(e for e in failed.all_events if e.is_step_failure).step_failure_data.error.message
+    assert "2025-Q4 chưa có số liệu" in message
