@@ -1,11 +1,14 @@
+from datetime import date
 from decimal import Decimal
 
 import pytest
 
 from pipelines.sample.forms import printed_rate
 from pipelines.vietnamese import (
+    format_date,
     format_number,
     format_percent,
+    long_date,
     name_key,
     parse_number,
     period_label,
@@ -45,6 +48,36 @@ def test_formats_follow_vietnamese_conventions():
     assert format_number(100_000_000) == "100.000.000"
     assert format_percent(543 / 544 * 100) == "99,82 %"
     assert format_percent(None) == "-"
+
+
+@pytest.mark.parametrize(
+    ("value", "decimals", "text"),
+    [
+        (0, 0, "0"),
+        (999, 0, "999"),
+        (1000, 0, "1.000"),
+        (1234567.891, 2, "1.234.567,89"),
+        (99.815, 2, "99,82"),  # half up on the number as written, not half-to-even on the float
+        (0.125, 2, "0,13"),
+        (2.5, 0, "3"),
+        (-1234.5, 0, "-1.235"),
+        (-0.001, 2, "0,00"),  # no "-0,00"
+        (1e12, 0, "1.000.000.000.000"),
+        (float("nan"), 2, "-"),
+        (None, 0, "-"),
+    ],
+)
+def test_format_number_edge_cases(value, decimals, text):
+    assert format_number(value, decimals) == text
+
+
+def test_dates_are_written_as_officials_write_them():
+    assert format_date(date(2025, 10, 5)) == "05/10/2025"
+    assert format_date(None) == "-"
+    # Decree 30/2020: a zero before days below 10 and before months 1 and 2 only
+    assert long_date(date(2025, 10, 5)) == "ngày 05 tháng 10 năm 2025"
+    assert long_date(date(2026, 1, 15)) == "ngày 15 tháng 01 năm 2026"
+    assert long_date(date(2025, 3, 31)) == "ngày 31 tháng 3 năm 2025"
 
 
 def test_printed_rate_rounds_half_up_and_can_truncate_like_the_real_defect():

@@ -9,7 +9,6 @@ day this data version was first published, not the day of the run.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -22,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
+from pipelines.ingest.register import file_sha256
 from pipelines.reports.model import PeriodReport, build_report
 
 TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -54,14 +54,6 @@ def local_today() -> date:
     return datetime.now(TIMEZONE).date()
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def read_manifest(folder: Path) -> dict | None:
     try:
         return json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
@@ -72,7 +64,7 @@ def read_manifest(folder: Path) -> dict | None:
 def _intact(folder: Path, manifest: dict) -> bool:
     """Every file the manifest lists is there with its checksum (nobody edited or removed one)."""
     return all(
-        (folder / f["name"]).is_file() and _sha256(folder / f["name"]) == f["sha256"]
+        (folder / f["name"]).is_file() and file_sha256(folder / f["name"]) == f["sha256"]
         for f in manifest["files"]
     )
 
@@ -156,7 +148,7 @@ def publish_period(
             if same_data
             else datetime.now(TIMEZONE).isoformat(timespec="seconds"),
             "checks": _check_summary(report),
-            "files": [{"name": p.name, "sha256": _sha256(p), "bytes": p.stat().st_size} for p in files],
+            "files": [{"name": p.name, "sha256": file_sha256(p), "bytes": p.stat().st_size} for p in files],
         }
         (staging / MANIFEST).write_text(
             json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"
