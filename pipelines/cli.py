@@ -107,6 +107,7 @@ def _print_publications(reports_dir: Path, periods: list[str] | None = None) -> 
 
     folders = [reports_dir / p for p in periods] if periods else sorted(reports_dir.glob("*/"))
     manifests = [m for folder in folders if not folder.name.startswith(".") and (m := read_manifest(folder))]
+    manifests.sort(key=lambda m: (m["ends_on"], m["starts_on"]), reverse=True)  # newest first, as the index
     print(f"Reports: {reports_dir / INDEX}" if manifests else "Reports: (none published)")
     for m in manifests:
         checks = m["checks"]
