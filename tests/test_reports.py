@@ -339,3 +339,10 @@ def test_the_publish_job_publishes_one_period_and_refuses_one_without_data(pipel
     assert not failed.success
     message = next(e for e in failed.all_events if e.is_step_failure).step_failure_data.error.message
     assert "2025-Q4 chưa có số liệu" in message
+
+
+def test_every_finding_rule_has_a_vietnamese_title_for_the_annex():
+    from pipelines.quality.suites import load_suites
+
+    rules = [e["meta"] for suite in load_suites(tier="findings") for e in suite.expectations]
+    assert rules and all(m.get("title_vi") and m["title_vi"] != m["rule_code"] for m in rules)
