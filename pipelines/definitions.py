@@ -19,7 +19,7 @@ from pipelines.quality import assets as quality_findings
 from pipelines.quality import checks as quality
 from pipelines.reports import assets as reports
 from pipelines.resources import build_resources
-from pipelines.settings import Settings
+from pipelines.settings import Settings, get_settings
 from pipelines.warehouse import dbt as warehouse
 from pipelines.warehouse import docs as warehouse_docs
 
@@ -34,8 +34,6 @@ main_job = define_asset_job(
 
 
 def build_definitions(settings: Settings | None = None) -> Definitions:
-    from pipelines.settings import get_settings
-
     return Definitions(
         assets=[
             *ingest.assets,

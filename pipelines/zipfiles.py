@@ -21,14 +21,8 @@ _STAMPS = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:(?:
 def write_reproducible_zip(data: bytes, path: Path, when: datetime) -> None:
     """Rewrite an Office zip with every entry and the core properties dated `when`; atomic on `path`."""
     stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    os.chmod(temp, 0o644)  # mkstemp makes it private; these files are published
-    with (
-        os.fdopen(fd, "wb") as handle,
-        zipfile.ZipFile(io.BytesIO(data)) as src,
-        zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as dst,
-    ):
+    output = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as dst:
         for item in src.infolist():
             info = zipfile.ZipInfo(item.filename, date_time=when.timetuple()[:6])
             info.compress_type = zipfile.ZIP_DEFLATED
@@ -37,4 +31,14 @@ def write_reproducible_zip(data: bytes, path: Path, when: datetime) -> None:
             if item.filename == "docProps/core.xml":
                 content = _STAMPS.sub(rb"\g<1>" + stamp + rb"\g<2>", content)
             dst.writestr(info, content)
+    write_atomically(path, output.getvalue())
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write beside `path`, then rename over it: readers see the old file or the new, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
+    os.chmod(temp, 0o644)  # mkstemp makes it private; these files are published
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
     os.replace(temp, path)

@@ -24,8 +24,11 @@ from pipelines.reports.text import (
     SOURCE_NAMES,
     SUBMISSION_STATUS,
     WITHHELD,
+    evidence_location,
     figure_text,
+    finding_text,
     fraction_text,
+    lower_first,
     target_text,
     target_value_text,
     value_text,
@@ -35,10 +38,6 @@ from pipelines.zipfiles import write_reproducible_zip
 
 FONT = "Times New Roman"
 _CENTER, _RIGHT, _JUSTIFY = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.RIGHT, WD_ALIGN_PARAGRAPH.JUSTIFY
-
-
-def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:]
 
 
 def _paragraph(
@@ -192,7 +191,7 @@ def build_document(report: PeriodReport, charts: list[Chart], issued_on: date) -
     ).paragraph_format.space_before = Pt(12)
     _paragraph(
         document,
-        f"Kết quả thực hiện chuyển đổi số cấp xã {_lower_first(period.label)}",
+        f"Kết quả thực hiện chuyển đổi số cấp xã {lower_first(period.label)}",
         bold=True,
         align=_CENTER,
         space_after=0,
@@ -204,7 +203,7 @@ def build_document(report: PeriodReport, charts: list[Chart], issued_on: date) -
         document,
         "Trên cơ sở số liệu của hệ thống thông tin giải quyết thủ tục hành chính, danh sách cán bộ, "
         f"công chức và báo cáo của {format_number(len(report.communes))} xã, phường, đặc khu, Sở Khoa học "
-        f"và Công nghệ tổng hợp kết quả chuyển đổi số cấp xã {_lower_first(period.label)} như sau.",
+        f"và Công nghệ tổng hợp kết quả chuyển đổi số cấp xã {lower_first(period.label)} như sau.",
         align=_JUSTIFY,
     )
     if report.withheld_communes:
@@ -345,7 +344,7 @@ def build_document(report: PeriodReport, charts: list[Chart], issued_on: date) -
     _paragraph(document, "KIỂM TRA CHẤT LƯỢNG SỐ LIỆU", bold=True, size=13, align=_CENTER, space_after=0)
     _paragraph(
         document,
-        f"(Kèm theo báo cáo {_lower_first(period.label)})",
+        f"(Kèm theo báo cáo {lower_first(period.label)})",
         italic=True,
         align=_CENTER,
         space_after=6,
@@ -372,10 +371,11 @@ def build_document(report: PeriodReport, charts: list[Chart], issued_on: date) -
                     n,
                     SEVERITY_NAMES[f.severity],
                     f.commune_name or "-",
-                    f"{f.rule_title}{' – ' + f.indicator_name if f.indicator_name else ''}: {f.message}",
-                    (
-                        f"{f.evidence_file or ''}{f', dòng {f.evidence_row}' if f.evidence_row else ''}"
-                        f"{chr(10) + '«' + f.evidence_text + '»' if f.evidence_text else ''}"
+                    finding_text(f),
+                    "\n".join(
+                        part
+                        for part in (evidence_location(f), f.evidence_text and f"«{f.evidence_text}»")
+                        if part
                     ),
                 ]
                 for n, f in enumerate(report.findings, start=1)
@@ -385,7 +385,7 @@ def build_document(report: PeriodReport, charts: list[Chart], issued_on: date) -
             widths=[0.9, 1.3, 2.8, 6.5, 5.0],
         )
     footer = section.footer.paragraphs[0]
-    footer.text = f"Báo cáo lập tự động; phiên bản dữ liệu {report.fingerprint()[:12]}"
+    footer.text = f"Báo cáo lập tự động; phiên bản dữ liệu {report.fingerprint[:12]}"
     footer.runs[0].font.size = Pt(9)
     return document
 

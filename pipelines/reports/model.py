@@ -14,6 +14,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from functools import cache, cached_property
 
 import duckdb
 
@@ -214,8 +215,10 @@ class PeriodReport:
             )
         ]
 
+    @cached_property
     def fingerprint(self) -> str:
-        """sha256 of the model: the same data gives the same files, so this is the data version."""
+        """sha256 of the model: the same data gives the same files, so this is the data version (computed
+        once: the manifest and every format print it)."""
         text = json.dumps(asdict(self), sort_keys=True, default=str, ensure_ascii=False)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -292,8 +295,9 @@ select figures.*,
     ) as withheld
 from figures
 """
-_NO_HELD = "select null::varchar commune_id, null::varchar period_key, null::varchar indicator_code, "
-_NO_HELD += "null::varchar source where false"
+_NO_HELD = (
+    "select null::varchar as commune_id, null as period_key, null as indicator_code, null as source limit 0"
+)
 
 
 def _figure_rows(con: duckdb.DuckDBPyConnection, period_keys: list[str]) -> list[dict]:
@@ -305,14 +309,20 @@ def _figure_rows(con: duckdb.DuckDBPyConnection, period_keys: list[str]) -> list
     return _rows(con, _FIGURES.format(held=held), [period_keys])
 
 
-def _findings(con: duckdb.DuckDBPyConnection, period: Period) -> tuple[list[Finding], int]:
-    if not _table_exists(con, "quality", "dq_findings"):
-        return [], 0
-    titles = {
+@cache
+def _rule_titles() -> dict[str, str]:
+    """Rule code → Vietnamese title, from the suites (read once per process, not once per period)."""
+    return {
         e["meta"]["rule_code"]: e["meta"].get("title_vi", e["meta"]["rule_code"])
         for suite in load_suites(tier="findings")
         for e in suite.expectations
     }
+
+
+def _findings(con: duckdb.DuckDBPyConnection, period: Period) -> tuple[list[Finding], int]:
+    if not _table_exists(con, "quality", "dq_findings"):
+        return [], 0
+    titles = _rule_titles()
     rows = _rows(
         con,
         """select f.severity, f.rule_code, f.commune_id, c.name_with_type as commune_name, f.period_key,

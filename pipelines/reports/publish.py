@@ -23,6 +23,7 @@ import duckdb
 
 from pipelines.ingest.register import file_sha256
 from pipelines.reports.model import PeriodReport, build_report
+from pipelines.zipfiles import write_atomically
 
 TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 MANIFEST = "manifest.json"
@@ -122,7 +123,7 @@ def publish_period(
 ) -> Publication:
     started = time.perf_counter()
     report = build_report(con, period_key)
-    version = report.fingerprint()
+    version = report.fingerprint
     target = reports_dir / period_key
     previous = read_manifest(target)
     same_data = previous is not None and previous.get("data_version") == version
@@ -171,9 +172,5 @@ def write_index(reports_dir: Path) -> Path:
     ]
     entries.sort(key=lambda m: (m["ends_on"], m["starts_on"]), reverse=True)
     path = reports_dir / INDEX
-    fd, temp = tempfile.mkstemp(prefix=".index-", dir=reports_dir)
-    os.chmod(temp, 0o644)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(render_index(entries))
-    os.replace(temp, path)
+    write_atomically(path, render_index(entries).encode("utf-8"))
     return path

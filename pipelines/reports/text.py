@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from pipelines.reports.model import Figure, Indicator
+from pipelines.reports.model import Figure, Finding, Indicator
 from pipelines.vietnamese import format_number, format_percent, long_date
 
 WITHHELD = "Tạm giữ"
@@ -80,6 +80,24 @@ def fraction_text(figure: Figure | None) -> str:
     if figure is None or figure.withheld or figure.denominator is None or figure.numerator is None:
         return ""
     return f"{format_number(figure.numerator)}/{format_number(figure.denominator)}"
+
+
+def lower_first(text: str) -> str:
+    """`Quý III năm 2025` inside a sentence: `quý III năm 2025` (the numeral keeps its case)."""
+    return text[:1].lower() + text[1:]
+
+
+def finding_text(finding: Finding) -> str:
+    """`Rule title – indicator: message`, as the annex and the scorecards print it."""
+    indicator = f" – {finding.indicator_name}" if finding.indicator_name else ""
+    return f"{finding.rule_title}{indicator}: {finding.message}"
+
+
+def evidence_location(finding: Finding) -> str:
+    """`submissions/2025-Q3/x.xlsx, dòng 20`; empty when the finding names no file."""
+    if not finding.evidence_file:
+        return ""
+    return finding.evidence_file + (f", dòng {finding.evidence_row}" if finding.evidence_row else "")
 
 
 def target_text(meets: bool | None) -> str:

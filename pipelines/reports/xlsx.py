@@ -285,7 +285,7 @@ def build_workbook(report: PeriodReport, issued_on: date) -> Workbook:
             ("Đến ngày", (period.ends_on, DATE)),
             ("Văn bản yêu cầu", period.request_letter),
             ("Ngày lập", (issued_on, DATE)),
-            ("Phiên bản dữ liệu", report.fingerprint()),
+            ("Phiên bản dữ liệu", report.fingerprint),
             ("Số đơn vị có số liệu tạm giữ", len(report.withheld_communes)),
             (
                 "Cách tính",
