@@ -18,7 +18,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_COMPILE_BYTECODE := 1
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install run test dev lint sample clean
+.PHONY: install run test dev lint sample sql bench clean
 
 $(UV):
 	$(PYTHON) -m venv $(BOOT)
@@ -46,6 +46,10 @@ dev: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check pipelines tests
 	$(BIN)/ruff format --check pipelines tests
+
+# The duckdb shell on the analysts' read-only copy (never blocked by a running pipeline).
+sql: $(STAMP)
+	$(BIN)/cds sql
 
 sample: $(STAMP)
 	$(BIN)/cds sample

@@ -3,6 +3,7 @@
 cds sample      generate the sample sources (deterministic for a seed)
 cds run         materialise the whole graph in this process and say where the results are
 cds report      publish one period's reports from the warehouse as it is (cds report --period 2025-Q3)
+cds sql         open the analysts' read-only copy of the warehouse in the duckdb shell
 cds dbt-parse   produce the dbt manifest (done once by `make install`)
 """
 
@@ -95,6 +96,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         f"in {time.perf_counter() - started:.1f} s"
     )
     print(f"Warehouse: {settings.warehouse_path}")
+    print(f"Analysts' read-only copy: {settings.analyst_path} (make sql)")
     _print_publications(settings.reports_dir)
     if failed_checks:
         print("Failed checks:\n" + "\n".join(f"  {c}" for c in failed_checks))
@@ -144,6 +146,18 @@ def _cmd_report(args: argparse.Namespace) -> int:
     print(f"Run {result.run_id} succeeded in {time.perf_counter() - started:.1f} s")
     _print_publications(settings.reports_dir, args.period)
     return 0
+
+
+def _cmd_sql(args: argparse.Namespace) -> int:
+    """Replace this process with the duckdb shell on the analysts' copy, read-only (extra args pass on)."""
+    import os
+
+    path = get_settings().analyst_path
+    if not path.exists():
+        print(f"Chưa có bản sao cho phân tích {path}: chạy `make run` trước (no analyst copy yet)")
+        return 1
+    shell = Path(sys.executable).parent / "duckdb"
+    os.execv(shell, [str(shell), "-readonly", str(path), *args.shell_args])
 
 
 def _print_ingest_summary(warehouse: Path) -> None:
@@ -197,6 +211,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument("--force", action="store_true", help="render again even when the data is unchanged")
     report.set_defaults(func=_cmd_report)
+    sub.add_parser(
+        "sql", help="the duckdb shell on the analysts' read-only copy (other arguments go to duckdb)"
+    ).set_defaults(func=_cmd_sql)
     sub.add_parser("has-sources", help="exit 0 if sources exist").set_defaults(func=_cmd_has_sources)
     sub.add_parser("dbt-parse", help="write the dbt manifest").set_defaults(func=_cmd_dbt_parse)
     sub.add_parser(
@@ -209,7 +226,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "sql":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.shell_args = extra
     return args.func(args)
 
 

@@ -20,6 +20,7 @@ from pipelines.quality import checks as quality
 from pipelines.reports import assets as reports
 from pipelines.resources import build_resources
 from pipelines.settings import Settings, get_settings
+from pipelines.warehouse import analyst as analyst_copy
 from pipelines.warehouse import dbt as warehouse
 from pipelines.warehouse import docs as warehouse_docs
 
@@ -39,6 +40,7 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
             *ingest.assets,
             *warehouse.assets,
             *warehouse_docs.assets,
+            *analyst_copy.assets,
             *quality_findings.assets,
             *reports.assets,
         ],

@@ -20,6 +20,8 @@ class WarehouseResource(ConfigurableResource):
     """The DuckDB warehouse file (CDS_WAREHOUSE_PATH; dbt's profile reads the same variable)."""
 
     path: str
+    # The analysts' read-only copy, replaced after each run (pipelines/warehouse/analyst.py).
+    analyst_path: str = ""
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -79,7 +81,9 @@ def build_resources(settings: Settings | None = None) -> dict[str, object]:
 
     settings = settings or get_settings()
     return {
-        "warehouse": WarehouseResource(path=str(settings.warehouse_path)),
+        "warehouse": WarehouseResource(
+            path=str(settings.warehouse_path), analyst_path=str(settings.analyst_path)
+        ),
         "sources": SourcesResource(
             sources_dir=str(settings.sources_dir),
             outputs_dir=str(settings.outputs_dir),

@@ -37,6 +37,7 @@ class Settings:
     outputs_dir: Path
     warehouse_path: Path
     dagster_home: Path
+    analyst_path: Path  # the analysts' read-only copy of the warehouse, replaced after each run
     dossier_db_url: str | None = None
     pseudonym_key: str = field(default="", repr=False)
     # Day of the month after a period ends on which its report is published (07:00 Asia/Ho_Chi_Minh):
@@ -67,11 +68,13 @@ class Settings:
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if env is None else env)
         outputs_dir = _path(env, "CDS_OUTPUTS_DIR", PROJECT_ROOT / "outputs")
+        warehouse_path = _path(env, "CDS_WAREHOUSE_PATH", outputs_dir / "warehouse.duckdb")
         return cls(
             sources_dir=_path(env, "CDS_SOURCES_DIR", PROJECT_ROOT / "sources"),
             outputs_dir=outputs_dir,
-            warehouse_path=_path(env, "CDS_WAREHOUSE_PATH", outputs_dir / "warehouse.duckdb"),
+            warehouse_path=warehouse_path,
             dagster_home=_path(env, "DAGSTER_HOME", PROJECT_ROOT / ".dagster_home"),
+            analyst_path=_path(env, "CDS_ANALYST_PATH", warehouse_path.with_name("analyst.duckdb")),
             dossier_db_url=env.get("CDS_DOSSIER_DB_URL") or None,
             pseudonym_key=env.get("CDS_PSEUDONYM_KEY", ""),
             report_day_quarter=_day(env, "CDS_REPORT_DAY_QUARTER", 10),

@@ -1,0 +1,144 @@
+"""The analysts' copy of the warehouse: a separate DuckDB file, replaced whole after each successful run.
+
+DuckDB lets one process write a database file or many read it, never both at once. The pipeline holds
+`warehouse.duckdb` while it runs, so analysts and BI tools read `analyst.duckdb` instead: it is written to a
+temporary file beside the destination and renamed over it in one step. A reader that has the old file
+open keeps reading the old version (the rename does not touch an open file) and the next connection sees
+the new one; nobody waits for anybody.
+
+What it holds is what an analyst should see: the marts, the data-quality findings, the reference data and
+the file register with its quarantine. It never holds the `restricted` schema (names, birth dates,
+citizen IDs of officials) nor the raw landing tables and staging views, which are the pipeline's internals.
+It is written in the storage format of DuckDB 1.5, so the `duckdb` command line (`make sql`) and BI drivers
+that lag behind the Python package can open it.
+"""
+
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
+
+from pipelines.quality.assets import FINDINGS
+from pipelines.resources import WarehouseResource
+from pipelines.warehouse.dbt import warehouse_dbt_assets
+
+ANALYST_COPY = AssetKey(["analysts", "warehouse_copy"])
+ANALYST_SCHEMAS = ("marts", "quality", "reference")
+ANALYST_EXTRA_TABLES = (("raw", "ingested_files"), ("raw", "quarantine"))
+# The oldest storage format that holds everything the marts use; readable by DuckDB 1.5 and later.
+STORAGE_VERSION = "v1.5.0"
+ALIAS = "analyst"
+
+
+@dataclass(frozen=True)
+class AnalystCopy:
+    path: Path
+    tables: int
+    views: int
+    rows: int
+    bytes: int
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _selected(con: duckdb.DuckDBPyConnection, catalog: str, kind: str) -> list[tuple]:
+    """Tables (schema, name) or views (schema, name, sql) of the warehouse that belong in the copy."""
+    columns = "schema_name, table_name" if kind == "tables" else "schema_name, view_name, sql"
+    name = "table_name" if kind == "tables" else "view_name"
+    extra = [{"s": s, "t": t} for s, t in ANALYST_EXTRA_TABLES]
+    return con.execute(
+        f"""select {columns} from duckdb_{kind}()
+            where database_name = $catalog and not internal
+              and (schema_name in (select unnest($schemas))
+                   or struct_pack(s := schema_name, t := {name}) in (select unnest($extra)))
+            order by schema_name, {name}""",
+        {"catalog": catalog, "schemas": list(ANALYST_SCHEMAS), "extra": extra},
+    ).fetchall()
+
+
+def publish_analyst_copy(warehouse_path: Path, destination: Path, run_id: str = "") -> AnalystCopy:
+    """Copy the analyst-facing part of the warehouse into `destination`, atomically replacing it."""
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=".analyst-", dir=destination.parent))
+    staged = scratch / destination.name
+    try:
+        tables, views, rows = _write_copy(warehouse_path, staged, run_id)
+        os.replace(staged, destination)
+    finally:
+        for leftover in scratch.iterdir():
+            leftover.unlink()
+        scratch.rmdir()
+    return AnalystCopy(destination, tables, views, rows, destination.stat().st_size)
+
+
+def _write_copy(warehouse_path: Path, staged: Path, run_id: str) -> tuple[int, int, int]:
+    """Write the copy into `staged`; return how many tables, views and rows it holds."""
+    # Read-only on the warehouse: this step must not change it, and it then needs no write lock.
+    con = duckdb.connect(str(warehouse_path), read_only=True)
+    try:
+        catalog = con.execute("select current_database()").fetchone()[0]
+        tables = _selected(con, catalog, "tables")
+        views = _selected(con, catalog, "views")
+        target = str(staged).replace("'", "''")
+        con.execute(f"attach '{target}' as {ALIAS} (read_only false, storage_version '{STORAGE_VERSION}')")
+        for schema in sorted({s for s, *_ in tables} | {s for s, *_ in views}):
+            con.execute(f"create schema {ALIAS}.{_quote(schema)}")
+        rows = 0
+        for schema, table in tables:
+            name = f"{_quote(schema)}.{_quote(table)}"
+            con.execute(f"create table {ALIAS}.{name} as from {_quote(catalog)}.{name}")
+            rows += con.execute(f"select count(*) from {ALIAS}.{name}").fetchone()[0]
+        # Views are defined with schema-qualified names only, so they resolve inside the copy.
+        con.execute(f"use {ALIAS}")
+        for _, _, sql in views:
+            con.execute(sql)
+        con.execute(
+            """create table main.about as select
+                   $published_at::timestamptz as published_at, $run_id as run_id, $tables as tables,
+                   'Bản sao chỉ đọc của kho dữ liệu, thay mới sau mỗi lần chạy.' as note""",
+            {"published_at": datetime.now(UTC), "run_id": run_id, "tables": len(tables)},
+        )
+        con.execute(f"use {_quote(catalog)}")
+        con.execute(f"detach {ALIAS}")  # checkpoints: the file is complete, with no write-ahead log beside it
+    finally:
+        con.close()
+    return len(tables), len(views), rows
+
+
+@asset(
+    key=ANALYST_COPY,
+    group_name="analysts",
+    kinds={"duckdb"},
+    deps=[*warehouse_dbt_assets.keys, FINDINGS],
+    description="The analysts' read-only copy of the warehouse (marts, quality, reference; never the "
+    "restricted schema), replaced atomically after each run: open it with `make sql`.",
+)
+def warehouse_copy(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+    started = time.perf_counter()
+    copy = publish_analyst_copy(Path(warehouse.path), Path(warehouse.analyst_path), context.run_id)
+    return MaterializeResult(
+        metadata={
+            "path": MetadataValue.path(str(copy.path)),
+            "connection": MetadataValue.text(connection_url(copy.path)),
+            "tables": copy.tables,
+            "views": copy.views,
+            "rows": copy.rows,
+            "size_mb": round(copy.bytes / 1e6, 1),
+            "seconds": round(time.perf_counter() - started, 2),
+        }
+    )
+
+
+def connection_url(path: Path) -> str:
+    """SQLAlchemy URL for BI tools and notebooks (duckdb-engine), read-only."""
+    return f"duckdb:///{path}?access_mode=read_only"
+
+
+assets = [warehouse_copy]

@@ -1,0 +1,148 @@
+"""The analysts' read-only copy: what it holds, that the shell opens it read-only, and that a reader holding
+it open during a whole pipeline run is never blocked and never blocks the run."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import duckdb
+import pytest
+from dagster import DagsterInstance
+
+from pipelines.definitions import run_main_job
+from pipelines.warehouse.analyst import publish_analyst_copy
+
+COUNTS = """select (select count(*) from marts.fct_commune_indicator),
+                  (select count(*) from quality.dq_findings),
+                  (select count(*) from quality.dq_blocked_figures)"""
+PERSONAL = ("full_name", "birth_date", "phone", "citizen_id", "person_key")
+
+# Separate processes, as analysts' tools would be. `hold` keeps one connection open the whole time; `fresh`
+# opens a new one every round (the moment the copy is swapped is when an open could fail). They must be two
+# processes: within one, DuckDB hands a second connection to the same file the instance already open.
+READER = textwrap.dedent(
+    """
+    import json, select, sys, duckdb
+    path, mode = sys.argv[1:]
+    query = "select count(*), (select run_id from main.about) from marts.fct_commune_indicator"
+    held = duckdb.connect(path, read_only=True) if mode == "hold" else None
+    print("ready", flush=True)
+    counts, run_ids, errors, rounds = set(), set(), [], 0
+    while not select.select([sys.stdin], [], [], 0.05)[0]:
+        rounds += 1
+        try:
+            con = held or duckdb.connect(path, read_only=True)
+            count, run_id = con.execute(query).fetchone()
+            counts.add(count)
+            run_ids.add(run_id)
+            if not held:
+                con.close()
+        except Exception as error:
+            errors.append(repr(error))
+    print(json.dumps({"rounds": rounds, "counts": sorted(counts), "run_ids": sorted(run_ids),
+                      "errors": errors}), flush=True)
+    """
+)
+
+
+def _catalog(path: Path) -> dict[str, set[str]]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        rows = con.execute(
+            """select table_schema, table_name from information_schema.tables
+               where table_catalog = current_database()"""
+        ).fetchall()
+    catalog: dict[str, set[str]] = {}
+    for schema, table in rows:
+        catalog.setdefault(schema, set()).add(table)
+    return catalog
+
+
+def test_the_copy_holds_what_analysts_read_and_nothing_personal(pipeline_run):
+    settings, result = pipeline_run
+    copy = _catalog(settings.analyst_path)
+    warehouse = _catalog(settings.warehouse_path)
+    assert copy["marts"] == warehouse["marts"] and copy["quality"] == warehouse["quality"]
+    assert copy["reference"] == warehouse["reference"]
+    assert copy["raw"] == {"ingested_files", "quarantine"}
+    assert "restricted" in warehouse and not {"restricted", "staging", "intermediate"} & copy.keys()
+    with duckdb.connect(str(settings.analyst_path), read_only=True) as con:
+        personal = con.execute(
+            "select table_name, column_name from information_schema.columns where column_name in ?",
+            [list(PERSONAL)],
+        ).fetchall()
+        about = con.execute("select run_id, tables from main.about").fetchone()
+        tables = con.execute(
+            """select count(*) from duckdb_tables()
+               where database_name = current_database() and schema_name <> 'main'"""
+        ).fetchone()[0]
+        counts = con.execute(COUNTS).fetchone()
+    assert personal == []
+    assert about == (result.run_id, tables)
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        assert counts == con.execute(COUNTS).fetchone()
+    assert counts[0] > 0 and counts[2] > 0
+
+
+def test_make_sql_opens_the_copy_read_only(pipeline_run):
+    settings, _ = pipeline_run
+    env = {**os.environ, "CDS_ANALYST_PATH": str(settings.analyst_path)}
+    cds = Path(sys.executable).parent / "cds"
+    read = subprocess.run(
+        [cds, "sql", "-csv", "-c", "select count(*) from marts.dim_commune"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert read.returncode == 0, read.stderr
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        communes = con.execute("select count(*) from marts.dim_commune").fetchone()[0]
+    assert int(read.stdout.split()[-1]) == communes > 0
+    write = subprocess.run(
+        [cds, "sql", "-c", "create table marts.scratch (a int)"], env=env, capture_output=True, text=True
+    )
+    assert write.returncode != 0 and "read-only" in (write.stdout + write.stderr)
+
+
+def test_readers_of_the_copy_are_never_blocked_by_a_run(pipeline_run):
+    settings, first = pipeline_run
+    readers = {
+        mode: subprocess.Popen(
+            [sys.executable, "-c", READER, str(settings.analyst_path), mode],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for mode in ("hold", "fresh")
+    }
+    try:
+        assert all(reader.stdout.readline().strip() == "ready" for reader in readers.values())
+        second = run_main_job(settings, DagsterInstance.ephemeral())  # the whole pipeline, readers on
+        seen = {}
+        for mode, reader in readers.items():
+            out, err = reader.communicate("stop\n", timeout=60)
+            seen[mode] = json.loads(out.strip().splitlines()[-1])
+            assert seen[mode]["errors"] == [], err
+            assert seen[mode]["rounds"] > 10
+            assert len(seen[mode]["counts"]) == 1  # same data in: the old and the new copy agree
+    finally:
+        for reader in readers.values():
+            reader.kill()
+    assert second.success
+    # The held connection kept reading the copy it opened; new connections saw the swap happen.
+    assert seen["hold"]["run_ids"] == [first.run_id]
+    assert set(seen["fresh"]["run_ids"]) == {first.run_id, second.run_id}
+
+
+def test_a_failed_copy_leaves_the_previous_one_in_place(tmp_path: Path):
+    destination = tmp_path / "analyst.duckdb"
+    destination.write_bytes(b"previous copy")
+    with pytest.raises(duckdb.Error):
+        publish_analyst_copy(tmp_path / "missing" / "warehouse.duckdb", destination)
+    assert destination.read_bytes() == b"previous copy"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["analyst.duckdb"]
