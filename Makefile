@@ -51,6 +51,11 @@ lint: $(STAMP)
 sql: $(STAMP)
 	$(BIN)/cds sql
 
+# Pipeline vs plain DuckDB vs pandas at 80 thousand, 1 and 10 million dossiers (~15 min, ~8 GB of disk in
+# outputs/bench/work); results in outputs/bench/latest.md. One scale: `.venv/bin/cds bench --scale 1m`.
+bench: $(STAMP)
+	$(BIN)/cds bench
+
 sample: $(STAMP)
 	$(BIN)/cds sample
 

@@ -4,6 +4,7 @@ cds sample      generate the sample sources (deterministic for a seed)
 cds run         materialise the whole graph in this process and say where the results are
 cds report      publish one period's reports from the warehouse as it is (cds report --period 2025-Q3)
 cds sql         open the analysts' read-only copy of the warehouse in the duckdb shell
+cds bench       measure the pipeline against plain DuckDB and pandas at several scales (make bench)
 cds dbt-parse   produce the dbt manifest (done once by `make install`)
 """
 
@@ -160,6 +161,20 @@ def _cmd_sql(args: argparse.Namespace) -> int:
     os.execv(shell, [str(shell), "-readonly", str(path), *args.shell_args])
 
 
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from pipelines.bench.harness import DEFAULT_SCALES, run_bench
+
+    out = get_settings().outputs_dir / "bench"
+    path, table = run_bench(
+        args.scale or list(DEFAULT_SCALES),
+        out,
+        reuse_sources=not args.regenerate,
+        with_pandas=not args.no_pandas,
+    )
+    print(f"\n{table}\nResults: {path} (and {out / 'latest.json'}, {out / 'latest.md'})")
+    return 0
+
+
 def _print_ingest_summary(warehouse: Path) -> None:
     """Files by source and status, and what sits in quarantine, so nobody has to open the UI to know."""
     import duckdb
@@ -214,6 +229,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "sql", help="the duckdb shell on the analysts' read-only copy (other arguments go to duckdb)"
     ).set_defaults(func=_cmd_sql)
+    from pipelines.bench.harness import SCALES
+
+    bench = sub.add_parser("bench", help="benchmark the pipeline against plain DuckDB and pandas")
+    bench.add_argument(
+        "--scale", action="append", choices=sorted(SCALES), help="repeatable (default: default, 1m, 10m)"
+    )
+    bench.add_argument("--regenerate", action="store_true", help="generate the sources again")
+    bench.add_argument("--no-pandas", action="store_true", help="skip the pandas peer")
+    bench.set_defaults(func=_cmd_bench)
     sub.add_parser("has-sources", help="exit 0 if sources exist").set_defaults(func=_cmd_has_sources)
     sub.add_parser("dbt-parse", help="write the dbt manifest").set_defaults(func=_cmd_dbt_parse)
     sub.add_parser(

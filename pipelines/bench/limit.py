@@ -1,0 +1,183 @@
+"""The limit: the pipeline's dossier work written as plain DuckDB SQL in one process, no orchestration.
+
+`python -m pipelines.bench.limit SOURCES DATABASE` loads the dossier exports, types them and sets the bad
+rows aside, keeps the latest row per dossier, resolves communes through the alias seed, classifies each
+dossier by Decision 766, counts per commune × quarter, and runs the main checks (duplicate rows in one
+export, impossible dates, unknown units). It is what the work costs on this engine: the pipeline's ingest,
+dbt build and checks stages do the same and more (forms, staffing, every other model and rule, metadata),
+so the ratio says how much the orchestration and the extra work cost on top.
+
+It prints one JSON line: per-stage seconds and the totals the harness compares with the pipeline's.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pandas
+from openpyxl import load_workbook
+
+from pipelines.settings import DBT_PROJECT_DIR
+
+TIMESTAMP_FORMATS = "['%d/%m/%Y %H:%M:%S', '%d/%m/%Y %H:%M', '%d/%m/%Y', '%Y-%m-%d %H:%M:%S', '%Y-%m-%d']"
+ALIASES_CSV = DBT_PROJECT_DIR / "seeds" / "ref_commune_aliases.csv"
+
+# The export's Vietnamese headers, as the sample writes them.
+COLUMNS = {
+    "Mã hồ sơ": "dossier_code",
+    "Đơn vị tiếp nhận": "commune_name",
+    "Ngày tiếp nhận": "received_at",
+    "Hình thức nộp": "channel",
+    "Hạn xử lý": "due_at",
+    "Ngày hoàn thành": "finished_at",
+    "Trạng thái": "status",
+}
+
+_TEXT_COLUMNS = ", ".join(f"nullif(trim(\"{k}\"), '') as {v}" for k, v in COLUMNS.items())
+READ_CSV = """
+create or replace table text_raw as
+select * from read_csv(<files>, all_varchar = true, header = true, filename = true, union_by_name = true)
+"""
+LOAD = f"""
+create or replace table typed as
+with text_rows as (
+    select {_TEXT_COLUMNS}, filename as source_file, row_number() over () as source_row from text_raw
+)
+select
+    dossier_code, commune_name, source_file, source_row,
+    try_strptime(received_at, {TIMESTAMP_FORMATS}) as received_at,
+    try_strptime(due_at, {TIMESTAMP_FORMATS}) as due_at,
+    try_strptime(finished_at, {TIMESTAMP_FORMATS}) as finished_at,
+    finished_at as finished_text,
+    case lower(channel) when 'trực tuyến' then 'online' when 'trực tiếp' then 'in_person'
+        when 'qua bưu chính công ích' then 'postal' end as channel,
+    case lower(status) when 'đã giải quyết' then 'resolved' when 'đang giải quyết' then 'in_progress'
+        when 'rút hồ sơ' then 'withdrawn' when 'trả lại' then 'returned' end as status
+from text_rows;
+create or replace table quarantine as
+    select * from typed
+    where dossier_code is null or received_at is null or due_at is null or channel is null or status is null
+       or (finished_text is not null and finished_at is null);
+create or replace table dossiers as
+    select * exclude (finished_text) from typed
+    where not (dossier_code is null or received_at is null or due_at is null or channel is null
+               or status is null or (finished_text is not null and finished_at is null));
+drop table typed;
+drop table text_raw;
+"""
+
+TRANSFORM = """
+create or replace table aliases as select alias_key, commune_id from read_csv({aliases}, all_varchar = true);
+create or replace table classified as
+with latest as (
+    select * from dossiers
+    qualify row_number() over (partition by dossier_code order by source_file desc, source_row) = 1
+)
+select latest.*, aliases.commune_id,
+    case
+        when status in ('withdrawn', 'returned') then 'withdrawn'
+        when status = 'in_progress' or finished_at is null then 'open'
+        when finished_at < received_at then 'invalid_dates'
+        when finished_at::date < due_at::date then 'early'
+        when finished_at::date = due_at::date then 'on_time'
+        else 'late'
+    end as outcome,
+    date_trunc('quarter', received_at) as quarter_start
+from latest
+left join aliases
+    on aliases.alias_key = trim(regexp_replace(lower(nfc_normalize(latest.commune_name)), '\\s+', ' ', 'g'));
+create or replace table quarter_counts as
+select commune_id, quarter_start,
+    count(*) as received,
+    count(*) filter (channel = 'online') as online,
+    count(*) filter (outcome not in ('withdrawn', 'open')
+                     and finished_at < quarter_start + interval 3 month) as resolved,
+    count(*) filter (outcome in ('early', 'on_time')
+                     and finished_at < quarter_start + interval 3 month) as on_time,
+    count(*) filter (outcome = 'late' and finished_at < quarter_start + interval 3 month) as late,
+    round(100 * online / received, 2) as online_rate,
+    round(100 * on_time / nullif(resolved, 0), 2) as on_time_rate
+from classified
+where commune_id is not null
+group by all;
+"""
+
+CHECKS = {
+    "duplicate_rows": """select count(*) from (select 1 from dossiers
+                          group by dossier_code, source_file having count(*) > 1)""",
+    "impossible_dates": """select count(*) filter (finished_at < received_at)
+                                + count(*) filter (due_at < received_at) from classified""",
+    "unknown_commune": """select count(*) from (select 1 from classified where commune_id is null
+                           group by source_file, commune_name)""",
+    "rates_out_of_range": """select count(*) from quarter_counts
+                              where online_rate not between 0 and 100
+                                 or on_time_rate not between 0 and 100""",
+}
+
+TOTALS = """
+select
+    (select count(*) from dossiers) as rows_loaded,
+    (select count(*) from quarantine) as rows_quarantined,
+    sum(received) as received, sum(online) as online, sum(resolved) as resolved,
+    sum(on_time) as on_time, sum(late) as late
+from quarter_counts
+"""
+
+
+def _literal(value: str | list[str]) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(_literal(v) for v in value) + "]"
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _timed(seconds: dict[str, float], stage: str, work) -> object:
+    started = time.perf_counter()
+    result = work()
+    seconds[stage] = round(time.perf_counter() - started, 2)
+    return result
+
+
+def _load(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
+    con.execute(READ_CSV.replace("<files>", _literal(sorted(str(p) for p in folder.glob("*.csv")))))
+    # DuckDB reads XLSX only through an extension it would download; the few small XLSX exports (only at
+    # the default scale) go through openpyxl as the pipeline's do.
+    for path in sorted(folder.glob("*.xlsx")):
+        sheet = load_workbook(path, read_only=True).worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
+        header = next(rows)
+        frame = pandas.DataFrame(
+            ([None if v is None else str(v) for v in row] for row in rows), columns=list(header), dtype=str
+        )
+        frame["filename"] = str(path)
+        con.register("xlsx_rows", frame)
+        con.execute("insert into text_raw by name select * from xlsx_rows")
+        con.unregister("xlsx_rows")
+    con.execute(LOAD)
+
+
+def run_limit(sources: Path, database: Path) -> dict:
+    seconds: dict[str, float] = {}
+    database.unlink(missing_ok=True)
+    with duckdb.connect(str(database)) as con:
+        _timed(seconds, "load", lambda: _load(con, sources / "dossiers"))
+        _timed(
+            seconds,
+            "transform",
+            lambda: con.execute(TRANSFORM.replace("{aliases}", _literal(str(ALIASES_CSV)))),
+        )
+        checks = _timed(
+            seconds,
+            "checks",
+            lambda: {name: con.execute(sql).fetchone()[0] for name, sql in CHECKS.items()},
+        )
+        cursor = con.execute(TOTALS)
+        totals = dict(zip([d[0] for d in cursor.description], cursor.fetchone(), strict=True))
+    return {"stages": seconds, "totals": {k: int(v) for k, v in totals.items()}, "checks": checks}
+
+
+if __name__ == "__main__":
+    print(json.dumps(run_limit(Path(sys.argv[1]), Path(sys.argv[2]))))
