@@ -101,7 +101,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     _print_publications(settings.reports_dir)
     if failed_checks:
         print("Failed checks:\n" + "\n".join(f"  {c}" for c in failed_checks))
-    _print_ingest_summary(settings.warehouse_path)
+    _print_ingest_summary(settings.warehouse_path, settings.duckdb_memory_limit)
     return 0 if result.success else 1
 
 
@@ -175,13 +175,13 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_ingest_summary(warehouse: Path) -> None:
+def _print_ingest_summary(warehouse: Path, memory_limit: str) -> None:
     """Files by source and status, and what sits in quarantine, so nobody has to open the UI to know."""
     import duckdb
 
     if not warehouse.exists():
         return
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with duckdb.connect(str(warehouse), read_only=True, config={"memory_limit": memory_limit}) as con:
         files = con.execute(
             """select source_kind, status, count(*), sum(rows_loaded), sum(rows_quarantined)
                from raw.ingested_files group by all order by all"""

@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 from dagster import ConfigurableResource, EnvVar
 
-from pipelines.settings import Settings, get_settings, pseudonym_secret
+from pipelines.settings import DEFAULT_MEMORY_LIMIT, Settings, get_settings, pseudonym_secret
 
 
 class WarehouseResource(ConfigurableResource):
@@ -22,19 +22,26 @@ class WarehouseResource(ConfigurableResource):
     path: str
     # The analysts' read-only copy, replaced after each run (pipelines/warehouse/analyst.py).
     analyst_path: str = ""
+    # DuckDB's memory budget (CDS_DUCKDB_MEMORY_LIMIT): every connection in a process must use the same one.
+    memory_limit: str = DEFAULT_MEMORY_LIMIT
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(self.path, read_only=read_only)
+        con = duckdb.connect(self.path, read_only=read_only, config=self.config)
         try:
             yield con
         finally:
             con.close()
 
     @property
+    def config(self) -> dict[str, str]:
+        return {"memory_limit": self.memory_limit}
+
+    @property
     def sqlalchemy_url(self) -> str:
-        return f"duckdb:///{self.path}"
+        # duckdb-engine passes the query string to duckdb.connect as configuration.
+        return f"duckdb:///{self.path}?memory_limit={self.memory_limit}"
 
 
 class SourcesResource(ConfigurableResource):
@@ -82,7 +89,9 @@ def build_resources(settings: Settings | None = None) -> dict[str, object]:
     settings = settings or get_settings()
     return {
         "warehouse": WarehouseResource(
-            path=str(settings.warehouse_path), analyst_path=str(settings.analyst_path)
+            path=str(settings.warehouse_path),
+            analyst_path=str(settings.analyst_path),
+            memory_limit=settings.duckdb_memory_limit,
         ),
         "sources": SourcesResource(
             sources_dir=str(settings.sources_dir),

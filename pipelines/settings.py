@@ -16,6 +16,7 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+DEFAULT_MEMORY_LIMIT = "1GB"
 
 
 def _path(env: dict[str, str], name: str, default: Path) -> Path:
@@ -39,6 +40,8 @@ class Settings:
     dagster_home: Path
     analyst_path: Path  # the analysts' read-only copy of the warehouse, replaced after each run
     dossier_db_url: str | None = None
+    # DuckDB's memory budget in every pipeline process (dbt and GX too); beyond it DuckDB spills to disk.
+    duckdb_memory_limit: str = DEFAULT_MEMORY_LIMIT
     pseudonym_key: str = field(default="", repr=False)
     # Day of the month after a period ends on which its report is published (07:00 Asia/Ho_Chi_Minh):
     # five days after the communes' deadline on the 5th (quarters) and 10th of January (year).
@@ -76,6 +79,7 @@ class Settings:
             dagster_home=_path(env, "DAGSTER_HOME", PROJECT_ROOT / ".dagster_home"),
             analyst_path=_path(env, "CDS_ANALYST_PATH", warehouse_path.with_name("analyst.duckdb")),
             dossier_db_url=env.get("CDS_DOSSIER_DB_URL") or None,
+            duckdb_memory_limit=env.get("CDS_DUCKDB_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT,
             pseudonym_key=env.get("CDS_PSEUDONYM_KEY", ""),
             report_day_quarter=_day(env, "CDS_REPORT_DAY_QUARTER", 10),
             report_day_nine_months=_day(env, "CDS_REPORT_DAY_NINE_MONTHS", 10),

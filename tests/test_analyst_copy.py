@@ -15,7 +15,7 @@ import pytest
 from dagster import DagsterInstance
 
 from pipelines.definitions import run_main_job
-from pipelines.warehouse.analyst import publish_analyst_copy
+from pipelines.warehouse.analyst import connection_url, publish_analyst_copy
 
 COUNTS = """select (select count(*) from marts.fct_commune_indicator),
                   (select count(*) from quality.dq_findings),
@@ -146,3 +146,17 @@ def test_a_failed_copy_leaves_the_previous_one_in_place(tmp_path: Path):
         publish_analyst_copy(tmp_path / "missing" / "warehouse.duckdb", destination)
     assert destination.read_bytes() == b"previous copy"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["analyst.duckdb"]
+
+
+def test_the_connection_string_for_bi_tools_reads_and_cannot_write(pipeline_run):
+    import sqlalchemy
+
+    settings, _ = pipeline_run
+    engine = sqlalchemy.create_engine(connection_url(settings.analyst_path))
+    try:
+        with engine.connect() as con:
+            assert con.execute(sqlalchemy.text("select count(*) from marts.dim_period")).scalar() > 0
+            with pytest.raises(sqlalchemy.exc.DBAPIError, match="read-only"):
+                con.execute(sqlalchemy.text("create table marts.scratch (a int)"))
+    finally:
+        engine.dispose()

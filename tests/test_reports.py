@@ -21,8 +21,9 @@ from dagster._utils.schedules import cron_string_iterator
 from pipelines.definitions import build_definitions
 from pipelines.reports import publish as publishing
 from pipelines.reports.assets import build_report_schedule, publish_run_config, quarter_just_ended
+from pipelines.reports.model import ANNEX_ROWS_PER_RULE, SCORECARD_ROWS_PER_RULE
 from pipelines.reports.publish import file_names, publish_period, read_manifest, write_index
-from pipelines.vietnamese import parse_number
+from pipelines.vietnamese import format_number, parse_number
 
 # The figure of record and whether an open error holds it back, written here in SQL independently of the
 # report code: system figures where the catalogue names a system, else the commune's form.
@@ -227,6 +228,53 @@ def test_commune_text_cannot_inject_markup_or_formulas(published, tmp_path: Path
         c.text for t in docx.Document(str(publication.path("report_docx"))).tables for c in t._cells
     )
     assert "<script>alert(1)</script>" in text and '=HYPERLINK("http://x.invalid","bấm")' in text
+
+
+def test_a_rule_with_thousands_of_findings_prints_a_few_and_counts_the_rest(published, tmp_path: Path):
+    """At national scale one rule flags thousands of dossier rows: the printed annex and the scorecards show
+    the first few per rule and say how many more there are; the workbook keeps every one."""
+    warehouse, _ = published
+    crowded = tmp_path / "crowded.duckdb"
+    shutil.copyfile(warehouse, crowded)
+    with duckdb.connect(str(crowded)) as con:
+        rule, commune = con.execute(
+            """select rule_code, commune_id from quality.dq_findings
+               where status = 'open' and commune_id is not null and period_key = '2025-Q1'
+               order by finding_key limit 1"""
+        ).fetchone()
+        con.execute(
+            """insert into quality.dq_findings
+               select * exclude (n)
+                   replace (finding_key || '#' || n as finding_key, evidence_row + n as evidence_row)
+               from quality.dq_findings, range(1, 60) as copies(n)
+               where finding_key = (select min(finding_key) from quality.dq_findings
+                                    where rule_code = ? and commune_id = ? and period_key = '2025-Q1')""",
+            [rule, commune],
+        )
+        total = con.execute(
+            """select count(*) from quality.dq_findings
+               where rule_code = ? and period_key = '2025-Q1' and status = 'open'""",
+            [rule],
+        ).fetchone()[0]
+        own = con.execute(
+            """select count(*) from quality.dq_findings
+               where rule_code = ? and commune_id = ? and period_key = '2025-Q1' and status = 'open'""",
+            [rule, commune],
+        ).fetchone()[0]
+    with duckdb.connect(str(crowded), read_only=True) as con:
+        publication = publish_period(con, "2025-Q1", tmp_path / "reports", "test")
+    assert total > ANNEX_ROWS_PER_RULE and own > SCORECARD_ROWS_PER_RULE
+    html = publication.path("report_html").read_text(encoding="utf-8")
+    assert f"… và {format_number(total - ANNEX_ROWS_PER_RULE)} trường hợp khác cùng loại" in html
+    assert f"{format_number(total)} trường hợp</b>" in html
+    cards = publication.path("scorecards_html").read_text(encoding="utf-8")
+    assert f"… và {format_number(own - SCORECARD_ROWS_PER_RULE)} trường hợp khác cùng loại" in cards
+    text = "\n".join(
+        c.text for t in docx.Document(str(publication.path("report_docx"))).tables for c in t._cells
+    )
+    assert f"… và {format_number(total - ANNEX_ROWS_PER_RULE)} trường hợp khác cùng loại" in text
+    sheet = openpyxl.load_workbook(publication.path("report_xlsx"))["Chất lượng số liệu"]
+    assert sum(1 for row in sheet.iter_rows(min_row=2, values_only=True) if row[2] == rule) == total
 
 
 def _digests(folder: Path) -> dict[str, str]:

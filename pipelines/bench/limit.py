@@ -38,17 +38,18 @@ COLUMNS = {
 }
 
 _TEXT_COLUMNS = ", ".join(f"nullif(trim(\"{k}\"), '') as {v}" for k, v in COLUMNS.items())
-READ_CSV = """
-create or replace table text_raw as
-select * from read_csv(<files>, all_varchar = true, header = true, filename = true, union_by_name = true)
-"""
 LOAD = f"""
 create or replace table typed as
 with text_rows as (
-    select {_TEXT_COLUMNS}, filename as source_file, row_number() over () as source_row from text_raw
+    select {_TEXT_COLUMNS}, filename as source_file
+    from (
+        from read_csv(<files>, all_varchar = true, header = true, filename = true, union_by_name = true)
+        union all by name
+        from xlsx_text
+    )
 )
 select
-    dossier_code, commune_name, source_file, source_row,
+    dossier_code, commune_name, source_file,
     try_strptime(received_at, {TIMESTAMP_FORMATS}) as received_at,
     try_strptime(due_at, {TIMESTAMP_FORMATS}) as due_at,
     try_strptime(finished_at, {TIMESTAMP_FORMATS}) as finished_at,
@@ -67,7 +68,6 @@ create or replace table dossiers as
     where not (dossier_code is null or received_at is null or due_at is null or channel is null
                or status is null or (finished_text is not null and finished_at is null));
 drop table typed;
-drop table text_raw;
 """
 
 TRANSFORM = """
@@ -75,7 +75,7 @@ create or replace table aliases as select alias_key, commune_id from read_csv({a
 create or replace table classified as
 with latest as (
     select * from dossiers
-    qualify row_number() over (partition by dossier_code order by source_file desc, source_row) = 1
+    qualify row_number() over (partition by dossier_code order by source_file desc) = 1
 )
 select latest.*, aliases.commune_id,
     case
@@ -142,21 +142,20 @@ def _timed(seconds: dict[str, float], stage: str, work) -> object:
 
 
 def _load(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
-    con.execute(READ_CSV.replace("<files>", _literal(sorted(str(p) for p in folder.glob("*.csv")))))
     # DuckDB reads XLSX only through an extension it would download; the few small XLSX exports (only at
-    # the default scale) go through openpyxl as the pipeline's do.
+    # the default scale) go through openpyxl as the pipeline's do, CSV straight into the typed table.
+    frames = []
     for path in sorted(folder.glob("*.xlsx")):
-        sheet = load_workbook(path, read_only=True).worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        header = next(rows)
+        rows = load_workbook(path, read_only=True).worksheets[0].iter_rows(values_only=True)
+        header = list(next(rows))
         frame = pandas.DataFrame(
-            ([None if v is None else str(v) for v in row] for row in rows), columns=list(header), dtype=str
+            ([None if v is None else str(v) for v in row] for row in rows), columns=header, dtype=str
         )
-        frame["filename"] = str(path)
-        con.register("xlsx_rows", frame)
-        con.execute("insert into text_raw by name select * from xlsx_rows")
-        con.unregister("xlsx_rows")
-    con.execute(LOAD)
+        frames.append(frame.assign(filename=str(path)))
+    empty = pandas.DataFrame({**{k: pandas.Series(dtype=str) for k in COLUMNS}, "filename": []}, dtype=str)
+    con.register("xlsx_text", pandas.concat(frames) if frames else empty)
+    con.execute(LOAD.replace("<files>", _literal(sorted(str(p) for p in folder.glob("*.csv")))))
+    con.unregister("xlsx_text")
 
 
 def run_limit(sources: Path, database: Path) -> dict:

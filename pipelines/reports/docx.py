@@ -5,6 +5,7 @@ and signer. Same model, same wording as the HTML; charts as PNG."""
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 
@@ -24,11 +25,14 @@ from pipelines.reports.text import (
     SOURCE_NAMES,
     SUBMISSION_STATUS,
     WITHHELD,
+    annex_cut_text,
     evidence_location,
     figure_text,
     finding_text,
     fraction_text,
+    group_heading,
     lower_first,
+    more_findings_text,
     target_text,
     target_value_text,
     value_text,
@@ -75,10 +79,19 @@ def _cell_text(cell, text: str, *, bold=False, italic=False, size=10, align=None
         paragraph.alignment = align
 
 
+@dataclass(frozen=True)
+class _Span:
+    """A table row that is one merged cell (a group heading or a note)."""
+
+    text: str
+    bold: bool = False
+    italic: bool = False
+
+
 def _table(
     document,
     headers: list[str],
-    rows: list[list],
+    rows: list[list | _Span],
     numeric: set[int] = frozenset(),
     size=10,
     widths: list[float] | None = None,
@@ -92,6 +105,10 @@ def _table(
     for j, header in enumerate(headers):
         _cell_text(cells[j], header, bold=True, size=size, align=_CENTER)
     for i, row in enumerate(rows, start=1):
+        if isinstance(row, _Span):
+            merged = cells[i * width].merge(cells[i * width + width - 1])
+            _cell_text(merged, row.text, bold=row.bold, italic=row.italic, size=size)
+            continue
         for j, item in enumerate(row):
             text, colour = item if isinstance(item, tuple) else (item, None)
             _cell_text(
@@ -349,24 +366,25 @@ def build_document(report: PeriodReport, charts: list[Chart], issued_on: date) -
         align=_CENTER,
         space_after=6,
     )
-    errors = sum(1 for f in report.findings if f.severity == "error")
+    errors = report.open_errors
     accepted = (
         f"; {format_number(report.accepted_findings)} trường hợp đã được xem xét và chấp nhận"
         if report.accepted_findings
         else ""
     )
+    cut = f" {annex_cut_text()}" if any(g.hidden for g in report.annex) else ""
     _paragraph(
         document,
         f"Còn {format_number(errors)} lỗi và {format_number(len(report.findings) - errors)} cảnh báo chưa "
         f"xử lý{accepted}. Lỗi làm tạm giữ số liệu liên quan; cảnh báo cần đơn vị kiểm tra lại nhưng không "
-        "tạm giữ số liệu.",
+        f"tạm giữ số liệu.{cut}",
         align=_JUSTIFY,
     )
     if report.findings:
-        _table(
-            document,
-            ["STT", "Mức", "Đơn vị", "Nội dung", "Căn cứ"],
-            [
+        rows: list[list | _Span] = []
+        for group in report.annex:
+            rows.append(_Span(group_heading(group), bold=True))
+            rows += [
                 [
                     n,
                     SEVERITY_NAMES[f.severity],
@@ -378,8 +396,14 @@ def build_document(report: PeriodReport, charts: list[Chart], issued_on: date) -
                         if part
                     ),
                 ]
-                for n, f in enumerate(report.findings, start=1)
-            ],
+                for n, f in enumerate(group.shown, start=1)
+            ]
+            if group.hidden:
+                rows.append(_Span(more_findings_text(group), italic=True))
+        _table(
+            document,
+            ["STT", "Mức", "Đơn vị", "Nội dung", "Căn cứ"],
+            rows,
             numeric={0},
             size=8,
             widths=[0.9, 1.3, 2.8, 6.5, 5.0],

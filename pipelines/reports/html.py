@@ -20,10 +20,13 @@ from pipelines.reports.text import (
     SOURCE_NAMES,
     SUBMISSION_STATUS,
     WITHHELD,
+    annex_cut_text,
     evidence_location,
     figure_text,
     fraction_text,
+    group_heading,
     lower_first,
+    more_findings_text,
     target_text,
     target_value_text,
     value_text,
@@ -58,6 +61,9 @@ ENV.globals.update(
     SOURCE_NAMES=SOURCE_NAMES,
     SEVERITY_NAMES=SEVERITY_NAMES,
     SUBMISSION_STATUS=SUBMISSION_STATUS,
+    group_heading=group_heading,
+    more_findings_text=more_findings_text,
+    annex_cut_text=annex_cut_text,
 )
 
 

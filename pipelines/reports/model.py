@@ -21,6 +21,10 @@ import duckdb
 from pipelines.quality.suites import load_suites
 from pipelines.vietnamese import period_label
 
+# Printed findings per rule: the provincial report's annex and each commune's scorecard (XLSX: all of them).
+ANNEX_ROWS_PER_RULE = 20
+SCORECARD_ROWS_PER_RULE = 5
+
 # The rates a commune's scorecard and the trend chart follow quarter by quarter.
 KEY_RATES = (
     "DOS_ONLINE_RATE",
@@ -141,6 +145,33 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class FindingGroup:
+    """One rule's open findings: how many, and the first few to print (the XLSX carries them all)."""
+
+    severity: str
+    rule_code: str
+    rule_title: str
+    total: int
+    shown: tuple[Finding, ...]
+
+    @property
+    def hidden(self) -> int:
+        return self.total - len(self.shown)
+
+
+def group_findings(findings: tuple[Finding, ...] | list[Finding], per_rule: int) -> list[FindingGroup]:
+    """Findings (already ordered errors first, then by rule) grouped by rule, each cut to `per_rule` rows:
+    at ten million dossiers a rule can flag thousands of rows, which no printed annex can hold."""
+    groups: dict[str, list[Finding]] = {}
+    for finding in findings:
+        groups.setdefault(finding.rule_code, []).append(finding)
+    return [
+        FindingGroup(rows[0].severity, code, rows[0].rule_title, len(rows), tuple(rows[:per_rule]))
+        for code, rows in groups.items()
+    ]
+
+
+@dataclass(frozen=True)
 class NamedCount:
     commune_id: str
     name: str
@@ -214,6 +245,26 @@ class PeriodReport:
                 ),
             )
         ]
+
+    @property
+    def open_errors(self) -> int:
+        return sum(1 for f in self.findings if f.severity == "error")
+
+    @cached_property
+    def annex(self) -> list[FindingGroup]:
+        return group_findings(self.findings, ANNEX_ROWS_PER_RULE)
+
+    @cached_property
+    def _findings_by_commune(self) -> dict[str, list[FindingGroup]]:
+        own: dict[str, list[Finding]] = {}
+        for finding in self.findings:
+            if finding.commune_id:
+                own.setdefault(finding.commune_id, []).append(finding)
+        return {c: group_findings(rows, SCORECARD_ROWS_PER_RULE) for c, rows in own.items()}
+
+    def findings_of(self, commune_id: str) -> list[FindingGroup]:
+        """The commune's own open findings for its scorecard, grouped by rule."""
+        return self._findings_by_commune.get(commune_id, [])
 
     @cached_property
     def fingerprint(self) -> str:

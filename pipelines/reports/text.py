@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from pipelines.reports.model import Figure, Finding, Indicator
+from pipelines.reports.model import ANNEX_ROWS_PER_RULE, Figure, Finding, FindingGroup, Indicator
 from pipelines.vietnamese import format_number, format_percent, long_date
 
 WITHHELD = "Tạm giữ"
@@ -102,3 +102,19 @@ def evidence_location(finding: Finding) -> str:
 
 def target_text(meets: bool | None) -> str:
     return {True: "Đạt", False: "Chưa đạt"}.get(meets, "-")
+
+
+def group_heading(group: FindingGroup) -> str:
+    severity = SEVERITY_NAMES[group.severity].lower()
+    return f"{group.rule_title} ({severity}): {format_number(group.total)} trường hợp"
+
+
+def more_findings_text(group: FindingGroup) -> str:
+    return f"… và {format_number(group.hidden)} trường hợp khác cùng loại (xem tệp Excel của báo cáo)."
+
+
+def annex_cut_text() -> str:
+    return (
+        f"Mỗi loại in tối đa {ANNEX_ROWS_PER_RULE} trường hợp; danh sách đầy đủ ở trang «Chất lượng số liệu» "
+        "của tệp Excel kèm theo."
+    )

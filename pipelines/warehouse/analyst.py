@@ -63,13 +63,15 @@ def _selected(con: duckdb.DuckDBPyConnection, catalog: str, kind: str) -> list[t
     ).fetchall()
 
 
-def publish_analyst_copy(warehouse_path: Path, destination: Path, run_id: str = "") -> AnalystCopy:
+def publish_analyst_copy(
+    warehouse_path: Path, destination: Path, run_id: str = "", config: dict[str, str] | None = None
+) -> AnalystCopy:
     """Copy the analyst-facing part of the warehouse into `destination`, atomically replacing it."""
     destination.parent.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=".analyst-", dir=destination.parent))
     staged = scratch / destination.name
     try:
-        tables, views, rows = _write_copy(warehouse_path, staged, run_id)
+        tables, views, rows = _write_copy(warehouse_path, staged, run_id, config or {})
         os.replace(staged, destination)
     finally:
         for leftover in scratch.iterdir():
@@ -78,10 +80,12 @@ def publish_analyst_copy(warehouse_path: Path, destination: Path, run_id: str = 
     return AnalystCopy(destination, tables, views, rows, destination.stat().st_size)
 
 
-def _write_copy(warehouse_path: Path, staged: Path, run_id: str) -> tuple[int, int, int]:
+def _write_copy(
+    warehouse_path: Path, staged: Path, run_id: str, config: dict[str, str]
+) -> tuple[int, int, int]:
     """Write the copy into `staged`; return how many tables, views and rows it holds."""
     # Read-only on the warehouse: this step must not change it, and it then needs no write lock.
-    con = duckdb.connect(str(warehouse_path), read_only=True)
+    con = duckdb.connect(str(warehouse_path), read_only=True, config=config)
     try:
         catalog = con.execute("select current_database()").fetchone()[0]
         tables = _selected(con, catalog, "tables")
@@ -122,7 +126,9 @@ def _write_copy(warehouse_path: Path, staged: Path, run_id: str) -> tuple[int, i
 )
 def warehouse_copy(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
     started = time.perf_counter()
-    copy = publish_analyst_copy(Path(warehouse.path), Path(warehouse.analyst_path), context.run_id)
+    copy = publish_analyst_copy(
+        Path(warehouse.path), Path(warehouse.analyst_path), context.run_id, warehouse.config
+    )
     return MaterializeResult(
         metadata={
             "path": MetadataValue.path(str(copy.path)),

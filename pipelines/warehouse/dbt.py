@@ -21,7 +21,7 @@ from dagster_dbt import (
 
 from pipelines.resources import WarehouseResource
 from pipelines.settings import DBT_PROJECT_DIR
-from pipelines.warehouse.manifest import MANIFEST
+from pipelines.warehouse.manifest import MANIFEST, prune_invocation_targets
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 if not MANIFEST.exists():
@@ -68,8 +68,17 @@ def warehouse_dbt_assets(
 ):
     # dbt runs in a subprocess whose profile reads CDS_WAREHOUSE_PATH: hand it the resource's path.
     os.environ["CDS_WAREHOUSE_PATH"] = warehouse.path
-    args = ["build", "--full-refresh"] if config.full_refresh else ["build"]
+    os.environ["CDS_DUCKDB_MEMORY_LIMIT"] = warehouse.memory_limit
+    # Unit tests check the models' logic against hand-written rows: they run in the test suite
+    # (tests/test_warehouse_unit_tests.py), not on every production build, as dbt recommends.
+    args = [
+        "build",
+        "--exclude-resource-type",
+        "unit_test",
+        *(["--full-refresh"] if config.full_refresh else []),
+    ]
     yield from dbt.cli(args, context=context).stream()
+    prune_invocation_targets(context.op_def.name)
 
 
 assets = [warehouse_dbt_assets]

@@ -7,7 +7,6 @@ the rows: so the asset fingerprints those two and regenerates only when one of t
 """
 
 import hashlib
-import os
 import shutil
 import subprocess
 import tempfile
@@ -17,7 +16,7 @@ from dagster import AssetExecutionContext, AssetKey, MaterializeResult, Metadata
 
 from pipelines.resources import SourcesResource, WarehouseResource
 from pipelines.warehouse.dbt import warehouse_dbt_assets
-from pipelines.warehouse.manifest import MANIFEST, dbt_command
+from pipelines.warehouse.manifest import MANIFEST, dbt_command, dbt_env, seed_partial_parse
 
 PUBLISHED_FILES = {
     "static_index.html": "index.html",
@@ -39,14 +38,15 @@ def docs_fingerprint(warehouse: WarehouseResource) -> str:
     return digest.hexdigest()
 
 
-def generate_docs(warehouse_path: str, destination: Path) -> None:
+def generate_docs(warehouse_path: str, destination: Path, memory_limit: str | None = None) -> None:
     """Run `dbt docs generate --static` into a scratch target and move the result into place at once."""
     destination.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="dbt-docs-", dir=destination.parent) as scratch:
         target, staged = Path(scratch) / "target", Path(scratch) / "docs"
+        seed_partial_parse(target)
         completed = subprocess.run(
             dbt_command("docs", "generate", "--static", "--quiet", "--target-path", str(target)),
-            env={**os.environ, "CDS_WAREHOUSE_PATH": warehouse_path},
+            env=dbt_env(warehouse_path, memory_limit),
             capture_output=True,
             text=True,
         )
@@ -77,7 +77,7 @@ def dbt_docs(
     marker = destination / FINGERPRINT_FILE
     regenerated = not (marker.exists() and marker.read_text() == fingerprint)
     if regenerated:
-        generate_docs(warehouse.path, destination)
+        generate_docs(warehouse.path, destination, warehouse.memory_limit)
         marker.write_text(fingerprint)
     else:
         context.log.info("dbt docs unchanged (same project and table columns): kept")

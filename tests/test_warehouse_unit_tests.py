@@ -1,0 +1,25 @@
+"""dbt unit tests: the tricky calculations (ratios of sums, Decision 766 on-time rules, latest values) on
+hand-written rows. They run here rather than in every production build (the main job excludes them)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+from pipelines.warehouse.manifest import dbt_command, dbt_env
+
+
+def test_every_dbt_unit_test_passes(pipeline_run, tmp_path):
+    settings, _ = pipeline_run
+    target = tmp_path / "target"
+    completed = subprocess.run(
+        dbt_command("test", "--select", "test_type:unit", "--target-path", str(target)),
+        env=dbt_env(settings.warehouse_path, settings.duckdb_memory_limit),
+        capture_output=True,
+        text=True,
+    )
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    failed = [r["unique_id"] for r in results if r["status"] != "pass"]
+    assert completed.returncode == 0 and not failed, completed.stdout[-3000:]
+    assert len(results) >= 8  # every unit test in the project ran
+    assert all(r["unique_id"].startswith("unit_test.") for r in results)
