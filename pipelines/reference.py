@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from pipelines.settings import DBT_PROJECT_DIR
+from pipelines.settings import DBT_PROJECT_DIR, get_settings
 from pipelines.vietnamese import name_key, nfc, strip_unit_prefix
 
-SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
+SEEDS_DIR = DBT_PROJECT_DIR / "seeds"  # the project's own seeds (CDS_REFERENCE_DIR may point elsewhere)
 ALIAS_COLUMNS = ["alias_key", "commune_id", "alias", "alias_kind"]
 
 _UNIT_WORDS = {"xa": "xã", "phuong": "phường", "dac_khu": "đặc khu"}
@@ -25,8 +25,12 @@ _UNIT_WORDS = {"xa": "xã", "phuong": "phường", "dac_khu": "đặc khu"}
 _SPELLING_VARIANTS = [("Đăk", "Đắk"), ("Đăk", "Đak"), ("Đăk", "Dak"), ("Ngọk", "Ngọc")]
 
 
-def read_seed(name: str, seeds_dir: Path = SEEDS_DIR) -> list[dict[str, str]]:
-    with open(seeds_dir / f"{name}.csv", encoding="utf-8", newline="") as handle:
+def read_seed(name: str, seeds_dir: Path | None = None) -> list[dict[str, str]]:
+    """A reference seed as rows; from CDS_REFERENCE_DIR (the project's seeds by default), which dbt's
+    `seed-paths` reads too."""
+    with open(
+        (seeds_dir or get_settings().reference_dir) / f"{name}.csv", encoding="utf-8", newline=""
+    ) as handle:
         return list(csv.DictReader(handle))
 
 
@@ -75,7 +79,8 @@ def build_aliases(communes: Iterable[dict[str, str]]) -> list[dict[str, str]]:
     return sorted(rows.values(), key=lambda r: (r["commune_id"], r["alias_kind"], r["alias_key"]))
 
 
-def write_aliases(seeds_dir: Path = SEEDS_DIR) -> Path:
+def write_aliases(seeds_dir: Path | None = None) -> Path:
+    seeds_dir = seeds_dir or get_settings().reference_dir
     path = seeds_dir / "ref_commune_aliases.csv"
     with open(path, "w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=ALIAS_COLUMNS, lineterminator="\n")
@@ -91,7 +96,7 @@ class CommuneResolver:
     by_key: dict[str, str]
 
     @classmethod
-    def from_seeds(cls, seeds_dir: Path = SEEDS_DIR) -> CommuneResolver:
+    def from_seeds(cls, seeds_dir: Path | None = None) -> CommuneResolver:
         return cls(
             {row["alias_key"]: row["commune_id"] for row in read_seed("ref_commune_aliases", seeds_dir)}
         )

@@ -39,6 +39,9 @@ class Settings:
     warehouse_path: Path
     dagster_home: Path
     analyst_path: Path  # the analysts' read-only copy of the warehouse, replaced after each run
+    # The reference seeds (communes, aliases, indicators, calendar): the project's own unless another
+    # territory's are given (the national benchmark points it at 3,321 communes over two years).
+    reference_dir: Path = DBT_PROJECT_DIR / "seeds"
     dossier_db_url: str | None = None
     # DuckDB's memory budget in every pipeline process (dbt and GX too); beyond it DuckDB spills to disk.
     duckdb_memory_limit: str = DEFAULT_MEMORY_LIMIT
@@ -78,6 +81,7 @@ class Settings:
             warehouse_path=warehouse_path,
             dagster_home=_path(env, "DAGSTER_HOME", PROJECT_ROOT / ".dagster_home"),
             analyst_path=_path(env, "CDS_ANALYST_PATH", warehouse_path.with_name("analyst.duckdb")),
+            reference_dir=_path(env, "CDS_REFERENCE_DIR", DBT_PROJECT_DIR / "seeds"),
             dossier_db_url=env.get("CDS_DOSSIER_DB_URL") or None,
             duckdb_memory_limit=env.get("CDS_DUCKDB_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT,
             pseudonym_key=env.get("CDS_PSEUDONYM_KEY", ""),

@@ -335,7 +335,7 @@ def _dossiers(con, rows: list[tuple]) -> None:
            finished_at timestamp, source_file_sha256 varchar, source_row integer)"""
     )
     con.execute(
-        """create or replace table staging.stg_dossier_system__dossiers (dossier_code varchar,
+        """create or replace table raw.dossiers (dossier_code varchar,
            received_at timestamp, source_file_sha256 varchar, source_row integer)"""
     )
     con.execute(
@@ -344,7 +344,7 @@ def _dossiers(con, rows: list[tuple]) -> None:
     )
     for code, _, received, _, _, sha, row in rows:
         con.execute(
-            "insert into staging.stg_dossier_system__dossiers values (?, ?, ?, ?)", [code, received, sha, row]
+            "insert into raw.dossiers values (?, ?, ?, ?)", [code, received, sha, row]
         )
     for code, commune, received, due, finished, sha, row in {r[0]: r for r in rows}.values():
         con.execute(
@@ -372,7 +372,7 @@ def test_dossier_dates_duplicates_and_unknown_communes(con):
         "due_early|due_before_received",
         "finished_early|finished_before_received",
     ]
-    (duplicate,) = flagged(con, "stg_dossier_system__dossiers", "DOSSIER_DUPLICATE_ROW")
+    (duplicate,) = flagged(con, "raw_dossiers", "DOSSIER_DUPLICATE_ROW")
     assert (duplicate["dossier_code"], duplicate["copies"], duplicate["evidence_text"]) == (
         "twice",
         2,

@@ -28,6 +28,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.bench.measure import Measurement, run_measured
+from pipelines.bench.national import NATIONAL_COMMUNES, write_national_reference
 from pipelines.bench.stages import STAGES
 
 
@@ -38,12 +39,17 @@ class Scale:
     quarters: int
     dossiers: int
     note: str
+    national: bool = False  # runs on the national reference (pipelines/bench/national.py), not the province's
 
 
 SCALES = {
     "default": Scale("default", 96, 4, 80_000, "the sample `make run` uses"),
     "1m": Scale("1m", 96, 4, 1_000_000, "a busy province's year"),
     "10m": Scale("10m", 96, 4, 10_000_000, "ten years of a province, or a year of a region"),
+    # For a manual run (hours, ~12 GB of disk): every commune of the country over two years.
+    "national": Scale(
+        "national", NATIONAL_COMMUNES, 8, 20_000_000, "3,321 communes × 8 quarters (2024–2025)", national=True
+    ),
 }
 DEFAULT_SCALES = ("default", "1m", "10m")
 COMPARED = {"ingest": "load", "warehouse": "transform", "checks": "checks"}  # pipeline stage -> limit/peer
@@ -114,8 +120,10 @@ class ScaleRun:
         self.cds = str(Path(sys.executable).parent / "cds")
 
     def env(self) -> dict[str, str]:
+        national = {"CDS_REFERENCE_DIR": str(self.work / "reference")} if self.scale.national else {}
         return {
             **os.environ,
+            **national,
             "CDS_SOURCES_DIR": str(self.sources),
             "CDS_OUTPUTS_DIR": str(self.outputs),
             "CDS_WAREHOUSE_PATH": str(self.outputs / "warehouse.duckdb"),
@@ -218,6 +226,8 @@ class ScaleRun:
 
     def run(self, reuse_sources: bool, with_pandas: bool) -> dict:
         self.work.mkdir(parents=True, exist_ok=True)
+        if self.scale.national:
+            write_national_reference(self.work / "reference", self.scale.communes)
         generated = self.generate(reuse_sources)
         pipeline = self.pipeline()
         limit = self.engine("pipelines.bench.limit", str(self.work / "limit.duckdb"))

@@ -21,10 +21,10 @@ import duckdb
 import pandas
 from openpyxl import load_workbook
 
-from pipelines.settings import DBT_PROJECT_DIR
+from pipelines.settings import get_settings
 
 TIMESTAMP_FORMATS = "['%d/%m/%Y %H:%M:%S', '%d/%m/%Y %H:%M', '%d/%m/%Y', '%Y-%m-%d %H:%M:%S', '%Y-%m-%d']"
-ALIASES_CSV = DBT_PROJECT_DIR / "seeds" / "ref_commune_aliases.csv"
+ALIASES_CSV = get_settings().reference_dir / "ref_commune_aliases.csv"
 
 # The export's Vietnamese headers, as the sample writes them.
 COLUMNS = {

@@ -1,8 +1,10 @@
 """Wall time and peak memory of one command run in its own process.
 
-Peak memory is the larger of two readings: the kernel's peak resident set of the largest single process
-(`wait4`'s `ru_maxrss`, which covers children it waited for, such as dbt), and the sum over the whole
-process tree sampled every 50 ms (dbt runs beside the Dagster process, and both count at once).
+Peak memory is the larger of two readings taken every 50 ms over the whole process tree: the sum of the
+processes' resident sets at that moment (dbt runs beside the Dagster process, and both count at once), and
+the largest single process's own high-water mark (`VmHWM`, which also catches a peak between two samples).
+`wait4`'s `ru_maxrss` is not used: it counts the parent's pages a child inherits before `exec`, so a child
+of a large process would look large.
 """
 
 from __future__ import annotations
@@ -46,17 +48,28 @@ def _children(pid: int) -> list[int]:
         return []
 
 
-def tree_rss_kb(root: int) -> int:
-    """Resident memory of a process and all its descendants, in KiB (Linux /proc)."""
-    total, stack = 0, [root]
+def _status_kb(pid: int) -> tuple[int, int]:
+    """(VmRSS, VmHWM) of a process in KiB; zeros when it is gone."""
+    values = {"VmRSS:": 0, "VmHWM:": 0}
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            key = line.split(maxsplit=1)[0] if line else ""
+            if key in values:
+                values[key] = int(line.split()[1])
+    except OSError:
+        pass
+    return values["VmRSS:"], values["VmHWM:"]
+
+
+def tree_memory_kb(root: int) -> tuple[int, int]:
+    """(sum of resident memory over a process and its descendants, largest high-water mark among them)."""
+    total, largest, stack = 0, 0, [root]
     while stack:
         pid = stack.pop()
-        try:
-            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * _PAGE_KB
-        except (OSError, IndexError, ValueError):
-            continue
+        rss, hwm = _status_kb(pid)
+        total, largest = total + rss, max(largest, hwm)
         stack += _children(pid)
-    return total
+    return total, largest
 
 
 def run_measured(
@@ -73,7 +86,7 @@ def run_measured(
     def sample() -> None:
         nonlocal peak_tree_kb
         while not done.is_set():
-            peak_tree_kb = max(peak_tree_kb, tree_rss_kb(process.pid))
+            peak_tree_kb = max(peak_tree_kb, *tree_memory_kb(process.pid))
             done.wait(SAMPLE_EVERY_S)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -86,14 +99,17 @@ def run_measured(
     ]
     for reader in readers:
         reader.start()
-    _, status, usage = os.wait4(process.pid, 0)
+    # Sample until the process is a zombie (still readable), then reap it.
+    os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOWAIT)
+    peak_tree_kb = max(peak_tree_kb, *tree_memory_kb(process.pid))
+    _, status = os.waitpid(process.pid, 0)
     wall = time.perf_counter() - started
     done.set()
     sampler.join()
     for reader in readers:
         reader.join()
     process.returncode = os.waitstatus_to_exitcode(status)
-    peak_kb = max(peak_tree_kb, usage.ru_maxrss)  # ru_maxrss is in KiB on Linux
+    peak_kb = peak_tree_kb
     return Measurement(
         round(wall, 2), round(peak_kb / 1024, 1), process.returncode, output["stdout"], output["stderr"]
     )
