@@ -101,3 +101,20 @@ def test_ratios_and_table_are_computed_from_the_measurements():
         "| **5.00** | **2.00** |" in table
     )
     assert "| 1m | 9.0 | 30.0 | 6.0 | 20% |" in table
+
+
+def test_another_reference_folder_reaches_dbt_relative_to_its_project(tmp_path):
+    from pathlib import Path
+
+    import pytest
+
+    from pipelines.settings import DBT_PROJECT_DIR, PROJECT_ROOT
+    from pipelines.warehouse.manifest import seed_path_env
+
+    assert seed_path_env(DBT_PROJECT_DIR / "seeds") == {}
+    inside = PROJECT_ROOT / "outputs" / "bench" / "work" / "national" / "reference"
+    assert seed_path_env(inside) == {
+        "CDS_DBT_SEED_PATH": str(Path("..", "outputs", "bench", "work", "national", "reference"))
+    }
+    with pytest.raises(ValueError, match="must be inside"):
+        seed_path_env(Path("/") / "elsewhere" / "reference")

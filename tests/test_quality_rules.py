@@ -343,9 +343,7 @@ def _dossiers(con, rows: list[tuple]) -> None:
         " (dossier_code varchar, commune_id varchar)"
     )
     for code, _, received, _, _, sha, row in rows:
-        con.execute(
-            "insert into raw.dossiers values (?, ?, ?, ?)", [code, received, sha, row]
-        )
+        con.execute("insert into raw.dossiers values (?, ?, ?, ?)", [code, received, sha, row])
     for code, commune, received, due, finished, sha, row in {r[0]: r for r in rows}.values():
         con.execute(
             "insert into marts.fct_dossier values (?, ?, ?, ?, '2025-Q1', ?, ?, ?, ?)",

@@ -21,7 +21,7 @@ from dagster_dbt import (
 
 from pipelines.resources import WarehouseResource
 from pipelines.settings import DBT_PROJECT_DIR
-from pipelines.warehouse.manifest import MANIFEST, prune_invocation_targets
+from pipelines.warehouse.manifest import MANIFEST, dbt_env, prune_invocation_targets
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 if not MANIFEST.exists():
@@ -67,8 +67,7 @@ def warehouse_dbt_assets(
     context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, config: DbtBuildConfig
 ):
     # dbt runs in a subprocess whose profile reads CDS_WAREHOUSE_PATH: hand it the resource's path.
-    os.environ["CDS_WAREHOUSE_PATH"] = warehouse.path
-    os.environ["CDS_DUCKDB_MEMORY_LIMIT"] = warehouse.memory_limit
+    os.environ.update(dbt_env(warehouse.path, warehouse.memory_limit))
     # Unit tests check the models' logic against hand-written rows: they run in the test suite
     # (tests/test_warehouse_unit_tests.py), not on every production build, as dbt recommends.
     args = [

@@ -48,7 +48,23 @@ def dbt_env(warehouse_path: str | Path | None = None, memory_limit: str | None =
         **os.environ,
         "CDS_WAREHOUSE_PATH": str(warehouse_path or settings.warehouse_path),
         "CDS_DUCKDB_MEMORY_LIMIT": memory_limit or settings.duckdb_memory_limit,
+        **seed_path_env(settings.reference_dir),
     }
+
+
+def seed_path_env(reference_dir: Path) -> dict[str, str]:
+    """dbt's `seed-paths` for a reference folder other than the project's: relative to the dbt project,
+    because dbt writes each test's compiled SQL under `target/compiled/<seed path>/` and an absolute path
+    would escape it. Empty for the project's own seeds, so the default parse stays identical."""
+    if reference_dir.resolve() == (DBT_PROJECT_DIR / "seeds").resolve():
+        return {}
+    relative = os.path.relpath(reference_dir.resolve(), DBT_PROJECT_DIR)
+    if relative.startswith(os.path.join(os.pardir, os.pardir)):
+        raise ValueError(
+            f"CDS_REFERENCE_DIR={reference_dir} must be inside {DBT_PROJECT_DIR.parent}: dbt writes compiled "
+            "tests under target/ beside the seed path"
+        )
+    return {"CDS_DBT_SEED_PATH": relative}
 
 
 def ensure_manifest(force: bool = False) -> Path:
