@@ -1,0 +1,1 @@
+"""Narrative reports: communes' written reports read into positioned text (figure extraction follows)."""

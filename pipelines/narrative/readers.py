@@ -1,0 +1,226 @@
+"""Read a commune's narrative report (DOCX, PDF with a text layer, plain text) into positioned text blocks.
+
+Every block is Unicode NFC (Word files from different machines mix composed and decomposed Vietnamese) and
+keeps where it came from, so a figure found in it can be shown to an official with its place in the
+document: page and paragraph, table row and cell, or footnote. A file that cannot be read raises an
+`IngestError` naming the file and the reason in Vietnamese, like every other source.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipelines.ingest.guards import check_size
+from pipelines.ingest.register import IngestError
+
+MAX_REPORT_BYTES = 30 * 1024 * 1024
+MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+SUPPORTED = (".docx", ".pdf", ".txt")
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_SPACES = re.compile(r"[ \t\u00a0\u2007\u202f]+")
+# A PDF line that ends a paragraph: sentence punctuation, or a heading numbered like "I." / "1." / "a)".
+_PARAGRAPH_END = re.compile(r"[.:;!?]\s*$")
+_STARTS_ITEM = re.compile(r"^\s*(?:[IVXLC]+\.|\d+(?:\.\d+)*\.|[a-zđ]\)|[-–•+*])\s")
+
+
+@dataclass(frozen=True)
+class Block:
+    """One paragraph, table cell or footnote of a document, in reading order."""
+
+    text: str
+    kind: str  # paragraph | cell | footnote
+    index: int  # 1-based position among the document's blocks of this kind
+    page: int | None = None  # PDF only
+    table: int | None = None
+    row: int | None = None
+    cell: int | None = None
+
+    @property
+    def position(self) -> str:
+        """Where an official finds it, in Vietnamese ("trang 2, đoạn 14", "bảng 1, dòng 3, cột 2")."""
+        if self.kind == "cell":
+            return f"bảng {self.table}, dòng {self.row}, cột {self.cell}"
+        if self.kind == "footnote":
+            return f"chú thích {self.index}"
+        return f"trang {self.page}, đoạn {self.index}" if self.page else f"đoạn {self.index}"
+
+
+@dataclass(frozen=True)
+class ReportDocument:
+    path: Path
+    kind: str  # docx | pdf | txt
+    blocks: tuple[Block, ...]
+
+    @property
+    def text(self) -> str:
+        return "\n".join(b.text for b in self.blocks)
+
+
+def clean(text: str) -> str:
+    """NFC, one space between words, no soft hyphens or zero-width characters."""
+    text = unicodedata.normalize("NFC", text).replace("\u00ad", "").replace("\u200b", "")
+    return _SPACES.sub(" ", text).strip()
+
+
+def _error(path: Path, vi: str, en: str, reason: str) -> IngestError:
+    return IngestError(path, None, None, vi, en, reason=reason)
+
+
+def read_report(path: Path) -> ReportDocument:
+    """The report's blocks, by the file's type."""
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED:
+        raise _error(
+            path,
+            f"định dạng tệp {suffix or '(không có)'} chưa được hỗ trợ (chỉ nhận .docx, .pdf, .txt)",
+            f"unsupported report format {suffix!r}",
+            "unsupported_format",
+        )
+    check_size(path, MAX_REPORT_BYTES)
+    reader = {".docx": _read_docx, ".pdf": _read_pdf, ".txt": _read_txt}[suffix]
+    blocks = tuple(reader(path))
+    if not blocks:
+        raise _error(path, "tệp báo cáo không có nội dung chữ", "report has no text", "empty_report")
+    return ReportDocument(path, suffix[1:], blocks)
+
+
+# ----------------------------------------------------------------- plain text
+
+
+def _decode(path: Path) -> str:
+    raw = path.read_bytes()
+    for encoding in ("utf-8-sig", "utf-16") if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-8-sig",):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    try:
+        return raw.decode("cp1258")  # Windows Vietnamese, what old machines still save
+    except UnicodeDecodeError as error:
+        raise _error(
+            path, "không đọc được bảng mã của tệp văn bản", f"undecodable text: {error}", "bad_encoding"
+        ) from error
+
+
+def _read_txt(path: Path) -> Iterator[Block]:
+    """Paragraphs are separated by blank lines or by lines that start a numbered item; text copied out of
+    Word wraps long paragraphs over several lines, which are joined."""
+    yield from (
+        Block(text, "paragraph", n) for n, text in enumerate(_paragraphs(_decode(path).splitlines()), 1)
+    )
+
+
+def _paragraphs(lines: list[str]) -> Iterator[str]:
+    current: list[str] = []
+    for line in lines:
+        text = clean(line)
+        if not text or (current and (_STARTS_ITEM.match(text) or _PARAGRAPH_END.search(current[-1]))):
+            if current:
+                yield " ".join(current)
+            current = []
+        if text:
+            current.append(text)
+    if current:
+        yield " ".join(current)
+
+
+# ----------------------------------------------------------------- DOCX
+
+
+def _check_docx_package(path: Path) -> None:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+            names = {i.filename for i in infos}
+    except (zipfile.BadZipFile, OSError) as error:
+        raise _error(
+            path, "tệp Word bị hỏng, không đọc được", f"corrupt DOCX: {error}", "corrupt_file"
+        ) from error
+    if "word/document.xml" not in names:
+        raise _error(path, "tệp không phải văn bản Word (.docx)", "zip without word/document.xml", "not_docx")
+    if sum(i.file_size for i in infos) > MAX_UNCOMPRESSED_BYTES:
+        raise _error(
+            path, "tệp Word giải nén quá lớn (nghi ngờ tệp độc hại)", "DOCX expands too far", "zip_bomb"
+        )
+
+
+def _read_docx(path: Path) -> Iterator[Block]:
+    import docx
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    _check_docx_package(path)
+    document = docx.Document(str(path))
+    paragraphs = tables = 0
+    for element in document.element.body.iterchildren():  # body order: paragraphs and tables interleaved
+        if element.tag == f"{_W}p":
+            text = clean(Paragraph(element, document).text)
+            if text:
+                paragraphs += 1
+                yield Block(text, "paragraph", paragraphs)
+        elif element.tag == f"{_W}tbl":
+            tables += 1
+            cells = 0
+            for r, row in enumerate(Table(element, document).rows, start=1):
+                seen: set[int] = set()
+                for c, cell in enumerate(row.cells, start=1):
+                    if id(cell._tc) in seen:  # a merged cell repeats across the columns it spans
+                        continue
+                    seen.add(id(cell._tc))
+                    text = clean(cell.text)
+                    if text:
+                        cells += 1
+                        yield Block(text, "cell", cells, table=tables, row=r, cell=c)
+    yield from _docx_footnotes(document)
+
+
+def _docx_footnotes(document) -> Iterator[Block]:
+    part = next((p for p in document.part.package.parts if p.partname == "/word/footnotes.xml"), None)
+    if part is None:
+        return
+    from lxml import etree
+
+    root = etree.fromstring(part.blob)
+    number = 0
+    for note in root.iter(f"{_W}footnote"):
+        if note.get(f"{_W}type") in ("separator", "continuationSeparator", "continuationNotice"):
+            continue
+        text = clean("".join(t.text or "" for t in note.iter(f"{_W}t")))
+        if text:
+            number += 1
+            yield Block(text, "footnote", number)
+
+
+# ----------------------------------------------------------------- PDF
+
+
+def _read_pdf(path: Path) -> Iterator[Block]:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(path)
+        if reader.is_encrypted:
+            raise _error(path, "tệp PDF có mật khẩu, không đọc được", "encrypted PDF", "encrypted_pdf")
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except (PdfReadError, OSError, ValueError) as error:
+        raise _error(
+            path, "tệp PDF bị hỏng, không đọc được", f"corrupt PDF: {error}", "corrupt_file"
+        ) from error
+    if not any(p.strip() for p in pages):
+        raise _error(
+            path,
+            "tệp PDF không có lớp chữ (bản scan): đề nghị gửi tệp Word hoặc PDF xuất từ Word",
+            "PDF without a text layer (scanned)",
+            "no_text_layer",
+        )
+    number = 0
+    for page_number, page in enumerate(pages, start=1):
+        for text in _paragraphs(page.splitlines()):
+            number += 1
+            yield Block(text, "paragraph", number, page=page_number)

@@ -1,0 +1,170 @@
+"""Readers of narrative reports: DOCX (body order, tables, footnotes), PDF with a text layer, plain text;
+NFC text with positions; a clear, file-named error for everything they cannot read."""
+
+from __future__ import annotations
+
+import unicodedata
+import zipfile
+from pathlib import Path
+
+import docx
+import matplotlib
+import pytest
+
+from pipelines.ingest.register import IngestError
+from pipelines.narrative.readers import read_report
+
+matplotlib.use("Agg")
+
+FOOTNOTES = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<w:footnotes xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+    '<w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:footnote>'
+    '<w:footnote w:id="1"><w:p><w:r><w:t>Gồm 03 thôn: Làng Rêu, Gò Da, Nước Lác.</w:t></w:r></w:p>'
+    "</w:footnote>"
+    "</w:footnotes>"
+)
+
+
+def _add_footnotes(path: Path) -> None:
+    """python-docx writes no footnotes: add the part, its relationship and content type by hand."""
+    with zipfile.ZipFile(path) as source:
+        members = {name: source.read(name) for name in source.namelist()}
+    rels = members["word/_rels/document.xml.rels"].decode()
+    members["word/_rels/document.xml.rels"] = rels.replace(
+        "</Relationships>",
+        '<Relationship Id="rIdFootnotes" Target="footnotes.xml" Type="http://schemas.openxmlformats.org/'
+        'officeDocument/2006/relationships/footnotes"/></Relationships>',
+    ).encode()
+    types = members["[Content_Types].xml"].decode()
+    members["[Content_Types].xml"] = types.replace(
+        "</Types>",
+        '<Override PartName="/word/footnotes.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+        'wordprocessingml.footnotes+xml"/></Types>',
+    ).encode()
+    members["word/footnotes.xml"] = FOOTNOTES.encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in members.items():
+            target.writestr(name, data)
+
+
+def test_a_docx_reads_in_body_order_with_tables_and_footnotes(tmp_path: Path):
+    path = tmp_path / "bao-cao.docx"
+    document = docx.Document()
+    document.add_paragraph(unicodedata.normalize("NFD", "UBND XÃ SƠN KỲ"))  # decomposed, as some PCs save
+    document.add_paragraph("Tổng số hồ sơ tiếp nhận:   1.059  hồ sơ.")
+    table = document.add_table(rows=2, cols=3)
+    table.cell(0, 0).merge(table.cell(0, 1)).text = "Chỉ tiêu"
+    table.cell(0, 2).text = "Kết quả"
+    table.cell(1, 0).text = "Máy tính"
+    table.cell(1, 2).text = "74"
+    document.add_paragraph("Các thôn chưa có Tổ công nghệ số cộng đồng.")
+    document.save(path)
+    _add_footnotes(path)
+
+    report = read_report(path)
+    texts = [(b.kind, b.text) for b in report.blocks]
+    assert texts == [
+        ("paragraph", "UBND XÃ SƠN KỲ"),
+        ("paragraph", "Tổng số hồ sơ tiếp nhận: 1.059 hồ sơ."),
+        ("cell", "Chỉ tiêu"),  # the merged cell once, not once per column it spans
+        ("cell", "Kết quả"),
+        ("cell", "Máy tính"),
+        ("cell", "74"),
+        ("paragraph", "Các thôn chưa có Tổ công nghệ số cộng đồng."),
+        ("footnote", "Gồm 03 thôn: Làng Rêu, Gò Da, Nước Lác."),
+    ]
+    assert report.blocks[0].text == unicodedata.normalize("NFC", "UBND XÃ SƠN KỲ")
+    assert [b.position for b in report.blocks[5:]] == ["bảng 1, dòng 2, cột 3", "đoạn 3", "chú thích 1"]
+
+
+def test_a_pdf_keeps_pages_and_joins_wrapped_lines(tmp_path: Path):
+    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    path = tmp_path / "bao-cao.pdf"
+    with matplotlib.rc_context({"pdf.fonttype": 42}), PdfPages(path) as pdf:
+        for lines in (
+            ["BÁO CÁO", "Kết quả chuyển đổi số Quý III năm 2025"],
+            [
+                "1. Dịch vụ công trực tuyến",
+                "Tiếp nhận 544 hồ sơ, giải quyết đúng hạn 543 hồ sơ,",
+                "đạt 99,82%.",
+            ],
+        ):
+            figure = plt.figure(figsize=(8.27, 11.69))
+            for n, line in enumerate(lines):
+                figure.text(0.1, 0.9 - 0.03 * n, line, fontsize=11)
+            pdf.savefig(figure)
+            plt.close(figure)
+
+    blocks = read_report(path).blocks
+    assert [(b.page, b.text) for b in blocks] == [
+        (1, "BÁO CÁO Kết quả chuyển đổi số Quý III năm 2025"),
+        (2, "1. Dịch vụ công trực tuyến Tiếp nhận 544 hồ sơ, giải quyết đúng hạn 543 hồ sơ, đạt 99,82%."),
+    ]
+    assert blocks[1].position == "trang 2, đoạn 2"
+
+
+def _cp1258(text: str) -> bytes:
+    """Windows-1258 as Word writes it: letters with their hat or horn precomposed, tone marks combining."""
+    out = b""
+    for char in unicodedata.normalize("NFC", text):
+        try:
+            out += char.encode("cp1258")
+        except UnicodeEncodeError:
+            base, *marks = unicodedata.normalize("NFD", char)
+            shape = "".join(m for m in marks if m in "\u0302\u0306\u031b")
+            tone = "".join(m for m in marks if m not in shape)
+            out += (unicodedata.normalize("NFC", base + shape) + tone).encode("cp1258")
+    return out
+
+
+def test_plain_text_in_utf8_or_windows_vietnamese(tmp_path: Path):
+    body = (
+        "Thực hiện Công văn số 1464/SKHCN ngày 16/9/2025, UBND xã báo cáo\n"
+        "kết quả như sau:\n"
+        "\n"
+        "1. Đã cài đặt 6.639 tài khoản, kích hoạt 6.158 tài khoản.\n"
+        "2. Đã thành lập 16 Tổ công nghệ số cộng đồng thôn.\n"
+    )
+    utf8, windows = tmp_path / "a.txt", tmp_path / "b.txt"
+    utf8.write_text(body, encoding="utf-8")
+    windows.write_bytes(_cp1258(body))
+    expected = [
+        "Thực hiện Công văn số 1464/SKHCN ngày 16/9/2025, UBND xã báo cáo kết quả như sau:",
+        "1. Đã cài đặt 6.639 tài khoản, kích hoạt 6.158 tài khoản.",
+        "2. Đã thành lập 16 Tổ công nghệ số cộng đồng thôn.",
+    ]
+    assert [b.text for b in read_report(utf8).blocks] == expected
+    assert [b.text for b in read_report(windows).blocks] == expected
+
+
+def _scanned_pdf(path: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    figure = plt.figure(figsize=(2, 2))
+    figure.add_artist(plt.Rectangle((0.1, 0.1), 0.5, 0.5))  # a picture, no text
+    figure.savefig(path)
+    plt.close(figure)
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "reason"),
+    [
+        ("bao-cao.odt", lambda p: p.write_bytes(b"x"), "unsupported_format"),
+        ("bao-cao.txt", lambda p: p.write_bytes(b""), "empty_file"),
+        ("bao-cao.txt", lambda p: p.write_text("\n \n", encoding="utf-8"), "empty_report"),
+        ("bao-cao.docx", lambda p: p.write_bytes(b"not a zip at all"), "corrupt_file"),
+        ("bao-cao.docx", lambda p: zipfile.ZipFile(p, "w").writestr("a.xml", "<a/>"), "not_docx"),
+        ("bao-cao.pdf", lambda p: p.write_bytes(b"%PDF-1.4 broken"), "corrupt_file"),
+        ("bao-cao.pdf", _scanned_pdf, "no_text_layer"),
+    ],
+)
+def test_what_cannot_be_read_is_refused_with_the_file_and_a_reason(tmp_path: Path, name, make, reason):
+    path = tmp_path / name
+    make(path)
+    with pytest.raises(IngestError) as caught:
+        read_report(path)
+    assert caught.value.reason == reason
+    assert name in str(caught.value)
