@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from pipelines.settings import get_settings
+from pipelines.settings import Settings, get_settings
 
 
 def _cmd_sample(args: argparse.Namespace) -> int:
@@ -101,7 +101,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     _print_publications(settings.reports_dir)
     if failed_checks:
         print("Failed checks:\n" + "\n".join(f"  {c}" for c in failed_checks))
-    _print_ingest_summary(settings.warehouse_path, settings.duckdb_memory_limit)
+    _print_ingest_summary(settings)
     return 0 if result.success else 1
 
 
@@ -162,7 +162,8 @@ def _cmd_sql(args: argparse.Namespace) -> int:
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
-    from pipelines.bench.harness import DEFAULT_SCALES, run_bench
+    from pipelines.bench.harness import run_bench
+    from pipelines.bench.scales import DEFAULT_SCALES
 
     out = get_settings().outputs_dir / "bench"
     path, table = run_bench(
@@ -175,13 +176,16 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_ingest_summary(warehouse: Path, memory_limit: str) -> None:
+def _print_ingest_summary(settings: Settings) -> None:
     """Files by source and status, and what sits in quarantine, so nobody has to open the UI to know."""
-    import duckdb
+    from pipelines.resources import WarehouseResource
 
-    if not warehouse.exists():
+    if not settings.warehouse_path.exists():
         return
-    with duckdb.connect(str(warehouse), read_only=True, config={"memory_limit": memory_limit}) as con:
+    warehouse = WarehouseResource(
+        path=str(settings.warehouse_path), memory_limit=settings.duckdb_memory_limit
+    )
+    with warehouse.connect(read_only=True) as con:
         files = con.execute(
             """select source_kind, status, count(*), sum(rows_loaded), sum(rows_quarantined)
                from raw.ingested_files group by all order by all"""
@@ -229,7 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "sql", help="the duckdb shell on the analysts' read-only copy (other arguments go to duckdb)"
     ).set_defaults(func=_cmd_sql)
-    from pipelines.bench.harness import SCALES
+    from pipelines.bench.scales import SCALES
 
     bench = sub.add_parser("bench", help="benchmark the pipeline against plain DuckDB and pandas")
     bench.add_argument(

@@ -2,7 +2,7 @@
 
 openpyxl and python-docx stamp the document properties and every zip entry with the current time; the
 same content must give the same bytes (reproducible samples, re-publishing unchanged reports), so both are
-pinned to a time the caller chooses.
+pinned to a time the caller chooses. Published files are replaced atomically (`atomic_path`).
 """
 
 from __future__ import annotations
@@ -10,8 +10,11 @@ from __future__ import annotations
 import io
 import os
 import re
+import shutil
 import tempfile
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -34,11 +37,20 @@ def write_reproducible_zip(data: bytes, path: Path, when: datetime) -> None:
     write_atomically(path, output.getvalue())
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write beside `path`, then rename over it: readers see the old file or the new, never half."""
+@contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """A scratch path beside `path` to write into (by any means: bytes, DuckDB); renamed over `path` when the
+    block ends without error, so readers see the old file or the new one, never half. Removed on error."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    os.chmod(temp, 0o644)  # mkstemp makes it private; these files are published
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    os.replace(temp, path)
+    scratch = Path(tempfile.mkdtemp(prefix=f".{path.name}-", dir=path.parent))
+    try:
+        yield scratch / path.name
+        os.replace(scratch / path.name, path)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write `data` to `path` through `atomic_path`."""
+    with atomic_path(path) as staged:
+        staged.write_bytes(data)

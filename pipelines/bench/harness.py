@@ -21,37 +21,18 @@ import os
 import platform
 import shutil
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
 
+from pipelines.bench.limit import one_row
 from pipelines.bench.measure import Measurement, run_measured
-from pipelines.bench.national import NATIONAL_COMMUNES, write_national_reference
+from pipelines.bench.national import write_national_reference
+from pipelines.bench.scales import SCALES, Scale
 from pipelines.bench.stages import STAGES
 
-
-@dataclass(frozen=True)
-class Scale:
-    name: str
-    communes: int
-    quarters: int
-    dossiers: int
-    note: str
-    national: bool = False  # runs on the national reference (pipelines/bench/national.py), not the province's
-
-
-SCALES = {
-    "default": Scale("default", 96, 4, 80_000, "the sample `make run` uses"),
-    "1m": Scale("1m", 96, 4, 1_000_000, "a busy province's year"),
-    "10m": Scale("10m", 96, 4, 10_000_000, "ten years of a province, or a year of a region"),
-    # For a manual run (hours, ~12 GB of disk): every commune of the country over two years.
-    "national": Scale(
-        "national", NATIONAL_COMMUNES, 8, 20_000_000, "3,321 communes × 8 quarters (2024–2025)", national=True
-    ),
-}
-DEFAULT_SCALES = ("default", "1m", "10m")
 COMPARED = {"ingest": "load", "warehouse": "transform", "checks": "checks"}  # pipeline stage -> limit/peer
 UPDATED_SHARE = 0.01  # the incremental refresh: a later export re-sends 1 % of the last quarter's dossiers
 
@@ -142,11 +123,13 @@ class ScaleRun:
             shutil.rmtree(folder, ignore_errors=True)
 
     def generate(self, reuse: bool) -> dict:
+        """Generate the sources, or keep those an earlier bench generated for the same scale (with the
+        measurement it took then)."""
         marker = self.work / "sample.json"
-        wanted = json.dumps(asdict(self.scale), sort_keys=True)
-        if reuse and marker.exists() and marker.read_text() == wanted:
+        previous = json.loads(marker.read_text()) if reuse and marker.exists() else {}
+        if previous.get("scale") == asdict(self.scale):
             self.log(f"  {self.scale.name}: sources kept from an earlier bench")
-            return json.loads((self.work / "generate.json").read_text())
+            return previous["generate"]
         shutil.rmtree(self.sources, ignore_errors=True)
         m = self.measure(
             "generate",
@@ -163,10 +146,8 @@ class ScaleRun:
                 str(self.sources),
             ],
         )
-        result = _summary(m)
-        (self.work / "generate.json").write_text(json.dumps(result))
-        marker.write_text(wanted)
-        return result
+        marker.write_text(json.dumps({"scale": asdict(self.scale), "generate": _summary(m)}))
+        return _summary(m)
 
     def pipeline(self) -> dict:
         self.reset_outputs()
@@ -194,11 +175,7 @@ class ScaleRun:
 
     def pipeline_results(self) -> tuple[dict, dict]:
         with duckdb.connect(str(self.outputs / "warehouse.duckdb"), read_only=True) as con:
-            cursor = con.execute(PIPELINE_TOTALS)
-            totals = dict(zip([d[0] for d in cursor.description], cursor.fetchone(), strict=True))
-            cursor = con.execute(PIPELINE_CHECKS)
-            checks = dict(zip([d[0] for d in cursor.description], cursor.fetchone(), strict=True))
-        return {k: int(v) for k, v in totals.items()}, {k: int(v) for k, v in checks.items()}
+            return one_row(con, PIPELINE_TOTALS), one_row(con, PIPELINE_CHECKS)
 
     def incremental(self) -> dict:
         """A later export of the last quarter re-sends some of its dossiers; run the main job again."""

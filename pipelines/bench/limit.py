@@ -21,10 +21,8 @@ import duckdb
 import pandas
 from openpyxl import load_workbook
 
+from pipelines.ingest.dossier_exports import TIMESTAMP_FORMATS_SQL
 from pipelines.settings import get_settings
-
-TIMESTAMP_FORMATS = "['%d/%m/%Y %H:%M:%S', '%d/%m/%Y %H:%M', '%d/%m/%Y', '%Y-%m-%d %H:%M:%S', '%Y-%m-%d']"
-ALIASES_CSV = get_settings().reference_dir / "ref_commune_aliases.csv"
 
 # The export's Vietnamese headers, as the sample writes them.
 COLUMNS = {
@@ -50,9 +48,9 @@ with text_rows as (
 )
 select
     dossier_code, commune_name, source_file,
-    try_strptime(received_at, {TIMESTAMP_FORMATS}) as received_at,
-    try_strptime(due_at, {TIMESTAMP_FORMATS}) as due_at,
-    try_strptime(finished_at, {TIMESTAMP_FORMATS}) as finished_at,
+    try_strptime(received_at, {TIMESTAMP_FORMATS_SQL}) as received_at,
+    try_strptime(due_at, {TIMESTAMP_FORMATS_SQL}) as due_at,
+    try_strptime(finished_at, {TIMESTAMP_FORMATS_SQL}) as finished_at,
     finished_at as finished_text,
     case lower(channel) when 'trực tuyến' then 'online' when 'trực tiếp' then 'in_person'
         when 'qua bưu chính công ích' then 'postal' end as channel,
@@ -128,6 +126,17 @@ from quarter_counts
 """
 
 
+def aliases_csv() -> Path:
+    """The alias seed the pipeline resolves communes with (CDS_REFERENCE_DIR for the national scale)."""
+    return get_settings().reference_dir / "ref_commune_aliases.csv"
+
+
+def one_row(con: duckdb.DuckDBPyConnection, sql: str) -> dict[str, int]:
+    """A one-row query as {column: integer}."""
+    cursor = con.execute(sql)
+    return {d[0]: int(v) for d, v in zip(cursor.description, cursor.fetchone(), strict=True)}
+
+
 def _literal(value: str | list[str]) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(_literal(v) for v in value) + "]"
@@ -166,16 +175,15 @@ def run_limit(sources: Path, database: Path) -> dict:
         _timed(
             seconds,
             "transform",
-            lambda: con.execute(TRANSFORM.replace("{aliases}", _literal(str(ALIASES_CSV)))),
+            lambda: con.execute(TRANSFORM.replace("{aliases}", _literal(str(aliases_csv())))),
         )
         checks = _timed(
             seconds,
             "checks",
             lambda: {name: con.execute(sql).fetchone()[0] for name, sql in CHECKS.items()},
         )
-        cursor = con.execute(TOTALS)
-        totals = dict(zip([d[0] for d in cursor.description], cursor.fetchone(), strict=True))
-    return {"stages": seconds, "totals": {k: int(v) for k, v in totals.items()}, "checks": checks}
+        totals = one_row(con, TOTALS)
+    return {"stages": seconds, "totals": totals, "checks": checks}
 
 
 if __name__ == "__main__":

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SAMPLE_EVERY_S = 0.05
-_PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 
 
 @dataclass(frozen=True)
@@ -109,7 +108,6 @@ def run_measured(
     for reader in readers:
         reader.join()
     process.returncode = os.waitstatus_to_exitcode(status)
-    peak_kb = peak_tree_kb
     return Measurement(
-        round(wall, 2), round(peak_kb / 1024, 1), process.returncode, output["stdout"], output["stderr"]
+        round(wall, 2), round(peak_tree_kb / 1024, 1), process.returncode, output["stdout"], output["stderr"]
     )

@@ -16,10 +16,10 @@ from datetime import date, timedelta
 from itertools import permutations
 from pathlib import Path
 
+from pipelines.bench.scales import NATIONAL_COMMUNES
 from pipelines.reference import SEEDS_DIR, ascii_fold, write_aliases
 from pipelines.sample.dossiers import UNKNOWN_COMMUNE
 
-NATIONAL_COMMUNES = 3_321
 PROVINCES = 34
 YEARS = (2024, 2025)
 COPIED = ("ref_indicators.csv", "ref_service_index_criteria.csv", "_seeds.yml")

@@ -11,15 +11,15 @@ from __future__ import annotations
 import json
 import sys
 import time
-import unicodedata
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from pipelines.bench.limit import ALIASES_CSV, COLUMNS
+from pipelines.bench.limit import COLUMNS, aliases_csv
+from pipelines.ingest.dossier_exports import TIMESTAMP_FORMATS
+from pipelines.vietnamese import name_key
 
-FORMATS = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d")
 CHANNELS = {"trực tuyến": "online", "trực tiếp": "in_person", "qua bưu chính công ích": "postal"}
 STATUSES = {
     "đã giải quyết": "resolved",
@@ -31,18 +31,12 @@ STATUSES = {
 
 def _timestamps(text: pd.Series) -> pd.Series:
     parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
-    for fmt in FORMATS:
+    for fmt in TIMESTAMP_FORMATS:
         missing = parsed.isna() & text.notna()
         if not missing.any():
             break
         parsed[missing] = pd.to_datetime(text[missing], format=fmt, errors="coerce")
     return parsed
-
-
-def _name_key(name: object) -> object:
-    if not isinstance(name, str):
-        return None
-    return " ".join(unicodedata.normalize("NFC", name).lower().split())
 
 
 def load(folder: Path) -> tuple[pd.DataFrame, int]:
@@ -68,11 +62,11 @@ def load(folder: Path) -> tuple[pd.DataFrame, int]:
 
 
 def transform(dossiers: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    aliases = pd.read_csv(ALIASES_CSV, dtype=str)[["alias_key", "commune_id"]]
+    aliases = pd.read_csv(aliases_csv(), dtype=str)[["alias_key", "commune_id"]]
     latest = dossiers.sort_values(["source_file", "source_row"], ascending=[False, True]).drop_duplicates(
         "dossier_code"
     )
-    latest = latest.assign(alias_key=latest["commune_name"].map(_name_key)).merge(
+    latest = latest.assign(alias_key=latest["commune_name"].map(name_key, na_action="ignore")).merge(
         aliases, on="alias_key", how="left"
     )
     finished, due, received = latest["finished_at"], latest["due_at"], latest["received_at"]

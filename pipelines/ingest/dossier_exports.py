@@ -86,7 +86,9 @@ create table if not exists raw.dossiers (
 );
 """
 
-_TIMESTAMP_FORMATS = "['%d/%m/%Y %H:%M:%S', '%d/%m/%Y %H:%M', '%d/%m/%Y', '%Y-%m-%d %H:%M:%S', '%Y-%m-%d']"
+# How exports write dates and times (tried in this order); the benchmark's limit and peer use the same.
+TIMESTAMP_FORMATS = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d")
+TIMESTAMP_FORMATS_SQL = "[" + ", ".join(f"'{f}'" for f in TIMESTAMP_FORMATS) + "]"
 
 
 @dataclass(frozen=True)
@@ -164,9 +166,9 @@ def _typed_select(mapping: HeaderMapping, staged: str, sha: str) -> str:
         ),
         typed as (
             select *,
-                try_strptime(t_received_at, {_TIMESTAMP_FORMATS}) as received_at,
-                try_strptime(t_due_at, {_TIMESTAMP_FORMATS}) as due_at,
-                try_strptime(t_finished_at, {_TIMESTAMP_FORMATS}) as finished_at,
+                try_strptime(t_received_at, {TIMESTAMP_FORMATS_SQL}) as received_at,
+                try_strptime(t_due_at, {TIMESTAMP_FORMATS_SQL}) as due_at,
+                try_strptime(t_finished_at, {TIMESTAMP_FORMATS_SQL}) as finished_at,
                 case {channel}
                     when 'trực tuyến' then 'online' when 'online' then 'online'
                     when 'dvc trực tuyến' then 'online'

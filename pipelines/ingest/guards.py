@@ -1,4 +1,4 @@
-"""Checks a file must pass before anything parses it: size, real XLSX, no zip bomb.
+"""Checks a file must pass before anything parses it: size, a real XLSX or DOCX package, no zip bomb.
 
 Each failure is an `IngestError` with a reason code, so the file is quarantined whole and the run goes on.
 """
@@ -12,7 +12,7 @@ from pathlib import Path
 from pipelines.ingest.register import IngestError
 
 MAX_FORM_BYTES = 20 * 1024 * 1024
-MAX_XLSX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+MAX_XLSX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024  # any Office package (XLSX forms, DOCX reports)
 MAX_XLSX_COMPRESSION_RATIO = 200
 MAX_FORM_ROWS = 2_000
 
@@ -32,22 +32,16 @@ def check_size(path: Path, limit: int) -> None:
         )
 
 
-def check_xlsx(path: Path) -> None:
-    """A real XLSX is a zip holding xl/workbook.xml, and it does not expand to something enormous."""
+def check_package(path: Path, name_vi: str, not_zip_vi: str, not_zip_reason: str) -> set[str]:
+    """An Office file (XLSX, DOCX) is a zip that reads without error and does not expand to something
+    enormous; returns its member names. `name_vi` names the kind in messages ("Excel", "Word")."""
     if not zipfile.is_zipfile(path):
         raise IngestError(
-            path,
-            None,
-            None,
-            "tệp không phải là bảng tính Excel (.xlsx)",
-            "file is not an XLSX workbook",
-            reason="not_xlsx",
+            path, None, None, not_zip_vi, f"file is not a {name_vi} zip package", reason=not_zip_reason
         )
     try:
         with zipfile.ZipFile(path) as archive:
-            names = archive.namelist()
-            expanded = sum(i.file_size for i in archive.infolist())
-            packed = max(1, sum(i.compress_size for i in archive.infolist()))
+            infos = archive.infolist()
             if archive.testzip() is not None:
                 raise zipfile.BadZipFile("CRC mismatch")
     except (zipfile.BadZipFile, OSError, zlib.error, EOFError) as error:
@@ -55,10 +49,27 @@ def check_xlsx(path: Path) -> None:
             path,
             None,
             None,
-            "tệp Excel bị hỏng, không đọc được",
-            f"corrupt XLSX: {error}",
+            f"tệp {name_vi} bị hỏng, không đọc được",
+            f"corrupt {name_vi} package: {error}",
             reason="corrupt_file",
         ) from error
+    expanded = sum(i.file_size for i in infos)
+    packed = max(1, sum(i.compress_size for i in infos))
+    if expanded > MAX_XLSX_UNCOMPRESSED_BYTES or expanded / packed > MAX_XLSX_COMPRESSION_RATIO:
+        raise IngestError(
+            path,
+            None,
+            None,
+            f"tệp {name_vi} giải nén quá lớn (nghi ngờ tệp độc hại)",
+            f"{name_vi} package expands to {expanded} bytes (ratio {expanded / packed:.0f})",
+            reason="zip_bomb",
+        )
+    return {i.filename for i in infos}
+
+
+def check_xlsx(path: Path) -> None:
+    """A real XLSX is a zip holding xl/workbook.xml and at least one worksheet."""
+    names = check_package(path, "Excel", "tệp không phải là bảng tính Excel (.xlsx)", "not_xlsx")
     if "xl/workbook.xml" not in names:
         raise IngestError(
             path,
@@ -76,13 +87,4 @@ def check_xlsx(path: Path) -> None:
             "tệp Excel không có trang tính (sheet) nào chứa số liệu",
             "workbook has no worksheet",
             reason="missing_sheet",
-        )
-    if expanded > MAX_XLSX_UNCOMPRESSED_BYTES or expanded / packed > MAX_XLSX_COMPRESSION_RATIO:
-        raise IngestError(
-            path,
-            None,
-            None,
-            "tệp Excel giải nén quá lớn (nghi ngờ tệp độc hại)",
-            f"XLSX expands to {expanded} bytes (ratio {expanded / packed:.0f})",
-            reason="zip_bomb",
         )

@@ -372,12 +372,12 @@ def build_document(report: PeriodReport, charts: list[Chart], issued_on: date) -
         if report.accepted_findings
         else ""
     )
-    cut = f" {annex_cut_text()}" if any(g.hidden for g in report.annex) else ""
+    cut = annex_cut_text(report)
     _paragraph(
         document,
         f"Còn {format_number(errors)} lỗi và {format_number(len(report.findings) - errors)} cảnh báo chưa "
         f"xử lý{accepted}. Lỗi làm tạm giữ số liệu liên quan; cảnh báo cần đơn vị kiểm tra lại nhưng không "
-        f"tạm giữ số liệu.{cut}",
+        f"tạm giữ số liệu.{' ' if cut else ''}{cut}",
         align=_JUSTIFY,
     )
     if report.findings:

@@ -5,7 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from pipelines.reports.model import ANNEX_ROWS_PER_RULE, Figure, Finding, FindingGroup, Indicator
+from pipelines.reports.model import (
+    ANNEX_ROWS_PER_RULE,
+    Figure,
+    Finding,
+    FindingGroup,
+    Indicator,
+    PeriodReport,
+)
 from pipelines.vietnamese import format_number, format_percent, long_date
 
 WITHHELD = "Tạm giữ"
@@ -113,7 +120,10 @@ def more_findings_text(group: FindingGroup) -> str:
     return f"… và {format_number(group.hidden)} trường hợp khác cùng loại (xem tệp Excel của báo cáo)."
 
 
-def annex_cut_text() -> str:
+def annex_cut_text(report: PeriodReport) -> str:
+    """The sentence saying the annex is cut, when some rule has more findings than it prints; else ""."""
+    if not any(group.hidden for group in report.annex):
+        return ""
     return (
         f"Mỗi loại in tối đa {ANNEX_ROWS_PER_RULE} trường hợp; danh sách đầy đủ ở trang «Chất lượng số liệu» "
         "của tệp Excel kèm theo."

@@ -13,8 +13,6 @@ It is written in the storage format of DuckDB 1.5, so the `duckdb` command line 
 that lag behind the Python package can open it.
 """
 
-import os
-import tempfile
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,6 +24,7 @@ from dagster import AssetExecutionContext, AssetKey, MaterializeResult, Metadata
 from pipelines.quality.assets import FINDINGS
 from pipelines.resources import WarehouseResource
 from pipelines.warehouse.dbt import warehouse_dbt_assets
+from pipelines.zipfiles import atomic_path
 
 ANALYST_COPY = AssetKey(["analysts", "warehouse_copy"])
 ANALYST_SCHEMAS = ("marts", "quality", "reference")
@@ -67,16 +66,8 @@ def publish_analyst_copy(
     warehouse_path: Path, destination: Path, run_id: str = "", config: dict[str, str] | None = None
 ) -> AnalystCopy:
     """Copy the analyst-facing part of the warehouse into `destination`, atomically replacing it."""
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=".analyst-", dir=destination.parent))
-    staged = scratch / destination.name
-    try:
+    with atomic_path(destination) as staged:
         tables, views, rows = _write_copy(warehouse_path, staged, run_id, config or {})
-        os.replace(staged, destination)
-    finally:
-        for leftover in scratch.iterdir():
-            leftover.unlink()
-        scratch.rmdir()
     return AnalystCopy(destination, tables, views, rows, destination.stat().st_size)
 
 

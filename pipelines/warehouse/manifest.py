@@ -82,8 +82,8 @@ def seed_partial_parse(target: Path) -> None:
         shutil.copyfile(PARTIAL_PARSE, target / PARTIAL_PARSE.name)
 
 
-def prune_invocation_targets(prefix: str, keep: int = KEEP_INVOCATIONS) -> int:
-    """Remove all but the newest `keep` per-run target folders dagster-dbt left behind; return how many."""
+def prune_invocation_targets(prefix: str, keep: int = KEEP_INVOCATIONS) -> None:
+    """Remove all but the newest `keep` per-run target folders dagster-dbt left behind."""
     folders = sorted(
         (p for p in MANIFEST.parent.glob(f"{prefix}-*") if p.is_dir()),
         key=lambda p: p.stat().st_mtime,
@@ -91,4 +91,3 @@ def prune_invocation_targets(prefix: str, keep: int = KEEP_INVOCATIONS) -> int:
     )
     for folder in folders[keep:]:
         shutil.rmtree(folder, ignore_errors=True)
-    return max(0, len(folders) - keep)
