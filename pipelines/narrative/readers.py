@@ -108,10 +108,23 @@ def _decode(path: Path) -> str:
 
 def _read_txt(path: Path) -> Iterator[Block]:
     """Paragraphs are separated by blank lines or by lines that start a numbered item; text copied out of
-    Word wraps long paragraphs over several lines, which are joined."""
-    yield from (
-        Block(text, "paragraph", n) for n, text in enumerate(_paragraphs(_decode(path).splitlines()), 1)
+    Word wraps long paragraphs over several lines, which are joined. Text copied out of a PDF often comes
+    double-spaced (a blank line after every line): there a blank line is only a wrap."""
+    lines = _decode(path).splitlines()
+    if _double_spaced(lines):
+        lines = [line for line in lines if line.strip()]
+    yield from (Block(text, "paragraph", n) for n, text in enumerate(_paragraphs(lines), 1))
+
+
+def _double_spaced(lines: list[str]) -> bool:
+    """Most lines with text are followed by exactly one blank line, and few by none."""
+    filled = [i for i, line in enumerate(lines[:-1]) if line.strip()]
+    if len(filled) < 10:
+        return False
+    single_blank = sum(
+        1 for i in filled if not lines[i + 1].strip() and (i + 2 >= len(lines) or lines[i + 2].strip())
     )
+    return single_blank >= 0.8 * len(filled)
 
 
 def _paragraphs(lines: list[str]) -> Iterator[str]:

@@ -1,0 +1,124 @@
+"""A narrative report in, its facts, figures and cited dates out: the pure part of `cds extract` and of the
+`raw/narrative_reports` ingest asset.
+
+`extract_report` reads the file (DOCX, PDF, TXT), tells the commune and the period, finds every figure in
+reading order (paragraphs, table rows, footnotes) and maps it to an indicator through the catalogue's
+keywords. A report whose commune cannot be told is refused with an `IngestError` that names the file and the
+unit as written; everything else is kept, unmapped figures included.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import groupby
+from pathlib import Path
+
+from pipelines.ingest.register import IngestError
+from pipelines.narrative.facts import (
+    PROVINCE,
+    CitedDate,
+    DocumentFacts,
+    UnknownCommune,
+    cited_dates,
+    document_facts,
+)
+from pipelines.narrative.figures import (
+    Figure,
+    KeywordRule,
+    find_figures,
+    keyword_rules,
+    map_figures,
+    sentence_at,
+    table_figures,
+)
+from pipelines.narrative.readers import Block, ReportDocument, read_report
+from pipelines.reference import CommuneResolver, default_resolver, read_seed
+from pipelines.vietnamese import name_key
+
+_REFUSALS = {
+    "commune_of_another_province": (
+        "báo cáo của đơn vị ngoài tỉnh ({written}): không thuộc phạm vi tổng hợp",
+        "report of a unit of another province ({written})",
+    ),
+    "unknown_commune": (
+        "không xác định được đơn vị báo cáo '{written}' trong danh mục xã, phường, đặc khu",
+        "unknown commune {written!r}",
+    ),
+    "commune_not_found": (
+        "không tìm thấy tên xã, phường, đặc khu ở phần đầu báo cáo",
+        "no commune named in the letterhead or opening",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Extraction:
+    document: ReportDocument
+    facts: DocumentFacts
+    figures: tuple[Figure, ...]
+    dates: tuple[CitedDate, ...]
+
+    @property
+    def path(self) -> Path:
+        return self.document.path
+
+    @property
+    def mapped(self) -> tuple[Figure, ...]:
+        return tuple(f for f in self.figures if f.indicator_code)
+
+
+def provinces_of_reference() -> frozenset[str]:
+    """This province and the former ones merged into it (a Kon Tum commune may still cite `tỉnh Kon Tum`)."""
+    rows = read_seed("ref_communes")
+    return frozenset(
+        {PROVINCE} | {name_key(r[c]) for r in rows for c in ("province", "former_province") if r.get(c)}
+    )
+
+
+def document_figures(blocks: tuple[Block, ...]) -> list[Figure]:
+    """Every figure in reading order: paragraphs and footnotes sentence by sentence, tables row by row
+    (the first row of a table is its header)."""
+    figures: list[Figure] = []
+    for (kind, _table), group in groupby(blocks, key=lambda b: (b.kind, b.table)):
+        group = list(group)
+        if kind != "cell":
+            for block in group:
+                figures.extend(find_figures(block))
+            continue
+        rows = [list(cells) for _, cells in groupby(group, key=lambda b: b.row)]
+        header = {cell.cell: cell.text for cell in rows[0]} if rows else {}
+        for cells in rows[1:]:
+            figures.extend(table_figures(cells, header))
+    return figures
+
+
+def extract_document(
+    document: ReportDocument,
+    resolver: CommuneResolver | None = None,
+    rules: tuple[KeywordRule, ...] | None = None,
+    provinces: frozenset[str] | None = None,
+) -> Extraction:
+    path = document.path
+    try:
+        facts = document_facts(
+            document.blocks, resolver or default_resolver(), provinces or provinces_of_reference()
+        )
+    except UnknownCommune as unknown:
+        vi, en = _REFUSALS[unknown.reason]
+        raise IngestError(
+            path,
+            None,
+            "commune",
+            vi.format(written=unknown.written),
+            en.format(written=unknown.written),
+            reason=unknown.reason,
+            raw_value=unknown.written,
+        ) from unknown
+    figures = map_figures(document_figures(document.blocks), rules or keyword_rules())
+    dates = cited_dates(document.blocks, lambda block, offset: sentence_at(block.text, offset))
+    return Extraction(document, facts, tuple(figures), tuple(dates))
+
+
+def extract_report(path: Path, **kwargs) -> Extraction:
+    """Read and extract one report; `IngestError` when it cannot be read or its commune cannot be told."""
+    return extract_document(read_report(path), **kwargs)

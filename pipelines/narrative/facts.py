@@ -1,0 +1,227 @@
+"""What a narrative report says about itself: who reports, for which period, over which dates, in answer
+to which request, signed by whom; and every date it cites, so an impossible one can be shown.
+
+The commune comes from the letterhead or the first sentences (`ỦY BAN NHÂN DÂN / XÃ MINH LONG`,
+`UBND phường Cẩm Thành`, `Ủy ban nhân dân xã Ba Tơ báo cáo …`), resolved through the alias table; a report
+whose letterhead names another province, or a unit the table does not know, is refused with the name as
+written, never guessed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from pipelines.narrative.readers import Block
+from pipelines.reference import CommuneResolver
+from pipelines.vietnamese import name_key
+
+HEAD_BLOCKS = 14  # the letterhead, title and opening sentence live in the first blocks
+PROVINCE = "quảng ngãi"
+_UNIT = re.compile(
+    r"(?<!\w)(xã|phường|đặc khu)\s+"
+    r"((?:[^\W\d_]+)(?:\s+[^\W\d_]+){0,3})",
+    re.IGNORECASE,
+)
+_OTHER_PROVINCE = re.compile(r"\b(?:tỉnh|TỈNH|Tỉnh)\s+([^\W\d_]+(?:\s+[^\W\d_]+)?)")
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
+_PERIODS = (
+    (re.compile(r"quý\s+(i{1,3}|iv|[1-4])\s*(?:năm|/|-)\s*(\d{4})"), "Q"),
+    (re.compile(r"(?<!\d\s)9 tháng(?: đầu năm| năm)?\s*(\d{4})"), "9M"),
+    (re.compile(r"(?<!\d\s)(?:6|sáu) tháng(?: đầu năm| năm)?\s*(\d{4})"), "6M"),
+    (re.compile(r"(?<!tháng\s)(?<!tháng\s\d\s)(?<!tháng\s\d\d\s)\bnăm\s+(\d{4})\b(?!\s*(?:của|về))"), "Y"),
+)
+_COVERAGE = re.compile(
+    r"từ\s+(?:ngày\s+)?(\d{1,2})/(\d{1,2})(?:/(\d{4}))?\s*(?:đến|-|–)\s*(?:ngày\s+)?(\d{1,2})/(\d{1,2})/(\d{4})",
+    re.IGNORECASE,
+)
+_LETTER = re.compile(
+    r"(?:công văn|văn bản|kế hoạch)\s+số\s+(\d+\s*/\s*[A-ZĐ][\wĐ&\-]*(?:/[\wĐ&\-]+)?)", re.IGNORECASE
+)
+_SIGNER = re.compile(r"^(?:(KT|TM|TL)\.\s*[^\n]*?)?\b(PHÓ CHỦ TỊCH|CHỦ TỊCH|PHÓ TRƯỞNG|TRƯỞNG)\b")
+_DATES = re.compile(
+    r"(?<![\d/])(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4,5})(?![\d/])"
+    r"|ngày\s*(\d{1,2})\s*tháng\s*(\d{1,2})\s*năm\s*(\d{4,5})(?!\d)",
+    re.IGNORECASE,
+)
+_YEAR_TYPO = re.compile(r"\bnăm\s+(\d{5,})\b", re.IGNORECASE)
+
+
+class UnknownCommune(ValueError):
+    """The report's unit cannot be resolved to one of the province's communes."""
+
+    def __init__(self, written: str | None, reason: str):
+        self.written, self.reason = written, reason
+        super().__init__(written or "")
+
+
+@dataclass(frozen=True)
+class CitedDate:
+    printed: str
+    block: Block
+    day: int
+    month: int
+    year: int
+    parsed: date | None  # None when no such day exists (31/02) or the year cannot be (20205)
+    sentence: str
+
+
+@dataclass(frozen=True)
+class DocumentFacts:
+    commune_id: str
+    commune_written: str
+    period_key: str | None
+    period_written: str | None
+    coverage_start: date | None
+    coverage_end: date | None
+    request_letter: str | None
+    signer_role: str | None
+
+
+def _head(blocks: tuple[Block, ...]) -> str:
+    return " \n ".join(b.text for b in blocks[:HEAD_BLOCKS] if b.kind == "paragraph")
+
+
+def _proper_name(words: list[str]) -> list[str]:
+    """The leading words that start with a capital (`Minh Long đã báo cáo` → `Minh Long`)."""
+    name = []
+    for word in words:
+        if not word[0].isupper():
+            break
+        name.append(word)
+    return name
+
+
+def find_commune(
+    blocks: tuple[Block, ...], resolver: CommuneResolver, provinces: frozenset[str] = frozenset({PROVINCE})
+) -> tuple[str, str]:
+    """(commune_id, name as written) from the letterhead or opening; `UnknownCommune` otherwise. A province
+    named in the opening that is not this one (nor a former one merged into it) refuses the report."""
+    head = _head(blocks).replace("\n", " ")
+    unit_match = next((m for m in _UNIT.finditer(head) if _proper_name(m.group(2).split())), None)
+    for match in _OTHER_PROVINCE.finditer(head):
+        province = _proper_name(match.group(1).split())
+        if province and name_key(" ".join(province)) not in provinces:
+            unit = ""
+            if unit_match:
+                unit = f"{unit_match.group(1)} {' '.join(_proper_name(unit_match.group(2).split()))}, "
+            raise UnknownCommune(f"{unit}tỉnh {' '.join(province)}", "commune_of_another_province")
+    written = None
+    for match in _UNIT.finditer(head):
+        unit, words = match.group(1), _proper_name(match.group(2).split())
+        if not words:
+            continue
+        written = written or f"{unit} {' '.join(words)}"
+        for n in range(len(words), 0, -1):
+            candidate = f"{unit} {' '.join(words[:n])}"
+            commune_id = resolver.resolve(candidate)
+            if commune_id:
+                return commune_id, candidate
+    raise UnknownCommune(written, "unknown_commune" if written else "commune_not_found")
+
+
+def _title(blocks: tuple[Block, ...]) -> str:
+    """The title: from the block that says BÁO CÁO to the opening sentence (`Thực hiện …`, `Căn cứ …`)."""
+    head = [b.text for b in blocks[:HEAD_BLOCKS] if b.kind == "paragraph"]
+    start = next((i for i, t in enumerate(head) if name_key(t).startswith("báo cáo")), 0)
+    title = []
+    for text in head[start:]:
+        if title and re.match(r"(?i)(thực hiện|căn cứ|theo|kính gửi)\b", text):
+            break
+        title.append(text)
+    return " ".join(title)
+
+
+def find_period(blocks: tuple[Block, ...]) -> tuple[str | None, str | None]:
+    """(period key, words as written): `Quý III năm 2025` → 2025-Q3, `9 tháng đầu năm 2025` → 2025-9M,
+    `6 tháng đầu năm 2025` → 2025-6M, `năm 2025` → 2025-Y; the title first, then the opening blocks."""
+    for text in (_title(blocks), _head(blocks)):
+        key = name_key(text)
+        for pattern, kind in _PERIODS:
+            match = pattern.search(key)
+            if not match:
+                continue
+            if kind == "Q":
+                number = _ROMAN.get(match.group(1)) or int(match.group(1))
+                return f"{match.group(2)}-Q{number}", match.group(0)
+            return f"{match.group(1)}-{kind}", match.group(0)
+    return None, None
+
+
+def _safe_date(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def find_coverage(text: str) -> tuple[date | None, date | None]:
+    """`từ ngày 01/7 đến ngày 10/9/2025` → (2025-07-01, 2025-09-10); the first such span in the text."""
+    match = _COVERAGE.search(text)
+    if not match:
+        return None, None
+    d1, m1, y1, d2, m2, y2 = match.groups()
+    end = _safe_date(int(y2), int(m2), int(d2))
+    start = _safe_date(int(y1 or y2), int(m1), int(d1))
+    return start, end
+
+
+def find_request_letter(blocks: tuple[Block, ...]) -> str | None:
+    """The Department's letter the report answers (`1464/SKHCN-KH&ĐMST`), named in the opening."""
+    match = _LETTER.search(_head(blocks))
+    return re.sub(r"\s+", "", match.group(1)) if match else None
+
+
+def find_signer_role(blocks: tuple[Block, ...]) -> str | None:
+    """`CHỦ TỊCH`, `KT. CHỦ TỊCH PHÓ CHỦ TỊCH` → the signer's own role, from the end of the document."""
+    for block in reversed(blocks[-25:]):
+        match = _SIGNER.search(block.text.upper())
+        if match:
+            role = match.group(2)
+            if match.group(1) == "KT" and "PHÓ" in block.text.upper():
+                role = "PHÓ " + role.removeprefix("PHÓ ")
+            return role.capitalize()
+    return None
+
+
+def cited_dates(blocks: tuple[Block, ...], sentence_of) -> list[CitedDate]:
+    """Every date the report cites (`10/9/2025`, `ngày 18 tháng 7 năm 2025`) and every `năm 20205`."""
+    found = []
+    for block in blocks:
+        spans = []
+        for match in _DATES.finditer(block.text):
+            spans.append(match.span())
+            parts = match.groups()[:3] if match.group(1) else match.groups()[3:]
+            day, month, year = (int(g) for g in parts)
+            parsed = _safe_date(year, month, day) if year < 10000 else None
+            found.append(
+                CitedDate(match.group(0), block, day, month, year, parsed, sentence_of(block, match.start()))
+            )
+        for match in _YEAR_TYPO.finditer(block.text):
+            if any(start <= match.start() < end for start, end in spans):
+                continue
+            found.append(
+                CitedDate(
+                    match.group(0), block, 0, 0, int(match.group(1)), None, sentence_of(block, match.start())
+                )
+            )
+    return found
+
+
+def document_facts(
+    blocks: tuple[Block, ...], resolver: CommuneResolver, provinces: frozenset[str] = frozenset({PROVINCE})
+) -> DocumentFacts:
+    commune_id, written = find_commune(blocks, resolver, provinces)
+    period_key, period_written = find_period(blocks)
+    start, end = find_coverage("\n".join(b.text for b in blocks))
+    return DocumentFacts(
+        commune_id,
+        written,
+        period_key,
+        period_written,
+        start,
+        end,
+        find_request_letter(blocks),
+        find_signer_role(blocks),
+    )
