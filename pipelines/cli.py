@@ -3,6 +3,7 @@
 cds sample      generate the sample sources (deterministic for a seed)
 cds run         materialise the whole graph in this process and say where the results are
 cds report      publish one period's reports from the warehouse as it is (cds report --period 2025-Q3)
+cds extract     read a commune's narrative report (DOCX, PDF, TXT): commune, period, figures, findings
 cds sql         open the analysts' read-only copy of the warehouse in the duckdb shell
 cds bench       measure the pipeline against plain DuckDB and pandas at several scales (make bench)
 cds dbt-parse   produce the dbt manifest (done once by `make install`)
@@ -149,6 +150,31 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_extract(args: argparse.Namespace) -> int:
+    """Exit 0 with the extraction printed; 2 when the report cannot be read or its commune told."""
+    import json
+
+    from pipelines.ingest.register import IngestError
+    from pipelines.narrative.extract import extract_report
+    from pipelines.narrative.report_check import as_json, as_text, report_findings
+
+    path = Path(args.report)
+    if not path.is_file():
+        print(f"Không tìm thấy tệp {path} (no such file)", file=sys.stderr)
+        return 2
+    try:
+        extraction = extract_report(path)
+    except IngestError as error:
+        print(f"Không đọc được báo cáo: {error}", file=sys.stderr)
+        return 2
+    findings = report_findings(extraction)
+    if args.json:
+        print(json.dumps(as_json(extraction, findings), ensure_ascii=False, indent=2))
+    else:
+        print(as_text(extraction, findings))
+    return 0
+
+
 def _cmd_sql(args: argparse.Namespace) -> int:
     """Replace this process with the duckdb shell on the analysts' copy, read-only (extra args pass on)."""
     import os
@@ -230,6 +256,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument("--force", action="store_true", help="render again even when the data is unchanged")
     report.set_defaults(func=_cmd_report)
+    extract = sub.add_parser("extract", help="read the figures out of one narrative report")
+    extract.add_argument("report", help="a .docx, .pdf or .txt report")
+    extract.add_argument("--json", action="store_true", help="one JSON object instead of text")
+    extract.set_defaults(func=_cmd_extract)
     sub.add_parser(
         "sql", help="the duckdb shell on the analysts' read-only copy (other arguments go to duckdb)"
     ).set_defaults(func=_cmd_sql)

@@ -113,11 +113,14 @@ _FROM_ROMAN = {numeral.lower(): number for number, numeral in ROMAN.items()}
 
 
 def period_label(period_key: str) -> str:
-    """`2025-Q3` → `Quý III năm 2025`; `2025-9M` → `9 tháng đầu năm 2025`; `2025-Y` → `Năm 2025`."""
+    """`2025-Q3` → `Quý III năm 2025`; `2025-9M` → `9 tháng đầu năm 2025` (`2025-6M` alike); `2025-Y` →
+    `Năm 2025`."""
     year, _, part = period_key.partition("-")
     if part.startswith("Q"):
         return f"Quý {ROMAN[int(part[1:])]} năm {year}"
-    return f"9 tháng đầu năm {year}" if part == "9M" else f"Năm {year}"
+    if part in ("9M", "6M"):
+        return f"{part[0]} tháng đầu năm {year}"
+    return f"Năm {year}"
 
 
 def parse_period(text: str | None) -> str | None:

@@ -37,6 +37,7 @@ NOUNS = sorted(
         "bộ máy tính",
         "tài khoản",
         "người dân",
+        "công dân",
         "người",
         "tổ công nghệ số cộng đồng",
         "tổ",
@@ -65,8 +66,8 @@ NOUNS = sorted(
 )
 _NOUN = "|".join(re.escape(n) for n in NOUNS)
 _RATE_TAIL = (
-    r"\s*[,:]?\s*(?:=|đạt|chiếm|là|bằng)?\s*(?:tỷ\s+lệ|tỉ\s+lệ)?\s*(?:là|đạt)?\s*[=:]?\s*"
-    rf"(?P<frate>{_NUM})\s*%"
+    r"\s*[,:]?\s*(?P<paren>\()?\s*(?:=|đạt|chiếm|là|bằng)?\s*(?:tỷ\s+lệ|tỉ\s+lệ)?\s*(?:là|đạt)?\s*[=:]?\s*"
+    rf"(?P<frate>{_NUM})\s*%(?(paren)\s*\))"
 )
 # VERBOSE: a space in a literal must be written `\s` (the nouns are escaped).
 _FIGURE = re.compile(
@@ -92,6 +93,7 @@ _WEAK = re.compile(r"\bvà\b", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZĐÀ-Ỹ\d\-+•])|(?<=\.)\s*$")
 _PARENTHESIS = re.compile(r"\([^()]*\)")
 _UNIT_COLUMNS = ("đơn vị tính", "đvt", "đơn vị")
+_MONEY_UNITS = ("đồng", "đ", "vnđ")
 # A fraction that is a day and month (`từ 01/7 đến 10/9/2025`).
 _DATE_BEFORE = re.compile(r"(?:\btừ|\bđến|\bngày|\btháng|\btrước|\bsau)\s*$", re.IGNORECASE)
 _DATE_AFTER = re.compile(r"^\s*(?:đến|-|–)\s*(?:ngày\s*)?\d", re.IGNORECASE)
@@ -168,6 +170,7 @@ class Figure:
     context: str = ""  # the words of this figure alone
     wide_context: str = ""  # the first figure of a clause: everything before it in the clause
     indicator_code: str | None = None
+    is_percent: bool = False  # the value is a rate (a rate, or a fraction read for a rate indicator)
     confidence: float = 0.0
     candidates: tuple[str, ...] = field(default=())
 
@@ -338,16 +341,21 @@ def table_figures(cells: list[Block], header: dict[int, str]) -> list[Figure]:
                 noun=unit,
                 **common,
             )
-        elif "%" in text or "tỷ lệ" in column or "%" in column:
+        elif "%" in text or "%" in column or "tỷ lệ" in column or unit == "%" or _says_rate(labels):
             rate = parse_number(text)
             rate_text = text if "%" in text else f"{text}%"
             figure = Figure("rate", value=rate, rate=rate, rate_text=rate_text, **common)
         else:
             count = parse_number(text)
-            figure = Figure("count", value=count, numerator=count, numerator_text=text, noun=unit, **common)
+            kind = "money" if unit in _MONEY_UNITS else "count"
+            figure = Figure(kind, value=count, numerator=count, numerator_text=text, noun=unit, **common)
         context = name_key(_PARENTHESIS.sub(" ", " ".join([*labels, column, unit or ""])))
         figures.append(replace(figure, context=context))
     return figures
+
+
+def _says_rate(labels: list[str]) -> bool:
+    return any(name_key(label).startswith(("tỷ lệ", "tỉ lệ")) for label in labels)
 
 
 def _compatible(figure: Figure, rule: KeywordRule, fallback: bool) -> bool:
@@ -375,15 +383,17 @@ def _best(context: str, figure: Figure, rules: Iterable[KeywordRule], fallback: 
 
 
 def _valued(figure: Figure, rule_kind: str | None) -> Figure:
-    """A fraction read for a rate is worth its printed rate, or its recomputed one; read for a count,
-    its numerator."""
+    """A fraction read for a rate (or for nothing) is worth its printed rate, or its recomputed one; read for
+    a count, its numerator. A rate is worth itself."""
+    if figure.kind == "rate":
+        return replace(figure, is_percent=True)
     if figure.kind != "fraction":
         return figure
     if rule_kind in RATE_KINDS or rule_kind is None:
         value = figure.rate
         if value is None and figure.denominator:
             value = (100 * figure.numerator / figure.denominator).quantize(Decimal("0.000001"))
-        return replace(figure, value=value)
+        return replace(figure, value=value, is_percent=True)
     return replace(figure, value=figure.numerator)
 
 

@@ -53,7 +53,8 @@ join marts.dim_period as periods on list_contains(periods.quarter_keys, findings
 left join lateral (
     select unnest(coalesce(findings.affected_indicators, [findings.indicator_code])) as indicator_code
 ) as indicators on true
-where findings.status = 'open' and findings.severity = 'error' and findings.affects in ('reported', 'system')
+where findings.status = 'open' and findings.severity = 'error'
+  and findings.affects in ('reported', 'system', 'extracted')
 """
 
 

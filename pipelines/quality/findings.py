@@ -14,6 +14,7 @@ import csv
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from string import Formatter
 from typing import Any
@@ -122,6 +123,8 @@ def _render(value: Any, name: str) -> str:
         return value.strftime("%d/%m/%Y")
     if isinstance(value, bool):
         return "có" if value else "không"
+    if isinstance(value, Decimal):
+        value = float(value)
     if isinstance(value, (int, float)):
         if name.endswith("_pct"):
             return format_percent(value)
@@ -153,6 +156,33 @@ def _relative(path: str | None, root: Path | None) -> str | None:
         return path
 
 
+def rule_findings(
+    con: duckdb.DuckDBPyConnection, spec: SuiteSpec, rule_code: str, sources_root: Path | None = None
+) -> list[dict[str, Any]]:
+    """Every row one rule flags, with its key, severity and message (the rule's SQL run in full)."""
+    meta = spec.expectation(rule_code)["meta"]
+    cursor = con.execute(spec.rule_query(rule_code))
+    columns = [d[0] for d in cursor.description]
+    findings = []
+    for values in cursor.fetchall():
+        row = dict(zip(columns, values, strict=True))
+        findings.append(
+            {
+                "finding_key": finding_key(rule_code, row),
+                "rule_code": rule_code,
+                "severity": meta.get("severity", "error"),
+                "affects": meta.get("affects", "none"),
+                "affected_indicators": meta.get("affects_indicators"),
+                "suite": spec.name,
+                "asset_key": "/".join(spec.asset_key),
+                **{c: row.get(c) for c in STANDARD_COLUMNS},
+                "evidence_file": _relative(row.get("evidence_file"), sources_root),
+                "message_vi": render_message(meta["message_vi"], row),
+            }
+        )
+    return findings
+
+
 def collect_findings(
     con: duckdb.DuckDBPyConnection,
     specs: Iterable[SuiteSpec],
@@ -168,24 +198,8 @@ def collect_findings(
         for rule in result.rules:
             if rule.success or rule.error is not None:
                 continue
-            template = spec.expectation(rule.rule_code)["meta"]["message_vi"]
-            cursor = con.execute(spec.rule_query(rule.rule_code))
-            columns = [d[0] for d in cursor.description]
-            for values in cursor.fetchall():
-                row = dict(zip(columns, values, strict=True))
-                key = finding_key(rule.rule_code, row)
-                findings[key] = {
-                    "finding_key": key,
-                    "rule_code": rule.rule_code,
-                    "severity": rule.severity,
-                    "affects": rule.affects,
-                    "affected_indicators": rule.affects_indicators,
-                    "suite": spec.name,
-                    "asset_key": "/".join(spec.asset_key),
-                    **{c: row.get(c) for c in STANDARD_COLUMNS},
-                    "evidence_file": _relative(row.get("evidence_file"), sources_root),
-                    "message_vi": render_message(template, row),
-                }
+            for finding in rule_findings(con, spec, rule.rule_code, sources_root):
+                findings[finding["finding_key"]] = finding
     return list(findings.values())
 
 

@@ -1,0 +1,179 @@
+"""Communes' narrative reports (DOCX, PDF, TXT under `sources/reports/`) landed as what was extracted.
+
+Each report is one row of `raw.narrative_reports` (commune, period, coverage dates, request letter, signer),
+each figure found one row of `raw.narrative_figures` (mapped to an indicator or kept as an unmapped claim,
+with the sentence it came from) and each date it cites one row of `raw.narrative_dates`. A report that
+cannot be read, or whose commune or period cannot be told, is quarantined whole with the reason; the raw
+file is archived either way. The same tables, in an in-memory DuckDB, let `cds extract` run the very rules
+the pipeline runs (`findings_of`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from pipelines.ingest.register import FileResult, IngestError, ingest_file, insert_rows
+from pipelines.narrative.extract import Extraction, extract_report
+from pipelines.narrative.readers import SUPPORTED
+
+SOURCE_KIND = "narrative_report"
+
+RAW_DDL = """
+create schema if not exists raw;
+create table if not exists raw.narrative_reports (
+    file_sha256 varchar primary key,
+    source_file varchar not null,
+    file_kind varchar not null,
+    commune_id varchar not null,
+    commune_written varchar not null,
+    period_key varchar not null,
+    period_written varchar,
+    coverage_start date,
+    coverage_end date,
+    request_letter varchar,
+    signer_role varchar,
+    blocks integer not null,
+    figures_found integer not null,
+    figures_mapped integer not null,
+    ingested_at timestamp not null
+);
+create table if not exists raw.narrative_figures (
+    file_sha256 varchar not null,
+    figure_no integer not null,
+    block_kind varchar not null,
+    block_index integer not null,
+    position varchar not null,
+    figure_kind varchar not null,
+    printed varchar not null,
+    indicator_code varchar,
+    confidence double not null,
+    tied_indicators varchar,
+    value decimal(24, 6),
+    numerator decimal(24, 4),
+    numerator_text varchar,
+    denominator decimal(24, 4),
+    denominator_text varchar,
+    rate decimal(12, 6),
+    rate_text varchar,
+    rate_decimals integer,
+    noun varchar,
+    evidence varchar not null,
+    primary key (file_sha256, figure_no)
+);
+create table if not exists raw.narrative_dates (
+    file_sha256 varchar not null,
+    date_no integer not null,
+    position varchar not null,
+    printed varchar not null,
+    cited_day integer,
+    cited_month integer,
+    cited_year bigint not null,
+    cited_on date,
+    evidence varchar not null,
+    primary key (file_sha256, date_no)
+);
+"""
+
+
+def report_files(folder: Path) -> list[Path]:
+    """Every narrative report under the reports folder (Office lock files and hidden files left out)."""
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file() and p.suffix.lower() in SUPPORTED and not p.name.startswith((".", "~$"))
+    )
+
+
+def refuse_without_period(extraction: Extraction) -> Extraction:
+    if extraction.facts.period_key is None:
+        raise IngestError(
+            extraction.path,
+            None,
+            "period",
+            "không xác định được kỳ báo cáo (quý, 6 tháng, 9 tháng, năm) ở tiêu đề báo cáo",
+            "no reporting period in the title",
+            reason="period_not_found",
+        )
+    return extraction
+
+
+def land_extraction(con: duckdb.DuckDBPyConnection, sha: str, extraction: Extraction) -> int:
+    """Write one extraction into the raw tables; returns the number of figures landed."""
+    facts, document = extraction.facts, extraction.document
+    con.execute(
+        f"insert into raw.narrative_reports values ({', '.join(['?'] * 14)}, now()::timestamp)",
+        [
+            sha,
+            str(extraction.path),
+            document.kind,
+            facts.commune_id,
+            facts.commune_written,
+            facts.period_key,
+            facts.period_written,
+            facts.coverage_start,
+            facts.coverage_end,
+            facts.request_letter,
+            facts.signer_role,
+            len(document.blocks),
+            len(extraction.figures),
+            len(extraction.mapped),
+        ],
+    )
+    insert_rows(
+        con,
+        "raw.narrative_figures",
+        (
+            [
+                sha,
+                n,
+                f.block.kind,
+                f.block.index,
+                f.position,
+                f.kind,
+                f.printed,
+                f.indicator_code,
+                f.confidence,
+                "|".join(f.candidates) or None,
+                f.value,
+                f.numerator,
+                f.numerator_text,
+                f.denominator,
+                f.denominator_text,
+                f.rate,
+                f.rate_text,
+                f.rate_decimals,
+                f.noun,
+                f.sentence,
+            ]
+            for n, f in enumerate(extraction.figures, start=1)
+        ),
+    )
+    insert_rows(
+        con,
+        "raw.narrative_dates",
+        (
+            [sha, n, d.block.position, d.printed, d.day or None, d.month or None, d.year, d.parsed]
+            + [d.sentence]
+            for n, d in enumerate(extraction.dates, start=1)
+        ),
+    )
+    return len(extraction.figures)
+
+
+def ingest_report(
+    con: duckdb.DuckDBPyConnection, path: Path, archive_dir: Path, sha: str | None = None, **extract_kwargs
+) -> FileResult:
+    """Land one report (the same bytes twice is a no-op; a corrected report is a new file and a new row)."""
+    con.execute(RAW_DDL)
+
+    def read() -> Extraction:
+        return refuse_without_period(extract_report(path, **extract_kwargs))
+
+    def land(sha: str, extraction: Extraction) -> tuple[int, int]:
+        return land_extraction(con, sha, extraction), 0
+
+    return ingest_file(con, path, SOURCE_KIND, archive_dir, read, land, sha)

@@ -1,0 +1,153 @@
+"""One narrative report checked on its own, without the warehouse: what `cds extract` prints.
+
+The report is landed in an in-memory DuckDB with the same raw tables the pipeline writes and the reference
+seeds the rules read, and every rule of the narrative suites (`expectations/raw_narrative_*.json`) runs on
+it: the very SQL Great Expectations runs in the pipeline, so the command and the warehouse never disagree.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from pipelines.ingest.narrative_reports import RAW_DDL, land_extraction
+from pipelines.ingest.register import file_sha256
+from pipelines.narrative.extract import Extraction
+from pipelines.quality.findings import rule_findings
+from pipelines.quality.suites import SuiteSpec, load_suites
+from pipelines.reference import read_seed
+from pipelines.settings import get_settings
+from pipelines.vietnamese import format_date, format_number, period_label
+
+NARRATIVE_SUITES = ("raw_narrative_figures", "raw_narrative_reports")
+REFERENCE_SEEDS = ("ref_indicators", "ref_reporting_calendar")
+
+
+def narrative_suites() -> list[SuiteSpec]:
+    return [spec for spec in load_suites(tier="findings") if spec.name in NARRATIVE_SUITES]
+
+
+def report_findings(extraction: Extraction, reference_dir: Path | None = None) -> list[dict[str, Any]]:
+    """The findings of the narrative rules on this one report, errors first."""
+    reference_dir = reference_dir or get_settings().reference_dir
+    with duckdb.connect() as con:
+        con.execute(RAW_DDL)
+        con.execute("create schema reference")
+        for seed in REFERENCE_SEEDS:
+            con.execute(
+                f"create table reference.{seed} as select * from read_csv(?, header = true)",
+                [str(reference_dir / f"{seed}.csv")],
+            )
+        land_extraction(con, file_sha256(extraction.path), extraction)
+        findings = [
+            finding
+            for spec in narrative_suites()
+            for expectation in spec.expectations
+            for finding in rule_findings(con, spec, expectation["meta"]["rule_code"])
+        ]
+    return sorted(findings, key=lambda f: (f["severity"] != "error", f["rule_code"], f["finding_key"]))
+
+
+def _number(value: Decimal | None) -> int | float | None:
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def as_json(extraction: Extraction, findings: list[dict[str, Any]]) -> dict[str, Any]:
+    """The extraction as one JSON-ready object (dates ISO, numbers as numbers)."""
+    facts = extraction.facts
+    communes = {row["commune_id"]: row for row in read_seed("ref_communes")}
+    iso = lambda d: d.isoformat() if isinstance(d, date) else None  # noqa: E731
+    return {
+        "file": str(extraction.path),
+        "commune": {
+            "id": facts.commune_id,
+            "name": communes.get(facts.commune_id, {}).get("name_with_type"),
+            "written": facts.commune_written,
+        },
+        "period_key": facts.period_key,
+        "period_written": facts.period_written,
+        "coverage_start": iso(facts.coverage_start),
+        "coverage_end": iso(facts.coverage_end),
+        "request_letter": facts.request_letter,
+        "signer_role": facts.signer_role,
+        "figures": [
+            {
+                "indicator_code": f.indicator_code,
+                "kind": f.kind,
+                "value": _number(f.value),
+                "numerator": _number(f.numerator),
+                "denominator": _number(f.denominator),
+                "rate": _number(f.rate),
+                "is_percent": f.is_percent,
+                "printed": f.printed,
+                "noun": f.noun,
+                "confidence": f.confidence,
+                "position": f.position,
+                "evidence": f.sentence,
+            }
+            for f in extraction.figures
+        ],
+        "findings": [
+            {
+                "rule_code": f["rule_code"],
+                "severity": f["severity"],
+                "message": f["message_vi"],
+                "evidence": f["evidence_text"],
+            }
+            for f in findings
+        ],
+    }
+
+
+def _figure_value(figure) -> str:
+    if figure.value is None:
+        return "-"
+    text = format_number(figure.value, 0 if figure.value == figure.value.to_integral_value() else 2)
+    return f"{text} %" if figure.is_percent else text
+
+
+def _period_text(facts) -> str:
+    if facts.period_key is None:
+        return "không xác định"
+    return f"{period_label(facts.period_key)} ({facts.period_key})"
+
+
+def as_text(extraction: Extraction, findings: list[dict[str, Any]]) -> str:
+    """The extraction for a person, in Vietnamese."""
+    facts = extraction.facts
+    communes = {row["commune_id"]: row for row in read_seed("ref_communes")}
+    name = communes.get(facts.commune_id, {}).get("name_with_type", facts.commune_id)
+    lines = [
+        f"Báo cáo: {extraction.path}",
+        f"Đơn vị: {name} ({facts.commune_id}), ghi là «{facts.commune_written}»",
+        f"Kỳ báo cáo: {_period_text(facts)}",
+    ]
+    if facts.coverage_start or facts.coverage_end:
+        lines.append(
+            f"Số liệu tính từ {format_date(facts.coverage_start)} đến {format_date(facts.coverage_end)}"
+        )
+    if facts.request_letter or facts.signer_role:
+        lines.append(f"Trả lời công văn: {facts.request_letter or '-'}; người ký: {facts.signer_role or '-'}")
+    lines.append(
+        f"\nSố liệu: {len(extraction.figures)} tìm thấy, {len(extraction.mapped)} gắn được với chỉ tiêu"
+    )
+    for figure in extraction.figures:
+        code = figure.indicator_code or "(chưa gắn chỉ tiêu)"
+        confidence = format_number(figure.confidence, 2)
+        lines.append(
+            f"  {code:28} {_figure_value(figure):>14}  «{figure.printed}»  [{figure.position}, {confidence}]"
+        )
+        lines.append(f"      {figure.sentence}")
+    lines.append(f"\nPhát hiện: {len(findings)}")
+    for finding in findings:
+        severity = "LỖI" if finding["severity"] == "error" else "cảnh báo"
+        lines.append(f"  [{severity}] {finding['rule_code']}: {finding['message_vi']}")
+        if finding["evidence_text"]:
+            lines.append(f"      {finding['evidence_text']}")
+    return "\n".join(lines)

@@ -1,0 +1,86 @@
+"""The labelled narrative reports in tests/fixtures/narrative: built into a folder (DOCX and PDF from their
+drafts, TXT as shipped) and scored against labels.csv (precision and recall of mapped figures)."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from collections import Counter
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from pipelines.sample.reports import write_report
+
+FIXTURES = Path(__file__).parent / "fixtures" / "narrative"
+LABELS = FIXTURES / "labels.csv"
+
+
+def build_fixtures(out: Path) -> list[Path]:
+    """Every fixture report as a file in `out`."""
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for source in sorted(FIXTURES.iterdir()):
+        if source.suffix == ".draft":
+            paths.append(write_report(out / source.stem, source.read_text(encoding="utf-8")))
+        elif source.suffix == ".txt":
+            paths.append(Path(shutil.copy(source, out / source.name)))
+    return paths
+
+
+def read_labels(split: str | None = None) -> list[dict[str, str]]:
+    with open(LABELS, encoding="utf-8", newline="") as handle:
+        return [row for row in csv.DictReader(handle) if split is None or row["split"] == split]
+
+
+def _key(value) -> Decimal:
+    return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+@dataclass(frozen=True)
+class Score:
+    labelled: int  # every labelled figure, mapped or not
+    labelled_mapped: int
+    predicted_mapped: int
+    correct: int
+    claims_found: int  # labelled figures (mapped or not) found at all, with their value
+
+    @property
+    def precision(self) -> float:
+        return self.correct / self.predicted_mapped if self.predicted_mapped else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.correct / self.labelled_mapped if self.labelled_mapped else 0.0
+
+    @property
+    def claim_recall(self) -> float:
+        return self.claims_found / self.labelled if self.labelled else 0.0
+
+
+def score(extractions: dict[str, object], labels: list[dict[str, str]]) -> Score:
+    """Mapped figures against labelled ones, as multisets of (file, indicator, value to 0,01)."""
+    files = {row["file"] for row in labels}
+    predicted = Counter(
+        (name, f.indicator_code, _key(f.value))
+        for name, extraction in extractions.items()
+        if name in files
+        for f in extraction.figures
+        if f.indicator_code
+    )
+    claims = Counter(
+        (name, _key(f.value))
+        for name, extraction in extractions.items()
+        if name in files
+        for f in extraction.figures
+        if f.value is not None
+    )
+    expected = Counter((r["file"], r["indicator_code"], _key(r["value"])) for r in labels if r["indicator_code"])
+    expected_claims = Counter((r["file"], _key(r["value"])) for r in labels)
+    return Score(
+        labelled=len(labels),
+        labelled_mapped=sum(expected.values()),
+        predicted_mapped=sum(predicted.values()),
+        correct=sum((predicted & expected).values()),
+        claims_found=sum((claims & expected_claims).values()),
+    )
