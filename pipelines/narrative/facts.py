@@ -39,7 +39,7 @@ _COVERAGE = re.compile(
 _LETTER = re.compile(
     r"(?:công văn|văn bản|kế hoạch)\s+số\s+(\d+\s*/\s*[A-ZĐ][\wĐ&\-]*(?:/[\wĐ&\-]+)?)", re.IGNORECASE
 )
-_SIGNER = re.compile(r"^(?:(KT|TM|TL)\.\s*[^\n]*?)?\b(PHÓ CHỦ TỊCH|CHỦ TỊCH|PHÓ TRƯỞNG|TRƯỞNG)\b")
+_SIGNER = re.compile(r"\b(PHÓ CHỦ TỊCH|CHỦ TỊCH|PHÓ TRƯỞNG BAN|TRƯỞNG BAN|PHÓ GIÁM ĐỐC|GIÁM ĐỐC)\b")
 _DATES = re.compile(
     r"(?<![\d/])(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4,5})(?![\d/])"
     r"|ngày\s*(\d{1,2})\s*tháng\s*(\d{1,2})\s*năm\s*(\d{4,5})(?!\d)",
@@ -174,14 +174,12 @@ def find_request_letter(blocks: tuple[Block, ...]) -> str | None:
 
 
 def find_signer_role(blocks: tuple[Block, ...]) -> str | None:
-    """`CHỦ TỊCH`, `KT. CHỦ TỊCH PHÓ CHỦ TỊCH` → the signer's own role, from the end of the document."""
+    """The signer's own role from the signature block at the end: the last role written there
+    (`KT. CHỦ TỊCH / PHÓ CHỦ TỊCH` → Phó chủ tịch; `TM. ỦY BAN NHÂN DÂN / CHỦ TỊCH` → Chủ tịch)."""
     for block in reversed(blocks[-25:]):
-        match = _SIGNER.search(block.text.upper())
-        if match:
-            role = match.group(2)
-            if match.group(1) == "KT" and "PHÓ" in block.text.upper():
-                role = "PHÓ " + role.removeprefix("PHÓ ")
-            return role.capitalize()
+        roles = _SIGNER.findall(block.text)
+        if roles:
+            return roles[-1].capitalize()
     return None
 
 

@@ -92,6 +92,14 @@ _STRONG = re.compile(r"[,()\[\]]|\btrong đó\b|\bcòn\b|\bgồm\b|\bbao gồm\b
 _WEAK = re.compile(r"\bvà\b", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZĐÀ-Ỹ\d\-+•])|(?<=\.)\s*$")
 _PARENTHESIS = re.compile(r"\([^()]*\)")
+# A rate a fraction introduces: only words between, ending in `đạt`, `chiếm`, `=` (after a comma or "(").
+_INTRO = r"(?:[,(]?\s*\(?\s*(?:đạt|chiếm|bằng|tương ứng|=)\s*(?:tỷ\s+lệ|tỉ\s+lệ)?\s*(?:là)?|\s*\()\s*$"
+_RATE_INTRO = re.compile(rf"^[^;()]{{0,120}}?{_INTRO}", re.IGNORECASE)
+_INTRO_WORDS = re.compile(_INTRO, re.IGNORECASE)
+# Names of the offices that receive dossiers: they say where, not what (`Bộ phận tiếp nhận và trả kết quả`).
+_OFFICES = re.compile(
+    r"bộ phận tiếp nhận và trả kết quả|trung tâm phục vụ hành chính công|bộ phận một cửa|bộ phận tiếp nhận"
+)
 _UNIT_COLUMNS = ("đơn vị tính", "đvt", "đơn vị")
 _MONEY_UNITS = ("đồng", "đ", "vnđ")
 # A fraction that is a day and month (`từ 01/7 đến 10/9/2025`).
@@ -169,6 +177,8 @@ class Figure:
     noun: str | None = None
     context: str = ""  # the words of this figure alone
     wide_context: str = ""  # the first figure of a clause: everything before it in the clause
+    lead_context: str = ""  # the words that open the clause, with this figure's own
+    far_context: str = ""  # its own words and all that follows up to the next figure, past any comma
     indicator_code: str | None = None
     is_percent: bool = False  # the value is a rate (a rate, or a fraction read for a rate indicator)
     confidence: float = 0.0
@@ -258,8 +268,9 @@ def _split_gap(gap: str) -> tuple[str, str]:
 
 
 def _last_trailing(rest: str, crosses_commas: bool) -> str:
-    """What trails the last figure of a clause: up to the next delimiter; a rate's words often come after
-    it across a list (`80% cán bộ, công chức xã được bồi dưỡng …`), so a rate reads past commas. At most
+    """What trails the last figure of a clause: up to the next delimiter; a rate's or a fraction's words
+    often come after it across a list (`80% cán bộ, công chức xã được …`, `9/9 thôn, làng có Tổ …`), so
+    those read past commas. At most
     `TRAILING_WORDS` words, and never into a parenthesis."""
     rest = rest.split("(")[0]
     cut = _STRONG.search(rest)
@@ -268,8 +279,15 @@ def _last_trailing(rest: str, crosses_commas: bool) -> str:
     return " ".join(rest.split()[:TRAILING_WORDS])
 
 
-def _context(leading: str, noun: str, trailing: str) -> str:
-    return name_key(_PARENTHESIS.sub(" ", f"{leading} {noun} {trailing}"))
+def _context(leading: str, words: str) -> str:
+    """The words a figure is mapped on: lower case, without parenthesised asides or office names."""
+    context = name_key(_PARENTHESIS.sub(" ", f"{leading} {words}"))
+    return _OFFICES.sub(" ", context)
+
+
+def _after_last_delimiter(gap: str) -> str:
+    strong = list(_STRONG.finditer(gap))
+    return gap[strong[-1].end() :] if strong else gap
 
 
 def _clauses(sentence: str) -> Iterator[tuple[int, str]]:
@@ -279,31 +297,61 @@ def _clauses(sentence: str) -> Iterator[tuple[int, str]]:
         offset += len(part) + 1
 
 
+def _clause_figures(clause: str, block: Block) -> list[tuple[int, int, Figure, str]]:
+    """(start, end, figure, inner words) of each figure of a clause. A rate that a fraction introduces a few
+    words later (`760/790 kết quả được số hóa, đạt 96,2%`) is that fraction's printed rate, not a figure of
+    its own; the words between stay the fraction's (`inner`)."""
+    found: list[tuple[int, int, Figure, str]] = []
+    for match in _FIGURE.finditer(clause):
+        figure = _figure_of(match, clause, block)
+        if figure is None:
+            continue
+        if found and figure.kind == "rate":
+            start, end, previous, _ = found[-1]
+            gap = clause[end : match.start()]
+            if previous.kind == "fraction" and previous.rate is None and _RATE_INTRO.match(gap):
+                close = match.end() + 1 if "(" in gap and clause[match.end() : match.end() + 1] == ")" else match.end()
+                found[-1] = (
+                    start,
+                    close,
+                    replace(previous, rate=figure.rate, rate_text=figure.rate_text, printed=clause[start:close]),
+                    _INTRO_WORDS.sub(" ", gap),
+                )
+                continue
+        found.append((match.start(), match.end(), figure, ""))
+    return found
+
+
 def find_figures(block: Block) -> list[Figure]:
-    """Every figure of a paragraph or footnote, with the words around it (its context, for mapping)."""
+    """Every figure of a paragraph or footnote, with the words around it: its own (`context`), everything
+    before it in its clause when it is the clause's first (`wide_context`), and the words that open its
+    clause (`lead_context`) and all up to the next figure (`far_context`)."""
     figures: list[Figure] = []
     for sentence in sentences(block.text):
         for offset, clause in _clauses(sentence):
-            found = [
-                (m, f) for m in _FIGURE.finditer(clause) if (f := _figure_of(m, clause, block)) is not None
-            ]
-            for i, (match, figure) in enumerate(found):
-                previous_end = found[i - 1][0].end() if i else 0
-                next_start = found[i + 1][0].start() if i + 1 < len(found) else len(clause)
-                gap_before = clause[previous_end : match.start()]
-                leading = _split_gap(gap_before)[1]
+            lead = None
+            found = _clause_figures(clause, block)
+            for i, (start, end, figure, inner) in enumerate(found):
+                previous_end = found[i - 1][1] if i else 0
+                next_start = found[i + 1][0] if i + 1 < len(found) else len(clause)
+                gap_before = clause[previous_end:start]
+                leading = _split_gap(gap_before)[1] if i else _after_last_delimiter(gap_before)
                 if i + 1 < len(found):
-                    trailing = _split_gap(clause[match.end() : next_start])[0]
+                    trailing = _split_gap(clause[end:next_start])[0]
                 else:
-                    trailing = _last_trailing(clause[match.end() :], figure.kind == "rate")
-                noun = figure.noun or ""
+                    trailing = _last_trailing(clause[end:], figure.kind in ("rate", "fraction"))
+                words = f"{figure.noun or ''} {inner} {trailing}"
+                if lead is None:
+                    lead = gap_before
                 figures.append(
                     replace(
                         figure,
                         sentence=sentence,
-                        start=offset + match.start(),
-                        context=_context(leading, noun, trailing),
-                        wide_context=_context(gap_before, noun, trailing) if not i else "",
+                        start=offset + start,
+                        context=_context(leading, words),
+                        wide_context=_context(gap_before, words) if not i else "",
+                        lead_context=_context(f"{lead} {leading}" if i else lead, words),
+                        far_context=_context(leading, f"{figure.noun or ''} {inner} {clause[end:next_start]}"),
                     )
                 )
     return figures
@@ -404,13 +452,19 @@ def map_figures(figures: list[Figure], rules: tuple[KeywordRule, ...]) -> list[F
     used: list[str] = []  # the words that mapped each figure (what a following bare rate borrows)
     for i, figure in enumerate(figures):
         previous = used[i - 1] if i and figures[i - 1].sentence == figure.sentence else None
-        # own words first, then the whole clause before it, then (a rate) the figure before it; a fraction
-        # that no rate matches is read as the count of its numerator
+        # own words first, then the whole clause before it; a rate that follows a figure of its sentence
+        # (`141 hồ sơ, chiếm tỷ lệ 24,74%`) is about that figure or unmapped; any other figure may borrow
+        # the words that open its clause, then all up to the next figure. A fraction no rate matches is
+        # read as its numerator's count.
         attempts = [(figure.context, False, 0.95)]
         if figure.wide_context and figure.wide_context != figure.context:
             attempts.append((figure.wide_context, False, 0.9))
         if previous is not None and figure.kind == "rate":
             attempts.append((f"{previous} {figure.context}", False, 0.8))
+        else:
+            for borrowed, base in ((figure.lead_context, 0.75), (figure.far_context, 0.7)):
+                if borrowed and borrowed not in (figure.context, figure.wide_context):
+                    attempts.append((borrowed, False, base))
         if figure.kind == "fraction":
             attempts += [(c, True, 0.7) for c in (figure.context, figure.wide_context) if c]
         code, candidates, confidence, words = None, (), 0.0, figure.wide_context or figure.context
