@@ -75,7 +75,9 @@ def score(extractions: dict[str, object], labels: list[dict[str, str]]) -> Score
         for f in extraction.figures
         if f.value is not None
     )
-    expected = Counter((r["file"], r["indicator_code"], _key(r["value"])) for r in labels if r["indicator_code"])
+    expected = Counter(
+        (r["file"], r["indicator_code"], _key(r["value"])) for r in labels if r["indicator_code"]
+    )
     expected_claims = Counter((r["file"], _key(r["value"])) for r in labels)
     return Score(
         labelled=len(labels),

@@ -310,13 +310,13 @@ def _clause_figures(clause: str, block: Block) -> list[tuple[int, int, Figure, s
             start, end, previous, _ = found[-1]
             gap = clause[end : match.start()]
             if previous.kind == "fraction" and previous.rate is None and _RATE_INTRO.match(gap):
-                close = match.end() + 1 if "(" in gap and clause[match.end() : match.end() + 1] == ")" else match.end()
-                found[-1] = (
-                    start,
-                    close,
-                    replace(previous, rate=figure.rate, rate_text=figure.rate_text, printed=clause[start:close]),
-                    _INTRO_WORDS.sub(" ", gap),
+                close = match.end()
+                if "(" in gap and clause[close : close + 1] == ")":
+                    close += 1
+                merged = replace(
+                    previous, rate=figure.rate, rate_text=figure.rate_text, printed=clause[start:close]
                 )
+                found[-1] = (start, close, merged, _INTRO_WORDS.sub(" ", gap))
                 continue
         found.append((match.start(), match.end(), figure, ""))
     return found
@@ -340,7 +340,8 @@ def find_figures(block: Block) -> list[Figure]:
                     trailing = _split_gap(clause[end:next_start])[0]
                 else:
                     trailing = _last_trailing(clause[end:], figure.kind in ("rate", "fraction"))
-                words = f"{figure.noun or ''} {inner} {trailing}"
+                noun = figure.noun or ""
+                words = f"{noun} {inner} {trailing}"
                 if lead is None:
                     lead = gap_before
                 figures.append(
@@ -351,7 +352,7 @@ def find_figures(block: Block) -> list[Figure]:
                         context=_context(leading, words),
                         wide_context=_context(gap_before, words) if not i else "",
                         lead_context=_context(f"{lead} {leading}" if i else lead, words),
-                        far_context=_context(leading, f"{figure.noun or ''} {inner} {clause[end:next_start]}"),
+                        far_context=_context(leading, f"{noun} {inner} {clause[end:next_start]}"),
                     )
                 )
     return figures
