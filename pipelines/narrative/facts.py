@@ -98,20 +98,20 @@ def find_commune(
 ) -> tuple[str, str]:
     """(commune_id, name as written) from the letterhead or opening; `UnknownCommune` otherwise. A province
     named in the opening that is not this one (nor a former one merged into it) refuses the report."""
-    head = _head(blocks).replace("\n", " ")
-    unit_match = next((m for m in _UNIT.finditer(head) if _proper_name(m.group(2).split())), None)
-    for match in _OTHER_PROVINCE.finditer(head):
+    head = [b.text for b in blocks[:HEAD_BLOCKS] if b.kind == "paragraph"]  # a name never spans blocks
+    units = [
+        (m.group(1), words)
+        for text in head
+        for m in _UNIT.finditer(text)
+        if (words := _proper_name(m.group(2).split()))
+    ]
+    for match in (m for text in head for m in _OTHER_PROVINCE.finditer(text)):
         province = _proper_name(match.group(1).split())
         if province and name_key(" ".join(province)) not in provinces:
-            unit = ""
-            if unit_match:
-                unit = f"{unit_match.group(1)} {' '.join(_proper_name(unit_match.group(2).split()))}, "
+            unit = f"{units[0][0]} {' '.join(units[0][1])}, " if units else ""
             raise UnknownCommune(f"{unit}tỉnh {' '.join(province)}", "commune_of_another_province")
     written = None
-    for match in _UNIT.finditer(head):
-        unit, words = match.group(1), _proper_name(match.group(2).split())
-        if not words:
-            continue
+    for unit, words in units:
         written = written or f"{unit} {' '.join(words)}"
         for n in range(len(words), 0, -1):
             candidate = f"{unit} {' '.join(words[:n])}"

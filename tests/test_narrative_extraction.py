@@ -1,0 +1,201 @@
+"""Figures out of narrative reports: facts of each labelled fixture, precision and recall of mapped figures
+against the labels, the number shapes officials write, and refusals for what cannot be attributed."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from pipelines.ingest.register import IngestError
+from pipelines.narrative.extract import extract_document, extract_report
+from pipelines.narrative.figures import KeywordRule, keyword_rules
+from pipelines.narrative.readers import Block, ReportDocument
+from pipelines.reference import SEEDS_DIR, read_seed
+from tests.narrative_fixtures import build_fixtures, read_labels, score
+
+
+@pytest.fixture(scope="module")
+def extractions(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    paths = build_fixtures(tmp_path_factory.mktemp("narrative"))
+    return {p.name: extract_report(p) for p in paths}
+
+
+def _report(text: str, name: str = "bao-cao.txt") -> ReportDocument:
+    """A report held in memory: one paragraph per line."""
+    blocks = tuple(Block(line, "paragraph", n) for n, line in enumerate(text.strip().splitlines(), 1))
+    return ReportDocument(Path(name), "txt", blocks)
+
+
+HEAD = "UBND XÃ SƠN KỲ\nBÁO CÁO\nKết quả chuyển đổi số Quý III năm 2025\n"
+
+
+def test_the_fixtures_cover_the_shapes_the_issue_asks_for(extractions):
+    labels = read_labels()
+    assert len(labels) >= 60 and len({r["file"] for r in labels}) >= 6
+    kinds = {name.rsplit(".", 1)[1] for name in extractions}
+    periods = {e.facts.period_key[5:] for e in extractions.values()}
+    assert {"txt", "docx", "pdf"} <= kinds
+    assert {"Q1", "Q2", "Q3", "Q4", "9M", "Y", "6M"} <= periods
+    assert any(f.block.kind == "cell" for e in extractions.values() for f in e.figures)  # a DOCX table
+
+
+def test_precision_and_recall_of_mapped_figures_against_the_labels(extractions):
+    result = score(extractions, read_labels())
+    print(
+        f"\nnarrative extraction: {result.correct} correct of {result.predicted_mapped} mapped and "
+        f"{result.labelled_mapped} labelled; precision {result.precision:.3f}, recall {result.recall:.3f}, "
+        f"claims found {result.claims_found}/{result.labelled}"
+    )
+    assert result.precision >= 0.95
+    assert result.recall >= 0.90
+    assert result.claim_recall == 1.0  # unmapped claims are kept, not dropped
+
+
+def test_the_scorer_counts_a_wrong_mapping_against_precision_and_recall(extractions):
+    from dataclasses import replace
+
+    name = "son-ky_quy-3-2025.txt"
+    broken = dict(extractions)
+    figures = list(broken[name].figures)
+    index = next(i for i, f in enumerate(figures) if f.indicator_code == "DOS_ONLINE")
+    figures[index] = replace(figures[index], indicator_code="DOS_IN_PERSON")
+    broken[name] = replace(broken[name], figures=tuple(figures))
+    good, bad = score(extractions, read_labels()), score(broken, read_labels())
+    assert bad.correct == good.correct - 1
+    assert bad.precision < good.precision and bad.recall < good.recall
+
+
+@pytest.mark.parametrize(
+    ("name", "commune", "period", "coverage", "letter", "signer"),
+    [
+        ("son-ky_quy-3-2025.txt", "QNG056", "2025-Q3", (date(2025, 7, 1), date(2025, 9, 30)),
+         "1502/SKHCN-KH&ĐMST", "Phó chủ tịch"),
+        ("ba-to_9-thang-2025.docx", "QNG014", "2025-9M", (None, None), "1464/SKHCN-KH&ĐMST", "Chủ tịch"),
+        ("cam-thanh_nam-2025.pdf", "QNG002", "2025-Y", (None, None), "2011/SKHCN-KH&ĐMST", "Chủ tịch"),
+        ("dak-ha_nhan-su-quy-4-2025.txt", "QNG082", "2025-Q4", (None, None), "2010/SKHCN-KH&ĐMST",
+         "Chủ tịch"),
+        ("ly-son_quy-2-2025.docx", "QNG001", "2025-Q2", (date(2025, 4, 1), date(2025, 6, 30)),
+         "845/SKHCN-KH&ĐMST", "Chủ tịch"),
+        ("tra-bong_6-thang-2025.txt", "QNG067", "2025-6M", (None, None), None, "Phó chủ tịch"),
+        ("mang-den_quy-1-2025.pdf", "QNG039", "2025-Q1", (None, None), "312/SKHCN-KH&ĐMST", "Chủ tịch"),
+    ],
+)  # fmt: skip
+def test_document_facts(extractions, name, commune, period, coverage, letter, signer):
+    facts = extractions[name].facts
+    assert (facts.commune_id, facts.period_key) == (commune, period)
+    assert (facts.coverage_start, facts.coverage_end) == coverage
+    assert (facts.request_letter, facts.signer_role) == (letter, signer)
+
+
+def test_the_real_cases_are_read_as_written(extractions):
+    figures = extractions["son-ky_quy-3-2025.txt"].figures
+    by_printed = {f.printed: f for f in figures}
+    both = by_printed["543/544 = 99,81%"], by_printed["543/544 = 99,82%"]
+    assert [(f.numerator, f.denominator, f.rate_text) for f in both] == [
+        (543, 544, "99,81%"),
+        (543, 544, "99,82%"),
+    ]
+    vneid = {f.indicator_code: f.value for f in figures if f.indicator_code and "VNEID" in f.indicator_code}
+    assert vneid == {"VNEID_INSTALLED": 6639, "VNEID_ACTIVATED": 6158, "VNEID_NOT_ACTIVATED": 458}
+    evidence = by_printed["6.639 công dân"]
+    assert evidence.sentence.startswith("Đến ngày 30/9/2025, toàn xã có 6.639 công dân")
+    assert evidence.position == "đoạn 18"
+
+
+def test_numbers_money_and_leading_zeros_in_vietnamese_format():
+    document = _report(
+        HEAD
+        + "Kinh phí chuyển đổi số năm nay là 100.000.000đ, dự kiến bổ sung 85 triệu đồng.\n"
+        + "Xã phân công 01 công chức chuyên trách chuyển đổi số.\n"
+        + "Toàn xã có 1.059 văn bản đi được gửi điện tử, đạt 99,8 %.\n"
+    )
+    figures = extract_document(document).figures
+    assert [(f.kind, f.value) for f in figures] == [
+        ("money", Decimal(100_000_000)),
+        ("money", Decimal(85_000_000)),
+        ("count", Decimal(1)),
+        ("count", Decimal(1059)),
+        ("rate", Decimal("99.8")),
+    ]
+    assert [f.indicator_code for f in figures] == [
+        "DT_BUDGET",
+        "DT_BUDGET",
+        "IT_DEDICATED",
+        None,
+        "DOC_ELECTRONIC_RATE",
+    ]
+
+
+def test_dates_document_numbers_and_years_are_not_figures():
+    document = _report(
+        HEAD
+        + "Thực hiện Kế hoạch số 22/KH-UBND ngày 18/8/2025 và Nghị quyết số 57-NQ/TW, số liệu từ 01/7 đến "
+        + "10/9/2025, trong tháng 9/2025 tại Điều 11, phiên họp thứ 2 năm 2025.\n"
+    )
+    assert extract_document(document).figures == ()
+
+
+def test_a_figure_nobody_s_keywords_match_is_kept_unmapped():
+    document = _report(HEAD + "Xã đã tổ chức 12 lớp cho 340 người dân về kỹ năng mua bán trên mạng.\n")
+    figures = extract_document(document).figures
+    assert [(f.printed, f.indicator_code) for f in figures] == [("12 lớp", None), ("340 người dân", None)]
+
+
+def test_a_tie_between_two_indicators_is_no_answer():
+    rules = (
+        KeywordRule("DOS_ONLINE", "count", (("trực tuyến",),), ()),
+        KeywordRule("DOS_ONLINE_PAYMENT_RATE", "count", (("trực tuyến",),), ()),
+    )
+    figure = extract_document(_report(HEAD + "Có 40 hồ sơ trực tuyến.\n"), rules=rules).figures[0]
+    assert figure.indicator_code is None
+    assert figure.candidates == ("DOS_ONLINE", "DOS_ONLINE_PAYMENT_RATE")
+
+
+def test_impossible_dates_are_kept_for_the_checks():
+    text = HEAD + "Theo Quyết định ngày 31/11/2025 và báo cáo ngày 28/9/20205.\n"
+    dates = extract_document(_report(text)).dates
+    assert [(d.printed, d.parsed) for d in dates] == [("31/11/2025", None), ("28/9/20205", None)]
+
+
+@pytest.mark.parametrize(
+    ("head", "reason", "written"),
+    [
+        ("ỦY BAN NHÂN DÂN\nXÃ HÒA PHÚ\nBÁO CÁO\nQuý III năm 2025", "unknown_commune", "XÃ HÒA PHÚ"),
+        ("UBND TỈNH ĐẮK LẮK\nUBND XÃ MINH LONG\nBÁO CÁO\nQuý III năm 2025", "commune_of_another_province",
+         "XÃ MINH LONG, tỉnh ĐẮK LẮK"),
+        ("BÁO CÁO\nKết quả chuyển đổi số Quý III năm 2025", "commune_not_found", None),
+    ],
+)  # fmt: skip
+def test_a_report_of_an_unknown_commune_is_refused_not_guessed(head, reason, written):
+    with pytest.raises(IngestError) as caught:
+        extract_document(_report(head + "\nĐã tiếp nhận 12 hồ sơ.", name="hoa-phu.txt"))
+    assert caught.value.reason == reason
+    assert caught.value.raw_value == written
+    assert "hoa-phu.txt" in str(caught.value)
+
+
+def test_a_commune_of_the_former_kon_tum_province_may_cite_it():
+    document = _report("UBND XÃ MĂNG ĐEN\nBÁO CÁO\nQuý I năm 2025\nXã thuộc tỉnh Kon Tum cũ báo cáo như sau.")
+    assert extract_document(document).facts.commune_id == "QNG039"
+
+
+def test_every_keyword_rule_names_an_indicator_of_the_catalogue():
+    codes = {row["indicator_code"] for row in read_seed("ref_indicators")}
+    rules = keyword_rules()
+    assert rules and {r.indicator_code for r in rules} <= codes
+    assert all(r.all_of for r in rules)
+
+
+def test_a_keyword_row_for_an_unknown_indicator_is_refused(tmp_path: Path):
+    from pipelines.narrative.figures import _rules_from_seeds
+
+    shutil.copy(SEEDS_DIR / "ref_indicators.csv", tmp_path)
+    (tmp_path / "ref_indicator_keywords.csv").write_text(
+        "indicator_code,all_of,none_of,note\nNO_SUCH_CODE,hồ sơ,,\n", encoding="utf-8"
+    )
+    with pytest.raises(ValueError, match="NO_SUCH_CODE"):
+        _rules_from_seeds(str(tmp_path))
