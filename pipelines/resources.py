@@ -56,6 +56,11 @@ class SourcesResource(ConfigurableResource):
         return Path(self.sources_dir) / "submissions"
 
     @property
+    def narrative_dir(self) -> Path:
+        """Communes' narrative reports (DOCX, PDF, TXT)."""
+        return Path(self.sources_dir) / "narrative_reports"
+
+    @property
     def staffing_dir(self) -> Path:
         return Path(self.sources_dir) / "staffing"
 

@@ -298,15 +298,29 @@ def test_reported_against_system_outside_tolerance(con):
     _reported(con, [("A", "2025-Q1", "DOS_RECEIVED", 289, None, None, "s1")])
     con.execute(
         """create table marts.fct_reconciliation as select * from (values
-           ('A', '2025-Q1', 'DOS_RECEIVED', 289.0, 263.0, 26.0, false, 's1'),
-           ('B', '2025-Q1', 'DOS_RECEIVED', 264.0, 263.0, 1.0, true, 's2'),
-           ('A', '2025-9M', 'DOS_RECEIVED', 900.0, 870.0, 30.0, false, null)
-           ) as t(commune_id, period_key, indicator_code, reported_value, system_value, difference,
-                  is_within_tolerance, submission_id)"""
+           ('A', '2025-Q1', 'DOS_RECEIVED', 'reported', 'system', 289.0, 263.0, 26.0, false, 's1'),
+           ('B', '2025-Q1', 'DOS_RECEIVED', 'reported', 'system', 264.0, 263.0, 1.0, true, 's2'),
+           ('A', '2025-9M', 'DOS_RECEIVED', 'reported', 'system', 900.0, 870.0, 30.0, false, null),
+           ('A', '2025-Q1', 'DOS_RECEIVED', 'extracted', 'system', 300.0, 263.0, 37.0, false, 'r1')
+           ) as t(commune_id, period_key, indicator_code, source, compared_with, reported_value,
+                  compared_value, difference, is_within_tolerance, submission_id)"""
     )
     (row,) = flagged(con, "fct_reconciliation", "REPORT_VS_SYSTEM")  # the 9-month roll-up repeats Q1's
     assert (row["commune_id"], row["reported_value"], row["system_value"], row["gap"]) == ("A", 289, 263, 26)
     assert row["evidence_file"] == "forms/s1.xlsx"
+
+    con.execute(
+        """create table intermediate.int_indicators_extracted as select * from (values
+           ('r1', 'DOS_RECEIVED', 'narrative_reports/a.docx', 9, 'đoạn 9', 'Xã tiếp nhận 300 hồ sơ.')
+           ) as t(report_id, indicator_code, source_file, block_index, position, evidence_sentence)"""
+    )
+    (row,) = flagged(con, "fct_reconciliation", "NARRATIVE_VS_OTHER_SOURCES")  # the form is not judged here
+    values = (row["commune_id"], row["reported_value"], row["compared_value"], row["gap"])
+    assert values == ("A", 300, 263, 37)
+    assert (row["evidence_file"], row["evidence_text"]) == (
+        "narrative_reports/a.docx",
+        "đoạn 9: Xã tiếp nhận 300 hồ sơ.",
+    )
 
 
 def test_late_and_missing_submissions(con):

@@ -6,14 +6,14 @@ select
     reconciliation.indicator_code,
     reconciliation.submission_id as subject,
     reconciliation.reported_value::varchar as observed_value,
-    reconciliation.system_value::varchar as expected_value,
+    reconciliation.compared_value::varchar as expected_value,
     reported.source_file as evidence_file,
     reported.source_row as evidence_row,
     coalesce(reported.reported_rate_text, reported.numerator_text) as evidence_text,
     dim_indicator.name_vi as indicator_vi,
     case when dim_indicator.kind = 'rate' then ' %' else '' end as unit,
     round(reconciliation.reported_value, 2) as reported_value,
-    round(reconciliation.system_value, 2) as system_value,
+    round(reconciliation.compared_value, 2) as system_value,
     round(abs(reconciliation.difference), 2) as gap
 from {batch} as reconciliation
 join marts.dim_period using (period_key)
@@ -21,4 +21,5 @@ join marts.dim_indicator using (indicator_code)
 left join intermediate.int_indicators_reported as reported
     on reported.submission_id = reconciliation.submission_id
     and reported.indicator_code = reconciliation.indicator_code
-where dim_period.period_type = 'quarter' and reconciliation.is_within_tolerance = false
+where reconciliation.source = 'reported' and reconciliation.compared_with = 'system'
+  and dim_period.period_type = 'quarter' and reconciliation.is_within_tolerance = false

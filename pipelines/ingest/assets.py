@@ -29,9 +29,10 @@ from dagster import (
     sensor,
 )
 
+from pipelines.ingest import narrative_reports as narrative
 from pipelines.ingest.dossier_db import DossierTable, pull_dossier_db, window_for
 from pipelines.ingest.dossier_exports import export_files, ingest_dossier_file
-from pipelines.ingest.register import FileResult, IngestError
+from pipelines.ingest.register import FileResult, IngestError, file_sha256, is_registered
 from pipelines.ingest.staffing import ingest_staffing, staffing_files
 from pipelines.ingest.submissions import FormParser, form_files, ingest_forms
 from pipelines.partitions import (
@@ -49,6 +50,9 @@ RAW_DOSSIERS = AssetKey(["raw", "dossiers"])
 RAW_SUBMISSIONS = AssetKey(["raw", "submissions"])
 RAW_SUBMISSION_VALUES = AssetKey(["raw", "submission_values"])
 RAW_STAFFING = AssetKey(["raw", "staffing"])
+RAW_NARRATIVE_REPORTS = AssetKey(["raw", "narrative_reports"])
+RAW_NARRATIVE_FIGURES = AssetKey(["raw", "narrative_figures"])
+RAW_NARRATIVE_DATES = AssetKey(["raw", "narrative_dates"])
 
 # Partitioned by the quarter the data covers; one run takes a whole range of quarters (`cds run`, the sensor).
 warnings.filterwarnings("ignore", message=".*backfill_policy.*", category=BetaWarning)
@@ -199,6 +203,100 @@ def raw_staffing(
         return _summary(context, results, "raw.staffing", con, placement)
 
 
+def quarter_of_report_period(period_key: str | None) -> str | None:
+    """The quarter a report's period ends in; a 6-month report (not a calendar period) ends in Q2."""
+    if period_key and period_key.endswith("-6M"):
+        return quarter_of_period(f"{period_key[:4]}-Q2")
+    return quarter_of_period(period_key)
+
+
+def _extraction_row(path: Path, extraction, findings: list[dict]) -> str:
+    facts = extraction.facts
+    errors = sum(f["severity"] == "error" for f in findings)
+    return (
+        f"| {path.name} | {facts.commune_id} | {facts.period_key} | {len(extraction.figures)} | "
+        f"{len(extraction.mapped)} | {errors} | {len(findings) - errors} |"
+    )
+
+
+@multi_asset(
+    specs=[
+        AssetSpec(
+            RAW_NARRATIVE_REPORTS,
+            group_name="ingest",
+            kinds={"duckdb", "docx", "pdf"},
+            description="Communes' narrative reports (DOCX, PDF, TXT): one row per report with the commune, "
+            "period, coverage dates, request letter and signer read out of it.",
+        ),
+        AssetSpec(
+            RAW_NARRATIVE_FIGURES,
+            group_name="ingest",
+            kinds={"duckdb"},
+            description="Every figure found in a narrative report, mapped to an indicator through the "
+            "catalogue's keywords (or kept as an unmapped claim), with its confidence and sentence.",
+        ),
+        AssetSpec(
+            RAW_NARRATIVE_DATES,
+            group_name="ingest",
+            kinds={"duckdb"},
+            description="Every date a narrative report cites, as written and as read (null when impossible).",
+        ),
+    ],
+    **PARTITIONED,
+)
+def raw_narrative_reports(
+    context: AssetExecutionContext, warehouse: WarehouseResource, sources: SourcesResource
+):
+    extractions: dict[Path, object] = {}
+
+    def extracted(path: Path):
+        if path not in extractions:
+            extractions[path] = narrative.extract_for_ingest(path)
+        return extractions[path]
+
+    def quarter_of(path: Path) -> str | None:
+        """A report's quarter: from its path, else from the period in its title."""
+        quarter = quarter_in_path(path, sources.narrative_dir)
+        if quarter is None and not isinstance(extraction := extracted(path), IngestError):
+            quarter = quarter_of_report_period(extraction.facts.period_key)
+        return quarter
+
+    from pipelines.narrative.report_check import report_findings
+
+    files, placement = _files_of_run(context, narrative.report_files(sources.narrative_dir), quarter_of)
+    results, rows = [], []
+    with warehouse.connect() as con:
+        con.execute(narrative.RAW_DDL)
+        for path in files:
+            sha = file_sha256(path)
+            if is_registered(con, sha):
+                results.append(FileResult(path, sha, "skipped"))
+                continue
+            extraction = extracted(path)
+            results.append(narrative.ingest_report(con, path, sources.archive_dir, extraction, sha))
+            if not isinstance(extraction, IngestError):
+                rows.append(_extraction_row(path, extraction, report_findings(extraction)))
+        summary = _summary(context, results, "raw.narrative_figures", con, placement)
+        counts = con.execute(
+            """select (select count(*) from raw.narrative_reports),
+                      (select count(*) from raw.narrative_figures where indicator_code is not null),
+                      (select count(*) from raw.narrative_dates)"""
+        ).fetchall()[0]
+    header = (
+        "| report | commune | period | figures | mapped | errors | warnings |\n|---|---|---|---|---|---|---|"
+    )
+    extraction_table = MetadataValue.md("\n".join([header, *rows]) if rows else "no new report")
+    yield MaterializeResult(
+        asset_key=RAW_NARRATIVE_REPORTS,
+        metadata={**summary.metadata, "rows_in_table": counts[0], "extraction": extraction_table},
+    )
+    yield MaterializeResult(
+        asset_key=RAW_NARRATIVE_FIGURES,
+        metadata={**summary.metadata, "mapped_figures_in_table": counts[1]},
+    )
+    yield MaterializeResult(asset_key=RAW_NARRATIVE_DATES, metadata={"rows_in_table": counts[2]})
+
+
 CONSERVATION_SQL = """
 with held as (
     select file_sha256, count(distinct source_row) as held_rows, count(*) as entries
@@ -247,6 +345,7 @@ checks = [
     _conservation_check(RAW_DOSSIERS, "dossier_export", "dossier_db"),
     _conservation_check(RAW_SUBMISSIONS, "submission_form"),
     _conservation_check(RAW_STAFFING, "staffing_list"),
+    _conservation_check(RAW_NARRATIVE_REPORTS, "narrative_report"),
 ]
 
 
@@ -258,6 +357,7 @@ def files_by_quarter(sources: SourcesResource) -> dict[str | None, list[Path]]:
         (sources.submissions_dir, form_files),
         (sources.dossiers_dir, export_files),
         (sources.staffing_dir, staffing_files),
+        (sources.narrative_dir, narrative.report_files),
     )
     for folder, listed in listings:
         for path in listed(folder) if folder.is_dir() else []:
@@ -303,8 +403,9 @@ def build_inbox_sensor(job):
         job=job,
         minimum_interval_seconds=60,
         default_status=DefaultSensorStatus.STOPPED,
-        description="Watches submissions/, dossiers/ and staffing/ under CDS_SOURCES_DIR and runs the main "
-        "job over the quarters whose files arrived or changed (files already ingested are skipped by hash).",
+        description="Watches submissions/, dossiers/, staffing/ and narrative_reports/ under CDS_SOURCES_DIR "
+        "and runs the main job over the quarters whose files arrived or changed (files already ingested "
+        "are skipped by hash).",
     )
     def source_inbox_sensor(context: SensorEvaluationContext, sources: SourcesResource):
         current = _fingerprints(sources)
@@ -322,4 +423,4 @@ def build_inbox_sensor(job):
     return source_inbox_sensor
 
 
-assets = [raw_dossiers, raw_submissions, raw_staffing]
+assets = [raw_dossiers, raw_submissions, raw_staffing, raw_narrative_reports]

@@ -164,16 +164,32 @@ def land_extraction(con: duckdb.DuckDBPyConnection, sha: str, extraction: Extrac
     return len(extraction.figures)
 
 
+def extract_for_ingest(path: Path) -> Extraction | IngestError:
+    """The extraction the ingest lands, or the reason the report is refused."""
+    try:
+        return refuse_without_period(extract_report(path))
+    except IngestError as error:
+        return error
+
+
 def ingest_report(
-    con: duckdb.DuckDBPyConnection, path: Path, archive_dir: Path, sha: str | None = None, **extract_kwargs
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    archive_dir: Path,
+    extraction: Extraction | IngestError | None = None,
+    sha: str | None = None,
 ) -> FileResult:
-    """Land one report (the same bytes twice is a no-op; a corrected report is a new file and a new row)."""
+    """Land one report (the same bytes twice is a no-op; a corrected report is a new file and a new row).
+    `extraction` is the report already extracted (see the ingest asset); otherwise it is extracted here."""
     con.execute(RAW_DDL)
 
     def read() -> Extraction:
-        return refuse_without_period(extract_report(path, **extract_kwargs))
+        extracted = extract_for_ingest(path) if extraction is None else extraction
+        if isinstance(extracted, IngestError):
+            raise extracted
+        return extracted
 
-    def land(sha: str, extraction: Extraction) -> tuple[int, int]:
-        return land_extraction(con, sha, extraction), 0
+    def land(sha: str, extracted: Extraction) -> tuple[int, int]:
+        return land_extraction(con, sha, extracted), 0
 
     return ingest_file(con, path, SOURCE_KIND, archive_dir, read, land, sha)

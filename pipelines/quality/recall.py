@@ -26,6 +26,9 @@ DETECTABLE: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "finished_before_received": (("DOSSIER_DATES_IMPOSSIBLE",), ("dossier",)),
     "duplicate_dossier_row": (("DOSSIER_DUPLICATE_ROW",), ("dossier",)),
     "unknown_commune": (("DOSSIER_UNKNOWN_COMMUNE", "INPUT_QUARANTINED"), ("written_commune", "file")),
+    "narrative_rate_mismatch": (("NARRATIVE_RATE_FRACTION_MISMATCH",), ("commune", "period", "indicator")),
+    "narrative_parts_mismatch": (("NARRATIVE_PARTS_DO_NOT_ADD_UP",), ("commune", "period")),
+    "narrative_vs_system": (("NARRATIVE_VS_OTHER_SOURCES",), ("commune", "period", "indicator")),
 }
 
 HANDLED_WITHOUT_FINDING = {

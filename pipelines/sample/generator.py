@@ -6,6 +6,7 @@ Layout under the sources folder:
     dossiers/dossiers_<period>.csv             the one-stop-shop export, one row per dossier
     dossiers/dossiers_<period>_kon-tum.xlsx    the last quarter of the former Kon Tum communes, as XLSX
     staffing/staffing_<period>.xlsx            one row per official
+    narrative_reports/<period>/<commune>.txt   a few communes' written reports (TXT or DOCX) of a quarter
     defects.csv                                ground truth: what was injected, where
 """
 
@@ -21,13 +22,15 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from pipelines.reference import ascii_fold, build_aliases, read_seed
+from pipelines.sample import narratives
 from pipelines.sample.dossiers import UNKNOWN_COMMUNE, DossierGenerator, DossierProfile
 from pipelines.sample.forms import Form, FormRow, printed_rate, write_form
+from pipelines.sample.reports import write_report
 from pipelines.sample.staffing import make_roster, rehire, roster_figures, write_staffing
 from pipelines.vietnamese import format_number
 
 DEFECT_COLUMNS = ["defect_kind", "commune", "period_key", "indicator_code", "file", "detail"]
-SOURCE_FOLDERS = ("submissions", "dossiers", "staffing")
+SOURCE_FOLDERS = ("submissions", "dossiers", "staffing", "narrative_reports")
 XLSX_MAX_ROWS = 50_000
 
 # Form-level defects: the share of (commune, period) forms that carry each, at least one each.
@@ -93,6 +96,8 @@ class SampleWriter:
         self.variants = self._name_variants()
         self.traits = {c["commune_id"]: self._traits(c) for c in self.communes}
         self.profiles = self._profiles()
+        self.form_values: dict[tuple[str, str], dict] = {}  # the careful figures of each form written
+        self.picked: dict[str, set[tuple[str, str]]] = {}
 
     # ----------------------------------------------------------------- defects ground truth
     def defect(self, kind: str, commune: str, period: str, indicator: str, file: Path | str, detail: str):
@@ -319,7 +324,7 @@ class SampleWriter:
     def write_forms(self, dossier_counts, staff_figures) -> None:
         folder = self.out / "submissions"
         write_form(None, folder / "template.xlsx", self.indicators)
-        picked = self._pick_defects()
+        picked = self.picked = self._pick_defects()
         stems = form_stems(self.communes)
         for cid, key in sorted(picked["missing_submission"]):
             self.defect("missing_submission", cid, key, "", "", "xã không gửi báo cáo")
@@ -335,6 +340,7 @@ class SampleWriter:
                 values = self._form_rows(
                     cid, qi, dossier_counts[key].get(cid, _zero_counts()), staff_figures[key][cid]
                 )
+                self.form_values[slot] = values
                 submitted = due - timedelta(days=self.rng.randint(0, 10))
                 if slot in picked["late_submission"]:
                     late_by = self.rng.randint(1, 20)
@@ -508,6 +514,46 @@ class SampleWriter:
             "biểu mẫu của đơn vị không thuộc tỉnh Quảng Ngãi",
         )
 
+    def write_narratives(self) -> None:
+        """A few forms' figures again as narrative reports; a random stream of their own, so the other
+        sources are byte-identical with or without them. Slots whose form carries a defect that changes a
+        figure are left out (the report would disagree with its own form by construction)."""
+        rng = random.Random(self.config.seed + 1)
+        folder = self.out / "narrative_reports"
+        changed = ("report_vs_system", "parts_mismatch", "numerator_gt_denominator")
+        excluded = set().union(*(self.picked.get(kind, set()) for kind in changed))
+        communes = {c["commune_id"]: c for c in self.communes}
+        quarters = {q["period_key"]: q for q in self.quarters}
+        slots = [
+            narratives.NarrativeSlot(communes[cid], quarters[key], values)
+            for (cid, key), values in sorted(self.form_values.items())
+            if (cid, key) not in excluded
+        ]
+        stems = form_stems(self.communes)
+        for n, slot in enumerate(narratives.choose(slots, rng)):
+            cid, key = slot.commune["commune_id"], slot.quarter["period_key"]
+            defect = (
+                None if self.config.clean or n >= len(narratives.DEFECT_KINDS) else narratives.DEFECT_KINDS[n]
+            )
+            path = folder / key / f"{stems[cid]}_{key}.{'docx' if n % 2 else 'txt'}"
+            detail = narratives.write_narrative(path, slot, defect, rng)
+            if defect:
+                indicator = {"narrative_rate_mismatch": "DOS_EARLY_OR_ON_TIME_RATE"}.get(defect, "")
+                indicator = "DOS_RECEIVED" if defect == "narrative_vs_system" else indicator
+                self.defect(defect, cid, key, indicator, path, detail)
+        if not self.config.clean:
+            quarter = self.quarters[-1]
+            path = folder / quarter["period_key"] / f"hoa-binh_{quarter['period_key']}.txt"
+            write_report(path, narratives.unknown_commune_draft(quarter, UNKNOWN_COMMUNE))
+            self.defect(
+                "unknown_commune",
+                UNKNOWN_COMMUNE,
+                quarter["period_key"],
+                "",
+                path,
+                "báo cáo của đơn vị không thuộc tỉnh Quảng Ngãi",
+            )
+
     def write_manifest(self) -> Path:
         path = self.out / "defects.csv"
         with open(path, "w", encoding="utf-8", newline="") as handle:
@@ -561,4 +607,5 @@ def generate_sample(out: Path, config: SampleConfig = SampleConfig()) -> Path:
         generator.close()
     staff = writer.write_staffing()
     writer.write_forms(counts, staff)
+    writer.write_narratives()
     return writer.write_manifest()

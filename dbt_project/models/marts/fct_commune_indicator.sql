@@ -1,6 +1,7 @@
 -- One row per scope (commune, province) × period × indicator × source.
 --   system    computed from the dossier system and the staffing lists, per quarter;
---   reported  the commune's form in force (latest version).
+--   reported  the commune's form in force (latest version);
+--   extracted the commune's narrative report in force (latest read), for the period it reports on.
 -- A period above a quarter is rolled up from its quarters by the indicator's aggregation: ratio of sums for
 -- flow rates, sum for flows, latest quarter for stocks and rates of stocks; never an average of rates.
 -- A roll-up exists only when every quarter of the period is there (a sum over missing quarters would
@@ -111,12 +112,30 @@ direct_longer as (
     where reported.period_type <> 'quarter'
 ),
 
+-- figures read out of narrative reports, for the period each report covers
+extracted as (
+    select
+        extracted.period_key, periods.period_type, extracted.commune_id, extracted.indicator_code,
+        'extracted' as source, indicators.kind, indicators.aggregation, 'direct' as derivation,
+        null::bigint as quarters_covered,
+        extracted.printed_rate as reported_rate, extracted.printed_rate_text as reported_rate_text,
+        extracted.report_id as submission_id, null::date as submitted_on,
+        extracted.numerator, extracted.denominator,
+        case when indicators.kind = 'rate' and extracted.denominator is null then extracted.rate_value end
+            as latest_value
+    from {{ ref('int_indicators_extracted') }} as extracted
+    join indicators using (indicator_code)
+    join periods using (period_key)
+),
+
 commune_rows as (
     select *
     from (
         select * from direct_longer
         union all by name
         select * from rolled_figures
+        union all by name
+        select * from extracted
     )
     qualify row_number() over (
         partition by period_key, commune_id, indicator_code, source
