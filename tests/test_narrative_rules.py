@@ -12,7 +12,7 @@ import pytest
 from pipelines.cli import main
 from pipelines.ingest.narrative_reports import RAW_DDL, ingest_report
 from pipelines.narrative.extract import extract_report
-from pipelines.narrative.report_check import narrative_suites, report_findings
+from pipelines.narrative.report_check import REFERENCE_SEEDS, narrative_suites, report_findings
 from pipelines.quality.suites import run_suites
 
 HEAD = """UBND XÃ SƠN KỲ
@@ -107,7 +107,7 @@ def test_the_same_rules_run_through_great_expectations_on_the_warehouse(tmp_path
         con.execute(RAW_DDL)
         assert ingest_report(con, bad, tmp_path / "archive").status == "loaded"
         con.execute("create schema reference")
-        for seed in ("ref_indicators", "ref_reporting_calendar"):
+        for seed in REFERENCE_SEEDS:
             con.execute(
                 f"create table reference.{seed} as select * from read_csv(?)",
                 [str(get_settings().reference_dir / f"{seed}.csv")],

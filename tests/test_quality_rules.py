@@ -19,6 +19,7 @@ from pipelines.quality.findings import (
     render_message,
 )
 from pipelines.quality.suites import RuleResult, SuiteResult, load_suites, run_suites
+from pipelines.reference import SEEDS_DIR
 from pipelines.vietnamese import printed_decimals
 
 SUITES = {s.name: s for s in load_suites(tier="findings")}
@@ -32,8 +33,12 @@ REPORTED_COLUMNS = (
 
 
 def _reference(con: duckdb.DuckDBPyConnection) -> None:
-    for schema in ("marts", "intermediate", "staging", "raw"):
+    for schema in ("marts", "intermediate", "staging", "raw", "reference"):
         con.execute(f"create schema if not exists {schema}")
+    con.execute(  # the catalogue's identities as they are
+        "create table reference.ref_indicator_identities as select * from read_csv(?)",
+        [str(SEEDS_DIR / "ref_indicator_identities.csv")],
+    )
     con.execute(
         """create table marts.dim_period as select * from (values
            ('2025-Q1', 'quarter', date '2025-01-01', date '2025-03-31', date '2025-04-05', 2025, ['2025-Q1']),

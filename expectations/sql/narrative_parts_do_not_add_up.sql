@@ -1,21 +1,14 @@
--- Totals a narrative report states must equal the sum of the parts it states: received = online + in person
--- + postal, received = resolved + in progress + withdrawn, resolved = early + on time + late, VNeID installed
--- = activated + not activated. Each indicator is taken at its first, most certain statement in the report;
+-- Totals a narrative report states must equal the sum of the parts it states (the identities of the
+-- catalogue, ref_indicator_identities, as on the forms). Each indicator is taken at its first, most certain statement in the report;
 -- judged when the total and at least two of its parts are stated.
-with identities (indicator_code, identity, part_codes, total_name, parts_name) as (
-    values
-        ('DOS_RECEIVED', 'received=online+in_person+postal',
-         ['DOS_ONLINE', 'DOS_IN_PERSON', 'DOS_POSTAL'],
-         'Tổng số hồ sơ tiếp nhận', 'trực tuyến + trực tiếp + bưu chính công ích'),
-        ('DOS_RECEIVED', 'received=resolved+in_progress+withdrawn',
-         ['DOS_RESOLVED', 'DOS_IN_PROGRESS', 'DOS_WITHDRAWN'],
-         'Tổng số hồ sơ tiếp nhận', 'đã giải quyết + đang giải quyết + rút/trả lại'),
-        ('DOS_RESOLVED', 'resolved=early+on_time+late',
-         ['DOS_EARLY', 'DOS_ON_TIME', 'DOS_LATE'],
-         'Số hồ sơ đã giải quyết', 'trước hạn + đúng hạn + trễ hạn'),
-        ('VNEID_INSTALLED', 'installed=activated+not_activated',
-         ['VNEID_ACTIVATED', 'VNEID_NOT_ACTIVATED'],
-         'Số tài khoản VNeID đã cài đặt', 'đã kích hoạt + chưa kích hoạt')
+with identities as (
+    select
+        total_code as indicator_code,
+        identity,
+        string_split(part_codes, ';') as part_codes,
+        total_name,
+        parts_name
+    from reference.ref_indicator_identities
 ),
 
 stated as (

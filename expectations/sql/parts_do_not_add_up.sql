@@ -1,21 +1,15 @@
--- Totals must equal the sum of their parts on one form: received = resolved + in progress + withdrawn,
--- online + in person + postal = received, VNeID installed = activated + not activated,
--- early + on time + late = resolved. Judged when the total and at least two parts are given; a part
--- left blank counts as 0.
-with identities (indicator_code, subject, part_codes, total_name, parts_name) as (
-    values
-        ('DOS_RECEIVED', 'received=resolved+in_progress+withdrawn',
-         ['DOS_RESOLVED', 'DOS_IN_PROGRESS', 'DOS_WITHDRAWN'],
-         'Tổng số hồ sơ tiếp nhận', 'đã giải quyết + đang giải quyết + rút/trả lại'),
-        ('DOS_RECEIVED', 'received=online+in_person+postal',
-         ['DOS_ONLINE', 'DOS_IN_PERSON', 'DOS_POSTAL'],
-         'Tổng số hồ sơ tiếp nhận', 'trực tuyến + trực tiếp + bưu chính công ích'),
-        ('VNEID_INSTALLED', 'installed=activated+not_activated',
-         ['VNEID_ACTIVATED', 'VNEID_NOT_ACTIVATED'],
-         'Số tài khoản VNeID đã cài đặt', 'đã kích hoạt + chưa kích hoạt'),
-        ('DOS_RESOLVED', 'resolved=early+on_time+late',
-         ['DOS_EARLY', 'DOS_ON_TIME', 'DOS_LATE'],
-         'Số hồ sơ đã giải quyết', 'trước hạn + đúng hạn + trễ hạn')
+-- Totals must equal the sum of their parts on one form (the identities of the catalogue,
+-- ref_indicator_identities: received = resolved + in progress + withdrawn, online + in person + postal =
+-- received, VNeID installed = activated + not activated, early + on time + late = resolved). Judged when
+-- the total and at least two parts are given; a part left blank counts as 0.
+with identities as (
+    select
+        total_code as indicator_code,
+        identity as subject,
+        string_split(part_codes, ';') as part_codes,
+        total_name,
+        parts_name
+    from reference.ref_indicator_identities
 ),
 
 figures as (

@@ -22,7 +22,13 @@ from pipelines.sample.dossiers import UNKNOWN_COMMUNE
 
 PROVINCES = 34
 YEARS = (2024, 2025)
-COPIED = ("ref_indicators.csv", "ref_service_index_criteria.csv", "_seeds.yml")
+COPIED = (
+    "ref_indicators.csv",
+    "ref_indicator_keywords.csv",
+    "ref_indicator_identities.csv",
+    "ref_service_index_criteria.csv",
+    "_seeds.yml",
+)
 
 _SYLLABLES = (
     "An Bình Cát Châu Đông Đức Giang Hải Hòa Hưng Khánh Lạc Lâm Lợi Long Lộc Minh Mỹ Nam Nghĩa Ninh "

@@ -24,7 +24,7 @@ from pipelines.settings import get_settings
 from pipelines.vietnamese import format_date, format_number, period_label
 
 NARRATIVE_SUITES = ("raw_narrative_figures", "raw_narrative_reports")
-REFERENCE_SEEDS = ("ref_indicators", "ref_reporting_calendar")
+REFERENCE_SEEDS = ("ref_indicators", "ref_indicator_identities", "ref_reporting_calendar")
 
 
 def narrative_suites() -> list[SuiteSpec]:
