@@ -13,39 +13,13 @@ import pytest
 
 from pipelines.ingest.register import IngestError
 from pipelines.narrative.readers import read_report
+from pipelines.sample.reports import add_footnotes
 
 matplotlib.use("Agg")
 
-FOOTNOTES = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-    '<w:footnotes xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
-    '<w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:footnote>'
-    '<w:footnote w:id="1"><w:p><w:r><w:t>Gồm 03 thôn: Làng Rêu, Gò Da, Nước Lác.</w:t></w:r></w:p>'
-    "</w:footnote>"
-    "</w:footnotes>"
-)
-
 
 def _add_footnotes(path: Path) -> None:
-    """python-docx writes no footnotes: add the part, its relationship and content type by hand."""
-    with zipfile.ZipFile(path) as source:
-        members = {name: source.read(name) for name in source.namelist()}
-    rels = members["word/_rels/document.xml.rels"].decode()
-    members["word/_rels/document.xml.rels"] = rels.replace(
-        "</Relationships>",
-        '<Relationship Id="rIdFootnotes" Target="footnotes.xml" Type="http://schemas.openxmlformats.org/'
-        'officeDocument/2006/relationships/footnotes"/></Relationships>',
-    ).encode()
-    types = members["[Content_Types].xml"].decode()
-    members["[Content_Types].xml"] = types.replace(
-        "</Types>",
-        '<Override PartName="/word/footnotes.xml" ContentType="application/vnd.openxmlformats-officedocument.'
-        'wordprocessingml.footnotes+xml"/></Types>',
-    ).encode()
-    members["word/footnotes.xml"] = FOOTNOTES.encode()
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
-        for name, data in members.items():
-            target.writestr(name, data)
+    path.write_bytes(add_footnotes(path.read_bytes(), ["Gồm 03 thôn: Làng Rêu, Gò Da, Nước Lác."]))
 
 
 def test_a_docx_reads_in_body_order_with_tables_and_footnotes(tmp_path: Path):

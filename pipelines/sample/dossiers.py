@@ -217,7 +217,9 @@ class DossierGenerator:
             if stray:  # the stray rows go into the main (CSV) export only
                 parts.append(self._unknown_commune_rows(period_key))
         union = " union all ".join(f"({p})" for p in parts)
-        return f"select {cols} from ({union}) order by commune_idx, received_at, k, copy_no"
+        # every column breaks ties last: a stray row copied from another commune's dossier shares its sort
+        # keys, and DuckDB's parallel sort would otherwise order the two differently from run to run
+        return f"select {cols} from ({union}) order by commune_idx, received_at, k, copy_no, {cols}"
 
     def unknown_commune_count(self, period_key: str) -> int:
         """How many dossiers of the unknown commune the quarter's export carries (0 when the commune they

@@ -7,16 +7,22 @@ generator writes its reports with it, and the tests build their labelled DOCX an
 
 from __future__ import annotations
 
+import io
 import textwrap
 import zipfile
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
+
+from pipelines.zipfiles import write_reproducible_zip
 
 _FOOTNOTES_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _FOOTNOTES_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/footnotes"
 _FOOTNOTES_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
 PDF_LINE_CHARS = 95
 PDF_LINES_PER_PAGE = 48
+# Files are dated, not stamped with the time they are written: the same draft gives the same bytes.
+WRITTEN_AT = datetime(2025, 1, 1)
 
 
 @dataclass
@@ -67,6 +73,8 @@ def _write_docx(path: Path, draft: Draft) -> None:
     import docx
 
     document = docx.Document()
+    properties = document.core_properties
+    properties.created = properties.modified = properties.last_printed = WRITTEN_AT
     for part in draft.parts:
         if isinstance(part, str):
             document.add_paragraph(part)
@@ -75,16 +83,17 @@ def _write_docx(path: Path, draft: Draft) -> None:
         for r, row in enumerate(part):
             for c, value in enumerate(row):
                 table.cell(r, c).text = value
-    document.save(path)
-    if draft.footnotes:
-        add_footnotes(path, draft.footnotes)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    data = add_footnotes(buffer.getvalue(), draft.footnotes) if draft.footnotes else buffer.getvalue()
+    write_reproducible_zip(data, path, WRITTEN_AT)
 
 
-def add_footnotes(path: Path, notes: list[str]) -> None:
+def add_footnotes(docx_bytes: bytes, notes: list[str]) -> bytes:
     """python-docx writes no footnotes: add the part, its relationship and its content type."""
     from xml.sax.saxutils import escape
 
-    with zipfile.ZipFile(path) as source:
+    with zipfile.ZipFile(io.BytesIO(docx_bytes)) as source:
         members = {name: source.read(name) for name in source.namelist()}
     rels = members["word/_rels/document.xml.rels"].decode()
     members["word/_rels/document.xml.rels"] = rels.replace(
@@ -105,9 +114,11 @@ def add_footnotes(path: Path, notes: list[str]) -> None:
         '<w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:footnote>'
         f"{body}</w:footnotes>"
     ).encode()
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+    output = io.BytesIO()
+    with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as target:
         for name, data in members.items():
             target.writestr(name, data)
+    return output.getvalue()
 
 
 def _write_pdf(path: Path, draft: Draft) -> None:
@@ -121,7 +132,8 @@ def _write_pdf(path: Path, draft: Draft) -> None:
 
     lines = [w for line in _plain_lines(draft) for w in textwrap.wrap(line, PDF_LINE_CHARS) or [""]]
     pages = [lines[i : i + PDF_LINES_PER_PAGE] for i in range(0, len(lines), PDF_LINES_PER_PAGE)]
-    with matplotlib.rc_context({"pdf.fonttype": 42}), PdfPages(path) as pdf:
+    metadata = {"CreationDate": None, "Producer": None}
+    with matplotlib.rc_context({"pdf.fonttype": 42}), PdfPages(path, metadata=metadata) as pdf:
         for page in pages:
             figure = plt.figure(figsize=(8.27, 11.69))
             for n, line in enumerate(page):
