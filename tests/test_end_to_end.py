@@ -388,3 +388,49 @@ def test_rerunning_does_not_duplicate_findings(pipeline_run):
     assert run_main_job(settings, DagsterInstance.ephemeral()).success
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         assert con.execute(query).fetchone() == before
+
+
+def test_narrative_reports_are_read_into_the_warehouse_with_their_summary_in_the_run(
+    pipeline_run, small_sample: Path
+):
+    """Every sample report lands (the unknown unit's quarantined), its figures are `extracted` facts that
+    equal the commune's own form where the report was written without a defect, and the run metadata shows
+    one summary row per report read."""
+    settings, result = pipeline_run
+    reports = sorted((small_sample / "narrative_reports").rglob("*.*"))
+    events = [  # one per quarter of the run, with the run's metadata
+        e
+        for e in result.get_asset_materialization_events()
+        if e.asset_key == AssetKey(["raw", "narrative_reports"])
+    ]
+    assert len(events) == SMALL.quarters
+    table = events[0].materialization.metadata["extraction"].value
+    assert [line.split("|")[1].strip() for line in table.splitlines()[2:]] == [
+        p.name for p in reports if not p.name.startswith("hoa-binh")
+    ]
+    defective = {d["file"] for d in read_defects(small_sample / "defects.csv")}
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        statuses = dict(
+            con.execute(
+                "select original_path, status from raw.ingested_files where source_kind = 'narrative_report'"
+            ).fetchall()
+        )
+        disagreements = con.execute(
+            """select reports.source_file, extracted.indicator_code, extracted.value, reported.value
+               from marts.fct_commune_indicator as extracted
+               join raw.narrative_reports as reports on reports.file_sha256 = extracted.submission_id
+               join marts.fct_commune_indicator as reported
+                 on reported.source = 'reported' and reported.scope = 'commune'
+                 and reported.commune_id = extracted.commune_id and reported.period_key = extracted.period_key
+                 and reported.indicator_code = extracted.indicator_code
+               where extracted.source = 'extracted' and extracted.scope = 'commune'
+                 and abs(extracted.value - reported.value) > 0.01"""
+        ).fetchall()
+        extracted = con.execute(
+            "select count(*) from marts.fct_commune_indicator where source = 'extracted' and scope = 'commune'"
+        ).fetchone()[0]
+    assert {Path(p).name: s for p, s in statuses.items()} == {
+        p.name: "rejected" if p.name.startswith("hoa-binh") else "loaded" for p in reports
+    }
+    assert extracted >= 30
+    assert {str(Path(f).relative_to(small_sample)) for f, *_ in disagreements} <= defective

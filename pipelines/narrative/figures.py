@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import lru_cache
+from pathlib import Path
 
 from pipelines.narrative.readers import Block
 from pipelines.reference import read_seed
@@ -133,8 +134,6 @@ def _has(context: str, term: str) -> bool:
 
 @lru_cache(maxsize=4)
 def _rules_from_seeds(reference_dir: str | None) -> tuple[KeywordRule, ...]:
-    from pathlib import Path
-
     folder = Path(reference_dir) if reference_dir else None
     kinds = {row["indicator_code"]: row["kind"] for row in read_seed("ref_indicators", folder)}
     rules = []

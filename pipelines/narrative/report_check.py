@@ -58,22 +58,29 @@ def _number(value: Decimal | None) -> int | float | None:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
+def _commune_name(commune_id: str) -> str | None:
+    """`Xã Sơn Kỳ`: the commune's name with its unit word, from the commune seed."""
+    return next((r["name_with_type"] for r in read_seed("ref_communes") if r["commune_id"] == commune_id), None)
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
 def as_json(extraction: Extraction, findings: list[dict[str, Any]]) -> dict[str, Any]:
     """The extraction as one JSON-ready object (dates ISO, numbers as numbers)."""
     facts = extraction.facts
-    communes = {row["commune_id"]: row for row in read_seed("ref_communes")}
-    iso = lambda d: d.isoformat() if isinstance(d, date) else None  # noqa: E731
     return {
         "file": str(extraction.path),
         "commune": {
             "id": facts.commune_id,
-            "name": communes.get(facts.commune_id, {}).get("name_with_type"),
+            "name": _commune_name(facts.commune_id),
             "written": facts.commune_written,
         },
         "period_key": facts.period_key,
         "period_written": facts.period_written,
-        "coverage_start": iso(facts.coverage_start),
-        "coverage_end": iso(facts.coverage_end),
+        "coverage_start": _iso(facts.coverage_start),
+        "coverage_end": _iso(facts.coverage_end),
         "request_letter": facts.request_letter,
         "signer_role": facts.signer_role,
         "figures": [
@@ -121,8 +128,7 @@ def _period_text(facts) -> str:
 def as_text(extraction: Extraction, findings: list[dict[str, Any]]) -> str:
     """The extraction for a person, in Vietnamese."""
     facts = extraction.facts
-    communes = {row["commune_id"]: row for row in read_seed("ref_communes")}
-    name = communes.get(facts.commune_id, {}).get("name_with_type", facts.commune_id)
+    name = _commune_name(facts.commune_id) or facts.commune_id
     lines = [
         f"Báo cáo: {extraction.path}",
         f"Đơn vị: {name} ({facts.commune_id}), ghi là «{facts.commune_written}»",
