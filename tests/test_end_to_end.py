@@ -427,7 +427,8 @@ def test_narrative_reports_are_read_into_the_warehouse_with_their_summary_in_the
                  and abs(extracted.value - reported.value) > 0.01"""
         ).fetchall()
         extracted = con.execute(
-            "select count(*) from marts.fct_commune_indicator where source = 'extracted' and scope = 'commune'"
+            """select count(*) from marts.fct_commune_indicator
+               where source = 'extracted' and scope = 'commune'"""
         ).fetchone()[0]
     assert {Path(p).name: s for p, s in statuses.items()} == {
         p.name: "rejected" if p.name.startswith("hoa-binh") else "loaded" for p in reports

@@ -60,7 +60,8 @@ def _number(value: Decimal | None) -> int | float | None:
 
 def _commune_name(commune_id: str) -> str | None:
     """`Xã Sơn Kỳ`: the commune's name with its unit word, from the commune seed."""
-    return next((r["name_with_type"] for r in read_seed("ref_communes") if r["commune_id"] == commune_id), None)
+    rows = read_seed("ref_communes")
+    return next((r["name_with_type"] for r in rows if r["commune_id"] == commune_id), None)
 
 
 def _iso(day: date | None) -> str | None:
