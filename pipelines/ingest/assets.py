@@ -261,10 +261,10 @@ def raw_narrative_reports(
             quarter = quarter_of_report_period(extraction.facts.period_key)
         return quarter
 
-    from pipelines.narrative.report_check import report_findings
+    from pipelines.narrative.report_check import findings_by_report
 
     files, placement = _files_of_run(context, narrative.report_files(sources.narrative_dir), quarter_of)
-    results, rows = [], []
+    results, read = [], []
     with warehouse.connect() as con:
         con.execute(narrative.RAW_DDL)
         for path in files:
@@ -275,13 +275,15 @@ def raw_narrative_reports(
             extraction = extracted(path)
             results.append(narrative.ingest_report(con, path, sources.archive_dir, extraction, sha))
             if not isinstance(extraction, IngestError):
-                rows.append(_extraction_row(path, extraction, report_findings(extraction)))
+                read.append(extraction)
         summary = _summary(context, results, "raw.narrative_figures", con, placement)
         counts = con.execute(
             """select (select count(*) from raw.narrative_reports),
                       (select count(*) from raw.narrative_figures where indicator_code is not null),
                       (select count(*) from raw.narrative_dates)"""
         ).fetchall()[0]
+    findings = findings_by_report(read)
+    rows = [_extraction_row(e.path, e, findings[e.path]) for e in read]
     header = (
         "| report | commune | period | figures | mapped | errors | warnings |\n|---|---|---|---|---|---|---|"
     )

@@ -31,9 +31,13 @@ def narrative_suites() -> list[SuiteSpec]:
     return [spec for spec in load_suites(tier="findings") if spec.name in NARRATIVE_SUITES]
 
 
-def report_findings(extraction: Extraction, reference_dir: Path | None = None) -> list[dict[str, Any]]:
-    """The findings of the narrative rules on this one report, errors first."""
+def findings_by_report(
+    extractions: list[Extraction], reference_dir: Path | None = None
+) -> dict[Path, list[dict[str, Any]]]:
+    """The findings of the narrative rules on these reports, errors first, by report file. One in-memory
+    database for all of them: setting one up costs ~80 ms, a report ~1 ms."""
     reference_dir = reference_dir or get_settings().reference_dir
+    found: dict[Path, list[dict[str, Any]]] = {e.path: [] for e in extractions}
     with duckdb.connect() as con:
         con.execute(RAW_DDL)
         con.execute("create schema reference")
@@ -42,14 +46,19 @@ def report_findings(extraction: Extraction, reference_dir: Path | None = None) -
                 f"create table reference.{seed} as select * from read_csv(?, header = true)",
                 [str(reference_dir / f"{seed}.csv")],
             )
-        land_extraction(con, file_sha256(extraction.path), extraction)
-        findings = [
-            finding
-            for spec in narrative_suites()
-            for expectation in spec.expectations
-            for finding in rule_findings(con, spec, expectation["meta"]["rule_code"])
-        ]
-    return sorted(findings, key=lambda f: (f["severity"] != "error", f["rule_code"], f["finding_key"]))
+        for extraction in extractions:
+            land_extraction(con, file_sha256(extraction.path), extraction)
+        for spec in narrative_suites():
+            for expectation in spec.expectations:
+                for finding in rule_findings(con, spec, expectation["meta"]["rule_code"]):
+                    found[Path(finding["evidence_file"])].append(finding)
+    order = lambda f: (f["severity"] != "error", f["rule_code"], f["finding_key"])  # noqa: E731
+    return {path: sorted(findings, key=order) for path, findings in found.items()}
+
+
+def report_findings(extraction: Extraction, reference_dir: Path | None = None) -> list[dict[str, Any]]:
+    """The findings of the narrative rules on this one report, errors first."""
+    return findings_by_report([extraction], reference_dir)[extraction.path]
 
 
 def _number(value: Decimal | None) -> int | float | None:
