@@ -505,14 +505,7 @@ class SampleWriter:
         form.rows = [FormRow("DOS_RECEIVED", "Tổng số hồ sơ TTHC tiếp nhận", "hồ sơ", 120)]
         path = folder / quarter["period_key"] / f"hoa-binh_{quarter['period_key']}.xlsx"
         write_form(form, path, self.indicators)
-        self.defect(
-            "unknown_commune",
-            UNKNOWN_COMMUNE,
-            quarter["period_key"],
-            "",
-            path,
-            "biểu mẫu của đơn vị không thuộc tỉnh Quảng Ngãi",
-        )
+        self._unknown_commune_defect(quarter, path, "biểu mẫu")
 
     def write_narratives(self) -> None:
         """A few forms' figures again as narrative reports; a random stream of their own, so the other
@@ -530,29 +523,29 @@ class SampleWriter:
             if (cid, key) not in excluded
         ]
         stems = form_stems(self.communes)
+        kinds = [] if self.config.clean else list(narratives.DEFECT_KINDS)
         for n, slot in enumerate(narratives.choose(slots, rng)):
             cid, key = slot.commune["commune_id"], slot.quarter["period_key"]
-            defect = (
-                None if self.config.clean or n >= len(narratives.DEFECT_KINDS) else narratives.DEFECT_KINDS[n]
-            )
+            defect = kinds[n] if n < len(kinds) else None
             path = folder / key / f"{stems[cid]}_{key}.{'docx' if n % 2 else 'txt'}"
             detail = narratives.write_narrative(path, slot, defect, rng)
             if defect:
-                indicator = {"narrative_rate_mismatch": "DOS_EARLY_OR_ON_TIME_RATE"}.get(defect, "")
-                indicator = "DOS_RECEIVED" if defect == "narrative_vs_system" else indicator
-                self.defect(defect, cid, key, indicator, path, detail)
+                self.defect(defect, cid, key, narratives.DEFECT_KINDS[defect], path, detail)
         if not self.config.clean:
             quarter = self.quarters[-1]
             path = folder / quarter["period_key"] / f"hoa-binh_{quarter['period_key']}.txt"
             write_report(path, narratives.unknown_commune_draft(quarter, UNKNOWN_COMMUNE))
-            self.defect(
-                "unknown_commune",
-                UNKNOWN_COMMUNE,
-                quarter["period_key"],
-                "",
-                path,
-                "báo cáo của đơn vị không thuộc tỉnh Quảng Ngãi",
-            )
+            self._unknown_commune_defect(quarter, path, "báo cáo")
+
+    def _unknown_commune_defect(self, quarter: dict[str, str], path: Path, document: str) -> None:
+        self.defect(
+            "unknown_commune",
+            UNKNOWN_COMMUNE,
+            quarter["period_key"],
+            "",
+            path,
+            f"{document} của đơn vị không thuộc tỉnh Quảng Ngãi",
+        )
 
     def write_manifest(self) -> Path:
         path = self.out / "defects.csv"

@@ -19,7 +19,12 @@ from pipelines.vietnamese import format_number, period_label
 
 SHARE = 0.08  # of the (commune, quarter) forms, how many also come as a narrative report (at least 3)
 UNIT_WORDS = {"xa": "xã", "phuong": "phường", "dac_khu": "đặc khu"}
-DEFECT_KINDS = ("narrative_rate_mismatch", "narrative_parts_mismatch", "narrative_vs_system")
+# the defects the reports carry, first report first, with the indicator each defect is about
+DEFECT_KINDS = {
+    "narrative_rate_mismatch": "DOS_EARLY_OR_ON_TIME_RATE",
+    "narrative_parts_mismatch": "",
+    "narrative_vs_system": "DOS_RECEIVED",
+}
 
 
 @dataclass(frozen=True)
