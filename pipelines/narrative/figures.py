@@ -9,8 +9,12 @@ Mapping is by keywords held in the catalogue (`ref_indicator_keywords.csv`, one 
 every `;`-separated term of `all_of` must occur, `|` separating a term's alternatives, and no term of
 `none_of`), matched on the words around the figure: the text leading up to it since the previous figure or
 delimiter, its noun and what trails it. The indicator matching the most terms wins; a tie between two
-indicators leaves the figure unmapped. A rate that says nothing of itself (`, đạt 75,26%`) borrows the words
-of the figure before it in the sentence. A figure nobody's keywords match is kept as an unmapped claim.
+indicators leaves the figure unmapped. When its own words match nothing, a figure tries, in turn, the whole
+clause before it (the first of a clause), the words of the figure before it (a rate that says nothing of
+itself: `, đạt 75,26%`; such a rate tries nothing further), the words opening its clause, and all up to the
+next figure. A fraction no rate indicator matches is read as the count of its numerator. A figure nobody's
+keywords match is kept as an unmapped claim. Names of the offices that receive dossiers are not words of a
+figure (`Bộ phận tiếp nhận và trả kết quả` says where, not what).
 """
 
 from __future__ import annotations
