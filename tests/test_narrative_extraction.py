@@ -82,6 +82,9 @@ def test_the_scorer_counts_a_wrong_mapping_against_precision_and_recall(extracti
          "845/SKHCN-KH&ĐMST", "Chủ tịch"),
         ("tra-bong_6-thang-2025.txt", "QNG067", "2025-6M", (None, None), None, "Phó chủ tịch"),
         ("mang-den_quy-1-2025.pdf", "QNG039", "2025-Q1", (None, None), "312/SKHCN-KH&ĐMST", "Chủ tịch"),
+        ("nghia-hanh_quy-3-2025.docx", "QNG043", "2025-Q3", (None, None), "1502/SKHCN-KH&ĐMST",
+         "Phó chủ tịch"),
+        ("sa-thay_9-thang-2025.txt", "QNG053", "2025-9M", (None, None), "1464/SKHCN-KH&ĐMST", "Chủ tịch"),
     ],
 )  # fmt: skip
 def test_document_facts(extractions, name, commune, period, coverage, letter, signer):
