@@ -48,7 +48,7 @@ select
     totals.total::varchar as observed_value,
     parts.parts_sum::varchar as expected_value,
     reports.source_file as evidence_file,
-    totals.block_index as evidence_row,
+    null::integer as evidence_row,  -- the position is in the evidence text
     concat(totals.total_text, ' ≠ ', parts.parts_text, ' (', totals.position, ': ', totals.evidence, ')')
         as evidence_text,
     totals.total_name,

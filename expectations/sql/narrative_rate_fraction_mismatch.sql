@@ -10,7 +10,7 @@ select
     figures.rate_text as observed_value,
     round(100.0 * figures.numerator / figures.denominator, 4)::varchar as expected_value,
     reports.source_file as evidence_file,
-    figures.block_index as evidence_row,
+    null::integer as evidence_row,  -- the position (đoạn, bảng, trang) is in the evidence text
     figures.position || ': ' || figures.evidence as evidence_text,
     figures.printed,
     figures.numerator,

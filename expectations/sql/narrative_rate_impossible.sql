@@ -7,7 +7,7 @@ select
     figures.printed as observed_value,
     '0–100 %' as expected_value,
     reports.source_file as evidence_file,
-    figures.block_index as evidence_row,
+    null::integer as evidence_row,  -- the position (đoạn, bảng, trang) is in the evidence text
     figures.position || ': ' || figures.evidence as evidence_text,
     figures.printed
 from {batch} as figures

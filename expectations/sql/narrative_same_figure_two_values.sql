@@ -8,7 +8,7 @@ select
     string_agg(figures.printed, ' / ' order by figures.figure_no) as observed_value,
     null::varchar as expected_value,
     any_value(reports.source_file) as evidence_file,
-    min(figures.block_index) as evidence_row,
+    null::integer as evidence_row,  -- the positions are in the evidence text
     string_agg(figures.position || ': ' || figures.evidence, ' / ' order by figures.figure_no) as evidence_text,
     string_agg(figures.printed, '», «' order by figures.figure_no) as values_text,
     any_value(indicators.name_vi) as indicator_vi

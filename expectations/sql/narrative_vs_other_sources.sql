@@ -9,7 +9,7 @@ select
     reconciliation.reported_value::varchar as observed_value,
     reconciliation.compared_value::varchar as expected_value,
     extracted.source_file as evidence_file,
-    extracted.block_index as evidence_row,
+    null::integer as evidence_row,  -- the position is in the evidence text
     extracted.position || ': ' || extracted.evidence_sentence as evidence_text,
     dim_indicator.name_vi as indicator_vi,
     case when dim_indicator.kind = 'rate' then ' %' else '' end as unit,
