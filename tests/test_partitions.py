@@ -160,5 +160,45 @@ def test_the_inbox_sensor_runs_the_quarters_whose_files_changed(tmp_path):
     second, cursor = tick(cursor)
     assert (second.tags[RANGE_START_TAG], second.tags[RANGE_END_TAG]) == ("2025-Q4", "2025-Q4")
     (tmp_path / "dossiers" / "export-without-quarter.csv").write_text("z", encoding="utf-8")
-    third, _ = tick(cursor)  # a file of no known quarter goes with the latest quarter that has files
+    third, cursor = tick(cursor)  # a file of no known quarter goes with the latest quarter that has files
     assert (third.tags[RANGE_START_TAG], third.tags[RANGE_END_TAG]) == ("2025-Q4", "2025-Q4")
+    (tmp_path / "narrative_reports" / "2025-Q2").mkdir(parents=True)
+    (tmp_path / "narrative_reports" / "2025-Q2" / "son-ky.docx").write_text("r", encoding="utf-8")
+    fourth, _ = tick(cursor)  # a narrative report is a source file like the others
+    assert (fourth.tags[RANGE_START_TAG], fourth.tags[RANGE_END_TAG]) == ("2025-Q2", "2025-Q2")
+
+
+def test_a_narrative_report_without_a_quarter_in_its_path_is_placed_by_its_title(tmp_path: Path):
+    from pipelines.ingest.assets import raw_narrative_reports
+
+    folder = tmp_path / "sources" / "narrative_reports"
+    folder.mkdir(parents=True)
+    for name, commune, period in (
+        ("son-ky.txt", "SƠN KỲ", "Quý II năm 2025"),
+        ("ba-to.txt", "BA TÔ", "Quý I năm 2025"),
+    ):
+        (folder / name).write_text(
+            f"UBND XÃ {commune}\n\nBÁO CÁO\n{period}\n\nXã tiếp nhận 12 hồ sơ.\n", encoding="utf-8"
+        )
+    settings = settings_for(tmp_path / "sources", tmp_path)
+    resources = build_resources(settings)
+    result = materialize(
+        [raw_narrative_reports],
+        resources={k: resources[k] for k in ("warehouse", "sources")},
+        partition_key="2025-Q2",
+        instance=DagsterInstance.ephemeral(),
+    )
+    assert result.success
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        read = con.execute("select commune_id, period_key from raw.narrative_reports").fetchall()
+        files = con.execute("select count(*) from raw.ingested_files").fetchone()[0]
+    assert read == [("QNG056", "2025-Q2")] and files == 1  # Ba Tô's Q1 report waits for a Q1 run
+    result = materialize(
+        [raw_narrative_reports],
+        resources={k: resources[k] for k in ("warehouse", "sources")},
+        partition_key="2025-Q1",
+        instance=DagsterInstance.ephemeral(),
+    )
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        read = con.execute("select commune_id, period_key from raw.narrative_reports order by 1").fetchall()
+    assert read == [("QNG014", "2025-Q1"), ("QNG056", "2025-Q2")]
