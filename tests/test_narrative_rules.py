@@ -157,3 +157,18 @@ def test_cds_extract_refuses_an_unknown_commune(tmp_path: Path, capsys):
     err = capsys.readouterr().err
     assert "hoa-phu.txt" in err and "XÃ HÒA PHÚ" in err
     assert main(["extract", str(tmp_path / "missing.docx")]) == 2
+
+
+def test_cds_extract_shows_a_report_without_a_period_and_says_the_warehouse_would_refuse_it(
+    tmp_path: Path, capsys
+):
+    path = tmp_path / "son-ky.txt"
+    path.write_text("UBND XÃ SƠN KỲ\n\nBÁO CÁO\nVề công tác chuyển đổi số\n\nXã tiếp nhận 12 hồ sơ.\n")
+    assert main(["extract", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "Kỳ báo cáo: không xác định" in out and "sẽ bị cách ly" in out
+    with duckdb.connect() as con:
+        con.execute(RAW_DDL)
+        result = ingest_report(con, path, tmp_path / "archive")
+        reason = con.execute("select reason_code from raw.quarantine").fetchone()[0]
+    assert (result.status, reason) == ("rejected", "period_not_found")

@@ -28,7 +28,7 @@ create table if not exists raw.narrative_reports (
     file_kind varchar not null,
     commune_id varchar not null,
     commune_written varchar not null,
-    period_key varchar not null,
+    period_key varchar,  -- never null from the ingest (it refuses such a report); `cds extract` shows one
     period_written varchar,
     coverage_start date,
     coverage_end date,

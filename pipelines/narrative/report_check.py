@@ -144,6 +144,8 @@ def as_text(extraction: Extraction, findings: list[dict[str, Any]]) -> str:
         f"Đơn vị: {name} ({facts.commune_id}), ghi là «{facts.commune_written}»",
         f"Kỳ báo cáo: {_period_text(facts)}",
     ]
+    if facts.period_key is None:
+        lines.append("Lưu ý: tiêu đề không nêu kỳ báo cáo; khi nạp vào kho, báo cáo này sẽ bị cách ly.")
     if facts.coverage_start or facts.coverage_end:
         lines.append(
             f"Số liệu tính từ {format_date(facts.coverage_start)} đến {format_date(facts.coverage_end)}"
