@@ -41,7 +41,7 @@ BLOCKED_FIGURES_VIEW = """
 create or replace view quality.dq_blocked_figures as
 -- The figures an open (not accepted) error holds back, per commune, period and source: the indicators the
 -- rule names, else the finding's own indicator, else (null) every indicator of that source; for the
--- finding's quarter and every longer period that quarter rolls into.
+-- finding's quarter and every longer period that quarter rolls into (a narrative report's: its own period).
 select distinct
     findings.commune_id,
     periods.period_key,
@@ -49,7 +49,12 @@ select distinct
     findings.affects as source,
     findings.finding_key
 from quality.dq_findings as findings
-join marts.dim_period as periods on list_contains(periods.quarter_keys, findings.period_key)
+join marts.dim_period as periods
+    on case
+        -- a narrative report's figures stand for its own period only (never rolled up)
+        when findings.affects = 'extracted' then periods.period_key = findings.period_key
+        else list_contains(periods.quarter_keys, findings.period_key)
+    end
 left join lateral (
     select unnest(coalesce(findings.affected_indicators, [findings.indicator_code])) as indicator_code
 ) as indicators on true
