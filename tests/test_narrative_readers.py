@@ -75,9 +75,10 @@ def test_a_pdf_keeps_pages_and_joins_wrapped_lines(tmp_path: Path):
     blocks = read_report(path).blocks
     assert [(b.page, b.text) for b in blocks] == [
         (1, "BÁO CÁO Kết quả chuyển đổi số Quý III năm 2025"),
-        (2, "1. Dịch vụ công trực tuyến Tiếp nhận 544 hồ sơ, giải quyết đúng hạn 543 hồ sơ, đạt 99,82%."),
+        (2, "1. Dịch vụ công trực tuyến"),  # a one-line numbered heading, then a sentence: two paragraphs
+        (2, "Tiếp nhận 544 hồ sơ, giải quyết đúng hạn 543 hồ sơ, đạt 99,82%."),
     ]
-    assert blocks[1].position == "trang 2, đoạn 2"
+    assert blocks[2].position == "trang 2, đoạn 3"
 
 
 def _cp1258(text: str) -> bytes:
@@ -142,3 +143,23 @@ def test_what_cannot_be_read_is_refused_with_the_file_and_a_reason(tmp_path: Pat
         read_report(path)
     assert caught.value.reason == reason
     assert name in str(caught.value)
+
+
+def test_a_numbered_heading_is_its_own_paragraph_but_a_wrapped_sentence_is_not(tmp_path: Path):
+    path = tmp_path / "bao-cao.txt"
+    path.write_text(
+        "b) Công tác tham mưu, kiện toàn đầu mối\n"
+        "Ủy ban nhân dân xã đã phân công 01 công chức chuyên trách chuyển đổi số, là đầu mối của\n"
+        "Phòng Văn hóa - Xã hội.\n"
+        "2. Trong quý, xã tiếp nhận 570 hồ sơ thủ tục hành chính gửi đến Trung tâm Phục vụ hành\n"
+        "Chính công xã.\n",
+        encoding="utf-8",
+    )
+    assert [b.text for b in read_report(path).blocks] == [
+        "b) Công tác tham mưu, kiện toàn đầu mối",
+        "Ủy ban nhân dân xã đã phân công 01 công chức chuyên trách chuyển đổi số, là đầu mối của "
+        "Phòng Văn hóa - Xã hội.",
+        # as long as the lines the layout wrapped: a sentence going on, not a heading
+        "2. Trong quý, xã tiếp nhận 570 hồ sơ thủ tục hành chính gửi đến Trung tâm Phục vụ hành "
+        "Chính công xã.",
+    ]

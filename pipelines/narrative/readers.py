@@ -24,6 +24,7 @@ _SPACES = re.compile(r"[ \t\u00a0\u2007\u202f]+")
 # A PDF line that ends a paragraph: sentence punctuation, or a heading numbered like "I." / "1." / "a)".
 _PARAGRAPH_END = re.compile(r"[.:;!?]\s*$")
 _STARTS_ITEM = re.compile(r"^\s*(?:[IVXLC]+\.|\d+(?:\.\d+)*\.|[a-zđ]\)|[-–•+*])\s")
+_NUMBERED = re.compile(r"^\s*(?:[IVXLC]+\.|\d+(?:\.\d+)*\.|[a-zđ]\))\s")
 
 
 @dataclass(frozen=True)
@@ -128,10 +129,11 @@ def _double_spaced(lines: list[str]) -> bool:
 
 
 def _paragraphs(lines: list[str]) -> Iterator[str]:
+    texts = [clean(line) for line in lines]
+    short = 0.85 * max((len(t) for t in texts), default=0)  # a line the layout did not wrap
     current: list[str] = []
-    for line in lines:
-        text = clean(line)
-        if not text or (current and (_STARTS_ITEM.match(text) or _PARAGRAPH_END.search(current[-1]))):
+    for text in texts:
+        if not text or (current and (_STARTS_ITEM.match(text) or _ends_paragraph(current, text, short))):
             if current:
                 yield " ".join(current)
             current = []
@@ -139,6 +141,16 @@ def _paragraphs(lines: list[str]) -> Iterator[str]:
             current.append(text)
     if current:
         yield " ".join(current)
+
+
+def _ends_paragraph(current: list[str], next_line: str, short: float) -> bool:
+    """The paragraph so far ends before `next_line`: its last line closes a sentence, or it is a numbered
+    heading (`b) Công tác tham mưu …`: one line, numbered, shorter than the lines the layout wrapped, no
+    closing punctuation) and the next line starts with a capital."""
+    if _PARAGRAPH_END.search(current[-1]):
+        return True
+    heading = len(current) == 1 and _NUMBERED.match(current[0]) and len(current[0]) < short
+    return bool(heading) and next_line[:1].isupper()
 
 
 # ----------------------------------------------------------------- DOCX
