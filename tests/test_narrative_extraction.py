@@ -202,3 +202,30 @@ def test_a_keyword_row_for_an_unknown_indicator_is_refused(tmp_path: Path):
     )
     with pytest.raises(ValueError, match="NO_SUCH_CODE"):
         _rules_from_seeds(str(tmp_path))
+
+
+def test_a_table_with_a_title_row_above_its_header_is_read_by_its_columns(tmp_path: Path):
+    import docx
+
+    path = tmp_path / "son-ky.docx"
+    document = docx.Document()
+    for text in ("UBND XÃ SƠN KỲ", "BÁO CÁO", "Kết quả chuyển đổi số Quý III năm 2025"):
+        document.add_paragraph(text)
+    table = document.add_table(rows=4, cols=4)
+    table.cell(0, 0).merge(table.cell(0, 3)).text = "PHỤ LỤC: SỐ LIỆU CHUYỂN ĐỔI SỐ"
+    for r, row in enumerate(
+        [
+            ["STT", "Chỉ tiêu", "Đơn vị tính", "Tỷ lệ (%)"],
+            ["1", "Hồ sơ tiếp nhận trực tuyến", "hồ sơ", "80,03"],
+            ["2", "Máy tính có phần mềm diệt virus bản quyền", "máy", "100"],
+        ],
+        start=1,
+    ):
+        for c, text in enumerate(row):
+            table.cell(r, c).text = text
+    document.save(path)
+    figures = extract_report(path).figures
+    assert [(f.indicator_code, f.value, f.is_percent) for f in figures] == [
+        ("DOS_ONLINE_RATE", Decimal("80.03"), True),
+        ("PC_ANTIMALWARE_RATE", Decimal(100), True),
+    ]

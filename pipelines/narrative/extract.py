@@ -10,7 +10,7 @@ unit as written; everything else is kept, unmapped figures included.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import groupby
+from itertools import groupby, takewhile
 from pathlib import Path
 
 from pipelines.ingest.register import IngestError
@@ -26,6 +26,7 @@ from pipelines.narrative.figures import (
     Figure,
     KeywordRule,
     find_figures,
+    is_value,
     keyword_rules,
     map_figures,
     sentence_at,
@@ -76,8 +77,9 @@ def provinces_of_reference() -> frozenset[str]:
 
 
 def document_figures(blocks: tuple[Block, ...]) -> list[Figure]:
-    """Every figure in reading order: paragraphs and footnotes sentence by sentence, tables row by row
-    (the first row of a table is its header)."""
+    """Every figure in reading order: paragraphs and footnotes sentence by sentence, tables row by row. A
+    table's header is every row above its first row of figures (a title row merged across the table, then
+    the column names), read column by column."""
     figures: list[Figure] = []
     for (kind, _table), group in groupby(blocks, key=lambda b: (b.kind, b.table)):
         group = list(group)
@@ -86,8 +88,12 @@ def document_figures(blocks: tuple[Block, ...]) -> list[Figure]:
                 figures.extend(find_figures(block))
             continue
         rows = [list(cells) for _, cells in groupby(group, key=lambda b: b.row)]
-        header = {cell.cell: cell.text for cell in rows[0]} if rows else {}
-        for cells in rows[1:]:
+        header_rows = list(takewhile(lambda cells: not any(is_value(c.text) for c in cells[1:]), rows))
+        header = {
+            column: " ".join(c.text for cells in header_rows for c in cells if c.cell == column)
+            for column in {c.cell for cells in header_rows for c in cells}
+        }
+        for cells in rows[len(header_rows) :]:
             figures.extend(table_figures(cells, header))
     return figures
 

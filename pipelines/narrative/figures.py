@@ -361,6 +361,14 @@ def find_figures(block: Block) -> list[Figure]:
     return figures
 
 
+_VALUE_CELL = re.compile(rf"(?:{_NUM})(?:\s*/\s*(?:{_NUM}))?\s*%?")
+
+
+def is_value(text: str) -> bool:
+    """A table cell that is wholly a figure: a number, a fraction or a rate."""
+    return _VALUE_CELL.fullmatch(text.strip()) is not None
+
+
 def table_figures(cells: list[Block], header: dict[int, str]) -> list[Figure]:
     """Figures of one table row: each cell that is wholly a number, fraction or rate, read with the row's
     other cells as its words. A bare number under a header that says `%` or `tỷ lệ` is a rate, otherwise a
@@ -372,7 +380,7 @@ def table_figures(cells: list[Block], header: dict[int, str]) -> list[Figure]:
         text, column = cell.text.strip(), name_key(header.get(cell.cell, ""))
         if position == 0 and re.fullmatch(r"\d{1,3}\.?|[IVX]+\.?|[a-zđ]\)", text):
             continue
-        if re.fullmatch(rf"(?:{_NUM})(?:\s*/\s*(?:{_NUM}))?\s*%?", text):
+        if is_value(text):
             values.append((cell, text, column))
         elif column in _UNIT_COLUMNS:
             unit = text.lower()
