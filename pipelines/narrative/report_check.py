@@ -52,8 +52,11 @@ def findings_by_report(
             for expectation in spec.expectations:
                 for finding in rule_findings(con, spec, expectation["meta"]["rule_code"]):
                     found[Path(finding["evidence_file"])].append(finding)
-    order = lambda f: (f["severity"] != "error", f["rule_code"], f["finding_key"])  # noqa: E731
-    return {path: sorted(findings, key=order) for path, findings in found.items()}
+    return {path: sorted(findings, key=_errors_first) for path, findings in found.items()}
+
+
+def _errors_first(finding: dict[str, Any]) -> tuple:
+    return finding["severity"] != "error", finding["rule_code"], finding["finding_key"]
 
 
 def report_findings(extraction: Extraction, reference_dir: Path | None = None) -> list[dict[str, Any]]:
