@@ -32,9 +32,10 @@ from dagster import (
 from pipelines.ingest import narrative_reports as narrative
 from pipelines.ingest.dossier_db import DossierTable, pull_dossier_db, window_for
 from pipelines.ingest.dossier_exports import export_files, ingest_dossier_file
-from pipelines.ingest.register import FileResult, IngestError, file_sha256, is_registered
+from pipelines.ingest.register import FileResult, IngestError
 from pipelines.ingest.staffing import ingest_staffing, staffing_files
 from pipelines.ingest.submissions import FormParser, form_files, ingest_forms
+from pipelines.narrative.report_check import findings_by_report
 from pipelines.partitions import (
     QUARTERS,
     quarter_in_path,
@@ -261,21 +262,11 @@ def raw_narrative_reports(
             quarter = quarter_of_report_period(extraction.facts.period_key)
         return quarter
 
-    from pipelines.narrative.report_check import findings_by_report
-
     files, placement = _files_of_run(context, narrative.report_files(sources.narrative_dir), quarter_of)
-    results, read = [], []
     with warehouse.connect() as con:
         con.execute(narrative.RAW_DDL)
-        for path in files:
-            sha = file_sha256(path)
-            if is_registered(con, sha):
-                results.append(FileResult(path, sha, "skipped"))
-                continue
-            extraction = extracted(path)
-            results.append(narrative.ingest_report(con, path, sources.archive_dir, extraction, sha))
-            if not isinstance(extraction, IngestError):
-                read.append(extraction)
+        results = [narrative.ingest_report(con, p, sources.archive_dir, extracted) for p in files]
+        read = [extractions[r.path] for r in results if r.status == "loaded"]
         summary = _summary(context, results, "raw.narrative_figures", con, placement)
         counts = con.execute(
             """select (select count(*) from raw.narrative_reports),

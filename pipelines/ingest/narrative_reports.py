@@ -10,6 +10,7 @@ the pipeline runs (`findings_of`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -176,15 +177,14 @@ def ingest_report(
     con: duckdb.DuckDBPyConnection,
     path: Path,
     archive_dir: Path,
-    extraction: Extraction | IngestError | None = None,
-    sha: str | None = None,
+    extract: Callable[[Path], Extraction | IngestError] = extract_for_ingest,
 ) -> FileResult:
     """Land one report (the same bytes twice is a no-op; a corrected report is a new file and a new row).
-    `extraction` is the report already extracted (see the ingest asset); otherwise it is extracted here."""
+    `extract` reads it, only when its bytes are new (the ingest asset passes one that remembers)."""
     con.execute(RAW_DDL)
 
     def read() -> Extraction:
-        extracted = extract_for_ingest(path) if extraction is None else extraction
+        extracted = extract(path)
         if isinstance(extracted, IngestError):
             raise extracted
         return extracted
@@ -192,4 +192,4 @@ def ingest_report(
     def land(sha: str, extracted: Extraction) -> tuple[int, int]:
         return land_extraction(con, sha, extracted), 0
 
-    return ingest_file(con, path, SOURCE_KIND, archive_dir, read, land, sha)
+    return ingest_file(con, path, SOURCE_KIND, archive_dir, read, land)

@@ -10,6 +10,7 @@ unit as written; everything else is kept, unmapped figures included.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import groupby, takewhile
 from pathlib import Path
 
@@ -68,6 +69,7 @@ class Extraction:
         return tuple(f for f in self.figures if f.indicator_code)
 
 
+@lru_cache(maxsize=1)
 def provinces_of_reference() -> frozenset[str]:
     """This province and the former ones merged into it (a Kon Tum commune may still cite `tỉnh Kon Tum`)."""
     rows = read_seed("ref_communes")

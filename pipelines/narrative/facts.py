@@ -79,8 +79,13 @@ class DocumentFacts:
     signer_role: str | None
 
 
+def _head_texts(blocks: tuple[Block, ...]) -> list[str]:
+    """The paragraphs of the letterhead, title and opening."""
+    return [b.text for b in blocks[:HEAD_BLOCKS] if b.kind == "paragraph"]
+
+
 def _head(blocks: tuple[Block, ...]) -> str:
-    return " \n ".join(b.text for b in blocks[:HEAD_BLOCKS] if b.kind == "paragraph")
+    return " \n ".join(_head_texts(blocks))
 
 
 def _proper_name(words: list[str]) -> list[str]:
@@ -98,7 +103,7 @@ def find_commune(
 ) -> tuple[str, str]:
     """(commune_id, name as written) from the letterhead or opening; `UnknownCommune` otherwise. A province
     named in the opening that is not this one (nor a former one merged into it) refuses the report."""
-    head = [b.text for b in blocks[:HEAD_BLOCKS] if b.kind == "paragraph"]  # a name never spans blocks
+    head = _head_texts(blocks)  # block by block: a name never spans blocks
     units = [
         (m.group(1), words)
         for text in head
@@ -123,7 +128,7 @@ def find_commune(
 
 def _title(blocks: tuple[Block, ...]) -> str:
     """The title: from the block that says BÁO CÁO to the opening sentence (`Thực hiện …`, `Căn cứ …`)."""
-    head = [b.text for b in blocks[:HEAD_BLOCKS] if b.kind == "paragraph"]
+    head = _head_texts(blocks)
     start = next((i for i, t in enumerate(head) if name_key(t).startswith("báo cáo")), 0)
     title = []
     for text in head[start:]:
