@@ -89,8 +89,8 @@ def test_header_variants_map_to_one_schema_and_unknown_columns_are_kept():
         ],
         Path("x.csv"),
     )
-    assert mapping.columns["dossier_code"] == "Số hồ sơ"
-    assert mapping.extras == ["Cán bộ xử lý"]
+    assert mapping.columns["dossier_code"] == 0  # columns are found by header, kept by position
+    assert mapping.extras == [("Cán bộ xử lý", 6)]
     with pytest.raises(IngestError, match="Mã hồ sơ"):
         map_header(["Đơn vị tiếp nhận"], Path("x.csv"))
 

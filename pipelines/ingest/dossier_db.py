@@ -112,7 +112,7 @@ def _in_window(received: sa.ColumnElement, window: Window) -> sa.ColumnElement[b
 def _land_batch(con, source: str, headers, mapping, batch, pulled: int, spec: DossierTable) -> FileResult:
     digest = hashlib.sha256(repr((source, [tuple(r) for r in batch])).encode()).hexdigest()
     newest = str(batch[-1][headers.index(spec.updated_at_column)])
-    stage_text_rows(con, headers, batch, pulled + 1)
+    stage_text_rows(con, len(headers), ((pulled + 1 + i, row) for i, row in enumerate(batch)))
     label = Path(f"{source}@{newest}")
     con.begin()  # rows, register line and watermark move together
     try:

@@ -8,20 +8,22 @@ XLSX is streamed with openpyxl in read-only mode into the same staging shape.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-from openpyxl import load_workbook
 
-from pipelines.ingest.guards import check_size, check_xlsx
+from pipelines.ingest.cells import cell_text, data_rows, find_sheet_header
+from pipelines.ingest.guards import check_size, check_xlsx, content_kind, refuse_by_content
 from pipelines.ingest.register import (
+    Detected,
     FileResult,
     IngestError,
     ingest_file,
     stage_text_rows,
+    staged_column,
 )
+from pipelines.ingest.textfiles import HEADER_SEARCH_LINES, detect_encoding, find_header, transcode_to_utf8
 from pipelines.vietnamese import name_key
 
 SOURCE_KIND = "dossier_export"
@@ -93,82 +95,188 @@ TIMESTAMP_FORMATS_SQL = "[" + ", ".join(f"'{f}'" for f in TIMESTAMP_FORMATS) + "
 
 @dataclass(frozen=True)
 class HeaderMapping:
-    columns: dict[str, str]  # canonical -> header as written
-    extras: list[str]  # headers kept as extra columns
+    columns: dict[str, int]  # canonical -> position of its column in the file
+    extras: list[tuple[str, int]]  # (header as written, position) kept as extra columns
+    blank: list[int]  # positions of columns without a header (refused if they hold a value)
+    header_row: int = 1
 
 
-def map_header(headers: list[str], file: Path) -> HeaderMapping:
-    """Map a file's headers to the schema; a missing required column rejects the file."""
-    columns: dict[str, str] = {}
-    extras: list[str] = []
-    for header in headers:
-        canonical = _LOOKUP.get(name_key(header or ""))
-        if canonical and canonical not in columns:
-            columns[canonical] = header
-        elif header:
-            extras.append(header)
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def header_key(text: str) -> str:
+    """A header compared on its words: case, spacing, a trailing colon and `(có/không)` do not count."""
+    key = name_key(text or "").rstrip(":").strip()
+    return key
+
+
+def _canonical(header: str) -> str | None:
+    key = header_key(header)
+    return _LOOKUP.get(key) or _LOOKUP.get(key.split("(")[0].strip())
+
+
+def header_score(cells: list[str]) -> int:
+    """How many distinct schema columns a row names (below two, it is not a header row)."""
+    found = {c for c in map(_canonical, cells) if c}
+    return len(found) if len(found) >= 2 else 0
+
+
+def map_header(headers: list[str], file: Path, header_row: int = 1) -> HeaderMapping:
+    """Map a file's headers to the schema. A missing required column, a header given twice (or two
+    headers for the same field) reject the file, naming them."""
+    columns: dict[str, int] = {}
+    extras: list[tuple[str, int]] = []
+    blank: list[int] = []
+    seen: dict[str, int] = {}
+    for index, header in enumerate(headers):
+        header = (header or "").strip()
+        if not header:
+            blank.append(index)
+            continue
+        key = header_key(header)
+        if key in seen:
+            raise _duplicate(file, header_row, headers[seen[key]], seen[key], header, index)
+        seen[key] = index
+        canonical = _canonical(header)
+        if canonical and canonical in columns:
+            raise _duplicate(file, header_row, headers[columns[canonical]], columns[canonical], header, index)
+        if canonical:
+            columns[canonical] = index
+        else:
+            extras.append((header, index))
     missing = [c for c in REQUIRED if c not in columns]
     if missing:
         spelled = ", ".join(f"'{HEADER_VARIANTS[c][0]}'" for c in missing)
         raise IngestError(
             file,
-            1,
+            header_row,
             missing[0],
-            f"tệp thiếu cột bắt buộc {spelled}",
-            f"file lacks required column(s) {', '.join(missing)}",
+            f"tệp thiếu cột bắt buộc {spelled} (dòng tiêu đề {header_row})",
+            f"file lacks required column(s) {', '.join(missing)} (header row {header_row})",
             reason="missing_required_column",
         )
-    return HeaderMapping(columns, extras)
+    return HeaderMapping(columns, extras, blank, header_row)
 
 
-def _bool(expr: str) -> str:
-    return (
-        f"case lower(trim({expr})) when 'có' then true when 'x' then true when '1' then true "
-        f"when 'không' then false when '0' then false when '' then null end"
+def _duplicate(file: Path, row: int, first: str, first_at: int, second: str, second_at: int) -> IngestError:
+    same = "trùng nhau" if header_key(first) == header_key(second) else "cùng chỉ một trường"
+    return IngestError(
+        file,
+        row,
+        second,
+        f"hai cột {same}: '{first}' (cột {_column_letter(first_at)}) và '{second}' "
+        f"(cột {_column_letter(second_at)}); hãy giữ một cột",
+        f"two columns for one field: {first!r} ({_column_letter(first_at)}) and {second!r} "
+        f"({_column_letter(second_at)})",
+        reason="duplicate_header",
+        raw_value=second,
     )
 
 
-def _typed_select(mapping: HeaderMapping, staged: str, sha: str) -> str:
-    """SQL that types the staged text rows once; `problem` names the first field that failed, if any.
+def refuse_blank_headers(con: duckdb.DuckDBPyConnection, mapping: HeaderMapping, file: Path) -> None:
+    """A column without a header is ignored when empty and refused when it holds a value: nobody can say
+    what that value means."""
+    for index in mapping.blank:
+        column = staged_column(index)
+        filled = con.execute(f"select count({column}) from _staged").fetchall()[0][0]
+        if filled:
+            raise IngestError(
+                file,
+                mapping.header_row,
+                f"cột {_column_letter(index)}",
+                f"cột {_column_letter(index)} có {filled} giá trị nhưng không có tiêu đề: hãy ghi tên cột",
+                f"column {_column_letter(index)} holds {filled} values but has no header",
+                reason="blank_header",
+            )
 
-    Three steps so every expression is computed once per row: clean the text, type it, judge it.
-    """
+
+_YES = ("có", "x", "1", "true", "yes", "đã", "rồi")
+_NO = ("không", "0", "false", "no", "chưa", "")
+
+
+def _bool(expr: str) -> str:
+    yes = ", ".join(f"'{v}'" for v in _YES)
+    no = ", ".join(f"'{v}'" for v in _NO if v)
+    key = f"lower(trim({expr}))"
+    return f"case when {key} in ({yes}) then true when {key} in ({no}) then false end"
+
+
+# NUL and other control characters, and U+FFFD (a byte the encoding could not read): never landed as text
+CONTROL_CHARACTERS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x{fffd}]"
+BOOLEANS = ("is_fee_bearing", "is_intake_digitised", "is_result_digitised", "is_paid_online")
+
+
+def _timestamp(expr: str) -> str:
+    """A date as exports write it, or an Excel serial day number (45931 is 01/10/2025)."""
+    day = f"try_cast({expr} as double)"
+    serial = (
+        f"case when {day} between 20000 and 80000 "
+        f"then timestamp '1899-12-30' + to_microseconds(round({day} * 86400000000)::bigint) end"
+    )
+    return f"coalesce(try_strptime({expr}, {TIMESTAMP_FORMATS_SQL}), {serial})"
+
+
+def _typed_select(mapping: HeaderMapping, staged: str, sha: str) -> tuple[str, list[object]]:
+    """SQL (and its parameters) that types the staged text rows once; `problem` names the first field
+    that failed, if any. Three steps so every expression is computed once per row: clean the text, type
+    it, judge it. Columns are named by position; header text only ever travels as a parameter."""
     # NFC-normalising millions of strings is the costliest step, and most columns repeat a handful of
     # values: normalise each distinct value once and join it back (10M rows: ~8 s saved).
     repeated = [c for c in LOW_CARDINALITY if c in mapping.columns]
+    position = {c: staged_column(i) for c, i in mapping.columns.items()}
     dictionaries = "".join(
         f"""d_{c} as (
             select raw, nullif(trim(nfc_normalize(raw)), '') as clean
-            from (select distinct "{mapping.columns[c]}" as raw from {staged})
+            from (select distinct {position[c]} as raw from {staged})
         ),
         """
         for c in repeated
     )
-    joins = " ".join(f'left join d_{c} on d_{c}.raw = s."{mapping.columns[c]}"' for c in repeated)
+    joins = " ".join(f"left join d_{c} on d_{c}.raw = s.{position[c]}" for c in repeated)
 
     def text(c: str) -> str:
         if c in repeated:
             return f"d_{c}.clean as t_{c}"
         if c in mapping.columns:
-            return f"nullif(trim(s.\"{mapping.columns[c]}\"), '') as t_{c}"
+            return f"nullif(trim(s.{position[c]}), '') as t_{c}"
         return f"null::varchar as t_{c}"
 
     text_columns = ", ".join(text(c) for c in CANONICAL)
-    extras = (
-        "json_object(" + ", ".join(f"'{e}', s.\"{e}\"" for e in mapping.extras) + ")"
-        if mapping.extras
-        else "null::json"
-    )
+    params: list[object] = []
+    if mapping.extras:
+        pairs = []
+        for name, index in mapping.extras:
+            pairs.append(f"?, s.{staged_column(index)}")
+            params.append(name)
+        extras = f"json_object({', '.join(pairs)})"
+    else:
+        extras = "null::json"
+    every_text = "concat_ws('|', " + ", ".join(f"s.{p}" for p in position.values()) + ")"
     channel, status = name_key_sql("t_channel"), name_key_sql("t_status")
-    return f"""
+    booleans = [c for c in BOOLEANS if c in mapping.columns]
+    bool_problems = "".join(
+        f"when t_{c} is not null and {_bool(f't_{c}')} is null then '{c}' " for c in booleans
+    )
+    bool_values = "".join(f"when '{c}' then t_{c} " for c in booleans)
+    params.append(sha)
+    sql = f"""
         with {dictionaries}cleaned as (
-            select {text_columns}, {extras} as extra_columns, s.source_row from {staged} s {joins}
+            select {text_columns}, {extras} as extra_columns,
+                   regexp_matches({every_text}, '{CONTROL_CHARACTERS}') as has_control,
+                   s.source_row
+            from {staged} s {joins}
         ),
         typed as (
             select *,
-                try_strptime(t_received_at, {TIMESTAMP_FORMATS_SQL}) as received_at,
-                try_strptime(t_due_at, {TIMESTAMP_FORMATS_SQL}) as due_at,
-                try_strptime(t_finished_at, {TIMESTAMP_FORMATS_SQL}) as finished_at,
+                {_timestamp("t_received_at")} as received_at,
+                {_timestamp("t_due_at")} as due_at,
+                {_timestamp("t_finished_at")} as finished_at,
                 case {channel}
                     when 'trực tuyến' then 'online' when 'online' then 'online'
                     when 'dvc trực tuyến' then 'online'
@@ -185,12 +293,14 @@ def _typed_select(mapping: HeaderMapping, staged: str, sha: str) -> str:
         judged as (
             select *,
                 case
+                    when has_control then 'control_character'
                     when t_dossier_code is null then 'dossier_code'
                     when received_at is null then 'received_at'
                     when channel is null then 'channel'
                     when due_at is null then 'due_at'
                     when status is null then 'status'
                     when t_finished_at is not null and finished_at is null then 'finished_at'
+                    {bool_problems}
                 end as problem
             from typed
         )
@@ -205,17 +315,21 @@ def _typed_select(mapping: HeaderMapping, staged: str, sha: str) -> str:
             {_bool("t_is_result_digitised")} as is_result_digitised,
             {_bool("t_is_paid_online")} as is_paid_online,
             extra_columns,
-            '{sha}' as source_file_sha256,
+            ?::varchar as source_file_sha256,
             source_row::integer as source_row,
             now()::timestamp as loaded_at,
             problem,
             case problem
                 when 'received_at' then t_received_at when 'channel' then t_channel
                 when 'due_at' then t_due_at when 'status' then t_status
-                when 'finished_at' then t_finished_at
+                when 'finished_at' then t_finished_at when 'dossier_code' then null
+                {bool_values}
+                when 'control_character' then left(replace(concat_ws(' | ', t_dossier_code, t_commune_name,
+                    t_received_at, t_status), chr(0), '\\x00'), 500)
             end as problem_value
         from judged
     """
+    return sql, params
 
 
 def name_key_sql(expr: str) -> str:
@@ -229,72 +343,210 @@ _PROBLEM_MESSAGES = {
     "due_at": ("hạn xử lý không đọc được", "due date unreadable"),
     "status": ("trạng thái hồ sơ không xác định", "unknown dossier status"),
     "finished_at": ("ngày hoàn thành không đọc được", "finished date unreadable"),
+    "is_fee_bearing": ("giá trị 'có thu phí' không phải Có/Không", "fee-bearing is not yes/no"),
+    "is_intake_digitised": (
+        "giá trị 'số hóa khi tiếp nhận' không phải Có/Không",
+        "intake digitised not yes/no",
+    ),
+    "is_result_digitised": ("giá trị 'số hóa kết quả' không phải Có/Không", "result digitised is not yes/no"),
+    "is_paid_online": ("giá trị 'thanh toán trực tuyến' không phải Có/Không", "paid online is not yes/no"),
+    "control_character": (
+        "dòng có ký tự điều khiển (NUL…) hoặc ký tự không đọc được: tệp có thể bị hỏng, hãy xuất lại",
+        "the row holds a NUL or other control character, or an unreadable byte",
+    ),
 }
+_PROBLEM_REASONS = {"dossier_code": "missing_value", "control_character": "control_character"}
 
 
-def _land(con: duckdb.DuckDBPyConnection, mapping: HeaderMapping, staged: str, sha: str) -> tuple[int, int]:
-    con.execute(f"create or replace temp table _typed as {_typed_select(mapping, staged, sha)}")
+def _land(
+    con: duckdb.DuckDBPyConnection, mapping: HeaderMapping, staged: str, sha: str, lines: bool = False
+) -> tuple[int, int]:
+    """Type and land the staged rows; with `lines`, the CSV lines that did not parse are quarantined too."""
+    sql, params = _typed_select(mapping, staged, sha)
+    con.execute(f"create or replace temp table _typed as {sql}", params)
     columns = (
         "dossier_code, commune_name, procedure_name, field_name, received_at, channel, due_at, "
         "finished_at, status, is_fee_bearing, is_intake_digitised, is_result_digitised, "
         "is_paid_online, extra_columns, source_file_sha256, source_row, loaded_at"
     )
     con.execute(f"insert into raw.dossiers select {columns} from _typed where problem is null")
-    cases = " ".join(f"when '{field}' then '{vi}' " for field, (vi, _) in _PROBLEM_MESSAGES.items())
-    cases_en = " ".join(f"when '{field}' then '{en}' " for field, (_, en) in _PROBLEM_MESSAGES.items())
+    messages = [
+        (field, _PROBLEM_REASONS.get(field, "invalid_value"), vi, en)
+        for field, (vi, en) in _PROBLEM_MESSAGES.items()
+    ]
     con.execute(
-        f"""insert into raw.quarantine
-            select source_file_sha256, source_row, problem, problem_value, 'invalid_value',
-                   case problem {cases} end, case problem {cases_en} end, now()::timestamp
-            from _typed where problem is not null"""
+        "create or replace temp table _problem_messages"
+        " (problem varchar, reason varchar, vi varchar, en varchar)"
+    )
+    con.executemany("insert into _problem_messages values (?, ?, ?, ?)", messages)
+    con.execute(
+        """insert into raw.quarantine
+            select t.source_file_sha256, t.source_row, t.problem, t.problem_value, m.reason, m.vi, m.en,
+                   now()::timestamp
+            from _typed t join _problem_messages m using (problem) where t.problem is not null"""
     )
     loaded, quarantined = con.execute(
         "select count(*) filter (where problem is null), count(*) filter (where problem is not null)"
         " from _typed"
     ).fetchone()
     con.execute("drop table _typed")
-    return loaded, quarantined
+    con.execute("drop table _problem_messages")
+    return loaded, quarantined + (quarantine_lines(con, sha) if lines else 0)
 
 
-def _csv_header(path: Path) -> list[str]:
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        return next(csv.reader(handle), [])
+_LINE_ERRORS = {
+    "TOO MANY COLUMNS": (
+        "dòng có nhiều trường hơn số cột của tiêu đề "
+        "(có thể có dấu phẩy/chấm phẩy không nằm trong ngoặc kép)",
+        "the line has more fields than the header (an unquoted delimiter?)",
+    ),
+    "MISSING COLUMNS": (
+        "dòng có ít trường hơn số cột của tiêu đề",
+        "the line has fewer fields than the header",
+    ),
+    "UNQUOTED VALUE": ("dòng có dấu ngoặc kép không đóng", "the line has an unterminated quote"),
+    "INVALID ENCODING": ("dòng có byte không đọc được theo bảng mã UTF-8", "the line is not valid UTF-8"),
+    "LINE SIZE OVER MAXIMUM": ("dòng quá dài", "the line is too long"),
+}
+MAX_LINE_TEXT = 1_000  # of a malformed line, the quarantine keeps this many characters
 
 
-def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path) -> HeaderMapping:
-    headers = _csv_header(path)
-    mapping = map_header(headers, path)
-    types = "{" + ", ".join(f"'{h}': 'VARCHAR'" for h in headers) + "}"
-    # Loaded as text first: a fresh table keeps the file's order, so rowid + 2 is the line number (the header
-    # is line 1) without a window over the whole file.
+def _stage_csv(
+    con: duckdb.DuckDBPyConnection, path: Path, detected: Detected, work_dir: Path
+) -> HeaderMapping:
+    encoding = detect_encoding(path)
+    detected.note("encoding", encoding)
+    table = find_header(path, header_score, encoding)
+    if table is None:
+        raise IngestError(
+            path,
+            None,
+            "header",
+            "không tìm thấy dòng tiêu đề (Mã hồ sơ, Đơn vị tiếp nhận, Ngày tiếp nhận…) trong "
+            f"{HEADER_SEARCH_LINES} dòng đầu của tệp",
+            f"no header row (dossier code, unit, received…) in the first {HEADER_SEARCH_LINES} lines",
+            reason="missing_required_column",
+        )
+    for key, value in table.describe().items():
+        detected.note(key, value)
+    mapping = map_header(table.headers, path, table.header_line)
+    readable = path
+    if not encoding.duckdb_native:
+        work_dir.mkdir(parents=True, exist_ok=True)
+        readable = transcode_to_utf8(path, encoding, work_dir / f"{path.stem}.utf8.csv")
+    width = len(table.headers)
+    try:
+        # Loaded as text first: a fresh table keeps the file's order, so a row's line number follows from
+        # its rowid and the lines set aside before it, without a window over the whole file. Lines that do
+        # not parse go to DuckDB's rejects table, with their line number and text.
+        con.execute(
+            """create or replace temp table _staged_text as
+               select * from read_csv(?, header = false, skip = ?, columns = ?, auto_detect = false,
+                                      delim = ?, quote = '"', escape = '"', encoding = 'utf-8',
+                                      strict_mode = true, null_padding = false, ignore_errors = true,
+                                      store_rejects = true, rejects_table = '_csv_reject_errors',
+                                      rejects_scan = '_csv_reject_scans', max_line_size = 10000000)""",
+            [
+                str(readable),
+                table.header_line,
+                {staged_column(i): "VARCHAR" for i in range(width)},
+                table.delimiter,
+            ],
+        )
+    finally:
+        if readable != path:
+            readable.unlink(missing_ok=True)
+    _collect_rejected_lines(con, path, table.header_line)
+    first = int(table.header_line) + 1
+    set_aside = con.execute("select count(*) from _csv_lines").fetchall()[0][0]
+    # each good row's line: its rowid past the header, plus the lines set aside before it
+    before = "(select count(*) from _csv_lines l where l.good_before <= s.rowid)" if set_aside else "0"
     con.execute(
-        f"""create or replace temp table _staged_text as
-            select * from read_csv('{path}', header = true, columns = {types}, auto_detect = false,
-                                   quote = '"', escape = '"', encoding = 'utf-8')"""
+        f"""create or replace temp view _staged as
+            select s.*, (s.rowid + {first} + {before})::integer as source_row from _staged_text s"""
     )
-    con.execute("create or replace temp view _staged as select *, rowid + 2 as source_row from _staged_text")
+    refuse_blank_headers(con, mapping, path)
     return mapping
 
 
-def _stage_xlsx(con: duckdb.DuckDBPyConnection, path: Path) -> HeaderMapping:
-    workbook = load_workbook(path, read_only=True, data_only=True)
-    try:
-        rows = workbook.worksheets[0].iter_rows(values_only=True)
-        headers = [str(h) if h is not None else "" for h in next(rows, ())]
-        mapping = map_header(headers, path)
-        keep = [i for i, h in enumerate(headers) if h]
-        stage_text_rows(
-            con, [headers[i] for i in keep], ([row[i] for i in keep] for row in rows), first_row=2
+def _collect_rejected_lines(con: duckdb.DuckDBPyConnection, path: Path, header_line: int) -> None:
+    """Lines DuckDB could not parse, one row each (a blank line is no row), with the number of good rows
+    before each, which places every good row on its line. The last line of a file that does not end with a
+    line break, when it does not parse, is the file cut off there."""
+    with open(path, "rb") as handle:
+        handle.seek(0, 2)
+        size = handle.tell()
+        handle.seek(max(0, size - 1))
+        cut_off = handle.read(1) not in (b"\n", b"\r")
+    con.execute(
+        """create or replace temp table _csv_lines as
+           with lines as (
+               select line, min(error_type::varchar) as error_type, min(csv_line) as csv_line,
+                      max(byte_position) as byte_position
+               from _csv_reject_errors where trim(coalesce(csv_line, ''), ' \t\r\n') <> ''
+               group by line
+           )
+           select line::integer as line, error_type, left(csv_line, ?) as csv_line,
+                  line - ? - row_number() over (order by line) as good_before,
+                  ? and byte_position = max(byte_position) over ()
+                    and error_type in ('MISSING COLUMNS', 'UNQUOTED VALUE') as cut_off
+           from lines""",
+        [MAX_LINE_TEXT, header_line, cut_off],
+    )
+    for table in ("_csv_reject_errors", "_csv_reject_scans"):
+        con.execute(f"drop table if exists {table}")
+
+
+def quarantine_lines(con: duckdb.DuckDBPyConnection, sha: str) -> int:
+    """The lines that did not parse, into the quarantine; returns how many."""
+    rows = con.execute("select line, error_type, csv_line, cut_off from _csv_lines order by line").fetchall()
+    problems = []
+    for line, error_type, text, cut_off in rows:
+        if cut_off:
+            vi = f"tệp bị cắt ngang sau dòng {line - 1}: dòng {line} không trọn vẹn; hãy xuất lại tệp"
+            en = f"the file is cut off after line {line - 1}: line {line} is incomplete; export it again"
+            reason = "truncated_line"
+        else:
+            vi, en = _LINE_ERRORS.get(error_type, ("dòng không đọc được", "the line does not parse"))
+            vi, en = f"dòng {line}: {vi}", f"line {line}: {en}"
+            reason = "malformed_line"
+        problems.append([sha, line, "line", text, reason, vi, en])
+    if problems:
+        con.executemany("insert into raw.quarantine values (?, ?, ?, ?, ?, ?, ?, now()::timestamp)", problems)
+    return len(problems)
+
+
+def _stage_xlsx(con: duckdb.DuckDBPyConnection, path: Path, detected: Detected) -> HeaderMapping:
+    found = find_sheet_header(path, header_score)
+    if found is None:
+        raise IngestError(
+            path,
+            None,
+            "header",
+            "không tìm thấy dòng tiêu đề (Mã hồ sơ, Đơn vị tiếp nhận, Ngày tiếp nhận…) trên trang tính nào",
+            "no header row (dossier code, unit, received…) on any sheet",
+            reason="missing_required_column",
         )
-    finally:
-        workbook.close()
+    for key, value in found.describe().items():
+        detected.note(key, value)
+    mapping = map_header(found.headers, path, found.row)
+    width = len(found.headers)
+    stage_text_rows(
+        con,
+        width,
+        (
+            (n, [cell_text(v) for v in row[:width]])
+            for n, row in data_rows(path, found.sheet_index, found.row)
+        ),
+    )
+    refuse_blank_headers(con, mapping, path)
     return mapping
 
 
 def _drop_staged(con: duckdb.DuckDBPyConnection) -> None:
     staged = con.execute(
         "select table_name, table_type from information_schema.tables"
-        " where table_name in ('_staged', '_staged_text') order by table_type = 'VIEW' desc"
+        " where table_name in ('_staged', '_staged_text', '_csv_lines') order by table_type = 'VIEW' desc"
     ).fetchall()
     for name, kind in staged:  # the view first: it reads the table
         con.execute(f"drop {'view' if kind == 'VIEW' else 'table'} {name}")
@@ -303,13 +555,18 @@ def _drop_staged(con: duckdb.DuckDBPyConnection) -> None:
 def ingest_dossier_file(con: duckdb.DuckDBPyConnection, path: Path, archive_dir: Path) -> FileResult:
     """Land one export. The same bytes twice is a no-op; a rejected file is quarantined whole."""
     con.execute(RAW_DDL)
+    detected = Detected()
+    is_csv = path.suffix.lower() != ".xlsx"
 
     def stage() -> HeaderMapping:
         check_size(path, MAX_EXPORT_BYTES)
-        if path.suffix.lower() == ".xlsx":
+        if not is_csv:
             check_xlsx(path)
-            return _stage_xlsx(con, path)
-        return _stage_csv(con, path)
+            return _stage_xlsx(con, path, detected)
+        kind = content_kind(path)
+        if kind != "text":
+            raise refuse_by_content(path, kind, "tệp CSV", ".csv")
+        return _stage_csv(con, path, detected, archive_dir.parent / "tmp")
 
     try:
         return ingest_file(
@@ -318,7 +575,8 @@ def ingest_dossier_file(con: duckdb.DuckDBPyConnection, path: Path, archive_dir:
             SOURCE_KIND,
             archive_dir,
             stage,
-            lambda sha, mapping: _land(con, mapping, "_staged", sha),
+            lambda sha, mapping: _land(con, mapping, "_staged", sha, lines=is_csv),
+            detected=detected,
         )
     finally:
         _drop_staged(con)

@@ -1,6 +1,8 @@
-"""Checks a file must pass before anything parses it: size, a real XLSX or DOCX package, no zip bomb.
+"""Checks a file must pass before anything parses it: size, what the bytes really are, a real XLSX or DOCX
+package, no zip bomb.
 
-Each failure is an `IngestError` with a reason code, so the file is quarantined whole and the run goes on.
+Each failure is an `IngestError` with a reason code and a message that says what the file is and what to
+do, so the file is quarantined whole and the run goes on.
 """
 
 from __future__ import annotations
@@ -16,11 +18,22 @@ MAX_XLSX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024  # any Office package (XLSX form
 MAX_XLSX_COMPRESSION_RATIO = 200
 MAX_FORM_ROWS = 2_000
 
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the compound file of .xls, .doc and encrypted Office files
+_ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
+_SNIFF_BYTES = 64 * 1024
+
 
 def check_size(path: Path, limit: int) -> None:
     size = path.stat().st_size
     if size == 0:
-        raise IngestError(path, None, None, "tệp rỗng", "file is empty", reason="empty_file")
+        raise IngestError(
+            path,
+            None,
+            None,
+            "tệp rỗng (0 byte): hãy gửi lại tệp có số liệu",
+            "empty file (0 bytes)",
+            reason="empty_file",
+        )
     if size > limit:
         raise IngestError(
             path,
@@ -32,24 +45,126 @@ def check_size(path: Path, limit: int) -> None:
         )
 
 
+def content_kind(path: Path) -> str:
+    """What the bytes are, whatever the name says: zip, encrypted_office, ole2, pdf, html, text, binary.
+
+    An encrypted Office file (a workbook or document saved with a password) is an OLE2 compound file
+    holding an `EncryptedPackage` stream; a legacy .xls/.doc is OLE2 without one."""
+    with open(path, "rb") as handle:
+        head = handle.read(_SNIFF_BYTES)
+        if head.startswith(_OLE2):
+            handle.seek(0)
+            whole = head + handle.read(8 * 1024 * 1024)  # the directory sits near the start in practice
+            return "encrypted_office" if _ENCRYPTED_STREAM in whole else "ole2"
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        return "zip"
+    if head.startswith(b"%PDF"):
+        return "pdf"
+    lowered = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if lowered.startswith((b"<!doctype html", b"<html", b"<table", b"<?xml")) or b"<html" in lowered[:1024]:
+        return "html"
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or _looks_like_text(head):
+        return "text"
+    return "binary"
+
+
+def _looks_like_text(head: bytes) -> bool:
+    if not head or b"\x00" in head[:4096] and head.count(b"\x00") > len(head) // 8:
+        return False
+    controls = sum(1 for b in head[:4096] if b < 32 and b not in (9, 10, 13))
+    return controls <= len(head[:4096]) // 100
+
+
+def _first_line_is_a_table(path: Path) -> bool:
+    with open(path, "rb") as handle:
+        line = handle.read(4096).replace(b"\x00", b"").split(b"\n", 1)[0]
+    return any(line.count(d) >= 2 for d in (b",", b";", b"\t"))
+
+
+_KIND_VI = {
+    "text": ("tệp văn bản thuần (text)", "a plain-text file"),
+    "pdf": ("tệp PDF", "a PDF file"),
+    "html": ("trang web HTML (xuất từ trình duyệt)", "an HTML page"),
+    "binary": ("tệp nhị phân không rõ loại", "an unknown binary file"),
+}
+
+
+def refuse_by_content(path: Path, kind: str, expected_vi: str, expected_ext: str) -> IngestError:
+    """The rejection of a file whose bytes are not what its name says, naming what it is and what to do."""
+    if kind == "encrypted_office":
+        return IngestError(
+            path,
+            None,
+            None,
+            "tệp được đặt mật khẩu: hãy gỡ mật khẩu rồi gửi lại",
+            "the file is password-protected: send it without a password",
+            reason="password_protected",
+        )
+    if kind == "ole2":
+        return IngestError(
+            path,
+            None,
+            None,
+            f"tệp ở định dạng Office cũ (.xls/.doc): hãy mở và lưu lại thành {expected_ext} rồi gửi lại",
+            f"legacy binary Office file (.xls/.doc): save it as {expected_ext} and send it again",
+            reason="legacy_xls",
+        )
+    if kind == "text" and expected_ext == ".xlsx" and _first_line_is_a_table(path):
+        return IngestError(
+            path,
+            None,
+            None,
+            "đây là tệp văn bản CSV mang đuôi .xlsx: hãy đổi đuôi thành .csv hoặc lưu lại thành .xlsx",
+            "this is a CSV (text) file with an .xlsx name: rename it .csv or save it as .xlsx",
+            reason="csv_named_xlsx",
+        )
+    if kind == "zip" and expected_ext == ".csv":
+        return IngestError(
+            path,
+            None,
+            None,
+            "đây là tệp nén hoặc bảng tính Excel mang đuôi .csv: hãy đổi đuôi thành .xlsx",
+            "this is a zip package (an Excel workbook?) with a .csv name: rename it .xlsx",
+            reason="wrong_file_type",
+        )
+    what_vi, what_en = _KIND_VI.get(kind, (f"tệp loại {kind}", f"a {kind} file"))
+    return IngestError(
+        path,
+        None,
+        None,
+        f"đây là {what_vi}, không phải {expected_vi} ({expected_ext}): hãy gửi đúng tệp",
+        f"this is {what_en}, not {expected_ext}: send the right file",
+        reason="wrong_file_type" if kind not in ("binary", "text") else "not_xlsx",
+    )
+
+
 def check_package(path: Path, name_vi: str, not_zip_vi: str, not_zip_reason: str) -> set[str]:
     """An Office file (XLSX, DOCX) is a zip that reads without error and does not expand to something
     enormous; returns its member names. `name_vi` names the kind in messages ("Excel", "Word")."""
-    if not zipfile.is_zipfile(path):
+    kind = content_kind(path)
+    extension = ".xlsx" if name_vi == "Excel" else ".docx"
+    if kind != "zip":
+        raise refuse_by_content(path, kind, f"tệp {name_vi}", extension)
+    if not zipfile.is_zipfile(path):  # starts like a zip but its directory at the end is missing
         raise IngestError(
-            path, None, None, not_zip_vi, f"file is not a {name_vi} zip package", reason=not_zip_reason
+            path,
+            None,
+            None,
+            f"tệp {name_vi} bị cắt cụt (không trọn vẹn, có thể tải lên chưa xong): hãy gửi lại tệp",
+            f"the {name_vi} file is cut off (an incomplete zip): send it again",
+            reason="truncated_file",
         )
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
             if archive.testzip() is not None:
                 raise zipfile.BadZipFile("CRC mismatch")
-    except (zipfile.BadZipFile, OSError, zlib.error, EOFError) as error:
+    except (zipfile.BadZipFile, OSError, zlib.error, EOFError, NotImplementedError) as error:
         raise IngestError(
             path,
             None,
             None,
-            f"tệp {name_vi} bị hỏng, không đọc được",
+            f"tệp {name_vi} bị hỏng, không đọc được: hãy mở lại trên máy, lưu lại và gửi lại",
             f"corrupt {name_vi} package: {error}",
             reason="corrupt_file",
         ) from error
@@ -64,21 +179,33 @@ def check_package(path: Path, name_vi: str, not_zip_vi: str, not_zip_reason: str
             f"{name_vi} package expands to {expanded} bytes (ratio {expanded / packed:.0f})",
             reason="zip_bomb",
         )
-    return {i.filename for i in infos}
+    names = {i.filename for i in infos}
+    if name_vi == "Excel" and "xl/workbook.xml" not in names:
+        other = "tệp Word (.docx)" if "word/document.xml" in names else "tệp nén (zip)"
+        raise IngestError(
+            path,
+            None,
+            None,
+            f"đây là {other}, không phải bảng tính Excel: hãy gửi đúng tệp .xlsx",
+            "zip archive without xl/workbook.xml",
+            reason="wrong_file_type" if "word/document.xml" in names else not_zip_reason,
+        )
+    if name_vi == "Word" and "word/document.xml" not in names:
+        other = "bảng tính Excel" if "xl/workbook.xml" in names else "tệp nén (zip)"
+        raise IngestError(
+            path,
+            None,
+            None,
+            f"đây là {other}, không phải văn bản Word (.docx): hãy gửi đúng tệp",
+            "zip without word/document.xml",
+            reason="wrong_file_type",
+        )
+    return names
 
 
 def check_xlsx(path: Path) -> None:
     """A real XLSX is a zip holding xl/workbook.xml and at least one worksheet."""
     names = check_package(path, "Excel", "tệp không phải là bảng tính Excel (.xlsx)", "not_xlsx")
-    if "xl/workbook.xml" not in names:
-        raise IngestError(
-            path,
-            None,
-            None,
-            "tệp nén không phải bảng tính Excel",
-            "zip archive without xl/workbook.xml",
-            reason="not_xlsx",
-        )
     if not any(n.startswith("xl/worksheets/") and n.endswith(".xml") for n in names):
         raise IngestError(
             path,

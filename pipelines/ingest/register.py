@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,8 +31,13 @@ create table if not exists raw.ingested_files (
     rows_loaded bigint not null,
     rows_quarantined bigint not null,
     ingested_at timestamp not null,
-    status varchar not null
+    status varchar not null,
+    detected varchar,
+    error_detail varchar
 );
+-- warehouses made before these columns existed
+alter table raw.ingested_files add column if not exists detected varchar;
+alter table raw.ingested_files add column if not exists error_detail varchar;
 create table if not exists raw.quarantine (
     file_sha256 varchar not null,
     source_row integer,
@@ -57,11 +63,28 @@ class IngestError(Exception):
         message_en: str,
         reason: str = "file_rejected",
         raw_value: str | None = None,
+        detail: str | None = None,
     ):
         self.file, self.row, self.field, self.reason = file, row, field, reason
         self.message_vi, self.message_en, self.raw_value = message_vi, message_en, raw_value
+        self.detail = detail  # a traceback for engineers, kept in the register, never shown to officials
         where = f"{file.name}, dòng {row}" if row else file.name
-        super().__init__(f"{where}, trường '{field}': {message_vi} ({message_en})")
+        about = f", trường '{field}'" if field else ""
+        super().__init__(f"{where}{about}: {message_vi} ({message_en})")
+
+    @classmethod
+    def unexpected(cls, file: Path, error: BaseException) -> IngestError:
+        """Any other exception met while reading a file: the file is rejected, the run goes on."""
+        return cls(
+            file,
+            None,
+            None,
+            f"lỗi không lường trước khi đọc tệp ({type(error).__name__}); tệp được cách ly, "
+            "hãy báo cho kỹ sư dữ liệu",
+            f"unexpected error while reading the file: {type(error).__name__}: {error}",
+            reason="unexpected_error",
+            detail="".join(traceback.format_exception(error)),
+        )
 
     def __reduce__(self):  # crosses process boundaries when forms are parsed in parallel
         fields = (
@@ -72,6 +95,7 @@ class IngestError(Exception):
             self.message_en,
             self.reason,
             self.raw_value,
+            self.detail,
         )
         return (self.__class__, fields)
 
@@ -84,6 +108,7 @@ class FileResult:
     rows_loaded: int = 0
     rows_quarantined: int = 0
     message: str = ""
+    detected: str = ""
 
 
 def insert_rows(
@@ -114,16 +139,25 @@ def _batches(rows: Iterable[Sequence[object]], size: int) -> Iterator[list[Seque
         yield batch
 
 
+def staged_column(index: int) -> str:
+    """The staging tables name a file's columns by position (`c0`, `c1`, …), never by its header text."""
+    return f"c{index}"
+
+
 def stage_text_rows(
-    con: duckdb.DuckDBPyConnection, headers: list[str], rows: Iterable[Sequence[object]], first_row: int
+    con: duckdb.DuckDBPyConnection, width: int, rows: Iterable[tuple[int, Sequence[object]]]
 ) -> None:
-    """Stage rows as text in the temp table `_staged` (+ `source_row`), for the typing SQL to read."""
-    columns = ", ".join(f'"{h}" varchar' for h in headers) + ", source_row integer"
+    """Stage (source row, cells) pairs as text in the temp table `_staged` (`c0` … `c<width-1>`,
+    `source_row`), for the typing SQL to read."""
+    columns = ", ".join(f"{staged_column(i)} varchar" for i in range(width)) + ", source_row integer"
     con.execute(f"create or replace temp table _staged ({columns})")
     insert_rows(
         con,
         "_staged",
-        ([None if v is None else str(v) for v in row] + [first_row + i] for i, row in enumerate(rows)),
+        (
+            [None if v is None else str(v) for v in (list(cells) + [None] * width)[:width]] + [number]
+            for number, cells in rows
+        ),
     )
 
 
@@ -144,6 +178,17 @@ def is_registered(con: duckdb.DuckDBPyConnection, sha: str) -> bool:
     return con.execute("select count(*) from raw.ingested_files where sha256 = ?", [sha]).fetchall()[0][0] > 0
 
 
+def earlier_rejection(con: duckdb.DuckDBPyConnection, sha: str) -> tuple[str, str] | None:
+    """(Vietnamese, English) reason these bytes were rejected before, or None if they were not."""
+    rows = con.execute(
+        """select q.message_vi, q.message_en from raw.ingested_files f
+           join raw.quarantine q on q.file_sha256 = f.sha256 and q.source_row is null
+           where f.sha256 = ? and f.status = 'rejected' limit 1""",
+        [sha],
+    ).fetchall()
+    return rows[0] if rows else None
+
+
 def archive_copy(path: Path, sha: str, archive_dir: Path) -> Path:
     target = archive_dir / f"{sha}{path.suffix.lower()}"
     if not target.exists():
@@ -162,19 +207,25 @@ def register_file(
     quarantined: int,
     status: str,
     size: int | None = None,
+    detected: str | None = None,
+    error_detail: str | None = None,
 ) -> None:
     ensure_register(con)
     con.execute(
-        "insert into raw.ingested_files values (?, ?, ?, ?, ?, ?, ?, now()::timestamp, ?)",
+        """insert into raw.ingested_files (sha256, original_path, source_kind, size_bytes, rows_in,
+               rows_loaded, rows_quarantined, ingested_at, status, detected, error_detail)
+           values (?, ?, ?, ?, ?, ?, ?, now()::timestamp, ?, ?, ?)""",
         [
             sha,
             str(path),
             kind,
-            path.stat().st_size if size is None else size,
+            path.lstat().st_size if size is None else size,
             rows_in,
             loaded,
             quarantined,
             status,
+            detected or None,
+            error_detail,
         ],
     )
 
@@ -198,6 +249,45 @@ def quarantine_file(con: duckdb.DuckDBPyConnection, sha: str, error: IngestError
     )
 
 
+class Detected:
+    """What a reader found out about a file on its way (encoding, delimiter, sheet, header row), for the
+    register's `detected` column; readers add to it as they go."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, str] = {}
+
+    def note(self, key: str, value: object) -> None:
+        self.items[key] = str(value)
+
+    def __str__(self) -> str:
+        return "; ".join(f"{k}={v}" for k, v in self.items.items())
+
+
+def _symlink_error(path: Path) -> IngestError:
+    return IngestError(
+        path,
+        None,
+        None,
+        "tệp là liên kết tượng trưng (symlink): không được đọc; hãy đặt chính tệp vào thư mục nguồn",
+        "the file is a symbolic link; it is never followed: put the file itself in the sources folder",
+        reason="symlink",
+    )
+
+
+def _reject(
+    con: duckdb.DuckDBPyConnection, sha: str, path: Path, kind: str, error: IngestError, detected: str
+) -> FileResult:
+    con.begin()
+    try:
+        quarantine_file(con, sha, error)
+        register_file(con, sha, path, kind, 0, 0, 0, "rejected", detected=detected, error_detail=error.detail)
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    return FileResult(path, sha, "rejected", message=str(error), detected=detected)
+
+
 def ingest_file(
     con: duckdb.DuckDBPyConnection,
     path: Path,
@@ -206,32 +296,51 @@ def ingest_file(
     read: Callable[[], T],
     land: Callable[[str, T], tuple[int, int]],
     sha: str | None = None,
+    detected: Detected | None = None,
 ) -> FileResult:
-    """The life of every input file: skip known bytes, archive, read, land, register.
+    """The life of every input file: refuse links, skip known bytes, archive, read, land, register.
 
-    `read()` parses or stages the file and raises `IngestError` when it cannot be used (the file is then
-    quarantined whole); `land(sha, what_read)` writes its rows and returns (loaded, held back). Landing and
-    registering happen in one transaction: a file's rows, quarantine entries and register line land together
-    or not at all, and a file-backed warehouse syncs once per file rather than once per statement.
+    This is the per-file boundary: whatever `read()` or `land()` raises, the file is rejected with its
+    reason (an `IngestError`, or any other exception with its traceback kept in the register) and the run
+    goes on with the next file. `read()` parses or stages the file; `land(sha, what_read)` writes its rows
+    and returns (loaded, held back). Landing and registering happen in one transaction: a file's rows,
+    quarantine entries and register line land together or not at all, and a file-backed warehouse syncs
+    once per file rather than once per statement. Bytes rejected before are reported as rejected again,
+    under this file's name, so an empty or broken file is never skipped in silence.
     """
+    detected = detected or Detected()
+    if path.is_symlink():  # checked before anything reads through the link
+        sha = hashlib.sha256(f"symlink:{path}".encode()).hexdigest()
+        ensure_register(con)
+        if is_registered(con, sha):
+            return FileResult(path, sha, "rejected", message=str(_symlink_error(path)))
+        return _reject(con, sha, path, source_kind, _symlink_error(path), "")
     sha = sha or file_sha256(path)
     if is_registered(con, sha):
-        return FileResult(path, sha, "skipped")
+        earlier = earlier_rejection(con, sha)
+        if earlier is None:
+            return FileResult(path, sha, "skipped")
+        again = IngestError(path, None, None, earlier[0], earlier[1])
+        return FileResult(path, sha, "rejected", message=f"{again} (đã từ chối trước đó / rejected before)")
     archive_copy(path, sha, archive_dir)
     try:
         what_read = read()
     except IngestError as error:
-        con.begin()
-        quarantine_file(con, sha, error)
-        register_file(con, sha, path, source_kind, 0, 0, 0, "rejected")
-        con.commit()
-        return FileResult(path, sha, "rejected", message=str(error))
+        return _reject(con, sha, path, source_kind, error, str(detected))
+    except Exception as error:  # the boundary: no exception of one file stops the others
+        return _reject(con, sha, path, source_kind, IngestError.unexpected(path, error), str(detected))
     con.begin()
     try:
         loaded, held = land(sha, what_read)
-        register_file(con, sha, path, source_kind, loaded + held, loaded, held, "loaded")
+        register_file(
+            con, sha, path, source_kind, loaded + held, loaded, held, "loaded", detected=str(detected)
+        )
         con.commit()
+    except Exception as error:
+        con.rollback()
+        failure = error if isinstance(error, IngestError) else IngestError.unexpected(path, error)
+        return _reject(con, sha, path, source_kind, failure, str(detected))
     except BaseException:
         con.rollback()
         raise
-    return FileResult(path, sha, "loaded", loaded, held)
+    return FileResult(path, sha, "loaded", loaded, held, detected=str(detected))

@@ -23,6 +23,7 @@ from dagster import AssetExecutionContext, AssetKey, MaterializeResult, Metadata
 
 from pipelines.quality.assets import FINDINGS
 from pipelines.resources import WarehouseResource
+from pipelines.sqltext import quote_ident
 from pipelines.warehouse.dbt import warehouse_dbt_assets
 from pipelines.zipfiles import atomic_path
 
@@ -41,10 +42,6 @@ class AnalystCopy:
     views: int
     rows: int
     bytes: int
-
-
-def _quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
 
 
 def _selected(con: duckdb.DuckDBPyConnection, catalog: str, kind: str) -> list[tuple]:
@@ -84,11 +81,11 @@ def _write_copy(
         target = str(staged).replace("'", "''")
         con.execute(f"attach '{target}' as {ALIAS} (read_only false, storage_version '{STORAGE_VERSION}')")
         for schema in sorted({s for s, *_ in tables} | {s for s, *_ in views}):
-            con.execute(f"create schema {ALIAS}.{_quote(schema)}")
+            con.execute(f"create schema {ALIAS}.{quote_ident(schema)}")
         rows = 0
         for schema, table in tables:
-            name = f"{_quote(schema)}.{_quote(table)}"
-            con.execute(f"create table {ALIAS}.{name} as from {_quote(catalog)}.{name}")
+            name = f"{quote_ident(schema)}.{quote_ident(table)}"
+            con.execute(f"create table {ALIAS}.{name} as from {quote_ident(catalog)}.{name}")
             rows += con.execute(f"select count(*) from {ALIAS}.{name}").fetchone()[0]
         # Views are defined with schema-qualified names only, so they resolve inside the copy.
         con.execute(f"use {ALIAS}")
@@ -100,7 +97,7 @@ def _write_copy(
                    'Bản sao chỉ đọc của kho dữ liệu, thay mới sau mỗi lần chạy.' as note""",
             {"published_at": datetime.now(UTC), "run_id": run_id, "tables": len(tables)},
         )
-        con.execute(f"use {_quote(catalog)}")
+        con.execute(f"use {quote_ident(catalog)}")
         con.execute(f"detach {ALIAS}")  # checkpoints: the file is complete, with no write-ahead log beside it
     finally:
         con.close()

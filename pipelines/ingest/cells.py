@@ -1,0 +1,86 @@
+"""Spreadsheet cells read by their type before their text, and header rows found wherever they are.
+
+openpyxl hands over typed values: a date cell is a `datetime`, TRUE/FALSE a `bool`, a percentage cell the
+fraction (0.936 for a cell showing 93,6 %) with a number format that says so. Every reader of a workbook
+goes through here, so a value means the same thing in every source.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+
+from openpyxl import load_workbook
+
+from pipelines.vietnamese import nfc
+
+HEADER_SEARCH_ROWS = 30
+
+
+def cell_text(value: object) -> str | None:
+    """One cell as text for a text column: NFC, trimmed; whole floats without `.0`; dates in ISO form;
+    booleans as TRUE / FALSE. Empty is None."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, date):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, time):
+        return value.strftime("%H:%M:%S")
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        value = int(value)
+    text = nfc(str(value)).strip()
+    return text or None
+
+
+def is_blank(row: tuple | list) -> bool:
+    return all(v is None or (isinstance(v, str) and not v.strip()) for v in row)
+
+
+@dataclass(frozen=True)
+class SheetHeader:
+    sheet: str
+    sheet_index: int
+    row: int  # 1-based row of the header
+    headers: list[str]
+    points: int
+
+    def describe(self) -> dict[str, str]:
+        return {"sheet": self.sheet, "header_row": str(self.row)}
+
+
+def find_sheet_header(path: Path, score: Callable[[list[str]], int]) -> SheetHeader | None:
+    """The row, on any sheet, whose cells `score` rates best among each sheet's first rows (title rows
+    above it are skipped); the first sheet wins a tie. None when no row scores above zero."""
+    workbook = load_workbook(path, read_only=True, data_only=True)
+    try:
+        best: SheetHeader | None = None
+        for index, sheet in enumerate(workbook.worksheets):
+            rows = sheet.iter_rows(values_only=True, max_row=HEADER_SEARCH_ROWS)
+            for number, row in enumerate(rows, start=1):
+                cells = [cell_text(v) or "" for v in row]
+                points = score(cells)
+                if points > 0 and (best is None or points > best.points):
+                    best = SheetHeader(sheet.title, index, number, cells, points)
+        return best
+    finally:
+        workbook.close()
+
+
+def data_rows(path: Path, sheet_index: int, after_row: int) -> Iterator[tuple[int, tuple]]:
+    """(row number, values) of every non-blank row below `after_row`: blank rows, formatted or not (a
+    template copied down 5,000 rows), are not rows. They are still read through, never cut off: a value
+    after a gap is a value."""
+    workbook = load_workbook(path, read_only=True, data_only=True)
+    try:
+        sheet = workbook.worksheets[sheet_index]
+        for number, row in enumerate(sheet.iter_rows(values_only=True, min_row=after_row + 1), after_row + 1):
+            if not is_blank(row):
+                yield number, row
+    finally:
+        workbook.close()

@@ -1,0 +1,149 @@
+"""Text tables (CSV exports and forms) as offices really save them: the encoding, the delimiter and where
+the header row is, found out before anything parses the file.
+
+Encodings, by trial in this order: a byte-order mark (UTF-8, UTF-16 LE/BE); strict UTF-8; UTF-16 without a
+mark (every other byte zero); then Windows-1258 (Vietnamese) against Windows-1252 (Western), judged by
+`charset-normalizer` on a sample. The first two are read by DuckDB as they are; any other encoding is
+re-written once, streamed, as UTF-8 beside the raw archive (never held in memory). Delimiters: `,` `;`,
+tab or `|`, whichever splits the header row into the most known columns.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from charset_normalizer import from_bytes
+
+from pipelines.ingest.register import IngestError
+
+SAMPLE_BYTES = 1 << 20
+HEADER_SEARCH_LINES = 30
+DELIMITERS = (",", ";", "\t", "|")
+_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+# Vietnamese letters only Windows-1258 (not 1252) gives from those bytes: Ă Đ Ơ Ư ă đ ơ ư and its tone marks
+_CP1258_ONLY = set("ĂĐƠƯăđơư\u0300\u0301\u0303\u0309\u0323")
+
+
+@dataclass(frozen=True)
+class TextEncoding:
+    name: str  # a Python codec name
+    bom: bool
+
+    @property
+    def duckdb_native(self) -> bool:
+        """UTF-8 (with or without a BOM) is what DuckDB reads directly."""
+        return self.name in ("utf-8", "utf-8-sig")
+
+    def __str__(self) -> str:
+        return self.name + (" (BOM)" if self.bom else "")
+
+
+def detect_encoding(path: Path) -> TextEncoding:
+    with open(path, "rb") as handle:
+        sample = handle.read(SAMPLE_BYTES)
+    return detect_encoding_of(sample, path, complete=len(sample) < SAMPLE_BYTES)
+
+
+def detect_encoding_of(sample: bytes, path: Path, complete: bool = True) -> TextEncoding:
+    if sample.startswith(codecs.BOM_UTF8):
+        return TextEncoding("utf-8-sig", True)
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return TextEncoding("utf-16", True)
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=complete)
+        return TextEncoding("utf-8", False)
+    except UnicodeDecodeError:
+        pass
+    even, odd = sample[0::2], sample[1::2]
+    if len(sample) >= 4 and odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.05 * len(even):
+        return TextEncoding("utf-16-le", False)
+    if len(sample) >= 4 and even.count(0) > 0.4 * len(even) and odd.count(0) < 0.05 * len(odd):
+        return TextEncoding("utf-16-be", False)
+    if sample.count(0) > len(sample) // 100:
+        raise IngestError(
+            path,
+            None,
+            None,
+            "tệp không phải văn bản (có ký tự nhị phân) ở bất kỳ bảng mã nào đã biết",
+            "the file is not text in any known encoding",
+            reason="unreadable_text",
+        )
+    return TextEncoding(_windows_code_page(sample), False)
+
+
+def _windows_code_page(sample: bytes) -> str:
+    """Windows-1258 or Windows-1252: charset-normalizer's judgement, confirmed by letters only 1258 has."""
+    best = from_bytes(sample, cp_isolation=["cp1258", "cp1252"]).best()
+    try:
+        vietnamese = _CP1258_ONLY & set(sample.decode("cp1258", errors="replace"))
+    except LookupError:  # pragma: no cover - the codec ships with Python
+        vietnamese = set()
+    if vietnamese or best is None or best.encoding == "cp1258":
+        return "cp1258"
+    return "cp1252"
+
+
+def open_text(path: Path, encoding: TextEncoding) -> io.TextIOWrapper:
+    """The file as text, NFC not yet applied; undecodable bytes become U+FFFD (and are judged per row)."""
+    return open(path, encoding=encoding.name, errors="replace", newline="")
+
+
+def transcode_to_utf8(path: Path, encoding: TextEncoding, target: Path) -> Path:
+    """Re-write a non-UTF-8 text file as UTF-8 (NFC), streamed in 1 MiB pieces."""
+    with open_text(path, encoding) as source, open(target, "w", encoding="utf-8", newline="") as out:
+        while piece := source.read(1 << 20):
+            out.write(unicodedata.normalize("NFC", piece))
+    return target
+
+
+@dataclass(frozen=True)
+class TextTable:
+    encoding: TextEncoding
+    delimiter: str
+    header_line: int  # 1-based line of the header row
+    headers: list[str]
+
+    def describe(self) -> dict[str, str]:
+        return {
+            "encoding": str(self.encoding),
+            "delimiter": _DELIMITER_NAMES[self.delimiter],
+            "header_line": str(self.header_line),
+        }
+
+
+def first_lines(path: Path, encoding: TextEncoding, count: int = HEADER_SEARCH_LINES) -> list[str]:
+    with open_text(path, encoding) as handle:
+        lines = []
+        for line in handle:
+            lines.append(line.lstrip("\ufeff") if not lines else line)
+            if len(lines) == count:
+                break
+    return lines
+
+
+def find_header(
+    path: Path, score: Callable[[list[str]], int], encoding: TextEncoding | None = None
+) -> TextTable | None:
+    """The (delimiter, line) whose row `score` rates best among the first lines: title lines above the
+    header are skipped. None when no line scores above zero."""
+    encoding = encoding or detect_encoding(path)
+    lines = first_lines(path, encoding)
+    best: tuple[int, int, str, list[str]] | None = None
+    for delimiter in DELIMITERS:
+        reader = csv.reader(lines, delimiter=delimiter)
+        for row in reader:
+            number = reader.line_num  # the record's last line: a quoted cell may hold a line break
+            cells = [unicodedata.normalize("NFC", c).strip() for c in row]
+            points = score(cells)
+            if points > 0 and (best is None or points > best[0]):
+                best = (points, number, delimiter, cells)
+    if best is None:
+        return None
+    _, number, delimiter, cells = best
+    return TextTable(encoding, delimiter, number, cells)
