@@ -102,6 +102,90 @@ def parse_number(text: str | int | float | None) -> Decimal | None:
         raise ValueError(f"không đọc được số: {text!r}") from exc
 
 
+class NumberProblem(ValueError):
+    """A text that is not a number of the kind expected, with the quarantine's reason code."""
+
+    def __init__(self, reason: str, message_vi: str, message_en: str):
+        super().__init__(message_en)
+        self.reason, self.message_vi, self.message_en = reason, message_vi, message_en
+
+
+_GROUPED = re.compile(r"^\d{1,3}(?:([.,])\d{3})(?:\1\d{3})*$")  # 1.059 / 1,059 / 100.000.000
+_PLAIN = re.compile(r"^\d+$")
+_ONE_SEPARATOR = re.compile(r"^(\d+)([.,])(\d+)$")
+_BOTH = re.compile(r"^(\d{1,3}(?:([.,])\d{3})*)([.,])(\d+)$")
+_SCALES = {"nghìn": Decimal(1_000), "ngàn": Decimal(1_000), "triệu": Decimal(10**6), "tỷ": Decimal(10**9)}
+_CURRENCY = ("vnđ", "vnd", "đồng", "đ")
+
+
+def _not_a_number(text: str) -> NumberProblem:
+    return NumberProblem("invalid_number", f"giá trị '{text}' không phải là số", f"value {text!r} is not a number")
+
+
+def read_number(text: str, kind: str) -> Decimal:
+    """A number written by hand, read for what it counts. `kind` is `count` (people, dossiers, accounts,
+    computers: a whole number), `money` (đồng, also `85 triệu`) or `rate` (a percentage).
+
+    - `1.059`, `1,059`, `1 059` are 1059 for a count or money: a count has no decimals, so a separator
+      before three digits groups thousands, whichever the office's Excel uses.
+    - `99,81`, `99.81`, `99,81%` are 99,81 for a rate; `1.234,5` and `1,234.5` alike read the last separator
+      as the decimal one.
+    - Ambiguous for the kind, never guessed (reason `ambiguous_number`): a rate written `12,345` or
+      `12.345` (thousands, or three decimals?).
+    - A count with decimals (`1,5` officials) is `not_whole_number`; anything else is `invalid_number`.
+    """
+    original = text
+    cleaned = nfc(text).strip().lower()
+    for space in ("\u00a0", "\u202f", "\u2009", " "):
+        cleaned = cleaned.replace(space, "")
+    scale = Decimal(1)
+    if kind == "money":
+        for suffix in _CURRENCY:
+            cleaned = cleaned.removesuffix(suffix)
+        for word, factor in _SCALES.items():
+            if cleaned.endswith(word):
+                cleaned, scale = cleaned.removesuffix(word), factor
+                break
+    if kind == "rate":
+        cleaned = cleaned.removesuffix("%")
+    sign = -1 if cleaned.startswith(("-", "−")) else 1
+    cleaned = cleaned.lstrip("+-−")
+    value = _digits(cleaned, kind, scale != 1, original)
+    value = sign * value * scale
+    if kind != "rate" and value != value.to_integral_value():
+        raise NumberProblem(
+            "not_whole_number",
+            f"giá trị '{original}' có phần thập phân, nhưng chỉ tiêu này đếm số nguyên",
+            f"value {original!r} has decimals, but this indicator counts whole units",
+        )
+    return value
+
+
+def _digits(cleaned: str, kind: str, scaled: bool, original: str) -> Decimal:
+    if _PLAIN.match(cleaned):
+        return Decimal(cleaned)
+    both = _BOTH.match(cleaned)
+    if both and both.group(2) and both.group(2) != both.group(3):  # 1.234,5 / 1,234.5
+        return Decimal(both.group(1).replace(both.group(2), "") + "." + both.group(4))
+    grouped = _GROUPED.match(cleaned)
+    one = _ONE_SEPARATOR.match(cleaned)
+    if grouped and not one:  # 100.000.000: the separator repeats, so it groups
+        return Decimal(cleaned.replace(grouped.group(1), ""))
+    if one:
+        integer, _, fraction = one.groups()
+        if len(fraction) == 3 and not scaled:
+            if kind == "rate":
+                raise NumberProblem(
+                    "ambiguous_number",
+                    f"tỷ lệ '{original}' có thể hiểu hai cách (hàng nghìn hay ba chữ số thập phân): "
+                    "hãy ghi rõ, ví dụ 12,35",
+                    f"rate {original!r} reads two ways (thousands or three decimals)",
+                )
+            return Decimal(integer + fraction)
+        return Decimal(f"{integer}.{fraction}")
+    raise _not_a_number(original)
+
+
 def printed_decimals(text: str) -> int:
     """How many digits a commune printed after the decimal comma: `99,81%` → 2, `100%` → 0."""
     cleaned = nfc(str(text)).strip().removesuffix("%").strip()

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from pipelines.vietnamese import nfc
+from pipelines.vietnamese import name_key, nfc
 
 HEADER_SEARCH_ROWS = 30
 
@@ -36,6 +36,11 @@ def cell_text(value: object) -> str | None:
         value = int(value)
     text = nfc(str(value)).strip()
     return text or None
+
+
+def header_key(text: str) -> str:
+    """A column header compared on its words: case, spacing and a trailing colon do not count."""
+    return name_key(text or "").rstrip(":").strip()
 
 
 def is_blank(row: tuple | list) -> bool:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.ingest.cells import cell_text, data_rows, find_sheet_header
+from pipelines.ingest.cells import cell_text, data_rows, find_sheet_header, header_key
 from pipelines.ingest.guards import check_size, check_xlsx, content_kind, refuse_by_content
 from pipelines.ingest.register import (
     Detected,
@@ -108,12 +108,6 @@ def _column_letter(index: int) -> str:
         index, rest = divmod(index - 1, 26)
         letters = chr(65 + rest) + letters
     return letters
-
-
-def header_key(text: str) -> str:
-    """A header compared on its words: case, spacing, a trailing colon and `(có/không)` do not count."""
-    key = name_key(text or "").rstrip(":").strip()
-    return key
 
 
 def _canonical(header: str) -> str | None:

@@ -12,13 +12,15 @@ import hashlib
 import hmac
 import re
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
-from openpyxl import load_workbook
 
+from pipelines.ingest.cells import cell_text, data_rows, find_sheet_header, header_key
 from pipelines.ingest.guards import check_size, check_xlsx
 from pipelines.ingest.register import (
+    Detected,
     FileResult,
     IngestError,
     ingest_file,
@@ -31,20 +33,21 @@ from pipelines.vietnamese import name_key, nfc
 SOURCE_KIND = "staffing_list"
 MAX_STAFFING_BYTES = 50 * 1024 * 1024
 HEADER_VARIANTS = {
-    "full_name": ("Họ và tên", "Họ tên"),
-    "birth_date": ("Ngày sinh", "Ngày tháng năm sinh"),
-    "phone": ("Số điện thoại", "Điện thoại"),
-    "citizen_id": ("Số CCCD", "CCCD", "Số định danh cá nhân"),
-    "commune": ("Đơn vị", "Xã/Phường"),
-    "department": ("Phòng ban", "Bộ phận"),
-    "position": ("Chức vụ",),
-    "education": ("Trình độ chuyên môn", "Chuyên ngành đào tạo"),
-    "dt_role": ("Vai trò chuyển đổi số", "Vai trò CĐS"),
-    "trained": ("Tập huấn kỹ năng số", "Đã tập huấn kỹ năng số"),
-    "certificate": ("Chứng thư số", "Có chứng thư số"),
+    "full_name": ("Họ và tên", "Họ tên", "Họ và tên cán bộ", "Tên cán bộ"),
+    "birth_date": ("Ngày sinh", "Ngày tháng năm sinh", "Năm sinh"),
+    "phone": ("Số điện thoại", "Điện thoại", "SĐT", "Số ĐT"),
+    "citizen_id": ("Số CCCD", "CCCD", "Số định danh cá nhân", "Số CCCD/CMND", "CCCD/CMND", "Số căn cước"),
+    "commune": ("Đơn vị", "Xã/Phường", "Đơn vị công tác", "Xã, phường"),
+    "department": ("Phòng ban", "Bộ phận", "Phòng, ban"),
+    "position": ("Chức vụ", "Chức danh"),
+    "education": ("Trình độ chuyên môn", "Chuyên ngành đào tạo", "Chuyên ngành", "Trình độ"),
+    "dt_role": ("Vai trò chuyển đổi số", "Vai trò CĐS", "Nhiệm vụ chuyển đổi số"),
+    "trained": ("Tập huấn kỹ năng số", "Đã tập huấn kỹ năng số", "Đã tập huấn"),
+    "certificate": ("Chứng thư số", "Có chứng thư số", "Chữ ký số"),
 }
 REQUIRED = ("full_name", "commune", "dt_role")
-_LOOKUP = {name_key(v): k for k, vs in HEADER_VARIANTS.items() for v in vs}
+_LOOKUP = {header_key(v): k for k, vs in HEADER_VARIANTS.items() for v in vs}
+CITIZEN_ID_DIGITS = 12
 _IT_EDUCATION = re.compile(r"công nghệ thông tin|tin học|máy tính|điện tử viễn thông|an toàn thông tin")
 _ROLES = {"chuyên trách": "dedicated", "kiêm nhiệm": "concurrent", "không": "none", "": "none"}
 _PERIOD_IN_NAME = re.compile(r"(\d{4}-(?:Q[1-4]|9M|Y))")
@@ -64,8 +67,13 @@ create table if not exists raw.staffing (
     has_it_education boolean not null,
     dt_role varchar not null,
     is_trained boolean,
-    has_certificate boolean
+    has_certificate boolean,
+    citizen_id_status varchar,
+    identity_check varchar
 );
+-- lists landed before the identity columns existed
+alter table raw.staffing add column if not exists citizen_id_status varchar;
+alter table raw.staffing add column if not exists identity_check varchar;
 create table if not exists restricted.staffing_personal (
     person_key varchar not null,
     file_sha256 varchar not null,
@@ -78,10 +86,47 @@ create table if not exists restricted.staffing_personal (
 """
 
 
-def pseudonym(secret: str, citizen_id: str | None, full_name: str, birth_date: str | None) -> str:
-    """Stable keyed pseudonym: the same official gets the same key in every list, nobody can reverse it."""
-    basis = f"id:{citizen_id.strip()}" if citizen_id else f"name:{name_key(full_name)}|{birth_date or ''}"
+def _keyed(secret: str, basis: str) -> str:
     return hmac.new(secret.encode(), basis.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def pseudonym(secret: str, citizen_id: str | None, full_name: str, birth_date: str | None) -> str:
+    """Stable keyed pseudonym: the same official gets the same key in every list, nobody can reverse it.
+    The ID is normalised first (`051 090.000.001` and the number 51090000001 are one ID)."""
+    normalised, _ = normalise_citizen_id(citizen_id)
+    if normalised:
+        return _keyed(secret, f"id:{normalised}")
+    return _keyed(secret, f"name:{name_key(full_name)}|{birth_date or ''}")
+
+
+def identity_check(secret: str, full_name: str, birth_date: str | None) -> str:
+    """A keyed digest of who the row names (name and birth date), beside `person_key`: two different
+    digests under one `person_key` are one citizen ID given to two people. Never reversible."""
+    return _keyed(secret, f"who:{name_key(full_name)}|{birth_date or ''}")
+
+
+_ID_SEPARATORS = re.compile(r"[\s.\-–_/]+")
+
+
+def normalise_citizen_id(value: object) -> tuple[str | None, str]:
+    """(the ID as 12-digit text, status). A number cell lost its leading zero (51090000001 → 051090000001);
+    spaces, dots and dashes are removed. Status: `valid`, `missing`, `wrong_length` (digits, not 12;
+    kept as written), `not_digits`."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None, "missing"
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        text = str(value).zfill(CITIZEN_ID_DIGITS) if value >= 0 else str(value)
+    else:
+        text = _ID_SEPARATORS.sub("", nfc(str(value)))
+        if text.endswith(".0") and text[:-2].isdigit():  # a number that passed through text once
+            text = text[:-2]
+    if not text.isdigit():
+        return text, "not_digits"
+    if len(text) != CITIZEN_ID_DIGITS:
+        return text, "wrong_length"
+    return text, "valid"
 
 
 def _yes(value: str | None) -> bool | None:
@@ -101,12 +146,26 @@ class StaffRow:
     dt_role: str
     is_trained: bool | None
     has_certificate: bool | None
+    citizen_id_status: str
+    identity_check: str
     personal: tuple[str | None, str | None, str | None, str | None]
 
 
+def _header_score(cells: list[str]) -> int:
+    found = {_LOOKUP.get(header_key(c)) for c in cells if c} - {None}
+    return len(found) if len(found) >= 2 else 0
+
+
+def _cell(value: object) -> str | None:
+    if isinstance(value, (datetime, date)):
+        return value.strftime("%d/%m/%Y")
+    return cell_text(value)
+
+
 def parse_staffing(
-    path: Path, resolver: CommuneResolver, secret: str
+    path: Path, resolver: CommuneResolver, secret: str, detected: Detected | None = None
 ) -> tuple[str, list[StaffRow], list[IngestError]]:
+    detected = detected if detected is not None else Detected()
     check_size(path, MAX_STAFFING_BYTES)
     check_xlsx(path)
     period = _PERIOD_IN_NAME.search(path.name)
@@ -119,37 +178,54 @@ def parse_staffing(
             "staffing file name carries no period (e.g. staffing_2025-Q3.xlsx)",
             reason="missing_period",
         )
-    workbook = load_workbook(path, read_only=True, data_only=True)
-    try:
-        rows = workbook.worksheets[0].iter_rows(values_only=True)
-        headers = [nfc(str(h)).strip() if h is not None else "" for h in next(rows, ())]
-        columns = {_LOOKUP[name_key(h)]: i for i, h in enumerate(headers) if name_key(h) in _LOOKUP}
-        missing = [c for c in REQUIRED if c not in columns]
-        if missing:
+    found = find_sheet_header(path, _header_score)
+    headers = found.headers if found else []
+    columns: dict[str, int] = {}
+    for index, header in enumerate(headers):
+        canonical = _LOOKUP.get(header_key(header)) if header else None
+        if canonical is None:
+            continue
+        if canonical in columns:
             raise IngestError(
                 path,
-                1,
-                missing[0],
-                f"thiếu cột bắt buộc '{HEADER_VARIANTS[missing[0]][0]}'",
-                f"missing required column {missing[0]}",
-                reason="missing_required_column",
+                found.row,
+                header,
+                f"hai cột cùng chỉ một trường: '{headers[columns[canonical]]}' và '{header}' "
+                f"(trang tính '{found.sheet}'); hãy giữ một cột",
+                f"two columns for {canonical}: {headers[columns[canonical]]!r} and {header!r}",
+                reason="duplicate_header",
+                raw_value=header,
             )
-        good, problems = [], []
-        for number, row in enumerate(rows, start=2):
-            cell = {
-                k: (nfc(str(row[i])).strip() if i < len(row) and row[i] is not None else None)
-                for k, i in columns.items()
-            }
-            if not any(cell.values()):
-                continue
-            parsed = _staff_row(path, number, cell, resolver, secret)
-            (problems if isinstance(parsed, IngestError) else good).append(parsed)
-    finally:
-        workbook.close()
+        columns[canonical] = index
+    missing = [c for c in REQUIRED if c not in columns]
+    if missing:
+        where = f" (dòng tiêu đề {found.row}, trang tính '{found.sheet}')" if found else ""
+        raise IngestError(
+            path,
+            found.row if found else None,
+            missing[0],
+            f"thiếu cột bắt buộc '{HEADER_VARIANTS[missing[0]][0]}'{where}",
+            f"missing required column {missing[0]}",
+            reason="missing_required_column",
+        )
+    for key, value in found.describe().items():
+        detected.note(key, value)
+    good, problems = [], []
+    for number, row in data_rows(path, found.sheet_index, found.row):
+        raw_id = (
+            row[columns["citizen_id"]]
+            if "citizen_id" in columns and columns["citizen_id"] < len(row)
+            else None
+        )
+        cell = {k: (_cell(row[i]) if i < len(row) else None) for k, i in columns.items()}
+        if not any(cell.values()):
+            continue
+        parsed = _staff_row(path, number, cell, raw_id, resolver, secret)
+        (problems if isinstance(parsed, IngestError) else good).append(parsed)
     return period.group(1), good, problems
 
 
-def _staff_row(path: Path, number: int, cell: dict, resolver: CommuneResolver, secret: str):
+def _staff_row(path: Path, number: int, cell: dict, raw_id: object, resolver: CommuneResolver, secret: str):
     if not cell.get("full_name"):
         return IngestError(
             path,
@@ -182,10 +258,11 @@ def _staff_row(path: Path, number: int, cell: dict, resolver: CommuneResolver, s
             raw_value=cell.get("dt_role"),
         )
     education = cell.get("education")
+    citizen_id, id_status = normalise_citizen_id(raw_id)
     return StaffRow(
         number,
         commune_id,
-        pseudonym(secret, cell.get("citizen_id"), cell["full_name"], cell.get("birth_date")),
+        pseudonym(secret, citizen_id, cell["full_name"], cell.get("birth_date")),
         cell.get("department"),
         cell.get("position"),
         education,
@@ -193,7 +270,9 @@ def _staff_row(path: Path, number: int, cell: dict, resolver: CommuneResolver, s
         role,
         _yes(cell.get("trained")),
         _yes(cell.get("certificate")),
-        (cell["full_name"], cell.get("birth_date"), cell.get("phone"), cell.get("citizen_id")),
+        id_status,
+        identity_check(secret, cell["full_name"], cell.get("birth_date")),
+        (cell["full_name"], cell.get("birth_date"), cell.get("phone"), citizen_id or cell.get("citizen_id")),
     )
 
 
@@ -201,6 +280,7 @@ def ingest_staffing(
     con: duckdb.DuckDBPyConnection, path: Path, archive_dir: Path, resolver: CommuneResolver, secret: str
 ) -> FileResult:
     con.execute(RAW_DDL)
+    detected = Detected()
 
     def land(sha: str, parsed: tuple[str, list[StaffRow], list[IngestError]]) -> tuple[int, int]:
         period_key, good, problems = parsed
@@ -210,7 +290,13 @@ def ingest_staffing(
         return len(good), len(problems)
 
     return ingest_file(
-        con, path, SOURCE_KIND, archive_dir, lambda: parse_staffing(path, resolver, secret), land
+        con,
+        path,
+        SOURCE_KIND,
+        archive_dir,
+        lambda: parse_staffing(path, resolver, secret, detected),
+        land,
+        detected=detected,
     )
 
 
@@ -232,6 +318,8 @@ def _insert(con: duckdb.DuckDBPyConnection, sha: str, period_key: str, rows: lis
                 r.dt_role,
                 r.is_trained,
                 r.has_certificate,
+                r.citizen_id_status,
+                r.identity_check,
             ]
             for r in rows
         ),

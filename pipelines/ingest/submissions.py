@@ -11,19 +11,34 @@ match its fraction) lands as written; judging it is the data-quality layer's job
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import math
 import multiprocessing
+import re
+import zipfile
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from xml.etree import ElementTree
 
 import duckdb
 from openpyxl import load_workbook
 
-from pipelines.ingest.guards import MAX_FORM_BYTES, MAX_FORM_ROWS, check_size, check_xlsx
+from pipelines.ingest.cells import HEADER_SEARCH_ROWS, cell_text, header_key
+from pipelines.ingest.guards import (
+    MAX_FORM_BYTES,
+    MAX_FORM_ROWS,
+    check_size,
+    check_xlsx,
+    content_kind,
+    refuse_by_content,
+)
 from pipelines.ingest.register import (
+    Detected,
     FileResult,
     IngestError,
     file_sha256,
@@ -32,8 +47,9 @@ from pipelines.ingest.register import (
     is_registered,
     quarantine_rows,
 )
+from pipelines.ingest.textfiles import detect_encoding, find_header, open_text
 from pipelines.reference import CommuneResolver, read_seed
-from pipelines.vietnamese import name_key, nfc, parse_number, parse_period
+from pipelines.vietnamese import NumberProblem, format_number, name_key, nfc, parse_period, read_number
 
 SOURCE_KIND = "submission_form"
 PARALLEL_FROM = 40  # below this many new forms, starting worker processes costs more than it saves
@@ -43,8 +59,14 @@ HEADER_FIELDS = {
     "số liệu tính từ ngày:": "coverage_from",
     "đến ngày:": "coverage_to",
     "ngày gửi báo cáo:": "submitted_on",
+    "tên đơn vị báo cáo:": "commune",
+    "đơn vị gửi báo cáo:": "commune",
+    "kỳ:": "period",
+    "thời gian báo cáo:": "period",
+    "từ ngày:": "coverage_from",
+    "ngày gửi:": "submitted_on",
+    "ngày báo cáo:": "submitted_on",
 }
-TABLE_START = ("stt", "mã chỉ tiêu")
 
 RAW_DDL = """
 create schema if not exists raw;
@@ -121,15 +143,19 @@ class ParsedForm:
 
 
 def parse_date(value: object) -> tuple[date | None, str | None]:
-    """(parsed date or None, the text as written). Impossible dates (year 20205) parse to None."""
+    """(parsed date or None, the text as written). Impossible dates (year 20205) parse to None; an Excel
+    serial day number (45931) is the date it counts."""
     if value is None or value == "":
         return None, None
     if isinstance(value, datetime):
         return value.date(), value.strftime("%d/%m/%Y")
     if isinstance(value, date):
         return value, value.strftime("%d/%m/%Y")
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 20_000 <= value <= 80_000:
+        day = EXCEL_EPOCH + timedelta(days=int(value))
+        return day, day.strftime("%d/%m/%Y")
     text = nfc(str(value)).strip()
-    for fmt in ("%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d"):
+    for fmt in ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d"):
         try:
             return datetime.strptime(text, fmt).date(), text
         except ValueError:
@@ -137,34 +163,194 @@ def parse_date(value: object) -> tuple[date | None, str | None]:
     return None, text
 
 
-def _cell_text(value: object) -> str | None:
-    if value is None:
+EXCEL_EPOCH = date(1899, 12, 30)  # Excel's day 0, as its 1900 leap-year bug makes it
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A sheet cell: its typed value (the cached one for a formula), its number format, and whether it
+    holds a formula."""
+
+    value: object = None
+    number_format: str = "General"
+    formula: bool = False
+
+    @property
+    def blank(self) -> bool:
+        return self.value is None or (isinstance(self.value, str) and not self.value.strip())
+
+
+@dataclass(frozen=True)
+class Sheet:
+    title: str
+    rows: list[list[Cell]]  # every row, 1-based row r is rows[r - 1]
+
+
+# The table's columns, found by their header (compared on `header_key`), with the spellings offices use.
+FORM_COLUMNS: dict[str, tuple[str, ...]] = {
+    "stt": ("STT", "TT", "Số thứ tự"),
+    "code": ("Mã chỉ tiêu", "Mã số chỉ tiêu", "Mã CT", "Mã số", "Mã"),
+    "name": ("Tên chỉ tiêu", "Chỉ tiêu", "Nội dung", "Nội dung chỉ tiêu"),
+    "unit": ("Đơn vị tính", "ĐVT", "Đơn vị"),
+    "numerator": ("Tử số", "Số lượng", "Số liệu", "Giá trị", "Kết quả", "Kết quả thực hiện", "Thực hiện"),
+    "denominator": ("Mẫu số", "Tổng số"),
+    "rate": ("Tỷ lệ (%)", "Tỷ lệ", "Tỉ lệ", "Tỷ lệ %", "Tỉ lệ (%)"),
+    "note": ("Ghi chú",),
+}
+_FORM_LOOKUP = {header_key(v): k for k, vs in FORM_COLUMNS.items() for v in vs}
+NUMBER_COLUMNS = ("numerator", "denominator", "rate")
+MAX_SHEETS = 30
+
+
+def _form_column(text: str) -> str | None:
+    key = header_key(text)
+    return _FORM_LOOKUP.get(key) or _FORM_LOOKUP.get(key.split("(")[0].strip())
+
+
+def _table_score(row: list[Cell]) -> int:
+    """A row is the table's header when it names the indicator code and a figure column."""
+    found = {_form_column(t) for t in (cell_text(c.value) for c in row) if t}
+    if "code" not in found or not found & set(NUMBER_COLUMNS):
+        return 0
+    return len(found - {None})
+
+
+def _number_format_decimals(number_format: str) -> int | None:
+    """Decimals a number format prints (`0.00%` → 2, `#,##0` → 0); None for General."""
+    section = number_format.split(";")[0]
+    if "0" not in section and "#" not in section:
         return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = nfc(str(value)).strip()
-    return text or None
+    _, dot, fraction = section.partition(".")
+    return sum(ch in "0#" for ch in fraction) if dot else 0
 
 
-def _read_rows(path: Path) -> tuple[list[list[object]], set[tuple[int, int]]]:
-    """All rows as cached values, and the (row, column) of every formula cell (never evaluated)."""
-    if path.suffix.lower() == ".csv":
-        with open(path, encoding="utf-8-sig", newline="") as handle:
-            return [list(r) for r in csv.reader(handle)][: MAX_FORM_ROWS + 1], set()
+def _shown(value: Decimal, decimals: int | None, percent: bool) -> str:
+    """The text a typed cell shows, written the Vietnamese way (`93,6%`, `1059`)."""
+    if decimals is None:
+        text = format(value.normalize(), "f").replace(".", ",")
+    else:
+        text = format_number(value, decimals).replace(".", "")
+    return text + ("%" if percent else "")
+
+
+class RowProblem(Exception):
+    def __init__(self, field: str, reason: str, message_vi: str, message_en: str, raw_value: str | None):
+        super().__init__(message_en)
+        self.field, self.reason, self.raw_value = field, reason, raw_value
+        self.message_vi, self.message_en = message_vi, message_en
+
+
+_LIMITS = {"numerator": Decimal(10) ** 16, "denominator": Decimal(10) ** 16, "rate": Decimal(10) ** 6}
+_FLAG_WORDS = {"có": 1, "x": 1, "sẵn sàng": 1, "đã sẵn sàng": 1, "không": 0, "chưa": 0, "chưa sẵn sàng": 0}
+
+
+def read_cell_number(cell: Cell, column: str, kind: str) -> tuple[Decimal | None, str | None]:
+    """(value, text as written or shown) of a number cell of an indicator of `kind` (count, stock, rate,
+    flag, money). The cell's type comes before its text: a percentage cell holds the fraction, a boolean
+    is 1/0 for a flag. Raises `RowProblem` for anything that cannot be read as meant."""
+    value = cell.value
+    if cell.blank:
+        return None, None
+    role = "rate" if column == "rate" else ("money" if kind == "money" else "count")
+    if isinstance(value, bool):
+        if kind != "flag":
+            raise RowProblem(
+                column,
+                "invalid_number",
+                f"ô '{column}' là TRUE/FALSE, không phải số",
+                f"{column} is a boolean, not a number",
+                str(value).upper(),
+            )
+        return Decimal(int(value)), "TRUE" if value else "FALSE"
+    if isinstance(value, (datetime, date)):
+        shown = value.strftime("%d/%m/%Y")
+        raise RowProblem(
+            column,
+            "invalid_number",
+            f"ô số liệu chứa ngày '{shown}', không phải số",
+            f"the number cell holds a date ({shown})",
+            shown,
+        )
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and not math.isfinite(value):
+            raise RowProblem(
+                column,
+                "invalid_number",
+                "ô số liệu không phải số hữu hạn",
+                "the number cell is not finite",
+                str(value),
+            )
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        percent = "%" in cell.number_format.split(";")[0]
+        if percent:
+            if role != "rate":
+                raise RowProblem(
+                    column,
+                    "ambiguous_number",
+                    f"ô '{column}' định dạng phần trăm nhưng chỉ tiêu này là số đếm",
+                    f"{column} is formatted as a percentage but counts units",
+                    str(value),
+                )
+            number *= 100
+        text = _shown(number, _number_format_decimals(cell.number_format), percent)
+        _bounded(number, column, text)
+        if role != "rate" and number != number.to_integral_value():
+            raise RowProblem(
+                column,
+                "not_whole_number",
+                f"giá trị '{text}' có phần thập phân, nhưng chỉ tiêu này đếm số nguyên",
+                f"value {text!r} has decimals, but this indicator counts whole units",
+                text,
+            )
+        return number.quantize(Decimal("0.000001")) if role == "rate" else number, text
+    text = cell_text(value) or ""
+    if kind == "flag" and column == "numerator" and name_key(text) in _FLAG_WORDS:
+        return Decimal(_FLAG_WORDS[name_key(text)]), text
+    if text in ("-", "–", "—"):
+        return None, text
+    try:
+        number = read_number(text, role)
+    except NumberProblem as problem:
+        raise RowProblem(column, problem.reason, problem.message_vi, problem.message_en, text) from None
+    _bounded(number, column, text)
+    return number, text
+
+
+def _bounded(number: Decimal, column: str, text: str) -> None:
+    if abs(number) >= _LIMITS[column]:
+        raise RowProblem(
+            column,
+            "number_too_large",
+            f"giá trị '{text}' quá lớn (nhiều chữ số hơn cột có thể chứa)",
+            f"value {text!r} has more digits than the column holds",
+            text[:100],
+        )
+
+
+def _xlsx_sheets(path: Path) -> list[Sheet]:
+    """Every worksheet's cells with their number formats; formulas read as Excel's cached values (never
+    evaluated) and flagged."""
     check_xlsx(path)
-    rows = _sheet_rows(path, data_only=False)
-    formulas = {
-        (r, c)
-        for r, row in enumerate(rows, start=1)
-        for c, v in enumerate(row)
-        if isinstance(v, str) and v.startswith("=")
-    }
-    if formulas:  # read again for the values Excel cached; a formula is never evaluated here
-        rows = _sheet_rows(path, data_only=True)
-    return rows, formulas
+    formulas = _load_cells(path, data_only=False)
+    if not any(c.formula for sheet in formulas for row in sheet.rows for c in row):
+        return formulas
+    cached = _load_cells(path, data_only=True)
+    return [
+        Sheet(
+            f.title,
+            [
+                [
+                    Cell(cv.value, fc.number_format, fc.formula)
+                    for fc, cv in zip(frow, crow + [Cell()] * (len(frow) - len(crow)), strict=False)
+                ]
+                for frow, crow in zip(f.rows, c.rows + [[]] * (len(f.rows) - len(c.rows)), strict=False)
+            ],
+        )
+        for f, c in zip(formulas, cached, strict=True)
+    ]
 
 
-def _sheet_rows(path: Path, data_only: bool) -> list[list[object]]:
+def _load_cells(path: Path, data_only: bool) -> list[Sheet]:
     workbook = load_workbook(path, read_only=True, data_only=data_only)
     try:
         if not workbook.worksheets:
@@ -176,14 +362,130 @@ def _sheet_rows(path: Path, data_only: bool) -> list[list[object]]:
                 "workbook has no sheet",
                 reason="missing_sheet",
             )
-        sheet = workbook.worksheets[0]
-        return [list(r) for r in sheet.iter_rows(values_only=True, max_row=MAX_FORM_ROWS + 1)]
+        sheets, filled = [], 0
+        for sheet in workbook.worksheets[:MAX_SHEETS]:
+            rows: list[list[Cell]] = []
+            for row in sheet.iter_rows():
+                cells = [
+                    Cell(
+                        getattr(c, "value", None),
+                        getattr(c, "number_format", None) or "General",
+                        getattr(c, "data_type", None) == "f",
+                    )
+                    for c in row
+                ]
+                rows.append(cells)
+                if not all(c.blank for c in cells):
+                    filled += 1
+                    if filled > MAX_FORM_ROWS:  # rows with a value: trailing empty formatted rows are no rows
+                        raise IngestError(
+                            path,
+                            None,
+                            None,
+                            f"biểu mẫu có hơn {MAX_FORM_ROWS} dòng có số liệu",
+                            f"form has more than {MAX_FORM_ROWS} rows with values",
+                            reason="too_many_rows",
+                        )
+            while rows and all(c.blank for c in rows[-1]):
+                rows.pop()
+            sheets.append(Sheet(sheet.title, rows))
+        return sheets
     finally:
         workbook.close()
 
 
+def _csv_sheets(path: Path, detected: Detected) -> list[Sheet]:
+    kind = content_kind(path)
+    if kind != "text":
+        raise refuse_by_content(path, kind, "tệp CSV", ".csv")
+    encoding = detect_encoding(path)
+    table = find_header(path, lambda cells: _table_score([Cell(c) for c in cells]), encoding)
+    delimiter = table.delimiter if table else ","
+    detected.note("encoding", encoding)
+    detected.note("delimiter", {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}[delimiter])
+    with open_text(path, encoding) as handle:
+        rows = []
+        for row in csv.reader(handle, delimiter=delimiter):
+            rows.append([Cell(nfc(v).lstrip("\ufeff") if v else None) for v in row])
+            if len(rows) > MAX_FORM_ROWS * 2:
+                raise IngestError(
+                    path,
+                    None,
+                    None,
+                    f"biểu mẫu có hơn {MAX_FORM_ROWS} dòng",
+                    f"form has more than {MAX_FORM_ROWS} rows",
+                    reason="too_many_rows",
+                )
+    return [Sheet("csv", rows)]
+
+
+@dataclass(frozen=True)
+class Table:
+    sheet: Sheet
+    header_row: int  # last header row (a two-row header ends here)
+    columns: dict[str, int]  # form column -> 0-based position
+
+
+def _find_table(sheets: list[Sheet], path: Path) -> Table:
+    """The indicator table's header on any sheet, under any title rows; its columns by header text. A
+    second header row (`Số liệu` over `Tử số | Mẫu số`) is read with the first."""
+    best: tuple[int, int, int] | None = None  # points, sheet, row
+    for s, sheet in enumerate(sheets):
+        for r, row in enumerate(sheet.rows[:200], start=1):
+            points = _table_score(row)
+            if points and (best is None or points > best[0]):
+                best = (points, s, r)
+    if best is None:
+        looked = ", ".join(f"'{sheet.title}'" for sheet in sheets)
+        raise IngestError(
+            path,
+            None,
+            "header",
+            f"không tìm thấy bảng chỉ tiêu (dòng tiêu đề có 'Mã chỉ tiêu' và 'Tử số' hoặc 'Tỷ lệ') trên "
+            f"trang tính {looked}",
+            "indicator table (a header row naming the indicator code and a figure column) not found",
+            reason="missing_header_block",
+        )
+    _, s, r = best
+    sheet = sheets[s]
+    headers = [cell_text(c.value) or "" for c in sheet.rows[r - 1]]
+    below = [cell_text(c.value) or "" for c in (sheet.rows[r] if r < len(sheet.rows) else [])]
+    header_row = r
+    if below and any(_form_column(t) for t in below) and not any(_looks_like_code(t) for t in below):
+        headers = [
+            b or h for h, b in zip(headers + [""] * len(below), below + [""] * len(headers), strict=False)
+        ]
+        header_row = r + 1
+    columns: dict[str, int] = {}
+    for index, header in enumerate(headers):
+        column = _form_column(header) if header else None
+        if column is None:
+            continue
+        if column in columns:
+            first = headers[columns[column]]
+            raise IngestError(
+                path,
+                header_row,
+                header,
+                f"hai cột cùng chỉ '{column}': '{first}' và '{header}' (trang tính '{sheet.title}'); "
+                "hãy giữ một cột",
+                f"two columns for {column}: {first!r} and {header!r}",
+                reason="duplicate_header",
+                raw_value=header,
+            )
+        columns[column] = index
+    return Table(sheet, header_row, columns)
+
+
+_CODE_SHAPE = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
+
+
+def _looks_like_code(text: str) -> bool:
+    return bool(_CODE_SHAPE.match(text.strip().upper())) and "_" in text
+
+
 class FormParser:
-    def __init__(self, resolver: CommuneResolver, periods: set[str], indicators: set[str]):
+    def __init__(self, resolver: CommuneResolver, periods: set[str], indicators: dict[str, str]):
         self.resolver, self.periods, self.indicators = resolver, periods, indicators
 
     @classmethod
@@ -191,12 +493,14 @@ class FormParser:
         return cls(
             CommuneResolver.from_seeds(),
             {p["period_key"] for p in read_seed("ref_reporting_calendar")},
-            {i["indicator_code"] for i in read_seed("ref_indicators")},
+            {i["indicator_code"]: i["kind"] for i in read_seed("ref_indicators")},
         )
 
-    def parse(self, path: Path) -> ParsedForm:
+    def parse(self, path: Path, detected: Detected | None = None) -> ParsedForm:
+        detected = detected if detected is not None else Detected()
         check_size(path, MAX_FORM_BYTES)
-        if path.suffix.lower() not in (".xlsx", ".csv"):
+        suffix = path.suffix.lower()
+        if suffix not in (".xlsx", ".csv"):
             raise IngestError(
                 path,
                 None,
@@ -206,120 +510,206 @@ class FormParser:
                 reason="unsupported_extension",
             )
         try:
-            rows, formulas = _read_rows(path)
+            sheets = _xlsx_sheets(path) if suffix == ".xlsx" else _csv_sheets(path, detected)
         except IngestError:
             raise
-        except Exception as error:  # openpyxl's many ways of failing on a damaged workbook
+        except (
+            KeyError,
+            ValueError,
+            TypeError,
+            OSError,
+            zipfile.BadZipFile,
+            ElementTree.ParseError,
+        ) as error:
             raise IngestError(
                 path,
                 None,
                 None,
-                "tệp Excel bị hỏng, không đọc được",
-                f"unreadable workbook: {error}",
+                "tệp Excel bị hỏng, không đọc được: hãy mở lại trên máy, lưu lại và gửi lại",
+                f"unreadable workbook: {type(error).__name__}: {error}",
                 reason="corrupt_file",
             ) from error
-        if len(rows) > MAX_FORM_ROWS:
+        table = _find_table(sheets, path)
+        if suffix == ".xlsx":
+            detected.note("sheet", table.sheet.title)
+        detected.note("header_row", table.header_row)
+        ignored = [
+            cell_text(c.value)
+            for i, c in enumerate(table.sheet.rows[table.header_row - 1])
+            if cell_text(c.value) and i not in table.columns.values()
+        ]
+        if ignored:
+            detected.note("ignored_columns", ", ".join(ignored))
+        header = self._header(table, sheets)
+        commune_written = header.get("commune")
+        if not commune_written or not header.get("period"):
+            missing = "đơn vị báo cáo" if not commune_written else "kỳ báo cáo"
             raise IngestError(
                 path,
                 None,
-                None,
-                f"biểu mẫu có hơn {MAX_FORM_ROWS} dòng",
-                f"form has more than {MAX_FORM_ROWS} rows",
-                reason="too_many_rows",
+                "header",
+                f"thiếu phần đầu biểu mẫu: không thấy ô '{missing}' phía trên bảng chỉ tiêu "
+                f"(trang tính '{table.sheet.title}')",
+                "form header block (commune, period) not found above the indicator table",
+                reason="missing_header_block",
             )
-        header, table_row = self._header(rows, path)
-        commune_written = header.get("commune")
-        commune_id = self.resolver.resolve(commune_written)
+        commune_id = self.resolver.resolve(str(commune_written))
         if commune_id is None:
             raise IngestError(
                 path,
                 None,
                 "commune",
-                f"không xác định được đơn vị báo cáo '{commune_written}'",
+                f"không xác định được đơn vị báo cáo '{commune_written}': tên không có trong danh sách "
+                "xã, phường của tỉnh",
                 f"unknown commune {commune_written!r}",
                 reason="unknown_commune",
-                raw_value=commune_written,
+                raw_value=str(commune_written),
             )
-        period_key = parse_period(header.get("period"))
+        period_key = self._period(header.get("period"), path)
+        form = ParsedForm(
+            commune_id,
+            str(commune_written),
+            period_key,
+            str(header["period"]),
+            {k: parse_date(header.get(k)) for k in ("coverage_from", "coverage_to", "submitted_on")},
+        )
+        self._values(table, path, form)
+        return form
+
+    def _period(self, written: object, path: Path) -> str:
+        if isinstance(written, (date, datetime, int, float)):
+            shown = written.strftime("%d/%m/%Y") if isinstance(written, (date, datetime)) else str(written)
+            raise IngestError(
+                path,
+                None,
+                "period",
+                f"ô kỳ báo cáo ghi '{shown}' (một ngày hoặc một số), không phải một kỳ: hãy ghi như "
+                "'Quý III năm 2025'",
+                f"the period cell holds {shown!r} (a date or number), not a period",
+                reason="period_unreadable",
+                raw_value=shown,
+            )
+        period_key = parse_period(str(written))
+        if period_key is None:
+            raise IngestError(
+                path,
+                None,
+                "period",
+                f"không đọc được kỳ báo cáo '{written}': hãy ghi như 'Quý III năm 2025'",
+                f"period {written!r} is not readable",
+                reason="period_unreadable",
+                raw_value=str(written),
+            )
         if period_key not in self.periods:
             raise IngestError(
                 path,
                 None,
                 "period",
-                f"kỳ báo cáo '{header.get('period')}' không có trong lịch báo cáo",
-                f"period {header.get('period')!r} is not in the reporting calendar",
+                f"kỳ báo cáo '{written}' không có trong lịch báo cáo",
+                f"period {written!r} is not in the reporting calendar",
                 reason="period_not_in_calendar",
-                raw_value=header.get("period"),
+                raw_value=str(written),
             )
-        form = ParsedForm(
-            commune_id,
-            commune_written,
-            period_key,
-            header["period"],
-            {k: parse_date(header.get(k)) for k in ("coverage_from", "coverage_to", "submitted_on")},
-        )
-        self._values(rows, table_row, formulas, path, form)
-        return form
+        return period_key
 
     @staticmethod
-    def _header(rows: list[list[object]], path: Path) -> tuple[dict[str, str], int]:
-        header: dict[str, str] = {}
-        for r, row in enumerate(rows, start=1):
-            cells = [_cell_text(v) for v in row]
-            keys = [name_key(c) if c else "" for c in cells]
-            if tuple(keys[:2]) == TABLE_START:
-                missing = [f for f in ("commune", "period") if not header.get(f)]
-                if missing:
-                    break
-                return header, r
-            for c, key in enumerate(keys):
-                if key in HEADER_FIELDS:
-                    value = next((v for v in row[c + 1 :] if v not in (None, "")), None)
-                    header[HEADER_FIELDS[key]] = (
-                        value if isinstance(value, (date, datetime)) else _cell_text(value)
-                    )
-        raise IngestError(
-            path,
-            None,
-            "header",
-            "thiếu phần đầu biểu mẫu (đơn vị, kỳ báo cáo) hoặc bảng chỉ tiêu",
-            "form header block (commune, period) or indicator table not found",
-            reason="missing_header_block",
-        )
+    def _header(table: Table, sheets: list[Sheet]) -> dict[str, object]:
+        """The header block's fields: above the table on its sheet first, then on the other sheets."""
+        header: dict[str, object] = {}
+        above = table.sheet.rows[: table.header_row - 1]
+        others = [sheet.rows[:HEADER_SEARCH_ROWS] for sheet in sheets if sheet is not table.sheet]
+        for rows in [above, *others]:
+            for row in rows:
+                for c, cell in enumerate(row):
+                    text = cell_text(cell.value)
+                    if not text:
+                        continue
+                    label, _, rest = text.partition(":")
+                    field = HEADER_FIELDS.get(name_key(label) + ":")
+                    if field is None or field in header:
+                        continue
+                    if rest.strip():  # "Đơn vị báo cáo: Xã An Phú" in one cell
+                        header[field] = rest.strip()
+                        continue
+                    value = next((v.value for v in row[c + 1 :] if not v.blank), None)
+                    if value is not None:
+                        header[field] = value if not isinstance(value, str) else nfc(value).strip()
+        return header
 
-    def _values(self, rows, table_row: int, formulas, path: Path, form: ParsedForm) -> None:
+    def _values(self, table: Table, path: Path, form: ParsedForm) -> None:
         seen: set[str] = set()
-        for r in range(table_row + 1, len(rows) + 1):
-            row = (rows[r - 1] + [None] * 8)[:8]
-            code = _cell_text(row[1])
-            if code is None and all(_cell_text(v) is None for v in row):
-                continue
-            problem = self._row_problem(path, r, row, code, seen)
+        columns = table.columns
+        width = max(columns.values()) + 1
+
+        def at(row: list[Cell], column: str) -> Cell:
+            index = columns.get(column)
+            return row[index] if index is not None and index < len(row) else Cell()
+
+        for r in range(table.header_row + 1, len(table.sheet.rows) + 1):
+            row = table.sheet.rows[r - 1] + [Cell()] * width
+            code_text = cell_text(at(row, "code").value)
+            numbers = [at(row, c) for c in NUMBER_COLUMNS]
+            if code_text is None and all(c.blank and not c.formula for c in numbers):
+                continue  # a section heading, a signature line or a blank row: no figure to hold back
+            code = code_text.upper() if code_text else None
+            problem = self._row_problem(path, r, code, seen)
+            if problem is None:
+                try:
+                    value = self._value(path, r, row, code, at)
+                except RowProblem as bad:
+                    problem = IngestError(
+                        path,
+                        r,
+                        bad.field,
+                        bad.message_vi,
+                        bad.message_en,
+                        reason=bad.reason,
+                        raw_value=bad.raw_value,
+                    )
             if problem:
                 form.problems.append(problem)
                 continue
             seen.add(code)
-            value = FormValue(
-                r,
-                code,
-                _cell_text(row[4]),
-                _cell_text(row[5]),
-                _cell_text(row[6]),
-                _cell_text(row[7]),
-                has_formula=any((r, c) in formulas for c in range(8)),
-            )
-            value.numerator = parse_number(value.numerator_text)
-            value.denominator = parse_number(value.denominator_text)
-            value.rate = parse_number(value.rate_text)
             form.values.append(value)
 
-    def _row_problem(self, path: Path, r: int, row: list[object], code: str | None, seen: set[str]):
-        if code is None or code.upper() not in self.indicators:
+    def _value(self, path: Path, r: int, row: list[Cell], code: str, at) -> FormValue:
+        kind = self.indicators[code]
+        parsed: dict[str, tuple[Decimal | None, str | None]] = {}
+        for column in NUMBER_COLUMNS:
+            cell = at(row, column)
+            if cell.formula and cell.value is None:
+                raise RowProblem(
+                    column,
+                    "formula_without_value",
+                    "ô có công thức nhưng không có giá trị đã tính (tệp chưa được Excel tính lại): hãy mở "
+                    "tệp bằng Excel, lưu lại rồi gửi, hoặc ghi số thay cho công thức",
+                    "the cell holds a formula without a cached value; it is never evaluated here",
+                    None,
+                )
+            parsed[column] = read_cell_number(cell, column, kind)
+        note = at(row, "note")
+        return FormValue(
+            r,
+            code,
+            parsed["numerator"][1],
+            parsed["denominator"][1],
+            parsed["rate"][1],
+            None if note.formula and note.value is None else cell_text(note.value),
+            has_formula=any(c.formula for c in row),
+            numerator=parsed["numerator"][0],
+            denominator=parsed["denominator"][0],
+            rate=parsed["rate"][0],
+        )
+
+    def _row_problem(self, path: Path, r: int, code: str | None, seen: set[str]):
+        if code is None or code not in self.indicators:
             return IngestError(
                 path,
                 r,
                 "indicator_code",
-                f"mã chỉ tiêu '{code}' không có trong danh mục",
+                f"mã chỉ tiêu '{code}' không có trong danh mục"
+                if code
+                else "dòng có số liệu nhưng thiếu mã chỉ tiêu",
                 f"indicator code {code!r} is not in the catalogue",
                 reason="unknown_indicator",
                 raw_value=code,
@@ -334,20 +724,6 @@ class FormParser:
                 reason="duplicate_indicator",
                 raw_value=code,
             )
-        for column, name in ((4, "numerator"), (5, "denominator"), (6, "reported_rate")):
-            text = _cell_text(row[column])
-            try:
-                parse_number(text)
-            except ValueError:
-                return IngestError(
-                    path,
-                    r,
-                    name,
-                    f"giá trị '{text}' không phải là số",
-                    f"value {text!r} is not a number",
-                    reason="invalid_number",
-                    raw_value=text,
-                )
         return None
 
 
@@ -393,24 +769,27 @@ def ingest_form(
     path: Path,
     archive_dir: Path,
     parser: FormParser,
-    parsed: ParsedForm | IngestError | None = None,
+    parsed: tuple[ParsedForm | IngestError, Detected] | None = None,
     sha: str | None = None,
 ) -> FileResult:
     """Land one form (every version is kept: a resubmission is a new file with its own submission date).
     `parsed` is the form already parsed elsewhere (see `ingest_forms`); otherwise it is parsed here."""
     con.execute(RAW_DDL)
+    detected = parsed[1] if parsed else Detected()
 
     def read() -> ParsedForm:
-        if isinstance(parsed, IngestError):
-            raise parsed
-        return parsed if parsed is not None else parser.parse(path)
+        if parsed is None:
+            return parser.parse(path, detected)
+        if isinstance(parsed[0], IngestError):
+            raise parsed[0]
+        return parsed[0]
 
     def land(sha: str, form: ParsedForm) -> tuple[int, int]:
         land_form(con, sha, path, form)
         quarantine_rows(con, sha, form.problems)
         return len(form.values), len({p.row for p in form.problems})
 
-    return ingest_file(con, path, SOURCE_KIND, archive_dir, read, land, sha)
+    return ingest_file(con, path, SOURCE_KIND, archive_dir, read, land, sha, detected)
 
 
 _worker_parser: FormParser | None = None
@@ -421,29 +800,52 @@ def _init_worker(parser: FormParser) -> None:
     _worker_parser = parser
 
 
-def _parse_or_error(path: Path) -> ParsedForm | IngestError:
+def parse_or_error(parser: FormParser, path: Path) -> tuple[ParsedForm | IngestError, Detected]:
+    """One form's parse inside the per-file boundary: whatever goes wrong is that form's rejection."""
+    detected = Detected()
     try:
-        return _worker_parser.parse(path)
+        return parser.parse(path, detected), detected
     except IngestError as error:
-        return error
+        return error, detected
+    except Exception as error:
+        return IngestError.unexpected(path, error), detected
+
+
+def _parse_in_worker(path: Path) -> tuple[ParsedForm | IngestError, Detected]:
+    return parse_or_error(_worker_parser, path)
 
 
 def ingest_forms(
     con: duckdb.DuckDBPyConnection, paths: list[Path], archive_dir: Path, parser: FormParser, workers: int = 2
 ) -> list[FileResult]:
-    """Parse new forms in parallel (openpyxl is ~20 ms a form, all CPU), land them one by one in order."""
+    """Parse new forms in parallel (openpyxl is ~20 ms a form, all CPU), land them one by one in order.
+    Each form is parsed on its own: one form's failure, even a worker process dying, costs only that
+    form (the forms a dead worker held are parsed again here, each inside the boundary)."""
     con.execute(RAW_DDL)
-    hashes = {p: file_sha256(p) for p in paths}  # each file read once for its hash
-    new = [p for p in paths if not is_registered(con, hashes[p])]
-    parsed: dict[Path, ParsedForm | IngestError] = {}
+    hashes = {p: file_sha256(p) for p in paths if not p.is_symlink()}  # each file read once for its hash
+    new = [p for p in paths if p in hashes and not is_registered(con, hashes[p])]
+    parsed: dict[Path, tuple[ParsedForm | IngestError, Detected]] = {}
     if workers > 1 and len(new) >= PARALLEL_FROM:
         # spawn, not fork: this process holds a DuckDB connection and its threads
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(
             workers, mp_context=context, initializer=_init_worker, initargs=(parser,)
         ) as pool:
-            parsed = dict(zip(new, pool.map(_parse_or_error, new, chunksize=16), strict=True))
-    return [ingest_form(con, p, archive_dir, parser, parsed.get(p), hashes[p]) for p in paths]
+            futures = {p: pool.submit(_parse_in_worker, p) for p in new}
+            for path, future in futures.items():
+                with contextlib.suppress(BrokenProcessPool):  # parsed below, in this process
+                    parsed[path] = future.result()
+    return [
+        ingest_form(
+            con,
+            p,
+            archive_dir,
+            parser,
+            parsed.get(p) or (parse_or_error(parser, p) if p in new else None),
+            hashes.get(p),
+        )
+        for p in paths
+    ]
 
 
 def form_files(folder: Path) -> list[Path]:
