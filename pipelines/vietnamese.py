@@ -119,7 +119,9 @@ _CURRENCY = ("vnđ", "vnd", "đồng", "đ")
 
 
 def _not_a_number(text: str) -> NumberProblem:
-    return NumberProblem("invalid_number", f"giá trị '{text}' không phải là số", f"value {text!r} is not a number")
+    return NumberProblem(
+        "invalid_number", f"giá trị '{text}' không phải là số", f"value {text!r} is not a number"
+    )
 
 
 def read_number(text: str, kind: str) -> Decimal:

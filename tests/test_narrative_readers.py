@@ -127,11 +127,12 @@ def _scanned_pdf(path: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "make", "reason"),
     [
-        ("bao-cao.odt", lambda p: p.write_bytes(b"x"), "unsupported_format"),
+        ("bao-cao.odt", lambda p: p.write_bytes(b"x"), "unsupported_extension"),
         ("bao-cao.txt", lambda p: p.write_bytes(b""), "empty_file"),
         ("bao-cao.txt", lambda p: p.write_text("\n \n", encoding="utf-8"), "empty_report"),
-        ("bao-cao.docx", lambda p: p.write_bytes(b"not a zip at all"), "corrupt_file"),
-        ("bao-cao.docx", lambda p: zipfile.ZipFile(p, "w").writestr("a.xml", "<a/>"), "not_docx"),
+        ("bao-cao.docx", lambda p: p.write_bytes(b"not a zip at all"), "wrong_file_type"),
+        ("bao-cao.docx", lambda p: p.write_bytes(bytes(range(256)) * 4), "corrupt_file"),
+        ("bao-cao.docx", lambda p: zipfile.ZipFile(p, "w").writestr("a.xml", "<a/>"), "wrong_file_type"),
         ("bao-cao.pdf", lambda p: p.write_bytes(b"%PDF-1.4 broken"), "corrupt_file"),
         ("bao-cao.pdf", _scanned_pdf, "no_text_layer"),
     ],

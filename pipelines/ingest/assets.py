@@ -168,10 +168,10 @@ def raw_submissions(context: AssetExecutionContext, warehouse: WarehouseResource
     def quarter_of(path: Path) -> str | None:
         """A form's quarter: from its path, else from the period in its header."""
         quarter = quarter_in_path(path, sources.submissions_dir)
-        if quarter is None:
+        if quarter is None and not path.is_symlink():
             try:
                 quarter = quarter_of_period(parser.parse(path).period_key)
-            except IngestError:
+            except Exception:  # an unreadable form has no quarter: it is rejected with its reason later
                 return None
         return quarter
 

@@ -7,6 +7,7 @@ goes through here, so a value means the same thing in every source.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -36,6 +37,14 @@ def cell_text(value: object) -> str | None:
         value = int(value)
     text = nfc(str(value)).strip()
     return text or None
+
+
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def without_controls(text: str | None) -> str | None:
+    """Free text (a note) without NUL and other control characters: the text after a stray NUL is kept."""
+    return CONTROL_CHARACTERS.sub("", text) if text else text
 
 
 def header_key(text: str) -> str:

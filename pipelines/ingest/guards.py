@@ -134,8 +134,16 @@ def refuse_by_content(path: Path, kind: str, expected_vi: str, expected_ext: str
         None,
         f"đây là {what_vi}, không phải {expected_vi} ({expected_ext}): hãy gửi đúng tệp",
         f"this is {what_en}, not {expected_ext}: send the right file",
-        reason="wrong_file_type" if kind not in ("binary", "text") else "not_xlsx",
+        reason=_content_reason(kind, expected_ext),
     )
+
+
+def _content_reason(kind: str, expected_ext: str) -> str:
+    """Plain text or unknown bytes under an .xlsx name are simply not a workbook; unknown bytes under
+    another Office name are a damaged file; a known kind under the wrong name is the wrong file."""
+    if kind in ("binary", "text") and expected_ext == ".xlsx":
+        return "not_xlsx"
+    return "corrupt_file" if kind == "binary" else "wrong_file_type"
 
 
 def check_package(path: Path, name_vi: str, not_zip_vi: str, not_zip_reason: str) -> set[str]:

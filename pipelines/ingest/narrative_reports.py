@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.ingest.register import FileResult, IngestError, ingest_file, insert_rows
+from pipelines.ingest.register import FileResult, IngestError, ingest_file, insert_rows, symlink_error
 from pipelines.narrative.extract import Extraction, extract_report
 from pipelines.narrative.readers import SUPPORTED
 
@@ -166,11 +166,16 @@ def land_extraction(con: duckdb.DuckDBPyConnection, sha: str, extraction: Extrac
 
 
 def extract_for_ingest(path: Path) -> Extraction | IngestError:
-    """The extraction the ingest lands, or the reason the report is refused."""
+    """The extraction the ingest lands, or the reason the report is refused (any exception is that
+    report's refusal: the per-file boundary). A link is never read through."""
+    if path.is_symlink():
+        return symlink_error(path)
     try:
         return refuse_without_period(extract_report(path))
     except IngestError as error:
         return error
+    except Exception as error:
+        return IngestError.unexpected(path, error)
 
 
 def ingest_report(

@@ -263,7 +263,7 @@ class Detected:
         return "; ".join(f"{k}={v}" for k, v in self.items.items())
 
 
-def _symlink_error(path: Path) -> IngestError:
+def symlink_error(path: Path) -> IngestError:
     return IngestError(
         path,
         None,
@@ -313,8 +313,8 @@ def ingest_file(
         sha = hashlib.sha256(f"symlink:{path}".encode()).hexdigest()
         ensure_register(con)
         if is_registered(con, sha):
-            return FileResult(path, sha, "rejected", message=str(_symlink_error(path)))
-        return _reject(con, sha, path, source_kind, _symlink_error(path), "")
+            return FileResult(path, sha, "rejected", message=str(symlink_error(path)))
+        return _reject(con, sha, path, source_kind, symlink_error(path), "")
     sha = sha or file_sha256(path)
     if is_registered(con, sha):
         earlier = earlier_rejection(con, sha)

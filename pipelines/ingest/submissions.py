@@ -28,7 +28,7 @@ from xml.etree import ElementTree
 import duckdb
 from openpyxl import load_workbook
 
-from pipelines.ingest.cells import HEADER_SEARCH_ROWS, cell_text, header_key
+from pipelines.ingest.cells import HEADER_SEARCH_ROWS, cell_text, header_key, without_controls
 from pipelines.ingest.guards import (
     MAX_FORM_BYTES,
     MAX_FORM_ROWS,
@@ -694,7 +694,7 @@ class FormParser:
             parsed["numerator"][1],
             parsed["denominator"][1],
             parsed["rate"][1],
-            None if note.formula and note.value is None else cell_text(note.value),
+            None if note.formula and note.value is None else without_controls(cell_text(note.value)),
             has_formula=any(c.formula for c in row),
             numerator=parsed["numerator"][0],
             denominator=parsed["denominator"][0],

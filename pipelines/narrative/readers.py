@@ -16,6 +16,7 @@ from pathlib import Path
 
 from pipelines.ingest.guards import check_package, check_size
 from pipelines.ingest.register import IngestError
+from pipelines.ingest.textfiles import detect_encoding_of
 
 MAX_REPORT_BYTES = 30 * 1024 * 1024
 SUPPORTED = (".docx", ".pdf", ".txt")
@@ -60,9 +61,14 @@ class ReportDocument:
         return "\n".join(b.text for b in self.blocks)
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def clean(text: str) -> str:
-    """NFC, one space between words, no soft hyphens or zero-width characters."""
+    """NFC, one space between words, no soft hyphens, zero-width or control characters (a stray NUL is
+    dropped, the text after it kept)."""
     text = unicodedata.normalize("NFC", text).replace("\u00ad", "").replace("\u200b", "")
+    text = _CONTROL.sub("", text)
     return _SPACES.sub(" ", text).strip()
 
 
@@ -78,7 +84,7 @@ def read_report(path: Path) -> ReportDocument:
             path,
             f"định dạng tệp {suffix or '(không có)'} chưa được hỗ trợ (chỉ nhận .docx, .pdf, .txt)",
             f"unsupported report format {suffix!r}",
-            "unsupported_format",
+            "unsupported_extension",
         )
     check_size(path, MAX_REPORT_BYTES)
     reader = {".docx": _read_docx, ".pdf": _read_pdf, ".txt": _read_txt}[suffix]
@@ -92,18 +98,18 @@ def read_report(path: Path) -> ReportDocument:
 
 
 def _decode(path: Path) -> str:
+    """UTF-8 (with or without a BOM), UTF-16, Windows-1258 (what old machines still save) or 1252, by
+    the same trial as the CSV exports."""
     raw = path.read_bytes()
-    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return raw.decode("utf-16")
+    encoding = detect_encoding_of(raw, path)
     try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return raw.decode("cp1258")  # Windows Vietnamese, what old machines still save
+        return raw.decode(encoding.name)
     except UnicodeDecodeError as error:
         raise _error(
-            path, "không đọc được bảng mã của tệp văn bản", f"undecodable text: {error}", "bad_encoding"
+            path,
+            "không đọc được bảng mã của tệp văn bản: hãy lưu lại với bảng mã UTF-8",
+            f"undecodable text: {error}",
+            "unreadable_text",
         ) from error
 
 
@@ -157,9 +163,7 @@ def _ends_paragraph(current: list[str], next_line: str, short: float) -> bool:
 
 
 def _check_docx_package(path: Path) -> None:
-    names = check_package(path, "Word", "tệp Word bị hỏng, không đọc được", "corrupt_file")
-    if "word/document.xml" not in names:
-        raise _error(path, "tệp không phải văn bản Word (.docx)", "zip without word/document.xml", "not_docx")
+    check_package(path, "Word", "tệp Word bị hỏng, không đọc được", "corrupt_file")
 
 
 def _read_docx(path: Path) -> Iterator[Block]:
@@ -219,7 +223,12 @@ def _read_pdf(path: Path) -> Iterator[Block]:
     try:
         reader = PdfReader(path)
         if reader.is_encrypted:
-            raise _error(path, "tệp PDF có mật khẩu, không đọc được", "encrypted PDF", "encrypted_pdf")
+            raise _error(
+                path,
+                "tệp PDF được đặt mật khẩu: hãy gỡ mật khẩu rồi gửi lại",
+                "the PDF is password-protected: send it without a password",
+                "password_protected",
+            )
         pages = [page.extract_text() or "" for page in reader.pages]
     except (PdfReadError, OSError, ValueError) as error:
         raise _error(
