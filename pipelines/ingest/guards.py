@@ -69,7 +69,14 @@ def content_kind(path: Path) -> str:
 
 
 def _looks_like_text(head: bytes) -> bool:
-    if not head or b"\x00" in head[:4096] and head.count(b"\x00") > len(head) // 8:
+    if not head:
+        return False
+    even, odd = head[0:4096:2], head[1:4096:2]
+    if odd.count(0) > 0.4 * len(odd) > 0 and even.count(0) < 0.05 * len(even):  # UTF-16 LE, no BOM
+        return True
+    if even.count(0) > 0.4 * len(even) > 0 and odd.count(0) < 0.05 * len(odd):  # UTF-16 BE, no BOM
+        return True
+    if head[:4096].count(0) > len(head[:4096]) // 8:
         return False
     controls = sum(1 for b in head[:4096] if b < 32 and b not in (9, 10, 13))
     return controls <= len(head[:4096]) // 100

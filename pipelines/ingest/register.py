@@ -242,10 +242,21 @@ def quarantine_rows(con: duckdb.DuckDBPyConnection, sha: str, problems: list[Ing
 
 
 def quarantine_file(con: duckdb.DuckDBPyConnection, sha: str, error: IngestError) -> None:
+    """A whole file's rejection: one quarantine row without a row number (the row its reason points at,
+    such as a header row, is in the message)."""
     ensure_register(con)
+    where_vi = f" (dòng {error.row})" if error.row and f"dòng {error.row}" not in error.message_vi else ""
+    where_en = f" (row {error.row})" if error.row else ""
     con.execute(
-        "insert into raw.quarantine values (?, ?, ?, ?, ?, ?, ?, now()::timestamp)",
-        [sha, error.row, error.field, error.raw_value, error.reason, error.message_vi, error.message_en],
+        "insert into raw.quarantine values (?, null, ?, ?, ?, ?, ?, now()::timestamp)",
+        [
+            sha,
+            error.field,
+            error.raw_value,
+            error.reason,
+            error.message_vi + where_vi,
+            error.message_en + where_en,
+        ],
     )
 
 
@@ -298,7 +309,7 @@ def ingest_file(
     sha: str | None = None,
     detected: Detected | None = None,
 ) -> FileResult:
-    """The life of every input file: refuse links, skip known bytes, archive, read, land, register.
+    """The life of every input file: refuse links, skip known bytes, read, archive, land, register.
 
     This is the per-file boundary: whatever `read()` or `land()` raises, the file is rejected with its
     reason (an `IngestError`, or any other exception with its traceback kept in the register) and the run
@@ -322,13 +333,14 @@ def ingest_file(
             return FileResult(path, sha, "skipped")
         again = IngestError(path, None, None, earlier[0], earlier[1])
         return FileResult(path, sha, "rejected", message=f"{again} (đã từ chối trước đó / rejected before)")
-    archive_copy(path, sha, archive_dir)
     try:
         what_read = read()
-    except IngestError as error:
-        return _reject(con, sha, path, source_kind, error, str(detected))
     except Exception as error:  # the boundary: no exception of one file stops the others
-        return _reject(con, sha, path, source_kind, IngestError.unexpected(path, error), str(detected))
+        failure = error if isinstance(error, IngestError) else IngestError.unexpected(path, error)
+        if failure.reason != "file_too_large":  # an oversized file stays where it is, uncopied
+            archive_copy(path, sha, archive_dir)
+        return _reject(con, sha, path, source_kind, failure, str(detected))
+    archive_copy(path, sha, archive_dir)
     con.begin()
     try:
         loaded, held = land(sha, what_read)

@@ -119,9 +119,10 @@ def normalise_citizen_id(value: object) -> tuple[str | None, str]:
     if isinstance(value, int) and not isinstance(value, bool):
         text = str(value).zfill(CITIZEN_ID_DIGITS) if value >= 0 else str(value)
     else:
-        text = _ID_SEPARATORS.sub("", nfc(str(value)))
+        text = nfc(str(value)).strip()
         if text.endswith(".0") and text[:-2].isdigit():  # a number that passed through text once
-            text = text[:-2]
+            text = text[:-2].zfill(CITIZEN_ID_DIGITS)
+        text = _ID_SEPARATORS.sub("", text)
     if not text.isdigit():
         return text, "not_digits"
     if len(text) != CITIZEN_ID_DIGITS:

@@ -477,6 +477,12 @@ def _find_table(sheets: list[Sheet], path: Path) -> Table:
     return Table(sheet, header_row, columns)
 
 
+def _holds_a_figure(cell: Cell) -> bool:
+    if cell.formula or isinstance(cell.value, (int, float)):
+        return True
+    return isinstance(cell.value, str) and any(ch.isdigit() for ch in cell.value)
+
+
 _CODE_SHAPE = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
 
 
@@ -649,7 +655,7 @@ class FormParser:
             row = table.sheet.rows[r - 1] + [Cell()] * width
             code_text = cell_text(at(row, "code").value)
             numbers = [at(row, c) for c in NUMBER_COLUMNS]
-            if code_text is None and all(c.blank and not c.formula for c in numbers):
+            if code_text is None and not any(_holds_a_figure(c) for c in numbers):
                 continue  # a section heading, a signature line or a blank row: no figure to hold back
             code = code_text.upper() if code_text else None
             problem = self._row_problem(path, r, code, seen)

@@ -1,0 +1,313 @@
+"""Messy and hostile inputs: the corpus of `tests/fixtures/bad_inputs/` on top of the small sample, one run of
+the main job, and every file's outcome checked against the contract in `tests/fixtures/bad_inputs/README.md`
+(status, reason, rows landed and held back, messages, values as typed); every good file of the sample still
+lands exactly as it does alone; staffing ID findings appear and never show an ID."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import openpyxl
+import pytest
+from dagster import DagsterInstance
+
+from pipelines.definitions import run_main_job
+
+from .conftest import settings_for
+from .fixtures.bad_inputs.corpus import (
+    CITIZEN_IDS,
+    NOT_DESIGNABLE,
+    ROW_REASONS,
+    SELF,
+    SHA_PREFIX,
+    WHOLE_FILE_REASONS,
+    Expected,
+    write_corpus,
+)
+
+CONTRACT = Path(__file__).parent / "fixtures" / "bad_inputs" / "README.md"
+SOURCE_FOLDERS = ("submissions", "dossiers", "staffing", "narrative_reports")
+# The expectations only (nothing written): the parametrisation is known at collection time.
+EXPECTED = write_corpus(Path("corpus-dry-run"), dry=True)
+
+
+def _sha256(path: Path) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+@dataclass
+class CorpusRun:
+    sources: Path
+    settings: Any
+    result: Any
+    expected: list[Expected]
+    shas: dict[str, str]  # corpus path -> sha256 of its bytes (symbolic links left out)
+
+
+@pytest.fixture(scope="module")
+def corpus_run(small_sample: Path, tmp_path_factory: pytest.TempPathFactory) -> CorpusRun:
+    root = tmp_path_factory.mktemp("bad_inputs")
+    sources = root / "sources"
+    shutil.copytree(small_sample, sources)
+    expected = write_corpus(sources)
+    assert [e.path for e in expected] == [e.path for e in EXPECTED]  # the dry run promised the same files
+    shas = {
+        e.path: _sha256(sources / e.path)
+        for e in expected
+        if not (sources / e.path).is_symlink() and (sources / e.path).exists()
+    }
+    settings = settings_for(sources, root / "run")
+    result = run_main_job(settings, DagsterInstance.ephemeral(), raise_on_error=False)
+    return CorpusRun(sources, settings, result, expected, shas)
+
+
+@pytest.fixture(scope="module")
+def warehouse(corpus_run: CorpusRun):
+    con = duckdb.connect(str(corpus_run.settings.warehouse_path), read_only=True)
+    yield con
+    con.close()
+
+
+# ------------------------------------------------------------------------------------------------ helpers
+
+
+def _fold(text: str | None) -> str:
+    return unicodedata.normalize("NFC", text or "").casefold()
+
+
+def _plain(value: Any) -> Any:
+    """Compare numbers by value (DECIMAL, DOUBLE and int alike), timestamps to the second."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, Decimal | float | int):
+        return round(float(value), 6)
+    if isinstance(value, datetime):  # an Excel serial is a double: 17:00 may read 17:00:00.000001
+        return (value + timedelta(microseconds=500_000)).replace(microsecond=0)
+    return value
+
+
+def _rows(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    return [tuple(_plain(v) for v in row) for row in rows]
+
+
+def _params(params: tuple[Any, ...], own_sha: str | None, run: CorpusRun) -> list[Any]:
+    out = []
+    for p in params:
+        if p == SELF:
+            out.append(own_sha)
+        elif isinstance(p, str) and p.startswith(SHA_PREFIX):
+            out.append(run.shas[p.removeprefix(SHA_PREFIX)])
+        else:
+            out.append(p)
+    return out
+
+
+REGISTER = "select sha256, original_path, source_kind, status, rows_in, rows_loaded, rows_quarantined"
+
+
+def _register(con, run: CorpusRun, e: Expected) -> dict[str, Any] | None:
+    if e.symlink:
+        cursor = con.execute(
+            f"{REGISTER} from raw.ingested_files where suffix(replace(original_path, '\\', '/'), ?)",
+            [e.path],
+        )
+    else:
+        cursor = con.execute(f"{REGISTER} from raw.ingested_files where sha256 = ?", [run.shas[e.path]])
+    names = [d[0] for d in cursor.description]
+    rows = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+    assert len(rows) <= 1, f"{e.path}: {len(rows)} register rows"
+    return rows[0] if rows else None
+
+
+def _quarantine(con, sha: str) -> list[dict[str, Any]]:
+    cursor = con.execute(
+        """select source_row, field, raw_value, reason_code, message_vi, message_en
+           from raw.quarantine where file_sha256 = ? order by source_row nulls first, reason_code""",
+        [sha],
+    )
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+
+
+def _contains(messages: list[str], wanted: str | tuple[str, ...]) -> bool:
+    options = (wanted,) if isinstance(wanted, str) else wanted
+    return any(_fold(option) in _fold(message) for message in messages for option in options)
+
+
+# --------------------------------------------------------------------------------------------------- tests
+
+
+def test_the_run_succeeds_with_the_corpus_on_top(corpus_run: CorpusRun):
+    """(a) Hostile files are quarantined, never a failed step."""
+    failed = [
+        event.step_key for event in corpus_run.result.all_events if event.event_type_value == "STEP_FAILURE"
+    ]
+    assert failed == []
+    assert corpus_run.result.success
+
+
+@pytest.mark.parametrize("expected", EXPECTED, ids=[e.path for e in EXPECTED])
+def test_each_corpus_file_has_its_outcome(expected: Expected, corpus_run: CorpusRun, warehouse):
+    """(b) Status, reason, rows landed and held back, messages and typed values, file by file."""
+    e = expected
+    run = corpus_run
+    if e.symlink and not (run.sources / e.path).is_symlink():
+        pytest.skip("no symbolic links on this platform")
+    register = _register(warehouse, run, e)
+    assert register is not None, f"{e.path} is not in raw.ingested_files ({e.why})"
+    assert (register["source_kind"], register["status"]) == (e.source_kind, e.status), e.why
+    quarantine = _quarantine(warehouse, register["sha256"])
+    reasons = Counter(q["reason_code"] for q in quarantine)
+    messages = [q["message_vi"] or "" for q in quarantine]
+    if e.status == "rejected":
+        assert len(quarantine) == 1, f"a rejected file has exactly one quarantine row: {quarantine}"
+        assert quarantine[0]["reason_code"] == e.reason, (quarantine[0]["message_vi"], e.why)
+        assert quarantine[0]["source_row"] is None
+        assert quarantine[0]["message_vi"], "the rejection says why, in Vietnamese"
+        assert register["rows_loaded"] == 0
+    else:
+        assert e.reason is None
+        assert register["rows_in"] == register["rows_loaded"] + register["rows_quarantined"]
+        held_rows = {q["source_row"] for q in quarantine}
+        assert None not in held_rows, f"a loaded file's quarantine rows name their row: {quarantine}"
+        assert len(held_rows) == register["rows_quarantined"], quarantine
+    if e.rows_loaded is not None:
+        assert register["rows_loaded"] == e.rows_loaded, (quarantine, e.why)
+    if e.quarantined is not None:
+        assert dict(reasons) == e.quarantined, (quarantine, e.why)
+    for reason in e.quarantine_reasons:
+        assert reason in reasons, (quarantine, e.why)
+    held = {(q["reason_code"], q["source_row"]) for q in quarantine}
+    for pair in e.quarantine_rows:
+        assert pair in held, (pair, quarantine)
+    for wanted in e.message_contains:
+        assert _contains(messages, wanted), (wanted, messages)
+    for sql, params, rows in e.values:
+        actual = warehouse.execute(sql, _params(params, register["sha256"], run)).fetchall()
+        assert _rows(actual) == _rows(rows), (sql, e.why)
+
+
+def test_the_sample_lands_exactly_as_it_does_alone(corpus_run: CorpusRun, pipeline_run, small_sample: Path):
+    """(c) Every file of the sample has the register row and the quarantine it has in the sample-only run."""
+    alone, _ = pipeline_run
+    files = sorted(p for folder in SOURCE_FOLDERS for p in (small_sample / folder).rglob("*") if p.is_file())
+    assert files
+    query = (
+        """select status, rows_in, rows_loaded, rows_quarantined from raw.ingested_files where sha256 = ?"""
+    )
+    held = "select reason_code, source_row from raw.quarantine where file_sha256 = ? order by all"
+    with (
+        duckdb.connect(str(alone.warehouse_path), read_only=True) as before,
+        duckdb.connect(str(corpus_run.settings.warehouse_path), read_only=True) as after,
+    ):
+        for path in files:
+            sha = _sha256(path)
+            rel = path.relative_to(small_sample)
+            expected = before.execute(query, [sha]).fetchall()
+            assert after.execute(query, [sha]).fetchall() == expected, rel
+            assert after.execute(held, [sha]).fetchall() == before.execute(held, [sha]).fetchall(), rel
+        registered = before.execute("select count(*) from raw.ingested_files").fetchone()[0]
+    assert registered >= len(files) - 1  # the sample alone registers its files (the empty template aside)
+
+
+def _sample_citizen_ids(small_sample: Path) -> set[str]:
+    ids = set()
+    for path in sorted((small_sample / "staffing").glob("*.xlsx")):
+        rows = openpyxl.load_workbook(path, read_only=True).worksheets[0].iter_rows(values_only=True)
+        headers = list(next(rows))
+        column = headers.index("Số CCCD")
+        ids.update(str(r[column]) for r in rows if r[column])
+    return ids
+
+
+def test_staffing_id_findings_name_the_file_and_never_the_id(corpus_run: CorpusRun, warehouse, small_sample):
+    """(d) One ID on two people and IDs that are not 12 digits are findings on the corpus files; no citizen
+    ID (the corpus's or the sample's, with or without its leading zero) appears in any findings column."""
+    cursor = warehouse.execute("select * from quality.dq_findings")
+    names = [d[0] for d in cursor.description]
+    findings = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+
+    def found(rule: str, file_name: str) -> list[dict[str, Any]]:
+        return [f for f in findings if f["rule_code"] == rule and file_name in (f["evidence_file"] or "")]
+
+    assert found("STAFF_ID_SHARED", "staffing_2025-Q1_trung-cccd.xlsx")
+    assert found("STAFF_ID_INVALID", "staffing_2025-Q1_cccd-sai.xlsx")
+    ids = set(CITIZEN_IDS) | _sample_citizen_ids(small_sample)
+    ids |= {i.lstrip("0") for i in ids if len(i.lstrip("0")) >= 9}
+    pattern = re.compile("|".join(sorted((re.escape(i) for i in ids), key=len, reverse=True)))
+    leaks = [
+        (f["rule_code"], column)
+        for f in findings
+        for column, value in f.items()
+        if value is not None and pattern.search(str(value))
+    ]
+    assert leaks == []
+
+
+def test_no_citizen_id_in_the_quarantine(corpus_run: CorpusRun, warehouse):
+    """The quarantine is in the analysts' copy: a held-back staffing row never shows a citizen ID there."""
+    rows = warehouse.execute(
+        """select q.field, q.raw_value, q.message_vi, q.message_en from raw.quarantine q
+           join raw.ingested_files f on f.sha256 = q.file_sha256 where f.source_kind = 'staffing_list'"""
+    ).fetchall()
+    ids = set(CITIZEN_IDS) | {i.lstrip("0") for i in CITIZEN_IDS}
+    assert [r for r in rows if any(i in str(v) for v in r if v for i in ids)] == []
+
+
+def test_no_corpus_file_ends_in_an_unexpected_error(corpus_run: CorpusRun, warehouse):
+    """Every corpus file is a case the contract names: none may fall through to `unexpected_error`."""
+    shas = list(corpus_run.shas.values())
+    rows = warehouse.execute(
+        """select f.original_path, q.message_vi from raw.quarantine q join raw.ingested_files f
+           on f.sha256 = q.file_sha256 where q.reason_code = 'unexpected_error'
+           and f.sha256 in (select unnest(?::varchar[]))""",
+        [shas],
+    ).fetchall()
+    assert rows == []
+
+
+def test_a_symbolic_link_is_never_followed_nor_archived(corpus_run: CorpusRun):
+    links = [e for e in corpus_run.expected if e.symlink and (corpus_run.sources / e.path).is_symlink()]
+    if not links:
+        pytest.skip("no symbolic links on this platform")
+    archive = corpus_run.settings.outputs_dir / "raw_archive"
+    for e in links:
+        target_sha = _sha256((corpus_run.sources / e.path).resolve())
+        assert not [p for p in archive.rglob("*") if target_sha in p.name], e.path
+
+
+def _contract_codes() -> tuple[set[str], set[str]]:
+    text = CONTRACT.read_text(encoding="utf-8")
+    whole, rows = text.split("Row-level quarantine", 1)
+    code = re.compile(r"^\| `([a-z_]+)` \|", re.MULTILINE)
+    return set(code.findall(whole)), set(code.findall(rows))
+
+
+def test_the_corpus_covers_the_contract():
+    """(e) At least 80 files, and every reason code of the contract expected somewhere (`unexpected_error`
+    aside: no designed file should end there, which the test above checks)."""
+    assert len(EXPECTED) >= 80
+    whole, rows = _contract_codes()
+    assert whole == set(WHOLE_FILE_REASONS) and rows == set(ROW_REASONS)  # the corpus knows every code
+    covered = {e.reason for e in EXPECTED if e.reason}
+    for e in EXPECTED:
+        covered |= set(e.quarantined or {}) | set(e.quarantine_reasons) | {r for r, _ in e.quarantine_rows}
+    assert (whole | rows) - NOT_DESIGNABLE - covered == set()
+    assert len({e.path for e in EXPECTED}) == len(EXPECTED)
+    assert {e.source_kind for e in EXPECTED} == {
+        "submission_form",
+        "dossier_export",
+        "staffing_list",
+        "narrative_report",
+    }

@@ -1,0 +1,705 @@
+"""Hostile and messy inputs, one behaviour at a time: the per-file boundary, encodings and delimiters,
+malformed lines, typed cells, columns by header, identities and the messages that say what to do.
+(`test_bad_inputs_corpus.py` runs a whole corpus of such files through one pipeline run.)"""
+
+from __future__ import annotations
+
+import codecs
+import unicodedata
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+from openpyxl import Workbook
+
+from pipelines.ingest import dossier_exports, narrative_reports, staffing
+from pipelines.ingest.dossier_exports import ingest_dossier_file
+from pipelines.ingest.narrative_reports import ingest_report
+from pipelines.ingest.staffing import ingest_staffing, normalise_citizen_id, pseudonym
+from pipelines.ingest.submissions import FormParser, ingest_form, ingest_forms
+from pipelines.ingest.textfiles import detect_encoding
+from pipelines.quality.suites import load_suites
+from pipelines.reference import CommuneResolver
+from pipelines.sample.staffing import STAFFING_HEADERS
+from pipelines.vietnamese import NumberProblem, read_number
+
+HEADER = (
+    "Mã hồ sơ,Đơn vị tiếp nhận,Ngày tiếp nhận,Hình thức nộp,Hạn xử lý,Ngày hoàn thành,Trạng thái,"
+    "Số hóa khi tiếp nhận"
+)
+
+
+def _row(code: str, unit: str = "Xã Minh Long", digitised: str = "Có") -> str:
+    dates = "05/07/2025 08:00:00,Trực tuyến,08/07/2025 17:00:00,07/07/2025 10:00:00"
+    return f"{code},{unit},{dates},Đã giải quyết,{digitised}"
+
+
+@pytest.fixture
+def con():
+    connection = duckdb.connect()
+    yield connection
+    connection.close()
+
+
+def _quarantine(con) -> list[tuple]:
+    return con.execute(
+        "select reason_code, source_row, field, raw_value from raw.quarantine order by 2, 1"
+    ).fetchall()
+
+
+def _register(con) -> list[tuple]:
+    return con.execute(
+        "select status, rows_in, rows_loaded, rows_quarantined, detected from raw.ingested_files"
+    ).fetchall()
+
+
+def _dossiers(con) -> list[tuple]:
+    return con.execute(
+        "select dossier_code, commune_name, source_row from raw.dossiers order by source_row"
+    ).fetchall()
+
+
+def _cp1258(text: str) -> bytes:
+    """Windows-1258 as Vietnamese Windows writes it: base letters precomposed, tone marks combining."""
+    tones = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
+    out = []
+    for ch in unicodedata.normalize("NFC", text):
+        parts = unicodedata.normalize("NFD", ch)
+        base = unicodedata.normalize("NFC", "".join(c for c in parts if c not in tones))
+        out.append(base + "".join(c for c in parts if c in tones))
+    return "".join(out).encode("cp1258")
+
+
+# ---------------------------------------------------------------- the per-file boundary
+
+
+def test_an_unexpected_error_in_one_export_rejects_only_that_file(con, tmp_path, monkeypatch):
+    for name in ("a.csv", "b.csv", "c.csv"):
+        (tmp_path / name).write_text("\n".join([HEADER, _row(f"HS-{name}")]) + "\n", encoding="utf-8")
+    real = dossier_exports._stage_csv
+
+    def explode_on_b(con, path, *args):
+        if path.name == "b.csv":
+            raise TypeError("something nobody foresaw")
+        return real(con, path, *args)
+
+    monkeypatch.setattr(dossier_exports, "_stage_csv", explode_on_b)
+    results = [
+        ingest_dossier_file(con, tmp_path / n, tmp_path / "archive") for n in ("a.csv", "b.csv", "c.csv")
+    ]
+    assert [r.status for r in results] == ["loaded", "rejected", "loaded"]
+    assert "TypeError" in results[1].message
+    detail = con.execute("select error_detail from raw.ingested_files where status = 'rejected'").fetchall()[
+        0
+    ][0]
+    assert "something nobody foresaw" in detail and "Traceback" in detail
+    assert _quarantine(con) == [("unexpected_error", None, None, None)]
+    assert len(_dossiers(con)) == 2
+
+
+def test_an_error_while_landing_rolls_the_file_back_and_rejects_it(con, tmp_path, monkeypatch):
+    path = tmp_path / "a.csv"
+    path.write_text("\n".join([HEADER, _row("HS-1")]) + "\n", encoding="utf-8")
+
+    def broken_land(*args, **kwargs):
+        con.execute("insert into raw.dossiers select * from raw.dossiers")  # half a landing …
+        raise RuntimeError("disk full")  # … then a failure
+
+    monkeypatch.setattr(dossier_exports, "_land", broken_land)
+    assert ingest_dossier_file(con, path, tmp_path / "archive").status == "rejected"
+    assert _register(con)[0][0] == "rejected" and _dossiers(con) == []
+
+
+def test_an_unexpected_error_in_one_form_of_a_parallel_parse_costs_only_that_form(tmp_path, monkeypatch):
+    from pipelines.reference import read_seed
+    from pipelines.sample.forms import Form, FormRow, write_form
+
+    indicators = read_seed("ref_indicators")
+    paths = []
+    for i, commune in enumerate(["Xã Minh Long", "Xã Ba Gia", "Xã An Phú"]):
+        form = Form(commune, "2025-Q3", "01/07/2025", "30/09/2025", "03/10/2025")
+        form.rows = [FormRow("DOS_RECEIVED", "Tổng", "hồ sơ", 570 + i)]
+        write_form(form, tmp_path / f"f{i}.xlsx", indicators)
+        paths.append(tmp_path / f"f{i}.xlsx")
+    bad = tmp_path / "f1.xlsx"
+    real = FormParser.parse
+
+    def parse(self, path, detected=None):
+        if path == bad:
+            raise KeyError("an openpyxl internal")
+        return real(self, path, detected)
+
+    monkeypatch.setattr(FormParser, "parse", parse)
+    con = duckdb.connect()
+    results = ingest_forms(con, paths, tmp_path / "archive", FormParser.from_seeds(), workers=1)
+    assert [r.status for r in results] == ["loaded", "rejected", "loaded"]
+    assert con.execute("select reason_code from raw.quarantine").fetchall() == [("unexpected_error",)]
+
+
+def test_an_unexpected_error_in_a_staffing_list_or_a_report_rejects_only_it(con, tmp_path, monkeypatch):
+    good = _staffing(tmp_path / "staffing_2025-Q3.xlsx", [OFFICIAL])
+    monkeypatch.setattr(staffing, "find_sheet_header", lambda *a: (_ for _ in ()).throw(MemoryError("x")))
+    result = ingest_staffing(con, good, tmp_path / "a", CommuneResolver.from_seeds(), "k")
+    assert result.status == "rejected" and "MemoryError" in result.message
+    report = tmp_path / "bao-cao.txt"
+    report.write_text("UBND XÃ MINH LONG\nBÁO CÁO Quý III năm 2025\nTiếp nhận 570 hồ sơ.\n", encoding="utf-8")
+    monkeypatch.setattr(narrative_reports, "extract_report", lambda p: 1 / 0)
+    assert ingest_report(con, report, tmp_path / "a").status == "rejected"
+    assert [r[0] for r in _quarantine(con)] == ["unexpected_error", "unexpected_error"]
+
+
+def test_a_symlink_is_refused_without_being_read_or_archived(con, tmp_path):
+    secret = tmp_path / "elsewhere.csv"
+    secret.write_text("\n".join([HEADER, _row("HS-SECRET")]) + "\n", encoding="utf-8")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "dossiers_2025-Q3.csv").symlink_to(secret)
+    result = ingest_dossier_file(con, inbox / "dossiers_2025-Q3.csv", tmp_path / "archive")
+    assert result.status == "rejected" and _quarantine(con)[0][0] == "symlink"
+    assert not (tmp_path / "archive").exists() and _dossiers(con) == []
+
+
+def test_bytes_rejected_before_are_reported_again_every_time(con, tmp_path):
+    for name in ("a.csv", "b.csv"):
+        (tmp_path / name).write_bytes(b"")
+    first = ingest_dossier_file(con, tmp_path / "a.csv", tmp_path / "archive")
+    second = ingest_dossier_file(con, tmp_path / "b.csv", tmp_path / "archive")
+    assert first.status == second.status == "rejected"
+    assert "b.csv" in second.message and "0 byte" in second.message
+
+
+# ---------------------------------------------------------------- encodings, delimiters, lines
+
+
+@pytest.mark.parametrize(
+    ("encode", "expected"),
+    [
+        (lambda t: t.encode("utf-8"), "utf-8"),
+        (lambda t: codecs.BOM_UTF8 + t.encode("utf-8"), "utf-8-sig"),
+        (lambda t: t.encode("utf-16"), "utf-16"),
+        (lambda t: codecs.BOM_UTF16_BE + t.encode("utf-16-be"), "utf-16"),
+        (lambda t: t.encode("utf-16-le"), "utf-16-le"),
+        (_cp1258, "cp1258"),
+    ],
+)
+def test_dossier_csvs_in_every_encoding_offices_save_land_the_same(con, tmp_path, encode, expected):
+    text = "\r\n".join([HEADER, _row("HS-1", "Xã Đăk R'Ve"), _row("HS-2", "Phường Cẩm Thành")]) + "\r\n"
+    path = tmp_path / "e.csv"
+    path.write_bytes(encode(text))
+    assert detect_encoding(path).name == expected
+    result = ingest_dossier_file(con, path, tmp_path / "archive")
+    assert (result.status, result.rows_loaded) == ("loaded", 2), result.message
+    assert _dossiers(con) == [("HS-1", "Xã Đăk R'Ve", 2), ("HS-2", "Phường Cẩm Thành", 3)]
+    assert f"encoding={expected}" in _register(con)[0][4]
+
+
+def test_a_windows_1252_file_is_not_taken_for_vietnamese(tmp_path):
+    path = tmp_path / "e.csv"
+    path.write_bytes("Code;Unité;Reçu le\nA-1;Café Noël à Paris;05/07/2025\n".encode("cp1252"))
+    assert detect_encoding(path).name == "cp1252"
+    vietnamese = tmp_path / "v.csv"
+    vietnamese.write_bytes(_cp1258("Mã;Đơn vị;Ngày\nA-1;Xã Ơn Dũng;05/07/2025\n"))
+    assert detect_encoding(vietnamese).name == "cp1258"
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t", "|"])
+def test_semicolon_tab_and_pipe_delimited_exports_land(con, tmp_path, delimiter):
+    lines = [HEADER.replace(",", delimiter), _row("HS-1").replace(",", delimiter)]
+    path = tmp_path / "e.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert ingest_dossier_file(con, path, tmp_path / "a").rows_loaded == 1
+
+
+def test_title_lines_above_the_header_are_skipped_and_rows_keep_their_line_numbers(con, tmp_path):
+    lines = ["DANH SÁCH HỒ SƠ QUÝ III", "Xuất ngày 01/10/2025", "", HEADER, _row("HS-1"), _row("HS-2")]
+    path = tmp_path / "e.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    ingest_dossier_file(con, path, tmp_path / "a")
+    assert [r[2] for r in _dossiers(con)] == [5, 6]
+    assert "header_line=4" in _register(con)[0][4]
+
+
+def test_a_malformed_line_is_quarantined_as_that_line_and_the_rest_loads(con, tmp_path):
+    lines = [
+        HEADER,
+        _row("HS-1"),
+        _row("HS-2", "Xã Minh Long, huyện cũ"),  # an unquoted comma: one field too many
+        _row("HS-3"),
+        "HS-4,Xã Minh Long,05/07/2025",  # fields missing
+        _row("HS-5"),
+        'HS-6,"Xã Minh Long',  # a quote never closed: the rest of the file is inside it
+        _row("HS-7"),
+    ]
+    path = tmp_path / "e.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = ingest_dossier_file(con, path, tmp_path / "a")
+    assert (result.rows_loaded, result.rows_quarantined) == (3, 3)
+    quarantined = _quarantine(con)
+    assert [(q[0], q[1]) for q in quarantined] == [
+        ("malformed_line", 3),
+        ("malformed_line", 5),
+        ("malformed_line", 7),
+    ]
+    assert quarantined[0][3].startswith("HS-2,Xã Minh Long, huyện cũ")
+    assert "HS-7" in quarantined[2][3]  # nothing lost: the swallowed line is in the quarantined text
+    assert [r[2] for r in _dossiers(con)] == [2, 4, 6]  # good rows keep their line numbers past the bad ones
+    assert _register(con)[0][1:4] == (6, 3, 3)
+
+
+def test_a_file_cut_off_mid_line_says_after_which_line(con, tmp_path):
+    text = "\n".join([HEADER, _row("HS-1"), _row("HS-2"), _row("HS-3")[:25]])
+    path = tmp_path / "e.csv"
+    path.write_text(text, encoding="utf-8")
+    result = ingest_dossier_file(con, path, tmp_path / "a")
+    assert (result.rows_loaded, result.rows_quarantined) == (2, 1)
+    message = con.execute("select message_vi from raw.quarantine").fetchall()[0][0]
+    assert _quarantine(con)[0][:2] == ("truncated_line", 4) and "sau dòng 3" in message
+
+
+def test_nul_bytes_hold_back_their_row_instead_of_cutting_its_text(con, tmp_path):
+    lines = [HEADER, _row("HS-1"), _row("HS-2", "Xã Minh\x00 Long"), _row("HS-3")]
+    path = tmp_path / "e.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = ingest_dossier_file(con, path, tmp_path / "a")
+    assert (result.rows_loaded, result.rows_quarantined) == (2, 1)
+    assert _quarantine(con)[0][:2] == ("control_character", 3)
+
+
+@pytest.mark.parametrize(
+    ("header", "reason", "named"),
+    [
+        (HEADER + ",Mã hồ sơ", "duplicate_header", "Mã hồ sơ"),
+        (HEADER.replace("Mã hồ sơ", "Mã hồ sơ,Số hồ sơ"), "duplicate_header", "Số hồ sơ"),
+        (HEADER + ",", "blank_header", "cột I"),
+    ],
+)
+def test_duplicated_and_blank_headers_are_named_in_the_rejection(con, tmp_path, header, reason, named):
+    extra = "," + ("HS-X" if reason != "blank_header" else "giá trị lạ")
+    path = tmp_path / "e.csv"
+    path.write_text("\n".join([header, _row("HS-1") + extra]) + "\n", encoding="utf-8")
+    result = ingest_dossier_file(con, path, tmp_path / "a")
+    assert result.status == "rejected" and named in result.message
+    assert _quarantine(con)[0][0] == reason
+
+
+def test_a_blank_header_over_an_empty_column_is_ignored(con, tmp_path):
+    path = tmp_path / "e.csv"
+    path.write_text("\n".join([HEADER + ",", _row("HS-1") + ","]) + "\n", encoding="utf-8")
+    assert ingest_dossier_file(con, path, tmp_path / "a").rows_loaded == 1
+
+
+def test_an_injected_header_is_kept_as_text_and_runs_nothing(con, tmp_path):
+    target = tmp_path / "stolen.csv"
+    evil = f"x'); copy (select 42) to '{target}'; --"
+    path = tmp_path / "e.csv"
+    path.write_text("\n".join([HEADER + f',"{evil}"', _row("HS-1") + ",v"]) + "\n", encoding="utf-8")
+    assert ingest_dossier_file(con, path, tmp_path / "a").rows_loaded == 1
+    assert not target.exists()
+    extra = con.execute("select extra_columns from raw.dossiers").fetchall()[0][0]
+    assert evil in extra
+
+
+def test_xlsx_exports_read_typed_cells(con, tmp_path):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Báo cáo hồ sơ"])
+    sheet.append(HEADER.split(","))
+    sheet.append(
+        [
+            12345,
+            "Xã Minh Long",
+            datetime(2025, 7, 5, 8, 0, 0, 500),
+            "Trực tuyến",
+            45846.7,
+            None,
+            "Đang giải quyết",
+            True,
+        ]
+    )
+    sheet.append(
+        ["HS-2", "Xã Minh Long", "05/07/2025", "Trực tuyến", "08/07/2025", None, "Đang giải quyết", False]
+    )
+    for _ in range(3000):  # a template formatted far down: no rows
+        sheet.append([None] * 8)
+    sheet.cell(row=3005, column=1).number_format = "@"
+    workbook.save(tmp_path / "export.xlsx")
+    result = ingest_dossier_file(con, tmp_path / "export.xlsx", tmp_path / "a")
+    assert (result.rows_loaded, result.rows_quarantined) == (2, 0), _quarantine(con)
+    rows = con.execute(
+        "select dossier_code, received_at, due_at, is_intake_digitised from raw.dossiers order by 1"
+    ).fetchall()
+    assert rows[0] == ("12345", datetime(2025, 7, 5, 8, 0), datetime(2025, 7, 8, 16, 48), True)
+    assert rows[1][3] is False
+
+
+def test_an_unreadable_yes_no_holds_back_its_row_instead_of_becoming_null(con, tmp_path):
+    path = tmp_path / "e.csv"
+    path.write_text("\n".join([HEADER, _row("HS-1", digitised="hình như có")]) + "\n", encoding="utf-8")
+    ingest_dossier_file(con, path, tmp_path / "a")
+    assert _quarantine(con) == [("invalid_value", 2, "is_intake_digitised", "hình như có")]
+
+
+# ---------------------------------------------------------------- what a misnamed file is
+
+
+def _encrypted_office_bytes() -> bytes:
+    return (
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(500) + "EncryptedPackage".encode("utf-16-le") + bytes(500)
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "reason", "says"),
+    [
+        (b"", "empty_file", "0 byte"),
+        ("Mã chỉ tiêu,Tử số,Mẫu số\nDOS_RECEIVED,5,\n".encode(), "csv_named_xlsx", "CSV"),
+        (_encrypted_office_bytes(), "password_protected", "mật khẩu"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(1000), "legacy_xls", ".xls"),
+        (b"%PDF-1.4\n...", "wrong_file_type", "PDF"),
+        (b"<html><body><table><tr><td>1</td></tr></table></body></html>", "wrong_file_type", "HTML"),
+        (b"PK\x03\x04" + bytes(200), "truncated_file", "cắt cụt"),
+    ],
+)
+def test_a_misnamed_or_damaged_workbook_is_told_what_it_is(tmp_path, content, reason, says):
+    path = tmp_path / "phu-luc.xlsx"
+    path.write_bytes(content)
+    con = duckdb.connect()
+    result = ingest_form(con, path, tmp_path / "a", FormParser.from_seeds())
+    assert result.status == "rejected" and says in result.message
+    assert _quarantine(con)[0][0] == reason
+
+
+def test_a_workbook_cut_off_in_transfer_is_truncated_not_foreign(tmp_path):
+    from pipelines.reference import read_seed
+    from pipelines.sample.forms import Form, FormRow, write_form
+
+    good = tmp_path / "good.xlsx"
+    form = Form("Xã Minh Long", "2025-Q3", "01/07/2025", "30/09/2025", "03/10/2025")
+    form.rows = [FormRow("DOS_RECEIVED", "Tổng", "hồ sơ", 570)]
+    write_form(form, good, read_seed("ref_indicators"))
+    cut = tmp_path / "cut.xlsx"
+    cut.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    con = duckdb.connect()
+    ingest_form(con, cut, tmp_path / "a", FormParser.from_seeds())
+    assert _quarantine(con)[0][0] == "truncated_file"
+
+
+# ---------------------------------------------------------------- forms: typed cells, columns by header
+
+
+def _workbook_form(
+    path: Path,
+    header: list[str],
+    rows: list[list[object]],
+    *,
+    title_rows: int = 2,
+    period: object = "Quý III năm 2025",
+    sheet_first: str | None = None,
+    formats: dict[tuple[int, int], str] | None = None,
+) -> Path:
+    workbook = Workbook()
+    sheet = workbook.active
+    if sheet_first:
+        sheet.title = sheet_first
+        sheet.append(["Hướng dẫn điền biểu mẫu"])
+        sheet = workbook.create_sheet("Phụ lục 2")
+    for _ in range(title_rows):
+        sheet.append(["PHỤ LỤC CHỈ TIÊU"])
+    sheet.append([None, "Đơn vị báo cáo:", "Xã Minh Long"])
+    sheet.append([None, "Kỳ báo cáo:", period])
+    sheet.append([None, "Số liệu tính từ ngày:", 45839, "đến ngày:", datetime(2025, 9, 30)])
+    sheet.append(header)
+    first = sheet.max_row + 1
+    for row in rows:
+        sheet.append(row)
+    for (r, c), number_format in (formats or {}).items():
+        sheet.cell(row=first + r, column=c).number_format = number_format
+    workbook.save(path)
+    return path
+
+
+FORM_HEADER = ["STT", "Mã chỉ tiêu", "Tên chỉ tiêu", "Đơn vị tính", "Tử số", "Mẫu số", "Tỷ lệ (%)", "Ghi chú"]
+
+
+def _values(con) -> dict[str, tuple]:
+    rows = con.execute(
+        "select indicator_code, numerator, numerator_text, denominator, reported_rate, reported_rate_text"
+        " from raw.submission_values"
+    ).fetchall()
+    return {r[0]: r[1:] for r in rows}
+
+
+def _parse(con, path: Path, tmp_path: Path):
+    return ingest_form(con, path, tmp_path / "a", FormParser.from_seeds())
+
+
+def test_a_percentage_cell_holds_the_fraction_and_is_read_as_the_rate_it_shows(con, tmp_path):
+    path = _workbook_form(
+        tmp_path / "f.xlsx",
+        FORM_HEADER,
+        [
+            [1, "DOS_ONLINE_RATE", "Tỷ lệ", "%", 429, 570, 0.936],
+            [2, "DOS_LATE_RATE", "Trễ", "%", 1, 544, 0.0018382],
+        ],
+        formats={(0, 7): "0.0%", (1, 7): "0.00%"},
+    )
+    _parse(con, path, tmp_path)
+    values = _values(con)
+    assert values["DOS_ONLINE_RATE"][3:] == (Decimal("93.6"), "93,6%")
+    assert values["DOS_LATE_RATE"][4] == "0,18%"
+
+
+def test_columns_are_found_by_header_inserted_reordered_and_swapped(con, tmp_path):
+    header = ["STT", "Mã chỉ tiêu", "Nhóm", "Tên chỉ tiêu", "Mẫu số", "Tử số", "Ghi chú", "Tỷ lệ (%)"]
+    path = _workbook_form(
+        tmp_path / "f.xlsx", header, [[1, "DOS_ONLINE_RATE", "A", "Tỷ lệ", 570, 429, "", "75,26%"]]
+    )
+    result = _parse(con, path, tmp_path)
+    assert result.rows_loaded == 1
+    assert _values(con)["DOS_ONLINE_RATE"][0::2][:2] == (Decimal(429), Decimal(570))
+    assert "ignored_columns=Nhóm" in _register(con)[0][4]
+
+
+def test_a_table_on_another_sheet_under_title_rows_is_found(con, tmp_path):
+    path = _workbook_form(
+        tmp_path / "f.xlsx",
+        FORM_HEADER,
+        [[1, "DOS_RECEIVED", "Tổng", "hồ sơ", "1,059"]],
+        title_rows=5,
+        sheet_first="Hướng dẫn",
+    )
+    assert _parse(con, path, tmp_path).rows_loaded == 1
+    assert _values(con)["DOS_RECEIVED"][:2] == (Decimal(1059), "1,059")
+    assert "sheet=Phụ lục 2" in _register(con)[0][4]
+
+
+def test_a_two_row_header_is_read_as_one(con, tmp_path):
+    workbook_path = _workbook_form(
+        tmp_path / "f.xlsx",
+        ["STT", "Mã chỉ tiêu", "Tên chỉ tiêu", "Đơn vị tính", "Số liệu", None, "Tỷ lệ (%)"],
+        [
+            [None, None, None, None, "Tử số", "Mẫu số", None],
+            [1, "DOS_ONLINE_RATE", "Tỷ lệ", "%", 429, 570, "75,26%"],
+        ],
+    )
+    _parse(con, workbook_path, tmp_path)
+    assert _values(con)["DOS_ONLINE_RATE"][2] == Decimal(570)
+
+
+def test_trailing_formatted_rows_are_no_rows(con, tmp_path):
+    rows = [[i, code, "x", "hồ sơ", 5] for i, code in enumerate(["DOS_RECEIVED", "DOS_ONLINE"], 1)]
+    path = _workbook_form(
+        tmp_path / "f.xlsx", FORM_HEADER, rows, formats={(r, 5): "#,##0" for r in range(2, 5002)}
+    )
+    result = _parse(con, path, tmp_path)
+    assert (result.status, result.rows_loaded) == ("loaded", 2), result.message
+
+
+def test_excel_serial_and_typed_dates_in_the_header_are_dates(con, tmp_path):
+    path = _workbook_form(tmp_path / "f.xlsx", FORM_HEADER, [[1, "DOS_RECEIVED", "x", "hồ sơ", 5]])
+    _parse(con, path, tmp_path)
+    assert con.execute("select coverage_from, coverage_to from raw.submissions").fetchall() == [
+        (date(2025, 7, 1), date(2025, 9, 30))
+    ]
+
+
+@pytest.mark.parametrize("period", [datetime(2025, 7, 1), 3, "tháng 7"])
+def test_a_period_cell_that_is_no_period_rejects_the_form_with_what_it_holds(con, tmp_path, period):
+    path = _workbook_form(
+        tmp_path / "f.xlsx", FORM_HEADER, [[1, "DOS_RECEIVED", "x", "hồ sơ", 5]], period=period
+    )
+    result = _parse(con, path, tmp_path)
+    assert result.status == "rejected" and "Quý III năm 2025" in result.message
+    assert _quarantine(con)[0][0] == "period_unreadable"
+
+
+@pytest.mark.parametrize(
+    ("code", "numerator", "rate", "reason", "field"),
+    [
+        ("DOS_RECEIVED", "1,5", None, "not_whole_number", "numerator"),
+        ("DOS_RECEIVED", "12345678901234567890123", None, "number_too_large", "numerator"),
+        ("DOS_RECEIVED", 1.2e22, None, "number_too_large", "numerator"),
+        ("DOS_ONLINE_RATE", 429, "12,345", "ambiguous_number", "reported_rate"),
+        ("DOS_RECEIVED", True, None, "invalid_number", "numerator"),
+        ("DOS_RECEIVED", "=A1+1", None, "formula_without_value", "numerator"),
+        ("DOS_RECEIVED", datetime(2025, 1, 1), None, "invalid_number", "numerator"),
+    ],
+)
+def test_a_value_that_cannot_be_read_as_meant_holds_back_its_row(
+    con, tmp_path, code, numerator, rate, reason, field
+):
+    rows = [[1, code, "x", "", numerator, 570, rate], [2, "DOS_ONLINE", "y", "hồ sơ", 429]]
+    result = _parse(con, _workbook_form(tmp_path / "f.xlsx", FORM_HEADER, rows), tmp_path)
+    assert (result.rows_loaded, result.rows_quarantined) == (1, 1)
+    got = _quarantine(con)[0]
+    assert (got[0], got[2]) == (reason, field.replace("reported_rate", "rate"))
+
+
+def test_a_flag_reads_true_false_and_yes_no(con, tmp_path):
+    rows = [[1, "VC_TERMINAL_READY", "Điểm cầu", "có/không", True]]
+    _parse(con, _workbook_form(tmp_path / "f.xlsx", FORM_HEADER, rows), tmp_path)
+    assert _values(con)["VC_TERMINAL_READY"][:2] == (Decimal(1), "TRUE")
+
+
+def test_signature_lines_and_section_headings_are_no_rows(con, tmp_path):
+    rows = [
+        ["I", None, "HỒ SƠ THỦ TỤC HÀNH CHÍNH"],
+        [1, "DOS_RECEIVED", "x", "hồ sơ", 5],
+        [None, None, "Người lập biểu", None, None, None, "CHỦ TỊCH"],
+    ]
+    result = _parse(con, _workbook_form(tmp_path / "f.xlsx", FORM_HEADER, rows), tmp_path)
+    assert (result.rows_loaded, result.rows_quarantined) == (1, 0)
+
+
+def test_a_csv_form_in_windows_1258_with_semicolons_lands(con, tmp_path):
+    lines = [
+        "PHỤ LỤC",
+        ";Đơn vị báo cáo:;Xã Minh Long",
+        ";Kỳ báo cáo:;Quý III/2025",
+        "STT;Mã chỉ tiêu;Tên;Đơn vị tính;Tử số;Mẫu số;Tỷ lệ (%);Ghi chú",
+        "1;DOS_RECEIVED;Tổng số hồ sơ;hồ sơ;1.059;;;",
+        "2;DOS_ONLINE_RATE;Tỷ lệ;%;543;544;99,82%;đúng",
+    ]
+    path = tmp_path / "f.csv"
+    path.write_bytes(_cp1258("\r\n".join(lines)))
+    assert _parse(con, path, tmp_path).rows_loaded == 2
+    values = _values(con)
+    assert values["DOS_RECEIVED"][0] == Decimal(1059) and values["DOS_ONLINE_RATE"][3] == Decimal("99.82")
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "value"),
+    [
+        ("1,059", "count", Decimal(1059)),
+        ("1.059", "count", Decimal(1059)),
+        ("1 059", "count", Decimal(1059)),
+        ("99,81", "rate", Decimal("99.81")),
+        ("99.81%", "rate", Decimal("99.81")),
+        ("1.234,5", "rate", Decimal("1234.5")),
+        ("100.000.000đ", "money", Decimal(100_000_000)),
+        ("85 triệu đồng", "money", Decimal(85_000_000)),
+        ("1,2 tỷ", "money", Decimal(1_200_000_000)),
+    ],
+)
+def test_numbers_are_read_for_their_kind(text, kind, value):
+    assert read_number(text, kind) == value
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "reason"),
+    [
+        ("12,345", "rate", "ambiguous_number"),
+        ("1,5", "count", "not_whole_number"),
+        ("1,05,9", "count", "invalid_number"),
+    ],
+)
+def test_numbers_that_cannot_be_read_as_meant_say_why(text, kind, reason):
+    with pytest.raises(NumberProblem) as problem:
+        read_number(text, kind)
+    assert problem.value.reason == reason
+
+
+# ---------------------------------------------------------------- staffing: columns and identity
+
+
+OFFICIAL = [
+    1,
+    "Nguyễn Văn An",
+    "01/02/1990",
+    "0912345678",
+    "051090000001",
+    "Xã Minh Long",
+    "Văn phòng",
+    "Công chức",
+    "Đại học Công nghệ thông tin",
+    "Chuyên trách",
+    "Có",
+    "Có",
+]
+
+
+def _staffing(
+    path: Path, rows: list[list[object]], headers: list[str] = STAFFING_HEADERS, title: bool = False
+) -> Path:
+    workbook = Workbook()
+    if title:
+        workbook.active.append(["DANH SÁCH CÁN BỘ, CÔNG CHỨC"])
+        workbook.active.append([])
+    workbook.active.append(headers)
+    for row in rows:
+        workbook.active.append(row)
+    workbook.save(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("written", "normalised", "status"),
+    [
+        (51090000001, "051090000001", "valid"),
+        (51090000001.0, "051090000001", "valid"),
+        ("051 090 000 001", "051090000001", "valid"),
+        ("051.090.000.001", "051090000001", "valid"),
+        ("051090000001.0", "051090000001", "valid"),
+        ("212345678", "212345678", "wrong_length"),
+        ("05109000000A", "05109000000A", "not_digits"),
+        (None, None, "missing"),
+    ],
+)
+def test_citizen_ids_are_normalised_before_the_pseudonym(written, normalised, status):
+    assert normalise_citizen_id(written) == (normalised, status)
+
+
+def test_an_id_stored_as_a_number_gives_the_same_person_key(con, tmp_path):
+    as_number = OFFICIAL[:4] + [51090000001] + OFFICIAL[5:]
+    path = _staffing(tmp_path / "staffing_2025-Q3.xlsx", [as_number], title=True)
+    ingest_staffing(con, path, tmp_path / "a", CommuneResolver.from_seeds(), "k")
+    (key,) = con.execute("select person_key from raw.staffing").fetchall()[0]
+    assert key == pseudonym("k", "051090000001", "Nguyễn Văn An", "01/02/1990")
+
+
+def test_shared_and_malformed_ids_are_findings_that_never_show_the_id(con, tmp_path):
+    other = [2, "Trần Thị Bình", "03/04/1992"] + OFFICIAL[3:]  # the same ID as Nguyễn Văn An
+    short = [3, "Lê Văn Cường", "05/06/1985", "0911111111", "05109000001"] + OFFICIAL[5:]
+    path = _staffing(tmp_path / "staffing_2025-Q3.xlsx", [OFFICIAL, other, short])
+    result = ingest_staffing(con, path, tmp_path / "a", CommuneResolver.from_seeds(), "k")
+    assert result.rows_loaded == 3
+    suite = next(s for s in load_suites() if s.name == "raw_staffing")
+    shared = con.execute(suite.rule_query("STAFF_ID_SHARED")).fetchall()
+    invalid = con.execute(suite.rule_query("STAFF_ID_INVALID")).fetchall()
+    assert len(shared) == 1 and len(invalid) == 1
+    everything = repr(shared) + repr(invalid)
+    for personal in ("051090000001", "05109000001", "Nguyễn", "Trần"):
+        assert personal not in everything
+
+
+def test_the_same_person_twice_is_no_shared_id(con, tmp_path):
+    path = _staffing(tmp_path / "staffing_2025-Q3.xlsx", [OFFICIAL, [2] + OFFICIAL[1:]])
+    ingest_staffing(con, path, tmp_path / "a", CommuneResolver.from_seeds(), "k")
+    suite = next(s for s in load_suites() if s.name == "raw_staffing")
+    assert con.execute(suite.rule_query("STAFF_ID_SHARED")).fetchall() == []
+
+
+def test_staffing_columns_by_header_in_any_order_on_any_sheet(con, tmp_path):
+    headers = list(reversed(STAFFING_HEADERS))
+    workbook = Workbook()
+    workbook.active.title = "Ghi chú"
+    sheet = workbook.create_sheet("DS cán bộ")
+    sheet.append(["Danh sách"])
+    sheet.append(headers)
+    sheet.append(list(reversed(OFFICIAL)))
+    workbook.save(tmp_path / "staffing_2025-Q3.xlsx")
+    result = ingest_staffing(
+        con, tmp_path / "staffing_2025-Q3.xlsx", tmp_path / "a", CommuneResolver.from_seeds(), "k"
+    )
+    assert result.rows_loaded == 1
+    assert con.execute("select dt_role from raw.staffing").fetchall() == [("dedicated",)]
+
+
+def test_a_staffing_list_with_two_name_columns_is_refused_naming_them(con, tmp_path):
+    headers = STAFFING_HEADERS + ["Họ tên"]
+    path = _staffing(tmp_path / "staffing_2025-Q3.xlsx", [OFFICIAL + ["Nguyễn An"]], headers=headers)
+    result = ingest_staffing(con, path, tmp_path / "a", CommuneResolver.from_seeds(), "k")
+    assert result.status == "rejected" and "Họ tên" in result.message
+    assert _quarantine(con)[0][0] == "duplicate_header"
