@@ -15,6 +15,8 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
+from pipelines.ingest.register import IngestError
+from pipelines.reference import ascii_fold
 from pipelines.vietnamese import name_key, nfc
 
 HEADER_SEARCH_ROWS = 30
@@ -47,9 +49,54 @@ def without_controls(text: str | None) -> str | None:
     return CONTROL_CHARACTERS.sub("", text) if text else text
 
 
+def column_letter(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA: how a spreadsheet user names a column."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def blank_header_error(file: Path, header_row: int, index: int, filled: int) -> IngestError:
+    letter = column_letter(index)
+    return IngestError(
+        file,
+        header_row,
+        f"cột {letter}",
+        f"cột {letter} có {filled} giá trị nhưng không có tiêu đề (dòng tiêu đề {header_row}): "
+        "hãy ghi tên cột hoặc xóa các giá trị đó",
+        f"column {letter} holds {filled} values but has no header (header row {header_row})",
+        reason="blank_header",
+    )
+
+
 def header_key(text: str) -> str:
     """A column header compared on its words: case, spacing and a trailing colon do not count."""
     return name_key(text or "").rstrip(":").strip()
+
+
+class HeaderAliases:
+    """The spellings offices give a column, matched on `header_key`: as written, without a parenthesised
+    note (`Tỷ lệ (%)`, `Tử số (1)`), and without diacritics (old exports type `Ma ho so`)."""
+
+    def __init__(self, variants: dict[str, tuple[str, ...]]):
+        self.variants = variants
+        self._exact = {header_key(v): k for k, vs in variants.items() for v in vs}
+        self._folded = {ascii_fold(key): k for key, k in self._exact.items()}
+
+    def lookup(self, text: str | None) -> str | None:
+        key = header_key(text or "")
+        if not key:
+            return None
+        bare = key.split("(")[0].strip()
+        return (
+            self._exact.get(key)
+            or self._exact.get(bare)
+            or self._folded.get(ascii_fold(key))
+            or self._folded.get(ascii_fold(bare))
+        )
 
 
 def is_blank(row: tuple | list) -> bool:

@@ -13,8 +13,23 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.ingest.cells import cell_text, data_rows, find_sheet_header, header_key
-from pipelines.ingest.guards import check_size, check_xlsx, content_kind, refuse_by_content
+from pipelines.ingest.cells import (
+    HeaderAliases,
+    blank_header_error,
+    cell_text,
+    column_letter,
+    data_rows,
+    find_sheet_header,
+    header_key,
+)
+from pipelines.ingest.guards import (
+    check_extension,
+    check_size,
+    check_xlsx,
+    content_kind,
+    inbox_files,
+    refuse_by_content,
+)
 from pipelines.ingest.register import (
     Detected,
     FileResult,
@@ -24,7 +39,6 @@ from pipelines.ingest.register import (
     staged_column,
 )
 from pipelines.ingest.textfiles import HEADER_SEARCH_LINES, detect_encoding, find_header, transcode_to_utf8
-from pipelines.vietnamese import name_key
 
 SOURCE_KIND = "dossier_export"
 MAX_EXPORT_BYTES = 20 * 1024**3  # a national export for a year is a few GB; beyond this it is a mistake
@@ -63,7 +77,7 @@ LOW_CARDINALITY = (
     "is_result_digitised",
     "is_paid_online",
 )
-_LOOKUP = {name_key(v): canonical for canonical, variants in HEADER_VARIANTS.items() for v in variants}
+_HEADERS = HeaderAliases(HEADER_VARIANTS)
 
 RAW_DDL = """
 create schema if not exists raw;
@@ -101,18 +115,8 @@ class HeaderMapping:
     header_row: int = 1
 
 
-def _column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
 def _canonical(header: str) -> str | None:
-    key = header_key(header)
-    return _LOOKUP.get(key) or _LOOKUP.get(key.split("(")[0].strip())
+    return _HEADERS.lookup(header)
 
 
 def header_score(cells: list[str]) -> int:
@@ -164,10 +168,10 @@ def _duplicate(file: Path, row: int, first: str, first_at: int, second: str, sec
         file,
         row,
         second,
-        f"hai cột {same}: '{first}' (cột {_column_letter(first_at)}) và '{second}' "
-        f"(cột {_column_letter(second_at)}); hãy giữ một cột",
-        f"two columns for one field: {first!r} ({_column_letter(first_at)}) and {second!r} "
-        f"({_column_letter(second_at)})",
+        f"hai cột {same}: '{first}' (cột {column_letter(first_at)}) và '{second}' "
+        f"(cột {column_letter(second_at)}); hãy giữ một cột",
+        f"two columns for one field: {first!r} ({column_letter(first_at)}) and {second!r} "
+        f"({column_letter(second_at)})",
         reason="duplicate_header",
         raw_value=second,
     )
@@ -177,17 +181,9 @@ def refuse_blank_headers(con: duckdb.DuckDBPyConnection, mapping: HeaderMapping,
     """A column without a header is ignored when empty and refused when it holds a value: nobody can say
     what that value means."""
     for index in mapping.blank:
-        column = staged_column(index)
-        filled = con.execute(f"select count({column}) from _staged").fetchall()[0][0]
+        filled = con.execute(f"select count({staged_column(index)}) from _staged").fetchall()[0][0]
         if filled:
-            raise IngestError(
-                file,
-                mapping.header_row,
-                f"cột {_column_letter(index)}",
-                f"cột {_column_letter(index)} có {filled} giá trị nhưng không có tiêu đề: hãy ghi tên cột",
-                f"column {_column_letter(index)} holds {filled} values but has no header",
-                reason="blank_header",
-            )
+            raise blank_header_error(file, mapping.header_row, index, filled)
 
 
 _YES = ("có", "x", "1", "true", "yes", "đã", "rồi")
@@ -313,6 +309,10 @@ def _typed_select(mapping: HeaderMapping, staged: str, sha: str) -> tuple[str, l
             source_row::integer as source_row,
             now()::timestamp as loaded_at,
             problem,
+            problem in ('dossier_code', 'received_at', 'channel', 'due_at', 'status') and case problem
+                when 'dossier_code' then true when 'received_at' then t_received_at is null
+                when 'channel' then t_channel is null when 'due_at' then t_due_at is null
+                when 'status' then t_status is null end as empty_required,
             case problem
                 when 'received_at' then t_received_at when 'channel' then t_channel
                 when 'due_at' then t_due_at when 'status' then t_status
@@ -350,6 +350,7 @@ _PROBLEM_MESSAGES = {
     ),
 }
 _PROBLEM_REASONS = {"dossier_code": "missing_value", "control_character": "control_character"}
+_FIELD_VI = {field: HEADER_VARIANTS[field][0] for field in REQUIRED}
 
 
 def _land(
@@ -365,17 +366,20 @@ def _land(
     )
     con.execute(f"insert into raw.dossiers select {columns} from _typed where problem is null")
     messages = [
-        (field, _PROBLEM_REASONS.get(field, "invalid_value"), vi, en)
+        (field, _PROBLEM_REASONS.get(field, "invalid_value"), vi, en, _FIELD_VI.get(field, field))
         for field, (vi, en) in _PROBLEM_MESSAGES.items()
     ]
     con.execute(
         "create or replace temp table _problem_messages"
-        " (problem varchar, reason varchar, vi varchar, en varchar)"
+        " (problem varchar, reason varchar, vi varchar, en varchar, field_vi varchar)"
     )
-    con.executemany("insert into _problem_messages values (?, ?, ?, ?)", messages)
+    con.executemany("insert into _problem_messages values (?, ?, ?, ?, ?)", messages)
     con.execute(
         """insert into raw.quarantine
-            select t.source_file_sha256, t.source_row, t.problem, t.problem_value, m.reason, m.vi, m.en,
+            select t.source_file_sha256, t.source_row, t.problem, t.problem_value,
+                   case when t.empty_required then 'missing_value' else m.reason end,
+                   case when t.empty_required then 'thiếu giá trị bắt buộc: ' || m.field_vi else m.vi end,
+                   case when t.empty_required then 'required value missing: ' || t.problem else m.en end,
                    now()::timestamp
             from _typed t join _problem_messages m using (problem) where t.problem is not null"""
     )
@@ -553,6 +557,7 @@ def ingest_dossier_file(con: duckdb.DuckDBPyConnection, path: Path, archive_dir:
     is_csv = path.suffix.lower() != ".xlsx"
 
     def stage() -> HeaderMapping:
+        check_extension(path, (".csv", ".xlsx"))
         check_size(path, MAX_EXPORT_BYTES)
         if not is_csv:
             check_xlsx(path)
@@ -577,4 +582,5 @@ def ingest_dossier_file(con: duckdb.DuckDBPyConnection, path: Path, archive_dir:
 
 
 def export_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.glob("*") if p.suffix.lower() in (".csv", ".xlsx") and p.is_file())
+    """Every file in the exports folder (one of a type this source does not take is refused by name)."""
+    return inbox_files(folder, recursive=False)

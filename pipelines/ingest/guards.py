@@ -7,6 +7,7 @@ do, so the file is quarantined whole and the run goes on.
 
 from __future__ import annotations
 
+import re
 import zipfile
 import zlib
 from pathlib import Path
@@ -21,6 +22,49 @@ MAX_FORM_ROWS = 2_000
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the compound file of .xls, .doc and encrypted Office files
 _ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
 _SNIFF_BYTES = 64 * 1024
+
+
+# What machines leave beside real files: never an input, never worth a message.
+_MACHINE_LEFTOVERS = re.compile(
+    r"^(?:~\$.*|\.~lock\..*#|\.DS_Store|Thumbs\.db|desktop\.ini|\._.*)$", re.IGNORECASE
+)
+
+
+def inbox_files(folder: Path, recursive: bool = True, leave_out: tuple[str, ...] = ()) -> list[Path]:
+    """Every file a source folder holds, each of which gets an outcome (loaded, skipped or rejected with
+    its reason), whatever its name or type: an unknown type is refused by name, never passed over in
+    silence. Links are listed too (and refused unread). Left out: Office lock files and what operating
+    systems leave behind, files under hidden folders, and the names in `leave_out`."""
+    if not folder.is_dir():
+        return []
+    found = folder.rglob("*") if recursive else folder.glob("*")
+    return sorted(
+        p
+        for p in found
+        if (p.is_file() or p.is_symlink())
+        and not _MACHINE_LEFTOVERS.match(p.name)
+        and p.name not in leave_out
+        and not any(part.startswith(".") for part in p.relative_to(folder).parts[:-1])
+    )
+
+
+def check_extension(path: Path, allowed: tuple[str, ...]) -> None:
+    """A file of a type the source does not take is refused, saying what it is when the bytes tell (an
+    old .xls, a password-protected file) and which types the source takes."""
+    if path.suffix.lower() in allowed:
+        return
+    kind = content_kind(path) if path.stat().st_size else "empty"
+    if kind in ("ole2", "encrypted_office"):
+        raise refuse_by_content(path, kind, "", allowed[0])
+    listed = ", ".join(allowed)
+    raise IngestError(
+        path,
+        None,
+        None,
+        f"loại tệp {path.suffix or '(không có đuôi)'} không được nhận ở đây (chỉ nhận {listed})",
+        f"unsupported file type {path.suffix or '(none)'} (this source takes {listed})",
+        reason="unsupported_extension",
+    )
 
 
 def check_size(path: Path, limit: int) -> None:
@@ -83,9 +127,10 @@ def _looks_like_text(head: bytes) -> bool:
 
 
 def _first_line_is_a_table(path: Path) -> bool:
+    """Some line among the first ones has two delimiters or more (a title line may come first)."""
     with open(path, "rb") as handle:
-        line = handle.read(4096).replace(b"\x00", b"").split(b"\n", 1)[0]
-    return any(line.count(d) >= 2 for d in (b",", b";", b"\t"))
+        lines = handle.read(8192).replace(b"\x00", b"").splitlines()[:10]
+    return any(line.count(d) >= 2 for line in lines for d in (b",", b";", b"\t"))
 
 
 _KIND_VI = {
@@ -150,6 +195,8 @@ def _content_reason(kind: str, expected_ext: str) -> str:
     another Office name are a damaged file; a known kind under the wrong name is the wrong file."""
     if kind in ("binary", "text") and expected_ext == ".xlsx":
         return "not_xlsx"
+    if kind == "binary" and expected_ext in (".csv", ".txt"):
+        return "unreadable_text"
     return "corrupt_file" if kind == "binary" else "wrong_file_type"
 
 

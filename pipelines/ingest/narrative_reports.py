@@ -15,9 +15,9 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.ingest.guards import inbox_files
 from pipelines.ingest.register import FileResult, IngestError, ingest_file, insert_rows, symlink_error
 from pipelines.narrative.extract import Extraction, extract_report
-from pipelines.narrative.readers import SUPPORTED
 
 SOURCE_KIND = "narrative_report"
 
@@ -79,14 +79,9 @@ create table if not exists raw.narrative_dates (
 
 
 def report_files(folder: Path) -> list[Path]:
-    """Every narrative report under the reports folder (Office lock files and hidden files left out)."""
-    if not folder.is_dir():
-        return []
-    return sorted(
-        p
-        for p in folder.rglob("*")
-        if p.is_file() and p.suffix.lower() in SUPPORTED and not p.name.startswith((".", "~$"))
-    )
+    """Every file under the reports folder (Office lock files and what machines leave behind left out);
+    one of a type the reader does not take is refused by name."""
+    return inbox_files(folder)
 
 
 def refuse_without_period(extraction: Extraction) -> Extraction:

@@ -17,8 +17,15 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.ingest.cells import cell_text, data_rows, find_sheet_header, header_key
-from pipelines.ingest.guards import check_size, check_xlsx
+from pipelines.ingest.cells import (
+    CONTROL_CHARACTERS,
+    HeaderAliases,
+    blank_header_error,
+    cell_text,
+    data_rows,
+    find_sheet_header,
+)
+from pipelines.ingest.guards import check_extension, check_size, check_xlsx, inbox_files
 from pipelines.ingest.register import (
     Detected,
     FileResult,
@@ -46,7 +53,7 @@ HEADER_VARIANTS = {
     "certificate": ("Chứng thư số", "Có chứng thư số", "Chữ ký số"),
 }
 REQUIRED = ("full_name", "commune", "dt_role")
-_LOOKUP = {header_key(v): k for k, vs in HEADER_VARIANTS.items() for v in vs}
+_HEADERS = HeaderAliases(HEADER_VARIANTS)
 CITIZEN_ID_DIGITS = 12
 _IT_EDUCATION = re.compile(r"công nghệ thông tin|tin học|máy tính|điện tử viễn thông|an toàn thông tin")
 _ROLES = {"chuyên trách": "dedicated", "kiêm nhiệm": "concurrent", "không": "none", "": "none"}
@@ -132,7 +139,9 @@ def normalise_citizen_id(value: object) -> tuple[str | None, str]:
 
 def _yes(value: str | None) -> bool | None:
     key = name_key(value or "")
-    return {"có": True, "x": True, "1": True, "không": False, "0": False}.get(key)
+    return {"có": True, "x": True, "1": True, "true": True, "không": False, "0": False, "false": False}.get(
+        key
+    )
 
 
 @dataclass
@@ -153,7 +162,7 @@ class StaffRow:
 
 
 def _header_score(cells: list[str]) -> int:
-    found = {_LOOKUP.get(header_key(c)) for c in cells if c} - {None}
+    found = {_HEADERS.lookup(c) for c in cells if c} - {None}
     return len(found) if len(found) >= 2 else 0
 
 
@@ -167,6 +176,7 @@ def parse_staffing(
     path: Path, resolver: CommuneResolver, secret: str, detected: Detected | None = None
 ) -> tuple[str, list[StaffRow], list[IngestError]]:
     detected = detected if detected is not None else Detected()
+    check_extension(path, (".xlsx",))
     check_size(path, MAX_STAFFING_BYTES)
     check_xlsx(path)
     period = _PERIOD_IN_NAME.search(path.name)
@@ -183,7 +193,7 @@ def parse_staffing(
     headers = found.headers if found else []
     columns: dict[str, int] = {}
     for index, header in enumerate(headers):
-        canonical = _LOOKUP.get(header_key(header)) if header else None
+        canonical = _HEADERS.lookup(header) if header else None
         if canonical is None:
             continue
         if canonical in columns:
@@ -212,7 +222,11 @@ def parse_staffing(
     for key, value in found.describe().items():
         detected.note(key, value)
     good, problems = [], []
+    unnamed: dict[int, int] = {}  # position of a column without a header -> values under it
     for number, row in data_rows(path, found.sheet_index, found.row):
+        for index, value in enumerate(row):
+            if (index >= len(headers) or not headers[index]) and cell_text(value) is not None:
+                unnamed[index] = unnamed.get(index, 0) + 1
         raw_id = (
             row[columns["citizen_id"]]
             if "citizen_id" in columns and columns["citizen_id"] < len(row)
@@ -223,10 +237,23 @@ def parse_staffing(
             continue
         parsed = _staff_row(path, number, cell, raw_id, resolver, secret)
         (problems if isinstance(parsed, IngestError) else good).append(parsed)
+    if unnamed:
+        index = min(unnamed)
+        raise blank_header_error(path, found.row, index, unnamed[index])
     return period.group(1), good, problems
 
 
 def _staff_row(path: Path, number: int, cell: dict, raw_id: object, resolver: CommuneResolver, secret: str):
+    broken = next((k for k, v in cell.items() if v and CONTROL_CHARACTERS.search(v)), None)
+    if broken:
+        return IngestError(
+            path,
+            number,
+            broken,
+            "ô có ký tự điều khiển (NUL…): tệp có thể bị hỏng, hãy kiểm tra và gửi lại",
+            "the cell holds a NUL or other control character",
+            reason="control_character",
+        )
     if not cell.get("full_name"):
         return IngestError(
             path,
@@ -331,4 +358,4 @@ def _insert(con: duckdb.DuckDBPyConnection, sha: str, period_key: str, rows: lis
 
 
 def staffing_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.glob("*") if p.is_file() and not p.name.startswith((".", "~$")))
+    return inbox_files(folder, recursive=False)

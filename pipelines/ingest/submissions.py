@@ -28,13 +28,21 @@ from xml.etree import ElementTree
 import duckdb
 from openpyxl import load_workbook
 
-from pipelines.ingest.cells import HEADER_SEARCH_ROWS, cell_text, header_key, without_controls
+from pipelines.ingest.cells import (
+    HEADER_SEARCH_ROWS,
+    HeaderAliases,
+    blank_header_error,
+    cell_text,
+    without_controls,
+)
 from pipelines.ingest.guards import (
     MAX_FORM_BYTES,
     MAX_FORM_ROWS,
+    check_extension,
     check_size,
     check_xlsx,
     content_kind,
+    inbox_files,
     refuse_by_content,
 )
 from pipelines.ingest.register import (
@@ -197,14 +205,13 @@ FORM_COLUMNS: dict[str, tuple[str, ...]] = {
     "rate": ("Tỷ lệ (%)", "Tỷ lệ", "Tỉ lệ", "Tỷ lệ %", "Tỉ lệ (%)"),
     "note": ("Ghi chú",),
 }
-_FORM_LOOKUP = {header_key(v): k for k, vs in FORM_COLUMNS.items() for v in vs}
+_FORM_HEADERS = HeaderAliases(FORM_COLUMNS)
 NUMBER_COLUMNS = ("numerator", "denominator", "rate")
 MAX_SHEETS = 30
 
 
 def _form_column(text: str) -> str | None:
-    key = header_key(text)
-    return _FORM_LOOKUP.get(key) or _FORM_LOOKUP.get(key.split("(")[0].strip())
+    return _FORM_HEADERS.lookup(text)
 
 
 def _table_score(row: list[Cell]) -> int:
@@ -474,7 +481,23 @@ def _find_table(sheets: list[Sheet], path: Path) -> Table:
                 raw_value=header,
             )
         columns[column] = index
+    _refuse_unnamed_values(sheet, header_row, headers, columns, path)
     return Table(sheet, header_row, columns)
+
+
+def _refuse_unnamed_values(sheet: Sheet, header_row: int, headers: list[str], columns: dict[str, int], path):
+    """A value beside an indicator row under no header: nobody can say what it means."""
+    code_at = columns.get("code")
+    unnamed: dict[int, int] = {}
+    for row in sheet.rows[header_row:]:
+        if code_at is None or code_at >= len(row) or row[code_at].blank:
+            continue
+        for index, cell in enumerate(row):
+            if (index >= len(headers) or not headers[index]) and not cell.blank:
+                unnamed[index] = unnamed.get(index, 0) + 1
+    if unnamed:
+        index = min(unnamed)
+        raise blank_header_error(path, header_row, index, unnamed[index])
 
 
 def _holds_a_figure(cell: Cell) -> bool:
@@ -504,17 +527,9 @@ class FormParser:
 
     def parse(self, path: Path, detected: Detected | None = None) -> ParsedForm:
         detected = detected if detected is not None else Detected()
+        check_extension(path, (".xlsx", ".csv"))
         check_size(path, MAX_FORM_BYTES)
         suffix = path.suffix.lower()
-        if suffix not in (".xlsx", ".csv"):
-            raise IngestError(
-                path,
-                None,
-                None,
-                "định dạng tệp không được hỗ trợ (chỉ nhận .xlsx, .csv)",
-                f"unsupported file type {path.suffix}",
-                reason="unsupported_extension",
-            )
         try:
             sheets = _xlsx_sheets(path) if suffix == ".xlsx" else _csv_sheets(path, detected)
         except IngestError:
@@ -856,8 +871,4 @@ def ingest_forms(
 
 def form_files(folder: Path) -> list[Path]:
     """Every file under the submissions folder except the Department's empty template."""
-    return sorted(
-        p
-        for p in folder.rglob("*")
-        if p.is_file() and p.name != "template.xlsx" and not p.name.startswith((".", "~$"))
-    )
+    return inbox_files(folder, leave_out=("template.xlsx",))

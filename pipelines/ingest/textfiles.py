@@ -23,6 +23,7 @@ from charset_normalizer import from_bytes
 from pipelines.ingest.register import IngestError
 
 SAMPLE_BYTES = 1 << 20
+csv.field_size_limit(64 * 1024 * 1024)  # a real export can hold a long free-text cell; DuckDB's limit rules
 HEADER_SEARCH_LINES = 30
 DELIMITERS = (",", ";", "\t", "|")
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipelines.ingest.guards import check_package, check_size
+from pipelines.ingest.guards import check_extension, check_package, check_size
 from pipelines.ingest.register import IngestError
 from pipelines.ingest.textfiles import detect_encoding_of
 
@@ -79,13 +79,7 @@ def _error(path: Path, vi: str, en: str, reason: str) -> IngestError:
 def read_report(path: Path) -> ReportDocument:
     """The report's blocks, by the file's type."""
     suffix = path.suffix.lower()
-    if suffix not in SUPPORTED:
-        raise _error(
-            path,
-            f"định dạng tệp {suffix or '(không có)'} chưa được hỗ trợ (chỉ nhận .docx, .pdf, .txt)",
-            f"unsupported report format {suffix!r}",
-            "unsupported_extension",
-        )
+    check_extension(path, SUPPORTED)
     check_size(path, MAX_REPORT_BYTES)
     reader = {".docx": _read_docx, ".pdf": _read_pdf, ".txt": _read_txt}[suffix]
     blocks = tuple(reader(path))
@@ -172,7 +166,15 @@ def _read_docx(path: Path) -> Iterator[Block]:
     from docx.text.paragraph import Paragraph
 
     _check_docx_package(path)
-    document = docx.Document(str(path))
+    try:
+        document = docx.Document(str(path))
+    except Exception as error:  # python-docx and lxml fail many ways on a damaged package
+        raise _error(
+            path,
+            "tệp Word bị hỏng (nội dung không đọc được): hãy mở lại trên máy, lưu lại và gửi lại",
+            f"corrupt Word document: {type(error).__name__}: {error}",
+            "corrupt_file",
+        ) from error
     paragraphs = tables = 0
     for element in document.element.body.iterchildren():  # body order: paragraphs and tables interleaved
         if element.tag == f"{_W}p":
