@@ -39,6 +39,7 @@ from pipelines.ingest.register import (
     staged_column,
 )
 from pipelines.ingest.textfiles import HEADER_SEARCH_LINES, detect_encoding, find_header, transcode_to_utf8
+from pipelines.reference import ascii_fold
 
 SOURCE_KIND = "dossier_export"
 MAX_EXPORT_BYTES = 20 * 1024**3  # a national export for a year is a few GB; beyond this it is a mistake
@@ -186,8 +187,8 @@ def refuse_blank_headers(con: duckdb.DuckDBPyConnection, mapping: HeaderMapping,
             raise blank_header_error(file, mapping.header_row, index, filled)
 
 
-_YES = ("có", "x", "1", "true", "yes", "đã", "rồi")
-_NO = ("không", "0", "false", "no", "chưa", "")
+_YES = ("có", "co", "x", "1", "true", "yes", "đã", "da", "rồi", "roi")
+_NO = ("không", "khong", "0", "false", "no", "chưa", "chua", "")
 
 
 def _bool(expr: str) -> str:
@@ -267,17 +268,8 @@ def _typed_select(mapping: HeaderMapping, staged: str, sha: str) -> tuple[str, l
                 {_timestamp("t_received_at")} as received_at,
                 {_timestamp("t_due_at")} as due_at,
                 {_timestamp("t_finished_at")} as finished_at,
-                case {channel}
-                    when 'trực tuyến' then 'online' when 'online' then 'online'
-                    when 'dvc trực tuyến' then 'online'
-                    when 'trực tiếp' then 'in_person' when 'tại quầy' then 'in_person'
-                    when 'qua bưu chính công ích' then 'postal' when 'bưu chính' then 'postal'
-                    when 'bưu chính công ích' then 'postal' end as channel,
-                case {status}
-                    when 'đã giải quyết' then 'resolved' when 'đã trả kết quả' then 'resolved'
-                    when 'hoàn thành' then 'resolved' when 'đang giải quyết' then 'in_progress'
-                    when 'đang xử lý' then 'in_progress' when 'rút hồ sơ' then 'withdrawn'
-                    when 'đã rút' then 'withdrawn' when 'trả lại' then 'returned' end as status
+                case {channel} {_cases(CHANNELS)} end as channel,
+                case {status} {_cases(STATUSES)} end as status
             from cleaned
         ),
         judged as (
@@ -327,7 +319,36 @@ def _typed_select(mapping: HeaderMapping, staged: str, sha: str) -> tuple[str, l
 
 
 def name_key_sql(expr: str) -> str:
-    return f"trim(regexp_replace(lower({expr}), '\\s+', ' ', 'g'))"
+    """A value compared on its letters: lower case, single spaces, and without diacritics, so that an old
+    export's `Da giai quyet` is `Đã giải quyết` (the statuses and channels stay distinct when folded)."""
+    return f"replace(strip_accents(trim(regexp_replace(lower({expr}), '\\s+', ' ', 'g'))), 'đ', 'd')"
+
+
+# How exports spell the channel and the status, compared folded (see `name_key_sql`).
+CHANNELS = {
+    "trực tuyến": "online",
+    "online": "online",
+    "dvc trực tuyến": "online",
+    "trực tiếp": "in_person",
+    "tại quầy": "in_person",
+    "qua bưu chính công ích": "postal",
+    "bưu chính": "postal",
+    "bưu chính công ích": "postal",
+}
+STATUSES = {
+    "đã giải quyết": "resolved",
+    "đã trả kết quả": "resolved",
+    "hoàn thành": "resolved",
+    "đang giải quyết": "in_progress",
+    "đang xử lý": "in_progress",
+    "rút hồ sơ": "withdrawn",
+    "đã rút": "withdrawn",
+    "trả lại": "returned",
+}
+
+
+def _cases(spellings: dict[str, str]) -> str:
+    return " ".join(f"when '{ascii_fold(written)}' then '{code}'" for written, code in spellings.items())
 
 
 _PROBLEM_MESSAGES = {

@@ -13,6 +13,7 @@ import zlib
 from pathlib import Path
 
 from pipelines.ingest.register import IngestError
+from pipelines.ingest.textfiles import utf16_without_bom
 
 MAX_FORM_BYTES = 20 * 1024 * 1024
 MAX_XLSX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024  # any Office package (XLSX forms, DOCX reports)
@@ -115,10 +116,7 @@ def content_kind(path: Path) -> str:
 def _looks_like_text(head: bytes) -> bool:
     if not head:
         return False
-    even, odd = head[0:4096:2], head[1:4096:2]
-    if odd.count(0) > 0.4 * len(odd) > 0 and even.count(0) < 0.05 * len(even):  # UTF-16 LE, no BOM
-        return True
-    if even.count(0) > 0.4 * len(even) > 0 and odd.count(0) < 0.05 * len(odd):  # UTF-16 BE, no BOM
+    if utf16_without_bom(head):
         return True
     if head[:4096].count(0) > len(head[:4096]) // 8:
         return False

@@ -61,11 +61,9 @@ def detect_encoding_of(sample: bytes, path: Path, complete: bool = True) -> Text
         return TextEncoding("utf-8", False)
     except UnicodeDecodeError:
         pass
-    even, odd = sample[0::2], sample[1::2]
-    if len(sample) >= 4 and odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.05 * len(even):
-        return TextEncoding("utf-16-le", False)
-    if len(sample) >= 4 and even.count(0) > 0.4 * len(even) and odd.count(0) < 0.05 * len(odd):
-        return TextEncoding("utf-16-be", False)
+    utf16 = utf16_without_bom(sample)
+    if utf16:
+        return TextEncoding(utf16, False)
     if sample.count(0) > len(sample) // 100:
         raise IngestError(
             path,
@@ -76,6 +74,25 @@ def detect_encoding_of(sample: bytes, path: Path, complete: bool = True) -> Text
             reason="unreadable_text",
         )
     return TextEncoding(_windows_code_page(sample), False)
+
+
+def utf16_without_bom(sample: bytes) -> str | None:
+    """`utf-16-le` or `-be` when the bytes are UTF-16 text without a byte-order mark (a zero beside
+    every Latin letter, decoding to printable text); None otherwise."""
+    head = sample[: 8192 - 8192 % 2]
+    even, odd = head[0::2], head[1::2]
+    if len(head) < 4:
+        return None
+    for codec, zeros, letters in (("utf-16-le", odd, even), ("utf-16-be", even, odd)):
+        if zeros.count(0) > 0.4 * len(zeros) and letters.count(0) < 0.05 * len(letters):
+            try:
+                text = head.decode(codec)
+            except UnicodeDecodeError:
+                continue
+            printable = sum(ch.isprintable() or ch in "\r\n\t" for ch in text)
+            if printable >= 0.95 * len(text):
+                return codec
+    return None
 
 
 def _windows_code_page(sample: bytes) -> str:

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipelines.ingest.guards import check_extension, check_package, check_size
+from pipelines.ingest.guards import check_extension, check_package, check_size, content_kind
 from pipelines.ingest.register import IngestError
 from pipelines.ingest.textfiles import detect_encoding_of
 
@@ -94,6 +94,13 @@ def read_report(path: Path) -> ReportDocument:
 def _decode(path: Path) -> str:
     """UTF-8 (with or without a BOM), UTF-16, Windows-1258 (what old machines still save) or 1252, by
     the same trial as the CSV exports."""
+    if content_kind(path) == "binary":
+        raise _error(
+            path,
+            "tệp không phải văn bản (có ký tự nhị phân) ở bất kỳ bảng mã nào đã biết",
+            "the file is not text in any known encoding",
+            "unreadable_text",
+        )
     raw = path.read_bytes()
     encoding = detect_encoding_of(raw, path)
     try:
