@@ -24,6 +24,7 @@ from pipelines.quality.suites import load_suites
 from pipelines.reference import CommuneResolver
 from pipelines.sample.staffing import STAFFING_HEADERS
 from pipelines.vietnamese import NumberProblem, read_number
+from tests.test_ingest_bad_inputs import OFFICIAL
 
 HEADER = (
     "Mã hồ sơ,Đơn vị tiếp nhận,Ngày tiếp nhận,Hình thức nộp,Hạn xử lý,Ngày hoàn thành,Trạng thái,"
@@ -602,22 +603,6 @@ def test_numbers_that_cannot_be_read_as_meant_say_why(text, kind, reason):
 
 
 # ---------------------------------------------------------------- staffing: columns and identity
-
-
-OFFICIAL = [
-    1,
-    "Nguyễn Văn An",
-    "01/02/1990",
-    "0912345678",
-    "051090000001",
-    "Xã Minh Long",
-    "Văn phòng",
-    "Công chức",
-    "Đại học Công nghệ thông tin",
-    "Chuyên trách",
-    "Có",
-    "Có",
-]
 
 
 def _staffing(
