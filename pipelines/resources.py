@@ -50,6 +50,7 @@ class SourcesResource(ConfigurableResource):
     sources_dir: str
     outputs_dir: str
     pseudonym_key_file: str
+    legacy_pseudonym_key_file: str = ""
 
     @property
     def submissions_dir(self) -> Path:
@@ -65,7 +66,8 @@ class SourcesResource(ConfigurableResource):
         return Path(self.sources_dir) / "staffing"
 
     def pseudonym_secret(self) -> str:
-        return pseudonym_secret(get_settings().pseudonym_key, Path(self.pseudonym_key_file))
+        legacy = Path(self.legacy_pseudonym_key_file) if self.legacy_pseudonym_key_file else None
+        return pseudonym_secret(get_settings().pseudonym_key, Path(self.pseudonym_key_file), legacy)
 
     @property
     def dossiers_dir(self) -> Path:
@@ -102,6 +104,7 @@ def build_resources(settings: Settings | None = None) -> dict[str, object]:
             sources_dir=str(settings.sources_dir),
             outputs_dir=str(settings.outputs_dir),
             pseudonym_key_file=str(settings.pseudonym_key_file),
+            legacy_pseudonym_key_file=str(settings.legacy_pseudonym_key_file),
         ),
         # The URL may hold credentials: pass it as an EnvVar so the UI shows the variable's name only.
         "dossier_db": DossierDatabaseResource(url=EnvVar("CDS_DOSSIER_DB_URL"))

@@ -6,9 +6,11 @@ ask for `get_settings()`; tests build a `Settings` pointing at `tmp_path` instea
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import shutil
+import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -46,6 +48,9 @@ class Settings:
     # DuckDB's memory budget in every pipeline process (dbt and GX too); beyond it DuckDB spills to disk.
     duckdb_memory_limit: str = DEFAULT_MEMORY_LIMIT
     pseudonym_key: str = field(default="", repr=False)
+    # Where the random pseudonym key is kept when CDS_PSEUDONYM_KEY is not set: outside DAGSTER_HOME, so
+    # resetting Dagster's instance never changes every person_key (default `secrets/` beside `outputs/`).
+    pseudonym_key_path: Path | None = None
     # Day of the month after a period ends on which its report is published (07:00 Asia/Ho_Chi_Minh):
     # five days after the communes' deadline on the 5th (quarters) and 10th of January (year).
     report_day_quarter: int = 10
@@ -58,6 +63,11 @@ class Settings:
 
     @property
     def pseudonym_key_file(self) -> Path:
+        return self.pseudonym_key_path or self.outputs_dir.parent / "secrets" / "pseudonym.key"
+
+    @property
+    def legacy_pseudonym_key_file(self) -> Path:
+        """Where earlier versions kept the key (inside DAGSTER_HOME); moved out on first use."""
         return self.dagster_home / "pseudonym.key"
 
     def prepare_dagster_home(self) -> Path:
@@ -85,6 +95,9 @@ class Settings:
             dossier_db_url=env.get("CDS_DOSSIER_DB_URL") or None,
             duckdb_memory_limit=env.get("CDS_DUCKDB_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT,
             pseudonym_key=env.get("CDS_PSEUDONYM_KEY", ""),
+            pseudonym_key_path=_path(
+                env, "CDS_PSEUDONYM_KEY_FILE", outputs_dir.parent / "secrets" / "pseudonym.key"
+            ),
             report_day_quarter=_day(env, "CDS_REPORT_DAY_QUARTER", 10),
             report_day_nine_months=_day(env, "CDS_REPORT_DAY_NINE_MONTHS", 10),
             report_day_year=_day(env, "CDS_REPORT_DAY_YEAR", 15),
@@ -96,14 +109,69 @@ def get_settings() -> Settings:
     return Settings.from_env()
 
 
-def pseudonym_secret(env_key: str, key_file: Path) -> str:
+MIN_KEY_CHARACTERS = 32
+
+
+class PseudonymKeyError(RuntimeError):
+    """The pseudonym key is unusable: pseudonymising under it would give keys anyone could recompute."""
+
+
+def pseudonym_secret(env_key: str, key_file: Path, legacy_file: Path | None = None) -> str:
     """The HMAC secret for pseudonyms: CDS_PSEUDONYM_KEY when set, else a random key made once per
-    installation and kept (mode 0600) beside Dagster's instance, so pseudonyms stay stable across runs."""
+    installation and kept in `key_file` (mode 0600), so pseudonyms stay stable across runs.
+
+    The key file is written atomically (a temporary file, fsync, then a hard link that fails if another
+    process made the key first), so a crash never leaves an empty key. An empty or short key is refused:
+    every `person_key` under it could be recomputed by anyone. A key left in DAGSTER_HOME by an earlier
+    version is moved here, never replaced, since a new key changes every `person_key`."""
     if env_key:
-        return env_key
-    if not key_file.exists():
-        key_file.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        return _usable(env_key, "CDS_PSEUDONYM_KEY")
+    if not key_file.exists() and legacy_file is not None and legacy_file.exists():
+        _write_key(key_file, _usable(legacy_file.read_text().strip(), str(legacy_file)))
+        legacy_file.unlink()
+        _warn(f"pseudonym key moved from {legacy_file} to {key_file} (every person_key unchanged)")
+    if not key_file.exists() and _write_key(key_file, secrets.token_hex(32)):
+        _warn(
+            f"A NEW pseudonym key was created in {key_file}. Keep it, and back it up with the warehouse: "
+            "a different key gives every official a different person_key."
+        )
+    return _usable(key_file.read_text().strip(), str(key_file))
+
+
+def _usable(key: str, where: str) -> str:
+    if len(key) < MIN_KEY_CHARACTERS:
+        raise PseudonymKeyError(
+            f"Khóa bút danh ở {where} rỗng hoặc ngắn hơn {MIN_KEY_CHARACTERS} ký tự: không chạy tiếp "
+            f"(the pseudonym key in {where} is empty or shorter than {MIN_KEY_CHARACTERS} characters; "
+            "refusing to pseudonymise with it: restore the key file or set CDS_PSEUDONYM_KEY)"
+        )
+    return key
+
+
+def _write_key(key_file: Path, key: str) -> bool:
+    """Write `key` as `key_file` atomically and exclusively; False when another process made it first."""
+    key_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    temporary = key_file.with_name(f".{key_file.name}.{os.getpid()}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
         with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_hex(32))
-    return key_file.read_text().strip()
+            handle.write(key)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(temporary, key_file)
+        except FileExistsError:
+            return False
+        directory = os.open(key_file.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+        return True
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _warn(message: str) -> None:
+    logging.getLogger("cds.pseudonym").warning(message)
+    print(f"WARNING: {message}", file=sys.stderr)

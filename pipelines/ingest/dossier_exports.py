@@ -228,7 +228,7 @@ def _typed_select(mapping: HeaderMapping, staged: str, sha: str) -> tuple[str, l
     meaning.update({c: _bool("clean") for c in BOOLEANS})
     dictionaries = "".join(
         f"""d_{c} as (
-            select raw, clean, {meaning.get(c, 'null')} as meant,
+            select raw, clean, {meaning.get(c, "null")} as meant,
                    coalesce(regexp_matches(raw, '{CONTROL_CHARACTERS}'), false) as bad
             from (select raw, nullif(trim(nfc_normalize(raw)), '') as clean
                   from (select distinct {position[c]} as raw from {staged}))
