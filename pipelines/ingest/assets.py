@@ -32,7 +32,7 @@ from dagster import (
 from pipelines.ingest import narrative_reports as narrative
 from pipelines.ingest.dossier_db import DossierTable, pull_dossier_db, window_for
 from pipelines.ingest.dossier_exports import export_files, ingest_dossier_file
-from pipelines.ingest.register import FileResult, IngestError
+from pipelines.ingest.register import FileResult, IngestError, archived_shas, restrict_archived
 from pipelines.ingest.staffing import ingest_staffing, staffing_files
 from pipelines.ingest.submissions import FormParser, form_files, ingest_forms
 from pipelines.narrative.report_check import findings_by_report
@@ -200,6 +200,9 @@ def raw_staffing(
         context, staffing_files(sources.staffing_dir), lambda p: quarter_in_path(p, sources.staffing_dir)
     )
     with warehouse.connect() as con:
+        moved = restrict_archived(sources.archive_dir, archived_shas(con, "staffing_list"))
+        if moved:
+            context.log.info(f"{moved} danh sách cán bộ đã lưu được chuyển vào kho lưu hạn chế (mode 0600)")
         results = [ingest_staffing(con, p, sources.archive_dir, resolver, secret) for p in files]
         return _summary(context, results, "raw.staffing", con, placement)
 

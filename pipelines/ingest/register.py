@@ -8,6 +8,7 @@ file, row, field, raw value and a reason in Vietnamese and English.
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -189,12 +190,51 @@ def earlier_rejection(con: duckdb.DuckDBPyConnection, sha: str) -> tuple[str, st
     return rows[0] if rows else None
 
 
-def archive_copy(path: Path, sha: str, archive_dir: Path) -> Path:
-    target = archive_dir / f"{sha}{path.suffix.lower()}"
-    if not target.exists():
-        archive_dir.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(path, target)
+RESTRICTED_ARCHIVE = "restricted"  # the part of the archive holding personal data: 0700, files 0600
+
+
+def archive_copy(path: Path, sha: str, archive_dir: Path, personal: bool = False) -> Path:
+    """Keep the raw file as `<sha256><suffix>`, copied whole or not at all (a temporary name, then a
+    rename: a kill mid-copy never leaves a partial copy that would pass for the file). A file holding
+    personal data (a staffing list) goes to `restricted/`, readable by the pipeline's user only."""
+    folder = archive_dir / RESTRICTED_ARCHIVE if personal else archive_dir
+    target = folder / f"{sha}{path.suffix.lower()}"
+    if target.exists():
+        return target
+    folder.mkdir(parents=True, exist_ok=True)
+    if personal:
+        folder.chmod(0o700)
+    temporary = folder / f".{sha}.{os.getpid()}.part"
+    try:
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if personal else 0o644)
+        with os.fdopen(fd, "wb") as out, open(path, "rb") as source:
+            shutil.copyfileobj(source, out, 1 << 20)
+        os.replace(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)
     return target
+
+
+def archived_shas(con: duckdb.DuckDBPyConnection, source_kind: str) -> list[str]:
+    ensure_register(con)
+    rows = con.execute(
+        "select sha256 from raw.ingested_files where source_kind = ?", [source_kind]
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def restrict_archived(archive_dir: Path, shas: Iterable[str]) -> int:
+    """Move archived files of personal data that an earlier version kept in the open part of the archive
+    into `restricted/` (mode 0600); returns how many moved."""
+    moved = 0
+    for sha in shas:
+        for old in archive_dir.glob(f"{sha}.*"):
+            folder = archive_dir / RESTRICTED_ARCHIVE
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            old.chmod(0o600)
+            os.replace(old, folder / old.name)
+            moved += 1
+    return moved
 
 
 def register_file(
@@ -308,6 +348,7 @@ def ingest_file(
     land: Callable[[str, T], tuple[int, int]],
     sha: str | None = None,
     detected: Detected | None = None,
+    personal: bool = False,
 ) -> FileResult:
     """The life of every input file: refuse links, skip known bytes, read, archive, land, register.
 
@@ -338,9 +379,9 @@ def ingest_file(
     except Exception as error:  # the boundary: no exception of one file stops the others
         failure = error if isinstance(error, IngestError) else IngestError.unexpected(path, error)
         if failure.reason != "file_too_large":  # an oversized file stays where it is, uncopied
-            archive_copy(path, sha, archive_dir)
+            archive_copy(path, sha, archive_dir, personal)
         return _reject(con, sha, path, source_kind, failure, str(detected))
-    archive_copy(path, sha, archive_dir)
+    archive_copy(path, sha, archive_dir, personal)
     con.begin()
     try:
         loaded, held = land(sha, what_read)

@@ -325,6 +325,7 @@ def ingest_staffing(
         lambda: parse_staffing(path, resolver, secret, detected),
         land,
         detected=detected,
+        personal=True,
     )
 
 
