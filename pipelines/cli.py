@@ -58,6 +58,26 @@ def _cmd_dagster_home(_: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_runs(args: argparse.Namespace) -> int:
+    """List the runs still in progress; with --clean, mark those whose process died as failed."""
+    settings = get_settings()
+    settings.prepare_dagster_home()
+    from dagster import DagsterInstance, RunsFilter
+
+    from pipelines.runs import IN_PROGRESS, fail_stale_runs, stale_runs
+
+    instance = DagsterInstance.get()
+    if args.clean:
+        lines = fail_stale_runs(instance)
+        print("\n".join(lines) or "Không có lượt chạy nào bị treo (no stale runs)")
+        return 0
+    stale = {r.run_id for r in stale_runs(instance)}
+    for run in instance.get_runs(filters=RunsFilter(statuses=IN_PROGRESS)):
+        note = "  (stale: its process died)" if run.run_id in stale else ""
+        print(f"{run.run_id} {run.status.value} {run.job_name}{note}")
+    return 0
+
+
 def _cmd_write_aliases(_: argparse.Namespace) -> int:
     from pipelines.reference import write_aliases
 
@@ -75,6 +95,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     from pipelines.definitions import main_job_tags, run_main_job
     from pipelines.partitions import RANGE_END_TAG, RANGE_START_TAG
+    from pipelines.runs import fail_stale_runs
 
     started = time.perf_counter()
     try:
@@ -85,9 +106,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
         )
         return 1
     print(f"Quarters: {tags[RANGE_START_TAG]} … {tags[RANGE_END_TAG]}")
-    result = run_main_job(
-        settings, DagsterInstance.get(), raise_on_error=False, full_refresh=args.full_refresh
-    )
+    instance = DagsterInstance.get()
+    for line in fail_stale_runs(instance):
+        print(line)
+    result = run_main_job(settings, instance, raise_on_error=False, full_refresh=args.full_refresh)
     failed_checks = [
         f"{e.asset_key.to_user_string()}:{e.check_name}"
         for e in result.get_asset_check_evaluations()
@@ -248,6 +270,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="rebuild incremental dbt models from scratch (after a change to their logic)",
     )
     run.set_defaults(func=_cmd_run)
+    runs = sub.add_parser(
+        "runs", help="runs still in progress; --clean marks those whose process died failed"
+    )
+    runs.add_argument("--clean", action="store_true", help="mark stale runs (process gone) as failed")
+    runs.set_defaults(func=_cmd_runs)
     report = sub.add_parser("report", help="publish reports from the warehouse as it is")
     report.add_argument(
         "--period",

@@ -19,6 +19,7 @@ from pipelines.quality import assets as quality_findings
 from pipelines.quality import checks as quality
 from pipelines.reports import assets as reports
 from pipelines.resources import build_resources
+from pipelines.runs import process_tags
 from pipelines.settings import Settings, get_settings
 from pipelines.warehouse import analyst as analyst_copy
 from pipelines.warehouse import dbt as warehouse
@@ -80,5 +81,8 @@ def run_main_job(
         else None
     )
     return job.execute_in_process(
-        instance=instance, tags=main_job_tags(settings), raise_on_error=raise_on_error, run_config=run_config
+        instance=instance,
+        tags={**main_job_tags(settings), **process_tags()},
+        raise_on_error=raise_on_error,
+        run_config=run_config,
     )

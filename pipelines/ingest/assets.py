@@ -46,6 +46,7 @@ from pipelines.partitions import (
 )
 from pipelines.reference import CommuneResolver
 from pipelines.resources import DossierDatabaseResource, SourcesResource, WarehouseResource
+from pipelines.runs import fail_stale_runs
 
 RAW_DOSSIERS = AssetKey(["raw", "dossiers"])
 RAW_SUBMISSIONS = AssetKey(["raw", "submissions"])
@@ -404,6 +405,8 @@ def build_inbox_sensor(job):
         "are skipped by hash).",
     )
     def source_inbox_sensor(context: SensorEvaluationContext, sources: SourcesResource):
+        for line in fail_stale_runs(context.instance):  # a dead run must not hold the queue
+            context.log.warning(line)
         current = _fingerprints(sources)
         previous = json.loads(context.cursor) if context.cursor else {}
         changed = [None if q == "?" else q for q, d in current.items() if previous.get(q) != d]

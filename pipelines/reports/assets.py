@@ -28,6 +28,7 @@ from pydantic import Field
 
 from pipelines.reports.publish import TIMEZONE, publish_period, write_index
 from pipelines.resources import SourcesResource, WarehouseResource
+from pipelines.runs import fail_stale_runs
 from pipelines.settings import Settings
 
 REPORT = AssetKey(["reports", "provincial_report"])
@@ -150,6 +151,8 @@ def build_report_schedule(kind: str, day_of_month: int) -> ScheduleDefinition:
         "after the period ends, 07:00 Asia/Ho_Chi_Minh.",
     )
     def _schedule(context: ScheduleEvaluationContext) -> RunRequest:
+        for line in fail_stale_runs(context.instance):  # a dead run must not hold the queue
+            context.log.warning(line)
         day = context.scheduled_execution_time.astimezone(TIMEZONE).date()
         period = _period_due(kind, day)
         return RunRequest(
