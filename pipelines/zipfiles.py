@@ -18,6 +18,12 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
+# Every temporary file or folder this project makes beside what it publishes starts so; what a killed run left
+# is recognised by it (and by the names earlier versions used) and removed by the next run.
+SCRATCH_PREFIX = ".cds-tmp-"
+_EARLIER_SCRATCH = re.compile(
+    r"^\.(?:\d{4}-(?:Q[1-4]|9M|6M|Y)-(?:old|[a-z0-9_]{8})|[\w.-]+\.(?:duckdb|html|json)-[a-z0-9_]{8})$"
+)
 _STAMPS = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:(?:created|modified)>)")
 
 
@@ -42,12 +48,28 @@ def atomic_path(path: Path) -> Iterator[Path]:
     """A scratch path beside `path` to write into (by any means: bytes, DuckDB); renamed over `path` when the
     block ends without error, so readers see the old file or the new one, never half. Removed on error."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=f".{path.name}-", dir=path.parent))
+    scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{path.name}-", dir=path.parent))
     try:
         yield scratch / path.name
         os.replace(scratch / path.name, path)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def remove_leftovers(folder: Path) -> list[str]:
+    """Remove the temporary files and folders that killed runs left in `folder`; returns their names.
+    Runs go one at a time (the instance's queue), so nothing else is writing them."""
+    removed = []
+    if not folder.is_dir():
+        return removed
+    for entry in sorted(folder.iterdir()):
+        if entry.name.startswith(SCRATCH_PREFIX) or _EARLIER_SCRATCH.match(entry.name):
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+            removed.append(entry.name)
+    return removed
 
 
 def write_atomically(path: Path, data: bytes) -> None:

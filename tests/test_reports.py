@@ -328,7 +328,8 @@ def test_a_failed_publication_leaves_the_previous_one_untouched(published, tmp_p
         with pytest.raises(OSError, match="disk full"):
             publish_period(con, "2025-Q1", out, "run-2", force=True)
     assert _digests(first.folder) == before
-    assert [p.name for p in out.iterdir()] == ["2025-Q1"]  # no staging folder left behind
+    assert sorted(p.name for p in out.iterdir()) == [".editions", "2025-Q1"]  # no staging folder left behind
+    assert len(list((out / ".editions").iterdir())) == 1  # only the edition in force
 
 
 def test_the_index_lists_every_published_period_newest_first(published):

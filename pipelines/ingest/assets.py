@@ -405,8 +405,8 @@ def build_inbox_sensor(job):
         "are skipped by hash).",
     )
     def source_inbox_sensor(context: SensorEvaluationContext, sources: SourcesResource):
-        for line in fail_stale_runs(context.instance):  # a dead run must not hold the queue
-            context.log.warning(line)
+        for line in fail_stale_runs(context.instance) if context.instance_ref else []:
+            context.log.warning(line)  # a dead run must not hold the queue
         current = _fingerprints(sources)
         previous = json.loads(context.cursor) if context.cursor else {}
         changed = [None if q == "?" else q for q, d in current.items() if previous.get(q) != d]

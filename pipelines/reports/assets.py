@@ -6,6 +6,7 @@ Asia/Ho_Chi_Minh time, from the warehouse as the last main job left it.
 """
 
 from datetime import date
+from pathlib import Path
 
 from dagster import (
     AssetExecutionContext,
@@ -26,10 +27,11 @@ from dagster import (
 )
 from pydantic import Field
 
-from pipelines.reports.publish import TIMEZONE, publish_period, write_index
+from pipelines.reports.publish import TIMEZONE, clean_reports_dir, publish_period, write_index
 from pipelines.resources import SourcesResource, WarehouseResource
 from pipelines.runs import fail_stale_runs
 from pipelines.settings import Settings
+from pipelines.zipfiles import remove_leftovers
 
 REPORT = AssetKey(["reports", "provincial_report"])
 
@@ -74,6 +76,11 @@ def provincial_report(
     from pipelines.reports.model import periods_with_data
 
     reports_dir = sources.reports_dir
+    left = clean_reports_dir(reports_dir) + remove_leftovers(Path(sources.outputs_dir))
+    if left:
+        context.log.warning(
+            f"Đã xóa {len(left)} tệp/thư mục tạm do lượt chạy bị dừng để lại: {', '.join(left)}"
+        )
     with warehouse.connect(read_only=True) as con:
         available = periods_with_data(con)
         wanted = config.periods or available
@@ -151,8 +158,8 @@ def build_report_schedule(kind: str, day_of_month: int) -> ScheduleDefinition:
         "after the period ends, 07:00 Asia/Ho_Chi_Minh.",
     )
     def _schedule(context: ScheduleEvaluationContext) -> RunRequest:
-        for line in fail_stale_runs(context.instance):  # a dead run must not hold the queue
-            context.log.warning(line)
+        for line in fail_stale_runs(context.instance) if context.instance_ref else []:
+            context.log.warning(line)  # a dead run must not hold the queue
         day = context.scheduled_execution_time.astimezone(TIMEZONE).date()
         period = _period_due(kind, day)
         return RunRequest(

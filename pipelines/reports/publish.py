@@ -1,10 +1,11 @@
-"""Publish a period: render every format into a temporary folder, then swap it in as
-`outputs/reports/<period>/` with a `manifest.json`; rebuild `outputs/reports/index.html`.
+"""Publish a period: render every format into a temporary folder, which becomes an edition under
+`outputs/reports/.editions/`; `outputs/reports/<period>` is a link switched to it in one atomic rename;
+then rebuild `outputs/reports/index.html`.
 
-Readers never see half a publication. The data version is the fingerprint of the report model: when it has
-not changed since the last publication the folder is left exactly as it is (same bytes, same manifest); a
-forced re-publication of unchanged data renders byte-identical files, because the document date is the
-day this data version was first published, not the day of the run.
+Readers never see half a publication, nor a moment without one. The data version is the fingerprint of the
+report model: when it has not changed since the last publication the folder is left exactly as it is (same
+bytes, same manifest); a forced re-publication of unchanged data renders byte-identical files, because the
+document date is the day this data version was first published, not the day of the run.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import duckdb
 
 from pipelines.ingest.register import file_sha256
 from pipelines.reports.model import PeriodReport, build_report
-from pipelines.zipfiles import write_atomically
+from pipelines.zipfiles import SCRATCH_PREFIX, remove_leftovers, write_atomically
 
 TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 MANIFEST = "manifest.json"
@@ -102,15 +103,48 @@ def render_all(report: PeriodReport, issued_on: date, folder: Path) -> list[Path
     return [folder / name for name in names.values()]
 
 
+EDITIONS = ".editions"  # every rendered edition of a period; `<period>` is a link to the one in force
+
+
 def _swap_in(staging: Path, target: Path) -> None:
-    if target.exists():
-        old = target.with_name(f".{target.name}-old")
-        shutil.rmtree(old, ignore_errors=True)
-        os.replace(target, old)
-        os.replace(staging, target)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(staging, target)
+    """Make the rendered folder the period's edition in force with no moment where the period is missing
+    or half there: the folder becomes an edition under `.editions/`, and the period's name, a symbolic
+    link, is switched to it by one atomic rename of a new link over the old one. Editions no link points
+    at any more are removed."""
+    editions = target.parent / EDITIONS
+    editions.mkdir(exist_ok=True)
+    edition = editions / f"{target.name}-{staging.name.rsplit('-', 1)[-1]}"
+    os.replace(staging, edition)
+    link = target.with_name(f"{SCRATCH_PREFIX}link-{target.name}")
+    link.unlink(missing_ok=True)
+    os.symlink(os.path.relpath(edition, target.parent), link)
+    if target.is_dir() and not target.is_symlink():  # a folder of the layout before editions, once
+        os.replace(target, editions / f"{target.name}-before-editions")
+    os.replace(link, target)
+    remove_unused_editions(target.parent)
+
+
+def remove_unused_editions(reports_dir: Path) -> list[str]:
+    """Editions no period link points at (replaced ones, or rendered by a run killed before its switch)."""
+    editions = reports_dir / EDITIONS
+    if not editions.is_dir():
+        return []
+    live = {
+        (reports_dir / os.readlink(entry)).resolve()
+        for entry in reports_dir.iterdir()
+        if entry.is_symlink() and not entry.name.startswith(".")
+    }
+    removed = []
+    for edition in sorted(editions.iterdir()):
+        if edition.resolve() not in live:
+            shutil.rmtree(edition, ignore_errors=True)
+            removed.append(f"{EDITIONS}/{edition.name}")
+    return removed
+
+
+def clean_reports_dir(reports_dir: Path) -> list[str]:
+    """What killed publications left: temporary folders and links, and editions never switched in."""
+    return remove_leftovers(reports_dir) + remove_unused_editions(reports_dir)
 
 
 def publish_period(
@@ -132,7 +166,7 @@ def publish_period(
 
     issued_on = date.fromisoformat(previous["issued_on"]) if same_data else (today or local_today())
     reports_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{period_key}-", dir=reports_dir))
+    staging = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{period_key}-", dir=reports_dir))
     os.chmod(staging, 0o755)  # mkdtemp makes it private; the publication is for everyone to read
     try:
         files = render_all(report, issued_on, staging)
