@@ -34,11 +34,16 @@ from .fixtures.bad_inputs.corpus import (
     Expected,
     write_corpus,
 )
+from .fixtures.bad_inputs.corpus_round2 import CITIZEN_IDS_ROUND2, write_corpus_round2
 
 CONTRACT = Path(__file__).parent / "fixtures" / "bad_inputs" / "README.md"
 SOURCE_FOLDERS = ("submissions", "dossiers", "staffing", "narrative_reports")
 # The expectations only (nothing written): the parametrisation is known at collection time.
 EXPECTED = write_corpus(Path("corpus-dry-run"), dry=True)
+# Round 2 (`corpus_round2.py`): written after round 1 into the same sources folder, checked in the same run.
+ROUND2 = write_corpus_round2(Path("corpus-dry-run"), dry=True)
+EXPECTED = EXPECTED + ROUND2
+ALL_CITIZEN_IDS = (*CITIZEN_IDS, *CITIZEN_IDS_ROUND2)
 
 
 def _sha256(path: Path) -> str:
@@ -60,7 +65,7 @@ def corpus_run(small_sample: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     root = tmp_path_factory.mktemp("bad_inputs")
     sources = root / "sources"
     shutil.copytree(small_sample, sources)
-    expected = write_corpus(sources)
+    expected = write_corpus(sources) + write_corpus_round2(sources)
     assert [e.path for e in expected] == [e.path for e in EXPECTED]  # the dry run promised the same files
     shas = {
         e.path: _sha256(sources / e.path)
@@ -243,7 +248,7 @@ def test_staffing_id_findings_name_the_file_and_never_the_id(corpus_run: CorpusR
 
     assert found("STAFF_ID_SHARED", "staffing_2025-Q1_trung-cccd.xlsx")
     assert found("STAFF_ID_INVALID", "staffing_2025-Q1_cccd-sai.xlsx")
-    ids = set(CITIZEN_IDS) | _sample_citizen_ids(small_sample)
+    ids = set(ALL_CITIZEN_IDS) | _sample_citizen_ids(small_sample)
     ids |= {i.lstrip("0") for i in ids if len(i.lstrip("0")) >= 9}
     pattern = re.compile("|".join(sorted((re.escape(i) for i in ids), key=len, reverse=True)))
     leaks = [
@@ -261,7 +266,7 @@ def test_no_citizen_id_in_the_quarantine(corpus_run: CorpusRun, warehouse):
         """select q.field, q.raw_value, q.message_vi, q.message_en from raw.quarantine q
            join raw.ingested_files f on f.sha256 = q.file_sha256 where f.source_kind = 'staffing_list'"""
     ).fetchall()
-    ids = set(CITIZEN_IDS) | {i.lstrip("0") for i in CITIZEN_IDS}
+    ids = set(ALL_CITIZEN_IDS) | {i.lstrip("0") for i in ALL_CITIZEN_IDS}
     assert [r for r in rows if any(i in str(v) for v in r if v for i in ids)] == []
 
 
@@ -311,3 +316,11 @@ def test_the_corpus_covers_the_contract():
         "staffing_list",
         "narrative_report",
     }
+
+
+def test_round_two_adds_sixty_files_of_every_source():
+    """Round 2 brings at least 60 more files, for all four sources, none at a round-1 path."""
+    assert len(ROUND2) >= 60
+    kinds = {"submission_form", "dossier_export", "staffing_list", "narrative_report"}
+    assert {e.source_kind for e in ROUND2} == kinds
+    assert not {e.path for e in ROUND2} & {e.path for e in EXPECTED[: len(EXPECTED) - len(ROUND2)]}
