@@ -141,7 +141,7 @@ def test_an_unexpected_error_in_one_form_of_a_parallel_parse_costs_only_that_for
 
 def test_an_unexpected_error_in_a_staffing_list_or_a_report_rejects_only_it(con, tmp_path, monkeypatch):
     good = _staffing(tmp_path / "staffing_2025-Q3.xlsx", [OFFICIAL])
-    monkeypatch.setattr(staffing, "find_sheet_header", lambda *a: (_ for _ in ()).throw(MemoryError("x")))
+    monkeypatch.setattr(staffing, "filled_sheets", lambda *a: (_ for _ in ()).throw(MemoryError("x")))
     result = ingest_staffing(con, good, tmp_path / "a", CommuneResolver.from_seeds(), "k")
     assert result.status == "rejected" and "MemoryError" in result.message
     report = tmp_path / "bao-cao.txt"

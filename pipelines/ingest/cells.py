@@ -8,7 +8,7 @@ goes through here, so a value means the same thing in every source.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -81,10 +81,15 @@ class HeaderAliases:
     """The spellings offices give a column, matched on `header_key`: as written, without a parenthesised
     note (`Tỷ lệ (%)`, `Tử số (1)`), and without diacritics (old exports type `Ma ho so`)."""
 
-    def __init__(self, variants: dict[str, tuple[str, ...]]):
+    def __init__(
+        self,
+        variants: dict[str, tuple[str, ...]],
+        words: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...] = (),
+    ):
         self.variants = variants
         self._exact = {header_key(v): k for k, vs in variants.items() for v in vs}
         self._folded = {ascii_fold(key): k for key, k in self._exact.items()}
+        self._words = words
 
     def lookup(self, text: str | None) -> str | None:
         key = header_key(text or "")
@@ -96,7 +101,18 @@ class HeaderAliases:
             or self._exact.get(bare)
             or self._folded.get(ascii_fold(key))
             or self._folded.get(ascii_fold(bare))
+            or self._by_words(ascii_fold(bare))
         )
+
+    def _by_words(self, folded: str) -> str | None:
+        """A spelling no list has (another vendor's export): the first field whose every group of words
+        has one in the header, compared on whole words without diacritics (`Ngày hẹn trả kết quả` is a
+        due date: `hẹn` comes before `trả kết quả` in the rules)."""
+        padded = " " + " ".join(re.findall(r"\w+", folded)) + " "
+        for field, groups in self._words:
+            if all(any(f" {phrase} " in padded for phrase in group) for group in groups):
+                return field
+        return None
 
 
 def is_blank(row: tuple | list) -> bool:
@@ -120,15 +136,51 @@ def find_sheet_header(path: Path, score: Callable[[list[str]], int]) -> SheetHea
     above it are skipped); the first sheet wins a tie. None when no row scores above zero."""
     workbook = load_workbook(path, read_only=True, data_only=True)
     try:
-        best: SheetHeader | None = None
-        for index, sheet in enumerate(workbook.worksheets):
-            rows = sheet.iter_rows(values_only=True, max_row=HEADER_SEARCH_ROWS)
-            for number, row in enumerate(rows, start=1):
-                cells = [cell_text(v) or "" for v in row]
-                points = score(cells)
-                if points > 0 and (best is None or points > best.points):
-                    best = SheetHeader(sheet.title, index, number, cells, points)
-        return best
+        return best_header(
+            (
+                (sheet.title, sheet.iter_rows(values_only=True, max_row=HEADER_SEARCH_ROWS))
+                for sheet in workbook.worksheets
+            ),
+            score,
+        )
+    finally:
+        workbook.close()
+
+
+def best_header(
+    sheets: Iterable[tuple[str, Iterable[tuple]]], score: Callable[[list[str]], int]
+) -> SheetHeader | None:
+    best: SheetHeader | None = None
+    for index, (title, rows) in enumerate(sheets):
+        for number, row in enumerate(rows, start=1):
+            if number > HEADER_SEARCH_ROWS:
+                break
+            cells = [cell_text(v) or "" for v in row]
+            points = score(cells)
+            if points > 0 and (best is None or points > best.points):
+                best = SheetHeader(title, index, number, cells, points)
+    return best
+
+
+def filled_sheets(path: Path) -> list[tuple[str, list[tuple]]]:
+    """Every sheet's rows with each merged range's value in all of its cells (a unit or department merged
+    down several officials, `STT` merged over a two-row header). Read whole, not streamed: for the
+    small workbooks that merge cells over data (staffing lists), where read-only mode sees only the range's
+    first cell."""
+    workbook = load_workbook(path, data_only=True)
+    try:
+        sheets = []
+        for sheet in workbook.worksheets:
+            rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+            for merged in sheet.merged_cells.ranges:
+                top = rows[merged.min_row - 1][merged.min_col - 1] if merged.min_row <= len(rows) else None
+                for r in range(merged.min_row, min(merged.max_row, len(rows)) + 1):
+                    row = rows[r - 1]
+                    row.extend([None] * (merged.max_col - len(row)))
+                    for c in range(merged.min_col, merged.max_col + 1):
+                        row[c - 1] = top
+            sheets.append((sheet.title, [tuple(r) for r in rows]))
+        return sheets
     finally:
         workbook.close()
 

@@ -38,32 +38,110 @@ from pipelines.ingest.register import (
     stage_text_rows,
     staged_column,
 )
-from pipelines.ingest.textfiles import HEADER_SEARCH_LINES, detect_encoding, find_header, transcode_to_utf8
+from pipelines.ingest.textfiles import (
+    HEADER_SEARCH_LINES,
+    TextEncoding,
+    TextTable,
+    detect_encoding,
+    find_header,
+    transcode_to_utf8,
+)
 from pipelines.reference import ascii_fold
+from pipelines.zipfiles import SCRATCH_PREFIX
 
 SOURCE_KIND = "dossier_export"
 MAX_EXPORT_BYTES = 20 * 1024**3  # a national export for a year is a few GB; beyond this it is a mistake
 
 # canonical column -> header spellings seen in exports and database columns (compared on name_key)
 HEADER_VARIANTS: dict[str, tuple[str, ...]] = {
-    "dossier_code": ("Mã hồ sơ", "Số hồ sơ", "Mã HS", "ma_ho_so"),
-    "commune_name": ("Đơn vị tiếp nhận", "Xã/Phường", "Đơn vị", "Cơ quan tiếp nhận", "don_vi"),
-    "procedure_name": ("Tên thủ tục", "Thủ tục hành chính", "Thủ tục", "thu_tuc"),
-    "field_name": ("Lĩnh vực", "linh_vuc"),
-    "received_at": ("Ngày tiếp nhận", "Thời gian tiếp nhận", "Ngày nhận", "ngay_tiep_nhan"),
-    "channel": ("Hình thức nộp", "Kênh nộp", "Hình thức tiếp nhận", "hinh_thuc_nop"),
-    "due_at": ("Hạn xử lý", "Ngày hẹn trả", "Hạn giải quyết", "han_xu_ly"),
-    "finished_at": ("Ngày hoàn thành", "Ngày có kết quả", "Ngày trả kết quả", "ngay_hoan_thanh"),
-    "status": ("Trạng thái", "Tình trạng", "trang_thai"),
-    "is_fee_bearing": ("Có thu phí", "Thu phí", "co_thu_phi"),
+    "dossier_code": (
+        "Mã hồ sơ",
+        "Số hồ sơ",
+        "Mã HS",
+        "ma_ho_so",
+        "Số biên nhận",
+        "Mã biên nhận",
+        "Mã số hồ sơ",
+        "Số hiệu hồ sơ",
+    ),
+    "commune_name": (
+        "Đơn vị tiếp nhận",
+        "Xã/Phường",
+        "Đơn vị",
+        "Cơ quan tiếp nhận",
+        "don_vi",
+        "Cơ quan/đơn vị",
+        "Cơ quan giải quyết",
+        "Đơn vị giải quyết",
+        "Đơn vị xử lý",
+        "Tên đơn vị",
+        "Xã, phường",
+    ),
+    "procedure_name": ("Tên thủ tục", "Thủ tục hành chính", "Thủ tục", "thu_tuc", "Tên thủ tục hành chính"),
+    "field_name": ("Lĩnh vực", "linh_vuc", "Tên lĩnh vực"),
+    "received_at": (
+        "Ngày tiếp nhận",
+        "Thời gian tiếp nhận",
+        "Ngày nhận",
+        "ngay_tiep_nhan",
+        "Ngày nhận hồ sơ",
+        "Ngày nộp",
+        "Ngày nộp hồ sơ",
+        "Thời điểm tiếp nhận",
+    ),
+    "channel": (
+        "Hình thức nộp",
+        "Kênh nộp",
+        "Hình thức tiếp nhận",
+        "hinh_thuc_nop",
+        "Kênh tiếp nhận",
+        "Phương thức nộp",
+        "Phương thức tiếp nhận",
+        "Hình thức nộp hồ sơ",
+    ),
+    "due_at": (
+        "Hạn xử lý",
+        "Ngày hẹn trả",
+        "Hạn giải quyết",
+        "han_xu_ly",
+        "Ngày hẹn trả kết quả",
+        "Hạn trả kết quả",
+        "Thời hạn giải quyết",
+        "Ngày hẹn",
+    ),
+    "finished_at": (
+        "Ngày hoàn thành",
+        "Ngày có kết quả",
+        "Ngày trả kết quả",
+        "ngay_hoan_thanh",
+        "Ngày kết thúc",
+        "Ngày giải quyết xong",
+        "Thời gian hoàn thành",
+        "Ngày xử lý xong",
+    ),
+    "status": (
+        "Trạng thái",
+        "Tình trạng",
+        "trang_thai",
+        "Tình trạng hồ sơ",
+        "Trạng thái hồ sơ",
+        "Trạng thái xử lý",
+    ),
+    "is_fee_bearing": ("Có thu phí", "Thu phí", "co_thu_phi", "Có phí, lệ phí"),
     "is_intake_digitised": (
         "Số hóa khi tiếp nhận",
         "Số hóa hồ sơ",
         "Số hóa thành phần hồ sơ",
         "so_hoa_tiep_nhan",
+        "Đã số hóa hồ sơ",
     ),
-    "is_result_digitised": ("Số hóa kết quả", "so_hoa_ket_qua"),
-    "is_paid_online": ("Thanh toán trực tuyến", "Thanh toán trực tuyến (có/không)", "thanh_toan_truc_tuyen"),
+    "is_result_digitised": ("Số hóa kết quả", "so_hoa_ket_qua", "Đã số hóa kết quả"),
+    "is_paid_online": (
+        "Thanh toán trực tuyến",
+        "Thanh toán trực tuyến (có/không)",
+        "thanh_toan_truc_tuyen",
+        "Thanh toán qua DVC",
+    ),
 }
 REQUIRED = ("dossier_code", "commune_name", "received_at", "channel", "due_at", "status")
 CANONICAL = tuple(HEADER_VARIANTS)
@@ -78,7 +156,23 @@ LOW_CARDINALITY = (
     "is_result_digitised",
     "is_paid_online",
 )
-_HEADERS = HeaderAliases(HEADER_VARIANTS)
+# Words that name a field in headers no list above has, tried in this order (folded, whole words).
+HEADER_WORDS: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...] = (
+    ("is_result_digitised", (("so hoa",), ("ket qua",))),
+    ("is_intake_digitised", (("so hoa",),)),
+    ("is_paid_online", (("thanh toan",),)),
+    ("is_fee_bearing", (("phi", "le phi"),)),
+    ("dossier_code", (("ma", "so", "so hieu"), ("ho so", "bien nhan", "hs"))),
+    ("due_at", (("hen", "han"),)),
+    ("finished_at", (("hoan thanh", "tra ket qua", "tra kq", "co ket qua", "ket thuc", "xong"),)),
+    ("received_at", (("ngay", "thoi gian", "thoi diem"), ("tiep nhan", "nhan", "nop"))),
+    ("channel", (("hinh thuc", "kenh", "phuong thuc"),)),
+    ("status", (("trang thai", "tinh trang"),)),
+    ("procedure_name", (("thu tuc",),)),
+    ("field_name", (("linh vuc",),)),
+    ("commune_name", (("don vi", "co quan", "xa", "phuong"),)),
+)
+_HEADERS = HeaderAliases(HEADER_VARIANTS, HEADER_WORDS)
 
 RAW_DDL = """
 create schema if not exists raw;
@@ -203,6 +297,22 @@ CONTROL_CHARACTERS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x{fffd}]"
 BOOLEANS = ("is_fee_bearing", "is_intake_digitised", "is_result_digitised", "is_paid_online")
 
 
+# Rarer spellings, tried only when the usual ones fail: ISO with a T, dashes, 12-hour clocks with the
+# Vietnamese SA/CH (sáng/chiều: AM/PM).
+OTHER_TIMESTAMP_FORMATS = (
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%dT%H:%M",
+    "%d-%m-%Y %H:%M:%S",
+    "%d-%m-%Y %H:%M",
+    "%d-%m-%Y",
+    "%d/%m/%Y %I:%M %p",
+    "%d/%m/%Y %I:%M:%S %p",
+    "%d.%m.%Y",
+    "%d.%m.%Y %H:%M",
+)
+_OTHER_FORMATS_SQL = "[" + ", ".join(f"'{f}'" for f in OTHER_TIMESTAMP_FORMATS) + "]"
+
+
 def _timestamp(expr: str) -> str:
     """A date as exports write it, or an Excel serial day number (45931 is 01/10/2025)."""
     day = f"try_cast({expr} as double)"
@@ -210,7 +320,20 @@ def _timestamp(expr: str) -> str:
         f"case when {day} between 20000 and 80000 "
         f"then timestamp '1899-12-30' + to_microseconds(round({day} * 86400000000)::bigint) end"
     )
-    return f"coalesce(try_strptime({expr}, {TIMESTAMP_FORMATS_SQL}), {serial})"
+    twelve_hour = f"regexp_replace(regexp_replace(upper({expr}), '\\bSA$', 'AM'), '\\bCH$', 'PM')"
+    return (
+        f"coalesce(try_strptime({expr}, {TIMESTAMP_FORMATS_SQL}), "
+        f"try_strptime({twelve_hour}, {_OTHER_FORMATS_SQL}), {serial})"
+    )
+
+
+# Invisible characters offices' systems leave around values: zero-width spaces and joiners, a stray BOM;
+# a no-break space is a space.
+_INVISIBLE = "[\\x{200b}\\x{200c}\\x{200d}\\x{2060}\\x{feff}]"
+
+
+def _clean_text(expr: str) -> str:
+    return f"nullif(trim(replace(regexp_replace({expr}, '{_INVISIBLE}', '', 'g'), chr(160), ' ')), '')"
 
 
 def _typed_select(mapping: HeaderMapping, staged: str, sha: str) -> tuple[str, list[object]]:
@@ -230,7 +353,7 @@ def _typed_select(mapping: HeaderMapping, staged: str, sha: str) -> tuple[str, l
         f"""d_{c} as (
             select raw, clean, {meaning.get(c, "null")} as meant,
                    coalesce(regexp_matches(raw, '{CONTROL_CHARACTERS}'), false) as bad
-            from (select raw, nullif(trim(nfc_normalize(raw)), '') as clean
+            from (select raw, {_clean_text("nfc_normalize(raw)")} as clean
                   from (select distinct {position[c]} as raw from {staged}))
         ),
         """
@@ -242,7 +365,7 @@ def _typed_select(mapping: HeaderMapping, staged: str, sha: str) -> tuple[str, l
         if c in repeated:
             return f"d_{c}.clean as t_{c}, d_{c}.meant as m_{c}"
         if c in mapping.columns:
-            return f"nullif(trim(s.{position[c]}), '') as t_{c}, null as m_{c}"
+            return f"{_clean_text(f's.{position[c]}')} as t_{c}, null as m_{c}"
         return f"null::varchar as t_{c}, null as m_{c}"
 
     text_columns = ", ".join(text(c) for c in CANONICAL)
@@ -460,32 +583,26 @@ def _stage_csv(
     for key, value in table.describe().items():
         detected.note(key, value)
     mapping = map_header(table.headers, path, table.header_line)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    scratch: list[Path] = []
     readable = path
-    if not encoding.duckdb_native:
-        work_dir.mkdir(parents=True, exist_ok=True)
-        readable = transcode_to_utf8(path, encoding, work_dir / f"{path.stem}.utf8.csv")
-    width = len(table.headers)
     try:
-        # Loaded as text first: a fresh table keeps the file's order, so a row's line number follows from
-        # its rowid and the lines set aside before it, without a window over the whole file. Lines that do
-        # not parse go to DuckDB's rejects table, with their line number and text.
-        con.execute(
-            """create or replace temp table _staged_text as
-               select * from read_csv(?, header = false, skip = ?, columns = ?, auto_detect = false,
-                                      delim = ?, quote = '"', escape = '"', encoding = 'utf-8',
-                                      strict_mode = true, null_padding = false, ignore_errors = true,
-                                      store_rejects = true, rejects_table = '_csv_reject_errors',
-                                      rejects_scan = '_csv_reject_scans', max_line_size = 10000000)""",
-            [
-                str(readable),
-                table.header_line,
-                {staged_column(i): "VARCHAR" for i in range(width)},
-                table.delimiter,
-            ],
-        )
+        if not encoding.duckdb_native:
+            readable = transcode_to_utf8(path, encoding, work_dir / f"{SCRATCH_PREFIX}{path.stem}.utf8.csv")
+            scratch.append(readable)
+        try:
+            _read_staged(con, readable, table)
+        except duckdb.InvalidInputException:
+            # DuckDB takes one kind of line break per file; a file that mixes CRLF and LF is re-written
+            # once with one kind (line numbers unchanged) and read again
+            mixed = work_dir / f"{SCRATCH_PREFIX}{path.stem}.lf.csv"
+            scratch.append(mixed)
+            readable = transcode_to_utf8(readable, TextEncoding("utf-8", False), mixed, newlines=True)
+            detected.note("line_breaks", "mixed, normalised")
+            _read_staged(con, readable, table)
     finally:
-        if readable != path:
-            readable.unlink(missing_ok=True)
+        for file in scratch:
+            file.unlink(missing_ok=True)
     _collect_rejected_lines(con, path, table.header_line)
     first = int(table.header_line) + 1
     set_aside = con.execute("select count(*) from _csv_lines").fetchall()[0][0]
@@ -497,6 +614,26 @@ def _stage_csv(
     )
     refuse_blank_headers(con, mapping, path)
     return mapping
+
+
+def _read_staged(con: duckdb.DuckDBPyConnection, readable: Path, table: TextTable) -> None:
+    """Load the rows below the header as text. A fresh table keeps the file's order, so a row's line
+    number follows from its rowid and the lines set aside before it, without a window over the whole
+    file. Lines that do not parse go to DuckDB's rejects table, with their line number and text."""
+    con.execute(
+        """create or replace temp table _staged_text as
+           select * from read_csv(?, header = false, skip = ?, columns = ?, auto_detect = false,
+                                  delim = ?, quote = '"', escape = '"', encoding = 'utf-8',
+                                  strict_mode = true, null_padding = false, ignore_errors = true,
+                                  store_rejects = true, rejects_table = '_csv_reject_errors',
+                                  rejects_scan = '_csv_reject_scans', max_line_size = 10000000)""",
+        [
+            str(readable),
+            table.header_record,
+            {staged_column(i): "VARCHAR" for i in range(len(table.headers))},
+            table.delimiter,
+        ],
+    )
 
 
 def _collect_rejected_lines(con: duckdb.DuckDBPyConnection, path: Path, header_line: int) -> None:

@@ -20,10 +20,11 @@ import duckdb
 from pipelines.ingest.cells import (
     CONTROL_CHARACTERS,
     HeaderAliases,
+    best_header,
     blank_header_error,
     cell_text,
-    data_rows,
-    find_sheet_header,
+    filled_sheets,
+    is_blank,
 )
 from pipelines.ingest.guards import check_extension, check_size, check_xlsx, inbox_files
 from pipelines.ingest.register import (
@@ -126,7 +127,7 @@ def normalise_citizen_id(value: object) -> tuple[str | None, str]:
     if isinstance(value, int) and not isinstance(value, bool):
         text = str(value).zfill(CITIZEN_ID_DIGITS) if value >= 0 else str(value)
     else:
-        text = nfc(str(value)).strip()
+        text = nfc(str(value)).strip().lstrip("'’`")  # Excel's text prefix, typed by hand
         if text.endswith(".0") and text[:-2].isdigit():  # a number that passed through text once
             text = text[:-2].zfill(CITIZEN_ID_DIGITS)
         text = _ID_SEPARATORS.sub("", text)
@@ -189,7 +190,8 @@ def parse_staffing(
             "staffing file name carries no period (e.g. staffing_2025-Q3.xlsx)",
             reason="missing_period",
         )
-    found = find_sheet_header(path, _header_score)
+    sheets = filled_sheets(path)
+    found = best_header(sheets, _header_score)
     headers = found.headers if found else []
     columns: dict[str, int] = {}
     for index, header in enumerate(headers):
@@ -223,7 +225,10 @@ def parse_staffing(
         detected.note(key, value)
     good, problems = [], []
     unnamed: dict[int, int] = {}  # position of a column without a header -> values under it
-    for number, row in data_rows(path, found.sheet_index, found.row):
+    rows = sheets[found.sheet_index][1]
+    for number, row in enumerate(rows[found.row :], start=found.row + 1):
+        if is_blank(row):
+            continue
         for index, value in enumerate(row):
             if (index >= len(headers) or not headers[index]) and cell_text(value) is not None:
                 unnamed[index] = unnamed.get(index, 0) + 1
@@ -261,6 +266,15 @@ def _staff_row(path: Path, number: int, cell: dict, raw_id: object, resolver: Co
             "full_name",
             "thiếu họ tên cán bộ",
             "official's name is empty",
+            reason="missing_value",
+        )
+    if not cell.get("commune"):
+        return IngestError(
+            path,
+            number,
+            "commune",
+            "thiếu đơn vị công tác của cán bộ",
+            "the official's unit is empty",
             reason="missing_value",
         )
     commune_id = resolver.resolve(cell.get("commune"))

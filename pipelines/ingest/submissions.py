@@ -168,7 +168,16 @@ def parse_date(value: object) -> tuple[date | None, str | None]:
             return datetime.strptime(text, fmt).date(), text
         except ValueError:
             continue
+    words = _DATE_IN_WORDS.search(name_key(text))  # "ngày 03 tháng 4 năm 2025", as a letter dates itself
+    if words:
+        try:
+            return date(int(words.group(3)), int(words.group(2)), int(words.group(1))), text
+        except ValueError:
+            return None, text
     return None, text
+
+
+_DATE_IN_WORDS = re.compile(r"ngày\s*(\d{1,2})\s*tháng\s*(\d{1,2})\s*năm\s*(\d{4})")
 
 
 EXCEL_EPOCH = date(1899, 12, 30)  # Excel's day 0, as its 1900 leap-year bug makes it
@@ -247,6 +256,8 @@ class RowProblem(Exception):
         self.message_vi, self.message_en = message_vi, message_en
 
 
+# What offices write in a cell that has no figure: a dash, "not applicable".
+_NO_VALUE = {"-", "–", "—", "n/a", "na", "n.a", "n.a.", "#n/a", "không áp dụng", "kad"}
 _LIMITS = {"numerator": Decimal(10) ** 16, "denominator": Decimal(10) ** 16, "rate": Decimal(10) ** 6}
 _FLAG_WORDS = {"có": 1, "x": 1, "sẵn sàng": 1, "đã sẵn sàng": 1, "không": 0, "chưa": 0, "chưa sẵn sàng": 0}
 
@@ -313,7 +324,7 @@ def read_cell_number(cell: Cell, column: str, kind: str) -> tuple[Decimal | None
     text = cell_text(value) or ""
     if kind == "flag" and column == "numerator" and name_key(text) in _FLAG_WORDS:
         return Decimal(_FLAG_WORDS[name_key(text)]), text
-    if text in ("-", "–", "—"):
+    if name_key(text) in _NO_VALUE:
         return None, text
     try:
         number = read_number(text, role)

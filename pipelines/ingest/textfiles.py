@@ -61,6 +61,8 @@ def detect_encoding_of(sample: bytes, path: Path, complete: bool = True) -> Text
         return TextEncoding("utf-8", False)
     except UnicodeDecodeError:
         pass
+    if _mostly_utf8(sample):  # a stray bad byte in a UTF-8 file: its line is set aside, not the file
+        return TextEncoding("utf-8", False)
     utf16 = utf16_without_bom(sample)
     if utf16:
         return TextEncoding(utf16, False)
@@ -74,6 +76,15 @@ def detect_encoding_of(sample: bytes, path: Path, complete: bool = True) -> Text
             reason="unreadable_text",
         )
     return TextEncoding(_windows_code_page(sample), False)
+
+
+def _mostly_utf8(sample: bytes) -> bool:
+    """Valid UTF-8 but for a few bytes: many multi-byte letters decode, and the bytes that do not are
+    fewer than one in a thousand of them (a real Windows-1258 file fails on most of its letters)."""
+    text = sample.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    letters = sum(1 for ch in text if ord(ch) > 127) - bad
+    return letters >= 20 and bad <= max(2, letters // 1000)
 
 
 def utf16_without_bom(sample: bytes) -> str | None:
@@ -112,9 +123,14 @@ def open_text(path: Path, encoding: TextEncoding) -> io.TextIOWrapper:
     return open(path, encoding=encoding.name, errors="replace", newline="")
 
 
-def transcode_to_utf8(path: Path, encoding: TextEncoding, target: Path) -> Path:
-    """Re-write a non-UTF-8 text file as UTF-8 (NFC), streamed in 1 MiB pieces."""
-    with open_text(path, encoding) as source, open(target, "w", encoding="utf-8", newline="") as out:
+def transcode_to_utf8(path: Path, encoding: TextEncoding, target: Path, newlines: bool = False) -> Path:
+    """Re-write a text file as UTF-8 (NFC), streamed in 1 MiB pieces; with `newlines`, every line break
+    (CRLF, LF, a lone CR) becomes LF, for a file that mixes them."""
+    source_newline = None if newlines else ""
+    with (
+        open(path, encoding=encoding.name, errors="replace", newline=source_newline) as source,
+        open(target, "w", encoding="utf-8", newline="") as out,
+    ):
         while piece := source.read(1 << 20):
             out.write(unicodedata.normalize("NFC", piece))
     return target
@@ -124,8 +140,9 @@ def transcode_to_utf8(path: Path, encoding: TextEncoding, target: Path) -> Path:
 class TextTable:
     encoding: TextEncoding
     delimiter: str
-    header_line: int  # 1-based line of the header row
+    header_line: int  # 1-based line of the header row (its last line, when a quoted cell breaks it)
     headers: list[str]
+    header_record: int = 1  # 1-based record of the header row: what DuckDB's `skip` counts
 
     def describe(self) -> dict[str, str]:
         return {
@@ -152,16 +169,19 @@ def find_header(
     header are skipped. None when no line scores above zero."""
     encoding = encoding or detect_encoding(path)
     lines = first_lines(path, encoding)
-    best: tuple[int, int, str, list[str]] | None = None
+    best: tuple[int, int, int, str, list[str]] | None = None
     for delimiter in DELIMITERS:
         reader = csv.reader(lines, delimiter=delimiter)
-        for row in reader:
-            number = reader.line_num  # the record's last line: a quoted cell may hold a line break
-            cells = [unicodedata.normalize("NFC", c).strip() for c in row]
-            points = score(cells)
-            if points > 0 and (best is None or points > best[0]):
-                best = (points, number, delimiter, cells)
+        try:
+            for record, row in enumerate(reader, start=1):
+                number = reader.line_num  # the record's last line: a quoted cell may hold a line break
+                cells = [" ".join(unicodedata.normalize("NFC", c).split()) for c in row]
+                points = score(cells)
+                if points > 0 and (best is None or points > best[0]):
+                    best = (points, number, record, delimiter, cells)
+        except csv.Error:  # an unclosed quote among the first lines: the other delimiters may still do
+            continue
     if best is None:
         return None
-    _, number, delimiter, cells = best
-    return TextTable(encoding, delimiter, number, cells)
+    _, number, record, delimiter, cells = best
+    return TextTable(encoding, delimiter, number, cells, record)
