@@ -8,6 +8,7 @@ XLSX is streamed with openpyxl in read-only mode into the same staging shape.
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -590,8 +591,14 @@ def _stage_csv(
         if not encoding.duckdb_native:
             readable = transcode_to_utf8(path, encoding, work_dir / f"{SCRATCH_PREFIX}{path.stem}.utf8.csv")
             scratch.append(readable)
+        skip = table.header_record
+        if table.header_line != table.header_record:  # a header cell holds a line break: DuckDB's skip
+            # counts lines there, so the rows below the header are copied out once and read from the top
+            below = work_dir / f"{SCRATCH_PREFIX}{path.stem}.rows.csv"
+            scratch.append(below)
+            readable, skip = _rows_below_header(readable, table.header_line, below), 0
         try:
-            _read_staged(con, readable, table)
+            _read_staged(con, readable, table, skip)
         except duckdb.InvalidInputException:
             # DuckDB takes one kind of line break per file; a file that mixes CRLF and LF is re-written
             # once with one kind (line numbers unchanged) and read again
@@ -599,11 +606,11 @@ def _stage_csv(
             scratch.append(mixed)
             readable = transcode_to_utf8(readable, TextEncoding("utf-8", False), mixed, newlines=True)
             detected.note("line_breaks", "mixed, normalised")
-            _read_staged(con, readable, table)
+            _read_staged(con, readable, table, skip)
     finally:
         for file in scratch:
             file.unlink(missing_ok=True)
-    _collect_rejected_lines(con, path, table.header_line)
+    _collect_rejected_lines(con, path, table.header_line, table.header_line if skip == 0 else 0)
     first = int(table.header_line) + 1
     set_aside = con.execute("select count(*) from _csv_lines").fetchall()[0][0]
     # each good row's line: its rowid past the header, plus the lines set aside before it
@@ -616,7 +623,16 @@ def _stage_csv(
     return mapping
 
 
-def _read_staged(con: duckdb.DuckDBPyConnection, readable: Path, table: TextTable) -> None:
+def _rows_below_header(readable: Path, header_line: int, target: Path) -> Path:
+    """The UTF-8 file's lines after `header_line`, streamed into `target`."""
+    with open(readable, "rb") as source, open(target, "wb") as out:
+        for _ in range(header_line):
+            source.readline()
+        shutil.copyfileobj(source, out, 1 << 20)
+    return target
+
+
+def _read_staged(con: duckdb.DuckDBPyConnection, readable: Path, table: TextTable, skip: int) -> None:
     """Load the rows below the header as text. A fresh table keeps the file's order, so a row's line
     number follows from its rowid and the lines set aside before it, without a window over the whole
     file. Lines that do not parse go to DuckDB's rejects table, with their line number and text."""
@@ -629,14 +645,16 @@ def _read_staged(con: duckdb.DuckDBPyConnection, readable: Path, table: TextTabl
                                   rejects_scan = '_csv_reject_scans', max_line_size = 10000000)""",
         [
             str(readable),
-            table.header_record,
+            skip,
             {staged_column(i): "VARCHAR" for i in range(len(table.headers))},
             table.delimiter,
         ],
     )
 
 
-def _collect_rejected_lines(con: duckdb.DuckDBPyConnection, path: Path, header_line: int) -> None:
+def _collect_rejected_lines(
+    con: duckdb.DuckDBPyConnection, path: Path, header_line: int, line_offset: int = 0
+) -> None:
     """Lines DuckDB could not parse, one row each (a blank line is no row), with the number of good rows
     before each, which places every good row on its line. The last line of a file that does not end with a
     line break, when it does not parse, is the file cut off there."""
@@ -648,7 +666,7 @@ def _collect_rejected_lines(con: duckdb.DuckDBPyConnection, path: Path, header_l
     con.execute(
         """create or replace temp table _csv_lines as
            with lines as (
-               select line, min(error_type::varchar) as error_type, min(csv_line) as csv_line,
+               select line + ? as line, min(error_type::varchar) as error_type, min(csv_line) as csv_line,
                       max(byte_position) as byte_position
                from _csv_reject_errors where trim(coalesce(csv_line, ''), ' \t\r\n') <> ''
                group by line
@@ -658,7 +676,7 @@ def _collect_rejected_lines(con: duckdb.DuckDBPyConnection, path: Path, header_l
                   ? and byte_position = max(byte_position) over ()
                     and error_type in ('MISSING COLUMNS', 'UNQUOTED VALUE') as cut_off
            from lines""",
-        [MAX_LINE_TEXT, header_line, cut_off],
+        [line_offset, MAX_LINE_TEXT, header_line, cut_off],
     )
     for table in ("_csv_reject_errors", "_csv_reject_scans"):
         con.execute(f"drop table if exists {table}")

@@ -8,12 +8,16 @@ do, so the file is quarantined whole and the run goes on.
 from __future__ import annotations
 
 import re
+import tempfile
 import zipfile
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from pipelines.ingest.register import IngestError
 from pipelines.ingest.textfiles import utf16_without_bom
+from pipelines.zipfiles import SCRATCH_PREFIX
 
 MAX_FORM_BYTES = 20 * 1024 * 1024
 MAX_XLSX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024  # any Office package (XLSX forms, DOCX reports)
@@ -261,6 +265,30 @@ def check_package(path: Path, name_vi: str, not_zip_vi: str, not_zip_reason: str
             reason="wrong_file_type",
         )
     return names
+
+
+_STRICT = re.compile(rb"http://purl\.oclc\.org/ooxml/(\w+)/(\w+)")
+
+
+@contextmanager
+def transitional(path: Path) -> Iterator[Path]:
+    """The workbook to read: itself, or, for one saved as "Strict Open XML Spreadsheet" (which openpyxl
+    does not read), a copy with the Strict namespaces written as the usual ones (the same names under
+    other addresses: `purl.oclc.org/ooxml/spreadsheetml/main` is `…/spreadsheetml/2006/main`)."""
+    with zipfile.ZipFile(path) as archive:
+        strict = b"purl.oclc.org/ooxml/" in archive.read("xl/workbook.xml")[:4096]
+        if not strict:
+            yield path
+            return
+        with tempfile.TemporaryDirectory(prefix=SCRATCH_PREFIX) as folder:
+            copy = Path(folder) / path.name
+            with zipfile.ZipFile(copy, "w", zipfile.ZIP_DEFLATED) as out:
+                for item in archive.infolist():
+                    data = archive.read(item)
+                    if item.filename.endswith((".xml", ".rels")):
+                        data = _STRICT.sub(rb"http://schemas.openxmlformats.org/\1/2006/\2", data)
+                    out.writestr(item, data)
+            yield copy
 
 
 def check_xlsx(path: Path) -> None:

@@ -26,7 +26,7 @@ from pipelines.ingest.cells import (
     filled_sheets,
     is_blank,
 )
-from pipelines.ingest.guards import check_extension, check_size, check_xlsx, inbox_files
+from pipelines.ingest.guards import check_extension, check_size, check_xlsx, inbox_files, transitional
 from pipelines.ingest.register import (
     Detected,
     FileResult,
@@ -190,7 +190,8 @@ def parse_staffing(
             "staffing file name carries no period (e.g. staffing_2025-Q3.xlsx)",
             reason="missing_period",
         )
-    sheets = filled_sheets(path)
+    with transitional(path) as readable:
+        sheets = filled_sheets(readable)
     found = best_header(sheets, _header_score)
     headers = found.headers if found else []
     columns: dict[str, int] = {}

@@ -44,6 +44,7 @@ from pipelines.ingest.guards import (
     content_kind,
     inbox_files,
     refuse_by_content,
+    transitional,
 )
 from pipelines.ingest.register import (
     Detected,
@@ -349,10 +350,11 @@ def _xlsx_sheets(path: Path) -> list[Sheet]:
     """Every worksheet's cells with their number formats; formulas read as Excel's cached values (never
     evaluated) and flagged."""
     check_xlsx(path)
-    formulas = _load_cells(path, data_only=False)
-    if not any(c.formula for sheet in formulas for row in sheet.rows for c in row):
-        return formulas
-    cached = _load_cells(path, data_only=True)
+    with transitional(path) as readable:
+        formulas = _load_cells(readable, data_only=False)
+        if not any(c.formula for sheet in formulas for row in sheet.rows for c in row):
+            return formulas
+        cached = _load_cells(readable, data_only=True)
     return [
         Sheet(
             f.title,

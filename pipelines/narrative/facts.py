@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from pipelines.narrative.readers import Block
-from pipelines.reference import CommuneResolver
+from pipelines.reference import CommuneResolver, ascii_fold
 from pipelines.vietnamese import name_key
 
 HEAD_BLOCKS = 14  # the letterhead, title and opening sentence live in the first blocks
 PROVINCE = "quảng ngãi"
 _UNIT = re.compile(
-    r"(?<!\w)(xã|phường|đặc khu)\s+"
+    r"(?<!\w)(xã|phường|đặc khu|xa|phuong|dac khu)\s+"
     r"((?:[^\W\d_]+)(?:\s+[^\W\d_]+){0,3})",
     re.IGNORECASE,
 )
@@ -46,6 +46,11 @@ _DATES = re.compile(
     re.IGNORECASE,
 )
 _YEAR_TYPO = re.compile(r"\bnăm\s+(\d{5,})\b", re.IGNORECASE)
+
+
+# The same, for a report typed without diacritics (`XA DAK HA`, `Quy I nam 2025`): tried when the first fail.
+_FOLDED_PERIODS = tuple((re.compile(ascii_fold(p.pattern)), kind) for p, kind in _PERIODS)
+_UNIT_WORDS = {"xa": "xã", "phuong": "phường", "dac khu": "đặc khu"}
 
 
 class UnknownCommune(ValueError):
@@ -80,8 +85,9 @@ class DocumentFacts:
 
 
 def _head_texts(blocks: tuple[Block, ...]) -> list[str]:
-    """The paragraphs of the letterhead, title and opening."""
-    return [b.text for b in blocks[:HEAD_BLOCKS] if b.kind == "paragraph"]
+    """The paragraphs (and table cells: a letterhead is often a two-column table) of the letterhead,
+    title and opening."""
+    return [b.text for b in blocks[:HEAD_BLOCKS] if b.kind in ("paragraph", "cell")]
 
 
 def _head(blocks: tuple[Block, ...]) -> str:
@@ -105,7 +111,7 @@ def find_commune(
     named in the opening that is not this one (nor a former one merged into it) refuses the report."""
     head = _head_texts(blocks)  # block by block: a name never spans blocks
     units = [
-        (m.group(1), words)
+        (_UNIT_WORDS.get(m.group(1).lower(), m.group(1)), words)
         for text in head
         for m in _UNIT.finditer(text)
         if (words := _proper_name(m.group(2).split()))
@@ -141,9 +147,10 @@ def _title(blocks: tuple[Block, ...]) -> str:
 def find_period(blocks: tuple[Block, ...]) -> tuple[str | None, str | None]:
     """(period key, words as written): `Quý III năm 2025` → 2025-Q3, `9 tháng đầu năm 2025` → 2025-9M,
     `6 tháng đầu năm 2025` → 2025-6M, `năm 2025` → 2025-Y; the title first, then the opening blocks."""
-    for text in (_title(blocks), _head(blocks)):
-        key = name_key(text)
-        for pattern, kind in _PERIODS:
+    attempts = [(name_key(t), _PERIODS) for t in (_title(blocks), _head(blocks))]
+    attempts += [(ascii_fold(key), _FOLDED_PERIODS) for key, _ in attempts]
+    for key, patterns in attempts:
+        for pattern, kind in patterns:
             match = pattern.search(key)
             if not match:
                 continue

@@ -170,7 +170,6 @@ def _check_docx_package(path: Path) -> None:
 def _read_docx(path: Path) -> Iterator[Block]:
     import docx
     from docx.table import Table
-    from docx.text.paragraph import Paragraph
 
     _check_docx_package(path)
     try:
@@ -185,7 +184,7 @@ def _read_docx(path: Path) -> Iterator[Block]:
     paragraphs = tables = 0
     for element in document.element.body.iterchildren():  # body order: paragraphs and tables interleaved
         if element.tag == f"{_W}p":
-            text = clean(Paragraph(element, document).text)
+            text = clean(_paragraph_text(element))
             if text:
                 paragraphs += 1
                 yield Block(text, "paragraph", paragraphs)
@@ -198,11 +197,23 @@ def _read_docx(path: Path) -> Iterator[Block]:
                     if id(cell._tc) in seen:  # a merged cell repeats across the columns it spans
                         continue
                     seen.add(id(cell._tc))
-                    text = clean(cell.text)
+                    text = clean("\n".join(_paragraph_text(p) for p in cell._tc.iter(f"{_W}p")))
                     if text:
                         cells += 1
                         yield Block(text, "cell", cells, table=tables, row=r, cell=c)
     yield from _docx_footnotes(document)
+
+
+def _paragraph_text(paragraph) -> str:
+    """A paragraph's text as Word shows it: runs inside tracked insertions, hyperlinks and fields
+    included (python-docx's `text` skips them), deleted text and field codes left out."""
+    parts = []
+    for node in paragraph.iter(f"{_W}t", f"{_W}tab", f"{_W}br", f"{_W}cr"):
+        if node.tag == f"{_W}t":
+            parts.append(node.text or "")
+        else:
+            parts.append(" ")
+    return "".join(parts)
 
 
 def _docx_footnotes(document) -> Iterator[Block]:
