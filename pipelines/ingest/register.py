@@ -206,9 +206,9 @@ def archive_copy(path: Path, sha: str, archive_dir: Path, personal: bool = False
         folder.chmod(0o700)
     temporary = folder / f".{sha}.{os.getpid()}.part"
     try:
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if personal else 0o644)
-        with os.fdopen(fd, "wb") as out, open(path, "rb") as source:
-            shutil.copyfileobj(source, out, 1 << 20)
+        os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))  # private from the start
+        shutil.copyfile(path, temporary)  # the kernel's copy (sendfile), not a Python loop
+        os.chmod(temporary, 0o600 if personal else 0o644)
         os.replace(temporary, target)
     finally:
         temporary.unlink(missing_ok=True)
