@@ -211,13 +211,9 @@ class HeaderMapping:
     header_row: int = 1
 
 
-def _canonical(header: str) -> str | None:
-    return _HEADERS.lookup(header)
-
-
 def header_score(cells: list[str]) -> int:
     """How many distinct schema columns a row names (below two, it is not a header row)."""
-    found = {c for c in map(_canonical, cells) if c}
+    found = {c for c in map(_HEADERS.lookup, cells) if c}
     return len(found) if len(found) >= 2 else 0
 
 
@@ -237,7 +233,7 @@ def map_header(headers: list[str], file: Path, header_row: int = 1) -> HeaderMap
         if key in seen:
             raise _duplicate(file, header_row, headers[seen[key]], seen[key], header, index)
         seen[key] = index
-        canonical = _canonical(header)
+        canonical = _HEADERS.lookup(header)
         if canonical and canonical in columns:
             raise _duplicate(file, header_row, headers[columns[canonical]], columns[canonical], header, index)
         if canonical:

@@ -56,7 +56,7 @@ from pipelines.ingest.register import (
     is_registered,
     quarantine_rows,
 )
-from pipelines.ingest.textfiles import detect_encoding, find_header, open_text
+from pipelines.ingest.textfiles import DELIMITER_NAMES, detect_encoding, find_header, open_text
 from pipelines.reference import CommuneResolver, read_seed
 from pipelines.vietnamese import NumberProblem, format_number, name_key, nfc, parse_period, read_number
 
@@ -422,7 +422,7 @@ def _csv_sheets(path: Path, detected: Detected) -> list[Sheet]:
     table = find_header(path, lambda cells: _table_score([Cell(c) for c in cells]), encoding)
     delimiter = table.delimiter if table else ","
     detected.note("encoding", encoding)
-    detected.note("delimiter", {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}[delimiter])
+    detected.note("delimiter", DELIMITER_NAMES[delimiter])
     with open_text(path, encoding) as handle:
         rows = []
         for row in csv.reader(handle, delimiter=delimiter):

@@ -26,7 +26,7 @@ SAMPLE_BYTES = 1 << 20
 csv.field_size_limit(64 * 1024 * 1024)  # a real export can hold a long free-text cell; DuckDB's limit rules
 HEADER_SEARCH_LINES = 30
 DELIMITERS = (",", ";", "\t", "|")
-_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 # Vietnamese letters only Windows-1258 (not 1252) gives from those bytes: Ă Đ Ơ Ư ă đ ơ ư and its tone marks
 _CP1258_ONLY = set("ĂĐƠƯăđơư\u0300\u0301\u0303\u0309\u0323")
 
@@ -147,7 +147,7 @@ class TextTable:
     def describe(self) -> dict[str, str]:
         return {
             "encoding": str(self.encoding),
-            "delimiter": _DELIMITER_NAMES[self.delimiter],
+            "delimiter": DELIMITER_NAMES[self.delimiter],
             "header_line": str(self.header_line),
         }
 

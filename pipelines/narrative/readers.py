@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipelines.ingest.cells import CONTROL_CHARACTERS
 from pipelines.ingest.guards import check_extension, check_package, check_size, content_kind
 from pipelines.ingest.register import IngestError
 from pipelines.ingest.textfiles import detect_encoding_of
@@ -61,14 +62,11 @@ class ReportDocument:
         return "\n".join(b.text for b in self.blocks)
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
 def clean(text: str) -> str:
     """NFC, one space between words, no soft hyphens, zero-width or control characters (a stray NUL is
     dropped, the text after it kept)."""
     text = unicodedata.normalize("NFC", text).replace("\u00ad", "").replace("\u200b", "")
-    text = _CONTROL.sub("", text)
+    text = CONTROL_CHARACTERS.sub("", text)
     return _SPACES.sub(" ", text).strip()
 
 
