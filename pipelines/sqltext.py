@@ -12,3 +12,9 @@ def quote_ident(identifier: str) -> str:
     if "\x00" in identifier:
         raise ValueError("an SQL identifier cannot hold a NUL character")
     return '"' + identifier.replace('"', '""') + '"'
+
+
+def quote_qualified(name: str) -> str:
+    """`raw.dossiers` → `"raw"."dossiers"`: each dotted part a quoted identifier (a name of ours, split on
+    its dots; a name from input that holds a dot goes through `quote_ident` whole)."""
+    return ".".join(quote_ident(part) for part in name.split("."))

@@ -41,7 +41,10 @@ create or replace table typed as
 with text_rows as (
     select {_TEXT_COLUMNS}, filename as source_file
     from (
-        from read_csv(<files>, all_varchar = true, header = true, filename = true, union_by_name = true)
+        from read_csv(
+            getvariable('dossier_files'),
+            all_varchar = true, header = true, filename = true, union_by_name = true
+        )
         union all by name
         from xlsx_text
     )
@@ -69,7 +72,8 @@ drop table typed;
 """
 
 TRANSFORM = """
-create or replace table aliases as select alias_key, commune_id from read_csv({aliases}, all_varchar = true);
+create or replace table aliases as
+    select alias_key, commune_id from read_csv(getvariable('aliases_file'), all_varchar = true);
 create or replace table classified as
 with latest as (
     select * from dossiers
@@ -137,12 +141,6 @@ def one_row(con: duckdb.DuckDBPyConnection, sql: str) -> dict[str, int]:
     return {d[0]: int(v) for d, v in zip(cursor.description, cursor.fetchone(), strict=True)}
 
 
-def _literal(value: str | list[str]) -> str:
-    if isinstance(value, list):
-        return "[" + ", ".join(_literal(v) for v in value) + "]"
-    return "'" + value.replace("'", "''") + "'"
-
-
 def _timed(seconds: dict[str, float], stage: str, work) -> object:
     started = time.perf_counter()
     result = work()
@@ -163,7 +161,8 @@ def _load(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
         frames.append(frame.assign(filename=str(path)))
     empty = pandas.DataFrame({**{k: pandas.Series(dtype=str) for k in COLUMNS}, "filename": []}, dtype=str)
     con.register("xlsx_text", pandas.concat(frames) if frames else empty)
-    con.execute(LOAD.replace("<files>", _literal(sorted(str(p) for p in folder.glob("*.csv")))))
+    con.execute("set variable dossier_files = ?", [sorted(str(p) for p in folder.glob("*.csv"))])
+    con.execute(LOAD)
     con.unregister("xlsx_text")
 
 
@@ -175,7 +174,7 @@ def run_limit(sources: Path, database: Path) -> dict:
         _timed(
             seconds,
             "transform",
-            lambda: con.execute(TRANSFORM.replace("{aliases}", _literal(str(aliases_csv())))),
+            lambda: con.execute("set variable aliases_file = ?", [str(aliases_csv())]).execute(TRANSFORM),
         )
         checks = _timed(
             seconds,

@@ -47,6 +47,7 @@ from pipelines.partitions import (
 from pipelines.reference import CommuneResolver
 from pipelines.resources import DossierDatabaseResource, SourcesResource, WarehouseResource
 from pipelines.runs import fail_stale_runs
+from pipelines.sqltext import quote_qualified
 
 RAW_DOSSIERS = AssetKey(["raw", "dossiers"])
 RAW_SUBMISSIONS = AssetKey(["raw", "submissions"])
@@ -90,7 +91,7 @@ def _summary(
                 f"{result.path.name}: {result.status}, {result.rows_loaded} dòng nạp, "
                 f"{result.rows_quarantined} dòng cách ly {result.message}"
             )
-    total = con.execute(f"select count(*) from {table}").fetchall()[0][0]
+    total = con.execute(f"select count(*) from {quote_qualified(table)}").fetchall()[0][0]
     rejected = [r for r in results if r.status == "rejected"]
     context.log.info(
         f"{len(results)} tệp: {sum(r.status == 'loaded' for r in results)} nạp mới, "

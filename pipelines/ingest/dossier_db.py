@@ -88,6 +88,7 @@ def pull_dossier_db(
                 query = query.where(stamp > watermark)
             if window is not None:
                 query = query.where(_in_window(table.c[mapping.columns["received_at"]], window))
+            # sql-checked: a SQLAlchemy Core select, compiled with bound parameters and quoted names
             cursor = db.execution_options(stream_results=True).execute(query)
             pulled = 0
             while batch := cursor.fetchmany(batch_rows):

@@ -48,6 +48,7 @@ from pipelines.ingest.textfiles import (
     transcode_to_utf8,
 )
 from pipelines.reference import ascii_fold
+from pipelines.sqltext import quote_ident
 from pipelines.zipfiles import SCRATCH_PREFIX
 
 SOURCE_KIND = "dossier_export"
@@ -514,6 +515,7 @@ def _land(
 ) -> tuple[int, int]:
     """Type and land the staged rows; with `lines`, the CSV lines that did not parse are quarantined too."""
     sql, params = _typed_select(mapping, staged, sha)
+    # sql-checked: _typed_select builds from staging positions (c0…) and constants; values are parameters
     con.execute(f"create or replace temp table _typed as {sql}", params)
     columns = (
         "dossier_code, commune_name, procedure_name, field_name, received_at, channel, due_at, "
@@ -734,7 +736,7 @@ def _drop_staged(con: duckdb.DuckDBPyConnection) -> None:
         " where table_name in ('_staged', '_staged_text', '_csv_lines') order by table_type = 'VIEW' desc"
     ).fetchall()
     for name, kind in staged:  # the view first: it reads the table
-        con.execute(f"drop {'view' if kind == 'VIEW' else 'table'} {name}")
+        con.execute(f"drop {'view' if kind == 'VIEW' else 'table'} {quote_ident(name)}")
 
 
 def ingest_dossier_file(con: duckdb.DuckDBPyConnection, path: Path, archive_dir: Path) -> FileResult:

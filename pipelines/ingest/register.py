@@ -19,6 +19,8 @@ from typing import TypeVar
 import duckdb
 import pandas as pd
 
+from pipelines.sqltext import quote_qualified
+
 T = TypeVar("T")
 
 REGISTER_DDL = """
@@ -122,7 +124,7 @@ def insert_rows(
         frame = pd.DataFrame(batch, dtype=object)
         con.register("_insert_rows", frame)
         try:
-            con.execute(f"insert into {table} select * from _insert_rows")
+            con.execute(f"insert into {quote_qualified(table)} select * from _insert_rows")
         finally:
             con.unregister("_insert_rows")
         count += len(batch)

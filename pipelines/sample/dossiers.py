@@ -175,6 +175,7 @@ class DossierGenerator:
         # Bounded memory at any scale: DuckDB spills to disk beyond this rather than growing.
         self.con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT})
         self.defects = defects
+        # sql-checked: column names and types from the DossierProfile dataclass, not from input
         self.con.execute(f"create table profiles ({', '.join(self._profile_ddl())})")
         self.con.executemany(
             f"insert into profiles values ({', '.join('?' * len(_PROFILE_COLUMNS))})",
@@ -191,7 +192,8 @@ class DossierGenerator:
             " days_allowed integer, w_lo double, w_hi double)"
         )
         self.con.executemany("insert into procedures values (?, ?, ?, ?, ?, ?)", rows)
-        self.con.execute(f"create view generated as {_generation_sql(seed, defects)}")
+        # sql-checked: the generation query holds only constants and numbers derived from the integer seed
+        self.con.execute(f"create view generated as {_generation_sql(int(seed), defects)}")
 
     @staticmethod
     def _profile_ddl() -> list[str]:
@@ -201,10 +203,10 @@ class DossierGenerator:
             for name, f in DossierProfile.__dataclass_fields__.items()
         ]
 
-    def _export_query(self, period_key: str, commune_ids: list[str] | None, stray: bool = True) -> str:
-        where = f"period_key = '{period_key}'"
-        if commune_ids is not None:
-            where += " and commune_id in (" + ", ".join(f"'{c}'" for c in commune_ids) + ")"
+    def _export_query(self, commune_ids: list[str] | None, stray: bool = True) -> str:
+        """The export of the selected quarter (`select_quarter`); with commune ids, the query takes them as
+        the parameter `$communes`."""
+        where = "true" if commune_ids is None else "list_contains($communes, commune_id)"
         cols = ", ".join(f'"{h}"' for h in EXPORT_HEADERS)
         base = _EXPORT_SELECT.replace("from current_quarter", f"from current_quarter where {where}")
         parts = [base]
@@ -215,51 +217,49 @@ class DossierGenerator:
                 )
             )
             if stray:  # the stray rows go into the main (CSV) export only
-                parts.append(self._unknown_commune_rows(period_key))
+                parts.append(self._unknown_commune_rows())
         union = " union all ".join(f"({p})" for p in parts)
         # every column breaks ties last: a stray row copied from another commune's dossier shares its sort
         # keys, and DuckDB's parallel sort would otherwise order the two differently from run to run
         return f"select {cols} from ({union}) order by commune_idx, received_at, k, copy_no, {cols}"
 
-    def unknown_commune_count(self, period_key: str) -> int:
+    def unknown_commune_count(self) -> int:
         """How many dossiers of the unknown commune the quarter's export carries (0 when the commune they
         are copied from received none that quarter)."""
         if not self.defects:
             return 0
-        return self.con.execute(
-            f"select count(*) from ({self._unknown_commune_rows(period_key)})"
-        ).fetchone()[0]
+        return self.con.execute(f"select count(*) from ({self._unknown_commune_rows()})").fetchone()[0]
 
-    def _unknown_commune_rows(self, period_key: str) -> str:
+    def _unknown_commune_rows(self) -> str:
         """A few dossiers of a commune from another province, mixed into the export by mistake."""
         return (
             _EXPORT_SELECT.replace("written_name as", f"'{UNKNOWN_COMMUNE}' as")
             .replace("printf('%s-%s-%05d', commune_id", "printf('%s-%s-%05d', 'HBI'")
             .replace(
                 "from current_quarter",
-                f"from current_quarter where period_key = '{period_key}' and commune_idx = 0"
-                f" and k < {UNKNOWN_COMMUNE_ROWS_PER_EXPORT}",
+                f"from current_quarter where commune_idx = 0 and k < {UNKNOWN_COMMUNE_ROWS_PER_EXPORT}",
             )
         )
 
     def select_quarter(self, period_key: str) -> None:
         """Materialise one quarter's dossiers once; every export, defect list and count reads it."""
         self.con.execute(
-            f"create or replace temp table current_quarter as select * from generated"
-            f" where period_key = '{period_key}'"
+            "create or replace temp table current_quarter as select * from generated where period_key = ?",
+            [period_key],
         )
 
-    def write_csv(self, path: Path, period_key: str, commune_ids: list[str] | None = None) -> None:
+    def write_csv(self, path: Path, commune_ids: list[str] | None = None) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.con.execute(
-            f"copy ({self._export_query(period_key, commune_ids)}) to '{path}' (header, delimiter ',')"
+            f"copy ({self._export_query(commune_ids)}) to $path (header, delimiter ',')",
+            {"path": str(path), **({} if commune_ids is None else {"communes": commune_ids})},
         )
 
-    def write_xlsx(self, path: Path, period_key: str, commune_ids: list[str]) -> None:
+    def write_xlsx(self, path: Path, commune_ids: list[str]) -> None:
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet("Danh sách hồ sơ")
         sheet.append(EXPORT_HEADERS)
-        cursor = self.con.execute(self._export_query(period_key, commune_ids, stray=False))
+        cursor = self.con.execute(self._export_query(commune_ids, stray=False), {"communes": commune_ids})
         while batch := cursor.fetchmany(10_000):
             for row in batch:
                 sheet.append(list(row))

@@ -204,15 +204,15 @@ class SampleWriter:
             )
             xlsx_communes = kon_tum_ids if last and kon_tum_ids and xlsx_rows <= XLSX_MAX_ROWS else []
             csv_communes = [c["commune_id"] for c in self.communes if c["commune_id"] not in xlsx_communes]
-            generator.write_csv(csv_path, key, None if not xlsx_communes else csv_communes)
+            generator.write_csv(csv_path, None if not xlsx_communes else csv_communes)
             if xlsx_communes:
-                generator.write_xlsx(folder / f"dossiers_{key}_kon-tum.xlsx", key, xlsx_communes)
+                generator.write_xlsx(folder / f"dossiers_{key}_kon-tum.xlsx", xlsx_communes)
             for kind, commune_id, code, detail in generator.dossier_defects(key):
                 file = folder / (
                     f"dossiers_{key}_kon-tum.xlsx" if commune_id in xlsx_communes else f"dossiers_{key}.csv"
                 )
                 self.defect(kind, commune_id, key, "", file, f"{code}: {detail}")
-            if generator.unknown_commune_count(key):
+            if generator.unknown_commune_count():
                 self.defect(
                     "unknown_commune",
                     UNKNOWN_COMMUNE,

@@ -46,11 +46,13 @@ class AnalystCopy:
 
 def _selected(con: duckdb.DuckDBPyConnection, catalog: str, kind: str) -> list[tuple]:
     """Tables (schema, name) or views (schema, name, sql) of the warehouse that belong in the copy."""
-    columns = "schema_name, table_name" if kind == "tables" else "schema_name, view_name, sql"
-    name = "table_name" if kind == "tables" else "view_name"
+    tables = kind == "tables"
+    columns = "schema_name, table_name" if tables else "schema_name, view_name, sql"
+    name = "table_name" if tables else "view_name"
+    listing = "duckdb_tables()" if tables else "duckdb_views()"
     extra = [{"s": s, "t": t} for s, t in ANALYST_EXTRA_TABLES]
     return con.execute(
-        f"""select {columns} from duckdb_{kind}()
+        f"""select {columns} from {listing}
             where database_name = $catalog and not internal
               and (schema_name in (select unnest($schemas))
                    or struct_pack(s := schema_name, t := {name}) in (select unnest($extra)))
@@ -78,8 +80,9 @@ def _write_copy(
         catalog = con.execute("select current_database()").fetchone()[0]
         tables = _selected(con, catalog, "tables")
         views = _selected(con, catalog, "views")
-        target = str(staged).replace("'", "''")
-        con.execute(f"attach '{target}' as {ALIAS} (read_only false, storage_version '{STORAGE_VERSION}')")
+        con.execute(
+            f"attach ? as {ALIAS} (read_only false, storage_version '{STORAGE_VERSION}')", [str(staged)]
+        )
         for schema in sorted({s for s, *_ in tables} | {s for s, *_ in views}):
             con.execute(f"create schema {ALIAS}.{quote_ident(schema)}")
         rows = 0
@@ -90,7 +93,7 @@ def _write_copy(
         # Views are defined with schema-qualified names only, so they resolve inside the copy.
         con.execute(f"use {ALIAS}")
         for _, _, sql in views:
-            con.execute(sql)
+            con.execute(sql)  # sql-checked: view definitions from our own warehouse's catalog (dbt's)
         con.execute(
             """create table main.about as select
                    $published_at::timestamptz as published_at, $run_id as run_id, $tables as tables,
