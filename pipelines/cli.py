@@ -12,6 +12,7 @@ cds dbt-parse   produce the dbt manifest (done once by `make install`)
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -55,6 +56,32 @@ def _cmd_dbt_parse(_: argparse.Namespace) -> int:
 
 def _cmd_dagster_home(_: argparse.Namespace) -> int:
     print(get_settings().prepare_dagster_home())
+    return 0
+
+
+def _cmd_archive_key(_: argparse.Namespace) -> int:
+    """Print a new Fernet key for CDS_ARCHIVE_KEY (the archive is not touched)."""
+    from pipelines.ingest.archive_crypto import new_key
+
+    print(new_key())
+    return 0
+
+
+def _cmd_archive_open(args: argparse.Namespace) -> int:
+    """Write the original bytes of an archived file (decrypted with CDS_ARCHIVE_KEY when encrypted)."""
+    from pipelines.ingest.archive_crypto import ArchiveKeyError, open_archived
+
+    out = Path(args.out)
+    try:
+        data = open_archived(Path(args.file), get_settings().archive_key)
+        # Personal data: a private new file, never written over an existing one.
+        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except (ArchiveKeyError, OSError) as error:
+        print(error, file=sys.stderr)
+        return 2
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    print(f"{out} ({len(data)} bytes, mode 0600)")
     return 0
 
 
@@ -299,6 +326,13 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--regenerate", action="store_true", help="generate the sources again")
     bench.add_argument("--no-pandas", action="store_true", help="skip the pandas peer")
     bench.set_defaults(func=_cmd_bench)
+    sub.add_parser(
+        "archive-key", help="print a new key for CDS_ARCHIVE_KEY (encrypts archived personal files)"
+    ).set_defaults(func=_cmd_archive_key)
+    archive_open = sub.add_parser("archive-open", help="decrypt an archived personal file")
+    archive_open.add_argument("file", help="a file under outputs/raw_archive/restricted/")
+    archive_open.add_argument("--out", required=True, help="where to write it (a new file, mode 0600)")
+    archive_open.set_defaults(func=_cmd_archive_open)
     sub.add_parser("has-sources", help="exit 0 if sources exist").set_defaults(func=_cmd_has_sources)
     sub.add_parser("dbt-parse", help="write the dbt manifest").set_defaults(func=_cmd_dbt_parse)
     sub.add_parser(

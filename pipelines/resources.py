@@ -13,7 +13,14 @@ from pathlib import Path
 import duckdb
 from dagster import ConfigurableResource, EnvVar
 
-from pipelines.settings import DEFAULT_MEMORY_LIMIT, Settings, get_settings, pseudonym_secret
+from pipelines.dbfile import connect_waiting, wait_until_free
+from pipelines.settings import (
+    DEFAULT_LOCK_WAIT_SECONDS,
+    DEFAULT_MEMORY_LIMIT,
+    Settings,
+    get_settings,
+    pseudonym_secret,
+)
 
 
 class WarehouseResource(ConfigurableResource):
@@ -24,15 +31,22 @@ class WarehouseResource(ConfigurableResource):
     analyst_path: str = ""
     # DuckDB's memory budget (CDS_DUCKDB_MEMORY_LIMIT): every connection in a process must use the same one.
     memory_limit: str = DEFAULT_MEMORY_LIMIT
+    # How long to wait while another process (a BI tool, a duckdb shell) holds the file
+    # (CDS_WAREHOUSE_LOCK_WAIT).
+    lock_wait_seconds: float = DEFAULT_LOCK_WAIT_SECONDS
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(self.path, read_only=read_only, config=self.config)
+        con = connect_waiting(self.path, read_only, self.config, self.lock_wait_seconds)
         try:
             yield con
         finally:
             con.close()
+
+    def wait_until_free(self) -> None:
+        """Before handing the file to dbt or GX, which fail at once on a lock rather than wait."""
+        wait_until_free(self.path, self.config, self.lock_wait_seconds)
 
     @property
     def config(self) -> dict[str, str]:
@@ -51,6 +65,8 @@ class SourcesResource(ConfigurableResource):
     outputs_dir: str
     pseudonym_key_file: str
     legacy_pseudonym_key_file: str = ""
+    # The Fernet key that encrypts archived personal files (CDS_ARCHIVE_KEY); empty: kept plain, 0600.
+    archive_key: str = ""
 
     @property
     def submissions_dir(self) -> Path:
@@ -99,12 +115,15 @@ def build_resources(settings: Settings | None = None) -> dict[str, object]:
             path=str(settings.warehouse_path),
             analyst_path=str(settings.analyst_path),
             memory_limit=settings.duckdb_memory_limit,
+            lock_wait_seconds=settings.warehouse_lock_wait,
         ),
         "sources": SourcesResource(
             sources_dir=str(settings.sources_dir),
             outputs_dir=str(settings.outputs_dir),
             pseudonym_key_file=str(settings.pseudonym_key_file),
             legacy_pseudonym_key_file=str(settings.legacy_pseudonym_key_file),
+            # A secret: the UI shows the variable's name only.
+            archive_key=EnvVar("CDS_ARCHIVE_KEY") if settings.archive_key else "",
         ),
         # The URL may hold credentials: pass it as an EnvVar so the UI shows the variable's name only.
         "dossier_db": DossierDatabaseResource(url=EnvVar("CDS_DOSSIER_DB_URL"))

@@ -19,6 +19,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 DEFAULT_MEMORY_LIMIT = "1GB"
+DEFAULT_LOCK_WAIT_SECONDS = 120.0
 
 
 def _path(env: dict[str, str], name: str, default: Path) -> Path:
@@ -34,6 +35,17 @@ def _day(env: dict[str, str], name: str, default: int) -> int:
     return int(value)
 
 
+def _seconds(env: dict[str, str], name: str, default: float) -> float:
+    value = env.get(name) or str(default)
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 86_400:
+        raise ValueError(f"{name} must be a number of seconds from 0 to 86400, got {value!r}")
+    return seconds
+
+
 @dataclass(frozen=True)
 class Settings:
     sources_dir: Path
@@ -47,7 +59,11 @@ class Settings:
     dossier_db_url: str | None = None
     # DuckDB's memory budget in every pipeline process (dbt and GX too); beyond it DuckDB spills to disk.
     duckdb_memory_limit: str = DEFAULT_MEMORY_LIMIT
+    # How long a pipeline writer waits for another process to release the warehouse file's lock.
+    warehouse_lock_wait: float = DEFAULT_LOCK_WAIT_SECONDS
     pseudonym_key: str = field(default="", repr=False)
+    # A Fernet key: archived staffing lists are kept encrypted with it (off when empty; see archive_crypto).
+    archive_key: str = field(default="", repr=False)
     # Where the random pseudonym key is kept when CDS_PSEUDONYM_KEY is not set: outside DAGSTER_HOME, so
     # resetting Dagster's instance never changes every person_key (default `secrets/` beside `outputs/`).
     pseudonym_key_path: Path | None = None
@@ -94,7 +110,9 @@ class Settings:
             reference_dir=_path(env, "CDS_REFERENCE_DIR", DBT_PROJECT_DIR / "seeds"),
             dossier_db_url=env.get("CDS_DOSSIER_DB_URL") or None,
             duckdb_memory_limit=env.get("CDS_DUCKDB_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT,
+            warehouse_lock_wait=_seconds(env, "CDS_WAREHOUSE_LOCK_WAIT", DEFAULT_LOCK_WAIT_SECONDS),
             pseudonym_key=env.get("CDS_PSEUDONYM_KEY", ""),
+            archive_key=env.get("CDS_ARCHIVE_KEY", ""),
             pseudonym_key_path=_path(
                 env, "CDS_PSEUDONYM_KEY_FILE", outputs_dir.parent / "secrets" / "pseudonym.key"
             ),

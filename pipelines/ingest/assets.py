@@ -202,10 +202,14 @@ def raw_staffing(
         context, staffing_files(sources.staffing_dir), lambda p: quarter_in_path(p, sources.staffing_dir)
     )
     with warehouse.connect() as con:
-        moved = restrict_archived(sources.archive_dir, archived_shas(con, "staffing_list"))
+        key = sources.archive_key
+        moved = restrict_archived(sources.archive_dir, archived_shas(con, "staffing_list"), key)
         if moved:
-            context.log.info(f"{moved} danh sách cán bộ đã lưu được chuyển vào kho lưu hạn chế (mode 0600)")
-        results = [ingest_staffing(con, p, sources.archive_dir, resolver, secret) for p in files]
+            context.log.info(
+                f"{moved} danh sách cán bộ đã lưu được chuyển vào kho lưu hạn chế (mode 0600)"
+                + (" và mã hóa" if key else "")
+            )
+        results = [ingest_staffing(con, p, sources.archive_dir, resolver, secret, key) for p in files]
         return _summary(context, results, "raw.staffing", con, placement)
 
 

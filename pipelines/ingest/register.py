@@ -19,6 +19,8 @@ from typing import TypeVar
 import duckdb
 import pandas as pd
 
+from pipelines.ingest.archive_crypto import SUFFIX as ENCRYPTED_SUFFIX
+from pipelines.ingest.archive_crypto import encrypt, encrypted_name
 from pipelines.sqltext import quote_qualified
 
 T = TypeVar("T")
@@ -195,26 +197,41 @@ def earlier_rejection(con: duckdb.DuckDBPyConnection, sha: str) -> tuple[str, st
 RESTRICTED_ARCHIVE = "restricted"  # the part of the archive holding personal data: 0700, files 0600
 
 
-def archive_copy(path: Path, sha: str, archive_dir: Path, personal: bool = False) -> Path:
+def archive_copy(
+    path: Path, sha: str, archive_dir: Path, personal: bool = False, archive_key: str = ""
+) -> Path:
     """Keep the raw file as `<sha256><suffix>`, copied whole or not at all (a temporary name, then a
     rename: a kill mid-copy never leaves a partial copy that would pass for the file). A file holding
-    personal data (a staffing list) goes to `restricted/`, readable by the pipeline's user only."""
+    personal data (a staffing list) goes to `restricted/`, readable by the pipeline's user only, and is
+    encrypted (`<sha256><suffix>.fernet`) when an archive key is set (`archive_crypto`)."""
     folder = archive_dir / RESTRICTED_ARCHIVE if personal else archive_dir
-    target = folder / f"{sha}{path.suffix.lower()}"
+    plain = folder / f"{sha}{path.suffix.lower()}"
+    target = encrypted_name(plain) if personal and archive_key else plain
     if target.exists():
         return target
     folder.mkdir(parents=True, exist_ok=True)
     if personal:
         folder.chmod(0o700)
+    if target is plain:
+        _write_private(folder, sha, target, lambda temporary: shutil.copyfile(path, temporary), personal)
+    else:  # the whole list in memory: staffing lists are small (a row per official)
+        sealed = encrypt(path.read_bytes(), archive_key)
+        _write_private(folder, sha, target, lambda temporary: temporary.write_bytes(sealed), personal)
+    return target
+
+
+def _write_private(
+    folder: Path, sha: str, target: Path, fill: Callable[[Path], object], personal: bool
+) -> None:
+    """Fill a temporary file (private from the start) and rename it to `target`."""
     temporary = folder / f".{sha}.{os.getpid()}.part"
     try:
-        os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))  # private from the start
-        shutil.copyfile(path, temporary)  # the kernel's copy (sendfile), not a Python loop
+        os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+        fill(temporary)  # plain copies go through the kernel's copy (sendfile), not a Python loop
         os.chmod(temporary, 0o600 if personal else 0o644)
         os.replace(temporary, target)
     finally:
         temporary.unlink(missing_ok=True)
-    return target
 
 
 def archived_shas(con: duckdb.DuckDBPyConnection, source_kind: str) -> list[str]:
@@ -225,18 +242,29 @@ def archived_shas(con: duckdb.DuckDBPyConnection, source_kind: str) -> list[str]
     return [r[0] for r in rows]
 
 
-def restrict_archived(archive_dir: Path, shas: Iterable[str]) -> int:
+def restrict_archived(archive_dir: Path, shas: Iterable[str], archive_key: str = "") -> int:
     """Move archived files of personal data that an earlier version kept in the open part of the archive
-    into `restricted/` (mode 0600); returns how many moved."""
-    moved = 0
+    into `restricted/` (mode 0600), and encrypt the plain ones there when an archive key is set; returns
+    how many files were moved or encrypted."""
+    changed = 0
+    folder = archive_dir / RESTRICTED_ARCHIVE
     for sha in shas:
         for old in archive_dir.glob(f"{sha}.*"):
-            folder = archive_dir / RESTRICTED_ARCHIVE
             folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             old.chmod(0o600)
             os.replace(old, folder / old.name)
-            moved += 1
-    return moved
+            changed += 1
+        if not archive_key:
+            continue
+        for plain in folder.glob(f"{sha}.*"):
+            if plain.name.endswith(ENCRYPTED_SUFFIX):
+                continue
+            sealed = encrypt(plain.read_bytes(), archive_key)
+            target = encrypted_name(plain)
+            _write_private(folder, sha, target, lambda temporary, b=sealed: temporary.write_bytes(b), True)
+            plain.unlink()
+            changed += 1
+    return changed
 
 
 def register_file(
@@ -351,6 +379,7 @@ def ingest_file(
     sha: str | None = None,
     detected: Detected | None = None,
     personal: bool = False,
+    archive_key: str = "",
 ) -> FileResult:
     """The life of every input file: refuse links, skip known bytes, read, archive, land, register.
 
@@ -381,9 +410,9 @@ def ingest_file(
     except Exception as error:  # the boundary: no exception of one file stops the others
         failure = error if isinstance(error, IngestError) else IngestError.unexpected(path, error)
         if failure.reason != "file_too_large":  # an oversized file stays where it is, uncopied
-            archive_copy(path, sha, archive_dir, personal)
+            archive_copy(path, sha, archive_dir, personal, archive_key)
         return _reject(con, sha, path, source_kind, failure, str(detected))
-    archive_copy(path, sha, archive_dir, personal)
+    archive_copy(path, sha, archive_dir, personal, archive_key)
     con.begin()
     try:
         loaded, held = land(sha, what_read)

@@ -320,7 +320,12 @@ def _staff_row(path: Path, number: int, cell: dict, raw_id: object, resolver: Co
 
 
 def ingest_staffing(
-    con: duckdb.DuckDBPyConnection, path: Path, archive_dir: Path, resolver: CommuneResolver, secret: str
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    archive_dir: Path,
+    resolver: CommuneResolver,
+    secret: str,
+    archive_key: str = "",
 ) -> FileResult:
     con.execute(RAW_DDL)
     detected = Detected()
@@ -341,6 +346,7 @@ def ingest_staffing(
         land,
         detected=detected,
         personal=True,
+        archive_key=archive_key,
     )
 
 

@@ -77,6 +77,7 @@ def dq_findings(
     now = datetime.now().replace(microsecond=0)
     accepted = load_accept_list()
     docs = Path(sources.outputs_dir) / "data_docs"
+    warehouse.wait_until_free()
     results = run_suites(FINDING_SUITES, warehouse.sqlalchemy_url, data_docs_dir=docs)
     with warehouse.connect() as con:
         con.execute(DDL)

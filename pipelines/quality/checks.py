@@ -33,6 +33,7 @@ def build_suite_check(spec: SuiteSpec):
         blocking=True,
     )
     def _check(context: AssetCheckExecutionContext, warehouse: WarehouseResource) -> AssetCheckResult:
+        warehouse.wait_until_free()
         result = run_suite(spec, warehouse.sqlalchemy_url)
         errors, warnings = result.failed_errors, result.failed_warnings
         for rule in errors + warnings:

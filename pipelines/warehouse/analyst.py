@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
+from pipelines.dbfile import connect_waiting
 from pipelines.quality.assets import FINDINGS
 from pipelines.resources import WarehouseResource
 from pipelines.sqltext import quote_ident
@@ -62,20 +63,24 @@ def _selected(con: duckdb.DuckDBPyConnection, catalog: str, kind: str) -> list[t
 
 
 def publish_analyst_copy(
-    warehouse_path: Path, destination: Path, run_id: str = "", config: dict[str, str] | None = None
+    warehouse_path: Path,
+    destination: Path,
+    run_id: str = "",
+    config: dict[str, str] | None = None,
+    lock_wait_seconds: float = 0.0,
 ) -> AnalystCopy:
     """Copy the analyst-facing part of the warehouse into `destination`, atomically replacing it."""
     with atomic_path(destination) as staged:
-        tables, views, rows = _write_copy(warehouse_path, staged, run_id, config or {})
+        tables, views, rows = _write_copy(warehouse_path, staged, run_id, config or {}, lock_wait_seconds)
     return AnalystCopy(destination, tables, views, rows, destination.stat().st_size)
 
 
 def _write_copy(
-    warehouse_path: Path, staged: Path, run_id: str, config: dict[str, str]
+    warehouse_path: Path, staged: Path, run_id: str, config: dict[str, str], lock_wait_seconds: float
 ) -> tuple[int, int, int]:
     """Write the copy into `staged`; return how many tables, views and rows it holds."""
     # Read-only on the warehouse: this step must not change it, and it then needs no write lock.
-    con = duckdb.connect(str(warehouse_path), read_only=True, config=config)
+    con = connect_waiting(warehouse_path, True, config, lock_wait_seconds)
     try:
         catalog = con.execute("select current_database()").fetchone()[0]
         tables = _selected(con, catalog, "tables")
@@ -118,7 +123,11 @@ def _write_copy(
 def warehouse_copy(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
     started = time.perf_counter()
     copy = publish_analyst_copy(
-        Path(warehouse.path), Path(warehouse.analyst_path), context.run_id, warehouse.config
+        Path(warehouse.path),
+        Path(warehouse.analyst_path),
+        context.run_id,
+        warehouse.config,
+        warehouse.lock_wait_seconds,
     )
     return MaterializeResult(
         metadata={

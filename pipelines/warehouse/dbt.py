@@ -68,6 +68,7 @@ def warehouse_dbt_assets(
 ):
     # dbt runs in a subprocess whose profile reads CDS_WAREHOUSE_PATH: hand it the resource's path.
     os.environ.update(dbt_env(warehouse.path, warehouse.memory_limit))
+    warehouse.wait_until_free()  # dbt-duckdb fails at once on a lock a BI tool holds; wait here instead
     # Unit tests check the models' logic against hand-written rows: they run in the test suite
     # (tests/test_warehouse_unit_tests.py), not on every production build, as dbt recommends.
     args = [
