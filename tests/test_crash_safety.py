@@ -3,16 +3,32 @@ time queue is never blocked by a dead run."""
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
+import shutil
 import signal
 import subprocess
 import sys
 import textwrap
 import time
+from datetime import date
 from pathlib import Path
 
+import duckdb
+import pytest
 from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
 
+from pipelines.ingest.register import file_sha256
+from pipelines.reports import publish as publishing
+from pipelines.reports.publish import (
+    EDITIONS,
+    INDEX,
+    clean_reports_dir,
+    publish_period,
+    read_manifest,
+    write_index,
+)
 from pipelines.runs import IN_PROGRESS, fail_stale_runs, stale_runs
 from pipelines.settings import Settings
 
@@ -62,3 +78,161 @@ def test_a_run_killed_with_sigkill_is_marked_failed_and_frees_the_queue(tmp_path
     finally:
         if process.poll() is None:
             process.kill()
+
+
+# --- The publisher killed at every step ----------------------------------------------------------------
+# Every file-system effect of a publication (folders made, files written, renames, links, removals) is a
+# step; a forked child publishes and dies with os._exit (no clean-up, no finally: as under SIGKILL) just
+# before step k, for k = 1, 2, … until a child gets to the end.
+
+KILLED = 137
+_EFFECTS = [
+    (os, "mkdir"),
+    (os, "replace"),
+    (os, "rename"),
+    (os, "symlink"),
+    (os, "unlink"),
+    (os, "chmod"),
+    (shutil, "rmtree"),
+    (Path, "write_text"),
+    (Path, "write_bytes"),
+]
+PERIOD = "2025-Q1"
+
+
+def _publish(warehouse: Path, reports: Path, run_id: str, today: date, force: bool) -> None:
+    """What the report asset does: clear what killed runs left, publish, then write the index."""
+    clean_reports_dir(reports)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        publish_period(con, PERIOD, reports, run_id, today=today, force=force)
+    write_index(reports)
+
+
+def _publish_killed_at(step: int, warehouse: Path, reports: Path) -> bool:
+    """Publish (forced, same data) in a child that dies before its `step`-th effect; True if it died."""
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into pytest
+        try:
+            count = 0
+            for owner, name in _EFFECTS:
+                real = getattr(owner, name)
+
+                def deadly(*args, _real=real, **kwargs):
+                    nonlocal count
+                    count += 1
+                    if count == step:
+                        os._exit(KILLED)
+                    return _real(*args, **kwargs)
+
+                setattr(owner, name, deadly)
+            _publish(warehouse, reports, "run-killed", date(2025, 5, 1), force=True)
+            os._exit(0)
+        except BaseException:
+            os._exit(3)
+    _, status = os.waitpid(pid, 0)
+    code = os.waitstatus_to_exitcode(status)
+    assert code in (0, KILLED), f"the publishing child failed (exit {code}) at step {step}"
+    return code == KILLED
+
+
+def _tree(reports: Path) -> dict[str, str]:
+    """What a reader sees: every file under each published period and the index, with its digest."""
+    seen = {}
+    for entry in sorted(reports.iterdir()):
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir():
+            for f in sorted(entry.iterdir()):
+                seen[f"{entry.name}/{f.name}"] = hashlib.sha256(f.read_bytes()).hexdigest()
+        else:
+            seen[entry.name] = hashlib.sha256(entry.read_bytes()).hexdigest()
+    return seen
+
+
+def _assert_complete(reports: Path) -> None:
+    """Every period a reader can open matches its manifest; the index links only such periods."""
+    for entry in reports.iterdir():
+        if entry.name.startswith(".") or entry.name == INDEX:
+            continue
+        manifest = read_manifest(entry)
+        assert manifest is not None, f"{entry.name} is published without a manifest"
+        for f in manifest["files"]:
+            assert file_sha256(entry / f["name"]) == f["sha256"], f"{entry.name}/{f['name']} is not whole"
+    if (reports / INDEX).exists():
+        for period in re.findall(r'data-period="([^"]+)"', (reports / INDEX).read_text(encoding="utf-8")):
+            assert read_manifest(reports / period) is not None, f"the index links {period}, not published"
+
+
+def _assert_no_leftovers(reports: Path) -> None:
+    live = {os.readlink(e) for e in reports.iterdir() if e.is_symlink()}
+    hidden = {e.name for e in reports.iterdir() if e.name.startswith(".")}
+    assert hidden <= {EDITIONS}, f"left behind: {hidden - {EDITIONS}}"
+    editions = {f"{EDITIONS}/{e.name}" for e in (reports / EDITIONS).iterdir()}
+    assert editions == live, f"editions nobody points at: {editions - live}"
+
+
+@pytest.fixture(scope="module")
+def reference(pipeline_run, tmp_path_factory) -> tuple[Path, Path, dict[str, str]]:
+    settings, _ = pipeline_run
+    reports = tmp_path_factory.mktemp("reference") / "reports"
+    _publish(settings.warehouse_path, reports, "run-1", date(2025, 4, 10), force=False)
+    return settings.warehouse_path, reports, _tree(reports)
+
+
+@pytest.fixture
+def fast_rendering(reference, monkeypatch):
+    """The report model read once, and rendering that writes the reference edition's files one by one:
+    the steps under test are the publisher's; the real rendering is killed in the `cds run` test below."""
+    warehouse, published, _ = reference
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        report = publishing.build_report(con, PERIOD)
+    names = list(publishing.file_names(PERIOD).values())  # in the order the real rendering lists them
+    rendered = {name: (published / PERIOD / name).read_bytes() for name in names}
+
+    def render_all(report, issued_on, folder):
+        for name in names:
+            (folder / name).write_bytes(rendered[name])
+        return [folder / name for name in names]
+
+    monkeypatch.setattr(publishing, "build_report", lambda con, key: report)
+    monkeypatch.setattr(publishing, "render_all", render_all)
+
+
+@pytest.mark.parametrize("first_time", [False, True], ids=["republication", "first-publication"])
+def test_the_publisher_killed_at_every_step_leaves_whole_periods_and_the_next_run_converges(
+    reference, fast_rendering, tmp_path: Path, first_time: bool
+):
+    warehouse, published, expected = reference
+    step, deaths = 1, 0
+    while True:
+        reports = tmp_path / f"step-{step}" / "reports"
+        if first_time:
+            reports.mkdir(parents=True)
+        else:
+            shutil.copytree(published, reports, symlinks=True)
+        died = _publish_killed_at(step, warehouse, reports)
+        _assert_complete(reports)
+        if not first_time:
+            assert (reports / PERIOD).is_symlink() and read_manifest(reports / PERIOD), "the period vanished"
+        # The next run (not forced, a later day) converges to the same bytes, dated as first published.
+        _publish(
+            warehouse, reports, "run-next", date(2025, 6, 1) if not first_time else date(2025, 4, 10), False
+        )
+        _assert_complete(reports)
+        _assert_no_leftovers(reports)
+        if first_time:  # a new run's first publication: its own run id, so other bytes; the same data
+            fresh, original = read_manifest(reports / PERIOD), read_manifest(published / PERIOD)
+            assert fresh["data_version"] == original["data_version"]
+            assert sorted(_tree(reports)) == sorted(expected)
+        else:
+            assert _tree(reports) == expected, f"killed before step {step}: the next run did not converge"
+        if not first_time:
+            manifest = read_manifest(reports / PERIOD)
+            assert (manifest["run_id"], manifest["issued_on"]) == ("run-1", "2025-04-10")
+        if not died:
+            break
+        deaths += 1
+        step += 1
+        assert step < 200, "the publication never finished"
+    print(f"{deaths} kills")
+    assert deaths >= 10  # the publication has many steps, and it was killed before each of them
