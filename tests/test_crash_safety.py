@@ -31,6 +31,7 @@ from pipelines.reports.publish import (
 )
 from pipelines.runs import IN_PROGRESS, fail_stale_runs, stale_runs
 from pipelines.settings import Settings
+from tests.conftest import settings_for
 
 RUNNER = textwrap.dedent(
     """
@@ -236,3 +237,121 @@ def test_the_publisher_killed_at_every_step_leaves_whole_periods_and_the_next_ru
         assert step < 200, "the publication never finished"
     print(f"{deaths} kills")
     assert deaths >= 10  # the publication has many steps, and it was killed before each of them
+
+
+# --- A real `cds run` killed at several moments ---------------------------------------------------------
+# Each kill takes the whole process group (dbt's subprocess too) with SIGKILL at a moment of the main job:
+# while files are ingested, while dbt builds, while reports are being rendered and switched in. After each:
+# what is published is whole; the dead run is found stale. Then a full run must start (not blocked by the
+# dead runs), leave no leftovers, and publish the same bytes as a run that was never killed.
+
+MOMENTS = [
+    ("ingest", lambda step, outputs: step.startswith("raw_") and (outputs / "raw_archive").is_dir()),
+    ("warehouse", lambda step, outputs: step == "warehouse_dbt_assets"),
+    ("publication", lambda step, outputs: any((outputs / "reports").glob(".cds-tmp-*"))),
+]
+
+
+def _cds_run(env: dict[str, str], log: Path) -> subprocess.Popen:
+    with open(log, "w") as out:  # a file, not a pipe nobody reads (a full pipe would stall the run)
+        return subprocess.Popen(
+            [sys.executable, "-m", "pipelines.cli", "run"],
+            env=env,
+            cwd=Path(__file__).parent.parent,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: the kill takes dbt's subprocess as well
+        )
+
+
+def _started_steps(instance: DagsterInstance) -> list[str]:
+    from dagster import DagsterEventType
+
+    steps = []
+    for run in _in_progress(instance):
+        steps += [
+            e.step_key or "" for e in instance.all_logs(run.run_id, of_type=DagsterEventType.STEP_START)
+        ]
+    return steps
+
+
+def _kill_when(
+    env: dict[str, str], home: Path, outputs: Path, moment, deadline_s: float = 240
+) -> tuple[str, Path]:
+    """Start `cds run`, SIGKILL its process group once `moment` holds; the killed run's id, and its log."""
+    log = outputs.parent / f"cds-run-{time.monotonic_ns()}.log"
+    process = _cds_run(env, log)
+    instance = DagsterInstance.from_config(str(home))
+    deadline = time.monotonic() + deadline_s
+    try:
+        while True:
+            assert process.poll() is None, f"the run ended before it could be killed:\n{log.read_text()}"
+            assert time.monotonic() < deadline, "the moment to kill never came"
+            steps = _started_steps(instance)
+            if any(moment(step, outputs) for step in steps):
+                (run,) = _in_progress(instance)
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=30)
+                return run.run_id, log
+            time.sleep(0.05)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def test_cds_run_killed_at_several_moments_never_publishes_half_and_the_next_run_converges(
+    small_sample: Path, pipeline_run, tmp_path: Path
+):
+    settings = settings_for(small_sample, tmp_path)
+    home = settings.prepare_dagster_home()
+    env = {
+        # Not this process's CDS_* (the in-process runs of other tests set CDS_WAREHOUSE_PATH for dbt).
+        **{k: v for k, v in os.environ.items() if not k.startswith("CDS_")},
+        "CDS_SOURCES_DIR": str(small_sample),
+        "CDS_OUTPUTS_DIR": str(settings.outputs_dir),
+        "DAGSTER_HOME": str(home),
+    }
+    outputs, reports = settings.outputs_dir, settings.reports_dir
+    killed, logs = [], []
+    for name, moment in MOMENTS:
+        run_id, log = _kill_when(env, home, outputs, moment)
+        killed.append(run_id)
+        logs.append(log.read_text())
+        if reports.is_dir():
+            _assert_complete(reports)
+        instance = DagsterInstance.from_config(str(home))
+        assert killed[-1] in {r.run_id for r in stale_runs(instance)}, (
+            f"killed during {name}: not found stale"
+        )
+    with pytest.raises(AssertionError, match="left behind|nobody points at"):
+        _assert_no_leftovers(reports)  # the kill during publication left a scratch folder or an edition
+
+    finished = subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "run"],
+        env=env,
+        cwd=Path(__file__).parent.parent,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    # Each dead run is named, and marked failed, by the run that starts after it.
+    for run_id, next_output in zip(killed, [*logs[1:], finished.stdout], strict=True):
+        assert f"Lượt chạy {run_id} bị dừng đột ngột" in next_output
+    instance = DagsterInstance.from_config(str(home))
+    assert all(instance.get_run_by_id(r).status == DagsterRunStatus.FAILURE for r in killed)
+    assert _in_progress(instance) == []  # the queue is free: the next scheduled run launches
+    _assert_complete(reports)
+    _assert_no_leftovers(reports)
+    assert not list(outputs.glob(".cds-tmp-*"))
+    # The same bytes as the run that was never killed (same sources, same day): every rendered file, and
+    # every field of each manifest but the run's own id and time.
+    unkilled = pipeline_run[0].reports_dir
+    periods = sorted(p.name for p in reports.iterdir() if p.is_symlink())
+    assert periods == sorted(p.name for p in unkilled.iterdir() if p.is_symlink())
+    for period in periods:
+        ours, theirs = read_manifest(reports / period), read_manifest(unkilled / period)
+        for manifest in (ours, theirs):
+            del manifest["run_id"], manifest["generated_at"]
+        assert ours == theirs, f"{period} did not converge"
