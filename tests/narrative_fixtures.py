@@ -44,6 +44,7 @@ class Score:
     predicted_mapped: int
     correct: int
     claims_found: int  # labelled figures (mapped or not) found at all, with their value
+    found: int = 0  # labelled mapped figures that landed or wait in review with the right indicator
 
     @property
     def precision(self) -> float:
@@ -51,7 +52,7 @@ class Score:
 
     @property
     def recall(self) -> float:
-        return self.correct / self.labelled_mapped if self.labelled_mapped else 0.0
+        return self.found / self.labelled_mapped if self.labelled_mapped else 0.0
 
     @property
     def claim_recall(self) -> float:
@@ -59,15 +60,22 @@ class Score:
 
 
 def score(extractions: dict[str, object], labels: list[dict[str, str]]) -> Score:
-    """Mapped figures against labelled ones, as multisets of (file, indicator, value to 0,01)."""
+    """Figures that land without review against labelled ones, as multisets of (file, indicator, value to
+    0,01); recall counts a labelled figure waiting in the review queue with the right indicator as found."""
+    from tests.narrative_corpus import in_review, lands
+
     files = {row["file"] for row in labels}
-    predicted = Counter(
-        (name, f.indicator_code, _key(f.value))
-        for name, extraction in extractions.items()
-        if name in files
-        for f in extraction.figures
-        if f.indicator_code
-    )
+
+    def counted(keep) -> Counter:
+        return Counter(
+            (name, f.indicator_code, _key(f.value))
+            for name, extraction in extractions.items()
+            if name in files
+            for f in extraction.figures
+            if keep(f)
+        )
+
+    predicted, reviewed = counted(lands), counted(in_review)
     claims = Counter(
         (name, _key(f.value))
         for name, extraction in extractions.items()
@@ -84,5 +92,6 @@ def score(extractions: dict[str, object], labels: list[dict[str, str]]) -> Score
         labelled_mapped=sum(expected.values()),
         predicted_mapped=sum(predicted.values()),
         correct=sum((predicted & expected).values()),
+        found=sum(((predicted + reviewed) & expected).values()),
         claims_found=sum((claims & expected_claims).values()),
     )

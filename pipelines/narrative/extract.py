@@ -9,7 +9,7 @@ unit as written; everything else is kept, unmapped figures included.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import groupby, takewhile
 from pathlib import Path
@@ -26,10 +26,15 @@ from pipelines.narrative.facts import (
 from pipelines.narrative.figures import (
     Figure,
     KeywordRule,
+    TABLE_PART_CUE,
     find_figures,
+    indicator_units,
+    is_total_row,
     is_value,
+    judge_figures,
     keyword_rules,
     map_figures,
+    role_rules,
     sentence_at,
     table_figures,
 )
@@ -95,8 +100,14 @@ def document_figures(blocks: tuple[Block, ...]) -> list[Figure]:
             column: " ".join(c.text for cells in header_rows for c in cells if c.cell == column)
             for column in {c.cell for cells in header_rows for c in cells}
         }
-        for cells in rows[len(header_rows) :]:
-            figures.extend(table_figures(cells, header))
+        body = rows[len(header_rows) :]
+        has_total = any(is_total_row(cells) for cells in body)
+        for cells in body:
+            row_figures = table_figures(cells, header)
+            if has_total and not is_total_row(cells):
+                # a table with a total row: the other rows are its parts (per field, per village)
+                row_figures = [replace(f, role_before=f"{TABLE_PART_CUE} {f.role_before}") for f in row_figures]
+            figures.extend(row_figures)
     return figures
 
 
@@ -122,7 +133,12 @@ def extract_document(
             reason=unknown.reason,
             raw_value=unknown.written,
         ) from unknown
-    figures = map_figures(document_figures(document.blocks), rules or keyword_rules())
+    figures = judge_figures(
+        map_figures(document_figures(document.blocks), rules or keyword_rules()),
+        role_rules(),
+        indicator_units(),
+        period_key=facts.period_key,
+    )
     dates = cited_dates(document.blocks, lambda block, offset: sentence_at(block.text, offset))
     return Extraction(document, facts, tuple(figures), tuple(dates))
 

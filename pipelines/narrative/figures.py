@@ -28,7 +28,7 @@ from pathlib import Path
 
 from pipelines.narrative.readers import Block
 from pipelines.reference import read_seed
-from pipelines.vietnamese import name_key, parse_number, printed_decimals
+from pipelines.vietnamese import name_key, nfc, parse_number, printed_decimals
 
 _NUM = r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:,\d+)?"
 # Counting nouns a count must be followed by (longest first, so `máy vi tính` wins over `máy`).
@@ -65,6 +65,38 @@ NOUNS = sorted(
         "thành viên",
         "hộ",
         "camera",
+        # abbreviations officials write for the nouns above (read as those nouns: `ABBREVIATIONS`)
+        "hs",
+        "hồ sơ tthc",
+        "tthc",
+        "tk",
+        "cbccvc",
+        "cbcc",
+        "cb, cc",
+        "cb,cc",
+        "cb, cc, vc",
+        # what equipment lists count, so that `15 máy vi tính và 15 máy scan` is two figures
+        "bộ máy vi tính",
+        "bộ máy tính",
+        "máy tính để bàn",
+        "máy tính xách tay",
+        "máy tính bảng",
+        "máy scan",
+        "máy quét",
+        "máy in",
+        "máy chiếu",
+        "điện thoại",
+        "học viên",
+        "doanh nghiệp",
+        "hộ kinh doanh",
+        "tổ công nghệ cộng đồng",
+        "biên chế",
+        "chữ ký số",
+        "tin",
+        "bài",
+        "cuộc",
+        "buổi",
+        "nhóm",
     ],
     key=len,
     reverse=True,
@@ -79,8 +111,8 @@ _FIGURE = re.compile(
     rf"""(?<![\w.,/-])(?:
         (?P<num>{_NUM})\s*/\s*(?P<den>{_NUM})(?![\d/])(?:\s+(?P<fnoun>{_NOUN})(?!\w))?(?:{_RATE_TAIL})?
       | (?P<rate>{_NUM})\s*%
-      | (?P<money>{_NUM})\s*(?P<scale>triệu|tỷ)?\s*(?:đồng|đ|vnđ)(?!\w)
-      | (?P<count>{_NUM})\s+(?P<noun>{_NOUN})(?!\w)
+      | (?P<money>{_NUM})\s*(?P<scale>ngàn|nghìn|triệu|tỷ)?\s*(?:đồng|đ|vnđ)(?!\w)
+      | (?P<count>{_NUM})(?:\s+(?P<cscale>ngàn|nghìn|triệu))?\s+(?P<noun>{_NOUN})(?!\w)
     )""",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -91,7 +123,37 @@ _NOT_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _NOT_AFTER = re.compile(r"^\s*[-/]\s*[A-ZĐ]|^/\d")
-_SCALE = {"triệu": Decimal(1_000_000), "tỷ": Decimal(1_000_000_000)}
+_NOT_AFTER_COUNT = re.compile(r"^\s*[-/]\s*[A-ZĐ]")  # `95 tài khoản/1.870 chỉ tiêu`: a chain, two figures
+_SCALE = {
+    "ngàn": Decimal(1_000),
+    "nghìn": Decimal(1_000),
+    "triệu": Decimal(1_000_000),
+    "tỷ": Decimal(1_000_000_000),
+}
+# Abbreviations read as the words they stand for, in a figure's noun and in the words it is mapped on.
+ABBREVIATIONS = {
+    "hs": "hồ sơ",
+    "tthc": "thủ tục hành chính",
+    "tk": "tài khoản",
+    "cbccvc": "cán bộ, công chức, viên chức",
+    "cbcc": "cán bộ, công chức",
+    "cb, cc, vc": "cán bộ, công chức, viên chức",
+    "cb, cc": "cán bộ, công chức",
+    "cb,cc": "cán bộ, công chức",
+    "dvctt": "dịch vụ công trực tuyến",
+    "cđs": "chuyển đổi số",
+    "cns": "công nghệ số",
+    "cnscđ": "công nghệ số cộng đồng",
+    "cccd": "căn cước công dân cccd",
+    "vb": "văn bản",
+    "bpmc": "bộ phận một cửa",
+    "đdđt": "định danh điện tử",
+    "bcci": "bưu chính công ích",
+    "ttpvhcc": "trung tâm phục vụ hành chính công",
+}
+_ABBREVIATION = re.compile(
+    r"(?<!\w)(" + "|".join(re.escape(a) for a in sorted(ABBREVIATIONS, key=len, reverse=True)) + r")(?!\w)"
+)
 # Where the words of one figure end and the next one's begin.
 _STRONG = re.compile(r"[,()\[\]]|\btrong đó\b|\bcòn\b|\bgồm\b|\bbao gồm\b", re.IGNORECASE)
 _WEAK = re.compile(r"\bvà\b", re.IGNORECASE)
@@ -108,10 +170,16 @@ _OFFICES = re.compile(
 _UNIT_COLUMNS = ("đơn vị tính", "đvt", "đơn vị")
 _MONEY_UNITS = ("đồng", "đ", "vnđ")
 # A fraction that is a day and month (`từ 01/7 đến 10/9/2025`).
-_DATE_BEFORE = re.compile(r"(?:\btừ|\bđến|\bngày|\btháng|\btrước|\bsau)\s*$", re.IGNORECASE)
+_DATE_BEFORE = re.compile(
+    r"(?:\btừ|\bđến|\bngày|\btháng|\btrước|\bsau|\bvào|\bhạn|\blúc|\bdịp|\btính đến|\bkể từ|\bcuối|\bđầu"
+    r"|\bsáng|\bchiều|\btối|\btrong|\bngày\s+\d{1,2}\s*[-–]|\bhết)\s*$",
+    re.IGNORECASE,
+)
 _DATE_AFTER = re.compile(r"^\s*(?:đến|-|–)\s*(?:ngày\s*)?\d", re.IGNORECASE)
 
 TRAILING_WORDS = 14
+# Below this confidence a mapped figure waits for review (dbt var `narrative_review_threshold`, same value).
+DEFAULT_REVIEW_THRESHOLD = 0.8
 RATE_KINDS = ("rate",)
 COUNT_KINDS = ("count", "stock")
 
@@ -182,10 +250,18 @@ class Figure:
     wide_context: str = ""  # the first figure of a clause: everything before it in the clause
     lead_context: str = ""  # the words that open the clause, with this figure's own
     far_context: str = ""  # its own words and all that follows up to the next figure, past any comma
+    own_lead: str = ""  # its noun and the words just before it, without what trails it
+    follows_count: bool = False  # a rate right after a figure (`1.293 hồ sơ, đạt 61,4%`): that figure's share
+    role_before: str = ""  # the words of its clause before it, where the cues of its role are looked for
+    role_after: str = ""  # the few words right after it (`so với chỉ tiêu`, `điểm phần trăm`)
     indicator_code: str | None = None
     is_percent: bool = False  # the value is a rate (a rate, or a fraction read for a rate indicator)
     confidence: float = 0.0
     candidates: tuple[str, ...] = field(default=())
+    role: str = "actual"  # actual | proposal | target | change | subset | norm | received_in_period | other
+    role_cue: str = ""  # the words that gave the role (empty: no cue, an actual figure)
+    needs_review: bool = False  # held for a person to decide before it reaches the marts
+    review_reason: str = ""
 
     @property
     def rate_decimals(self) -> int | None:
@@ -213,9 +289,10 @@ def sentences(text: str) -> list[str]:
 
 def _figure_of(match: re.Match, sentence: str, block: Block) -> Figure | None:
     before, after = sentence[: match.start()], sentence[match.end() :]
-    if _NOT_BEFORE.search(before) or _NOT_AFTER.search(after):
-        return None
     groups = match.groupdict()
+    not_after = _NOT_AFTER_COUNT if groups["count"] is not None else _NOT_AFTER
+    if _NOT_BEFORE.search(before) or not_after.search(after):
+        return None
     if groups["num"] is not None and _is_day_month(groups["num"], groups["den"], before, after):
         return None
     printed = match.group(0).strip()
@@ -231,7 +308,7 @@ def _figure_of(match: re.Match, sentence: str, block: Block) -> Figure | None:
             denominator_text=groups["den"],
             rate=parse_number(groups["frate"]) if rate_text else None,
             rate_text=rate_text,
-            noun=(groups["fnoun"] or "").lower() or None,
+            noun=ABBREVIATIONS.get((groups["fnoun"] or "").lower(), (groups["fnoun"] or "").lower()) or None,
             **common,
         )
     if groups["rate"] is not None:
@@ -240,13 +317,14 @@ def _figure_of(match: re.Match, sentence: str, block: Block) -> Figure | None:
     if groups["money"] is not None:
         amount = parse_number(groups["money"]) * _SCALE.get((groups["scale"] or "").lower(), Decimal(1))
         return Figure("money", value=amount, numerator=amount, numerator_text=groups["money"], **common)
-    count = parse_number(groups["count"])
+    count = parse_number(groups["count"]) * _SCALE.get((groups["cscale"] or "").lower(), Decimal(1))
+    noun = groups["noun"].lower()
     return Figure(
         "count",
         value=count,
         numerator=count,
         numerator_text=groups["count"],
-        noun=groups["noun"].lower(),
+        noun=ABBREVIATIONS.get(noun, noun),
         **common,
     )
 
@@ -284,13 +362,25 @@ def _last_trailing(rest: str, crosses_commas: bool) -> str:
 
 def _context(leading: str, words: str) -> str:
     """The words a figure is mapped on: lower case, without parenthesised asides or office names."""
-    context = name_key(_PARENTHESIS.sub(" ", f"{leading} {words}"))
+    context = expand_abbreviations(name_key(_PARENTHESIS.sub(" ", f"{leading} {words}")))
     return _OFFICES.sub(" ", context)
+
+
+def expand_abbreviations(text: str) -> str:
+    return _ABBREVIATION.sub(lambda m: ABBREVIATIONS[m.group(1)], text)
 
 
 def _after_last_delimiter(gap: str) -> str:
     strong = list(_STRONG.finditer(gap))
-    return gap[strong[-1].end() :] if strong else gap
+    return _after_topic(gap[strong[-1].end() :] if strong else gap)
+
+
+def _after_topic(leading: str) -> str:
+    """`Kết quả giải quyết TTHC 6 tháng: tiếp nhận 2.106 hồ sơ`: words after a colon are the figure's own
+    and what precedes it is a topic; a figure right after the colon (`Tổng số HS tiếp nhận: 1.027 HS`) keeps
+    the words before it, its label."""
+    head, colon, tail = leading.rpartition(":")
+    return tail if colon and tail.split() else leading
 
 
 def _clauses(sentence: str) -> Iterator[tuple[int, str]]:
@@ -338,7 +428,7 @@ def find_figures(block: Block) -> list[Figure]:
                 previous_end = found[i - 1][1] if i else 0
                 next_start = found[i + 1][0] if i + 1 < len(found) else len(clause)
                 gap_before = clause[previous_end:start]
-                leading = _split_gap(gap_before)[1] if i else _after_last_delimiter(gap_before)
+                leading = _after_topic(_split_gap(gap_before)[1]) if i else _after_last_delimiter(gap_before)
                 if i + 1 < len(found):
                     trailing = _split_gap(clause[end:next_start])[0]
                 else:
@@ -352,6 +442,10 @@ def find_figures(block: Block) -> list[Figure]:
                         figure,
                         sentence=sentence,
                         start=offset + start,
+                        role_before=_role_scope(clause[:start]),
+                        role_after=_role_after(clause[end:next_start]),
+                        own_lead=_context(leading, f"{noun} {inner}"),
+                        follows_count=bool(i) and _INTRODUCES_SHARE.fullmatch(gap_before) is not None,
                         context=_context(leading, words),
                         wide_context=_context(gap_before, words) if not i else "",
                         lead_context=_context(f"{lead} {leading}" if i else lead, words),
@@ -409,8 +503,10 @@ def table_figures(cells: list[Block], header: dict[int, str]) -> list[Figure]:
             count = parse_number(text)
             kind = "money" if unit in _MONEY_UNITS else "count"
             figure = Figure(kind, value=count, numerator=count, numerator_text=text, noun=unit, **common)
-        context = name_key(_PARENTHESIS.sub(" ", " ".join([*labels, column, unit or ""])))
-        figures.append(replace(figure, context=context))
+        context = expand_abbreviations(
+            name_key(_PARENTHESIS.sub(" ", " ".join([*labels, column, unit or ""])))
+        )
+        figures.append(replace(figure, context=context, role_before=" ".join([*labels, column])))
     return figures
 
 
@@ -468,7 +564,13 @@ def map_figures(figures: list[Figure], rules: tuple[KeywordRule, ...]) -> list[F
         # (`141 hồ sơ, chiếm tỷ lệ 24,74%`) is about that figure or unmapped; any other figure may borrow
         # the words that open its clause, then all up to the next figure. A fraction no rate matches is
         # read as its numerator's count.
-        attempts = [(figure.context, False, 0.95)]
+        attempts = []
+        if previous is not None and figure.kind == "rate" and figure.follows_count:
+            # `trễ hạn 12 hồ sơ, chiếm 0,59% số hồ sơ đã giải quyết`: the share of the figure before
+            attempts.append((f"{previous} {figure.own_lead}", False, 0.9))
+        if figure.kind == "rate" and figure.own_lead and figure.own_lead != figure.context:
+            attempts.append((figure.own_lead, False, 0.95))
+        attempts.append((figure.context, False, 0.95))
         if figure.wide_context and figure.wide_context != figure.context:
             attempts.append((figure.wide_context, False, 0.9))
         if previous is not None and figure.kind == "rate":
@@ -497,3 +599,239 @@ def map_figures(figures: list[Figure], rules: tuple[KeywordRule, ...]) -> list[F
             )
         )
     return mapped
+
+
+# --- Roles: what a statement says of its figure ------------------------------------------------------------
+# A figure is the unit's own result or stock (`actual`) unless a cue of the catalogue (`ref_figure_roles.csv`)
+# says otherwise: a proposal, a target, a change, a subset, a norm, equipment received in the period, or
+# another period's or unit's figure. The cue nearest before the figure in its clause wins (an `actual` cue,
+# `hiện có`, `đến nay`, ends the reach of one before it); a cue right after it (`so với chỉ tiêu`) wins over
+# both. Phrases that only look like cues are not cues (`tăng cường`, `như sau`), nor is a word that names a
+# document (`Kế hoạch số 22/KH-UBND`).
+
+ROLES = ("actual", "proposal", "target", "change", "subset", "norm", "received_in_period", "other")
+ROLE_AFTER_WORDS = 6
+ROLE_REACH_WORDS = 12  # a cue further before the figure than this leaves its role uncertain
+_NOT_CUES = re.compile(
+    r"tăng cường|tăng trưởng|như sau|cũng như|như vậy|như trên|như thế|như nhau|giảm thiểu|giảm nghèo"
+    r"|kết quả giải quyết|kết quả thực hiện nhiệm vụ|trả kết quả|thực hiện công văn|thực hiện kế hoạch"
+)
+_DOCUMENT_AFTER = re.compile(r"^\s*(?:số\s*)?\d+\s*/|^\s*số\b")
+_CLAUSE_START = re.compile(r"(?:^|\n|\s[-–+•*]\s|:\s)")
+
+
+@dataclass(frozen=True)
+class RoleRule:
+    role: str
+    cues: tuple[str, ...]
+    after: bool
+    indicators: frozenset[str]  # empty: any indicator
+
+
+@lru_cache(maxsize=4)
+def _role_rules_from_seeds(reference_dir: str | None) -> tuple[RoleRule, ...]:
+    folder = Path(reference_dir) if reference_dir else None
+    rules = []
+    for row in read_seed("ref_figure_roles", folder):
+        if row["role"] not in ROLES or row["position"] not in ("before", "after"):
+            raise ValueError(f"ref_figure_roles: unknown role or position in {row}")
+        rules.append(
+            RoleRule(
+                row["role"],
+                tuple(name_key(c) for c in row["cue"].split("|") if c),
+                row["position"] == "after",
+                frozenset(c for c in (row["indicators"] or "").split("|") if c),
+            )
+        )
+    return tuple(rules)
+
+
+def role_rules(reference_dir: str | None = None) -> tuple[RoleRule, ...]:
+    return _role_rules_from_seeds(reference_dir)
+
+
+# A table row that sums the others: `Tổng cộng`, `Tổng`, `Cộng`, `Toàn xã`, `Toàn phường`.
+_TOTAL_ROW = re.compile(r"(?:tổng cộng|tổng số|tổng|cộng|toàn xã|toàn phường|toàn đặc khu|chung)\s*:?")
+TABLE_PART_CUE = "riêng"  # read as a subset cue: a row of a table that has a total row
+# A place inside the unit named before a figure (`thôn Làng Mới có`, `tổ dân phố 3`, `riêng làng Kon Tu`):
+# the figure is that place's part, not the unit's.
+_PLACE_NAMED = re.compile(
+    r"(?<!\w)(?i:thôn|làng|tổ dân phố|tdp|khu phố|xóm|bản|buôn|khối phố)\s+(?:số\s+)?(?:\d+|[A-ZĐ][\w-]*)"
+)
+
+
+def is_total_row(cells: list[Block]) -> bool:
+    labels = [name_key(c.text) for c in cells if not is_value(c.text)]
+    return any(_TOTAL_ROW.fullmatch(label) for label in labels)
+
+
+_INTRODUCES_SHARE = re.compile(
+    r"\s*[,(]?\s*(?:đạt|chiếm|bằng|tương ứng|là)?\s*(?:tỷ\s+lệ|tỉ\s+lệ)?\s*(?:là|đạt)?\s*[:=]?\s*",
+    re.IGNORECASE,
+)
+
+
+def _role_after(text: str) -> str:
+    """The words right after a figure that can give its role, up to a comma, parenthesis or slash (they
+    would be another figure's: `99,4% (kế hoạch 100%)`, `1.064 tài khoản/2.500 chỉ tiêu`)."""
+    return " ".join(re.split(r"[,(/;]", text, maxsplit=1)[0].split()[:ROLE_AFTER_WORDS])
+
+
+def _role_scope(before: str) -> str:
+    """The part of a clause before a figure that can hold its role's cue: from the last list mark or colon."""
+    starts = [m.end() for m in _CLAUSE_START.finditer(before)]
+    return before[starts[-1] :] if starts else before
+
+
+def _cue_positions(text: str, cue: str) -> Iterator[tuple[int, int]]:
+    for match in re.finditer(rf"(?<!\w){re.escape(cue)}(?!\w)", text):
+        if not _DOCUMENT_AFTER.match(text[match.end() :]):
+            yield match.start(), match.end()
+
+
+def _masked(text: str) -> str:
+    """Phrases that only look like cues blanked out (same length, so positions hold)."""
+    return _NOT_CUES.sub(lambda m: " " * len(m.group(0)), name_key(text))
+
+
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+_PERIOD_MENTION = re.compile(
+    r"(?<!\w)(?:quý\s+(?P<q>iv|i{1,3}|[1-4])(?!\w)(?:\s*(?:/|năm)\s*(?P<qy>20\d\d))?"
+    r"|(?P<m>[69])\s+tháng(?:\s+đầu\s+năm)?(?:\s*(?:/|năm)\s*(?P<my>20\d\d))?"
+    r"|năm\s+(?P<y>20\d\d))"
+)
+
+
+def _period_cues(text: str, period_key: str | None) -> list[tuple[int, int, str, str]]:
+    """Periods the words before a figure name: another period than the report's makes the figure another
+    period's (`quý III là 75,26%` in a Q4 report, a 9-month total inside a quarterly report, `năm 2024`);
+    the report's own period makes it the report's. A year the report is in says neither."""
+    if not period_key:
+        return []
+    year, part = period_key[:4], period_key[5:]
+    cues = []
+    for m in _PERIOD_MENTION.finditer(text):
+        if m["q"]:
+            named_year, named = m["qy"] or year, f"Q{_ROMAN[m['q']]}"
+        elif m["m"]:
+            named_year, named = m["my"] or year, f"{m['m']}M"
+        else:
+            if m["y"] == year:
+                continue
+            named_year, named = m["y"], part
+        role = "actual" if (named_year, named) == (year, part) else "other"
+        cues.append((m.end(), len(m.group(0)), role, m.group(0)))
+    return cues
+
+
+def _place_cues(text: str) -> list[tuple[int, int, str, str]]:
+    """A named village or residential group before a figure makes it that place's part (`subset`)."""
+    text = nfc(text)
+    return [(m.end(), len(m.group(0)), "subset", m.group(0)) for m in _PLACE_NAMED.finditer(text)]
+
+
+def figure_role(
+    figure: Figure, rules: tuple[RoleRule, ...], period_key: str | None = None
+) -> tuple[str, str, bool]:
+    """(role, cue, certain) of a figure, from the cues around it."""
+    applicable = [r for r in rules if not r.indicators or figure.indicator_code in r.indicators]
+    after = _masked(figure.role_after)
+    found_after = [
+        (start, r.role, cue)
+        for r in applicable
+        if r.after
+        for cue in r.cues
+        for start, _ in _cue_positions(after, cue)
+    ]
+    if found_after:
+        _, role, cue = min(found_after)
+        return role, cue, True
+    before = _masked(figure.role_before)
+    found_before = [
+        (end, len(cue), r.role, cue)
+        for r in applicable
+        if not r.after
+        for cue in r.cues
+        for _, end in _cue_positions(before, cue)
+    ] + _period_cues(before, period_key) + _place_cues(figure.role_before)
+    if not found_before:
+        return "actual", "", True
+    end, _, role, cue = max(found_before)
+    certain = len(before[end:].split()) <= ROLE_REACH_WORDS
+    return role, cue, certain or role == "actual"
+
+
+# Nouns that fit each unit of the catalogue: a count whose noun does not fit its indicator's unit is doubtful.
+_UNIT_NOUNS = {
+    "hồ sơ": ("hồ sơ", "thủ tục hành chính", "hồ sơ tthc"),
+    "máy": ("máy", "máy tính", "máy vi tính", "máy trạm", "bộ máy tính", "bộ máy vi tính", "máy tính để bàn"),
+    "tài khoản": ("tài khoản", "công dân", "người dân", "người"),
+    "tổ": ("tổ", "tổ công nghệ số cộng đồng", "tổ công nghệ cộng đồng"),
+    "người": (
+        "người",
+        "công chức",
+        "cán bộ",
+        "viên chức",
+        "thành viên",
+        "học viên",
+        "người dân",
+        "công dân",
+        "cán bộ, công chức, viên chức",
+        "cán bộ, công chức",
+        "biên chế",
+        "lượt",
+    ),
+    "thôn": ("thôn", "làng", "tổ dân phố"),
+    "chứng thư": ("chứng thư", "chứng thư số", "usb token", "token", "sim", "chữ ký số", "thiết bị"),
+    "hộ": ("hộ", "hộ kinh doanh", "doanh nghiệp"),
+}
+
+
+def _noun_fits(figure: Figure, unit: str | None) -> bool:
+    if figure.kind != "count" or not figure.noun or unit not in _UNIT_NOUNS:
+        return True
+    return figure.noun in _UNIT_NOUNS[unit]
+
+
+def judge_figures(
+    figures: list[Figure],
+    roles: tuple[RoleRule, ...],
+    units: dict[str, str],
+    threshold: float = DEFAULT_REVIEW_THRESHOLD,
+    period_key: str | None = None,
+) -> list[Figure]:
+    """Each mapped figure with its role and whether a person must look at it before it may land: below the
+    confidence threshold, a role that is not certain, or a noun that does not fit the indicator's unit."""
+    judged = []
+    for figure in figures:
+        if not figure.indicator_code:
+            judged.append(figure)
+            continue
+        role, cue, certain = figure_role(figure, roles, period_key)
+        confidence = figure.confidence
+        reasons = []
+        if not _noun_fits(figure, units.get(figure.indicator_code)):
+            confidence = round(confidence * 0.8, 2)
+            reasons.append("noun")
+        if not certain:
+            confidence = round(confidence * 0.8, 2)
+            reasons.append("role")
+        if confidence < threshold:
+            reasons.append("confidence")
+        judged.append(
+            replace(
+                figure,
+                role=role,
+                role_cue=cue,
+                confidence=confidence,
+                needs_review=bool(reasons) and role == "actual" or not certain,
+                review_reason=",".join(reasons),
+            )
+        )
+    return judged
+
+
+@lru_cache(maxsize=4)
+def indicator_units(reference_dir: str | None = None) -> dict[str, str]:
+    folder = Path(reference_dir) if reference_dir else None
+    return {row["indicator_code"]: row["unit"] for row in read_seed("ref_indicators", folder)}

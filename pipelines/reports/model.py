@@ -528,7 +528,7 @@ def build_report(con: duckdb.DuckDBPyConnection, period_key: str) -> PeriodRepor
         for r in _rows(
             con,
             """select indicator_code, name_vi, unit, kind, target_value, higher_is_better, system_source
-               from marts.dim_indicator order by form_order""",
+               from marts.dim_indicator where reported_on = 'form' order by form_order""",
         )
     )
     by_code = {i.code: i for i in indicators}

@@ -92,7 +92,10 @@ class SampleWriter:
         if not 1 <= config.quarters <= len(calendar):
             raise ValueError(f"--quarters must be between 1 and {len(calendar)}")
         self.quarters = calendar[: config.quarters]
-        self.indicators = sorted(read_seed("ref_indicators"), key=lambda i: int(i["form_order"]))
+        self.indicators = sorted(
+            (i for i in read_seed("ref_indicators") if i["reported_on"] == "form"),
+            key=lambda i: int(i["form_order"]),
+        )
         self.variants = self._name_variants()
         self.traits = {c["commune_id"]: self._traits(c) for c in self.communes}
         self.profiles = self._profiles()

@@ -10,5 +10,6 @@ select
     denominator_vi,
     target_value,
     higher_is_better,
-    system_source
+    system_source,
+    reported_on
 from {{ ref('ref_indicators') }}

@@ -1,0 +1,117 @@
+"""Labelled corpora of narrative reports written blind (by sessions that had not seen the reader), scored as
+the Department would judge the reader: what lands in the warehouse without review must be right, and what
+is labelled must either land or wait in the review queue with the right indicator.
+
+Each corpus folder holds reports (`.txt`, or `.docx.draft` / `.pdf.draft` built into DOCX / PDF) and
+`labels.csv` (`file,indicator_code,value,printed,role,note`), one row per figure occurrence: every figure,
+with its indicator when it measures one (whatever its role) and the role of its statement.
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from collections import Counter
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from pipelines.sample.reports import write_report
+
+FIXTURES = Path(__file__).parent / "fixtures"
+DEV = FIXTURES / "narrative_real"
+HOLDOUT = FIXTURES / "narrative_holdout"
+
+
+def build_corpus(folder: Path, out: Path) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for source in sorted(folder.iterdir()):
+        if source.suffix == ".draft":
+            paths.append(write_report(out / source.stem, source.read_text(encoding="utf-8")))
+        elif source.suffix == ".txt":
+            paths.append(Path(shutil.copy(source, out / source.name)))
+    return paths
+
+
+def read_corpus_labels(folder: Path) -> list[dict[str, str]]:
+    with open(folder / "labels.csv", encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _key(value) -> Decimal:
+    return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+def lands(figure) -> bool:
+    """Reaches the marts without anyone looking: mapped, an actual figure, not waiting for review."""
+    return bool(
+        figure.indicator_code
+        and getattr(figure, "role", "actual") == "actual"
+        and not getattr(figure, "needs_review", False)
+    )
+
+
+def in_review(figure) -> bool:
+    return bool(figure.indicator_code and getattr(figure, "needs_review", False))
+
+
+@dataclass(frozen=True)
+class CorpusScore:
+    expected: int  # labelled actual figures of an indicator
+    landed: int
+    landed_correct: int
+    reviewed: int
+    found: int  # expected figures that landed or wait in review with the right indicator and value
+    not_actual_landed: int  # landed figures that match a labelled proposal, target, change …
+    wrong: tuple[tuple[str, str, Decimal], ...]  # landed and not labelled so
+    missed: tuple[tuple[str, str, Decimal], ...]
+
+    @property
+    def precision(self) -> float:
+        return self.landed_correct / self.landed if self.landed else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.found / self.expected if self.expected else 0.0
+
+    def line(self) -> str:
+        return (
+            f"precision of landed {self.precision:.3f} ({self.landed_correct}/{self.landed}), recall with "
+            f"review {self.recall:.3f} ({self.found}/{self.expected}), in review {self.reviewed}, "
+            f"non-actual landed {self.not_actual_landed}"
+        )
+
+
+def score_corpus(extractions: dict[str, object], labels: list[dict[str, str]]) -> CorpusScore:
+    files = {row["file"].removesuffix(".draft") for row in labels}
+
+    def figures():
+        for name, extraction in extractions.items():
+            if name in files:
+                yield from ((name, f) for f in extraction.figures)
+
+    landed = Counter((n, f.indicator_code, _key(f.value)) for n, f in figures() if lands(f))
+    reviewed = Counter((n, f.indicator_code, _key(f.value)) for n, f in figures() if in_review(f))
+    expected = Counter(
+        (r["file"].removesuffix(".draft"), r["indicator_code"], _key(r["value"]))
+        for r in labels
+        if r["indicator_code"] and r["role"] == "actual"
+    )
+    other_roles = Counter(
+        (r["file"].removesuffix(".draft"), r["indicator_code"], _key(r["value"]))
+        for r in labels
+        if r["indicator_code"] and r["role"] != "actual"
+    )
+    correct = landed & expected
+    found = (landed + reviewed) & expected
+    return CorpusScore(
+        expected=sum(expected.values()),
+        landed=sum(landed.values()),
+        landed_correct=sum(correct.values()),
+        reviewed=sum(reviewed.values()),
+        found=sum(found.values()),
+        not_actual_landed=sum(((landed - expected) & other_roles).values()),
+        wrong=tuple(sorted((landed - expected).elements())),
+        missed=tuple(sorted((expected - (landed + reviewed)).elements())),
+    )

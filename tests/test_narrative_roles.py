@@ -1,0 +1,146 @@
+"""Figure roles, clauses and number shapes, one behaviour each, on sentences written for these tests."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from pipelines.narrative.extract import extract_document
+from pipelines.narrative.readers import Block, ReportDocument
+
+HEAD = "UBND XÃ SƠN KỲ\nBÁO CÁO\nKết quả chuyển đổi số Quý III năm 2025\n"
+
+
+def _figures(body: str, head: str = HEAD):
+    lines = f"{head}{body}".strip().splitlines()
+    blocks = tuple(Block(line, "paragraph", n) for n, line in enumerate(lines, 1))
+    return extract_document(ReportDocument(Path("bao-cao.txt"), "txt", blocks)).figures
+
+
+def _one(body: str, printed_part: str, head: str = HEAD):
+    (figure,) = [f for f in _figures(body, head) if printed_part in f.printed]
+    return figure
+
+
+HOLDS_AND_ASKS = "Xã hiện có 41 máy tính; đề nghị tỉnh trang bị thêm 12 máy tính cho bộ phận một cửa."
+RECEIVED = "Trong quý, xã được trang bị 9 máy tính mới từ nguồn ngân sách tỉnh."
+
+
+@pytest.mark.parametrize(
+    ("body", "printed", "code", "role"),
+    [
+        (HOLDS_AND_ASKS, "12 máy", "PC_COUNT", "proposal"),
+        (HOLDS_AND_ASKS, "41 máy", "PC_COUNT", "actual"),
+        ("Năm 2026 phấn đấu tỷ lệ hồ sơ nộp trực tuyến đạt 85%.", "85%", "DOS_ONLINE_RATE", "target"),
+        ("Hồ sơ nộp trực tuyến đạt 64,2% so với chỉ tiêu được giao.", "64,2%", "DOS_ONLINE_RATE", "target"),
+        ("So với quý trước, số hồ sơ tiếp nhận tăng 215 hồ sơ.", "215", "DOS_RECEIVED", "change"),
+        ("Mỗi thôn thành lập 01 Tổ công nghệ số cộng đồng.", "01 Tổ", "CDT_TEAMS", "norm"),
+        (RECEIVED, "9 máy", "PC_COUNT", "received_in_period"),
+        ("Tỷ lệ hồ sơ trực tuyến quý II là 61,3%, quý III đạt 70,4%.", "61,3%", "DOS_ONLINE_RATE", "other"),
+        ("Tỷ lệ hồ sơ trực tuyến quý II là 61,3%, quý III đạt 70,4%.", "70,4%", "DOS_ONLINE_RATE", "actual"),
+        ("Riêng thôn Gò Da có 3 Tổ công nghệ số cộng đồng.", "3 Tổ", "CDT_TEAMS", "subset"),
+        ("Thôn Làng Rẫy đã tiếp nhận 40 hồ sơ trực tuyến.", "40", "DOS_ONLINE", "subset"),
+        ("Tăng cường tuyên truyền, xã đã tiếp nhận 530 hồ sơ.", "530", "DOS_RECEIVED", "actual"),
+        ("Thực hiện Kế hoạch số 22/KH-UBND, xã đã tiếp nhận 530 hồ sơ.", "530", "DOS_RECEIVED", "actual"),
+    ],
+)  # fmt: skip
+def test_a_figure_s_role_comes_from_its_clause(body, printed, code, role):
+    figure = _one(body, printed)
+    assert (figure.indicator_code, figure.role) == (code, role)
+
+
+def test_figures_of_other_roles_never_land_and_uncertain_ones_wait_for_review():
+    figures = _figures("Đề nghị cấp 15 chứng thư số trên SIM cho công chức.")
+    (figure,) = figures
+    assert figure.role == "proposal" and figure.indicator_code == "DSIG_SIM"
+    far = _one(
+        "Kế hoạch của xã là hoàn thiện hạ tầng mạng nội bộ, nâng cấp đường truyền cho trụ sở và các thôn, "
+        "rà soát lại toàn bộ thiết bị đang dùng để có 52 máy tính.",
+        "52 máy",
+    )
+    assert far.role == "target" and far.needs_review  # the cue is too far away to be sure
+
+
+@pytest.mark.parametrize(
+    ("body", "printed", "value", "code"),
+    [
+        ("Trong 6 tháng, xã tiếp nhận khoảng 2,7 ngàn HS.", "2,7 ngàn", Decimal(2700), "DOS_RECEIVED"),
+        (
+            "Xã đã kích hoạt 1,2 nghìn tài khoản định danh điện tử.",
+            "1,2 nghìn",
+            Decimal(1200),
+            "VNEID_ACTIVATED",
+        ),
+        ("Kinh phí chuyển đổi số năm 2025 là 1,5 tỷ đồng.", "1,5 tỷ", Decimal(1_500_000_000), "DT_BUDGET"),
+        ("Bộ phận một cửa tiếp nhận 412 HS TTHC.", "412", Decimal(412), "DOS_RECEIVED"),
+        ("Tổng số CBCCVC của xã là 58 người.", "58", Decimal(58), "STAFF_COUNT"),
+    ],
+)
+def test_scale_words_and_abbreviations(body, printed, value, code):
+    figure = _one(body, printed)
+    assert (figure.value, figure.indicator_code) == (value, code)
+
+
+def test_a_slash_chain_is_two_figures():
+    figures = _figures("Xã có 95 tài khoản/1.870 chỉ tiêu học tập trên nền tảng Bình dân học vụ số.")
+    assert [f.value for f in figures if f.kind == "count"][:1] == [Decimal(95)]
+
+
+def test_a_and_b_are_two_figures():
+    figures = _figures("Đề nghị cấp 15 bộ máy vi tính và 15 máy scan cho bộ phận một cửa.")
+    assert [(f.printed, f.value) for f in figures] == [("15 bộ máy vi tính", 15), ("15 máy scan", 15)]
+
+
+@pytest.mark.parametrize(
+    "body", ["Hạn nộp báo cáo vào 5/4 hằng năm.", "Hội nghị tổ chức sáng 12/9 tại hội trường."]
+)
+def test_a_day_and_month_is_a_date_not_a_fraction(body):
+    assert _figures(body) == ()
+
+
+def test_a_rate_after_a_count_is_that_count_s_share():
+    figure = _one(
+        "Đã giải quyết 2.051 hồ sơ, trong đó trễ hạn 12 hồ sơ, chiếm 0,59% số hồ sơ đã giải quyết.", "0,59"
+    )
+    assert figure.indicator_code == "DOS_LATE_RATE"
+
+
+def test_a_topic_before_a_colon_is_not_the_figure_s_words():
+    figure = _one("Kết quả giải quyết thủ tục hành chính: tiếp nhận 1.120 hồ sơ.", "1.120")
+    assert figure.indicator_code == "DOS_RECEIVED"
+
+
+@pytest.mark.parametrize(
+    ("body", "printed", "code"),
+    [
+        ("Có 31 hồ sơ đến hạn giải quyết trong quý.", "31", "DOS_DUE"),
+        ("Còn 3 hồ sơ quá hạn chưa có kết quả do chờ xác minh.", "3", "DOS_OVERDUE_OPEN"),
+        ("Xã có 14 thôn, 14 Tổ công nghệ cộng đồng với 70 thành viên.", "14 thôn", "VILLAGE_COUNT"),
+        ("Xã có 14 thôn, 14 Tổ công nghệ cộng đồng với 70 thành viên.", "14 Tổ", "CDT_TEAMS"),
+        ("Xã có 14 thôn, 14 Tổ công nghệ cộng đồng với 70 thành viên.", "70", "CDT_MEMBERS"),
+        ("Nhiệm vụ chuyển đổi số do 02 công chức kiêm nhiệm.", "02", "IT_CONCURRENT"),
+    ],
+)
+def test_measures_the_catalogue_now_has(body, printed, code):
+    assert _one(body, printed).indicator_code == code
+
+
+def test_a_recruitment_is_not_a_dossier_and_does_not_land():
+    from tests.narrative_corpus import lands
+
+    figure = _one("Đã tiếp nhận 4 hồ sơ dự tuyển viên chức.", "4")
+    assert not lands(figure) and figure.indicator_code not in ("DOS_RECEIVED", "STAFF_COUNT")
+
+
+def test_a_table_with_a_total_row_has_its_other_rows_as_parts(tmp_path):
+    from pipelines.sample.reports import write_report
+
+    table = "| Lĩnh vực | Hồ sơ tiếp nhận |\n| Hộ tịch | 300 |\n| Đất đai | 120 |\n| Tổng cộng | 420 |\n"
+    draft = f"{HEAD}\n\n{table}"
+    from pipelines.narrative.extract import extract_report
+
+    path = write_report(tmp_path / "bao-cao.docx", draft)
+    figures = [f for f in extract_report(path).figures if f.block.kind == "cell"]
+    assert [(f.value, f.role) for f in figures] == [(300, "subset"), (120, "subset"), (420, "actual")]
