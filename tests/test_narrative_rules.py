@@ -129,6 +129,7 @@ def test_cds_extract_prints_the_commune_figures_and_findings(tmp_path: Path, cap
     assert "Kỳ báo cáo: Quý III năm 2025 (2025-Q3)" in out
     assert "DOS_EARLY_OR_ON_TIME_RATE" in out and "99,81 %" in out
     assert "[LỖI] NARRATIVE_RATE_FRACTION_MISMATCH" in out
+    assert "vai trò: số thực hiện; đưa vào kho" in out
 
     assert main(["extract", str(path), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
@@ -143,7 +144,10 @@ def test_cds_extract_prints_the_commune_figures_and_findings(tmp_path: Path, cap
         "denominator": 544,
         "printed": "543/544 = 99,81%",
         "evidence": "Tỷ lệ hồ sơ giải quyết trước hạn và đúng hạn: 543/544 = 99,81%.",
+        "role": "actual",
+        "needs_review": False,
     }
+    assert figure["confidence"] >= 0.8 and figure["review_reason"] is None
     assert [(f["rule_code"], f["severity"]) for f in data["findings"]] == [
         ("NARRATIVE_RATE_FRACTION_MISMATCH", "error")
     ]
@@ -172,3 +176,23 @@ def test_cds_extract_shows_a_report_without_a_period_and_says_the_warehouse_woul
         result = ingest_report(con, path, tmp_path / "archive")
         reason = con.execute("select reason_code from raw.quarantine").fetchone()[0]
     assert (result.status, reason) == ("rejected", "period_not_found")
+
+
+def test_cds_extract_shows_a_proposal_and_a_figure_waiting_for_review(tmp_path: Path, capsys):
+    path = tmp_path / "son-ky.txt"
+    body = (
+        "Đề nghị tỉnh trang bị thêm 12 máy tính cho bộ phận một cửa.\n"
+        "Đã tiếp nhận 4 hồ sơ dự tuyển viên chức.\n"
+    )
+    path.write_text(HEAD + body, encoding="utf-8")
+    assert main(["extract", str(path), "--json"]) == 0
+    figures = {f["printed"]: f for f in json.loads(capsys.readouterr().out)["figures"]}
+    proposal = figures["12 máy tính"]
+    assert (proposal["role"], proposal["role_cue"], proposal["indicator_code"]) == (
+        "proposal",
+        "trang bị thêm",
+        "PC_COUNT",
+    )
+    assert all({"role", "confidence", "needs_review"} <= f.keys() for f in figures.values())
+    assert main(["extract", str(path)]) == 0
+    assert "vai trò: đề xuất, kiến nghị («trang bị thêm»); không đưa vào kho" in capsys.readouterr().out

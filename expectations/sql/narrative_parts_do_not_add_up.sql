@@ -14,7 +14,7 @@ with identities as (
 stated as (
     select *
     from {batch}
-    where indicator_code is not null and value is not null and figure_kind <> 'rate'
+    where indicator_code is not null and value is not null and figure_kind <> 'rate' and role = 'actual'
     qualify row_number() over (
         partition by file_sha256, indicator_code order by confidence desc, figure_no
     ) = 1

@@ -26,6 +26,7 @@ COPIED = (
     "ref_indicators.csv",
     "ref_indicator_keywords.csv",
     "ref_indicator_identities.csv",
+    "ref_figure_roles.csv",
     "ref_service_index_criteria.csv",
     "_seeds.yml",
 )

@@ -35,7 +35,9 @@ from pipelines.ingest.dossier_exports import export_files, ingest_dossier_file
 from pipelines.ingest.register import FileResult, IngestError, archived_shas, restrict_archived
 from pipelines.ingest.staffing import ingest_staffing, staffing_files
 from pipelines.ingest.submissions import FormParser, form_files, ingest_forms
+from pipelines.narrative.figures import indicator_units
 from pipelines.narrative.report_check import findings_by_report
+from pipelines.narrative.reviews import REVIEW_LIST, land_decisions, read_decisions
 from pipelines.partitions import (
     QUARTERS,
     quarter_in_path,
@@ -56,6 +58,7 @@ RAW_STAFFING = AssetKey(["raw", "staffing"])
 RAW_NARRATIVE_REPORTS = AssetKey(["raw", "narrative_reports"])
 RAW_NARRATIVE_FIGURES = AssetKey(["raw", "narrative_figures"])
 RAW_NARRATIVE_DATES = AssetKey(["raw", "narrative_dates"])
+RAW_FIGURE_REVIEWS = AssetKey(["raw", "figure_reviews"])
 
 # Partitioned by the quarter the data covers; one run takes a whole range of quarters (`cds run`, the sensor).
 warnings.filterwarnings("ignore", message=".*backfill_policy.*", category=BetaWarning)
@@ -251,6 +254,13 @@ def _extraction_row(path: Path, extraction, findings: list[dict]) -> str:
             kinds={"duckdb"},
             description="Every date a narrative report cites, as written and as read (null when impossible).",
         ),
+        AssetSpec(
+            RAW_FIGURE_REVIEWS,
+            group_name="ingest",
+            kinds={"duckdb", "csv", "xlsx"},
+            description="People's decisions on extracted figures waiting for review (accept, reject, remap): "
+            "expectations/reviewed_figures.csv and filled review sheets under sources/reviews/.",
+        ),
     ],
     **PARTITIONED,
 )
@@ -277,6 +287,12 @@ def raw_narrative_reports(
         results = [narrative.ingest_report(con, p, sources.archive_dir, extracted) for p in files]
         read = [extractions[r.path] for r in results if r.status == "loaded"]
         summary = _summary(context, results, "raw.narrative_figures", con, placement)
+        decisions, refused = read_decisions(
+            REVIEW_LIST, Path(sources.sources_dir) / "reviews", set(indicator_units())
+        )
+        land_decisions(con, decisions)
+        for message in refused:
+            context.log.error(f"Quyết định xem xét bị từ chối (review decisions refused): {message}")
         counts = con.execute(
             """select (select count(*) from raw.narrative_reports),
                       (select count(*) from raw.narrative_figures where indicator_code is not null),
@@ -297,6 +313,14 @@ def raw_narrative_reports(
         metadata={**summary.metadata, "mapped_figures_in_table": counts[1]},
     )
     yield MaterializeResult(asset_key=RAW_NARRATIVE_DATES, metadata={"rows_in_table": counts[2]})
+    yield MaterializeResult(
+        asset_key=RAW_FIGURE_REVIEWS,
+        metadata={
+            "decisions": len(decisions),
+            "refused_files": len(refused),
+            "refusals": MetadataValue.md("\n".join(f"- {m}" for m in refused) or "none"),
+        },
+    )
 
 
 CONSERVATION_SQL = """

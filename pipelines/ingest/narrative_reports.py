@@ -61,8 +61,17 @@ create table if not exists raw.narrative_figures (
     rate_decimals integer,
     noun varchar,
     evidence varchar not null,
+    role varchar,  -- actual | proposal | target | change | subset | norm | received_in_period | other
+    role_cue varchar,
+    needs_review boolean,
+    review_reason varchar,
     primary key (file_sha256, figure_no)
 );
+-- Figures landed by a reader that knew no roles (before they existed) have none: they wait for review.
+alter table raw.narrative_figures add column if not exists role varchar;
+alter table raw.narrative_figures add column if not exists role_cue varchar;
+alter table raw.narrative_figures add column if not exists needs_review boolean;
+alter table raw.narrative_figures add column if not exists review_reason varchar;
 create table if not exists raw.narrative_dates (
     file_sha256 varchar not null,
     date_no integer not null,
@@ -144,6 +153,10 @@ def land_extraction(con: duckdb.DuckDBPyConnection, sha: str, extraction: Extrac
                 f.rate_decimals,
                 f.noun,
                 f.sentence,
+                f.role,
+                f.role_cue or None,
+                f.needs_review,
+                f.review_reason or None,
             ]
             for n, f in enumerate(extraction.figures, start=1)
         ),

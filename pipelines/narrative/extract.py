@@ -24,9 +24,9 @@ from pipelines.narrative.facts import (
     document_facts,
 )
 from pipelines.narrative.figures import (
+    TABLE_PART_CUE,
     Figure,
     KeywordRule,
-    TABLE_PART_CUE,
     find_figures,
     indicator_units,
     is_total_row,
@@ -106,7 +106,9 @@ def document_figures(blocks: tuple[Block, ...]) -> list[Figure]:
             row_figures = table_figures(cells, header)
             if has_total and not is_total_row(cells):
                 # a table with a total row: the other rows are its parts (per field, per village)
-                row_figures = [replace(f, role_before=f"{TABLE_PART_CUE} {f.role_before}") for f in row_figures]
+                row_figures = [
+                    replace(f, role_before=f"{TABLE_PART_CUE} {f.role_before}") for f in row_figures
+                ]
             figures.extend(row_figures)
     return figures
 

@@ -633,7 +633,7 @@ def _role_rules_from_seeds(reference_dir: str | None) -> tuple[RoleRule, ...]:
     folder = Path(reference_dir) if reference_dir else None
     rules = []
     for row in read_seed("ref_figure_roles", folder):
-        if row["role"] not in ROLES or row["position"] not in ("before", "after"):
+        if None in row or row["role"] not in ROLES or row["position"] not in ("before", "after"):
             raise ValueError(f"ref_figure_roles: unknown role or position in {row}")
         rules.append(
             RoleRule(
@@ -747,13 +747,17 @@ def figure_role(
         _, role, cue = min(found_after)
         return role, cue, True
     before = _masked(figure.role_before)
-    found_before = [
-        (end, len(cue), r.role, cue)
-        for r in applicable
-        if not r.after
-        for cue in r.cues
-        for _, end in _cue_positions(before, cue)
-    ] + _period_cues(before, period_key) + _place_cues(figure.role_before)
+    found_before = (
+        [
+            (end, len(cue), r.role, cue)
+            for r in applicable
+            if not r.after
+            for cue in r.cues
+            for _, end in _cue_positions(before, cue)
+        ]
+        + _period_cues(before, period_key)
+        + _place_cues(figure.role_before)
+    )
     if not found_before:
         return "actual", "", True
     end, _, role, cue = max(found_before)

@@ -108,6 +108,10 @@ def as_json(extraction: Extraction, findings: list[dict[str, Any]]) -> dict[str,
                 "printed": f.printed,
                 "noun": f.noun,
                 "confidence": f.confidence,
+                "role": f.role,
+                "role_cue": f.role_cue or None,
+                "needs_review": f.needs_review,
+                "review_reason": f.review_reason or None,
                 "position": f.position,
                 "evidence": f.sentence,
             }
@@ -164,6 +168,8 @@ def as_text(extraction: Extraction, findings: list[dict[str, Any]]) -> str:
         lines.append(
             f"  {code:28} {_figure_value(figure):>14}  «{figure.printed}»  [{figure.position}, {confidence}]"
         )
+        if figure.indicator_code:
+            lines.append(f"      {_judgement(figure)}")
         lines.append(f"      {figure.sentence}")
     lines.append(f"\nPhát hiện: {len(findings)}")
     for finding in findings:
@@ -172,3 +178,26 @@ def as_text(extraction: Extraction, findings: list[dict[str, Any]]) -> str:
         if finding["evidence_text"]:
             lines.append(f"      {finding['evidence_text']}")
     return "\n".join(lines)
+
+
+ROLE_VI = {
+    "actual": "số thực hiện",
+    "proposal": "đề xuất, kiến nghị",
+    "target": "chỉ tiêu, kế hoạch",
+    "change": "mức tăng, giảm",
+    "subset": "một phần, ví dụ",
+    "norm": "định mức",
+    "received_in_period": "được cấp trong kỳ",
+    "other": "số của kỳ hoặc đơn vị khác",
+}
+
+
+def _judgement(figure) -> str:
+    """What becomes of a mapped figure: it lands, waits for review, or stays out of the marts."""
+    cue = f" («{figure.role_cue}»)" if figure.role_cue else ""
+    if figure.role != "actual":
+        fate = "chờ xem xét" if figure.needs_review else "không đưa vào kho"
+        return f"vai trò: {ROLE_VI[figure.role]}{cue}; {fate}"
+    if figure.needs_review:
+        return f"vai trò: {ROLE_VI['actual']}{cue}; chờ xem xét ({figure.review_reason})"
+    return f"vai trò: {ROLE_VI['actual']}{cue}; đưa vào kho"

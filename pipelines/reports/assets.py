@@ -102,6 +102,10 @@ def provincial_report(
             "periods": [p.period_key for p in publications],
             "published": [p.period_key for p in publications if p.changed],
             "unchanged": [p.period_key for p in publications if not p.changed],
+            # figures read out of narrative reports that wait for a person (xem-xet-<period>.xlsx)
+            "figures_pending_review": sum(
+                p.manifest["checks"].get("figures_pending_review", 0) for p in publications
+            ),
             "seconds": MetadataValue.float(round(sum(p.seconds for p in publications), 2)),
             "index": MetadataValue.path(str(index)),
             "publications": MetadataValue.md(

@@ -80,11 +80,16 @@ def _common(report: PeriodReport, issued_on: date, files: dict[str, str]) -> dic
 
 
 def render_report(
-    report: PeriodReport, charts: list[Chart], issued_on: date, files: dict[str, str] | None = None
+    report: PeriodReport,
+    charts: list[Chart],
+    issued_on: date,
+    files: dict[str, str] | None = None,
+    pending_review: int = 0,
 ) -> str:
     return ENV.get_template("provincial_report.html.j2").render(
         **_common(report, issued_on, files or {}),
         charts=[(chart.title, Markup(chart.svg)) for chart in charts],
+        pending_review=pending_review,
     )
 
 

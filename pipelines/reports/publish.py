@@ -10,6 +10,7 @@ document date is the day this data version was first published, not the day of t
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -37,6 +38,8 @@ def file_names(period_key: str) -> dict[str, str]:
         "report_docx": f"bao-cao-{period_key}.docx",
         "report_xlsx": f"bao-cao-{period_key}.xlsx",
         "scorecards_html": f"phieu-xa-{period_key}.html",
+        "review_xlsx": f"xem-xet-{period_key}.xlsx",
+        "review_html": f"xem-xet-{period_key}.html",
     }
 
 
@@ -84,22 +87,29 @@ def _check_summary(report: PeriodReport) -> dict:
     }
 
 
-def render_all(report: PeriodReport, issued_on: date, folder: Path) -> list[Path]:
-    """Every output of the period into `folder` (which exists)."""
+def render_all(
+    report: PeriodReport, issued_on: date, folder: Path, reviews: list[dict] | None = None
+) -> list[Path]:
+    """Every output of the period into `folder` (which exists), the review sheet of `reviews` among them."""
     from pipelines.reports.charts import charts_for
     from pipelines.reports.docx import write_document
     from pipelines.reports.html import render_report, render_scorecards
+    from pipelines.reports.review_sheet import review_page, write_review_sheet
     from pipelines.reports.xlsx import write_workbook
 
     names = file_names(report.period.key)
     charts = charts_for(report)
-    attachments = {names[k]: k for k in ("report_docx", "report_xlsx", "scorecards_html")}
+    attachments = {names[k]: k for k in ("report_docx", "report_xlsx", "scorecards_html", "review_xlsx")}
     (folder / names["report_html"]).write_text(
-        render_report(report, charts, issued_on, attachments), encoding="utf-8"
+        render_report(report, charts, issued_on, attachments, len(reviews or [])), encoding="utf-8"
     )
     (folder / names["scorecards_html"]).write_text(render_scorecards(report, issued_on), encoding="utf-8")
     write_workbook(report, issued_on, folder / names["report_xlsx"])
     write_document(report, charts, issued_on, folder / names["report_docx"])
+    write_review_sheet(reviews or [], report.period.key, issued_on, folder / names["review_xlsx"])
+    (folder / names["review_html"]).write_text(
+        review_page(reviews or [], report.period.key), encoding="utf-8"
+    )
     return [folder / name for name in names.values()]
 
 
@@ -156,8 +166,11 @@ def publish_period(
     force: bool = False,
 ) -> Publication:
     started = time.perf_counter()
+    from pipelines.reports.review_sheet import pending_reviews, reviews_fingerprint
+
     report = build_report(con, period_key)
-    version = report.fingerprint
+    reviews = pending_reviews(con, period_key)
+    version = hashlib.sha256(f"{report.fingerprint}|{reviews_fingerprint(reviews)}".encode()).hexdigest()
     target = reports_dir / period_key
     previous = read_manifest(target)
     same_data = previous is not None and previous.get("data_version") == version
@@ -169,7 +182,7 @@ def publish_period(
     staging = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{period_key}-", dir=reports_dir))
     os.chmod(staging, 0o755)  # mkdtemp makes it private; the publication is for everyone to read
     try:
-        files = render_all(report, issued_on, staging)
+        files = render_all(report, issued_on, staging, reviews)
         manifest = {
             "period_key": period_key,
             "period_label": report.period.label,
@@ -182,7 +195,7 @@ def publish_period(
             "generated_at": previous["generated_at"]
             if same_data
             else datetime.now(TIMEZONE).isoformat(timespec="seconds"),
-            "checks": _check_summary(report),
+            "checks": {**_check_summary(report), "figures_pending_review": len(reviews)},
             "files": [{"name": p.name, "sha256": file_sha256(p), "bytes": p.stat().st_size} for p in files],
         }
         (staging / MANIFEST).write_text(

@@ -1,4 +1,5 @@
--- What each commune's narrative report in force says per period and indicator: the report in force is the
+-- What each commune's narrative report in force says per period and indicator, of the figures that may land
+-- (below): the report in force is the
 -- latest one read for the commune and period; within it an indicator stated more than once takes its most
 -- certain statement, then the first. Rates keep their fraction when the report printed one; counts and
 -- money are the numerator alone. `covers_period` is false when the report says its figures cover only part
@@ -23,11 +24,14 @@ indicators as (
     select indicator_code, kind from {{ ref('dim_indicator') }}
 ),
 
+-- The figures that land (int_narrative_figures_judged decides which), under the indicator a reviewer gave.
 figures as (
-    select * from {{ ref('stg_narrative__figures') }}
-    where indicator_code is not null and value is not null
+    select * exclude (indicator_code, commune_id, period_key), landing_indicator_code as indicator_code
+    from {{ ref('int_narrative_figures_judged') }}
+    where status in ('landed', 'accepted', 'remapped', 'agrees_with_form')
     qualify row_number() over (
-        partition by report_id, indicator_code order by confidence desc, figure_no
+        partition by report_id, landing_indicator_code
+        order by decision is not null desc, confidence desc, figure_no
     ) = 1
 )
 

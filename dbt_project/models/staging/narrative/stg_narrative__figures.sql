@@ -5,6 +5,8 @@ with source as (
 renamed as (
     select
         file_sha256 || '#' || figure_no     as figure_id,
+        -- the key a reviewer's decision names (expectations/reviewed_figures.csv, the review sheet)
+        left(file_sha256, 12) || '#' || figure_no as figure_key,
         file_sha256                         as report_id,
         figure_no,
         block_kind,
@@ -22,7 +24,12 @@ renamed as (
         rate::double                        as printed_rate,
         rate_text                           as printed_rate_text,
         noun,
-        evidence                            as evidence_sentence
+        evidence                            as evidence_sentence,
+        -- a figure read before roles existed has none: it is held for review like an uncertain one
+        coalesce(role, 'unjudged')          as role,
+        role_cue,
+        coalesce(needs_review, true)        as needs_review,
+        coalesce(review_reason, case when role is null then 'read_before_roles' end) as review_reason
     from source
 )
 
