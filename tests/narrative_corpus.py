@@ -21,6 +21,7 @@ from pipelines.sample.reports import write_report
 FIXTURES = Path(__file__).parent / "fixtures"
 DEV = FIXTURES / "narrative_real"
 HOLDOUT = FIXTURES / "narrative_holdout"
+BLIND3 = FIXTURES / "narrative_blind3"
 
 
 def build_corpus(folder: Path, out: Path) -> list[Path]:

@@ -144,3 +144,32 @@ def test_a_table_with_a_total_row_has_its_other_rows_as_parts(tmp_path):
     path = write_report(tmp_path / "bao-cao.docx", draft)
     figures = [f for f in extract_report(path).figures if f.block.kind == "cell"]
     assert [(f.value, f.role) for f in figures] == [(300, "subset"), (120, "subset"), (420, "actual")]
+
+
+def test_a_request_section_makes_its_bare_lines_requests_and_a_results_section_does_not():
+    body = (
+        "I. KẾT QUẢ THỰC HIỆN\n"
+        "- Trung tâm đang sử dụng 30 máy tính.\n"
+        "II. KIẾN NGHỊ, ĐỀ XUẤT\n"
+        "- Cấp 10 máy tính cho Trung tâm Phục vụ hành chính công.\n"
+        "III. PHƯƠNG HƯỚNG THỜI GIAN TỚI\n"
+        "- Tỷ lệ hồ sơ nộp trực tuyến đạt 85%.\n"
+    )
+    figures = {f.printed: f for f in _figures(body)}
+    assert figures["30 máy tính"].role == "actual"
+    assert figures["10 máy tính"].role == "proposal"
+    assert figures["85%"].role == "target"
+
+
+def test_a_sentence_that_opens_with_a_village_is_that_village_s():
+    figures = _figures("- Làng Kleng có 01 tổ công nghệ số; đã kích hoạt 612 tài khoản định danh điện tử.")
+    assert {f.role for f in figures} == {"subset"}
+
+
+def test_earlier_periods_in_parentheses_are_other_periods():
+    figures = _figures("Hồ sơ nộp trực tuyến đạt 81,00% (quý II: 76,3%; quý III/2024: 58,9%).")
+    assert [(f.printed, f.role) for f in figures] == [
+        ("81,00%", "actual"),
+        ("76,3%", "other"),
+        ("58,9%", "other"),
+    ]

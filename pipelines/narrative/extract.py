@@ -9,6 +9,7 @@ unit as written; everything else is kept, unmapped figures included.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import groupby, takewhile
@@ -88,11 +89,13 @@ def document_figures(blocks: tuple[Block, ...]) -> list[Figure]:
     table's header is every row above its first row of figures (a title row merged across the table, then
     the column names), read column by column."""
     figures: list[Figure] = []
+    sections = Sections()
     for (kind, _table), group in groupby(blocks, key=lambda b: (b.kind, b.table)):
         group = list(group)
         if kind != "cell":
             for block in group:
-                figures.extend(find_figures(block))
+                sections.read(block)
+                figures.extend(sections.apply(find_figures(block)))
             continue
         rows = [list(cells) for _, cells in groupby(group, key=lambda b: b.row)]
         header_rows = list(takewhile(lambda cells: not any(is_value(c.text) for c in cells[1:]), rows))
@@ -109,8 +112,67 @@ def document_figures(blocks: tuple[Block, ...]) -> list[Figure]:
                 row_figures = [
                     replace(f, role_before=f"{TABLE_PART_CUE} {f.role_before}") for f in row_figures
                 ]
-            figures.extend(row_figures)
+            figures.extend(sections.apply(row_figures))
     return figures
+
+
+# A section heading: `III. PHƯƠNG HƯỚNG, NHIỆM VỤ QUÝ IV`, `2. Kiến nghị, đề xuất`, `a) Mục tiêu năm 2026`.
+_HEADING = re.compile(
+    r"^\s*(?:(?P<roman>[IVX]+)[.)]|(?P<arabic>\d+(?:\.\d+)*)[.)]?|(?P<letter>[a-zđ])\))\s+\S"
+)
+_SECTION_CUES = (
+    # a section whose heading says so states plans or requests, unless it says results
+    (("kết quả", "tình hình", "thực hiện", "thực trạng", "đánh giá"), ""),
+    (("kiến nghị", "đề xuất", "đề nghị"), "đề nghị"),
+    (
+        (
+            "phương hướng",
+            "nhiệm vụ trọng tâm",
+            "nhiệm vụ, giải pháp",
+            "nhiệm vụ và giải pháp",
+            "thời gian tới",
+            "quý tới",
+            "năm tới",
+            "mục tiêu",
+            "giải pháp",
+            "năm sau",
+        ),
+        "kế hoạch",
+    ),
+)
+HEADING_WORDS = 16
+
+
+class Sections:
+    """The role cue of the section a figure sits in (a plan or request section), so that `- Cấp 10 máy tính`
+    under `IV. KIẾN NGHỊ` is a request. The section's cue is the farthest before the figure: any cue of
+    its own sentence wins over it."""
+
+    def __init__(self) -> None:
+        self.cues: dict[int, str] = {}
+
+    def read(self, block: Block) -> None:
+        text = block.text.strip()
+        words = text.split()
+        if not words or len(words) > HEADING_WORDS or text.endswith((".", ";")):
+            return
+        match = _HEADING.match(text)
+        if match:
+            level = 1 if match["roman"] else 2 + (match["arabic"] or "").count(".") if match["arabic"] else 4
+        elif text.isupper():
+            level = 1
+        else:
+            return
+        key = name_key(text)
+        cue = next((cue for terms, cue in _SECTION_CUES if any(t in key for t in terms)), "")
+        self.cues = {lvl: c for lvl, c in self.cues.items() if lvl < level}
+        self.cues[level] = cue
+
+    def apply(self, figures: list[Figure]) -> list[Figure]:
+        prefix = " ".join(c for _, c in sorted(self.cues.items()) if c)
+        if not prefix:
+            return figures
+        return [replace(f, role_before=f"{prefix} {f.role_before}") for f in figures]
 
 
 def extract_document(

@@ -155,7 +155,12 @@ _ABBREVIATION = re.compile(
     r"(?<!\w)(" + "|".join(re.escape(a) for a in sorted(ABBREVIATIONS, key=len, reverse=True)) + r")(?!\w)"
 )
 # Where the words of one figure end and the next one's begin.
-_STRONG = re.compile(r"[,()\[\]]|\btrong đó\b|\bcòn\b|\bgồm\b|\bbao gồm\b", re.IGNORECASE)
+_STRONG = re.compile(
+    # `trước hạn, đúng hạn 3.371 hồ sơ` is one phrase (early and on time), not two figures' words
+    r"(?<!trước hạn)(?<!đúng hạn),|(?<=trước hạn),(?!\s*đúng hạn)|(?<=đúng hạn),(?!\s*trước hạn)"
+    r"|[()\[\]]|\btrong đó\b|\bcòn\b|\bgồm\b|\bbao gồm\b",
+    re.IGNORECASE,
+)
 _WEAK = re.compile(r"\bvà\b", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZĐÀ-Ỹ\d\-+•])|(?<=\.)\s*$")
 _PARENTHESIS = re.compile(r"\([^()]*\)")
@@ -415,12 +420,19 @@ def _clause_figures(clause: str, block: Block) -> list[tuple[int, int, Figure, s
     return found
 
 
+def _opening_place(sentence: str) -> str:
+    """`- Làng Kleng có 01 tổ, …; mới kích hoạt 612 tài khoản`: the place a sentence opens with."""
+    match = _PLACE_NAMED.match(sentence.lstrip("-–+•* \t"))
+    return match.group(0) if match else ""
+
+
 def find_figures(block: Block) -> list[Figure]:
     """Every figure of a paragraph or footnote, with the words around it: its own (`context`), everything
     before it in its clause when it is the clause's first (`wide_context`), and the words that open its
     clause (`lead_context`) and all up to the next figure (`far_context`)."""
     figures: list[Figure] = []
     for sentence in sentences(block.text):
+        place = _opening_place(sentence)
         for offset, clause in _clauses(sentence):
             lead = None
             found = _clause_figures(clause, block)
@@ -442,7 +454,7 @@ def find_figures(block: Block) -> list[Figure]:
                         figure,
                         sentence=sentence,
                         start=offset + start,
-                        role_before=_role_scope(clause[:start]),
+                        role_before=f"{place} {_role_scope(clause[:start])}".strip(),
                         role_after=_role_after(clause[end:next_start]),
                         own_lead=_context(leading, f"{noun} {inner}"),
                         follows_count=bool(i) and _INTRODUCES_SHARE.fullmatch(gap_before) is not None,
@@ -617,7 +629,9 @@ _NOT_CUES = re.compile(
     r"|kết quả giải quyết|kết quả thực hiện nhiệm vụ|trả kết quả|thực hiện công văn|thực hiện kế hoạch"
 )
 _DOCUMENT_AFTER = re.compile(r"^\s*(?:số\s*)?\d+\s*/|^\s*số\b")
-_CLAUSE_START = re.compile(r"(?:^|\n|\s[-–+•*]\s|:\s)")
+# Where the reach of a role cue ends: a list mark or a new line (a colon does not: `Kiến nghị: cấp 10 máy`,
+# `(quý II: 118 thành viên)` keep their cue).
+_CLAUSE_START = re.compile(r"(?:^|\n|\s[-–+•*]\s)")
 
 
 @dataclass(frozen=True)
