@@ -147,17 +147,21 @@ def _title(blocks: tuple[Block, ...]) -> str:
 def find_period(blocks: tuple[Block, ...]) -> tuple[str | None, str | None]:
     """(period key, words as written): `Quý III năm 2025` → 2025-Q3, `9 tháng đầu năm 2025` → 2025-9M,
     `6 tháng đầu năm 2025` → 2025-6M, `năm 2025` → 2025-Y; the title first, then the opening blocks."""
-    attempts = [(name_key(t), _PERIODS) for t in (_title(blocks), _head(blocks))]
+    # The title without its asides first (`9 tháng năm 2025 (có tách riêng kết quả Quý III năm 2025)` is a
+    # 9-month report), then the title, then the opening; in each, the period named first.
+    title = _title(blocks)
+    texts = (re.sub(r"\([^()]*\)", " ", title), title, _head(blocks))
+    attempts = [(name_key(t), _PERIODS) for t in texts]
     attempts += [(ascii_fold(key), _FOLDED_PERIODS) for key, _ in attempts]
     for key, patterns in attempts:
-        for pattern, kind in patterns:
-            match = pattern.search(key)
-            if not match:
-                continue
-            if kind == "Q":
-                number = _ROMAN.get(match.group(1)) or int(match.group(1))
-                return f"{match.group(2)}-Q{number}", match.group(0)
-            return f"{match.group(1)}-{kind}", match.group(0)
+        found = [(m.start(), m, kind) for pattern, kind in patterns if (m := pattern.search(key))]
+        if not found:
+            continue
+        _, match, kind = min(found, key=lambda f: f[0])
+        if kind == "Q":
+            number = _ROMAN.get(match.group(1)) or int(match.group(1))
+            return f"{match.group(2)}-Q{number}", match.group(0)
+        return f"{match.group(1)}-{kind}", match.group(0)
     return None, None
 
 
