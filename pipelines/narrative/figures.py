@@ -67,6 +67,7 @@ NOUNS = sorted(
         "camera",
         # abbreviations officials write for the nouns above (read as those nouns: `ABBREVIATIONS`)
         "hs",
+        "mt",
         "hồ sơ tthc",
         "tthc",
         "tk",
@@ -150,6 +151,7 @@ ABBREVIATIONS = {
     "đdđt": "định danh điện tử",
     "bcci": "bưu chính công ích",
     "ttpvhcc": "trung tâm phục vụ hành chính công",
+    "mt": "máy tính",
 }
 _ABBREVIATION = re.compile(
     r"(?<!\w)(" + "|".join(re.escape(a) for a in sorted(ABBREVIATIONS, key=len, reverse=True)) + r")(?!\w)"
@@ -420,10 +422,23 @@ def _clause_figures(clause: str, block: Block) -> list[tuple[int, int, Figure, s
     return found
 
 
+_LINKS = re.compile(r"(?:\bvới|\bgồm|\bbao gồm)\s*(?:\[\^\d+\])?\s*$", re.IGNORECASE)
+_LEAD_IN = re.compile(r"^([^:;]{1,60}):\s")
+LEAD_IN_WORDS = 4
+
+
 def _opening_place(sentence: str) -> str:
-    """`- Làng Kleng có 01 tổ, …; mới kích hoạt 612 tài khoản`: the place a sentence opens with."""
-    match = _PLACE_NAMED.match(sentence.lstrip("-–+•* \t"))
-    return match.group(0) if match else ""
+    """What a sentence opens with that governs all its clauses: a named place (`- Làng Kleng có 01 tổ, …;
+    mới kích hoạt 612 tài khoản`), a lead-in before a colon (`Lũy kế 9 tháng năm 2025: …; …`, `Phấn đấu
+    đến cuối năm 2025: …`), or its first words (`Phấn đấu tỷ lệ … đạt 60%; số hóa … đạt 90%`)."""
+    text = sentence.lstrip("-–+•* \t")
+    match = _PLACE_NAMED.match(text)
+    if match:
+        return match.group(0)
+    lead_in = _LEAD_IN.match(text)
+    if lead_in and len(lead_in.group(1).split()) <= 10:
+        return lead_in.group(1)
+    return " ".join(text.split()[:LEAD_IN_WORDS])
 
 
 def find_figures(block: Block) -> list[Figure]:
@@ -441,6 +456,10 @@ def find_figures(block: Block) -> list[Figure]:
                 next_start = found[i + 1][0] if i + 1 < len(found) else len(clause)
                 gap_before = clause[previous_end:start]
                 leading = _after_topic(_split_gap(gap_before)[1]) if i else _after_last_delimiter(gap_before)
+                if i and _LINKS.search(gap_before) and not _STRONG.search(_PARENTHESIS.sub(" ", gap_before)):
+                    # `16 Tổ công nghệ số cộng đồng với 92 thành viên`, `12/12 thôn đã thành lập Tổ … với
+                    # 48 thành viên`: the members of what the words before name
+                    leading = f"{found[i - 1][2].noun or ''} {_PARENTHESIS.sub(' ', gap_before)}"
                 if i + 1 < len(found):
                     trailing = _split_gap(clause[end:next_start])[0]
                 else:
@@ -454,7 +473,7 @@ def find_figures(block: Block) -> list[Figure]:
                         figure,
                         sentence=sentence,
                         start=offset + start,
-                        role_before=f"{place} {_role_scope(clause[:start])}".strip(),
+                        role_before=(f"{place} " if offset else "") + _role_scope(clause[:start]),
                         role_after=_role_after(clause[end:next_start]),
                         own_lead=_context(leading, f"{noun} {inner}"),
                         follows_count=bool(i) and _INTRODUCES_SHARE.fullmatch(gap_before) is not None,
@@ -639,7 +658,12 @@ class RoleRule:
     role: str
     cues: tuple[str, ...]
     after: bool
-    indicators: frozenset[str]  # empty: any indicator
+    indicators: frozenset[str]  # empty: any indicator; `!CODE`: any but that one
+
+    def applies_to(self, code: str | None) -> bool:
+        if f"!{code}" in self.indicators:
+            return False
+        return not {i for i in self.indicators if not i.startswith("!")} or code in self.indicators
 
 
 @lru_cache(maxsize=4)
@@ -748,7 +772,7 @@ def figure_role(
     figure: Figure, rules: tuple[RoleRule, ...], period_key: str | None = None
 ) -> tuple[str, str, bool]:
     """(role, cue, certain) of a figure, from the cues around it."""
-    applicable = [r for r in rules if not r.indicators or figure.indicator_code in r.indicators]
+    applicable = [r for r in rules if r.applies_to(figure.indicator_code)]
     after = _masked(figure.role_after)
     found_after = [
         (start, r.role, cue)
@@ -775,6 +799,13 @@ def figure_role(
     if not found_before:
         return "actual", "", True
     end, _, role, cue = max(found_before)
+    periods = _period_cues(before, period_key)
+    if role == "actual" and periods and (cue, "actual") not in {(c, r) for _, _, r, c in periods}:
+        # `Lũy kế 9 tháng năm 2025: tổng số hồ sơ …`: a generic `tổng số` does not bring the figure back
+        # to the report's period; only the report's period named again does
+        _, _, last_role, last_cue = max(periods)
+        if last_role == "other":
+            return "other", last_cue, True
     certain = len(before[end:].split()) <= ROLE_REACH_WORDS
     return role, cue, certain or role == "actual"
 
@@ -803,6 +834,9 @@ _UNIT_NOUNS = {
     "chứng thư": ("chứng thư", "chứng thư số", "usb token", "token", "sim", "chữ ký số", "thiết bị"),
     "hộ": ("hộ", "hộ kinh doanh", "doanh nghiệp"),
 }
+
+
+_APPROXIMATE = re.compile(r"(?:\b(?:khoảng|gần|hơn|trên|ước|ước tính|xấp xỉ|chừng)|~)\s*$", re.IGNORECASE)
 
 
 def _noun_fits(figure: Figure, unit: str | None) -> bool:
@@ -834,6 +868,8 @@ def judge_figures(
         if not certain:
             confidence = round(confidence * 0.8, 2)
             reasons.append("role")
+        if _APPROXIMATE.search(figure.role_before):
+            reasons.append("approximate")  # `khoảng 4.100 thành viên`: no indicator is reported so
         if confidence < threshold:
             reasons.append("confidence")
         judged.append(
