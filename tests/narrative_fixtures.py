@@ -4,13 +4,11 @@ drafts, TXT as shipped) and scored against labels.csv (precision and recall of m
 from __future__ import annotations
 
 import csv
-import shutil
 from collections import Counter
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 
-from pipelines.sample.reports import write_report
+from tests.narrative_corpus import _key, build_corpus, in_review, lands
 
 FIXTURES = Path(__file__).parent / "fixtures" / "narrative"
 LABELS = FIXTURES / "labels.csv"
@@ -18,23 +16,12 @@ LABELS = FIXTURES / "labels.csv"
 
 def build_fixtures(out: Path) -> list[Path]:
     """Every fixture report as a file in `out`."""
-    out.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for source in sorted(FIXTURES.iterdir()):
-        if source.suffix == ".draft":
-            paths.append(write_report(out / source.stem, source.read_text(encoding="utf-8")))
-        elif source.suffix == ".txt":
-            paths.append(Path(shutil.copy(source, out / source.name)))
-    return paths
+    return build_corpus(FIXTURES, out)
 
 
 def read_labels(split: str | None = None) -> list[dict[str, str]]:
     with open(LABELS, encoding="utf-8", newline="") as handle:
         return [row for row in csv.DictReader(handle) if split is None or row["split"] == split]
-
-
-def _key(value) -> Decimal:
-    return Decimal(str(value)).quantize(Decimal("0.01"))
 
 
 @dataclass(frozen=True)
@@ -62,8 +49,6 @@ class Score:
 def score(extractions: dict[str, object], labels: list[dict[str, str]]) -> Score:
     """Figures that land without review against labelled ones, as multisets of (file, indicator, value to
     0,01); recall counts a labelled figure waiting in the review queue with the right indicator as found."""
-    from tests.narrative_corpus import in_review, lands
-
     files = {row["file"] for row in labels}
 
     def counted(keep) -> Counter:
