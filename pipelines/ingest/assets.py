@@ -226,9 +226,10 @@ def quarter_of_report_period(period_key: str | None) -> str | None:
 def _extraction_row(path: Path, extraction, findings: list[dict]) -> str:
     facts = extraction.facts
     errors = sum(f["severity"] == "error" for f in findings)
+    waiting = sum(f.needs_review for f in extraction.mapped)
     return (
         f"| {path.name} | {facts.commune_id} | {facts.period_key} | {len(extraction.figures)} | "
-        f"{len(extraction.mapped)} | {errors} | {len(findings) - errors} |"
+        f"{len(extraction.mapped)} | {waiting} | {errors} | {len(findings) - errors} |"
     )
 
 
@@ -301,7 +302,8 @@ def raw_narrative_reports(
     findings = findings_by_report(read)
     rows = [_extraction_row(e.path, e, findings[e.path]) for e in read]
     header = (
-        "| report | commune | period | figures | mapped | errors | warnings |\n|---|---|---|---|---|---|---|"
+        "| report | commune | period | figures | mapped | to review | errors | warnings |\n"
+        "|---|---|---|---|---|---|---|---|"
     )
     extraction_table = MetadataValue.md("\n".join([header, *rows]) if rows else "no new report")
     yield MaterializeResult(
