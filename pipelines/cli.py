@@ -120,8 +120,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     ensure_manifest()
     from dagster import DagsterInstance
 
-    from pipelines.definitions import main_job_tags, run_main_job
     from pipelines.partitions import RANGE_END_TAG, RANGE_START_TAG
+    from pipelines.run import main_job_tags, run_main_job
     from pipelines.runs import fail_stale_runs
 
     started = time.perf_counter()

@@ -107,8 +107,6 @@ class DossierDatabaseResource(ConfigurableResource):
 
 
 def build_resources(settings: Settings | None = None) -> dict[str, object]:
-    from pipelines.warehouse.dbt import dbt_resource
-
     settings = settings or get_settings()
     return {
         "warehouse": WarehouseResource(
@@ -129,5 +127,4 @@ def build_resources(settings: Settings | None = None) -> dict[str, object]:
         "dossier_db": DossierDatabaseResource(url=EnvVar("CDS_DOSSIER_DB_URL"))
         if settings.dossier_db_url
         else DossierDatabaseResource(),
-        "dbt": dbt_resource(),
     }

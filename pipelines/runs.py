@@ -17,6 +17,7 @@ import socket
 
 from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
 
+MAIN_JOB_NAME = "main_job"  # sources in, warehouse built, checks run, reports published (definitions.py)
 PID_TAG = "cds/pid"
 HOST_TAG = "cds/host"
 IN_PROGRESS = [DagsterRunStatus.STARTING, DagsterRunStatus.STARTED, DagsterRunStatus.CANCELING]

@@ -34,7 +34,7 @@ def pipeline_run(small_sample: Path, tmp_path_factory: pytest.TempPathFactory):
     """The main job once on the small sample, shared by every test that reads what it produced."""
     from dagster import DagsterInstance
 
-    from pipelines.definitions import run_main_job
+    from pipelines.run import run_main_job
 
     root = tmp_path_factory.mktemp("run")
     settings = settings_for(small_sample, root)

@@ -14,7 +14,7 @@ import duckdb
 import pytest
 from dagster import DagsterInstance
 
-from pipelines.definitions import run_main_job
+from pipelines.run import run_main_job
 from pipelines.warehouse.analyst import connection_url, publish_analyst_copy
 
 COUNTS = """select (select count(*) from marts.fct_commune_indicator),

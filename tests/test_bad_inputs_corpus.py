@@ -21,7 +21,7 @@ import openpyxl
 import pytest
 from dagster import DagsterInstance
 
-from pipelines.definitions import run_main_job
+from pipelines.run import run_main_job
 
 from .conftest import settings_for
 from .fixtures.bad_inputs.corpus import (

@@ -15,12 +15,13 @@ import openpyxl
 import pytest
 from dagster import AssetKey, DagsterInstance, Definitions
 
-from pipelines.definitions import build_definitions, main_job, run_main_job
+from pipelines.definitions import build_definitions, main_job
 from pipelines.quality.checks import build_suite_check
 from pipelines.quality.recall import markdown, read_defects, score
 from pipelines.quality.suites import load_suites
 from pipelines.reference import default_resolver, read_seed
 from pipelines.reports.model import build_report
+from pipelines.run import run_main_job
 from pipelines.sample.generator import generate_sample
 
 from .conftest import SMALL, settings_for

@@ -159,7 +159,7 @@ def test_the_review_loop_end_to_end(small_sample: Path, tmp_path: Path):
 
     from dagster import DagsterInstance
 
-    from pipelines.definitions import run_main_job
+    from pipelines.run import run_main_job
     from tests.conftest import settings_for
 
     sources = tmp_path / "sources"

@@ -14,12 +14,13 @@ import duckdb
 import pytest
 from openpyxl import Workbook
 
-from pipelines.ingest import dossier_exports, narrative_reports, staffing
+from pipelines.ingest import dossier_exports, staffing
 from pipelines.ingest.dossier_exports import ingest_dossier_file
-from pipelines.ingest.narrative_reports import ingest_report
 from pipelines.ingest.staffing import ingest_staffing, normalise_citizen_id, pseudonym
 from pipelines.ingest.submissions import FormParser, ingest_form, ingest_forms
 from pipelines.ingest.textfiles import detect_encoding
+from pipelines.narrative import ingest as narrative_reports
+from pipelines.narrative.ingest import ingest_report
 from pipelines.quality.suites import load_suites
 from pipelines.reference import CommuneResolver
 from pipelines.sample.staffing import STAFFING_HEADERS

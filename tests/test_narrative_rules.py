@@ -10,8 +10,8 @@ import duckdb
 import pytest
 
 from pipelines.cli import main
-from pipelines.ingest.narrative_reports import RAW_DDL, ingest_report
 from pipelines.narrative.extract import extract_report
+from pipelines.narrative.ingest import RAW_DDL, ingest_report
 from pipelines.narrative.report_check import REFERENCE_SEEDS, narrative_suites, report_findings
 from pipelines.quality.suites import run_suites
 

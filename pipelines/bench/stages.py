@@ -45,7 +45,8 @@ def run_stage(stage: str) -> dict:
     started = time.perf_counter()
     from dagster import DagsterInstance, Definitions, define_asset_job, in_process_executor
 
-    from pipelines.definitions import build_definitions, main_job_tags
+    from pipelines.definitions import build_definitions
+    from pipelines.run import main_job_tags
     from pipelines.settings import get_settings
 
     settings = get_settings()

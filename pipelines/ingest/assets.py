@@ -29,15 +29,12 @@ from dagster import (
     sensor,
 )
 
-from pipelines.ingest import narrative_reports as narrative
 from pipelines.ingest.dossier_db import DossierTable, pull_dossier_db, window_for
 from pipelines.ingest.dossier_exports import export_files, ingest_dossier_file
-from pipelines.ingest.register import FileResult, IngestError, archived_shas, restrict_archived
+from pipelines.ingest.guards import inbox_files
+from pipelines.ingest.register import FileResult, archived_shas, restrict_archived
 from pipelines.ingest.staffing import ingest_staffing, staffing_files
 from pipelines.ingest.submissions import FormParser, form_files, ingest_forms
-from pipelines.narrative.figures import indicator_units
-from pipelines.narrative.report_check import findings_by_report
-from pipelines.narrative.reviews import REVIEW_LIST, land_decisions, read_decisions
 from pipelines.partitions import (
     QUARTERS,
     quarter_in_path,
@@ -55,17 +52,13 @@ RAW_DOSSIERS = AssetKey(["raw", "dossiers"])
 RAW_SUBMISSIONS = AssetKey(["raw", "submissions"])
 RAW_SUBMISSION_VALUES = AssetKey(["raw", "submission_values"])
 RAW_STAFFING = AssetKey(["raw", "staffing"])
-RAW_NARRATIVE_REPORTS = AssetKey(["raw", "narrative_reports"])
-RAW_NARRATIVE_FIGURES = AssetKey(["raw", "narrative_figures"])
-RAW_NARRATIVE_DATES = AssetKey(["raw", "narrative_dates"])
-RAW_FIGURE_REVIEWS = AssetKey(["raw", "figure_reviews"])
 
 # Partitioned by the quarter the data covers; one run takes a whole range of quarters (`cds run`, the sensor).
 warnings.filterwarnings("ignore", message=".*backfill_policy.*", category=BetaWarning)
 PARTITIONED = {"partitions_def": QUARTERS, "backfill_policy": BackfillPolicy.single_run()}
 
 
-def _files_of_run(
+def files_of_run(
     context: AssetExecutionContext, paths: Iterable[Path], quarter_of: Callable[[Path], str | None]
 ) -> tuple[list[Path], dict]:
     """The run's quarters' files and those of no known quarter, with metadata saying which were which."""
@@ -82,7 +75,7 @@ def _files_of_run(
     }
 
 
-def _summary(
+def summarize(
     context: AssetExecutionContext, results: list[FileResult], table: str, con, placement: dict
 ) -> MaterializeResult:
     """Log what happened to each file and return the run metadata the UI shows."""
@@ -130,7 +123,7 @@ def raw_dossiers(
     sources: SourcesResource,
     dossier_db: DossierDatabaseResource,
 ) -> MaterializeResult:
-    files, placement = _files_of_run(
+    files, placement = files_of_run(
         context, export_files(sources.dossiers_dir), lambda p: quarter_in_path(p, sources.dossiers_dir)
     )
     if not files and not dossier_db.url:
@@ -146,7 +139,7 @@ def raw_dossiers(
             for result in pull_dossier_db(con, dossier_db.url, table, window=window_for(quarter))
         ]
         results = pulls + [ingest_dossier_file(con, p, sources.archive_dir) for p in files]
-        return _summary(context, results, "raw.dossiers", con, placement)
+        return summarize(context, results, "raw.dossiers", con, placement)
 
 
 @multi_asset(
@@ -180,10 +173,10 @@ def raw_submissions(context: AssetExecutionContext, warehouse: WarehouseResource
                 return None
         return quarter
 
-    files, placement = _files_of_run(context, form_files(sources.submissions_dir), quarter_of)
+    files, placement = files_of_run(context, form_files(sources.submissions_dir), quarter_of)
     with warehouse.connect() as con:
         results = ingest_forms(con, files, sources.archive_dir, parser)
-        summary = _summary(context, results, "raw.submission_values", con, placement)
+        summary = summarize(context, results, "raw.submission_values", con, placement)
         forms = con.execute("select count(*) from raw.submissions").fetchall()[0][0]
     yield MaterializeResult(asset_key=RAW_SUBMISSIONS, metadata={**summary.metadata, "rows_in_table": forms})
     yield MaterializeResult(asset_key=RAW_SUBMISSION_VALUES, metadata=summary.metadata)
@@ -201,7 +194,7 @@ def raw_staffing(
     context: AssetExecutionContext, warehouse: WarehouseResource, sources: SourcesResource
 ) -> MaterializeResult:
     resolver, secret = CommuneResolver.from_seeds(), sources.pseudonym_secret()
-    files, placement = _files_of_run(
+    files, placement = files_of_run(
         context, staffing_files(sources.staffing_dir), lambda p: quarter_in_path(p, sources.staffing_dir)
     )
     with warehouse.connect() as con:
@@ -213,116 +206,7 @@ def raw_staffing(
                 + (" và mã hóa" if key else "")
             )
         results = [ingest_staffing(con, p, sources.archive_dir, resolver, secret, key) for p in files]
-        return _summary(context, results, "raw.staffing", con, placement)
-
-
-def quarter_of_report_period(period_key: str | None) -> str | None:
-    """The quarter a report's period ends in; a 6-month report (not a calendar period) ends in Q2."""
-    if period_key and period_key.endswith("-6M"):
-        return quarter_of_period(f"{period_key[:4]}-Q2")
-    return quarter_of_period(period_key)
-
-
-def _extraction_row(path: Path, extraction, findings: list[dict]) -> str:
-    facts = extraction.facts
-    errors = sum(f["severity"] == "error" for f in findings)
-    waiting = sum(f.needs_review for f in extraction.mapped)
-    return (
-        f"| {path.name} | {facts.commune_id} | {facts.period_key} | {len(extraction.figures)} | "
-        f"{len(extraction.mapped)} | {waiting} | {errors} | {len(findings) - errors} |"
-    )
-
-
-@multi_asset(
-    specs=[
-        AssetSpec(
-            RAW_NARRATIVE_REPORTS,
-            group_name="ingest",
-            kinds={"duckdb", "docx", "pdf"},
-            description="Communes' narrative reports (DOCX, PDF, TXT): one row per report with the commune, "
-            "period, coverage dates, request letter and signer read out of it.",
-        ),
-        AssetSpec(
-            RAW_NARRATIVE_FIGURES,
-            group_name="ingest",
-            kinds={"duckdb"},
-            description="Every figure found in a narrative report, mapped to an indicator through the "
-            "catalogue's keywords (or kept as an unmapped claim), with its confidence and sentence.",
-        ),
-        AssetSpec(
-            RAW_NARRATIVE_DATES,
-            group_name="ingest",
-            kinds={"duckdb"},
-            description="Every date a narrative report cites, as written and as read (null when impossible).",
-        ),
-        AssetSpec(
-            RAW_FIGURE_REVIEWS,
-            group_name="ingest",
-            kinds={"duckdb", "csv", "xlsx"},
-            description="People's decisions on extracted figures waiting for review (accept, reject, remap): "
-            "expectations/reviewed_figures.csv and filled review sheets under sources/reviews/.",
-        ),
-    ],
-    **PARTITIONED,
-)
-def raw_narrative_reports(
-    context: AssetExecutionContext, warehouse: WarehouseResource, sources: SourcesResource
-):
-    extractions: dict[Path, object] = {}
-
-    def extracted(path: Path):
-        if path not in extractions:
-            extractions[path] = narrative.extract_for_ingest(path)
-        return extractions[path]
-
-    def quarter_of(path: Path) -> str | None:
-        """A report's quarter: from its path, else from the period in its title."""
-        quarter = quarter_in_path(path, sources.narrative_dir)
-        if quarter is None and not isinstance(extraction := extracted(path), IngestError):
-            quarter = quarter_of_report_period(extraction.facts.period_key)
-        return quarter
-
-    files, placement = _files_of_run(context, narrative.report_files(sources.narrative_dir), quarter_of)
-    with warehouse.connect() as con:
-        con.execute(narrative.RAW_DDL)
-        results = [narrative.ingest_report(con, p, sources.archive_dir, extracted) for p in files]
-        read = [extractions[r.path] for r in results if r.status == "loaded"]
-        summary = _summary(context, results, "raw.narrative_figures", con, placement)
-        decisions, refused = read_decisions(
-            REVIEW_LIST, Path(sources.sources_dir) / "reviews", set(indicator_units())
-        )
-        land_decisions(con, decisions)
-        for message in refused:
-            context.log.error(f"Quyết định xem xét bị từ chối (review decisions refused): {message}")
-        counts = con.execute(
-            """select (select count(*) from raw.narrative_reports),
-                      (select count(*) from raw.narrative_figures where indicator_code is not null),
-                      (select count(*) from raw.narrative_dates)"""
-        ).fetchall()[0]
-    findings = findings_by_report(read)
-    rows = [_extraction_row(e.path, e, findings[e.path]) for e in read]
-    header = (
-        "| report | commune | period | figures | mapped | to review | errors | warnings |\n"
-        "|---|---|---|---|---|---|---|---|"
-    )
-    extraction_table = MetadataValue.md("\n".join([header, *rows]) if rows else "no new report")
-    yield MaterializeResult(
-        asset_key=RAW_NARRATIVE_REPORTS,
-        metadata={**summary.metadata, "rows_in_table": counts[0], "extraction": extraction_table},
-    )
-    yield MaterializeResult(
-        asset_key=RAW_NARRATIVE_FIGURES,
-        metadata={**summary.metadata, "mapped_figures_in_table": counts[1]},
-    )
-    yield MaterializeResult(asset_key=RAW_NARRATIVE_DATES, metadata={"rows_in_table": counts[2]})
-    yield MaterializeResult(
-        asset_key=RAW_FIGURE_REVIEWS,
-        metadata={
-            "decisions": len(decisions),
-            "refused_files": len(refused),
-            "refusals": MetadataValue.md("\n".join(f"- {m}" for m in refused) or "none"),
-        },
-    )
+        return summarize(context, results, "raw.staffing", con, placement)
 
 
 CONSERVATION_SQL = """
@@ -346,7 +230,7 @@ def conservation_violations(con, *source_kinds: str) -> list[tuple]:
     return con.execute(CONSERVATION_SQL, [list(source_kinds)]).fetchall()
 
 
-def _conservation_check(asset_key: AssetKey, *source_kinds: str):
+def conservation_check(asset_key: AssetKey, *source_kinds: str):
     @asset_check(
         asset=asset_key,
         name="every_row_landed_or_quarantined",
@@ -370,10 +254,9 @@ def _conservation_check(asset_key: AssetKey, *source_kinds: str):
 
 
 checks = [
-    _conservation_check(RAW_DOSSIERS, "dossier_export", "dossier_db"),
-    _conservation_check(RAW_SUBMISSIONS, "submission_form"),
-    _conservation_check(RAW_STAFFING, "staffing_list"),
-    _conservation_check(RAW_NARRATIVE_REPORTS, "narrative_report"),
+    conservation_check(RAW_DOSSIERS, "dossier_export", "dossier_db"),
+    conservation_check(RAW_SUBMISSIONS, "submission_form"),
+    conservation_check(RAW_STAFFING, "staffing_list"),
 ]
 
 
@@ -385,7 +268,7 @@ def files_by_quarter(sources: SourcesResource) -> dict[str | None, list[Path]]:
         (sources.submissions_dir, form_files),
         (sources.dossiers_dir, export_files),
         (sources.staffing_dir, staffing_files),
-        (sources.narrative_dir, narrative.report_files),
+        (sources.narrative_dir, inbox_files),
     )
     for folder, listed in listings:
         for path in listed(folder) if folder.is_dir() else []:
@@ -426,9 +309,9 @@ def _fingerprints(sources: SourcesResource) -> dict[str, str]:
     return digests
 
 
-def build_inbox_sensor(job):
+def build_inbox_sensor(job_name: str):
     @sensor(
-        job=job,
+        job_name=job_name,
         minimum_interval_seconds=60,
         default_status=DefaultSensorStatus.STOPPED,
         description="Watches submissions/, dossiers/, staffing/ and narrative_reports/ under CDS_SOURCES_DIR "
@@ -453,4 +336,4 @@ def build_inbox_sensor(job):
     return source_inbox_sensor
 
 
-assets = [raw_dossiers, raw_submissions, raw_staffing, raw_narrative_reports]
+assets = [raw_dossiers, raw_submissions, raw_staffing]

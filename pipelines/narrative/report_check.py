@@ -14,9 +14,9 @@ from typing import Any
 
 import duckdb
 
-from pipelines.ingest.narrative_reports import RAW_DDL, land_extraction
 from pipelines.ingest.register import file_sha256
 from pipelines.narrative.extract import Extraction
+from pipelines.narrative.ingest import RAW_DDL, land_extraction
 from pipelines.quality.findings import rule_findings
 from pipelines.quality.suites import SuiteSpec, load_suites
 from pipelines.reference import read_seed

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.ingest.guards import inbox_files
 from pipelines.ingest.register import FileResult, IngestError, ingest_file, insert_rows, symlink_error
 from pipelines.narrative.extract import Extraction, extract_report
 
@@ -85,12 +84,6 @@ create table if not exists raw.narrative_dates (
     primary key (file_sha256, date_no)
 );
 """
-
-
-def report_files(folder: Path) -> list[Path]:
-    """Every file under the reports folder (Office lock files and what machines leave behind left out);
-    one of a type the reader does not take is refused by name."""
-    return inbox_files(folder)
 
 
 def refuse_without_period(extraction: Extraction) -> Extraction:
