@@ -21,7 +21,7 @@ from pipelines.settings import Settings, get_settings
 
 
 def _cmd_sample(args: argparse.Namespace) -> int:
-    from pipelines.sample.generator import SampleConfig, generate_sample
+    from pipelines.tools.sample.generator import SampleConfig, generate_sample
 
     out = Path(args.out) if args.out else get_settings().sources_dir
     config = SampleConfig(
@@ -237,8 +237,8 @@ def _cmd_sql(args: argparse.Namespace) -> int:
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
-    from pipelines.bench.harness import run_bench
-    from pipelines.bench.scales import DEFAULT_SCALES
+    from pipelines.tools.bench.harness import run_bench
+    from pipelines.tools.bench.scales import DEFAULT_SCALES
 
     out = get_settings().outputs_dir / "bench"
     path, table = run_bench(
@@ -317,7 +317,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "sql", help="the duckdb shell on the analysts' read-only copy (other arguments go to duckdb)"
     ).set_defaults(func=_cmd_sql)
-    from pipelines.bench.scales import SCALES
+    from pipelines.tools.bench.scales import SCALES
 
     bench = sub.add_parser("bench", help="benchmark the pipeline against plain DuckDB and pandas")
     bench.add_argument(

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.sample.generator import SampleConfig, generate_sample
 from pipelines.settings import Settings
+from pipelines.tools.sample.generator import SampleConfig, generate_sample
 
 SMALL = SampleConfig(seed=7, communes=12, quarters=2, dossiers=4_000)
 

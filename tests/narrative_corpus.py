@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from pipelines.sample.reports import write_report
+from pipelines.tools.sample.reports import write_report
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DEV = FIXTURES / "narrative_real"

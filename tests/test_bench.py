@@ -5,10 +5,10 @@ from __future__ import annotations
 import sys
 from datetime import date, timedelta
 
-from pipelines.bench.harness import markdown, ratios
-from pipelines.bench.measure import run_measured
-from pipelines.bench.national import national_calendar, write_national_reference
 from pipelines.reference import CommuneResolver, ascii_fold, read_seed
+from pipelines.tools.bench.harness import markdown, ratios
+from pipelines.tools.bench.measure import run_measured
+from pipelines.tools.bench.national import national_calendar, write_national_reference
 
 
 def test_peak_memory_counts_what_a_process_really_held():

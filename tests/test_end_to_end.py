@@ -22,7 +22,7 @@ from pipelines.quality.suites import load_suites
 from pipelines.reference import default_resolver, read_seed
 from pipelines.reports.model import build_report
 from pipelines.run import run_main_job
-from pipelines.sample.generator import generate_sample
+from pipelines.tools.sample.generator import generate_sample
 
 from .conftest import SMALL, settings_for
 

@@ -17,8 +17,8 @@ from pipelines.ingest.dossier_exports import ingest_dossier_file
 from pipelines.ingest.staffing import ingest_staffing, pseudonym
 from pipelines.ingest.submissions import FormParser, ingest_form
 from pipelines.reference import CommuneResolver, read_seed
-from pipelines.sample.forms import Form, FormRow, write_form
-from pipelines.sample.staffing import STAFFING_HEADERS
+from pipelines.tools.sample.forms import Form, FormRow, write_form
+from pipelines.tools.sample.staffing import STAFFING_HEADERS
 from pipelines.vietnamese import parse_period
 
 INDICATORS = read_seed("ref_indicators")

@@ -23,7 +23,7 @@ from pipelines.narrative import ingest as narrative_reports
 from pipelines.narrative.ingest import ingest_report
 from pipelines.quality.suites import load_suites
 from pipelines.reference import CommuneResolver
-from pipelines.sample.staffing import STAFFING_HEADERS
+from pipelines.tools.sample.staffing import STAFFING_HEADERS
 from pipelines.vietnamese import NumberProblem, read_number
 from tests.test_ingest_bad_inputs import OFFICIAL
 
@@ -116,7 +116,7 @@ def test_an_error_while_landing_rolls_the_file_back_and_rejects_it(con, tmp_path
 
 def test_an_unexpected_error_in_one_form_of_a_parallel_parse_costs_only_that_form(tmp_path, monkeypatch):
     from pipelines.reference import read_seed
-    from pipelines.sample.forms import Form, FormRow, write_form
+    from pipelines.tools.sample.forms import Form, FormRow, write_form
 
     indicators = read_seed("ref_indicators")
     paths = []
@@ -375,7 +375,7 @@ def test_a_misnamed_or_damaged_workbook_is_told_what_it_is(tmp_path, content, re
 
 def test_a_workbook_cut_off_in_transfer_is_truncated_not_foreign(tmp_path):
     from pipelines.reference import read_seed
-    from pipelines.sample.forms import Form, FormRow, write_form
+    from pipelines.tools.sample.forms import Form, FormRow, write_form
 
     good = tmp_path / "good.xlsx"
     form = Form("Xã Minh Long", "2025-Q3", "01/07/2025", "30/09/2025", "03/10/2025")

@@ -13,7 +13,7 @@ import pytest
 
 from pipelines.ingest.register import IngestError
 from pipelines.narrative.readers import read_report
-from pipelines.sample.reports import add_footnotes
+from pipelines.tools.sample.reports import add_footnotes
 
 matplotlib.use("Agg")
 

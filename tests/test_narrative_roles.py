@@ -135,7 +135,7 @@ def test_a_recruitment_is_not_a_dossier_and_does_not_land():
 
 
 def test_a_table_with_a_total_row_has_its_other_rows_as_parts(tmp_path):
-    from pipelines.sample.reports import write_report
+    from pipelines.tools.sample.reports import write_report
 
     table = "| Lĩnh vực | Hồ sơ tiếp nhận |\n| Hộ tịch | 300 |\n| Đất đai | 120 |\n| Tổng cộng | 420 |\n"
     draft = f"{HEAD}\n\n{table}"

@@ -13,8 +13,8 @@ import openpyxl
 import pytest
 
 from pipelines.reference import read_seed
-from pipelines.sample.forms import printed_rate
-from pipelines.sample.generator import FORM_DEFECT_SHARES, SampleConfig, form_stems, generate_sample
+from pipelines.tools.sample.forms import printed_rate
+from pipelines.tools.sample.generator import FORM_DEFECT_SHARES, SampleConfig, form_stems, generate_sample
 from pipelines.vietnamese import parse_number
 
 from .conftest import SMALL

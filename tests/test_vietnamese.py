@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from pipelines.sample.forms import printed_rate
+from pipelines.tools.sample.forms import printed_rate
 from pipelines.vietnamese import (
     format_date,
     format_number,

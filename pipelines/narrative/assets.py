@@ -2,7 +2,6 @@
 review decisions people took on figures that waited, landed in the raw tables (one multi-asset, since one
 reading of each report fills all four)."""
 
-
 from pathlib import Path
 
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, MetadataValue, multi_asset

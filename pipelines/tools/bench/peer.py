@@ -1,6 +1,7 @@
 """The naive peer: the limit's computation in plain pandas, as a one-off script would write it.
 
-`python -m pipelines.bench.peer SOURCES` reads every export whole into memory (`read_csv`, `read_excel`),
+`python -m pipelines.tools.bench.peer SOURCES` reads every export whole into memory (`read_csv`,
+`read_excel`),
 types the columns, sets bad rows aside, keeps the latest row per dossier, resolves communes, classifies,
 counts per commune × quarter and runs the same checks. It prints the same JSON as `limit.py`, so the
 harness can see the three agree before comparing their cost.
@@ -16,8 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipelines.bench.limit import COLUMNS, aliases_csv
 from pipelines.ingest.dossier_exports import TIMESTAMP_FORMATS
+from pipelines.tools.bench.limit import COLUMNS, aliases_csv
 from pipelines.vietnamese import name_key
 
 CHANNELS = {"trực tuyến": "online", "trực tiếp": "in_person", "qua bưu chính công ích": "postal"}

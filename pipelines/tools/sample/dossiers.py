@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 from openpyxl import Workbook
 
-from pipelines.sample.xlsx import save_reproducibly
+from pipelines.tools.sample.xlsx import save_reproducibly
 
 # Procedures a commune's one-stop shop handles: (procedure, field, fee-bearing, days allowed, weight).
 PROCEDURES = [

@@ -1,8 +1,8 @@
 """The limit: the pipeline's dossier work written as plain DuckDB SQL in one process, no orchestration.
 
-`python -m pipelines.bench.limit SOURCES DATABASE` loads the dossier exports, types them and sets the bad
-rows aside, keeps the latest row per dossier, resolves communes through the alias seed, classifies each
-dossier by Decision 766, counts per commune × quarter, and runs the main checks (duplicate rows in one
+`python -m pipelines.tools.bench.limit SOURCES DATABASE` loads the dossier exports, types them and sets
+the bad rows aside, keeps the latest row per dossier, resolves communes through the alias seed, classifies
+each dossier by Decision 766, counts per commune × quarter, and runs the main checks (duplicate rows in one
 export, impossible dates, unknown units). It is what the work costs on this engine: the pipeline's ingest,
 dbt build and checks stages do the same and more (forms, staffing, every other model and rule, metadata),
 so the ratio says how much the orchestration and the extra work cost on top.

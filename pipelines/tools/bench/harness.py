@@ -2,7 +2,8 @@
 
 For each scale it generates the sample sources, then runs, on the same files and each in its own process:
 
-- the pipeline, stage by stage (`pipelines/bench/stages.py`: start-up, ingest, warehouse, checks, reports),
+- the pipeline, stage by stage (`pipelines/tools/bench/stages.py`: start-up, ingest, warehouse, checks,
+  reports),
   then a one-quarter incremental refresh (a later export of the last quarter arrives; `cds run`) and a full
   run from an empty warehouse (`cds run`), so the incremental can be set against it;
 - the limit: the same dossier work as plain DuckDB SQL in one process (`limit.py`);
@@ -27,11 +28,11 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.bench.limit import one_row
-from pipelines.bench.measure import Measurement, run_measured
-from pipelines.bench.national import write_national_reference
-from pipelines.bench.scales import SCALES, Scale
-from pipelines.bench.stages import STAGES
+from pipelines.tools.bench.limit import one_row
+from pipelines.tools.bench.measure import Measurement, run_measured
+from pipelines.tools.bench.national import write_national_reference
+from pipelines.tools.bench.scales import SCALES, Scale
+from pipelines.tools.bench.stages import STAGES
 
 COMPARED = {"ingest": "load", "warehouse": "transform", "checks": "checks"}  # pipeline stage -> limit/peer
 UPDATED_SHARE = 0.01  # the incremental refresh: a later export re-sends 1 % of the last quarter's dossiers
@@ -153,7 +154,7 @@ class ScaleRun:
         self.reset_outputs()
         stages = {}
         for stage in STAGES:
-            m = self.measure(stage, [self.python, "-m", "pipelines.bench.stages", stage])
+            m = self.measure(stage, [self.python, "-m", "pipelines.tools.bench.stages", stage])
             stages[stage] = {**_summary(m), **m.json_payload()}
             stages[stage].pop("stage", None)
         totals, checks = self.pipeline_results()
@@ -207,8 +208,8 @@ class ScaleRun:
             write_national_reference(self.work / "reference", self.scale.communes)
         generated = self.generate(reuse_sources)
         pipeline = self.pipeline()
-        limit = self.engine("pipelines.bench.limit", str(self.work / "limit.duckdb"))
-        peer = self.engine("pipelines.bench.peer") if with_pandas else None
+        limit = self.engine("pipelines.tools.bench.limit", str(self.work / "limit.duckdb"))
+        peer = self.engine("pipelines.tools.bench.peer") if with_pandas else None
         (self.work / "limit.duckdb").unlink(missing_ok=True)
         agree = pipeline["totals"] == limit["totals"] and all(
             pipeline["checks"][k] == limit["checks"][k] for k in pipeline["checks"]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from pipelines.sample.xlsx import save_reproducibly
+from pipelines.tools.sample.xlsx import save_reproducibly
 
 STAFFING_HEADERS = [
     "STT",

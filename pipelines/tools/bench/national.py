@@ -16,9 +16,9 @@ from datetime import date, timedelta
 from itertools import permutations
 from pathlib import Path
 
-from pipelines.bench.scales import NATIONAL_COMMUNES
 from pipelines.reference import SEEDS_DIR, ascii_fold, write_aliases
-from pipelines.sample.dossiers import UNKNOWN_COMMUNE
+from pipelines.tools.bench.scales import NATIONAL_COMMUNES
+from pipelines.tools.sample.dossiers import UNKNOWN_COMMUNE
 
 PROVINCES = 34
 YEARS = (2024, 2025)

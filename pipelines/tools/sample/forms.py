@@ -14,7 +14,7 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-from pipelines.sample.xlsx import save_reproducibly
+from pipelines.tools.sample.xlsx import save_reproducibly
 from pipelines.vietnamese import format_number, period_label
 
 FORM_TITLE = "PHỤ LỤC CHỈ TIÊU CHUYỂN ĐỔI SỐ CẤP XÃ"

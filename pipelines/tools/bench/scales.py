@@ -14,7 +14,8 @@ class Scale:
     quarters: int
     dossiers: int
     note: str
-    national: bool = False  # runs on the national reference (pipelines/bench/national.py), not the province's
+    # runs on the national reference (pipelines/tools/bench/national.py), not the province's
+    national: bool = False
 
 
 SCALES = {

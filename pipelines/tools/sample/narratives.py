@@ -13,8 +13,8 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipelines.sample.forms import printed_rate
-from pipelines.sample.reports import write_report
+from pipelines.tools.sample.forms import printed_rate
+from pipelines.tools.sample.reports import write_report
 from pipelines.vietnamese import format_number, period_label
 
 SHARE = 0.08  # of the (commune, quarter) forms, how many also come as a narrative report (at least 3)
@@ -39,7 +39,7 @@ def _n(value: int) -> str:
 
 
 def draft(slot: NarrativeSlot, defect: str | None, rng: random.Random) -> tuple[str, str]:
-    """The report's text (see pipelines.sample.reports) and what the defect changed."""
+    """The report's text (see pipelines.tools.sample.reports) and what the defect changed."""
     v = {code: num for code, (num, _) in slot.values.items()}
     villages = slot.values["CDT_VILLAGE_RATE"]
     detail = ""

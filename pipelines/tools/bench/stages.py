@@ -1,4 +1,4 @@
-"""One stage of the main job, run alone in this process: `python -m pipelines.bench.stages ingest`.
+"""One stage of the main job, run alone in this process: `python -m pipelines.tools.bench.stages ingest`.
 
 The stages split the main job's graph where its work changes kind, so the benchmark can time each one in
 its own process (imports and Dagster start-up included, as a user running it would pay them):
