@@ -79,3 +79,12 @@ def test_the_root_definitions_only_merge_the_domains():
     source = (PIPELINES / "definitions.py").read_text(encoding="utf-8")
     assert len(source.splitlines()) < 40
     assert "Definitions.merge(" in source
+
+
+def test_the_code_location_never_imports_the_tools():
+    users = {
+        package
+        for package, imported in import_graph().items()
+        if "pipelines.tools" in imported and package not in ("pipelines.tools", "pipelines.cli")
+    }
+    assert users == set()
