@@ -436,3 +436,12 @@ def test_narrative_reports_are_read_into_the_warehouse_with_their_summary_in_the
     }
     assert extracted >= 30
     assert {str(Path(f).relative_to(small_sample)) for f, *_ in disagreements} <= defective
+
+
+def test_a_run_leaves_the_process_environment_as_it_found_it(pipeline_run):
+    """dbt is handed the run's warehouse path for its own call only: later code in the same process (a CLI
+    command, another test) must not inherit it."""
+    import os
+
+    settings, _ = pipeline_run
+    assert os.environ.get("CDS_WAREHOUSE_PATH") != str(settings.warehouse_path)

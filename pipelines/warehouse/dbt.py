@@ -6,7 +6,8 @@ model changes), never at import time.
 
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -66,8 +67,6 @@ class DbtBuildConfig(Config):
 def warehouse_dbt_assets(
     context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, config: DbtBuildConfig
 ):
-    # dbt runs in a subprocess whose profile reads CDS_WAREHOUSE_PATH: hand it the resource's path.
-    os.environ.update(dbt_env(warehouse.path, warehouse.memory_limit))
     warehouse.wait_until_free()  # dbt-duckdb fails at once on a lock a BI tool holds; wait here instead
     # Unit tests check the models' logic against hand-written rows: they run in the test suite
     # (tests/test_warehouse_unit_tests.py), not on every production build, as dbt recommends.
@@ -77,8 +76,26 @@ def warehouse_dbt_assets(
         "unit_test",
         *(["--full-refresh"] if config.full_refresh else []),
     ]
-    yield from dbt.cli(args, context=context).stream()
+    # dbt runs in a subprocess whose profile reads CDS_WAREHOUSE_PATH: hand it the resource's path, for this
+    # call only (dagster-dbt builds the subprocess's environment from this process's, with no other way in)
+    with environment(dbt_env(warehouse.path, warehouse.memory_limit)):
+        yield from dbt.cli(args, context=context).stream()
     prune_invocation_targets(context.op_def.name)
+
+
+@contextmanager
+def environment(values: Mapping[str, str]) -> Iterator[None]:
+    """`values` in os.environ while the block runs, the process's own environment restored after."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 assets = [warehouse_dbt_assets]
