@@ -8,7 +8,7 @@ with dossiers as (
 
 quarters as (
     select period_key, starts_on, ends_on, ends_on + interval 1 day as ends_before
-    from {{ ref('dim_period') }}
+    from {{ ref('int_periods') }}
     where period_type = 'quarter'
 ),
 

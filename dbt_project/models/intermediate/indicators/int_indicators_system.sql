@@ -8,7 +8,7 @@ with dossiers as (
 staffing as (
     select staffing.*
     from {{ ref('int_staffing_commune_period') }} as staffing
-    join {{ ref('dim_period') }} as periods using (period_key)
+    join {{ ref('int_periods') }} as periods using (period_key)
     where periods.period_type = 'quarter'
 ),
 

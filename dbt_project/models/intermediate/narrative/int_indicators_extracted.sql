@@ -17,11 +17,11 @@ with reports as (
 ),
 
 periods as (
-    select period_key, starts_on, ends_on from {{ ref('dim_period') }}
+    select period_key, starts_on, ends_on from {{ ref('int_periods') }}
 ),
 
 indicators as (
-    select indicator_code, kind from {{ ref('dim_indicator') }}
+    select indicator_code, kind from {{ ref('ref_indicators') }}
 ),
 
 -- The figures that land (int_narrative_figures_judged decides which), under the indicator a reviewer gave.
