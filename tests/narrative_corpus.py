@@ -22,6 +22,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 DEV = FIXTURES / "narrative_real"
 HOLDOUT = FIXTURES / "narrative_holdout"
 BLIND3 = FIXTURES / "narrative_blind3"
+BLIND4 = FIXTURES / "narrative_blind4"
 
 
 def build_corpus(folder: Path, out: Path) -> list[Path]:

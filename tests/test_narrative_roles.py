@@ -173,3 +173,15 @@ def test_earlier_periods_in_parentheses_are_other_periods():
         ("76,3%", "other"),
         ("58,9%", "other"),
     ]
+
+
+def test_a_report_typed_without_diacritics_is_read_like_one_with_them():
+    figures = {
+        f.printed: f
+        for f in _figures(
+            "- da giai quyet 488 ho so; xa tiep nhan 512 ho so TTHC, truc tuyen 301 hs => ty le 58,79%"
+        )
+    }
+    assert figures["512 ho so TTHC"].indicator_code == "DOS_RECEIVED"
+    assert figures["301 hs"].indicator_code == "DOS_ONLINE"
+    assert _one("- de nghi cap them 10 may tinh cho bo phan mot cua", "10 may").role == "proposal"

@@ -27,7 +27,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from pipelines.narrative.readers import Block
-from pipelines.reference import read_seed
+from pipelines.reference import ascii_fold, read_seed
 from pipelines.vietnamese import name_key, nfc, parse_number, printed_decimals
 
 _NUM = r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:,\d+)?"
@@ -102,9 +102,11 @@ NOUNS = sorted(
     key=len,
     reverse=True,
 )
+# The same nouns typed without diacritics (`512 ho so`, `45 may tinh`), as reports pasted from a phone come.
+NOUNS = sorted(set(NOUNS) | {ascii_fold(n) for n in NOUNS}, key=len, reverse=True)
 _NOUN = "|".join(re.escape(n) for n in NOUNS)
 _RATE_TAIL = (
-    r"\s*[,:]?\s*(?P<paren>\()?\s*(?:=|đạt|chiếm|là|bằng)?\s*(?:tỷ\s+lệ|tỉ\s+lệ)?\s*(?:là|đạt)?\s*[=:]?\s*"
+    r"\s*[,:]?\s*(?P<paren>\()?\s*(?:=|đạt|chiếm|là|bằng|dat|chiem|la|bang)?\s*(?:tỷ\s+lệ|tỉ\s+lệ|ty\s+le|ti\s+le)?\s*(?:là|đạt|la|dat)?\s*[=:]?\s*"
     rf"(?P<frate>{_NUM})\s*%(?(paren)\s*\))"
 )
 # VERBOSE: a space in a literal must be written `\s` (the nouns are escaped).
@@ -112,15 +114,17 @@ _FIGURE = re.compile(
     rf"""(?<![\w.,/-])(?:
         (?P<num>{_NUM})\s*/\s*(?P<den>{_NUM})(?![\d/])(?:\s+(?P<fnoun>{_NOUN})(?!\w))?(?:{_RATE_TAIL})?
       | (?P<rate>{_NUM})\s*%
-      | (?P<money>{_NUM})\s*(?P<scale>ngàn|nghìn|triệu|tỷ)?\s*(?:đồng|đ|vnđ)(?!\w)
-      | (?P<count>{_NUM})(?:\s+(?P<cscale>ngàn|nghìn|triệu))?\s+(?P<noun>{_NOUN})(?!\w)
+      | (?P<money>{_NUM})\s*(?P<scale>ngàn|nghìn|triệu|tỷ|ngan|nghin|trieu|ty)?
+        \s*(?:đồng|đ|vnđ|dong|vnd)(?!\w)
+      | (?P<count>{_NUM})(?:\s+(?P<cscale>ngàn|nghìn|triệu|ngan|nghin|trieu))?\s+(?P<noun>{_NOUN})(?!\w)
     )""",
     re.IGNORECASE | re.VERBOSE,
 )
 # What makes a number something else: a date, a document or article number, a year.
 _NOT_BEFORE = re.compile(
     r"(?:\bngày|\btháng|\bnăm|\bđiều|\bkhoản|\bmục|\bđề án|\bthứ|\blần|\bquý|\bphiên|\bnghị định"
-    r"|\bquyết định|\bkế hoạch|\bthông tư|\bcông văn|\bchỉ thị|\bnghị quyết|\bthông báo)\s*$",
+    r"|\bquyết định|\bkế hoạch|\bthông tư|\bcông văn|\bchỉ thị|\bnghị quyết|\bthông báo"
+    r"|\bngay|\bthang|\bnam|\bdieu|\bkhoan|\bde an|\bquy|\bnghi dinh|\bquyet dinh|\bke hoach|\bcong van)\s*$",
     re.IGNORECASE,
 )
 _NOT_AFTER = re.compile(r"^\s*[-/]\s*[A-ZĐ]|^/\d")
@@ -131,6 +135,7 @@ _SCALE = {
     "triệu": Decimal(1_000_000),
     "tỷ": Decimal(1_000_000_000),
 }
+_SCALE.update({ascii_fold(word): factor for word, factor in list(_SCALE.items())})
 # Abbreviations read as the words they stand for, in a figure's noun and in the words it is mapped on.
 ABBREVIATIONS = {
     "hs": "hồ sơ",
@@ -160,14 +165,18 @@ _ABBREVIATION = re.compile(
 _STRONG = re.compile(
     # `trước hạn, đúng hạn 3.371 hồ sơ` is one phrase (early and on time), not two figures' words
     r"(?<!trước hạn)(?<!đúng hạn),|(?<=trước hạn),(?!\s*đúng hạn)|(?<=đúng hạn),(?!\s*trước hạn)"
-    r"|[()\[\]]|\btrong đó\b|\bcòn\b|\bgồm\b|\bbao gồm\b",
+    r"|[()\[\]]|=>|→|\btrong đó\b|\bcòn\b|\bgồm\b|\bbao gồm\b|\btrong do\b|\bgom\b|\bbao gom\b",
     re.IGNORECASE,
 )
 _WEAK = re.compile(r"\bvà\b", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZĐÀ-Ỹ\d\-+•])|(?<=\.)\s*$")
 _PARENTHESIS = re.compile(r"\([^()]*\)")
 # A rate a fraction introduces: only words between, ending in `đạt`, `chiếm`, `=` (after a comma or "(").
-_INTRO = r"(?:[,(]?\s*\(?\s*(?:đạt|chiếm|bằng|tương ứng|=)\s*(?:tỷ\s+lệ|tỉ\s+lệ)?\s*(?:là)?|\s*\()\s*$"
+_INTRO = (
+    r"(?:[,(]?\s*\(?\s*(?:đạt|chiếm|bằng|tương ứng|dat|chiem|bang|=)\s*"
+    r"(?:tỷ\s+lệ|tỉ\s+lệ|ty\s+le)?\s*(?:là|la)?"
+    r"|\s*\()\s*$"
+)
 _RATE_INTRO = re.compile(rf"^[^;()]{{0,120}}?{_INTRO}", re.IGNORECASE)
 _INTRO_WORDS = re.compile(_INTRO, re.IGNORECASE)
 # Names of the offices that receive dossiers: they say where, not what (`Bộ phận tiếp nhận và trả kết quả`).
@@ -179,7 +188,8 @@ _MONEY_UNITS = ("đồng", "đ", "vnđ")
 # A fraction that is a day and month (`từ 01/7 đến 10/9/2025`).
 _DATE_BEFORE = re.compile(
     r"(?:\btừ|\bđến|\bngày|\btháng|\btrước|\bsau|\bvào|\bhạn|\blúc|\bdịp|\btính đến|\bkể từ|\bcuối|\bđầu"
-    r"|\bsáng|\bchiều|\btối|\btrong|\bngày\s+\d{1,2}\s*[-–]|\bhết)\s*$",
+    r"|\bsáng|\bchiều|\btối|\btrong|\bngày\s+\d{1,2}\s*[-–]|\bhết"
+    r"|\btu|\bden|\bngay|\bthang|\btruoc|\bvao|\bluc|\btinh den|\bke tu|\bcuoi|\bdau|\bhet)\s*$",
     re.IGNORECASE,
 )
 _DATE_AFTER = re.compile(r"^\s*(?:đến|-|–)\s*(?:ngày\s*)?\d", re.IGNORECASE)
@@ -199,12 +209,42 @@ class KeywordRule:
     none_of: tuple[str, ...]
 
     def score(self, context: str) -> int:
-        """How many terms the context matches (0: the rule does not apply)."""
-        if any(_has(context, term) for term in self.none_of):
+        """How many terms the context matches (0: the rule does not apply). Words typed without diacritics
+        (`xa tiep nhan 512 ho so`) are matched on the terms without theirs."""
+        if unaccented(context):
+            context = ascii_fold(context)
+            none_of, all_of = self.folded
+        else:
+            none_of, all_of = self.none_of, self.all_of
+        if any(_has(context, term) for term in none_of):
             return 0
-        if all(any(_has(context, alt) for alt in term) for term in self.all_of):
-            return len(self.all_of)
+        if all(any(_has(context, alt) for alt in term) for term in all_of):
+            return len(all_of)
         return 0
+
+    @property
+    def folded(self) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]:
+        return _folded_terms(self.none_of, self.all_of)
+
+
+_EXPANSIONS = sorted(set(ABBREVIATIONS.values()), key=len, reverse=True)
+
+
+def unaccented(text: str) -> bool:
+    """Typed without diacritics: almost no letter beyond ASCII (an abbreviation expanded in full, `TTHC`,
+    does not make a phone-typed sentence Vietnamese-accented)."""
+    for expansion in _EXPANSIONS:
+        text = text.replace(expansion, " ")
+    letters = [c for c in text if c.isalpha()]
+    accented = sum(not c.isascii() for c in letters)
+    return bool(letters) and accented <= 0.1 * len(letters) and accented < 12
+
+
+@lru_cache(maxsize=512)
+def _folded_terms(
+    none_of: tuple[str, ...], all_of: tuple[tuple[str, ...], ...]
+) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]:
+    return tuple(ascii_fold(t) for t in none_of), tuple(tuple(ascii_fold(a) for a in t) for t in all_of)
 
 
 def _has(context: str, term: str) -> bool:
@@ -647,6 +687,7 @@ _NOT_CUES = re.compile(
     r"tăng cường|tăng trưởng|như sau|cũng như|như vậy|như trên|như thế|như nhau|giảm thiểu|giảm nghèo"
     r"|kết quả giải quyết|kết quả thực hiện nhiệm vụ|trả kết quả|thực hiện công văn|thực hiện kế hoạch"
 )
+_NOT_CUES_FOLDED = re.compile(ascii_fold(_NOT_CUES.pattern))
 _DOCUMENT_AFTER = re.compile(r"^\s*(?:số\s*)?\d+\s*/|^\s*số\b")
 # Where the reach of a role cue ends: a list mark or a new line (a colon does not: `Kiến nghị: cấp 10 máy`,
 # `(quý II: 118 thành viên)` keep their cue).
@@ -722,6 +763,8 @@ def _role_scope(before: str) -> str:
 
 
 def _cue_positions(text: str, cue: str) -> Iterator[tuple[int, int]]:
+    if text.isascii():
+        cue = ascii_fold(cue)  # a report typed without diacritics
     for match in re.finditer(rf"(?<!\w){re.escape(cue)}(?!\w)", text):
         if not _DOCUMENT_AFTER.match(text[match.end() :]):
             yield match.start(), match.end()
@@ -729,14 +772,17 @@ def _cue_positions(text: str, cue: str) -> Iterator[tuple[int, int]]:
 
 def _masked(text: str) -> str:
     """Phrases that only look like cues blanked out (same length, so positions hold)."""
-    return _NOT_CUES.sub(lambda m: " " * len(m.group(0)), name_key(text))
+    key = name_key(text)
+    if unaccented(key):
+        return _NOT_CUES_FOLDED.sub(lambda m: " " * len(m.group(0)), ascii_fold(key))
+    return _NOT_CUES.sub(lambda m: " " * len(m.group(0)), key)
 
 
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 _PERIOD_MENTION = re.compile(
-    r"(?<!\w)(?:quý\s+(?P<q>iv|i{1,3}|[1-4])(?!\w)(?:\s*(?:/|năm)\s*(?P<qy>20\d\d))?"
-    r"|(?P<m>[69])\s+tháng(?:\s+đầu\s+năm)?(?:\s*(?:/|năm)\s*(?P<my>20\d\d))?"
-    r"|năm\s+(?P<y>20\d\d))"
+    r"(?<!\w)(?:(?:quý|quy)\s+(?P<q>iv|i{1,3}|[1-4])(?!\w)(?:\s*(?:/|năm|nam)\s*(?P<qy>20\d\d))?"
+    r"|(?P<m>[69])\s+(?:tháng|thang)(?:\s+(?:đầu|dau)\s+(?:năm|nam))?(?:\s*(?:/|năm|nam)\s*(?P<my>20\d\d))?"
+    r"|(?:năm|nam)\s+(?P<y>20\d\d))"
 )
 
 
