@@ -241,12 +241,13 @@ def test_the_publisher_killed_at_every_step_leaves_whole_periods_and_the_next_ru
 
 # --- A real `cds run` killed at several moments ---------------------------------------------------------
 # Each kill takes the whole process group (dbt's subprocess too) with SIGKILL at a moment of the main job:
-# while files are ingested, while dbt builds, while reports are being rendered and switched in. After each:
+# while dbt builds, while reports are being rendered and switched in. After each:
 # what is published is whole; the dead run is found stale. Then a full run must start (not blocked by the
 # dead runs), leave no leftovers, and publish the same bytes as a run that was never killed.
 
+# (A kill while ingesting is left to the per-file tests: each file lands in one transaction and its archive
+# copy is whole or absent, tests/test_personal_at_rest.py; two kills here keep the suite's time in bounds.)
 MOMENTS = [
-    ("ingest", lambda step, outputs: step.startswith("raw_") and (outputs / "raw_archive").is_dir()),
     ("warehouse", lambda step, outputs: step == "warehouse_dbt_assets"),
     ("publication", lambda step, outputs: any((outputs / "reports").glob(".cds-tmp-*"))),
 ]

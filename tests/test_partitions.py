@@ -169,7 +169,7 @@ def test_the_inbox_sensor_runs_the_quarters_whose_files_changed(tmp_path):
 
 
 def test_a_narrative_report_without_a_quarter_in_its_path_is_placed_by_its_title(tmp_path: Path):
-    from pipelines.ingest.assets import raw_narrative_reports
+    from pipelines.narrative.assets import raw_narrative_reports
 
     folder = tmp_path / "sources" / "narrative_reports"
     folder.mkdir(parents=True)
