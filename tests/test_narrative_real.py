@@ -10,7 +10,6 @@ diacritics, the kind it showed most, were fixed."""
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
@@ -27,18 +26,25 @@ from tests.narrative_corpus import (
 )
 
 
-def _extract(folder: Path, out: Path) -> dict:
-    return {p.name: extract_report(p) for p in build_corpus(folder, out)}
+@pytest.fixture(scope="module")
+def corpora(tmp_path_factory) -> dict[str, tuple[dict, list[dict[str, str]]]]:
+    """Each labelled set read by the reader: (extractions by file name, labels)."""
+    read = {}
+    for folder in (DEV, HOLDOUT, BLIND3, BLIND4):
+        out = tmp_path_factory.mktemp(folder.name)
+        extractions = {p.name: extract_report(p) for p in build_corpus(folder, out)}
+        read[folder.name] = (extractions, read_corpus_labels(folder))
+    return read
 
 
 @pytest.fixture(scope="module")
-def dev(tmp_path_factory):
-    return _extract(DEV, tmp_path_factory.mktemp("dev")), read_corpus_labels(DEV)
+def dev(corpora):
+    return corpora[DEV.name]
 
 
 @pytest.fixture(scope="module")
-def holdout(tmp_path_factory):
-    return _extract(HOLDOUT, tmp_path_factory.mktemp("holdout")), read_corpus_labels(HOLDOUT)
+def holdout(corpora):
+    return corpora[HOLDOUT.name]
 
 
 def test_the_sets_are_large_and_varied(dev, holdout, blind3, blind4):
@@ -61,13 +67,13 @@ def test_precision_of_what_lands_and_recall_with_the_review_queue_on_the_tuned_s
 
 
 @pytest.fixture(scope="module")
-def blind3(tmp_path_factory):
-    return _extract(BLIND3, tmp_path_factory.mktemp("blind3")), read_corpus_labels(BLIND3)
+def blind3(corpora):
+    return corpora[BLIND3.name]
 
 
 @pytest.fixture(scope="module")
-def blind4(tmp_path_factory):
-    return _extract(BLIND4, tmp_path_factory.mktemp("blind4")), read_corpus_labels(BLIND4)
+def blind4(corpora):
+    return corpora[BLIND4.name]
 
 
 def test_precision_of_what_lands_on_the_later_sets(holdout, blind3, blind4):
