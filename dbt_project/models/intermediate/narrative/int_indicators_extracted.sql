@@ -28,7 +28,7 @@ indicators as (
 figures as (
     select * exclude (indicator_code, commune_id, period_key), landing_indicator_code as indicator_code
     from {{ ref('int_narrative_figures_judged') }}
-    where status in ('landed', 'accepted', 'remapped', 'agrees_with_form')
+    where status in ('landed', 'accepted', 'remapped', 'agrees_with_form', 'agrees_with_system')
     qualify row_number() over (
         partition by report_id, landing_indicator_code
         order by decision is not null desc, confidence desc, figure_no

@@ -1,7 +1,8 @@
 -- Every mapped figure of a narrative report with what becomes of it, in one place: it lands in the marts
 -- when it is the unit's own result or stock (role actual) and the reader was sure of it (no doubt about
 -- its role or noun, confidence at least the `narrative_review_threshold` var), or when the commune's form
--- in force says the same value for the same period and indicator, or when a person accepted or remapped
+-- in force or the dossier system / staffing list says the same value for the same period and indicator,
+-- or when a person accepted or remapped
 -- it; a rejected figure never does. Proposals, targets, changes, parts, norms, equipment received and
 -- other periods' figures stay out, whatever their confidence.
 with figures as (
@@ -21,9 +22,14 @@ indicators as (
     select indicator_code, kind from {{ ref('ref_indicators') }}
 ),
 
-form as (
-    select period_key, commune_id, indicator_code, numerator, denominator, reported_rate
+-- What the other sources say, to confirm a figure in doubt: the form as reported, the system as computed.
+others as (
+    select 'form' as other_source, period_key, commune_id, indicator_code, numerator, denominator,
+        reported_rate
     from {{ ref('int_indicators_reported') }}
+    union all
+    select 'system', period_key, commune_id, indicator_code, numerator, denominator, null::double
+    from {{ ref('int_indicators_system') }}
 ),
 
 judged as (
@@ -34,17 +40,17 @@ judged as (
         figures.role = 'actual'
             and (figures.needs_review or figures.confidence < {{ var('narrative_review_threshold') }})
             as actual_in_doubt,
-        exists (
-            select 1 from form
-            where form.commune_id = reports.commune_id
-              and form.period_key = reports.period_key
-              and form.indicator_code = figures.indicator_code
+        (
+            select min(others.other_source) from others
+            where others.commune_id = reports.commune_id
+              and others.period_key = reports.period_key
+              and others.indicator_code = figures.indicator_code
               and case when indicators.kind = 'rate'
                   then abs(figures.value - coalesce(
-                      form.reported_rate, 100.0 * form.numerator / nullif(form.denominator, 0))) < 0.01
-                  else figures.value = form.numerator
+                      others.reported_rate, 100.0 * others.numerator / nullif(others.denominator, 0))) < 0.01
+                  else figures.value = others.numerator
               end
-        ) as agrees_with_form,
+        ) as agreeing_source,
         reviews.decision,
         reviews.remapped_indicator_code,
         reviews.reviewed_by,
@@ -66,7 +72,7 @@ select
         when decision = 'accept' then 'accepted'
         when decision = 'remap' then 'remapped'
         when role = 'actual' and not actual_in_doubt then 'landed'
-        when actual_in_doubt and agrees_with_form then 'agrees_with_form'
+        when actual_in_doubt and agreeing_source is not null then 'agrees_with_' || agreeing_source
         when actual_in_doubt or needs_review then 'pending'
         else 'not_actual'
     end as status
