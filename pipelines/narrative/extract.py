@@ -157,10 +157,12 @@ class Sections:
         if not words or len(words) > HEADING_WORDS or text.endswith((".", ";")):
             return
         match = _HEADING.match(text)
-        if match:
-            level = 1 if match["roman"] else 2 + (match["arabic"] or "").count(".") if match["arabic"] else 4
-        elif text.isupper():
-            level = 1
+        if (match and match["roman"]) or (not match and text.isupper()):
+            level = 1  # `III. PHƯƠNG HƯỚNG …`, or a heading in capitals
+        elif match and match["arabic"]:
+            level = 2 + match["arabic"].count(".")  # `2.`, `2.1.`
+        elif match:
+            level = 4  # `a)`
         else:
             return
         key = name_key(text)

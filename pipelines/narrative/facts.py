@@ -25,7 +25,7 @@ _UNIT = re.compile(
     re.IGNORECASE,
 )
 _OTHER_PROVINCE = re.compile(r"\b(?:tỉnh|TỈNH|Tỉnh)\s+([^\W\d_]+(?:\s+[^\W\d_]+)?)")
-_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
+ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
 _PERIODS = (
     (re.compile(r"quý\s+(i{1,3}|iv|[1-4])\s*(?:năm|/|-)\s*(\d{4})"), "Q"),
     (re.compile(r"(?:(?<!\d\s)(?<!\d)9|\bchín) tháng(?: đầu năm| năm)?\s*(\d{4})"), "9M"),
@@ -159,7 +159,7 @@ def find_period(blocks: tuple[Block, ...]) -> tuple[str | None, str | None]:
             continue
         _, match, kind = min(found, key=lambda f: f[0])
         if kind == "Q":
-            number = _ROMAN.get(match.group(1)) or int(match.group(1))
+            number = ROMAN.get(match.group(1)) or int(match.group(1))
             return f"{match.group(2)}-Q{number}", match.group(0)
         return f"{match.group(1)}-{kind}", match.group(0)
     return None, None

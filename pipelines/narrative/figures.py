@@ -26,6 +26,7 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
+from pipelines.narrative.facts import ROMAN
 from pipelines.narrative.readers import Block
 from pipelines.reference import ascii_fold, read_seed
 from pipelines.vietnamese import name_key, nfc, parse_number, printed_decimals
@@ -208,14 +209,10 @@ class KeywordRule:
     all_of: tuple[tuple[str, ...], ...]
     none_of: tuple[str, ...]
 
-    def score(self, context: str) -> int:
-        """How many terms the context matches (0: the rule does not apply). Words typed without diacritics
-        (`xa tiep nhan 512 ho so`) are matched on the terms without theirs."""
-        if unaccented(context):
-            context = ascii_fold(context)
-            none_of, all_of = self.folded
-        else:
-            none_of, all_of = self.none_of, self.all_of
+    def score(self, context: str, folded: bool = False) -> int:
+        """How many terms the context matches (0: the rule does not apply). A context typed without
+        diacritics (`xa tiep nhan 512 ho so`), passed folded, is matched on the terms without theirs."""
+        none_of, all_of = self.folded if folded else (self.none_of, self.all_of)
         if any(_has(context, term) for term in none_of):
             return 0
         if all(any(_has(context, alt) for alt in term) for term in all_of):
@@ -597,9 +594,12 @@ def _compatible(figure: Figure, rule: KeywordRule, fallback: bool) -> bool:
 
 def _best(context: str, figure: Figure, rules: Iterable[KeywordRule], fallback: bool):
     scores: dict[str, int] = {}
+    folded = unaccented(context)  # once per context, not once per rule
+    if folded:
+        context = ascii_fold(context)
     for rule in rules:
         if _compatible(figure, rule, fallback):
-            score = rule.score(context)
+            score = rule.score(context, folded)
             if score:
                 scores[rule.indicator_code] = max(score, scores.get(rule.indicator_code, 0))
     if not scores:
@@ -778,7 +778,6 @@ def _masked(text: str) -> str:
     return _NOT_CUES.sub(lambda m: " " * len(m.group(0)), key)
 
 
-_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 _PERIOD_MENTION = re.compile(
     r"(?<!\w)(?:(?:quý|quy)\s+(?P<q>iv|i{1,3}|[1-4])(?!\w)(?:\s*(?:/|năm|nam)\s*(?P<qy>20\d\d))?"
     r"|(?P<m>[69])\s+(?:tháng|thang)(?:\s+(?:đầu|dau)\s+(?:năm|nam))?(?:\s*(?:/|năm|nam)\s*(?P<my>20\d\d))?"
@@ -796,7 +795,7 @@ def _period_cues(text: str, period_key: str | None) -> list[tuple[int, int, str,
     cues = []
     for m in _PERIOD_MENTION.finditer(text):
         if m["q"]:
-            named_year, named = m["qy"] or year, f"Q{_ROMAN[m['q']]}"
+            named_year, named = m["qy"] or year, f"Q{ROMAN.get(m['q']) or int(m['q'])}"
         elif m["m"]:
             named_year, named = m["my"] or year, f"{m['m']}M"
         else:
@@ -831,6 +830,7 @@ def figure_role(
         _, role, cue = min(found_after)
         return role, cue, True
     before = _masked(figure.role_before)
+    periods = _period_cues(before, period_key)
     found_before = (
         [
             (end, len(cue), r.role, cue)
@@ -839,13 +839,12 @@ def figure_role(
             for cue in r.cues
             for _, end in _cue_positions(before, cue)
         ]
-        + _period_cues(before, period_key)
+        + periods
         + _place_cues(figure.role_before)
     )
     if not found_before:
         return "actual", "", True
     end, _, role, cue = max(found_before)
-    periods = _period_cues(before, period_key)
     if role == "actual" and periods and (cue, "actual") not in {(c, r) for _, _, r, c in periods}:
         # `Lũy kế 9 tháng năm 2025: tổng số hồ sơ …`: a generic `tổng số` does not bring the figure back
         # to the report's period; only the report's period named again does

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date
+from datetime import date, datetime
+from io import BytesIO
 from pathlib import Path
 
 import duckdb
@@ -19,6 +20,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from pipelines.narrative.report_check import ROLE_VI
 from pipelines.narrative.reviews import SHEET_COLUMNS, SHEET_NAME
 from pipelines.vietnamese import format_number, period_label
+from pipelines.zipfiles import write_reproducible_zip
 
 _PENDING = """
 select figure_key, commune_id, source_file, position, printed, value, proposed_indicator_code, role,
@@ -70,8 +72,6 @@ def _cells(row: dict) -> list[object]:
 
 
 def write_review_sheet(rows: list[dict], period_key: str, issued_on: date, path: Path) -> None:
-    from pipelines.zipfiles import write_reproducible_zip
-
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = SHEET_NAME
@@ -111,9 +111,6 @@ def write_review_sheet(rows: list[dict], period_key: str, issued_on: date, path:
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    from datetime import datetime
-    from io import BytesIO
-
     buffer = BytesIO()
     workbook.save(buffer)
     write_reproducible_zip(buffer.getvalue(), path, datetime.combine(issued_on, datetime.min.time()))

@@ -78,7 +78,8 @@ def warehouse_dbt_assets(
     ]
     # dbt runs in a subprocess whose profile reads CDS_WAREHOUSE_PATH: hand it the resource's path, for this
     # call only (dagster-dbt builds the subprocess's environment from this process's, with no other way in)
-    with environment(dbt_env(warehouse.path, warehouse.memory_limit)):
+    needed = dbt_env(warehouse.path, warehouse.memory_limit)
+    with environment({k: v for k, v in needed.items() if os.environ.get(k) != v}):
         yield from dbt.cli(args, context=context).stream()
     prune_invocation_targets(context.op_def.name)
 
