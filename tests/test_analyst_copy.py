@@ -19,7 +19,7 @@ from pipelines.warehouse.analyst import connection_url, publish_analyst_copy
 
 COUNTS = """select (select count(*) from marts.fct_commune_indicator),
                   (select count(*) from quality.dq_findings),
-                  (select count(*) from quality.dq_blocked_figures)"""
+                  (select count(*) from reporting.held_back_figures)"""
 PERSONAL = ("full_name", "birth_date", "phone", "citizen_id", "person_key")
 
 # Separate processes, as analysts' tools would be. `hold` keeps one connection open the whole time; `fresh`

@@ -13,8 +13,13 @@ def test_definitions_load_with_the_main_job():
 def test_lineage_runs_from_the_dossier_export_to_the_report():
     graph = defs.resolve_asset_graph()
     report = AssetKey(["reports", "provincial_report"])
-    upstream = graph.get(report).parent_keys
-    assert AssetKey(["marts", "fct_commune_indicator"]) in upstream
+    published = AssetKey(["reporting", "published_figures"])
+    held = AssetKey(["reporting", "held_back_figures"])
+    # marts and findings → held-back figures → published figures → report
+    assert published in graph.get(report).parent_keys
+    assert held in graph.get(published).parent_keys
+    assert AssetKey(["marts", "fct_commune_indicator"]) in graph.get(published).parent_keys
+    assert AssetKey(["quality", "dq_findings"]) in graph.get(held).parent_keys
     seen, frontier = set(), [report]
     while frontier:
         key = frontier.pop()

@@ -489,30 +489,3 @@ def test_the_repository_accept_list_is_valid():
 def test_finding_keys_are_readable():
     row = {"commune_id": "QNG009", "period_key": "2025-Q1", "indicator_code": None, "subject": "late"}
     assert finding_key("SUBMISSION_LATE", row) == "SUBMISSION_LATE|QNG009|2025-Q1|*|late"
-
-
-def test_an_open_error_holds_back_its_figures_in_the_periods_they_stand_for(con):
-    """A form's quarter rolls into the 9 months, so an error on it holds both back; a narrative report's
-    figures stand for its own period only, so its error holds back that period alone."""
-    from pipelines.quality.assets import BLOCKED_FIGURES_VIEW
-
-    con.execute(DDL)
-    con.execute(
-        """insert into quality.dq_findings (finding_key, rule_code, severity, affects, suite, asset_key,
-               commune_id, period_key, indicator_code, message_vi, first_seen_at, last_seen_at, status)
-           values ('F|A', 'RATE_FRACTION_MISMATCH', 'error', 'reported', 's', 'a', 'A', '2025-Q1',
-                   'DOS_ONLINE_RATE', 'm', now(), now(), 'open'),
-                  ('N|A', 'NARRATIVE_RATE_FRACTION_MISMATCH', 'error', 'extracted', 's', 'a', 'A', '2025-9M',
-                   'DOS_ONLINE_RATE', 'm', now(), now(), 'open'),
-                  ('W|A', 'NARRATIVE_SAME_FIGURE_TWO_VALUES', 'warning', 'none', 's', 'a', 'A', '2025-Q2',
-                   'DOS_RECEIVED', 'm', now(), now(), 'open')"""
-    )
-    con.execute(BLOCKED_FIGURES_VIEW)
-    held = con.execute(
-        "select source, period_key, indicator_code from quality.dq_blocked_figures order by all"
-    ).fetchall()
-    assert held == [
-        ("extracted", "2025-9M", "DOS_ONLINE_RATE"),
-        ("reported", "2025-9M", "DOS_ONLINE_RATE"),
-        ("reported", "2025-Q1", "DOS_ONLINE_RATE"),
-    ]

@@ -29,7 +29,7 @@ from pipelines.vietnamese import format_number, parse_number
 # report code: system figures where the catalogue names a system, else the commune's form.
 _MART = """
 select f.scope, coalesce(f.commune_id, '*') as commune_id, f.indicator_code, f.value, i.kind,
-    exists (select 1 from quality.dq_blocked_figures b
+    exists (select 1 from reporting.held_back_figures b
             where b.commune_id = f.commune_id and b.period_key = f.period_key and b.source = f.source
               and coalesce(b.indicator_code, f.indicator_code) = f.indicator_code) as held
 from marts.fct_commune_indicator f join marts.dim_indicator i using (indicator_code)

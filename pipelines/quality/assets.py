@@ -5,7 +5,7 @@ connection), writes each flagged row into `quality.dq_findings` and each rule's 
 `quality.dq_rule_results`, and publishes GX Data Docs. Each suite then appears as an asset check on the
 asset it judges (`dq_<suite>`), read from those tables, so the Dagster UI shows the problems where the data
 lives. The checks do not block the run: an open error holds back the figures it affects (see
-`quality.dq_blocked_figures` and the report), not every period's publication.
+dbt's `reporting.held_back_figures` and the report), not every period's publication.
 """
 
 from datetime import datetime
@@ -37,31 +37,6 @@ from pipelines.resources import SourcesResource, WarehouseResource
 FINDINGS = AssetKey(["quality", "dq_findings"])
 FINDING_SUITES = load_suites(tier="findings")
 
-BLOCKED_FIGURES_VIEW = """
-create or replace view quality.dq_blocked_figures as
--- The figures an open (not accepted) error holds back, per commune, period and source: the indicators the
--- rule names, else the finding's own indicator, else (null) every indicator of that source; for the
--- finding's quarter and every longer period that quarter rolls into (a narrative report's: its own period).
-select distinct
-    findings.commune_id,
-    periods.period_key,
-    indicators.indicator_code,
-    findings.affects as source,
-    findings.finding_key
-from quality.dq_findings as findings
-join marts.dim_period as periods
-    on case
-        -- a narrative report's figures stand for its own period only (never rolled up)
-        when findings.affects = 'extracted' then periods.period_key = findings.period_key
-        else list_contains(periods.quarter_keys, findings.period_key)
-    end
-left join lateral (
-    select unnest(coalesce(findings.affected_indicators, [findings.indicator_code])) as indicator_code
-) as indicators on true
-where findings.status = 'open' and findings.severity = 'error'
-  and findings.affects in ('reported', 'system', 'extracted')
-"""
-
 
 @asset(
     key=FINDINGS,
@@ -84,7 +59,8 @@ def dq_findings(
         save_rule_results(con, FINDING_SUITES, results, now)
         findings = collect_findings(con, FINDING_SUITES, results, Path(sources.sources_dir))
         counts = merge_findings(con, findings, accepted, now)
-        con.execute(BLOCKED_FIGURES_VIEW)
+        # held-back figures are the dbt model reporting.held_back_figures now; drop the view that preceded it
+        con.execute("drop view if exists quality.dq_blocked_figures")
         by_status = con.execute(
             """select rule_code, severity, count(*) filter (where status = 'open') as open,
                       count(*) filter (where status = 'accepted') as accepted

@@ -49,19 +49,18 @@ class PublishConfig(Config):
     group_name="reports",
     kinds={"html", "xlsx", "docx", "jinja"},
     deps=[
+        *(AssetKey(["marts", k]) for k in ("fct_submission_summary", "dim_commune", "dim_indicator")),
         *(
-            AssetKey(["marts", k])
+            AssetKey(["reporting", k])
             for k in (
-                "fct_commune_indicator",
-                "fct_service_index",
-                "fct_submission",
-                "fct_submission_summary",
-                "dim_commune",
-                "dim_period",
-                "dim_indicator",
+                "publication_periods",
+                "published_figures",
+                "report_findings",
+                "service_index_board",
+                "service_index_groups",
+                "late_or_missing_submissions",
             )
         ),
-        AssetKey(["quality", "dq_findings"]),
     ],
     description="The provincial report (HTML, XLSX, DOCX) and the communes' scorecards for every period "
     "with data, published atomically in outputs/reports/<period>/ with a manifest; "

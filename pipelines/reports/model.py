@@ -280,38 +280,23 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) 
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
-    """Whether the data-quality run has created this table or view yet (a warehouse built before it)."""
-    return bool(
-        con.execute(
-            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-            [schema, name],
-        ).fetchone()[0]
-    )
-
-
 def periods_with_data(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Periods the warehouse holds figures for, oldest first (a 9-month period after its third quarter)."""
     return [
-        r[0]
-        for r in con.execute(
-            """select distinct p.period_key, p.ends_on, p.period_type = 'quarter' from marts.dim_period p
-               join marts.fct_commune_indicator f using (period_key) order by 2, 3 desc, 1"""
+        key
+        for (key,) in con.execute(
+            "select period_key from reporting.publication_periods where has_data order by publication_order"
         ).fetchall()
     ]
 
 
-def _period(con: duckdb.DuckDBPyConnection, period_key: str) -> Period:
-    rows = _rows(
-        con,
-        """select period_key, period_type, starts_on, ends_on, request_letter, due_on, quarter_keys
-           from marts.dim_period where period_key = ?""",
-        [period_key],
-    )
+def _period(con: duckdb.DuckDBPyConnection, period_key: str) -> tuple[Period, str | None, list[str]]:
+    """The period, the previous one of its type and the year's quarters up to its end."""
+    rows = _rows(con, "select * from reporting.publication_periods where period_key = ?", [period_key])
     if not rows:
         raise ValueError(f"Kỳ báo cáo {period_key} không có trong lịch báo cáo (unknown period)")
     r = rows[0]
-    return Period(
+    period = Period(
         key=r["period_key"],
         period_type=r["period_type"],
         label=period_label(r["period_key"]),
@@ -321,43 +306,15 @@ def _period(con: duckdb.DuckDBPyConnection, period_key: str) -> Period:
         due_on=r["due_on"],
         quarter_keys=tuple(r["quarter_keys"]),
     )
-
-
-_FIGURES = """
-with indicators as (
-    select indicator_code,
-        case when coalesce(system_source, '') <> '' then 'system' else 'reported' end as record_source
-    from marts.dim_indicator
-),
-figures as (
-    select f.scope, f.commune_id, f.period_key, f.indicator_code, f.numerator, f.denominator, f.value,
-        f.communes_covered, f.source
-    from marts.fct_commune_indicator f
-    join indicators i on i.indicator_code = f.indicator_code and i.record_source = f.source
-    where f.period_key in (select unnest(?::varchar[]))
-),
-held as ({held})
-select figures.*,
-    exists (
-        select 1 from held h
-        where h.commune_id = figures.commune_id and h.period_key = figures.period_key
-          and h.source = figures.source
-          and (h.indicator_code is null or h.indicator_code = figures.indicator_code)
-    ) as withheld
-from figures
-"""
-_NO_HELD = (
-    "select null::varchar as commune_id, null as period_key, null as indicator_code, null as source limit 0"
-)
+    return period, r["previous_period_key"], list(r["trend_quarter_keys"])
 
 
 def _figure_rows(con: duckdb.DuckDBPyConnection, period_keys: list[str]) -> list[dict]:
-    held = (
-        "select commune_id, period_key, indicator_code, source from quality.dq_blocked_figures"
-        if _table_exists(con, "quality", "dq_blocked_figures")
-        else _NO_HELD
+    return _rows(
+        con,
+        "select * from reporting.published_figures where list_contains(?::varchar[], period_key)",
+        [period_keys],
     )
-    return _rows(con, _FIGURES.format(held=held), [period_keys])
 
 
 @cache
@@ -371,21 +328,11 @@ def _rule_titles() -> dict[str, str]:
 
 
 def _findings(con: duckdb.DuckDBPyConnection, period: Period) -> tuple[list[Finding], int]:
-    if not _table_exists(con, "quality", "dq_findings"):
-        return [], 0
     titles = _rule_titles()
     rows = _rows(
         con,
-        """select f.severity, f.rule_code, f.commune_id, c.name_with_type as commune_name, f.period_key,
-                  i.name_vi as indicator_name, f.message_vi, f.evidence_file, f.evidence_row,
-                  f.evidence_text, f.status
-           from quality.dq_findings f
-           left join marts.dim_commune c using (commune_id)
-           left join marts.dim_indicator i using (indicator_code)
-           where list_contains(?::varchar[], f.period_key) and f.status in ('open', 'accepted')
-           order by f.severity = 'error' desc, f.rule_code, c.name_with_type nulls first, f.period_key,
-                    f.indicator_code nulls first, f.evidence_file nulls first, f.evidence_row nulls first,
-                    f.finding_key""",
+        """select * from reporting.report_findings where list_contains(?::varchar[], period_key)
+           order by print_order""",
         [list(period.quarter_keys)],
     )
     open_ = [
@@ -408,74 +355,34 @@ def _findings(con: duckdb.DuckDBPyConnection, period: Period) -> tuple[list[Find
     return open_, sum(1 for r in rows if r["status"] == "accepted")
 
 
-def _previous_period(con: duckdb.DuckDBPyConnection, period: Period) -> str | None:
-    row = con.execute(
-        """select period_key from marts.dim_period where period_type = ? and ends_on < ?
-           order by ends_on desc limit 1""",
-        [period.period_type, period.starts_on],
-    ).fetchone()
-    return row[0] if row else None
-
-
-def _trend_quarters(con: duckdb.DuckDBPyConnection, period: Period) -> list[str]:
-    """The year's quarters up to the period's end: a commune's course through the year."""
-    return [
-        r[0]
-        for r in con.execute(
-            """select period_key from marts.dim_period
-               where period_type = 'quarter' and period_year = year(?::date) and ends_on <= ?
-               order by ends_on""",
-            [period.ends_on, period.ends_on],
-        ).fetchall()
-    ]
-
-
 def _service_index(
-    con: duckdb.DuckDBPyConnection, period: Period, withheld: set[str]
+    con: duckdb.DuckDBPyConnection, period: Period
 ) -> tuple[list[ServiceGroup], list[ServiceIndexLine]]:
     groups = [
-        ServiceGroup(r["group_code"], r["group_name_vi"], r["max_points"])
-        for r in _rows(
-            con,
-            """select group_code, any_value(group_name_vi) group_name_vi, sum(max_points) max_points
-               from reference.ref_service_index_criteria group by group_code order by min(rowid)""",
-        )
+        ServiceGroup(code, name, max_points)
+        for code, name, max_points in con.execute(
+            """select group_code, group_name, max_points from reporting.service_index_groups
+               order by group_order"""
+        ).fetchall()
     ]
-    rows = _rows(
-        con,
-        """select s.commune_id, c.name_with_type as name, s.group_code, sum(s.points) as points,
-                  any_value(s.commune_points) as total, any_value(s.commune_max_points) as max_points
-           from marts.fct_service_index s join marts.dim_commune c using (commune_id)
-           where s.period_key = ? group by all""",
-        [period.key],
-    )
     by_commune: dict[str, dict] = {}
-    for r in rows:
-        entry = by_commune.setdefault(
-            r["commune_id"], {"name": r["name"], "total": r["total"], "max": r["max_points"], "points": {}}
-        )
-        entry["points"][r["group_code"]] = r["points"]
-    # Dense ranks, as in the mart, among the communes whose figures are published: a held-back commune
-    # is not ranked, so without held figures these equal `fct_service_index.commune_rank`.
-    ranked = sorted(
-        (cid for cid in by_commune if cid not in withheld and by_commune[cid]["total"] is not None),
-        key=lambda cid: (-round(by_commune[cid]["total"], 4), by_commune[cid]["name"]),
-    )
-    totals = sorted({round(by_commune[cid]["total"], 4) for cid in ranked}, reverse=True)
-    dense = {total: position for position, total in enumerate(totals, start=1)}
-    rank_of = {cid: dense[round(by_commune[cid]["total"], 4)] for cid in ranked}
-    order = ranked + sorted((c for c in by_commune if c not in rank_of), key=lambda c: by_commune[c]["name"])
+    for r in _rows(
+        con,
+        "select * from reporting.service_index_board where period_key = ? order by board_order, group_code",
+        [period.key],
+    ):
+        by_commune.setdefault(r["commune_id"], {**r, "points": {}})["points"][r["group_code"]] = r["points"]
     lines = [
         ServiceIndexLine(
-            rank=rank_of.get(cid),
+            rank=r["rank"],
             commune_id=cid,
-            name=by_commune[cid]["name"],
-            points=tuple(by_commune[cid]["points"].get(g.code) for g in groups),
-            total=by_commune[cid]["total"],
-            max_points=by_commune[cid]["max"],
-            withheld=cid in withheld,
+            name=r["name"],
+            points=tuple(r["points"].get(g.code) for g in groups),
+            total=r["total"],
+            max_points=r["max_points"],
+            withheld=r["withheld"],
         )
-        for cid in order
+        for cid, r in by_commune.items()
     ]
     return groups, lines
 
@@ -499,11 +406,8 @@ def _submissions(
         SubmissionLine(**r)
         for r in _rows(
             con,
-            """select s.period_key, s.commune_id, c.name_with_type as name, s.status, s.due_on,
-                      s.first_submitted_on, s.days_late
-               from marts.fct_submission s join marts.dim_commune c using (commune_id)
-               where list_contains(?::varchar[], s.period_key) and s.status in ('late', 'missing')
-               order by s.period_key, s.status, s.days_late desc nulls last, c.name_with_type""",
+            """select * exclude (print_order) from reporting.late_or_missing_submissions
+               where list_contains(?::varchar[], period_key) order by print_order""",
             [quarters],
         )
     ]
@@ -512,9 +416,7 @@ def _submissions(
 
 def build_report(con: duckdb.DuckDBPyConnection, period_key: str) -> PeriodReport:
     """Everything the period's publication says, from the marts and the data-quality findings."""
-    period = _period(con, period_key)
-    previous_key = _previous_period(con, period)
-    trend = _trend_quarters(con, period)
+    period, previous_key, trend = _period(con, period_key)
     indicators = tuple(
         Indicator(
             code=r["indicator_code"],
@@ -584,9 +486,7 @@ def build_report(con: duckdb.DuckDBPyConnection, period_key: str) -> PeriodRepor
         for r in _rows(con, "select commune_id, name_with_type from marts.dim_commune order by commune_id")
     )
     withheld = {cid for cid, by in figures.items() for f in by.values() if f.withheld}
-    # The service index is computed from dossier figures: held back when the online rate is.
-    index_held = {cid for cid, by in figures.items() if by.get("DOS_ONLINE_RATE", Figure(None)).withheld}
-    groups, index_lines = _service_index(con, period, index_held)
+    groups, index_lines = _service_index(con, period)
     summary, attention = _submissions(con, period)
     findings, accepted = _findings(con, period)
 

@@ -25,11 +25,11 @@ from pipelines.dbfile import connect_waiting
 from pipelines.quality.assets import FINDINGS
 from pipelines.resources import WarehouseResource
 from pipelines.sqltext import quote_ident
-from pipelines.warehouse.dbt import warehouse_dbt_assets
+from pipelines.warehouse.dbt import reporting_dbt_assets, warehouse_dbt_assets
 from pipelines.zipfiles import atomic_path
 
 ANALYST_COPY = AssetKey(["analysts", "warehouse_copy"])
-ANALYST_SCHEMAS = ("marts", "quality", "reference")
+ANALYST_SCHEMAS = ("marts", "quality", "reference", "reporting")
 ANALYST_EXTRA_TABLES = (("raw", "ingested_files"), ("raw", "quarantine"))
 # The oldest storage format that holds everything the marts use; readable by DuckDB 1.5 and later.
 STORAGE_VERSION = "v1.5.0"
@@ -97,8 +97,7 @@ def _write_copy(
             rows += con.execute(f"select count(*) from {ALIAS}.{name}").fetchone()[0]
         # Views are defined with schema-qualified names only, so they resolve inside the copy.
         con.execute(f"use {ALIAS}")
-        for _, _, sql in views:
-            con.execute(sql)  # sql-checked: view definitions from our own warehouse's catalog (dbt's)
+        _create_views([sql for _, _, sql in views], con)
         con.execute(
             """create table main.about as select
                    $published_at::timestamptz as published_at, $run_id as run_id, $tables as tables,
@@ -112,13 +111,28 @@ def _write_copy(
     return len(tables), len(views), rows
 
 
+def _create_views(definitions: list[str], con: duckdb.DuckDBPyConnection) -> None:
+    """Create the views, each after the views it reads (a view is bound when it is created)."""
+    pending = list(definitions)
+    while pending:
+        failed: list[tuple[str, duckdb.Error]] = []
+        for sql in pending:
+            try:
+                con.execute(sql)  # sql-checked: view definitions from our own warehouse's catalog (dbt's)
+            except duckdb.CatalogException as error:
+                failed.append((sql, error))
+        if len(failed) == len(pending):
+            raise failed[0][1]
+        pending = [sql for sql, _ in failed]
+
+
 @asset(
     key=ANALYST_COPY,
     group_name="analysts",
     kinds={"duckdb"},
-    deps=[*warehouse_dbt_assets.keys, FINDINGS],
-    description="The analysts' read-only copy of the warehouse (marts, quality, reference; never the "
-    "restricted schema), replaced atomically after each run: open it with `make sql`.",
+    deps=[*warehouse_dbt_assets.keys, FINDINGS, *reporting_dbt_assets.keys],
+    description="The analysts' read-only copy of the warehouse (marts, quality, reference, reporting; never "
+    "the restricted schema), replaced atomically after each run: open it with `make sql`.",
 )
 def warehouse_copy(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
     started = time.perf_counter()

@@ -63,25 +63,36 @@ class DbtBuildConfig(Config):
     full_refresh: bool = False
 
 
-@dbt_assets(manifest=MANIFEST, project=dbt_project, dagster_dbt_translator=translator)
-def warehouse_dbt_assets(
-    context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, config: DbtBuildConfig
+# The reporting layer (models/reporting, tag `reporting`) reads quality.dq_findings: a second selection that
+# runs after the findings asset, so the graph reads marts → findings → held-back → published → report.
+REPORTING = "tag:reporting"
+
+
+def _build(
+    context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, full_refresh: bool
 ):
     warehouse.wait_until_free()  # dbt-duckdb fails at once on a lock a BI tool holds; wait here instead
     # Unit tests check the models' logic against hand-written rows: they run in the test suite
     # (tests/test_warehouse_unit_tests.py), not on every production build, as dbt recommends.
-    args = [
-        "build",
-        "--exclude-resource-type",
-        "unit_test",
-        *(["--full-refresh"] if config.full_refresh else []),
-    ]
+    args = ["build", "--exclude-resource-type", "unit_test", *(["--full-refresh"] if full_refresh else [])]
     # dbt runs in a subprocess whose profile reads CDS_WAREHOUSE_PATH: hand it the resource's path, for this
     # call only (dagster-dbt builds the subprocess's environment from this process's, with no other way in)
     needed = dbt_env(warehouse.path, warehouse.memory_limit)
     with environment({k: v for k, v in needed.items() if os.environ.get(k) != v}):
         yield from dbt.cli(args, context=context).stream()
     prune_invocation_targets(context.op_def.name)
+
+
+@dbt_assets(manifest=MANIFEST, project=dbt_project, dagster_dbt_translator=translator, exclude=REPORTING)
+def warehouse_dbt_assets(
+    context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, config: DbtBuildConfig
+):
+    yield from _build(context, dbt, warehouse, config.full_refresh)
+
+
+@dbt_assets(manifest=MANIFEST, project=dbt_project, dagster_dbt_translator=translator, select=REPORTING)
+def reporting_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+    yield from _build(context, dbt, warehouse, full_refresh=False)
 
 
 @contextmanager
@@ -99,4 +110,4 @@ def environment(values: Mapping[str, str]) -> Iterator[None]:
                 os.environ[name] = value
 
 
-assets = [warehouse_dbt_assets]
+assets = [warehouse_dbt_assets, reporting_dbt_assets]

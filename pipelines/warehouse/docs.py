@@ -15,7 +15,7 @@ from pathlib import Path
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
 from pipelines.resources import SourcesResource, WarehouseResource
-from pipelines.warehouse.dbt import warehouse_dbt_assets
+from pipelines.warehouse.dbt import reporting_dbt_assets, warehouse_dbt_assets
 from pipelines.warehouse.manifest import MANIFEST, dbt_command, dbt_env, seed_partial_parse
 
 PUBLISHED_FILES = {
@@ -66,7 +66,7 @@ def generate_docs(warehouse_path: str, destination: Path, memory_limit: str | No
     key=AssetKey(["docs", "dbt_docs"]),
     group_name="docs",
     kinds={"dbt", "html"},
-    deps=list(warehouse_dbt_assets.keys),
+    deps=[*warehouse_dbt_assets.keys, *reporting_dbt_assets.keys],
     description="dbt docs of the warehouse (models, columns, tests, lineage) in outputs/docs/index.html.",
 )
 def dbt_docs(
