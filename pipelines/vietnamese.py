@@ -194,7 +194,7 @@ def printed_decimals(text: str) -> int:
     return len(cleaned.rpartition(",")[2]) if "," in cleaned else 0
 
 
-ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
+ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV", 5: "V", 6: "VI", 7: "VII", 8: "VIII", 9: "IX", 10: "X"}
 _FROM_ROMAN = {numeral.lower(): number for number, numeral in ROMAN.items()}
 
 

@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from pipelines.reports.charts import Chart
 from pipelines.reports.model import PeriodReport
+from pipelines.reports.sections import SECTIONS
 from pipelines.reports.text import (
     LETTERHEAD,
     PROVISIONAL_MARK,
@@ -31,7 +32,7 @@ from pipelines.reports.text import (
     target_value_text,
     value_text,
 )
-from pipelines.vietnamese import format_date, format_number, format_percent, period_label
+from pipelines.vietnamese import ROMAN, format_date, format_number, format_percent, period_label
 
 ENV = Environment(
     loader=PackageLoader("pipelines.reports", "templates"),
@@ -79,6 +80,13 @@ def _common(report: PeriodReport, issued_on: date, files: dict[str, str]) -> dic
     }
 
 
+def _numbered_templates() -> list[tuple[str, str]]:
+    """(numeral, template) of every section with an HTML form, in order; appendices unnumbered."""
+    numbered = [s for s in SECTIONS if s.html and not s.appendix]
+    appendices = [s for s in SECTIONS if s.html and s.appendix]
+    return [(ROMAN[n], s.html) for n, s in enumerate(numbered, start=1)] + [("", s.html) for s in appendices]
+
+
 def render_report(
     report: PeriodReport,
     charts: list[Chart],
@@ -89,6 +97,7 @@ def render_report(
     return ENV.get_template("provincial_report.html.j2").render(
         **_common(report, issued_on, files or {}),
         charts=[(chart.title, Markup(chart.svg)) for chart in charts],
+        sections=_numbered_templates(),
         pending_review=pending_review,
     )
 

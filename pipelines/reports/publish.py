@@ -92,10 +92,10 @@ def render_all(
 ) -> list[Path]:
     """Every output of the period into `folder` (which exists), the review sheet of `reviews` among them."""
     from pipelines.reports.charts import charts_for
-    from pipelines.reports.docx import write_document
+    from pipelines.reports.document import write_document
     from pipelines.reports.html import render_report, render_scorecards
     from pipelines.reports.review_sheet import review_page, write_review_sheet
-    from pipelines.reports.xlsx import write_workbook
+    from pipelines.reports.workbook import write_workbook
 
     names = file_names(report.period.key)
     charts = charts_for(report)

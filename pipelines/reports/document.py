@@ -1,0 +1,99 @@
+"""The DOCX report in the layout of a Vietnamese administrative report (Decree 30/2020/NĐ-CP): letterhead,
+title and opening, every section that has a DOCX part under its numbered heading, the recipients block and
+signer, then the appendices. Same model, same wording as the HTML; charts as PNG."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt, RGBColor
+
+from pipelines.reports.charts import Chart
+from pipelines.reports.docx import (
+    CENTER,
+    FONT,
+    JUSTIFY,
+    save_document,
+    write_closing,
+    write_heading,
+    write_letterhead,
+    write_paragraph,
+)
+from pipelines.reports.model import PeriodReport
+from pipelines.reports.sections import SECTIONS
+from pipelines.reports.text import PROVISIONAL_MARK, WITHHELD, lower_first
+from pipelines.vietnamese import ROMAN, format_date, format_number
+
+
+def _page(document) -> None:
+    """A4 portrait, Times New Roman 13, margins of Decree 30."""
+    style = document.styles["Normal"]
+    style.font.name, style.font.size = FONT, Pt(13)
+    style.element.rPr.rFonts.set(qn("w:eastAsia"), FONT)
+    section = document.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Cm(21), Cm(29.7)
+    section.top_margin, section.bottom_margin = Cm(2), Cm(2)
+    section.left_margin, section.right_margin = Cm(3), Cm(1.5)
+
+
+def _opening(document, report: PeriodReport) -> None:
+    """Title, the period's dates and request letter, the opening sentence and, with held figures, why."""
+    period = report.period
+    write_paragraph(
+        document, "BÁO CÁO", bold=True, size=14, align=CENTER, space_after=0
+    ).paragraph_format.space_before = Pt(12)
+    write_paragraph(
+        document,
+        f"Kết quả thực hiện chuyển đổi số cấp xã {lower_first(period.label)}",
+        bold=True,
+        align=CENTER,
+        space_after=0,
+    )
+    basis = f"(Số liệu từ ngày {format_date(period.starts_on)} đến ngày {format_date(period.ends_on)}"
+    basis += f"; thực hiện Văn bản số {period.request_letter})" if period.request_letter else ")"
+    write_paragraph(document, basis, italic=True, align=CENTER, space_after=8)
+    write_paragraph(
+        document,
+        "Trên cơ sở số liệu của hệ thống thông tin giải quyết thủ tục hành chính, danh sách cán bộ, "
+        f"công chức và báo cáo của {format_number(len(report.communes))} xã, phường, đặc khu, Sở Khoa học "
+        f"và Công nghệ tổng hợp kết quả chuyển đổi số cấp xã {lower_first(period.label)} như sau.",
+        align=JUSTIFY,
+    )
+    if report.withheld_communes:
+        write_paragraph(
+            document,
+            f"Số liệu tạm thời: {format_number(len(report.withheld_communes))} đơn vị có số liệu bị tạm "
+            "giữ do còn lỗi chưa được xử lý hoặc chấp nhận (chi tiết tại Phụ lục). Các số liệu bị tạm giữ "
+            f"ghi «{WITHHELD}» và không được xếp hạng; số liệu toàn tỉnh có đánh dấu {PROVISIONAL_MARK} vẫn "
+            "cộng cả các số liệu đó.",
+            italic=True,
+            align=JUSTIFY,
+        ).runs[0].font.color.rgb = RGBColor(0x99, 0, 0)
+
+
+def build_document(report: PeriodReport, charts: list[Chart], issued_on: date) -> Document:
+    document = Document()
+    _page(document)
+    write_letterhead(document, issued_on)
+    _opening(document, report)
+    body = [s for s in SECTIONS if s.docx and not s.appendix]
+    for number, section in enumerate(body, start=1):
+        write_heading(document, f"{ROMAN[number]}. {section.docx_title}")
+        section.docx(document, report, charts)
+    write_closing(document)
+    for section in SECTIONS:
+        if section.docx and section.appendix:
+            section.docx(document, report, charts)
+    footer = document.sections[0].footer.paragraphs[0]
+    footer.text = f"Báo cáo lập tự động; phiên bản dữ liệu {report.fingerprint[:12]}"
+    footer.runs[0].font.size = Pt(9)
+    return document
+
+
+def write_document(report: PeriodReport, charts: list[Chart], issued_on: date, path: Path) -> None:
+    save_document(build_document(report, charts, issued_on), report, issued_on, path)

@@ -1,0 +1,130 @@
+"""Section I: the province's figures this period beside the previous period and the plan, with the trend
+charts; in XLSX also every commune's figure of every indicator (the full table the HTML's section of
+communes only samples)."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+from docx.shared import Cm
+
+from pipelines.reports.charts import Chart
+from pipelines.reports.docx import CENTER, write_paragraph, write_table
+from pipelines.reports.model import Figure, PeriodReport
+from pipelines.reports.sections.section import Section
+from pipelines.reports.text import (
+    SOURCE_NAMES,
+    figure_text,
+    fraction_text,
+    target_text,
+    target_value_text,
+    value_text,
+)
+from pipelines.reports.xlsx import INTEGER, Column, Sheet, cell_value
+
+
+def docx(document, report: PeriodReport, charts: list[Chart]) -> None:
+    write_table(
+        document,
+        ["STT", "Chỉ tiêu", "Kỳ này", "Tử số/Mẫu số", "Kỳ trước", "Kế hoạch", "Đánh giá", "Nguồn"],
+        [
+            [
+                n,
+                line.indicator.name,
+                figure_text(line.indicator, line.figure, province=True),
+                fraction_text(line.figure),
+                value_text(line.indicator, line.previous),
+                target_value_text(line.indicator),
+                (target_text(line.meets_target), "A00000" if line.meets_target is False else None),
+                SOURCE_NAMES[line.indicator.source],
+            ]
+            for n, line in enumerate(report.province, start=1)
+        ],
+        numeric={0, 2, 3, 4, 5},
+        size=9,
+        widths=[1.0, 4.5, 2.1, 2.5, 1.8, 1.6, 1.3, 1.7],
+    )
+    for n, chart in enumerate(charts, start=1):
+        document.add_picture(io.BytesIO(chart.png), width=Cm(15.5))
+        document.paragraphs[-1].alignment = CENTER
+        write_paragraph(
+            document, f"Biểu đồ {n}. {chart.title}", italic=True, size=11, align=CENTER, space_after=8
+        )
+
+
+def _province_sheet(report: PeriodReport) -> Sheet:
+    return Sheet(
+        "Toàn tỉnh",
+        [
+            Column("STT", INTEGER, 5),
+            Column("Mã chỉ tiêu", width=26),
+            Column("Chỉ tiêu", width=50),
+            Column("Đơn vị tính", width=11),
+            Column(f"Kỳ này ({report.period.key})", width=16),
+            Column("Tử số", INTEGER, 13),
+            Column("Mẫu số", INTEGER, 13),
+            Column(f"Kỳ trước ({report.previous_period_key or '-'})", width=16),
+            Column("Chỉ tiêu kế hoạch", width=12),
+            Column("Đánh giá", width=10),
+            Column("Nguồn", width=12),
+            Column("Gồm số liệu tạm giữ", width=12),
+        ],
+        [
+            (
+                n,
+                line.indicator.code,
+                line.indicator.name,
+                line.indicator.unit,
+                cell_value(line.indicator, line.figure),
+                line.figure.numerator,
+                line.figure.denominator,
+                cell_value(line.indicator, Figure(line.previous)),
+                cell_value(line.indicator, Figure(line.indicator.target))
+                if line.indicator.kind == "rate"
+                else line.indicator.target,
+                target_text(line.meets_target),
+                SOURCE_NAMES[line.indicator.source],
+                "Có" if line.figure.provisional else "",
+            )
+            for n, line in enumerate(report.province, start=1)
+        ],
+        freeze_columns=3,
+    )
+
+
+def _communes_sheet(report: PeriodReport) -> Sheet:
+    def figures(commune_id: str) -> list:
+        of_commune = report.figures.get(commune_id, {})
+        return [cell_value(i, of_commune.get(i.code)) for i in report.indicators]
+
+    return Sheet(
+        "Các xã",
+        [Column("Mã đơn vị", width=10), Column("Đơn vị", width=28)]
+        + [Column(f"{i.name} ({i.code})", width=16) for i in report.indicators],
+        [
+            (
+                commune.commune_id,
+                commune.name,
+                *(
+                    cell_value(i, report.figures.get(commune.commune_id, {}).get(i.code))
+                    for i in report.indicators
+                ),
+            )
+            for commune in report.communes
+        ],
+        freeze_columns=2,
+    )
+
+
+def xlsx(report: PeriodReport, issued_on: date) -> list[Sheet]:
+    return [_province_sheet(report), _communes_sheet(report)]
+
+
+SECTION = Section(
+    "province",
+    html="sections/province.html.j2",
+    docx=docx,
+    docx_title="KẾT QUẢ CHUNG TOÀN TỈNH",
+    xlsx=xlsx,
+)
