@@ -20,7 +20,7 @@ from pipelines.quality.checks import build_suite_check
 from pipelines.quality.recall import markdown, read_defects, score
 from pipelines.quality.suites import load_suites
 from pipelines.reference import default_resolver, read_seed
-from pipelines.reports.model import build_report
+from pipelines.reports.read import build_report
 from pipelines.run import run_main_job
 from pipelines.tools.sample.generator import generate_sample
 

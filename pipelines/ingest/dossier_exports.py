@@ -338,10 +338,10 @@ def _clean_text(expr: str) -> str:
     return f"nullif(trim(replace({cleaned}, chr(160), ' ')), '')"
 
 
-def _typed_select(mapping: HeaderMapping, staged: str, sha: str) -> tuple[str, list[object]]:
-    """SQL (and its parameters) that types the staged text rows once; `problem` names the first field
-    that failed, if any. Three steps so every expression is computed once per row: clean the text, type
-    it, judge it. Columns are named by position; header text only ever travels as a parameter."""
+def _cleaned_ctes(mapping: HeaderMapping, staged: str) -> tuple[str, list[object]]:
+    """The first step of `_typed_select`: common table expressions ending in `cleaned` (every canonical
+    column's cleaned text `t_<c>` and meaning `m_<c>`, the extra columns as JSON, `has_control`), and the
+    parameters they take (the extra columns' header names)."""
     # NFC-normalising millions of strings is the costliest step, and most columns repeat a handful of
     # values: normalise each distinct value once and join it back (10M rows: ~8 s saved).
     repeated = [c for c in LOW_CARDINALITY if c in mapping.columns]
@@ -388,17 +388,26 @@ def _typed_select(mapping: HeaderMapping, staged: str, sha: str) -> tuple[str, l
         [f"coalesce(regexp_matches({row_text}, '{CONTROL_CHARACTERS}'), false)"]
         + [f"coalesce(d_{c}.bad, false)" for c in repeated]
     )
+    ctes = f"""{dictionaries}cleaned as (
+            select {text_columns}, {extras} as extra_columns,
+                   {has_control} as has_control,
+                   s.source_row
+            from {staged} s {joins}
+        )"""
+    return ctes, params
+
+
+def _typed_select(mapping: HeaderMapping, staged: str, sha: str) -> tuple[str, list[object]]:
+    """SQL (and its parameters) that types the staged text rows once; `problem` names the first field
+    that failed, if any. Three steps so every expression is computed once per row: clean the text, type
+    it, judge it. Columns are named by position; header text only ever travels as a parameter."""
+    cleaned, params = _cleaned_ctes(mapping, staged)
     booleans = [c for c in BOOLEANS if c in mapping.columns]
     bool_problems = "".join(f"when t_{c} is not null and m_{c} is null then '{c}' " for c in booleans)
     bool_values = "".join(f"when '{c}' then t_{c} " for c in booleans)
     params.append(sha)
     sql = f"""
-        with {dictionaries}cleaned as (
-            select {text_columns}, {extras} as extra_columns,
-                   {has_control} as has_control,
-                   s.source_row
-            from {staged} s {joins}
-        ),
+        with {cleaned},
         typed as (
             select *,
                 {_timestamp("t_received_at")} as received_at,

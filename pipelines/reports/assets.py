@@ -72,7 +72,7 @@ def provincial_report(
     warehouse: WarehouseResource,
     sources: SourcesResource,
 ) -> MaterializeResult:
-    from pipelines.reports.model import periods_with_data
+    from pipelines.reports.read import periods_with_data
 
     reports_dir = sources.reports_dir
     left = clean_reports_dir(reports_dir) + remove_leftovers(Path(sources.outputs_dir))

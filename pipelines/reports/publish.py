@@ -24,7 +24,8 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from pipelines.ingest.register import file_sha256
-from pipelines.reports.model import PeriodReport, build_report
+from pipelines.reports.model import PeriodReport
+from pipelines.reports.read import build_report
 from pipelines.zipfiles import SCRATCH_PREFIX, remove_leftovers, write_atomically
 
 TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
