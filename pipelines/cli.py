@@ -50,7 +50,7 @@ def _cmd_has_sources(_: argparse.Namespace) -> int:
 def _cmd_dbt_parse(_: argparse.Namespace) -> int:
     from pipelines.warehouse.manifest import ensure_manifest
 
-    print(f"dbt manifest: {ensure_manifest(force=True)}")
+    print(f"dbt manifest: {ensure_manifest(get_settings(), force=True)}")
     return 0
 
 
@@ -108,7 +108,7 @@ def _cmd_runs(args: argparse.Namespace) -> int:
 def _cmd_write_aliases(_: argparse.Namespace) -> int:
     from pipelines.reference import write_aliases
 
-    print(f"Alias seed rewritten from the commune seed: {write_aliases()}")
+    print(f"Alias seed rewritten from the commune seed: {write_aliases(get_settings().reference_dir)}")
     return 0
 
 
@@ -117,7 +117,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     settings.prepare_dagster_home()
     from pipelines.warehouse.manifest import ensure_manifest
 
-    ensure_manifest()
+    ensure_manifest(get_settings())
     from dagster import DagsterInstance
 
     from pipelines.partitions import RANGE_END_TAG, RANGE_START_TAG
@@ -204,19 +204,21 @@ def _cmd_extract(args: argparse.Namespace) -> int:
     import json
 
     from pipelines.ingest.register import IngestError
+    from pipelines.narrative.describe import as_json, as_text
     from pipelines.narrative.extract import extract_report
-    from pipelines.narrative.report_check import as_json, as_text, report_findings
+    from pipelines.quality.report_check import report_findings
 
     path = Path(args.report)
     if not path.is_file():
         print(f"Không tìm thấy tệp {path} (no such file)", file=sys.stderr)
         return 2
+    reference_dir = get_settings().reference_dir
     try:
-        extraction = extract_report(path)
+        extraction = extract_report(path, reference_dir=reference_dir)
     except IngestError as error:
         print(f"Không đọc được báo cáo: {error}", file=sys.stderr)
         return 2
-    findings = report_findings(extraction)
+    findings = report_findings(extraction, reference_dir)
     if args.json:
         print(json.dumps(as_json(extraction, findings), ensure_ascii=False, indent=2))
     else:

@@ -18,6 +18,7 @@ from pathlib import Path
 from dagster import StaticPartitionsDefinition
 
 from pipelines.reference import read_seed
+from pipelines.settings import get_settings
 
 _PERIOD_TOKEN = re.compile(r"(?<!\d)(20\d\d)[-_ .]?(q[1-4]|9m|y)(?![0-9a-z])", re.IGNORECASE)
 
@@ -27,7 +28,10 @@ RANGE_END_TAG = "dagster/asset_partition_range_end"
 
 @cache
 def calendar() -> tuple[dict[str, str], ...]:
-    return tuple(read_seed("ref_reporting_calendar"))
+    """The reporting calendar of the configured reference folder. The quarter partitions are part of the
+    code location's definitions, fixed when it loads: this is the one place below the root that reads the
+    settings, and only for that."""
+    return tuple(read_seed("ref_reporting_calendar", get_settings().reference_dir))
 
 
 @cache

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from pipelines.settings import DBT_PROJECT_DIR, get_settings
-from pipelines.vietnamese import name_key, nfc, strip_unit_prefix
+from pipelines.core.vietnamese import name_key, nfc, strip_unit_prefix
+from pipelines.settings import DBT_PROJECT_DIR
 
 SEEDS_DIR = DBT_PROJECT_DIR / "seeds"  # the project's own seeds (CDS_REFERENCE_DIR may point elsewhere)
 ALIAS_COLUMNS = ["alias_key", "commune_id", "alias", "alias_kind"]
@@ -26,11 +26,9 @@ _SPELLING_VARIANTS = [("Đăk", "Đắk"), ("Đăk", "Đak"), ("Đăk", "Dak"), 
 
 
 def read_seed(name: str, seeds_dir: Path | None = None) -> list[dict[str, str]]:
-    """A reference seed as rows; from CDS_REFERENCE_DIR (the project's seeds by default), which dbt's
-    `seed-paths` reads too."""
-    with open(
-        (seeds_dir or get_settings().reference_dir) / f"{name}.csv", encoding="utf-8", newline=""
-    ) as handle:
+    """A reference seed as rows, from `seeds_dir` (the project's seeds when None). The pipeline passes the
+    folder its `ReferenceResource` holds (CDS_REFERENCE_DIR), which dbt's `seed-paths` reads too."""
+    with open((seeds_dir or SEEDS_DIR) / f"{name}.csv", encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
 
 
@@ -79,8 +77,7 @@ def build_aliases(communes: Iterable[dict[str, str]]) -> list[dict[str, str]]:
     return sorted(rows.values(), key=lambda r: (r["commune_id"], r["alias_kind"], r["alias_key"]))
 
 
-def write_aliases(seeds_dir: Path | None = None) -> Path:
-    seeds_dir = seeds_dir or get_settings().reference_dir
+def write_aliases(seeds_dir: Path = SEEDS_DIR) -> Path:
     path = seeds_dir / "ref_commune_aliases.csv"
     with open(path, "w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=ALIAS_COLUMNS, lineterminator="\n")
@@ -107,6 +104,12 @@ class CommuneResolver:
         return self.by_key.get(name_key(written)) or self.by_key.get(strip_unit_prefix(written))
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=4)
+def resolver_for(seeds_dir: Path | None = None) -> CommuneResolver:
+    """The resolver of a reference folder, read once per process."""
+    return CommuneResolver.from_seeds(seeds_dir)
+
+
 def default_resolver() -> CommuneResolver:
-    return CommuneResolver.from_seeds()
+    """The resolver of the project's own seeds."""
+    return resolver_for(None)

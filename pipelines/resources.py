@@ -13,12 +13,12 @@ from pathlib import Path
 import duckdb
 from dagster import ConfigurableResource, EnvVar
 
-from pipelines.dbfile import connect_waiting, wait_until_free
+from pipelines.core.dbfile import connect_waiting, wait_until_free
+from pipelines.reference import CommuneResolver, resolver_for
 from pipelines.settings import (
     DEFAULT_LOCK_WAIT_SECONDS,
     DEFAULT_MEMORY_LIMIT,
     Settings,
-    get_settings,
     pseudonym_secret,
 )
 
@@ -65,6 +65,8 @@ class SourcesResource(ConfigurableResource):
     outputs_dir: str
     pseudonym_key_file: str
     legacy_pseudonym_key_file: str = ""
+    # The pseudonym key itself when given in the environment (CDS_PSEUDONYM_KEY); else the key file's.
+    pseudonym_key: str = ""
     # The Fernet key that encrypts archived personal files (CDS_ARCHIVE_KEY); empty: kept plain, 0600.
     archive_key: str = ""
 
@@ -83,7 +85,7 @@ class SourcesResource(ConfigurableResource):
 
     def pseudonym_secret(self) -> str:
         legacy = Path(self.legacy_pseudonym_key_file) if self.legacy_pseudonym_key_file else None
-        return pseudonym_secret(get_settings().pseudonym_key, Path(self.pseudonym_key_file), legacy)
+        return pseudonym_secret(self.pseudonym_key, Path(self.pseudonym_key_file), legacy)
 
     @property
     def dossiers_dir(self) -> Path:
@@ -98,6 +100,20 @@ class SourcesResource(ConfigurableResource):
         return Path(self.outputs_dir) / "reports"
 
 
+class ReferenceResource(ConfigurableResource):
+    """The reference data (CDS_REFERENCE_DIR): communes and their aliases, the indicator catalogue, the
+    reporting calendar, as dbt seeds. Readers get the folder from here, never from the settings."""
+
+    seeds_dir: str
+
+    @property
+    def path(self) -> Path:
+        return Path(self.seeds_dir)
+
+    def resolver(self) -> CommuneResolver:
+        return resolver_for(self.path)
+
+
 class DossierDatabaseResource(ConfigurableResource):
     """The dossier system's database, read incrementally (CDS_DOSSIER_DB_URL); empty when only files come."""
 
@@ -106,8 +122,7 @@ class DossierDatabaseResource(ConfigurableResource):
     updated_at_column: str = "ngay_cap_nhat"
 
 
-def build_resources(settings: Settings | None = None) -> dict[str, object]:
-    settings = settings or get_settings()
+def build_resources(settings: Settings) -> dict[str, object]:
     return {
         "warehouse": WarehouseResource(
             path=str(settings.warehouse_path),
@@ -121,8 +136,11 @@ def build_resources(settings: Settings | None = None) -> dict[str, object]:
             pseudonym_key_file=str(settings.pseudonym_key_file),
             legacy_pseudonym_key_file=str(settings.legacy_pseudonym_key_file),
             # A secret: the UI shows the variable's name only.
+            pseudonym_key=EnvVar("CDS_PSEUDONYM_KEY") if settings.pseudonym_key else "",
+            # A secret: the UI shows the variable's name only.
             archive_key=EnvVar("CDS_ARCHIVE_KEY") if settings.archive_key else "",
         ),
+        "reference": ReferenceResource(seeds_dir=str(settings.reference_dir)),
         # The URL may hold credentials: pass it as an EnvVar so the UI shows the variable's name only.
         "dossier_db": DossierDatabaseResource(url=EnvVar("CDS_DOSSIER_DB_URL"))
         if settings.dossier_db_url

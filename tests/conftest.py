@@ -44,6 +44,7 @@ def pipeline_run(small_sample: Path, tmp_path_factory: pytest.TempPathFactory):
 
 def pytest_configure(config: pytest.Config) -> None:
     """Refresh the dbt manifest when a model changed since `make install` wrote it (no-op otherwise)."""
+    from pipelines.settings import get_settings
     from pipelines.warehouse.manifest import ensure_manifest
 
-    ensure_manifest()
+    ensure_manifest(get_settings())

@@ -88,3 +88,22 @@ def test_the_code_location_never_imports_the_tools():
         if "pipelines.tools" in imported and package not in ("pipelines.tools", "pipelines.cli")
     }
     assert users == set()
+
+
+def test_the_shared_core_imports_no_domain():
+    """`pipelines.core` is what every domain may use: it imports nothing else of `pipelines`."""
+    core = import_graph(PIPELINES).get("pipelines.core", set())
+    assert core == set()
+
+
+def test_only_the_root_reads_the_settings():
+    """Settings are read by the command line and the root definitions, and by `partitions.py` for the
+    quarter partitions fixed when the code location loads; everything else is handed what it needs
+    (resources, arguments). The tools (sample, bench) are programs of their own."""
+    readers = {
+        str(path.relative_to(PIPELINES))
+        for path in PIPELINES.rglob("*.py")
+        if "get_settings()" in path.read_text(encoding="utf-8")
+    }
+    allowed = {"cli.py", "definitions.py", "partitions.py", "settings.py"}
+    assert {r for r in readers if not r.startswith("tools/")} <= allowed

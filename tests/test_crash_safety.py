@@ -19,7 +19,7 @@ import duckdb
 import pytest
 from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
 
-from pipelines.ingest.register import file_sha256
+from pipelines.core.files import file_sha256
 from pipelines.reports import publish as publishing
 from pipelines.reports.publish import (
     EDITIONS,

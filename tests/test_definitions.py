@@ -78,3 +78,16 @@ def test_the_dagster_home_runs_one_run_at_a_time_and_keeps_an_operators_settings
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     settings.prepare_dagster_home()
     assert (home / "dagster.yaml").read_text() == "telemetry:\n  enabled: false\n"
+
+
+def test_every_table_a_rule_reads_is_an_input_of_the_findings():
+    """The findings asset runs every rule: each table a rule's SQL reads is upstream of it in the graph,
+    and is an asset there (none dangles)."""
+    from pipelines.quality.assets import FINDING_SUITES, FINDINGS, REGISTER_TABLES
+
+    graph = defs.resolve_asset_graph()
+    parents = graph.get(FINDINGS).parent_keys
+    read = {t for spec in FINDING_SUITES for t in spec.tables_read} - REGISTER_TABLES
+    assert ("reference", "ref_reporting_calendar") in read and ("marts", "dim_period") in read
+    assert {AssetKey(list(t)) for t in read} <= parents
+    assert parents <= graph.get_all_asset_keys()

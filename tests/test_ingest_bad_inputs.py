@@ -12,6 +12,7 @@ import duckdb
 import pytest
 from openpyxl import Workbook, load_workbook
 
+from pipelines.core.vietnamese import parse_period
 from pipelines.ingest import guards, submissions
 from pipelines.ingest.dossier_exports import ingest_dossier_file
 from pipelines.ingest.staffing import ingest_staffing, pseudonym
@@ -19,7 +20,6 @@ from pipelines.ingest.submissions import FormParser, ingest_form
 from pipelines.reference import CommuneResolver, read_seed
 from pipelines.tools.sample.forms import Form, FormRow, write_form
 from pipelines.tools.sample.staffing import STAFFING_HEADERS
-from pipelines.vietnamese import parse_period
 
 INDICATORS = read_seed("ref_indicators")
 

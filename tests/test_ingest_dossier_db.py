@@ -102,7 +102,7 @@ def test_the_dossier_asset_pulls_the_database_when_one_is_configured(tmp_path: P
     resources = build_resources(settings)
     result = materialize(
         [raw_dossiers],
-        resources={k: resources[k] for k in ("warehouse", "sources", "dossier_db")},
+        resources={k: resources[k] for k in ("warehouse", "sources", "dossier_db", "reference")},
         partition_key="2025-Q3",
     )
     assert result.success

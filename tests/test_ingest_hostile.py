@@ -14,6 +14,7 @@ import duckdb
 import pytest
 from openpyxl import Workbook
 
+from pipelines.core.vietnamese import NumberProblem, read_number
 from pipelines.ingest import dossier_exports, staffing
 from pipelines.ingest.dossier_exports import ingest_dossier_file
 from pipelines.ingest.staffing import ingest_staffing, normalise_citizen_id, pseudonym
@@ -24,7 +25,6 @@ from pipelines.narrative.ingest import ingest_report
 from pipelines.quality.suites import load_suites
 from pipelines.reference import CommuneResolver
 from pipelines.tools.sample.staffing import STAFFING_HEADERS
-from pipelines.vietnamese import NumberProblem, read_number
 from tests.test_ingest_bad_inputs import OFFICIAL
 
 HEADER = (
@@ -689,3 +689,20 @@ def test_a_staffing_list_with_two_name_columns_is_refused_naming_them(con, tmp_p
     result = ingest_staffing(con, path, tmp_path / "a", CommuneResolver.from_seeds(), "k")
     assert result.status == "rejected" and "Họ tên" in result.message
     assert _quarantine(con)[0][0] == "duplicate_header"
+
+
+def test_a_raw_figure_column_an_older_version_made_narrower_is_widened_without_loss():
+    """Raw figures are one type everywhere (`core/rows.py`); a warehouse whose form values table was created
+    as decimal(20, 4) is brought to it in place, its rows kept."""
+    from pipelines.core.rows import FIGURE, use_column_types
+
+    con = duckdb.connect()
+    con.execute("create schema raw")
+    con.execute("create table raw.v (k varchar primary key, numerator decimal(20, 4), note varchar)")
+    con.execute("insert into raw.v values ('a', 1234567.5, 'x')")
+    use_column_types(con, "raw.v", {"numerator": FIGURE})
+    assert con.execute("select typeof(numerator), numerator from raw.v").fetchall() == [
+        ("DECIMAL(24,6)", Decimal("1234567.500000"))
+    ]
+    use_column_types(con, "raw.v", {"numerator": FIGURE})  # already its type: left alone
+    con.execute("insert into raw.v values ('b', 999999999999999999.5, null)")  # 18 whole digits fit

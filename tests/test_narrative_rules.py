@@ -12,7 +12,7 @@ import pytest
 from pipelines.cli import main
 from pipelines.narrative.extract import extract_report
 from pipelines.narrative.ingest import RAW_DDL, ingest_report
-from pipelines.narrative.report_check import REFERENCE_SEEDS, narrative_suites, report_findings
+from pipelines.quality.report_check import REFERENCE_SEEDS, narrative_suites, report_findings
 from pipelines.quality.suites import run_suites
 
 HEAD = """UBND XÃ SƠN KỲ

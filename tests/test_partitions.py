@@ -112,7 +112,7 @@ def test_a_quarters_run_ingests_that_quarters_files_and_those_of_no_quarter(smal
     export.rename(sources / "dossiers" / "export.csv")
     settings = settings_for(sources, tmp_path)
     resources = build_resources(settings)
-    picked = {k: resources[k] for k in ("warehouse", "sources", "dossier_db")}
+    picked = {k: resources[k] for k in ("warehouse", "sources", "dossier_db", "reference")}
     result = materialize(
         [raw_dossiers, raw_submissions],
         resources=picked,
@@ -184,7 +184,7 @@ def test_a_narrative_report_without_a_quarter_in_its_path_is_placed_by_its_title
     resources = build_resources(settings)
     result = materialize(
         [raw_narrative_reports],
-        resources={k: resources[k] for k in ("warehouse", "sources")},
+        resources={k: resources[k] for k in ("warehouse", "sources", "reference")},
         partition_key="2025-Q2",
         instance=DagsterInstance.ephemeral(),
     )
@@ -195,7 +195,7 @@ def test_a_narrative_report_without_a_quarter_in_its_path_is_placed_by_its_title
     assert read == [("QNG056", "2025-Q2")] and files == 1  # Ba Tô's Q1 report waits for a Q1 run
     result = materialize(
         [raw_narrative_reports],
-        resources={k: resources[k] for k in ("warehouse", "sources")},
+        resources={k: resources[k] for k in ("warehouse", "sources", "reference")},
         partition_key="2025-Q1",
         instance=DagsterInstance.ephemeral(),
     )

@@ -4,12 +4,14 @@ including the real cases from commune reports (543/544 printed as 99,81 %, 6.639
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from pipelines.core.vietnamese import printed_decimals
 from pipelines.quality.findings import (
     DDL,
     collect_findings,
@@ -20,7 +22,6 @@ from pipelines.quality.findings import (
 )
 from pipelines.quality.suites import RuleResult, SuiteResult, load_suites, run_suites
 from pipelines.reference import SEEDS_DIR
-from pipelines.vietnamese import printed_decimals
 
 SUITES = {s.name: s for s in load_suites(tier="findings")}
 
@@ -489,3 +490,32 @@ def test_the_repository_accept_list_is_valid():
 def test_finding_keys_are_readable():
     row = {"commune_id": "QNG009", "period_key": "2025-Q1", "indicator_code": None, "subject": "late"}
     assert finding_key("SUBMISSION_LATE", row) == "SUBMISSION_LATE|QNG009|2025-Q1|*|late"
+
+
+def test_a_shared_rule_file_takes_only_plain_words_as_parameters(tmp_path):
+    from pipelines.quality.suites import SuiteSpec
+
+    (tmp_path / "sql").mkdir()
+    (tmp_path / "sql" / "r.sql").write_text("select * from {batch} where kind = '{kind}'", encoding="utf-8")
+
+    def suite(value: str) -> Path:
+        path = tmp_path / "s.json"
+        rule = {"type": "unexpected_rows_expectation", "query_file": "sql/r.sql"}
+        rule["query_params"] = {"kind": value}
+        path.write_text(
+            json.dumps(
+                {
+                    "name": "s",
+                    "asset_key": ["a"],
+                    "table": {"schema": "raw", "name": "t"},
+                    "expectations": [{**rule, "meta": {"rule_code": "R", "severity": "error"}}],
+                }
+            ),
+            encoding="utf-8",
+        )
+        return path
+
+    spec = SuiteSpec.load(suite("outside"))
+    assert "kind = 'outside'" in spec.expectations[0]["kwargs"]["unexpected_rows_query"]
+    with pytest.raises(ValueError, match="kind="):
+        SuiteSpec.load(suite("x' or '1'='1"))

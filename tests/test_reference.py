@@ -3,8 +3,8 @@ import unicodedata
 
 import duckdb
 
+from pipelines.core.vietnamese import name_key
 from pipelines.reference import SEEDS_DIR, build_aliases, default_resolver, read_seed
-from pipelines.vietnamese import name_key
 
 
 def test_commune_seed_has_the_96_units_with_unique_stable_keys():

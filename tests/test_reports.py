@@ -18,12 +18,12 @@ import pytest
 from dagster import DagsterInstance, build_schedule_context
 from dagster._utils.schedules import cron_string_iterator
 
+from pipelines.core.vietnamese import format_number, parse_number
 from pipelines.definitions import build_definitions
 from pipelines.reports import publish as publishing
 from pipelines.reports.assets import build_report_schedule, publish_run_config, quarter_just_ended
 from pipelines.reports.model import ANNEX_ROWS_PER_RULE, SCORECARD_ROWS_PER_RULE
 from pipelines.reports.publish import file_names, publish_period, read_manifest, write_index
-from pipelines.vietnamese import format_number, parse_number
 
 # The figure of record and whether an open error holds it back, written here in SQL independently of the
 # report code: system figures where the catalogue names a system, else the commune's form.

@@ -12,10 +12,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from pipelines.core.vietnamese import parse_number
 from pipelines.reference import read_seed
 from pipelines.tools.sample.forms import printed_rate
 from pipelines.tools.sample.generator import FORM_DEFECT_SHARES, SampleConfig, form_stems, generate_sample
-from pipelines.vietnamese import parse_number
 
 from .conftest import SMALL
 

@@ -3,8 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from pipelines.tools.sample.forms import printed_rate
-from pipelines.vietnamese import (
+from pipelines.core.vietnamese import (
     format_date,
     format_number,
     format_percent,
@@ -15,6 +14,7 @@ from pipelines.vietnamese import (
     printed_decimals,
     strip_unit_prefix,
 )
+from pipelines.tools.sample.forms import printed_rate
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.dbfile import WarehouseLockedError, connect_waiting, lock_holder
+from pipelines.core.dbfile import WarehouseLockedError, connect_waiting, lock_holder
 from pipelines.resources import WarehouseResource
 
 HOLDER = (

@@ -14,7 +14,7 @@ def test_every_dbt_unit_test_passes(pipeline_run, tmp_path):
     target = tmp_path / "target"
     completed = subprocess.run(
         dbt_command("test", "--select", "test_type:unit", "--target-path", str(target)),
-        env=dbt_env(settings.warehouse_path, settings.duckdb_memory_limit),
+        env=dbt_env(settings.warehouse_path, settings.duckdb_memory_limit, settings.reference_dir),
         capture_output=True,
         text=True,
     )

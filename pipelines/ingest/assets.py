@@ -29,6 +29,7 @@ from dagster import (
     sensor,
 )
 
+from pipelines.core.sqltext import quote_qualified
 from pipelines.ingest.dossier_db import DossierTable, pull_dossier_db, window_for
 from pipelines.ingest.dossier_exports import export_files, ingest_dossier_file
 from pipelines.ingest.guards import inbox_files
@@ -43,10 +44,8 @@ from pipelines.partitions import (
     select_files,
     started_quarters,
 )
-from pipelines.reference import CommuneResolver
-from pipelines.resources import DossierDatabaseResource, SourcesResource, WarehouseResource
+from pipelines.resources import DossierDatabaseResource, ReferenceResource, SourcesResource, WarehouseResource
 from pipelines.runs import fail_stale_runs
-from pipelines.sqltext import quote_qualified
 
 RAW_DOSSIERS = AssetKey(["raw", "dossiers"])
 RAW_SUBMISSIONS = AssetKey(["raw", "submissions"])
@@ -160,8 +159,13 @@ def raw_dossiers(
     ],
     **PARTITIONED,
 )
-def raw_submissions(context: AssetExecutionContext, warehouse: WarehouseResource, sources: SourcesResource):
-    parser = FormParser.from_seeds()
+def raw_submissions(
+    context: AssetExecutionContext,
+    warehouse: WarehouseResource,
+    sources: SourcesResource,
+    reference: ReferenceResource,
+):
+    parser = FormParser.from_seeds(reference.path)
 
     def quarter_of(path: Path) -> str | None:
         """A form's quarter: from its path, else from the period in its header."""
@@ -191,9 +195,12 @@ def raw_submissions(context: AssetExecutionContext, warehouse: WarehouseResource
     **PARTITIONED,
 )
 def raw_staffing(
-    context: AssetExecutionContext, warehouse: WarehouseResource, sources: SourcesResource
+    context: AssetExecutionContext,
+    warehouse: WarehouseResource,
+    sources: SourcesResource,
+    reference: ReferenceResource,
 ) -> MaterializeResult:
-    resolver, secret = CommuneResolver.from_seeds(), sources.pseudonym_secret()
+    resolver, secret = reference.resolver(), sources.pseudonym_secret()
     files, placement = files_of_run(
         context, staffing_files(sources.staffing_dir), lambda p: quarter_in_path(p, sources.staffing_dir)
     )

@@ -15,9 +15,9 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
+from pipelines.core.vietnamese import name_key, nfc
 from pipelines.ingest.register import IngestError
 from pipelines.reference import ascii_fold
-from pipelines.vietnamese import name_key, nfc
 
 HEADER_SEARCH_ROWS = 30
 

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.core.sqltext import quote_ident
+from pipelines.core.zipfiles import SCRATCH_PREFIX
 from pipelines.ingest.cells import (
     HeaderAliases,
     blank_header_error,
@@ -48,8 +50,6 @@ from pipelines.ingest.textfiles import (
     transcode_to_utf8,
 )
 from pipelines.reference import ascii_fold
-from pipelines.sqltext import quote_ident
-from pipelines.zipfiles import SCRATCH_PREFIX
 
 SOURCE_KIND = "dossier_export"
 MAX_EXPORT_BYTES = 20 * 1024**3  # a national export for a year is a few GB; beyond this it is a mistake

@@ -15,9 +15,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from pipelines.core.zipfiles import SCRATCH_PREFIX
 from pipelines.ingest.register import IngestError
 from pipelines.ingest.textfiles import utf16_without_bom
-from pipelines.zipfiles import SCRATCH_PREFIX
 
 MAX_FORM_BYTES = 20 * 1024 * 1024
 MAX_XLSX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024  # any Office package (XLSX forms, DOCX reports)

@@ -11,17 +11,17 @@ import hashlib
 import os
 import shutil
 import traceback
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
 import duckdb
-import pandas as pd
 
+from pipelines.core.files import file_sha256
+from pipelines.core.rows import insert_rows
 from pipelines.ingest.archive_crypto import SUFFIX as ENCRYPTED_SUFFIX
 from pipelines.ingest.archive_crypto import encrypt, encrypted_name
-from pipelines.sqltext import quote_qualified
 
 T = TypeVar("T")
 
@@ -116,34 +116,6 @@ class FileResult:
     detected: str = ""
 
 
-def insert_rows(
-    con: duckdb.DuckDBPyConnection, table: str, rows: Iterable[Sequence[object]], chunk: int = 10_000
-) -> int:
-    """Bulk insert in chunks through a small DataFrame, the fastest way into DuckDB from Python rows
-    (executemany is ~1 ms a row, multi-row VALUES ~0.1 ms; a frame ~3 µs). Only chunks are ever held."""
-    count = 0
-    for batch in _batches(rows, chunk):
-        frame = pd.DataFrame(batch, dtype=object)
-        con.register("_insert_rows", frame)
-        try:
-            con.execute(f"insert into {quote_qualified(table)} select * from _insert_rows")
-        finally:
-            con.unregister("_insert_rows")
-        count += len(batch)
-    return count
-
-
-def _batches(rows: Iterable[Sequence[object]], size: int) -> Iterator[list[Sequence[object]]]:
-    batch: list[Sequence[object]] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 def staged_column(index: int) -> str:
     """The staging tables name a file's columns by position (`c0`, `c1`, …), never by its header text."""
     return f"c{index}"
@@ -164,14 +136,6 @@ def stage_text_rows(
             for number, cells in rows
         ),
     )
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def ensure_register(con: duckdb.DuckDBPyConnection) -> None:

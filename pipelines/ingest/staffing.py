@@ -17,6 +17,8 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.core.rows import insert_rows
+from pipelines.core.vietnamese import name_key, nfc
 from pipelines.ingest.cells import (
     CONTROL_CHARACTERS,
     HeaderAliases,
@@ -32,11 +34,9 @@ from pipelines.ingest.register import (
     FileResult,
     IngestError,
     ingest_file,
-    insert_rows,
     quarantine_rows,
 )
 from pipelines.reference import CommuneResolver
-from pipelines.vietnamese import name_key, nfc
 
 SOURCE_KIND = "staffing_list"
 MAX_STAFFING_BYTES = 50 * 1024 * 1024

@@ -28,6 +28,8 @@ from xml.etree import ElementTree
 import duckdb
 from openpyxl import load_workbook
 
+from pipelines.core.rows import FIGURE, FIGURE_LIMIT, RATE, RATE_LIMIT, use_column_types
+from pipelines.core.vietnamese import NumberProblem, format_number, name_key, nfc, parse_period, read_number
 from pipelines.ingest.cells import (
     HEADER_SEARCH_ROWS,
     HeaderAliases,
@@ -58,7 +60,6 @@ from pipelines.ingest.register import (
 )
 from pipelines.ingest.textfiles import DELIMITER_NAMES, detect_encoding, find_header, open_text
 from pipelines.reference import CommuneResolver, read_seed
-from pipelines.vietnamese import NumberProblem, format_number, name_key, nfc, parse_period, read_number
 
 SOURCE_KIND = "submission_form"
 PARALLEL_FROM = 40  # below this many new forms, starting worker processes costs more than it saves
@@ -77,7 +78,7 @@ HEADER_FIELDS = {
     "ngày báo cáo:": "submitted_on",
 }
 
-RAW_DDL = """
+RAW_DDL = f"""
 create schema if not exists raw;
 create table if not exists raw.submissions (
     file_sha256 varchar primary key,
@@ -98,11 +99,11 @@ create table if not exists raw.submission_values (
     file_sha256 varchar not null,
     source_row integer not null,
     indicator_code varchar not null,
-    numerator decimal(20, 4),
+    numerator {FIGURE},
     numerator_text varchar,
-    denominator decimal(20, 4),
+    denominator {FIGURE},
     denominator_text varchar,
-    reported_rate decimal(12, 6),
+    reported_rate {RATE},
     reported_rate_text varchar,
     note varchar,
     has_formula boolean not null,
@@ -259,7 +260,7 @@ class RowProblem(Exception):
 
 # What offices write in a cell that has no figure: a dash, "not applicable".
 _NO_VALUE = {"-", "–", "—", "n/a", "na", "n.a", "n.a.", "#n/a", "không áp dụng", "kad"}
-_LIMITS = {"numerator": Decimal(10) ** 16, "denominator": Decimal(10) ** 16, "rate": Decimal(10) ** 6}
+_LIMITS = {"numerator": FIGURE_LIMIT, "denominator": FIGURE_LIMIT, "rate": RATE_LIMIT}
 _FLAG_WORDS = {"có": 1, "x": 1, "sẵn sàng": 1, "đã sẵn sàng": 1, "không": 0, "chưa": 0, "chưa sẵn sàng": 0}
 
 
@@ -531,11 +532,12 @@ class FormParser:
         self.resolver, self.periods, self.indicators = resolver, periods, indicators
 
     @classmethod
-    def from_seeds(cls) -> FormParser:
+    def from_seeds(cls, seeds_dir: Path | None = None) -> FormParser:
+        """The parser of a reference folder (the project's seeds when None)."""
         return cls(
-            CommuneResolver.from_seeds(),
-            {p["period_key"] for p in read_seed("ref_reporting_calendar")},
-            {i["indicator_code"]: i["kind"] for i in read_seed("ref_indicators")},
+            CommuneResolver.from_seeds(seeds_dir),
+            {p["period_key"] for p in read_seed("ref_reporting_calendar", seeds_dir)},
+            {i["indicator_code"]: i["kind"] for i in read_seed("ref_indicators", seeds_dir)},
         )
 
     def parse(self, path: Path, detected: Detected | None = None) -> ParsedForm:
@@ -809,6 +811,7 @@ def ingest_form(
     """Land one form (every version is kept: a resubmission is a new file with its own submission date).
     `parsed` is the form already parsed elsewhere (see `ingest_forms`); otherwise it is parsed here."""
     con.execute(RAW_DDL)
+    use_column_types(con, "raw.submission_values", {"numerator": FIGURE, "denominator": FIGURE})
     detected = parsed[1] if parsed else Detected()
 
     def read() -> ParsedForm:
@@ -856,6 +859,7 @@ def ingest_forms(
     Each form is parsed on its own: one form's failure, even a worker process dying, costs only that
     form (the forms a dead worker held are parsed again here, each inside the boundary)."""
     con.execute(RAW_DDL)
+    use_column_types(con, "raw.submission_values", {"numerator": FIGURE, "denominator": FIGURE})
     hashes = {p: file_sha256(p) for p in paths if not p.is_symlink()}  # each file read once for its hash
     new = [p for p in paths if p in hashes and not is_registered(con, hashes[p])]
     parsed: dict[Path, tuple[ParsedForm | IngestError, Detected]] = {}

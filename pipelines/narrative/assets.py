@@ -11,10 +11,9 @@ from pipelines.ingest.guards import inbox_files
 from pipelines.ingest.register import IngestError
 from pipelines.narrative.figures import indicator_units
 from pipelines.narrative.ingest import RAW_DDL, extract_for_ingest, ingest_report
-from pipelines.narrative.report_check import findings_by_report
 from pipelines.narrative.reviews import REVIEW_LIST, land_decisions, read_decisions
 from pipelines.partitions import quarter_in_path, quarter_of_period
-from pipelines.resources import SourcesResource, WarehouseResource
+from pipelines.resources import ReferenceResource, SourcesResource, WarehouseResource
 
 RAW_NARRATIVE_REPORTS = AssetKey(["raw", "narrative_reports"])
 RAW_NARRATIVE_FIGURES = AssetKey(["raw", "narrative_figures"])
@@ -29,13 +28,14 @@ def quarter_of_report_period(period_key: str | None) -> str | None:
     return quarter_of_period(period_key)
 
 
-def _extraction_row(path: Path, extraction, findings: list[dict]) -> str:
+def _extraction_row(path: Path, extraction) -> str:
+    """A report's line in the asset's metadata; what the rules found in it is in the asset checks
+    `dq_raw_narrative_reports` and `dq_raw_narrative_figures` (one run of the rules, in quality/)."""
     facts = extraction.facts
-    errors = sum(f["severity"] == "error" for f in findings)
     waiting = sum(f.needs_review for f in extraction.mapped)
     return (
         f"| {path.name} | {facts.commune_id} | {facts.period_key} | {len(extraction.figures)} | "
-        f"{len(extraction.mapped)} | {waiting} | {errors} | {len(findings) - errors} |"
+        f"{len(extraction.mapped)} | {waiting} |"
     )
 
 
@@ -72,13 +72,16 @@ def _extraction_row(path: Path, extraction, findings: list[dict]) -> str:
     **PARTITIONED,
 )
 def raw_narrative_reports(
-    context: AssetExecutionContext, warehouse: WarehouseResource, sources: SourcesResource
+    context: AssetExecutionContext,
+    warehouse: WarehouseResource,
+    sources: SourcesResource,
+    reference: ReferenceResource,
 ):
     extractions: dict[Path, object] = {}
 
     def extracted(path: Path):
         if path not in extractions:
-            extractions[path] = extract_for_ingest(path)
+            extractions[path] = extract_for_ingest(path, reference.path)
         return extractions[path]
 
     def quarter_of(path: Path) -> str | None:
@@ -95,7 +98,7 @@ def raw_narrative_reports(
         read = [extractions[r.path] for r in results if r.status == "loaded"]
         summary = summarize(context, results, "raw.narrative_figures", con, placement)
         decisions, refused = read_decisions(
-            REVIEW_LIST, Path(sources.sources_dir) / "reviews", set(indicator_units())
+            REVIEW_LIST, Path(sources.sources_dir) / "reviews", set(indicator_units(str(reference.path)))
         )
         land_decisions(con, decisions)
         for message in refused:
@@ -105,12 +108,8 @@ def raw_narrative_reports(
                       (select count(*) from raw.narrative_figures where indicator_code is not null),
                       (select count(*) from raw.narrative_dates)"""
         ).fetchall()[0]
-    findings = findings_by_report(read)
-    rows = [_extraction_row(e.path, e, findings[e.path]) for e in read]
-    header = (
-        "| report | commune | period | figures | mapped | to review | errors | warnings |\n"
-        "|---|---|---|---|---|---|---|---|"
-    )
+    rows = [_extraction_row(e.path, e) for e in read]
+    header = "| report | commune | period | figures | mapped | to review |\n|---|---|---|---|---|---|"
     extraction_table = MetadataValue.md("\n".join([header, *rows]) if rows else "no new report")
     yield MaterializeResult(
         asset_key=RAW_NARRATIVE_REPORTS,

@@ -15,6 +15,7 @@ from functools import lru_cache
 from itertools import groupby, takewhile
 from pathlib import Path
 
+from pipelines.core.vietnamese import name_key
 from pipelines.ingest.register import IngestError
 from pipelines.narrative.facts import (
     PROVINCE,
@@ -40,8 +41,7 @@ from pipelines.narrative.figures import (
     table_figures,
 )
 from pipelines.narrative.readers import Block, ReportDocument, read_report
-from pipelines.reference import CommuneResolver, default_resolver, read_seed
-from pipelines.vietnamese import name_key
+from pipelines.reference import CommuneResolver, read_seed, resolver_for
 
 _REFUSALS = {
     "commune_of_another_province": (
@@ -75,10 +75,10 @@ class Extraction:
         return tuple(f for f in self.figures if f.indicator_code)
 
 
-@lru_cache(maxsize=1)
-def provinces_of_reference() -> frozenset[str]:
+@lru_cache(maxsize=4)
+def provinces_of_reference(reference_dir: Path | None = None) -> frozenset[str]:
     """This province and the former ones merged into it (a Kon Tum commune may still cite `tỉnh Kon Tum`)."""
-    rows = read_seed("ref_communes")
+    rows = read_seed("ref_communes", reference_dir)
     return frozenset(
         {PROVINCE} | {name_key(r[c]) for r in rows for c in ("province", "former_province") if r.get(c)}
     )
@@ -182,11 +182,17 @@ def extract_document(
     resolver: CommuneResolver | None = None,
     rules: tuple[KeywordRule, ...] | None = None,
     provinces: frozenset[str] | None = None,
+    reference_dir: Path | None = None,
 ) -> Extraction:
+    """What a report says; the reference data (communes, keywords, role cues, units) from `reference_dir`
+    (the project's seeds when None) unless given."""
     path = document.path
+    folder = str(reference_dir) if reference_dir else None
     try:
         facts = document_facts(
-            document.blocks, resolver or default_resolver(), provinces or provinces_of_reference()
+            document.blocks,
+            resolver or resolver_for(reference_dir),
+            provinces or provinces_of_reference(reference_dir),
         )
     except UnknownCommune as unknown:
         vi, en = _REFUSALS[unknown.reason]
@@ -200,9 +206,9 @@ def extract_document(
             raw_value=unknown.written,
         ) from unknown
     figures = judge_figures(
-        map_figures(document_figures(document.blocks), rules or keyword_rules()),
-        role_rules(),
-        indicator_units(),
+        map_figures(document_figures(document.blocks), rules or keyword_rules(folder)),
+        role_rules(folder),
+        indicator_units(folder),
         period_key=facts.period_key,
     )
     dates = cited_dates(document.blocks, lambda block, offset: sentence_at(block.text, offset))

@@ -13,9 +13,9 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from pipelines.core.vietnamese import name_key
 from pipelines.narrative.readers import Block
 from pipelines.reference import CommuneResolver, ascii_fold
-from pipelines.vietnamese import name_key
 
 HEAD_BLOCKS = 14  # the letterhead, title and opening sentence live in the first blocks
 PROVINCE = "quảng ngãi"

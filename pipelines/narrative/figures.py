@@ -26,10 +26,10 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
+from pipelines.core.vietnamese import name_key, nfc, parse_number, printed_decimals
 from pipelines.narrative.facts import ROMAN
 from pipelines.narrative.readers import Block
 from pipelines.reference import ascii_fold, read_seed
-from pipelines.vietnamese import name_key, nfc, parse_number, printed_decimals
 
 _NUM = r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:,\d+)?"
 # Counting nouns a count must be followed by (longest first, so `máy vi tính` wins over `máy`).

@@ -15,12 +15,13 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.ingest.register import FileResult, IngestError, ingest_file, insert_rows, symlink_error
+from pipelines.core.rows import FIGURE, RATE, insert_rows, use_column_types
+from pipelines.ingest.register import FileResult, IngestError, ingest_file, symlink_error
 from pipelines.narrative.extract import Extraction, extract_report
 
 SOURCE_KIND = "narrative_report"
 
-RAW_DDL = """
+RAW_DDL = f"""
 create schema if not exists raw;
 create table if not exists raw.narrative_reports (
     file_sha256 varchar primary key,
@@ -50,12 +51,12 @@ create table if not exists raw.narrative_figures (
     indicator_code varchar,
     confidence double not null,
     tied_indicators varchar,
-    value decimal(24, 6),
-    numerator decimal(24, 4),
+    value {FIGURE},
+    numerator {FIGURE},
     numerator_text varchar,
-    denominator decimal(24, 4),
+    denominator {FIGURE},
     denominator_text varchar,
-    rate decimal(12, 6),
+    rate {RATE},
     rate_text varchar,
     rate_decimals integer,
     noun varchar,
@@ -166,13 +167,13 @@ def land_extraction(con: duckdb.DuckDBPyConnection, sha: str, extraction: Extrac
     return len(extraction.figures)
 
 
-def extract_for_ingest(path: Path) -> Extraction | IngestError:
+def extract_for_ingest(path: Path, reference_dir: Path | None = None) -> Extraction | IngestError:
     """The extraction the ingest lands, or the reason the report is refused (any exception is that
     report's refusal: the per-file boundary). A link is never read through."""
     if path.is_symlink():
         return symlink_error(path)
     try:
-        return refuse_without_period(extract_report(path))
+        return refuse_without_period(extract_report(path, reference_dir=reference_dir))
     except IngestError as error:
         return error
     except Exception as error:
@@ -188,6 +189,7 @@ def ingest_report(
     """Land one report (the same bytes twice is a no-op; a corrected report is a new file and a new row).
     `extract` reads it, only when its bytes are new (the ingest asset passes one that remembers)."""
     con.execute(RAW_DDL)
+    use_column_types(con, "raw.narrative_figures", {"numerator": FIGURE, "denominator": FIGURE})
 
     def read() -> Extraction:
         extracted = extract(path)

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from pipelines.core.vietnamese import name_key
 from pipelines.settings import EXPECTATIONS_DIR
-from pipelines.vietnamese import name_key
 
 REVIEW_LIST = EXPECTATIONS_DIR / "reviewed_figures.csv"
 REVIEW_COLUMNS = ("figure_key", "decision", "indicator_code", "reviewed_by", "reviewed_on", "reason")

@@ -36,13 +36,21 @@ from pipelines.resources import SourcesResource, WarehouseResource
 
 FINDINGS = AssetKey(["quality", "dq_findings"])
 FINDING_SUITES = load_suites(tier="findings")
+# The file register and its quarantine: written by every ingest asset, not assets of their own.
+REGISTER_TABLES = {("raw", "ingested_files"), ("raw", "quarantine")}
+# Every table a rule reads, so the graph shows what the findings are made of (not only the judged assets).
+RULE_INPUTS = sorted(
+    {AssetKey(list(table)) for spec in FINDING_SUITES for table in spec.tables_read - REGISTER_TABLES}
+    | {AssetKey(spec.asset_key) for spec in FINDING_SUITES},
+    key=lambda k: k.to_user_string(),
+)
 
 
 @asset(
     key=FINDINGS,
     group_name="quality",
     kinds={"great_expectations", "duckdb"},
-    deps=sorted({AssetKey(spec.asset_key) for spec in FINDING_SUITES}, key=lambda k: k.to_user_string()),
+    deps=RULE_INPUTS,
     description="Every data-quality finding (rule, severity, commune, period, indicator, message in "
     "Vietnamese, evidence, first seen, status) in quality.dq_findings; GX Data Docs in outputs/data_docs/.",
 )

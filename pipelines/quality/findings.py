@@ -21,10 +21,10 @@ from typing import Any
 
 import duckdb
 
-from pipelines.ingest.register import insert_rows
+from pipelines.core.rows import insert_rows
+from pipelines.core.vietnamese import format_number, format_percent
 from pipelines.quality.suites import SuiteResult, SuiteSpec
 from pipelines.settings import EXPECTATIONS_DIR
-from pipelines.vietnamese import format_number, format_percent
 
 ACCEPT_LIST = EXPECTATIONS_DIR / "accepted_findings.csv"
 ACCEPT_COLUMNS = ("finding_key", "accepted_by", "accepted_on", "reason")

@@ -14,12 +14,28 @@ loading the table.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pipelines.settings import EXPECTATIONS_DIR
+
+# a schema-qualified table in a rule's SQL: the warehouse's schemas, one dot, a lower-case name
+_QUALIFIED_TABLE = re.compile(
+    r"\b(raw|staging|intermediate|marts|reference|restricted|quality|reporting)\.([a-z_][a-z0-9_]*)\b"
+)
+
+
+def _with_params(query: str, params: dict[str, str], suite: Path) -> str:
+    """A rule file shared by several rules takes `{name}` placeholders, filled from the expectation's
+    `query_params`: plain words only (a class to select, never SQL), quoted in the file."""
+    for name, value in params.items():
+        if not re.fullmatch(r"[a-z_]+", str(value)) or "{" + name + "}" not in query:
+            raise ValueError(f"{suite.name}: query parameter {name}={value!r} is not a word the query takes")
+        query = query.replace("{" + name + "}", value)
+    return query
 
 
 @dataclass(frozen=True)
@@ -41,6 +57,7 @@ class SuiteSpec:
             expectation = dict(expectation)
             if "query_file" in expectation:
                 query = (path.parent / expectation.pop("query_file")).read_text(encoding="utf-8")
+                query = _with_params(query, expectation.pop("query_params", {}), path)
                 expectation["kwargs"] = {**expectation.get("kwargs", {}), "unexpected_rows_query": query}
             expectations.append(expectation)
         return cls(
@@ -59,6 +76,16 @@ class SuiteSpec:
         """What `{batch}` stands for when a rule's query runs outside GX."""
         table = f"{self.schema}.{self.table}"
         return f"(select * from {table} where {self.where})" if self.where else table
+
+    @property
+    def tables_read(self) -> set[tuple[str, str]]:
+        """(schema, table) of every warehouse table the suite's rules read: the judged table and those
+        their SQL names (always schema-qualified, see expectations/README.md)."""
+        tables = {(self.schema, self.table)}
+        for expectation in self.expectations:
+            query = expectation.get("kwargs", {}).get("unexpected_rows_query", "")
+            tables |= set(_QUALIFIED_TABLE.findall(query))
+        return tables
 
     def expectation(self, rule_code: str) -> dict[str, Any]:
         for expectation in self.expectations:

@@ -27,11 +27,11 @@ from dagster import (
 )
 from pydantic import Field
 
+from pipelines.core.zipfiles import remove_leftovers
 from pipelines.reports.publish import TIMEZONE, clean_reports_dir, publish_period, write_index
 from pipelines.resources import SourcesResource, WarehouseResource
 from pipelines.runs import fail_stale_runs
 from pipelines.settings import Settings
-from pipelines.zipfiles import remove_leftovers
 
 REPORT = AssetKey(["reports", "provincial_report"])
 

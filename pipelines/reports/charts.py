@@ -16,8 +16,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
+from pipelines.core.vietnamese import format_number, period_label  # noqa: E402
 from pipelines.reports.model import PeriodReport  # noqa: E402
-from pipelines.vietnamese import format_number, period_label  # noqa: E402
 
 _STYLE = {
     "svg.hashsalt": "cds-report",

@@ -12,6 +12,7 @@ from docx.enum.section import WD_ORIENT
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
+from pipelines.core.vietnamese import ROMAN, format_date, format_number
 from pipelines.reports.charts import Chart
 from pipelines.reports.docx import (
     CENTER,
@@ -26,7 +27,6 @@ from pipelines.reports.docx import (
 from pipelines.reports.model import PeriodReport
 from pipelines.reports.sections import SECTIONS
 from pipelines.reports.text import PROVISIONAL_MARK, WITHHELD, lower_first
-from pipelines.vietnamese import ROMAN, format_date, format_number
 
 
 def _page(document) -> None:

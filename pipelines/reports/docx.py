@@ -14,12 +14,12 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
+from pipelines.core.zipfiles import write_reproducible_zip
 from pipelines.reports.model import PeriodReport
 from pipelines.reports.text import (
     LETTERHEAD,
     WITHHELD,
 )
-from pipelines.zipfiles import write_reproducible_zip
 
 FONT = "Times New Roman"
 CENTER, RIGHT, JUSTIFY = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.RIGHT, WD_ALIGN_PARAGRAPH.JUSTIFY

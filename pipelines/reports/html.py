@@ -11,6 +11,7 @@ from datetime import date
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
+from pipelines.core.vietnamese import ROMAN, format_date, format_number, format_percent, period_label
 from pipelines.reports.charts import Chart
 from pipelines.reports.model import PeriodReport
 from pipelines.reports.sections import SECTIONS
@@ -32,7 +33,6 @@ from pipelines.reports.text import (
     target_value_text,
     value_text,
 )
-from pipelines.vietnamese import ROMAN, format_date, format_number, format_percent, period_label
 
 ENV = Environment(
     loader=PackageLoader("pipelines.reports", "templates"),

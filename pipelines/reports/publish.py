@@ -23,10 +23,10 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
-from pipelines.ingest.register import file_sha256
+from pipelines.core.files import file_sha256
+from pipelines.core.zipfiles import SCRATCH_PREFIX, remove_leftovers, write_atomically
 from pipelines.reports.model import PeriodReport
 from pipelines.reports.read import build_report
-from pipelines.zipfiles import SCRATCH_PREFIX, remove_leftovers, write_atomically
 
 TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 MANIFEST = "manifest.json"

@@ -8,6 +8,7 @@ from functools import cache
 
 import duckdb
 
+from pipelines.core.vietnamese import period_label
 from pipelines.quality.suites import load_suites
 from pipelines.reports.model import (
     KEY_RATES,
@@ -23,7 +24,6 @@ from pipelines.reports.model import (
     SubmissionLine,
     SubmissionSummary,
 )
-from pipelines.vietnamese import period_label
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:

@@ -17,10 +17,10 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from pipelines.narrative.report_check import ROLE_VI
+from pipelines.core.vietnamese import format_number, period_label
+from pipelines.core.zipfiles import write_reproducible_zip
+from pipelines.narrative.describe import ROLE_VI
 from pipelines.narrative.reviews import SHEET_COLUMNS, SHEET_NAME
-from pipelines.vietnamese import format_number, period_label
-from pipelines.zipfiles import write_reproducible_zip
 
 _PENDING = """
 select figure_key, commune_id, source_file, position, printed, value, proposed_indicator_code, role,

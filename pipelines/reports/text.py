@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from pipelines.core.vietnamese import format_number, format_percent, long_date
 from pipelines.reports.model import (
     ANNEX_ROWS_PER_RULE,
     Figure,
@@ -13,7 +14,6 @@ from pipelines.reports.model import (
     Indicator,
     PeriodReport,
 )
-from pipelines.vietnamese import format_number, format_percent, long_date
 
 WITHHELD = "Tạm giữ"
 PROVISIONAL_MARK = "(*)"

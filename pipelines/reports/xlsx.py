@@ -18,9 +18,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from pipelines.core.zipfiles import write_reproducible_zip
 from pipelines.reports.model import Figure, Indicator, PeriodReport
 from pipelines.reports.text import WITHHELD
-from pipelines.zipfiles import write_reproducible_zip
 
 INTEGER = "#,##0"
 DECIMAL = "#,##0.00"

@@ -21,12 +21,12 @@ from pathlib import Path
 import duckdb
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
-from pipelines.dbfile import connect_waiting
+from pipelines.core.dbfile import connect_waiting
+from pipelines.core.sqltext import quote_ident
+from pipelines.core.zipfiles import atomic_path
 from pipelines.quality.assets import FINDINGS
 from pipelines.resources import WarehouseResource
-from pipelines.sqltext import quote_ident
 from pipelines.warehouse.dbt import reporting_dbt_assets, warehouse_dbt_assets
-from pipelines.zipfiles import atomic_path
 
 ANALYST_COPY = AssetKey(["analysts", "warehouse_copy"])
 ANALYST_SCHEMAS = ("marts", "quality", "reference", "reporting")

@@ -20,7 +20,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from pipelines.resources import WarehouseResource
+from pipelines.resources import ReferenceResource, WarehouseResource
 from pipelines.settings import DBT_PROJECT_DIR
 from pipelines.warehouse.manifest import MANIFEST, dbt_env, prune_invocation_targets
 
@@ -69,7 +69,11 @@ REPORTING = "tag:reporting"
 
 
 def _build(
-    context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, full_refresh: bool
+    context: AssetExecutionContext,
+    dbt: DbtCliResource,
+    warehouse: WarehouseResource,
+    reference: ReferenceResource,
+    full_refresh: bool,
 ):
     warehouse.wait_until_free()  # dbt-duckdb fails at once on a lock a BI tool holds; wait here instead
     # Unit tests check the models' logic against hand-written rows: they run in the test suite
@@ -77,22 +81,33 @@ def _build(
     args = ["build", "--exclude-resource-type", "unit_test", *(["--full-refresh"] if full_refresh else [])]
     # dbt runs in a subprocess whose profile reads CDS_WAREHOUSE_PATH: hand it the resource's path, for this
     # call only (dagster-dbt builds the subprocess's environment from this process's, with no other way in)
-    needed = dbt_env(warehouse.path, warehouse.memory_limit)
+    # (the environment is copied when dbt.cli starts the process, so it is scoped to that call alone)
+    needed = dbt_env(warehouse.path, warehouse.memory_limit, reference.path)
     with environment({k: v for k, v in needed.items() if os.environ.get(k) != v}):
-        yield from dbt.cli(args, context=context).stream()
+        invocation = dbt.cli(args, context=context)
+    yield from invocation.stream()
     prune_invocation_targets(context.op_def.name)
 
 
 @dbt_assets(manifest=MANIFEST, project=dbt_project, dagster_dbt_translator=translator, exclude=REPORTING)
 def warehouse_dbt_assets(
-    context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, config: DbtBuildConfig
+    context: AssetExecutionContext,
+    dbt: DbtCliResource,
+    warehouse: WarehouseResource,
+    reference: ReferenceResource,
+    config: DbtBuildConfig,
 ):
-    yield from _build(context, dbt, warehouse, config.full_refresh)
+    yield from _build(context, dbt, warehouse, reference, config.full_refresh)
 
 
 @dbt_assets(manifest=MANIFEST, project=dbt_project, dagster_dbt_translator=translator, select=REPORTING)
-def reporting_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
-    yield from _build(context, dbt, warehouse, full_refresh=False)
+def reporting_dbt_assets(
+    context: AssetExecutionContext,
+    dbt: DbtCliResource,
+    warehouse: WarehouseResource,
+    reference: ReferenceResource,
+):
+    yield from _build(context, dbt, warehouse, reference, full_refresh=False)
 
 
 @contextmanager

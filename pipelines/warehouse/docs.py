@@ -14,7 +14,7 @@ from pathlib import Path
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
-from pipelines.resources import SourcesResource, WarehouseResource
+from pipelines.resources import ReferenceResource, SourcesResource, WarehouseResource
 from pipelines.warehouse.dbt import reporting_dbt_assets, warehouse_dbt_assets
 from pipelines.warehouse.manifest import MANIFEST, dbt_command, dbt_env, seed_partial_parse
 
@@ -38,7 +38,7 @@ def docs_fingerprint(warehouse: WarehouseResource) -> str:
     return digest.hexdigest()
 
 
-def generate_docs(warehouse_path: str, destination: Path, memory_limit: str | None = None) -> None:
+def generate_docs(warehouse_path: str, destination: Path, memory_limit: str, reference_dir: Path) -> None:
     """Run `dbt docs generate --static` into a scratch target and move the result into place at once."""
     destination.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="dbt-docs-", dir=destination.parent) as scratch:
@@ -46,7 +46,7 @@ def generate_docs(warehouse_path: str, destination: Path, memory_limit: str | No
         seed_partial_parse(target)
         completed = subprocess.run(
             dbt_command("docs", "generate", "--static", "--quiet", "--target-path", str(target)),
-            env=dbt_env(warehouse_path, memory_limit),
+            env=dbt_env(warehouse_path, memory_limit, reference_dir),
             capture_output=True,
             text=True,
         )
@@ -70,14 +70,17 @@ def generate_docs(warehouse_path: str, destination: Path, memory_limit: str | No
     description="dbt docs of the warehouse (models, columns, tests, lineage) in outputs/docs/index.html.",
 )
 def dbt_docs(
-    context: AssetExecutionContext, warehouse: WarehouseResource, sources: SourcesResource
+    context: AssetExecutionContext,
+    warehouse: WarehouseResource,
+    sources: SourcesResource,
+    reference: ReferenceResource,
 ) -> MaterializeResult:
     destination = Path(sources.outputs_dir) / "docs"
     fingerprint = docs_fingerprint(warehouse)
     marker = destination / FINGERPRINT_FILE
     regenerated = not (marker.exists() and marker.read_text() == fingerprint)
     if regenerated:
-        generate_docs(warehouse.path, destination, warehouse.memory_limit)
+        generate_docs(warehouse.path, destination, warehouse.memory_limit, reference.path)
         marker.write_text(fingerprint)
     else:
         context.log.info("dbt docs unchanged (same project and table columns): kept")

@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pipelines.settings import DBT_PROJECT_DIR, get_settings
+from pipelines.settings import DBT_PROJECT_DIR, Settings
 
 MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
 PARTIAL_PARSE = MANIFEST.with_name("partial_parse.msgpack")
@@ -40,15 +40,14 @@ def dbt_command(*args: str) -> list[str]:
     return [str(dbt), *args, "--project-dir", project, "--profiles-dir", project]
 
 
-def dbt_env(warehouse_path: str | Path | None = None, memory_limit: str | None = None) -> dict[str, str]:
+def dbt_env(warehouse_path: str | Path, memory_limit: str, reference_dir: Path) -> dict[str, str]:
     """The environment dbt's profile reads. Parsing with the values the runs use keeps dbt's profile hash
     stable, so each run parses only what changed (partial parsing) instead of the whole project (~3 s)."""
-    settings = get_settings()
     return {
         **os.environ,
-        "CDS_WAREHOUSE_PATH": str(warehouse_path or settings.warehouse_path),
-        "CDS_DUCKDB_MEMORY_LIMIT": memory_limit or settings.duckdb_memory_limit,
-        **seed_path_env(settings.reference_dir),
+        "CDS_WAREHOUSE_PATH": str(warehouse_path),
+        "CDS_DUCKDB_MEMORY_LIMIT": memory_limit,
+        **seed_path_env(reference_dir),
     }
 
 
@@ -67,10 +66,12 @@ def seed_path_env(reference_dir: Path) -> dict[str, str]:
     return {"CDS_DBT_SEED_PATH": relative}
 
 
-def ensure_manifest(force: bool = False) -> Path:
-    """Run `dbt parse` when the manifest is missing or older than the project files."""
+def ensure_manifest(settings: Settings, force: bool = False) -> Path:
+    """Run `dbt parse` when the manifest is missing or older than the project files, with the values the
+    runs of these settings use."""
     if force or manifest_is_stale():
-        subprocess.run(dbt_command("parse", "--quiet"), check=True, env=dbt_env())
+        env = dbt_env(settings.warehouse_path, settings.duckdb_memory_limit, settings.reference_dir)
+        subprocess.run(dbt_command("parse", "--quiet"), check=True, env=env)
         MANIFEST.touch()
     return MANIFEST
 

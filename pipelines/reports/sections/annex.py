@@ -7,6 +7,7 @@ from datetime import date
 
 from docx.enum.text import WD_BREAK
 
+from pipelines.core.vietnamese import format_number
 from pipelines.reports.charts import Chart
 from pipelines.reports.docx import CENTER, JUSTIFY, Span, write_paragraph, write_table
 from pipelines.reports.model import Finding, PeriodReport
@@ -21,7 +22,6 @@ from pipelines.reports.text import (
     more_findings_text,
 )
 from pipelines.reports.xlsx import INTEGER, Column, Sheet
-from pipelines.vietnamese import format_number
 
 
 def _docx_title(document, report: PeriodReport) -> None:

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from datetime import date
 
+from pipelines.core.vietnamese import format_number, format_percent
 from pipelines.reports.charts import Chart
 from pipelines.reports.docx import JUSTIFY, write_paragraph
 from pipelines.reports.model import PeriodReport
 from pipelines.reports.sections.section import Section
 from pipelines.reports.text import lower_first, target_value_text
 from pipelines.reports.xlsx import INTEGER, PERCENT, Column, Sheet
-from pipelines.vietnamese import format_number, format_percent
 
 NO_IT_OFFICIAL = "Chưa có công chức chuyên trách chuyển đổi số"
 TERMINAL_NOT_READY = "Chưa sẵn sàng điểm cầu hội nghị truyền hình"

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from datetime import date
 
+from pipelines.core.vietnamese import format_number
 from pipelines.reports.charts import Chart
 from pipelines.reports.docx import write_paragraph, write_table
 from pipelines.reports.model import PeriodReport
 from pipelines.reports.sections.section import Section
 from pipelines.reports.text import WITHHELD
 from pipelines.reports.xlsx import DECIMAL, INTEGER, Column, Sheet
-from pipelines.vietnamese import format_number
 
 
 def docx(document, report: PeriodReport, charts: list[Chart]) -> None:

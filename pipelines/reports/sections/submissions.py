@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from datetime import date
 
+from pipelines.core.vietnamese import format_date, format_number, format_percent, period_label
 from pipelines.reports.charts import Chart
 from pipelines.reports.docx import write_paragraph, write_table
 from pipelines.reports.model import PeriodReport
 from pipelines.reports.sections.section import Section
 from pipelines.reports.text import SUBMISSION_STATUS
 from pipelines.reports.xlsx import DATE, INTEGER, Column, Sheet
-from pipelines.vietnamese import format_date, format_number, format_percent, period_label
 
 
 def docx(document, report: PeriodReport, charts: list[Chart]) -> None:

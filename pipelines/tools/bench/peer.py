@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pipelines.core.vietnamese import name_key
 from pipelines.ingest.dossier_exports import TIMESTAMP_FORMATS
 from pipelines.tools.bench.limit import COLUMNS, aliases_csv
-from pipelines.vietnamese import name_key
 
 CHANNELS = {"trực tuyến": "online", "trực tiếp": "in_person", "qua bưu chính công ích": "postal"}
 STATUSES = {

@@ -14,8 +14,8 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
+from pipelines.core.vietnamese import format_number, period_label
 from pipelines.tools.sample.xlsx import save_reproducibly
-from pipelines.vietnamese import format_number, period_label
 
 FORM_TITLE = "PHỤ LỤC CHỈ TIÊU CHUYỂN ĐỔI SỐ CẤP XÃ"
 FORM_SUBTITLE = "(Kèm theo báo cáo định kỳ gửi Sở Khoa học và Công nghệ tỉnh Quảng Ngãi)"

@@ -21,13 +21,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+from pipelines.core.vietnamese import format_number
 from pipelines.reference import ascii_fold, build_aliases, read_seed
 from pipelines.tools.sample import narratives
 from pipelines.tools.sample.dossiers import UNKNOWN_COMMUNE, DossierGenerator, DossierProfile
 from pipelines.tools.sample.forms import Form, FormRow, printed_rate, write_form
 from pipelines.tools.sample.reports import write_report
 from pipelines.tools.sample.staffing import make_roster, rehire, roster_figures, write_staffing
-from pipelines.vietnamese import format_number
 
 DEFECT_COLUMNS = ["defect_kind", "commune", "period_key", "indicator_code", "file", "detail"]
 SOURCE_FOLDERS = ("submissions", "dossiers", "staffing", "narrative_reports")

@@ -13,9 +13,9 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipelines.core.vietnamese import format_number, period_label
 from pipelines.tools.sample.forms import printed_rate
 from pipelines.tools.sample.reports import write_report
-from pipelines.vietnamese import format_number, period_label
 
 SHARE = 0.08  # of the (commune, quarter) forms, how many also come as a narrative report (at least 3)
 UNIT_WORDS = {"xa": "xã", "phuong": "phường", "dac_khu": "đặc khu"}

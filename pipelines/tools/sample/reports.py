@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from pipelines.zipfiles import write_reproducible_zip
+from pipelines.core.zipfiles import write_reproducible_zip
 
 _FOOTNOTES_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _FOOTNOTES_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/footnotes"

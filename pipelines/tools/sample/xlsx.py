@@ -8,7 +8,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from pipelines.zipfiles import write_reproducible_zip
+from pipelines.core.zipfiles import write_reproducible_zip
 
 FIXED_TIME = datetime(2025, 1, 1)
 
