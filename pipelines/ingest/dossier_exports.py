@@ -16,6 +16,7 @@ import duckdb
 
 from pipelines.core.sqltext import quote_ident
 from pipelines.core.zipfiles import SCRATCH_PREFIX
+from pipelines.ingest import guards
 from pipelines.ingest.cells import (
     HeaderAliases,
     blank_header_error,
@@ -24,14 +25,6 @@ from pipelines.ingest.cells import (
     data_rows,
     find_sheet_header,
     header_key,
-)
-from pipelines.ingest.guards import (
-    check_extension,
-    check_size,
-    check_xlsx,
-    content_kind,
-    inbox_files,
-    refuse_by_content,
 )
 from pipelines.ingest.register import (
     Detected,
@@ -755,14 +748,14 @@ def ingest_dossier_file(con: duckdb.DuckDBPyConnection, path: Path, archive_dir:
     is_csv = path.suffix.lower() != ".xlsx"
 
     def stage() -> HeaderMapping:
-        check_extension(path, (".csv", ".xlsx"))
-        check_size(path, MAX_EXPORT_BYTES)
+        guards.check_extension(path, (".csv", ".xlsx"))
+        guards.check_size(path, MAX_EXPORT_BYTES)
         if not is_csv:
-            check_xlsx(path)
+            guards.check_xlsx(path)
             return _stage_xlsx(con, path, detected)
-        kind = content_kind(path)
+        kind = guards.content_kind(path)
         if kind != "text":
-            raise refuse_by_content(path, kind, "tệp CSV", ".csv")
+            raise guards.refuse_by_content(path, kind, "tệp CSV", ".csv")
         return _stage_csv(con, path, detected, archive_dir.parent / "tmp")
 
     try:
@@ -781,4 +774,4 @@ def ingest_dossier_file(con: duckdb.DuckDBPyConnection, path: Path, archive_dir:
 
 def export_files(folder: Path) -> list[Path]:
     """Every file in the exports folder (one of a type this source does not take is refused by name)."""
-    return inbox_files(folder, recursive=False)
+    return guards.inbox_files(folder, recursive=False)
