@@ -121,7 +121,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from dagster import DagsterInstance
 
     from pipelines.partitions import RANGE_END_TAG, RANGE_START_TAG
-    from pipelines.run import main_job_tags, run_main_job
+    from pipelines.run import main_job_tags, run_main_job, skipped_as_unchanged
     from pipelines.runs import fail_stale_runs
 
     started = time.perf_counter()
@@ -146,6 +146,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
         f"\nRun {result.run_id} {'succeeded' if result.success else 'FAILED'} "
         f"in {time.perf_counter() - started:.1f} s"
     )
+    if result.success and skipped_as_unchanged(result):
+        print(
+            "Không có gì mới: kho dữ liệu, kiểm tra và báo cáo giữ nguyên.\n"
+            "(Nothing new since the last run: warehouse, checks, reports kept; --full-refresh builds anyway.)"
+        )
     print(f"Warehouse: {settings.warehouse_path}")
     print(f"Analysts' read-only copy: {settings.analyst_path} (make sql)")
     _print_publications(settings.reports_dir)

@@ -3,7 +3,7 @@ the benchmark do (the daemon's runs go through the code location instead)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from dagster import DagsterInstance, Definitions, ExecuteInProcessResult
 
@@ -14,6 +14,7 @@ from pipelines.resources import build_resources
 from pipelines.runs import MAIN_JOB_NAME, process_tags
 from pipelines.settings import Settings
 from pipelines.warehouse.dbt import warehouse_dbt_assets
+from pipelines.warehouse.state import promote_pending
 
 
 def main_job_tags(settings: Settings) -> dict[str, str]:
@@ -31,16 +32,27 @@ def run_main_job(
     defs: Definitions | None = None,
     raise_on_error: bool = True,
     full_refresh: bool = False,
+    rebuild: bool = False,
 ) -> ExecuteInProcessResult:
-    """The main job in this process over the quarters `main_job_tags` chooses (what `cds run` does)."""
+    """The main job in this process over the quarters `main_job_tags` chooses (what `cds run` does).
+    `rebuild`: build, check and publish even when nothing changed since the last successful run."""
     defs = defs or build_definitions(settings)
     job = defs.resolve_job_def(MAIN_JOB_NAME)
+    dbt_config = {"full_refresh": full_refresh, "rebuild": rebuild}
     run_config = (
-        {"ops": {warehouse_dbt_assets.op.name: {"config": {"full_refresh": True}}}} if full_refresh else None
+        {"ops": {warehouse_dbt_assets.op.name: {"config": dbt_config}}} if any(dbt_config.values()) else None
     )
-    return job.execute_in_process(
+    result = job.execute_in_process(
         instance=instance,
         tags={**main_job_tags(settings), **process_tags()},
         raise_on_error=raise_on_error,
         run_config=run_config,
     )
+    if result.success:  # the inputs this run built from become the last build's: the next may skip
+        promote_pending(settings.outputs_dir, result.run_id, datetime.now().isoformat(timespec="seconds"))
+    return result
+
+
+def skipped_as_unchanged(result: ExecuteInProcessResult) -> bool:
+    """Whether the run found nothing new and skipped the build (the dbt step yielded nothing)."""
+    return not result.asset_materializations_for_node(warehouse_dbt_assets.op.name)

@@ -122,7 +122,8 @@ def test_readers_of_the_copy_are_never_blocked_by_a_run(pipeline_run):
     }
     try:
         assert all(reader.stdout.readline().strip() == "ready" for reader in readers.values())
-        second = run_main_job(settings, DagsterInstance.ephemeral())  # the whole pipeline, readers on
+        # the whole pipeline, readers on (rebuild: the same sources would otherwise be found unchanged)
+        second = run_main_job(settings, DagsterInstance.ephemeral(), rebuild=True)
         seen = {}
         for mode, reader in readers.items():
             out, err = reader.communicate("stop\n", timeout=60)

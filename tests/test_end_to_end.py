@@ -7,7 +7,7 @@ import csv
 import shutil
 from collections import defaultdict
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
@@ -207,7 +207,7 @@ def test_a_failing_error_check_blocks_the_report(pipeline_run, small_sample: Pat
         jobs=[main_job],
         resources=base.resources,
     )
-    result = run_main_job(settings, DagsterInstance.ephemeral(), defs, raise_on_error=False)
+    result = run_main_job(settings, DagsterInstance.ephemeral(), defs, raise_on_error=False, rebuild=True)
     failed = [e for e in result.get_asset_check_evaluations() if not e.passed]
     assert [e.check_name for e in failed] == ["gx_impossible"]
     materialized = {e.asset_key for e in result.get_asset_materialization_events()}
@@ -386,7 +386,7 @@ def test_rerunning_does_not_duplicate_findings(pipeline_run):
                from quality.dq_findings"""
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         before = con.execute(query).fetchone()
-    assert run_main_job(settings, DagsterInstance.ephemeral()).success
+    assert run_main_job(settings, DagsterInstance.ephemeral(), rebuild=True).success  # the rules run again
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         assert con.execute(query).fetchone() == before
 
@@ -445,3 +445,31 @@ def test_a_run_leaves_the_process_environment_as_it_found_it(pipeline_run):
 
     settings, _ = pipeline_run
     assert os.environ.get("CDS_WAREHOUSE_PATH") != str(settings.warehouse_path)
+
+
+def test_a_run_with_nothing_new_skips_the_build_and_says_so(pipeline_run, tmp_path: Path):
+    """The same sources again: the dbt step yields nothing and every step after it (checks, reporting
+    views, reports, copy) is skipped; what was published stays as it was. A change to what the outputs are
+    made of (here a new day) builds again."""
+    from pipelines.run import skipped_as_unchanged
+    from pipelines.warehouse import state
+
+    settings, _ = pipeline_run
+    manifests = {p: p.read_bytes() for p in settings.reports_dir.glob("*/manifest.json")}
+    result = run_main_job(settings, DagsterInstance.ephemeral())
+    assert result.success and skipped_as_unchanged(result)
+    ran = {e.step_key for e in result.all_events if e.is_step_success}
+    assert "reports__provincial_report" not in ran and "quality__dq_findings" not in ran
+    assert "analysts__warehouse_copy" not in ran and "reporting_dbt_assets" not in ran
+    assert {p: p.read_bytes() for p in settings.reports_dir.glob("*/manifest.json")} == manifests
+
+    # the fingerprint changes with the day (a form not yet sent becomes missing at midnight) and the data
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        today = state.inputs_fingerprint(con, settings.reference_dir, date(2025, 10, 10))
+        tomorrow = state.inputs_fingerprint(con, settings.reference_dir, date(2025, 10, 11))
+    copy = tmp_path / "w.duckdb"
+    shutil.copyfile(settings.warehouse_path, copy)
+    with duckdb.connect(str(copy)) as con:
+        con.execute("update raw.submissions set source_file = source_file || ' ' where rowid = 0")
+        changed = state.inputs_fingerprint(con, settings.reference_dir, date(2025, 10, 10))
+    assert len({today, tomorrow, changed}) == 3

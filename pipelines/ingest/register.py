@@ -143,8 +143,14 @@ def ensure_register(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def is_registered(con: duckdb.DuckDBPyConnection, sha: str) -> bool:
-    ensure_register(con)
-    return con.execute("select count(*) from raw.ingested_files where sha256 = ?", [sha]).fetchall()[0][0] > 0
+    # Asked once or twice per input file: the register is created only when it is missing (running its
+    # DDL on every call cost ~1,5 ms a file, a third of a run with nothing new).
+    try:
+        found = con.execute("select count(*) from raw.ingested_files where sha256 = ?", [sha]).fetchall()
+    except duckdb.CatalogException:
+        ensure_register(con)
+        return False
+    return found[0][0] > 0
 
 
 def earlier_rejection(con: duckdb.DuckDBPyConnection, sha: str) -> tuple[str, str] | None:

@@ -800,6 +800,12 @@ def land_form(con: duckdb.DuckDBPyConnection, sha: str, path: Path, form: Parsed
     )
 
 
+def _prepare(con: duckdb.DuckDBPyConnection) -> None:
+    """The raw tables of forms, made or brought to today's column types."""
+    con.execute(RAW_DDL)
+    use_column_types(con, "raw.submission_values", {"numerator": FIGURE, "denominator": FIGURE})
+
+
 def ingest_form(
     con: duckdb.DuckDBPyConnection,
     path: Path,
@@ -807,11 +813,13 @@ def ingest_form(
     parser: FormParser,
     parsed: tuple[ParsedForm | IngestError, Detected] | None = None,
     sha: str | None = None,
+    prepared: bool = False,
 ) -> FileResult:
     """Land one form (every version is kept: a resubmission is a new file with its own submission date).
-    `parsed` is the form already parsed elsewhere (see `ingest_forms`); otherwise it is parsed here."""
-    con.execute(RAW_DDL)
-    use_column_types(con, "raw.submission_values", {"numerator": FIGURE, "denominator": FIGURE})
+    `parsed` is the form already parsed elsewhere (see `ingest_forms`); otherwise it is parsed here.
+    `prepared`: the raw tables are known to be there (`ingest_forms` makes them once for all its forms)."""
+    if not prepared:
+        _prepare(con)
     detected = parsed[1] if parsed else Detected()
 
     def read() -> ParsedForm:
@@ -858,8 +866,7 @@ def ingest_forms(
     """Parse new forms in parallel (openpyxl is ~20 ms a form, all CPU), land them one by one in order.
     Each form is parsed on its own: one form's failure, even a worker process dying, costs only that
     form (the forms a dead worker held are parsed again here, each inside the boundary)."""
-    con.execute(RAW_DDL)
-    use_column_types(con, "raw.submission_values", {"numerator": FIGURE, "denominator": FIGURE})
+    _prepare(con)
     hashes = {p: file_sha256(p) for p in paths if not p.is_symlink()}  # each file read once for its hash
     new = [p for p in paths if p in hashes and not is_registered(con, hashes[p])]
     parsed: dict[Path, tuple[ParsedForm | IngestError, Detected]] = {}
@@ -881,6 +888,7 @@ def ingest_forms(
             parser,
             parsed.get(p) or (parse_or_error(parser, p) if p in new else None),
             hashes.get(p),
+            prepared=True,
         )
         for p in paths
     ]

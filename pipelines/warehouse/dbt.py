@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +21,10 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from pipelines.resources import ReferenceResource, WarehouseResource
+from pipelines.resources import ReferenceResource, SourcesResource, WarehouseResource
 from pipelines.settings import DBT_PROJECT_DIR
 from pipelines.warehouse.manifest import MANIFEST, dbt_env, prune_invocation_targets
+from pipelines.warehouse.state import inputs_fingerprint, note_pending, unchanged_since_last_build
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 if not MANIFEST.exists():
@@ -61,6 +63,8 @@ class DbtBuildConfig(Config):
     # Rebuild incremental models from scratch: needed once after a change to their logic (for example the
     # dossier classification), since an incremental run only classifies newly loaded rows.
     full_refresh: bool = False
+    # Build even when nothing changed since the last successful run (pipelines/warehouse/state.py).
+    rebuild: bool = False
 
 
 # The reporting layer (models/reporting, tag `reporting`) reads quality.dq_findings: a second selection that
@@ -95,8 +99,23 @@ def warehouse_dbt_assets(
     dbt: DbtCliResource,
     warehouse: WarehouseResource,
     reference: ReferenceResource,
+    sources: SourcesResource,
     config: DbtBuildConfig,
 ):
+    outputs = Path(sources.outputs_dir)
+    with warehouse.connect(read_only=True) as con:
+        fingerprint = inputs_fingerprint(con, reference.path, date.today())
+    # what a skipped run leaves as it is: it must still be there
+    needed = [Path(warehouse.analyst_path), outputs / "reports" / "index.html"]
+    unchanged = unchanged_since_last_build(outputs, fingerprint, needed)
+    if unchanged and not (config.full_refresh or config.rebuild):
+        # no output yielded: Dagster skips every step downstream (checks, reporting views, reports, copy)
+        context.log.info(
+            f"Không có gì mới kể từ lần chạy {unchanged['run_id'][:8]}: kho dữ liệu, kiểm tra và báo cáo giữ "
+            f"nguyên (nothing new since run {unchanged['run_id'][:8]}: warehouse, checks and reports kept)"
+        )
+        return
+    note_pending(outputs, fingerprint, context.run_id)
     yield from _build(context, dbt, warehouse, reference, config.full_refresh)
 
 

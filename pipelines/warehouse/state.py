@@ -1,0 +1,102 @@
+"""Work proportional to what changed: a run with nothing new skips dbt, the checks and the publication.
+
+What the warehouse, the findings and the reports are made of is summed up in one fingerprint: every raw and
+restricted table (row count and an order-free hash of its rows), the code and templates, the dbt project,
+the expectations and accept list, the reference seeds, the locked library versions, and the day (a form not
+yet sent becomes missing at midnight). The dbt asset compares it with the fingerprint of the last run that
+finished (`outputs/last_build.json`); when they are equal and that run's outputs are still there, it yields
+nothing, and Dagster skips every step downstream: the dbt build, the GX suites, the reporting views, the
+reports, the docs and the analysts' copy.
+
+The record is written only when a whole main job succeeded (`pipelines/run.py`): the dbt asset leaves the
+fingerprint it built from in `last_build.pending.json`, and a successful run promotes it. A run that failed,
+or one launched elsewhere, promotes nothing, so the next run builds again: a skip is never wrong, at worst a
+build is not needed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from pipelines.core.sqltext import quote_qualified
+from pipelines.settings import PROJECT_ROOT
+
+RECORD = "last_build.json"
+PENDING = "last_build.pending.json"
+# What the outputs are made of besides the data: code, templates, dbt project, rules, locked libraries.
+_MADE_OF = (
+    ("pipelines", ("**/*.py", "**/*.j2")),
+    ("dbt_project", ("dbt_project.yml", "profiles.yml", "models/**/*", "macros/**/*")),
+    ("expectations", ("**/*",)),
+    (".", ("uv.lock", "pyproject.toml")),
+)
+
+
+def _files_digest(digest, root: Path, patterns: tuple[str, ...]) -> None:
+    files = sorted({p for pattern in patterns for p in root.glob(pattern) if p.is_file()})
+    for path in files:
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+
+
+def inputs_fingerprint(con: duckdb.DuckDBPyConnection, reference_dir: Path, today: date) -> str:
+    """The fingerprint of everything the outputs are made of (see the module's docstring)."""
+    digest = hashlib.sha256(today.isoformat().encode())
+    tables = con.execute(
+        """select table_schema, table_name from information_schema.tables
+           where table_schema in ('raw', 'restricted') and table_type = 'BASE TABLE' order by all"""
+    ).fetchall()
+    for schema, name in tables:
+        # sql-checked: names from the catalog, quoted
+        count, rows = con.execute(
+            f"select count(*), bit_xor(hash(t)) from {quote_qualified(f'{schema}.{name}')} as t"
+        ).fetchall()[0]
+        digest.update(f"{schema}.{name}:{count}:{rows}".encode())
+    for folder, patterns in _MADE_OF:
+        _files_digest(digest, PROJECT_ROOT / folder, patterns)
+    _files_digest(digest, reference_dir, ("*.csv", "*.yml"))
+    return digest.hexdigest()
+
+
+def last_build(outputs_dir: Path) -> dict | None:
+    path = outputs_dir / RECORD
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def unchanged_since_last_build(outputs_dir: Path, fingerprint: str, needed: list[Path]) -> dict | None:
+    """The last build's record when it was made of the same inputs and its outputs are all still there."""
+    record = last_build(outputs_dir)
+    if record and record.get("fingerprint") == fingerprint and all(p.exists() for p in needed):
+        return record
+    return None
+
+
+def note_pending(outputs_dir: Path, fingerprint: str, run_id: str) -> None:
+    """What this run builds from; promoted to the record only if the whole run succeeds."""
+    outputs_dir.mkdir(parents=True, exist_ok=True)
+    (outputs_dir / PENDING).write_text(json.dumps({"fingerprint": fingerprint, "run_id": run_id}), "utf-8")
+
+
+def promote_pending(outputs_dir: Path, run_id: str, finished_at: str) -> bool:
+    """After a successful run: the inputs it built from become the last build's (atomic rename)."""
+    pending = outputs_dir / PENDING
+    try:
+        record = json.loads(pending.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if record.get("run_id") != run_id:
+        return False
+    record["finished_at"] = finished_at
+    staged = outputs_dir / f".{RECORD}.tmp"
+    staged.write_text(json.dumps(record, indent=2), encoding="utf-8")
+    staged.replace(outputs_dir / RECORD)
+    pending.unlink(missing_ok=True)
+    return True
