@@ -1,5 +1,6 @@
 """dbt unit tests: the tricky calculations (ratios of sums, Decision 766 on-time rules, latest values) on
-hand-written rows. They run here rather than in every production build (the main job excludes them)."""
+hand-written rows; and the data tests that guard the models' own logic (keys, relationships, accepted values,
+tag `logic`). Both run here rather than in every production build (the main job excludes them)."""
 
 from __future__ import annotations
 
@@ -23,3 +24,20 @@ def test_every_dbt_unit_test_passes(pipeline_run, tmp_path):
     assert completed.returncode == 0 and not failed, completed.stdout[-3000:]
     assert len(results) >= 8  # every unit test in the project ran
     assert all(r["unique_id"].startswith("unit_test.") for r in results)
+
+
+def test_every_logic_test_of_the_models_passes_on_a_built_warehouse(pipeline_run, tmp_path):
+    """Keys, relationships and accepted values of the staging, intermediate, mart and reporting models, on the
+    warehouse the main job built: the production build leaves them out (they judge the code, not the data)."""
+    settings, _ = pipeline_run
+    target = tmp_path / "target"
+    completed = subprocess.run(
+        dbt_command("test", "--select", "tag:logic", "--target-path", str(target)),
+        env=dbt_env(settings.warehouse_path, settings.duckdb_memory_limit, settings.reference_dir),
+        capture_output=True,
+        text=True,
+    )
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    failed = [r["unique_id"] for r in results if r["status"] != "pass"]
+    assert completed.returncode == 0 and not failed, completed.stdout[-3000:]
+    assert len(results) >= 90  # the models' data tests all ran

@@ -70,6 +70,8 @@ class DbtBuildConfig(Config):
 # The reporting layer (models/reporting, tag `reporting`) reads quality.dq_findings: a second selection that
 # runs after the findings asset, so the graph reads marts → findings → held-back → published → report.
 REPORTING = "tag:reporting"
+# Tests of the pipeline's own logic (dbt_project.yml): run by the test suite, not by the production build.
+LOGIC_TESTS = "tag:logic"
 
 
 def _build(
@@ -93,7 +95,12 @@ def _build(
     prune_invocation_targets(context.op_def.name)
 
 
-@dbt_assets(manifest=MANIFEST, project=dbt_project, dagster_dbt_translator=translator, exclude=REPORTING)
+@dbt_assets(
+    manifest=MANIFEST,
+    project=dbt_project,
+    dagster_dbt_translator=translator,
+    exclude=f"{REPORTING} {LOGIC_TESTS}",
+)
 def warehouse_dbt_assets(
     context: AssetExecutionContext,
     dbt: DbtCliResource,
@@ -119,7 +126,13 @@ def warehouse_dbt_assets(
     yield from _build(context, dbt, warehouse, reference, config.full_refresh)
 
 
-@dbt_assets(manifest=MANIFEST, project=dbt_project, dagster_dbt_translator=translator, select=REPORTING)
+@dbt_assets(
+    manifest=MANIFEST,
+    project=dbt_project,
+    dagster_dbt_translator=translator,
+    select=REPORTING,
+    exclude=LOGIC_TESTS,
+)
 def reporting_dbt_assets(
     context: AssetExecutionContext,
     dbt: DbtCliResource,
