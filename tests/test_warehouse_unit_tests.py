@@ -6,15 +6,16 @@ from __future__ import annotations
 
 import json
 import subprocess
+from pathlib import Path
 
 from pipelines.warehouse.manifest import dbt_command, dbt_env
 
 
-def test_every_dbt_unit_test_passes(pipeline_run, tmp_path):
+def _dbt_test(pipeline_run, selection: str, target: Path) -> list[dict]:
+    """`dbt test --select <selection>` on the warehouse the main job built; its results, all passed."""
     settings, _ = pipeline_run
-    target = tmp_path / "target"
     completed = subprocess.run(
-        dbt_command("test", "--select", "test_type:unit", "--target-path", str(target)),
+        dbt_command("test", "--select", selection, "--target-path", str(target)),
         env=dbt_env(settings.warehouse_path, settings.duckdb_memory_limit, settings.reference_dir),
         capture_output=True,
         text=True,
@@ -22,6 +23,11 @@ def test_every_dbt_unit_test_passes(pipeline_run, tmp_path):
     results = json.loads((target / "run_results.json").read_text())["results"]
     failed = [r["unique_id"] for r in results if r["status"] != "pass"]
     assert completed.returncode == 0 and not failed, completed.stdout[-3000:]
+    return results
+
+
+def test_every_dbt_unit_test_passes(pipeline_run, tmp_path):
+    results = _dbt_test(pipeline_run, "test_type:unit", tmp_path / "target")
     assert len(results) >= 8  # every unit test in the project ran
     assert all(r["unique_id"].startswith("unit_test.") for r in results)
 
@@ -29,15 +35,6 @@ def test_every_dbt_unit_test_passes(pipeline_run, tmp_path):
 def test_every_logic_test_of_the_models_passes_on_a_built_warehouse(pipeline_run, tmp_path):
     """Keys, relationships and accepted values of the staging, intermediate, mart and reporting models, on the
     warehouse the main job built: the production build leaves them out (they judge the code, not the data)."""
-    settings, _ = pipeline_run
-    target = tmp_path / "target"
-    completed = subprocess.run(
-        dbt_command("test", "--select", "tag:logic", "--target-path", str(target)),
-        env=dbt_env(settings.warehouse_path, settings.duckdb_memory_limit, settings.reference_dir),
-        capture_output=True,
-        text=True,
-    )
-    results = json.loads((target / "run_results.json").read_text())["results"]
-    failed = [r["unique_id"] for r in results if r["status"] != "pass"]
-    assert completed.returncode == 0 and not failed, completed.stdout[-3000:]
+    results = _dbt_test(pipeline_run, "tag:logic", tmp_path / "target")
     assert len(results) >= 90  # the models' data tests all ran
+    assert all(r["unique_id"].startswith("test.") for r in results)
