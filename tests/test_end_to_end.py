@@ -473,3 +473,12 @@ def test_a_run_with_nothing_new_skips_the_build_and_says_so(pipeline_run, tmp_pa
         con.execute("update raw.submissions set source_file = source_file || ' ' where rowid = 0")
         changed = state.inputs_fingerprint(con, settings.reference_dir, date(2025, 10, 10))
     assert len({today, tomorrow, changed}) == 3
+
+    # a build that starts stops the last record from holding: if it is cut off, the next run builds again
+    outputs = tmp_path / "outputs"
+    outputs.mkdir()
+    (outputs / state.PENDING).write_text('{"fingerprint": "a", "run_id": "r1"}', encoding="utf-8")
+    assert state.promote_pending(outputs, "r1", "2025-10-10T00:00:00")
+    assert state.unchanged_since_last_build(outputs, "a", []) is not None
+    state.note_pending(outputs, "a", "r2")  # r2 starts building from the same inputs, then dies
+    assert state.unchanged_since_last_build(outputs, "a", []) is None

@@ -80,8 +80,11 @@ def unchanged_since_last_build(outputs_dir: Path, fingerprint: str, needed: list
 
 
 def note_pending(outputs_dir: Path, fingerprint: str, run_id: str) -> None:
-    """What this run builds from; promoted to the record only if the whole run succeeds."""
+    """What this run builds from; promoted to the record only if the whole run succeeds. A build rewrites
+    the outputs, so the last record stops holding from here: a build that is killed or fails half-way
+    (a publication cut off, its scratch folder left) is built again by the next run, never skipped."""
     outputs_dir.mkdir(parents=True, exist_ok=True)
+    (outputs_dir / RECORD).unlink(missing_ok=True)
     (outputs_dir / PENDING).write_text(json.dumps({"fingerprint": fingerprint, "run_id": run_id}), "utf-8")
 
 
