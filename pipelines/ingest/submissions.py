@@ -17,7 +17,7 @@ import math
 import multiprocessing
 import re
 import zipfile
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -869,7 +869,6 @@ def ingest_forms(
     _prepare(con)
     hashes = {p: file_sha256(p) for p in paths if not p.is_symlink()}  # each file read once for its hash
     new = [p for p in paths if p in hashes and not is_registered(con, hashes[p])]
-    parsed: dict[Path, tuple[ParsedForm | IngestError, Detected]] = {}
     if workers > 1 and len(new) >= PARALLEL_FROM:
         # spawn, not fork: this process holds a DuckDB connection and its threads
         context = multiprocessing.get_context("spawn")
@@ -877,21 +876,32 @@ def ingest_forms(
             workers, mp_context=context, initializer=_init_worker, initargs=(parser,)
         ) as pool:
             futures = {p: pool.submit(_parse_in_worker, p) for p in new}
-            for path, future in futures.items():
-                with contextlib.suppress(BrokenProcessPool):  # parsed below, in this process
-                    parsed[path] = future.result()
-    return [
-        ingest_form(
-            con,
-            p,
-            archive_dir,
-            parser,
-            parsed.get(p) or (parse_or_error(parser, p) if p in new else None),
-            hashes.get(p),
-            prepared=True,
-        )
-        for p in paths
-    ]
+            # each form lands, in order, as soon as it is parsed: landing overlaps the parsing of the rest
+            return [
+                _land_parsed(con, path, archive_dir, parser, futures.get(path), hashes.get(path), path in new)
+                for path in paths
+            ]
+    return [_land_parsed(con, p, archive_dir, parser, None, hashes.get(p), p in new) for p in paths]
+
+
+def _land_parsed(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    archive_dir: Path,
+    parser: FormParser,
+    future: Future | None,
+    sha: str | None,
+    parse: bool,
+) -> FileResult:
+    """Land one form of `ingest_forms`: with a worker's parse when there is one (a form a dead worker held
+    is parsed here, inside the boundary), else parsed here if it is new."""
+    parsed = None
+    if future is not None:
+        with contextlib.suppress(BrokenProcessPool):
+            parsed = future.result()
+    if parsed is None and parse:
+        parsed = parse_or_error(parser, path)
+    return ingest_form(con, path, archive_dir, parser, parsed, sha, prepared=True)
 
 
 def form_files(folder: Path) -> list[Path]:
