@@ -118,3 +118,14 @@ def test_another_reference_folder_reaches_dbt_relative_to_its_project(tmp_path):
     }
     with pytest.raises(ValueError, match="must be inside"):
         seed_path_env(Path("/") / "elsewhere" / "reference")
+
+
+def test_the_bench_stages_cover_every_asset_of_the_main_job_once():
+    """A stage that lost an asset (one moved to another package) would time a pipeline that fails."""
+    from pipelines.definitions import defs
+    from pipelines.tools.bench.stages import STAGES, stage_selection
+
+    graph = defs.resolve_asset_graph()
+    chosen = [stage_selection(s).resolve(graph) for s in STAGES if s != "startup"]
+    assert set().union(*chosen) == graph.get_all_asset_keys()
+    assert sum(len(c) for c in chosen) == len(graph.get_all_asset_keys())

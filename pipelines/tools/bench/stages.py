@@ -25,19 +25,22 @@ def stage_selection(stage: str):
     from dagster import AssetSelection
 
     from pipelines.ingest import assets as ingest
+    from pipelines.narrative import assets as narrative
     from pipelines.quality import assets as quality_findings
     from pipelines.quality import checks as integrity
     from pipelines.reports import assets as reports
     from pipelines.warehouse import analyst, docs
-    from pipelines.warehouse.dbt import warehouse_dbt_assets
+    from pipelines.warehouse.dbt import reporting_dbt_assets, warehouse_dbt_assets
 
     # The suites' checks sit on the assets they judge (raw, staging, marts) but belong to the checks stage.
     quality_checks = AssetSelection.checks(*integrity.checks, *quality_findings.checks)
     return {
-        "ingest": AssetSelection.assets(*ingest.assets) - quality_checks,
+        "ingest": AssetSelection.assets(*ingest.assets, *narrative.assets) - quality_checks,
         "warehouse": AssetSelection.assets(warehouse_dbt_assets) - quality_checks,
         "checks": AssetSelection.assets(*quality_findings.assets) | quality_checks,
-        "reports": AssetSelection.assets(*reports.assets, *docs.assets, *analyst.assets),
+        # the reporting views read the findings: built in this stage, before the reports that read them
+        "reports": AssetSelection.assets(reporting_dbt_assets, *reports.assets, *docs.assets)
+        | AssetSelection.assets(*analyst.assets),
     }[stage]
 
 
