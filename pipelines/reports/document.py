@@ -12,7 +12,7 @@ from docx.enum.section import WD_ORIENT
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-from pipelines.core.vietnamese import ROMAN, format_date, format_number
+from pipelines.core.vietnamese import format_date, format_number
 from pipelines.reports.charts import Chart
 from pipelines.reports.docx import (
     CENTER,
@@ -25,7 +25,7 @@ from pipelines.reports.docx import (
     write_paragraph,
 )
 from pipelines.reports.model import PeriodReport
-from pipelines.reports.sections import SECTIONS
+from pipelines.reports.sections import numbered
 from pipelines.reports.text import PROVISIONAL_MARK, WITHHELD, lower_first
 
 
@@ -81,14 +81,13 @@ def build_document(report: PeriodReport, charts: list[Chart], issued_on: date) -
     _page(document)
     write_letterhead(document, issued_on)
     _opening(document, report)
-    body = [s for s in SECTIONS if s.docx and not s.appendix]
-    for number, section in enumerate(body, start=1):
-        write_heading(document, f"{ROMAN[number]}. {section.docx_title}")
+    body, appendices = numbered("docx")
+    for numeral, section in body:
+        write_heading(document, f"{numeral}. {section.docx_title}")
         section.docx(document, report, charts)
     write_closing(document)
-    for section in SECTIONS:
-        if section.docx and section.appendix:
-            section.docx(document, report, charts)
+    for section in appendices:
+        section.docx(document, report, charts)
     footer = document.sections[0].footer.paragraphs[0]
     footer.text = f"Báo cáo lập tự động; phiên bản dữ liệu {report.fingerprint[:12]}"
     footer.runs[0].font.size = Pt(9)

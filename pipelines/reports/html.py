@@ -11,10 +11,10 @@ from datetime import date
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from pipelines.core.vietnamese import ROMAN, format_date, format_number, format_percent, period_label
+from pipelines.core.vietnamese import format_date, format_number, format_percent, period_label
 from pipelines.reports.charts import Chart
 from pipelines.reports.model import PeriodReport
-from pipelines.reports.sections import SECTIONS
+from pipelines.reports.sections import numbered
 from pipelines.reports.text import (
     LETTERHEAD,
     PROVISIONAL_MARK,
@@ -82,9 +82,8 @@ def _common(report: PeriodReport, issued_on: date, files: dict[str, str]) -> dic
 
 def _numbered_templates() -> list[tuple[str, str]]:
     """(numeral, template) of every section with an HTML form, in order; appendices unnumbered."""
-    numbered = [s for s in SECTIONS if s.html and not s.appendix]
-    appendices = [s for s in SECTIONS if s.html and s.appendix]
-    return [(ROMAN[n], s.html) for n, s in enumerate(numbered, start=1)] + [("", s.html) for s in appendices]
+    body, appendices = numbered("html")
+    return [(numeral, s.html) for numeral, s in body] + [("", s.html) for s in appendices]
 
 
 def render_report(

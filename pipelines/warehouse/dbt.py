@@ -85,9 +85,8 @@ def _build(
     # Unit tests check the models' logic against hand-written rows: they run in the test suite
     # (tests/test_warehouse_unit_tests.py), not on every production build, as dbt recommends.
     args = ["build", "--exclude-resource-type", "unit_test", *(["--full-refresh"] if full_refresh else [])]
-    # dbt runs in a subprocess whose profile reads CDS_WAREHOUSE_PATH: hand it the resource's path, for this
-    # call only (dagster-dbt builds the subprocess's environment from this process's, with no other way in)
-    # (the environment is copied when dbt.cli starts the process, so it is scoped to that call alone)
+    # dbt's profile reads CDS_WAREHOUSE_PATH. dagster-dbt copies this process's environment when `dbt.cli`
+    # starts dbt, with no other way in: the variables are set around that one call.
     needed = dbt_env(warehouse.path, warehouse.memory_limit, reference.path)
     with environment({k: v for k, v in needed.items() if os.environ.get(k) != v}):
         invocation = dbt.cli(args, context=context)
@@ -113,7 +112,8 @@ def warehouse_dbt_assets(
     with warehouse.connect(read_only=True) as con:
         fingerprint = inputs_fingerprint(con, reference.path, date.today())
     # what a skipped run leaves as it is: it must still be there
-    needed = [Path(warehouse.analyst_path), outputs / "reports" / "index.html"]
+    # (the index is reports/publish.py's INDEX; the warehouse does not import the reports that follow it)
+    needed = [Path(warehouse.analyst_path), sources.reports_dir / "index.html"]
     unchanged = unchanged_since_last_build(outputs, fingerprint, needed)
     if unchanged and not (config.full_refresh or config.rebuild):
         # no output yielded: Dagster skips every step downstream (checks, reporting views, reports, copy)

@@ -1,12 +1,12 @@
 """Work proportional to what changed: a run with nothing new skips dbt, the checks and the publication.
 
 What the warehouse, the findings and the reports are made of is summed up in one fingerprint: every raw and
-restricted table (row count and an order-free hash of its rows), the code and templates, the dbt project,
-the expectations and accept list, the reference seeds, the locked library versions, and the day (a form not
-yet sent becomes missing at midnight). The dbt asset compares it with the fingerprint of the last run that
-finished (`outputs/last_build.json`); when they are equal and that run's outputs are still there, it yields
-nothing, and Dagster skips every step downstream: the dbt build, the GX suites, the reporting views, the
-reports, the docs and the analysts' copy.
+restricted table (its row count and the order-free sum of its rows' hashes, in which two equal rows never
+cancel), the code and templates, the dbt project, the expectations and accept list, the reference seeds, the
+locked library versions, and the day (a form not yet sent becomes missing at midnight). The dbt asset
+compares it with the fingerprint of the last run that finished (`outputs/last_build.json`); when they are
+equal and that run's outputs are still there, it yields nothing, and Dagster skips every step downstream:
+the dbt build, the GX suites, the reporting views, the reports, the docs and the analysts' copy.
 
 The record is written only when a whole main job succeeded (`pipelines/run.py`): the dbt asset leaves the
 fingerprint it built from in `last_build.pending.json`, and a successful run promotes it. A run that failed,
@@ -54,7 +54,7 @@ def inputs_fingerprint(con: duckdb.DuckDBPyConnection, reference_dir: Path, toda
     for schema, name in tables:
         # sql-checked: names from the catalog, quoted
         count, rows = con.execute(
-            f"select count(*), bit_xor(hash(t)) from {quote_qualified(f'{schema}.{name}')} as t"
+            f"select count(*), sum(hash(t)::hugeint) from {quote_qualified(f'{schema}.{name}')} as t"
         ).fetchall()[0]
         digest.update(f"{schema}.{name}:{count}:{rows}".encode())
     for folder, patterns in _MADE_OF:
