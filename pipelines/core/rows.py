@@ -45,12 +45,10 @@ def insert_rows(
     (executemany is ~1 ms a row, multi-row VALUES ~0.1 ms; a frame ~3 µs). Only chunks are ever held."""
     count = 0
     for batch in _batches(rows, chunk):
-        frame = pd.DataFrame(batch, dtype=object)
-        con.register("_insert_rows", frame)
-        try:
-            con.execute(f"insert into {quote_qualified(table)} select * from _insert_rows")
-        finally:
-            con.unregister("_insert_rows")
+        _insert_rows_frame = pd.DataFrame(batch, dtype=object)  # noqa: F841 (read by name, below)
+        # DuckDB finds the frame by its variable name (a replacement scan): registering and unregistering
+        # a view per call cost ~1,5 ms, a third of landing a 30-row form.
+        con.execute(f"insert into {quote_qualified(table)} select * from _insert_rows_frame")
         count += len(batch)
     return count
 

@@ -20,6 +20,7 @@ from pipelines.ingest.register import IngestError
 from pipelines.reference import ascii_fold
 
 HEADER_SEARCH_ROWS = 30
+LOOKUP_CACHE_SIZE = 10_000
 
 
 def cell_text(value: object) -> str | None:
@@ -90,9 +91,18 @@ class HeaderAliases:
         self._exact = {header_key(v): k for k, vs in variants.items() for v in vs}
         self._folded = {ascii_fold(key): k for key, k in self._exact.items()}
         self._words = words
+        self._seen: dict[str, str | None] = {}  # a form's labels repeat across hundreds of files
 
     def lookup(self, text: str | None) -> str | None:
-        key = header_key(text or "")
+        text = text or ""
+        if text not in self._seen:
+            if len(self._seen) >= LOOKUP_CACHE_SIZE:
+                self._seen.clear()
+            self._seen[text] = self._lookup(text)
+        return self._seen[text]
+
+    def _lookup(self, text: str) -> str | None:
+        key = header_key(text)
         if not key:
             return None
         bare = key.split("(")[0].strip()

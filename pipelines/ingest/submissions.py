@@ -52,6 +52,7 @@ from pipelines.ingest.register import (
     Detected,
     FileResult,
     IngestError,
+    ensure_register,
     file_sha256,
     ingest_file,
     insert_rows,
@@ -801,7 +802,8 @@ def land_form(con: duckdb.DuckDBPyConnection, sha: str, path: Path, form: Parsed
 
 
 def _prepare(con: duckdb.DuckDBPyConnection) -> None:
-    """The raw tables of forms, made or brought to today's column types."""
+    """The register and the raw tables of forms, made or brought to today's column types."""
+    ensure_register(con)
     con.execute(RAW_DDL)
     use_column_types(con, "raw.submission_values", {"numerator": FIGURE, "denominator": FIGURE})
 
@@ -834,7 +836,7 @@ def ingest_form(
         quarantine_rows(con, sha, form.problems)
         return len(form.values), len({p.row for p in form.problems})
 
-    return ingest_file(con, path, SOURCE_KIND, archive_dir, read, land, sha, detected)
+    return ingest_file(con, path, SOURCE_KIND, archive_dir, read, land, sha, detected, register_ready=True)
 
 
 _worker_parser: FormParser | None = None
