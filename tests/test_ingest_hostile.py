@@ -15,7 +15,7 @@ import pytest
 from openpyxl import Workbook
 
 from pipelines.core.vietnamese import NumberProblem, read_number
-from pipelines.ingest import dossier_exports, staffing
+from pipelines.ingest import cells, dossier_exports, staffing
 from pipelines.ingest.dossier_exports import ingest_dossier_file
 from pipelines.ingest.staffing import ingest_staffing, normalise_citizen_id, pseudonym
 from pipelines.ingest.submissions import FormParser, ingest_form, ingest_forms
@@ -334,6 +334,85 @@ def test_xlsx_exports_read_typed_cells(con, tmp_path):
     ).fetchall()
     assert rows[0] == ("12345", datetime(2025, 7, 5, 8, 0), datetime(2025, 7, 8, 16, 48), True)
     assert rows[1][3] is False
+
+
+def _error_cell(sheet, ref: str, text: str) -> None:
+    sheet[ref] = text
+    sheet[ref].data_type = "e"  # what Excel writes for a formula that failed: <c t="e"><v>#N/A</v></c>
+
+
+def test_an_error_cell_is_read_as_written_never_as_a_blank(con, tmp_path):
+    """The fast reader (calamine) gives `#N/A` as an empty string, and an empty completion date is a
+    dossier still open: a workbook with an error cell is read by openpyxl, so the row is held back for its
+    unreadable date instead of landing as open."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(HEADER.split(","))
+    for code, day in (("HS-1", 5), ("HS-2", 6)):
+        received, due = datetime(2025, 7, day, 8), datetime(2025, 7, day + 3, 17)
+        sheet.append([code, "Xã Minh Long", received, "Trực tuyến", due, None, "Đang giải quyết", True])
+    _error_cell(sheet, "F2", "#N/A")
+    path = tmp_path / "export.xlsx"
+    workbook.save(path)
+    assert cells.has_error_cells(path)
+    result = ingest_dossier_file(con, path, tmp_path / "a")
+    assert (result.rows_loaded, result.rows_quarantined) == (1, 1)
+    assert _quarantine(con) == [("invalid_value", 2, "finished_at", "#N/A")]
+    workbook.active["F2"].data_type = "n"
+    workbook.active["F2"].value = None
+    workbook.save(path)
+    assert not cells.has_error_cells(path)
+
+
+def test_the_fast_reader_gives_what_openpyxl_gives(tmp_path, monkeypatch):
+    """Every kind of value, blank rows and columns before the data, a merged range running past the last
+    value, a chart-less second sheet: the same rows through calamine as through openpyxl."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Danh sách"
+    sheet["C3"] = "Đơn vị"
+    sheet["D3"] = "Ngày"
+    sheet["E3"] = "Số"
+    values = [
+        datetime(2025, 7, 5, 8, 0),
+        datetime(2025, 7, 5, 23, 59, 59),
+        datetime(2025, 12, 31, 0, 0, 1),
+        datetime(2024, 2, 29, 12, 30, 0, 500),
+        date(2025, 1, 1),
+    ]
+    for row, when in enumerate(values, start=4):
+        sheet.cell(row=row, column=4, value=when)
+    for row, number in enumerate(
+        [5, 5.0, 0.1 + 0.2, -3, 12345678901, 1e20, True, False, "  x  ", "Đắk Hà"], 4
+    ):
+        sheet.cell(row=row, column=5, value=number)
+    sheet["D10"].value = 0.75
+    sheet["D10"].number_format = "hh:mm"
+    sheet["C4"] = "Xã Ba Tơ"
+    sheet.merge_cells("C4:C20")
+    second = workbook.create_sheet("Ghi chú")
+    second["A1"] = "ghi chú"
+    path = tmp_path / "values.xlsx"
+    workbook.save(path)
+
+    def read() -> tuple:
+        sheets = [(title, _trimmed(rows)) for title, rows in cells.filled_sheets(path)]
+        rows = [(n, _trimmed([r])[0]) for n, r in cells.data_rows(path, 0, 3)]
+        return sheets, rows, cells.find_sheet_header(path, lambda texts: len([t for t in texts if t]))
+
+    fast = read()
+    monkeypatch.setattr(cells, "_calamine_sheets", lambda _: None)
+    assert fast == read()
+    assert fast[0][0][1][18] == (None, None, "Xã Ba Tơ")  # the merged value, past the last other value
+
+
+def _trimmed(rows: list[tuple]) -> list[tuple]:
+    """Rows without trailing blanks: openpyxl pads every row to the sheet's width and reads formatted
+    empty rows, calamine stops at the last value; neither is a value."""
+    out = [tuple(r[: max((i + 1 for i, v in enumerate(r) if v is not None), default=0)]) for r in rows]
+    while out and not out[-1]:
+        out.pop()
+    return out
 
 
 def test_an_unreadable_yes_no_holds_back_its_row_instead_of_becoming_null(con, tmp_path):

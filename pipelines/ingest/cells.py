@@ -7,13 +7,17 @@ goes through here, so a value means the same thing in every source.
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import re
+import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from openpyxl import load_workbook
+from python_calamine import CalamineError, CalamineSheet, CalamineWorkbook, SheetTypeEnum
 
 from pipelines.core.vietnamese import name_key, nfc
 from pipelines.ingest.register import IngestError
@@ -144,6 +148,12 @@ class SheetHeader:
 def find_sheet_header(path: Path, score: Callable[[list[str]], int]) -> SheetHeader | None:
     """The row, on any sheet, whose cells `score` rates best among each sheet's first rows (title rows
     above it are skipped); the first sheet wins a tie. None when no row scores above zero."""
+    sheets = _calamine_sheets(path)
+    if sheets is not None:
+        return best_header(
+            ((name, itertools.islice(_calamine_rows(sheet), HEADER_SEARCH_ROWS)) for name, sheet in sheets),
+            score,
+        )
     workbook = load_workbook(path, read_only=True, data_only=True)
     try:
         return best_header(
@@ -177,28 +187,60 @@ def filled_sheets(path: Path) -> list[tuple[str, list[tuple]]]:
     down several officials, `STT` merged over a two-row header). Read whole, not streamed: for the
     small workbooks that merge cells over data (staffing lists), where read-only mode sees only the range's
     first cell."""
+    sheets = _calamine_sheets(path)
+    if sheets is not None:
+        filled = []
+        for name, sheet in sheets:
+            ranges = sheet.merged_cell_ranges or []
+            merged = [(r0 + 1, c0 + 1, r1 + 1, c1 + 1) for (r0, c0), (r1, c1) in ranges]
+            rows = [list(r) for r in _calamine_rows(sheet)]
+            # openpyxl's rows reach the last merged cell; calamine's stop at the last value
+            rows.extend([] for _ in range(max((m[2] for m in merged), default=0) - len(rows)))
+            filled.append((name, _fill_merged(rows, merged)))
+        return filled
     workbook = load_workbook(path, data_only=True)
     try:
-        sheets = []
-        for sheet in workbook.worksheets:
-            rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-            for merged in sheet.merged_cells.ranges:
-                top = rows[merged.min_row - 1][merged.min_col - 1] if merged.min_row <= len(rows) else None
-                for r in range(merged.min_row, min(merged.max_row, len(rows)) + 1):
-                    row = rows[r - 1]
-                    row.extend([None] * (merged.max_col - len(row)))
-                    for c in range(merged.min_col, merged.max_col + 1):
-                        row[c - 1] = top
-            sheets.append((sheet.title, [tuple(r) for r in rows]))
-        return sheets
+        return [
+            (
+                sheet.title,
+                _fill_merged(
+                    [list(r) for r in sheet.iter_rows(values_only=True)],
+                    [(m.min_row, m.min_col, m.max_row, m.max_col) for m in sheet.merged_cells.ranges],
+                ),
+            )
+            for sheet in workbook.worksheets
+        ]
     finally:
         workbook.close()
+
+
+def _fill_merged(rows: list[list], merged: list[tuple[int, int, int, int]]) -> list[tuple]:
+    """Each merged range's (1-based min row, min col, max row, max col) top-left value in all its cells."""
+    for min_row, min_col, max_row, max_col in merged:
+        top = (
+            rows[min_row - 1][min_col - 1]
+            if min_row <= len(rows) and min_col <= len(rows[min_row - 1])
+            else None
+        )
+        for r in range(min_row, min(max_row, len(rows)) + 1):
+            row = rows[r - 1]
+            row.extend([None] * (max_col - len(row)))
+            for c in range(min_col, max_col + 1):
+                row[c - 1] = top
+    return [tuple(r) for r in rows]
 
 
 def data_rows(path: Path, sheet_index: int, after_row: int) -> Iterator[tuple[int, tuple]]:
     """(row number, values) of every non-blank row below `after_row`: blank rows, formatted or not (a
     template copied down 5,000 rows), are not rows. They are still read through, never cut off: a value
     after a gap is a value."""
+    sheets = _calamine_sheets(path)
+    if sheets is not None:
+        rows = _calamine_rows(sheets[sheet_index][1])
+        for number, row in enumerate(itertools.islice(rows, after_row, None), after_row + 1):
+            if not is_blank(row):
+                yield number, row
+        return
     workbook = load_workbook(path, read_only=True, data_only=True)
     try:
         sheet = workbook.worksheets[sheet_index]
@@ -207,3 +249,81 @@ def data_rows(path: Path, sheet_index: int, after_row: int) -> Iterator[tuple[in
                 yield number, row
     finally:
         workbook.close()
+
+
+# An error cell (`<c r="B7" t="e"><v>#N/A</v></c>`): calamine gives it as an empty string, openpyxl as its
+# text. A workbook holding one is read by openpyxl, so `#N/A` under a date is quarantined as written,
+# never taken for a blank.
+_ERROR_CELL = re.compile(rb"""<c\b[^>]*?\st\s*=\s*["']e["']""")
+_SCAN_CHUNK = 1 << 20
+
+
+def has_error_cells(path: Path) -> bool:
+    """Whether any worksheet of the workbook holds an error cell, scanning each sheet's XML in chunks."""
+    with zipfile.ZipFile(path) as archive:
+        for name in archive.namelist():
+            if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                continue
+            with archive.open(name) as stream:
+                tail = b""
+                while chunk := stream.read(_SCAN_CHUNK):
+                    if _ERROR_CELL.search(tail + chunk):
+                        return True
+                    tail = chunk[-512:]  # a cell's opening tag cut between two chunks
+    return False
+
+
+def _calamine_sheets(path: Path) -> list[tuple[str, CalamineSheet]] | None:
+    """Every worksheet read by calamine (Rust, ~10x faster than openpyxl on values), or None when openpyxl
+    must read the workbook: it holds error cells, which calamine cannot tell from blanks, or calamine
+    refuses the package (openpyxl then gives its own, usual error)."""
+    try:
+        if has_error_cells(path):
+            return None
+        book = CalamineWorkbook.from_path(str(path))
+        with contextlib.closing(book):
+            return [(name, book.get_sheet_by_name(name)) for name in _worksheet_names(book)]
+    except (CalamineError, zipfile.BadZipFile):
+        return None
+
+
+def _worksheet_names(book: CalamineWorkbook) -> list[str]:
+    """The worksheets in order, as openpyxl's `workbook.worksheets` lists them (no chart sheets)."""
+    return [m.name for m in book.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
+
+
+def _calamine_rows(sheet: CalamineSheet) -> Iterator[tuple]:
+    """Rows from A1 with the values openpyxl's data-only reading gives: empty is None, a date cell a
+    `datetime`, a whole number an `int` (calamine hands over `5.0`, `date(2025, 1, 5)` and `''`)."""
+    if sheet.start is None:
+        return
+    # calamine's rows start at row 1 but at the first column with a value
+    lead = (None,) * sheet.start[1]
+    for row in sheet.iter_rows():
+        yield lead + tuple(_as_openpyxl(v) for v in row)
+
+
+def _as_openpyxl(value: object) -> object:
+    if value == "":
+        return None
+    if type(value) is float and value.is_integer() and abs(value) < 1e15:
+        return int(value)
+    if type(value) is date:
+        return datetime(value.year, value.month, value.day)
+    if isinstance(value, (datetime, time)):
+        return _whole_second(value)
+    return value
+
+
+def _whole_second(value: datetime | time) -> datetime | time:
+    """calamine's conversion of Excel's day fraction can land a millisecond off a whole second (08:00:00.001
+    where openpyxl reads 08:00:00): within 2 ms of one, the whole second."""
+    micro = value.microsecond
+    if 0 < micro <= 2_000:
+        return value.replace(microsecond=0)
+    if micro >= 998_000:
+        if isinstance(value, datetime):
+            return value.replace(microsecond=0) + timedelta(seconds=1)
+        moved = datetime.combine(date.min, value).replace(microsecond=0) + timedelta(seconds=1)
+        return moved.time() if moved.date() == date.min else value
+    return value
