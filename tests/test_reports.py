@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import unicodedata
 from datetime import date, datetime
 from html.parser import HTMLParser
 from pathlib import Path
@@ -24,6 +25,7 @@ from pipelines.reports import publish as publishing
 from pipelines.reports.assets import build_report_schedule, publish_run_config, quarter_just_ended
 from pipelines.reports.model import ANNEX_ROWS_PER_RULE, SCORECARD_ROWS_PER_RULE
 from pipelines.reports.publish import file_names, publish_period, read_manifest, write_index
+from pipelines.reports.read import build_report
 
 # The figure of record and whether an open error holds it back, written here in SQL independently of the
 # report code: system figures where the catalogue names a system, else the commune's form.
@@ -395,3 +397,77 @@ def test_every_finding_rule_has_a_vietnamese_title_for_the_annex():
 
     rules = [e["meta"] for suite in load_suites(tier="findings") for e in suite.expectations]
     assert rules and all(m.get("title_vi") and m["title_vi"] != m["rule_code"] for m in rules)
+
+
+# Vietnamese alphabetical order written here independently of ICU: the letters in the order of the
+# alphabet (ă, â after a; đ after d; ê after e; ô, ơ after o; ư after u), then the tones
+# (none, huyền, hỏi, ngã, sắc, nặng) as a second key.
+_ALPHABET = "aăâbcdđeêghiklmnoôơpqrstuưvxy"
+_TONES = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}
+_LETTER_MARKS = {
+    ("a", "\u0306"): "ă",
+    ("a", "\u0302"): "â",
+    ("e", "\u0302"): "ê",
+    ("o", "\u0302"): "ô",
+    ("o", "\u031b"): "ơ",
+    ("u", "\u031b"): "ư",
+}
+
+
+def _vietnamese_key(text: str) -> tuple:
+    letters, tones = [], []
+    for char in text.lower():
+        if char == "đ":
+            letters.append(_ALPHABET.index("đ"))
+            tones.append(0)
+            continue
+        base, *marks = unicodedata.normalize("NFD", char)
+        tone = 0
+        for mark in marks:
+            if mark in _TONES:
+                tone = _TONES[mark]
+            else:
+                base = _LETTER_MARKS.get((base, mark), base)
+        letters.append(_ALPHABET.index(base) if base in _ALPHABET else -1 if base == " " else 100 + ord(base))
+        tones.append(tone)
+    return tuple(letters), tuple(tones)
+
+
+def test_communes_are_listed_in_vietnamese_alphabetical_order(published):
+    warehouse, _ = published
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        names = [
+            n
+            for (n,) in con.execute(
+                "select commune_name from marts.dim_commune order by name_order"
+            ).fetchall()
+        ]
+        report = build_report(con, "2025-Q3")
+    assert names == sorted(names, key=_vietnamese_key)
+    assert any(n.startswith("Đ") for n in names) and any(n.startswith("Y") for n in names)
+    assert max(i for i, n in enumerate(names) if n.startswith("Đ")) < min(
+        i for i, n in enumerate(names) if n[0] in "EGHY"
+    )
+    assert [c.commune_id for c in report.communes] == [
+        cid
+        for (cid,) in duckdb.connect(str(warehouse), read_only=True)
+        .execute("select commune_id from marts.dim_commune order by name_order")
+        .fetchall()
+    ]
+
+
+def test_ranks_are_competition_ranks_printed_with_their_ties_and_count(published):
+    warehouse, _ = published
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        lines = [line for line in build_report(con, "2025-Q2").service_index if line.rank is not None]
+    assert any(line.tied for line in lines), "the small sample has tied communes in 2025-Q2"
+    for place, line in enumerate(lines, start=1):
+        ahead = [other for other in lines if round(other.total, 2) > round(line.total, 2)]
+        same = [other for other in lines if round(other.total, 2) == round(line.total, 2)]
+        assert line.rank == len(ahead) + 1
+        assert line.tied == (len(same) > 1)
+        assert line.ranked_count == len(lines)
+        assert line.rank_text == (
+            f"Đồng hạng {line.rank}/{len(lines)}" if line.tied else f"{line.rank}/{len(lines)}"
+        )
+        assert line.rank <= place

@@ -75,7 +75,7 @@ def _common(report: PeriodReport, issued_on: date, files: dict[str, str]) -> dic
         "issued_on": issued_on,
         "files": files,
         "index_held": {line.commune_id for line in report.service_index if line.withheld},
-        "rank_of": {line.commune_id: line.rank for line in report.service_index},
+        "rank_of": {line.commune_id: line for line in report.service_index if line.rank is not None},
         "province_of": {line.indicator.code: line.figure for line in report.province},
     }
 

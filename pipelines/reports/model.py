@@ -91,13 +91,23 @@ class ServiceGroup:
 
 @dataclass(frozen=True)
 class ServiceIndexLine:
-    rank: int | None
+    rank: int | None  # competition rank (1, 1, 3) on the printed total; None when not ranked
     commune_id: str
     name: str
     points: tuple[float | None, ...]  # in the order of `PeriodReport.service_groups`
     total: float | None
     max_points: float | None
     withheld: bool
+    ranked_count: int | None = None  # how many communes are ranked in the period
+    tied: bool = False  # another commune has the same printed total
+
+    @property
+    def rank_text(self) -> str:
+        """`3/96`, `Đồng hạng 1/96`, or `-` when not ranked."""
+        if self.rank is None:
+            return "-"
+        of = f"{self.rank}/{self.ranked_count}" if self.ranked_count else str(self.rank)
+        return f"Đồng hạng {of}" if self.tied else of
 
 
 @dataclass(frozen=True)

@@ -133,6 +133,8 @@ def _service_index(
             total=r["total"],
             max_points=r["max_points"],
             withheld=r["withheld"],
+            ranked_count=r["ranked_count"],
+            tied=r["tied"],
         )
         for cid, r in by_commune.items()
     ]
@@ -258,7 +260,7 @@ def build_report(con: duckdb.DuckDBPyConnection, period_key: str) -> PeriodRepor
         figures.add(r)
     communes = tuple(
         Commune(r["commune_id"], r["name_with_type"])
-        for r in _rows(con, "select commune_id, name_with_type from marts.dim_commune order by commune_id")
+        for r in _rows(con, "select commune_id, name_with_type from marts.dim_commune order by name_order")
     )
     withheld = {cid for cid, by in figures.by_commune.items() for f in by.values() if f.withheld}
     groups, index_lines = _service_index(con, period)

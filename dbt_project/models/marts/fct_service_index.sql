@@ -68,6 +68,18 @@ totals as (
         sum(max_points) filter (where points is not null) over (partition by period_key, commune_id)
             as commune_max_points
     from pointed
+),
+
+-- standard competition ranking (1, 1, 3) on the points as printed (2 decimals): equal as a reader sees them,
+-- equal in rank, and the next rank counts every commune ahead (one row per commune, not per criterion)
+commune_ranks as (
+    select
+        period_key,
+        commune_id,
+        rank() over (partition by period_key order by round(any_value(commune_points), 2) desc nulls last)
+            as commune_rank
+    from totals
+    group by period_key, commune_id
 )
 
 select
@@ -84,8 +96,8 @@ select
     round(points, 4) as points,
     round(commune_points, 4) as commune_points,
     commune_max_points,
-    dense_rank() over (partition by period_key, criterion_code order by points desc nulls last)
+    rank() over (partition by period_key, criterion_code order by round(points, 2) desc nulls last)
         as criterion_rank,
-    dense_rank() over (partition by period_key order by round(commune_points, 4) desc nulls last)
-        as commune_rank
+    commune_ranks.commune_rank
 from totals
+join commune_ranks using (period_key, commune_id)

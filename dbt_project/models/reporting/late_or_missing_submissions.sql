@@ -10,7 +10,7 @@ select
     submissions.days_late,
     row_number() over (
         order by submissions.period_key, submissions.status, submissions.days_late desc nulls last,
-            communes.name_with_type
+            {{ vietnamese_order('communes.name_with_type') }}
     ) as print_order
 from {{ ref('fct_submission') }} as submissions
 join {{ ref('dim_commune') }} as communes using (commune_id)

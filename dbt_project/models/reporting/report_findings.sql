@@ -13,7 +13,8 @@ select
     findings.evidence_text,
     findings.status,
     row_number() over (
-        order by findings.severity = 'error' desc, findings.rule_code, communes.name_with_type nulls first,
+        order by findings.severity = 'error' desc, findings.rule_code,
+            {{ vietnamese_order('communes.name_with_type') }} nulls first,
             findings.period_key, findings.indicator_code nulls first, findings.evidence_file nulls first,
             findings.evidence_row nulls first, findings.finding_key
     ) as print_order

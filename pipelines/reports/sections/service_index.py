@@ -24,7 +24,7 @@ def docx(document, report: PeriodReport, charts: list[Chart]) -> None:
         ["Hạng", "Đơn vị", *(f"{g.name} ({g.max_points:g})" for g in groups), "Tổng điểm"],
         [
             [
-                "-" if line.rank is None else line.rank,
+                line.rank_text,
                 line.name,
                 *((WITHHELD if line.withheld else format_number(p, 2)) for p in line.points),
                 WITHHELD if line.withheld else format_number(line.total, 2),
@@ -33,17 +33,25 @@ def docx(document, report: PeriodReport, charts: list[Chart]) -> None:
         ],
         numeric={0, *range(2, len(groups) + 3)},
         size=9,
-        widths=[1.1, 4.4, *([9.0 / len(groups)] * len(groups)), 2.0],
+        widths=[1.6, 4.0, *([8.9 / len(groups)] * len(groups)), 2.0],
     )
 
 
 def xlsx(report: PeriodReport, issued_on: date) -> list[Sheet]:
-    columns = [Column("Hạng", INTEGER, 7), Column("Mã đơn vị", width=10), Column("Đơn vị", width=28)]
+    columns = [
+        Column("Hạng", INTEGER, 7),
+        Column("Trên số đơn vị xếp hạng", INTEGER, 12),
+        Column("Đồng hạng", width=11),
+        Column("Mã đơn vị", width=10),
+        Column("Đơn vị", width=28),
+    ]
     columns += [Column(f"{g.name} (tối đa {g.max_points:g})", DECIMAL, 16) for g in report.service_groups]
     columns += [Column("Tổng điểm", DECIMAL, 12), Column("Điểm tối đa", DECIMAL, 12)]
     rows = [
         (
             line.rank,
+            line.ranked_count,
+            "Đồng hạng" if line.tied else None,
             line.commune_id,
             line.name,
             *((WITHHELD if line.withheld else p) for p in line.points),
@@ -52,7 +60,7 @@ def xlsx(report: PeriodReport, issued_on: date) -> list[Sheet]:
         )
         for line in report.service_index
     ]
-    return [Sheet("Chỉ số phục vụ 766", columns, rows, freeze_columns=3)]
+    return [Sheet("Chỉ số phục vụ 766", columns, rows, freeze_columns=5)]
 
 
 SECTION = Section(
