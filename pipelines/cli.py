@@ -178,15 +178,19 @@ def _print_publications(reports_dir: Path, periods: list[str] | None = None) -> 
 
 def _cmd_report(args: argparse.Namespace) -> int:
     settings = get_settings()
+    if not settings.warehouse_path.exists():
+        print(f"Chưa có kho dữ liệu {settings.warehouse_path}: chạy `cds run` trước (no warehouse yet)")
+        return 1
+    unknown = _unknown_periods(settings, args.period or [])  # before the 3 s of imports below
+    if unknown is not None:
+        print(unknown, file=sys.stderr)
+        return 2
     settings.prepare_dagster_home()
     from dagster import DagsterInstance
 
     from pipelines.definitions import build_definitions
     from pipelines.reports.assets import publish_run_config
 
-    if not settings.warehouse_path.exists():
-        print(f"Chưa có kho dữ liệu {settings.warehouse_path}: chạy `cds run` trước (no warehouse yet)")
-        return 1
     started = time.perf_counter()
     job = build_definitions(settings).resolve_job_def("publish_reports_job")
     result = job.execute_in_process(
@@ -202,6 +206,31 @@ def _cmd_report(args: argparse.Namespace) -> int:
     print(f"Run {result.run_id} succeeded in {time.perf_counter() - started:.1f} s")
     _print_publications(settings.reports_dir, args.period)
     return 0
+
+
+def _unknown_periods(settings: Settings, asked: list[str]) -> str | None:
+    """The message refusing the periods asked for that the warehouse has no figures for (with the ones it
+    has), or None when every one is known: checked before the job starts, never as a traceback."""
+    if not asked:
+        return None
+    import duckdb
+
+    from pipelines.core.dbfile import connect_waiting
+    from pipelines.reports.read import periods_with_data
+
+    try:
+        with connect_waiting(settings.warehouse_path, True, wait_seconds=settings.warehouse_lock_wait) as con:
+            known = periods_with_data(con)
+    except duckdb.Error:  # a warehouse without the reporting layer yet: the job says what is missing
+        return None
+    unknown = [p for p in asked if p not in known]
+    if not unknown:
+        return None
+    return (
+        f"Kỳ báo cáo không có số liệu trong kho: {', '.join(unknown)}. "
+        f"Các kỳ có số liệu: {', '.join(known) or '(chưa có)'}.\n"
+        f"(unknown period {', '.join(unknown)}; periods with data: {', '.join(known) or 'none'})"
+    )
 
 
 def _cmd_extract(args: argparse.Namespace) -> int:
