@@ -121,7 +121,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from dagster import DagsterInstance
 
     from pipelines.partitions import RANGE_END_TAG, RANGE_START_TAG
-    from pipelines.run import main_job_tags, run_main_job, skipped_as_unchanged
+    from pipelines.run import main_job_tags, run_main_job, skipped_as_unchanged, write_run_log
     from pipelines.runs import fail_stale_runs
 
     started = time.perf_counter()
@@ -136,7 +136,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
     instance = DagsterInstance.get()
     for line in fail_stale_runs(instance):
         print(line)
-    result = run_main_job(settings, instance, raise_on_error=False, full_refresh=args.full_refresh)
+    before = _published_versions(settings.reports_dir)
+    result = run_main_job(
+        settings,
+        instance,
+        raise_on_error=False,
+        full_refresh=args.full_refresh,
+        console_level="DEBUG" if args.verbose else "INFO",
+    )
+    log = write_run_log(instance, result.run_id, settings.outputs_dir / "logs")
     failed_checks = [
         f"{e.asset_key.to_user_string()}:{e.check_name}"
         for e in result.get_asset_check_evaluations()
@@ -146,6 +154,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
         f"\nRun {result.run_id} {'succeeded' if result.success else 'FAILED'} "
         f"in {time.perf_counter() - started:.1f} s"
     )
+    failures = [e for e in result.all_events if e.is_step_failure]
+    for failure in failures:
+        print(f"  failed step {failure.step_key}: {failure.step_failure_data.error.message.strip()[:300]}")
+    print(f"Full log (DEBUG events included): {log}")
     if result.success and skipped_as_unchanged(result):
         print(
             "Không có gì mới: kho dữ liệu, kiểm tra và báo cáo giữ nguyên.\n"
@@ -153,26 +165,49 @@ def _cmd_run(args: argparse.Namespace) -> int:
         )
     print(f"Warehouse: {settings.warehouse_path}")
     print(f"Analysts' read-only copy: {settings.analyst_path} (make sql)")
-    _print_publications(settings.reports_dir)
+    _print_publications(settings.reports_dir, before=before, failed=not result.success)
     if failed_checks:
         print("Failed checks:\n" + "\n".join(f"  {c}" for c in failed_checks))
     _print_ingest_summary(settings)
     return 0 if result.success else 1
 
 
-def _print_publications(reports_dir: Path, periods: list[str] | None = None) -> None:
+def _published_versions(reports_dir: Path) -> dict[str, tuple[str, str]]:
+    """Each published period's (data version, issue date), to tell afterwards what a run published."""
+    from pipelines.reports.publish import read_manifest
+
+    manifests = (read_manifest(folder) for folder in sorted(reports_dir.glob("*/")))
+    return {m["period_key"]: (m["data_version"], m["issued_on"]) for m in manifests if m}
+
+
+def _print_publications(
+    reports_dir: Path,
+    periods: list[str] | None = None,
+    before: dict[str, tuple[str, str]] | None = None,
+    failed: bool = False,
+) -> None:
+    """The publications in calendar order (a quarter before the 9 months or the year that ends with it),
+    each marked `new` when this run published it (given what was there `before`)."""
     from pipelines.reports.publish import INDEX, read_manifest
 
     folders = [reports_dir / p for p in periods] if periods else sorted(reports_dir.glob("*/"))
     manifests = [m for folder in folders if not folder.name.startswith(".") and (m := read_manifest(folder))]
-    manifests.sort(key=lambda m: (m["ends_on"], m["starts_on"]), reverse=True)  # newest first, as the index
-    print(f"Reports: {reports_dir / INDEX}" if manifests else "Reports: (none published)")
+    manifests.sort(key=lambda m: m["starts_on"], reverse=True)
+    manifests.sort(key=lambda m: m["ends_on"])  # stable: by end, and the shorter period first
+    if not manifests:
+        print("Reports: (none published)")
+        return
+    heading = f"Reports: {reports_dir / INDEX}"
+    if failed:
+        heading += "  (this run failed: publications not marked new are from earlier runs)"
+    print(heading)
     for m in manifests:
         checks = m["checks"]
+        fresh = before is not None and before.get(m["period_key"]) != (m["data_version"], m["issued_on"])
         print(
-            f"  {m['period_key']:8} issued {m['issued_on']}  data {m['data_version'][:12]}  "
-            f"{checks['open_errors']} errors, {checks['open_warnings']} warnings, "
-            f"{checks['withheld_communes']} communes withheld  ({len(m['files'])} files)"
+            f"  {m['period_key']:8} {'new ' if fresh else '    '} issued {m['issued_on']}  "
+            f"data {m['data_version'][:12]}  {checks['open_errors']} errors, {checks['open_warnings']} "
+            f"warnings, {checks['withheld_communes']} communes withheld  ({len(m['files'])} files)"
         )
 
 
@@ -302,15 +337,24 @@ def _print_ingest_summary(settings: Settings) -> None:
                from raw.ingested_files group by all order by all"""
         ).fetchall()
         held = con.execute(
-            "select reason_code, count(*) from raw.quarantine group by all order by 2 desc, 1"
+            """select f.source_kind, q.reason_code,
+                   count(*) filter (where q.source_row is not null) as rows_held,
+                   count(*) filter (where q.source_row is null) as files_rejected
+               from raw.quarantine q join raw.ingested_files f on f.sha256 = q.file_sha256
+               group by all order by 1, 3 desc, 4 desc, 2"""
         ).fetchall()
     print("Ingested files (all runs):")
     for kind, status, count, loaded, quarantined in files:
         print(
-            f"  {kind:16} {status:9} {count:5} files  {loaded:>10} rows loaded  {quarantined:>6} quarantined"
+            f"  {kind:16} {status:9} {count:5} files  {loaded:>10} rows loaded  "
+            f"{quarantined:>6} rows quarantined"
         )
     if held:
-        print("Quarantine by reason: " + ", ".join(f"{reason} {count}" for reason, count in held))
+        print("Quarantine (outputs raw.quarantine) by source and reason:")
+        for kind, reason, rows, rejected in held:
+            parts = [f"{rows} rows held back"] if rows else []
+            parts += [f"{rejected} whole files rejected"] if rejected else []
+            print(f"  {kind:16} {reason:24} {', '.join(parts)}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -331,6 +375,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--full-refresh",
         action="store_true",
         help="rebuild incremental dbt models from scratch (after a change to their logic)",
+    )
+    run.add_argument(
+        "--verbose", action="store_true", help="show Dagster's DEBUG events too (always in outputs/logs/)"
     )
     run.set_defaults(func=_cmd_run)
     runs = sub.add_parser(

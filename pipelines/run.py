@@ -3,7 +3,9 @@ the benchmark do (the daemon's runs go through the code location instead)."""
 
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime
+from pathlib import Path
 
 from dagster import DagsterInstance, Definitions, ExecuteInProcessResult
 
@@ -33,20 +35,25 @@ def run_main_job(
     raise_on_error: bool = True,
     full_refresh: bool = False,
     rebuild: bool = False,
+    console_level: str | None = None,
 ) -> ExecuteInProcessResult:
     """The main job in this process over the quarters `main_job_tags` chooses (what `cds run` does).
-    `rebuild`: build, check and publish even when nothing changed since the last successful run."""
+    `rebuild`: build, check and publish even when nothing changed since the last successful run.
+    `console_level`: the lowest level of event the terminal shows (`INFO` leaves Dagster's DEBUG events to
+    the run's event log); None keeps Dagster's default (DEBUG)."""
     defs = defs or build_definitions(settings)
     job = defs.resolve_job_def(MAIN_JOB_NAME)
     dbt_config = {"full_refresh": full_refresh, "rebuild": rebuild}
-    run_config = (
-        {"ops": {warehouse_dbt_assets.op.name: {"config": dbt_config}}} if any(dbt_config.values()) else None
-    )
+    run_config: dict = {}
+    if any(dbt_config.values()):
+        run_config["ops"] = {warehouse_dbt_assets.op.name: {"config": dbt_config}}
+    if console_level:
+        run_config["loggers"] = {"console": {"config": {"log_level": console_level}}}
     result = job.execute_in_process(
         instance=instance,
         tags={**main_job_tags(settings), **process_tags()},
         raise_on_error=raise_on_error,
-        run_config=run_config,
+        run_config=run_config or None,
     )
     if result.success:  # the inputs this run built from become the last build's: the next may skip
         promote_pending(settings.outputs_dir, result.run_id, datetime.now().isoformat(timespec="seconds"))
@@ -56,3 +63,17 @@ def run_main_job(
 def skipped_as_unchanged(result: ExecuteInProcessResult) -> bool:
     """Whether the run found nothing new and skipped the build (the dbt step yielded nothing)."""
     return not result.asset_materializations_for_node(warehouse_dbt_assets.op.name)
+
+
+def write_run_log(instance: DagsterInstance, run_id: str, folder: Path) -> Path:
+    """Every event of the run, DEBUG included, as text lines in `folder/run-<id>.log` (what the terminal
+    leaves out; the Dagster UI shows the same events)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"run-{run_id}.log"
+    with open(path, "w", encoding="utf-8") as out:
+        for entry in instance.all_logs(run_id):
+            when = datetime.fromtimestamp(entry.timestamp).isoformat(sep=" ", timespec="milliseconds")
+            level = logging.getLevelName(entry.level)
+            step = f" {entry.step_key}" if entry.step_key else ""
+            out.write(f"{when} {level}{step} - {entry.user_message or entry.message}\n")
+    return path

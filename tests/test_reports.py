@@ -484,3 +484,19 @@ def test_an_unknown_period_is_refused_at_once_with_the_known_ones(pipeline_run, 
     error = capsys.readouterr().err
     assert "2025-Q9" in error and "Các kỳ có số liệu: 2025-Q1, 2025-Q2" in error
     assert "Traceback" not in error and "2025-Q1," in error
+
+
+def test_the_run_summary_lists_publications_in_calendar_order_and_marks_the_new(published, capsys):
+    from pipelines.cli import _print_publications, _published_versions
+
+    _, reports_dir = published
+    versions = _published_versions(reports_dir)
+    assert set(versions) >= {"2025-Q1", "2025-Q2"}
+    earlier = {**versions, "2025-Q1": ("an older data version", versions["2025-Q1"][1])}
+    _print_publications(reports_dir, before=earlier, failed=True)
+    lines = capsys.readouterr().out.splitlines()
+    printed = [line.split()[0] for line in lines[1:]]
+    order = ["2025-Q1", "2025-Q2", "2025-6M", "2025-Q3", "2025-9M", "2025-Q4", "2025-Y"]
+    assert printed == [p for p in order if p in versions]
+    assert "this run failed" in lines[0]
+    assert [line.split()[1] == "new" for line in lines[1:]] == [p == "2025-Q1" for p in printed]
