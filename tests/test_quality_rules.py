@@ -329,6 +329,22 @@ def test_reported_against_system_outside_tolerance(con):
     )
 
 
+def test_a_gap_between_two_rates_is_in_percentage_points(con):
+    _reported(con, [("A", "2025-Q1", "DOS_ONLINE_RATE", 161, 200, "80,5%", "s1")])
+    con.execute(
+        """create table marts.fct_reconciliation as select * from (values
+           ('A', '2025-Q1', 'DOS_ONLINE_RATE', 'reported', 'system', 80.5, 78.75, 1.75, false, 's1')
+           ) as t(commune_id, period_key, indicator_code, source, compared_with, reported_value,
+                  compared_value, difference, is_within_tolerance, submission_id)"""
+    )
+    (row,) = flagged(con, "fct_reconciliation", "REPORT_VS_SYSTEM")
+    template = SUITES["fct_reconciliation"].expectation("REPORT_VS_SYSTEM")["meta"]["message_vi"]
+    message = render_message(template, row)
+    assert message.endswith("xã báo cáo 80,50 %, hệ thống ghi nhận 78,75 % (chênh 1,75 điểm phần trăm)"), (
+        message
+    )
+
+
 def test_late_and_missing_submissions(con):
     con.execute(
         """create table marts.fct_submission as select * from (values
@@ -519,3 +535,21 @@ def test_a_shared_rule_file_takes_only_plain_words_as_parameters(tmp_path):
     assert "kind = 'outside'" in spec.expectations[0]["kwargs"]["unexpected_rows_query"]
     with pytest.raises(ValueError, match="kind="):
         SuiteSpec.load(suite("x' or '1'='1"))
+
+
+def test_check_examples_say_how_many_and_where_the_rest_are():
+    from pipelines.quality.assets import examples_markdown
+
+    text = examples_markdown(
+        [
+            ("RATE_FRACTION_MISMATCH", "Tỷ lệ sai", "forms/a.xlsx", 14),
+            ("SUBMISSION_MISSING", "Chưa nộp", "", None),
+        ],
+        142,
+        "fct_submission",
+    )
+    lines = text.splitlines()
+    assert lines[0].startswith("2 of 142 open findings shown") and "quality.dq_findings" in lines[0]
+    assert lines[1] == "- RATE_FRACTION_MISMATCH: Tỷ lệ sai (forms/a.xlsx, dòng 14)"
+    assert lines[2] == "- SUBMISSION_MISSING: Chưa nộp"  # no stray " )" without a file
+    assert examples_markdown([], 0, "fct_submission") == "No open finding."

@@ -13,6 +13,8 @@ select
     extracted.position || ': ' || extracted.evidence_sentence as evidence_text,
     dim_indicator.name_vi as indicator_vi,
     case when dim_indicator.kind = 'rate' then ' %' else '' end as unit,
+    -- a difference between two rates is in percentage points, not per cent
+    case when dim_indicator.kind = 'rate' then ' điểm phần trăm' else '' end as gap_unit,
     case reconciliation.compared_with when 'system' then 'hệ thống' else 'biểu mẫu của xã' end as compared_vi,
     round(reconciliation.reported_value, 2) as reported_value,
     round(reconciliation.compared_value, 2) as compared_value,

@@ -12,6 +12,8 @@ select
     coalesce(reported.reported_rate_text, reported.numerator_text) as evidence_text,
     dim_indicator.name_vi as indicator_vi,
     case when dim_indicator.kind = 'rate' then ' %' else '' end as unit,
+    -- a difference between two rates is in percentage points, not per cent
+    case when dim_indicator.kind = 'rate' then ' điểm phần trăm' else '' end as gap_unit,
     round(reconciliation.reported_value, 2) as reported_value,
     round(reconciliation.compared_value, 2) as system_value,
     round(abs(reconciliation.difference), 2) as gap

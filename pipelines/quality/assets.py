@@ -126,8 +126,8 @@ def build_findings_check(spec: SuiteSpec):
             examples = con.execute(
                 """select rule_code, message_vi, coalesce(evidence_file, ''), evidence_row
                    from quality.dq_findings where suite = ? and status = 'open'
-                   order by severity, rule_code, finding_key limit 10""",
-                [spec.name],
+                   order by severity, rule_code, finding_key limit ?""",
+                [spec.name, EXAMPLES_SHOWN],
             ).fetchall()
         if not rules:
             raise Failure(f"No results for suite {spec.name}: did quality/dq_findings run?")
@@ -148,15 +148,29 @@ def build_findings_check(spec: SuiteSpec):
                 "open_warnings": open_by_severity.get("warning", 0),
                 "unexpected_count": sum(n or 0 for _, _, _, n, _ in rules),
                 "examples": MetadataValue.md(
-                    "\n".join(
-                        f"- {code}: {message} ({file} {row or ''})" for code, message, file, row in examples
-                    )
-                    or "-"
+                    examples_markdown(examples, sum(open_by_severity.values()), spec.name)
                 ),
             },
         )
 
     return _check
+
+
+EXAMPLES_SHOWN = 10
+
+
+def examples_markdown(examples: list[tuple], open_count: int, suite: str) -> str:
+    """A few open findings (rule, message, where), and how many there are and where to read them all."""
+    if not examples:
+        return "No open finding."
+    lines = [
+        f"{len(examples)} of {open_count} open findings shown. All of them: `quality.dq_findings` "
+        f"(where suite = '{suite}' and status = 'open'), and the annex of each period's XLSX report."
+    ]
+    for code, message, file, row in examples:
+        where = ", ".join(part for part in (file, f"dòng {row}" if row else "") if part)
+        lines.append(f"- {code}: {message}" + (f" ({where})" if where else ""))
+    return "\n".join(lines)
 
 
 assets = [dq_findings]
