@@ -187,7 +187,25 @@ def test_the_docx_is_an_administrative_report(published):
     assert "BÁO CÁO" in body and "quý I năm 2025" in body and "PHỤ LỤC" in body
     closing = "\n".join(c.text for t in document.tables for c in t._cells)
     assert "Nơi nhận:" in closing and "GIÁM ĐỐC" in closing
+    assert "GIÁM ĐỐC\n\n\n\n\n(Họ và tên người ký)" in closing  # room to sign, then the name
     assert document.inline_shapes  # the charts
+    section = document.sections[0]
+    # page numbers from page 2 (a PAGE field in the header, none on the first page); no generated-by footer
+    assert section.different_first_page_header_footer
+    assert 'w:instr="PAGE"' in section.header._element.xml
+    assert not "".join(p.text for p in section.footer.paragraphs).strip()
+    assert "phiên bản dữ liệu" in document.core_properties.comments
+    province = next(t for t in document.tables if t.rows[0].cells[0].text == "STT")
+    assert [c.text for c in province.rows[0].cells][:3] == ["STT", "Chỉ tiêu", "Đơn vị tính"]
+    sizes = {
+        r.font.size.pt
+        for t in document.tables[2:]
+        for c in t._cells
+        for p in c.paragraphs
+        for r in p.runs
+        if r.font.size
+    }
+    assert sizes and min(sizes) >= 11, sizes
 
 
 def _tampered_warehouse(warehouse: Path, tmp_path: Path) -> tuple[Path, str]:

@@ -22,6 +22,7 @@ from pipelines.reports.docx import (
     write_closing,
     write_heading,
     write_letterhead,
+    write_page_numbers,
     write_paragraph,
 )
 from pipelines.reports.model import PeriodReport
@@ -88,9 +89,7 @@ def build_document(report: PeriodReport, charts: list[Chart], issued_on: date) -
     write_closing(document)
     for section in appendices:
         section.docx(document, report, charts)
-    footer = document.sections[0].footer.paragraphs[0]
-    footer.text = f"Báo cáo lập tự động; phiên bản dữ liệu {report.fingerprint[:12]}"
-    footer.runs[0].font.size = Pt(9)
+    write_page_numbers(document)
     return document
 
 

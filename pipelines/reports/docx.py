@@ -193,6 +193,27 @@ def write_closing(document) -> None:
     role = right.paragraphs[0].add_run(LETTERHEAD.signer_role)
     role.bold = True
     role.font.size = Pt(13)
+    # the space the signature and seal take, then the signer's full name (left for the clerk in a draft)
+    for _ in range(4):
+        write_paragraph(right, "", size=13, space_after=0)
+    write_paragraph(right, LETTERHEAD.signer_name, bold=True, size=13, align=CENTER, space_after=0)
+
+
+def write_page_numbers(document) -> None:
+    """The page number centred at the top of every page but the first (Decree 30/2020, Appendix I), as a
+    PAGE field the word processor fills in."""
+    section = document.sections[0]
+    section.different_first_page_header_footer = True
+    paragraph = section.header.paragraphs[0]
+    paragraph.alignment = CENTER
+    field = OxmlElement("w:fldSimple")
+    field.set(qn("w:instr"), "PAGE")
+    run = OxmlElement("w:r")
+    text = OxmlElement("w:t")
+    text.text = "2"  # what a reader without field updates sees on page 2; Word and LibreOffice recompute it
+    run.append(text)
+    field.append(run)
+    paragraph._p.append(field)
 
 
 def write_heading(document, text: str) -> None:
@@ -209,6 +230,7 @@ def save_document(document, report: PeriodReport, issued_on: date, path: Path) -
     properties.author = properties.last_modified_by = "Sở Khoa học và Công nghệ"
     properties.title = f"Báo cáo chuyển đổi số cấp xã – {report.period.label}"
     properties.revision = 1
+    properties.comments = f"Báo cáo lập tự động; phiên bản dữ liệu {report.fingerprint[:12]}"
     buffer = io.BytesIO()
     document.save(buffer)
     write_reproducible_zip(buffer.getvalue(), path, when)

@@ -31,6 +31,7 @@ class Letterhead:
     number_symbol: str = "BC-SKHCN"
     place: str = "Quảng Ngãi"
     signer_role: str = "GIÁM ĐỐC"
+    signer_name: str = "(Họ và tên người ký)"  # the draft's placeholder, replaced at signing
     recipients: tuple[str, ...] = (
         "UBND tỉnh (để báo cáo);",
         "Ban Chỉ đạo chuyển đổi số tỉnh;",

@@ -87,7 +87,7 @@ def docx(document, report: PeriodReport, charts: list[Chart]) -> None:
             ["STT", "Mức", "Đơn vị", "Nội dung", "Căn cứ"],
             _docx_rows(report),
             numeric={0},
-            size=8,
+            size=11,
             widths=[0.9, 1.3, 2.8, 6.5, 5.0],
         )
 

@@ -27,11 +27,22 @@ from pipelines.reports.xlsx import INTEGER, Column, Sheet, cell_value
 def docx(document, report: PeriodReport, charts: list[Chart]) -> None:
     write_table(
         document,
-        ["STT", "Chỉ tiêu", "Kỳ này", "Tử số/Mẫu số", "Kỳ trước", "Kế hoạch", "Đánh giá", "Nguồn"],
+        [
+            "STT",
+            "Chỉ tiêu",
+            "Đơn vị tính",
+            "Kỳ này",
+            "Tử số/Mẫu số",
+            "Kỳ trước",
+            "Kế hoạch",
+            "Đánh giá",
+            "Nguồn",
+        ],
         [
             [
                 n,
                 line.indicator.name,
+                line.indicator.unit,
                 figure_text(line.indicator, line.figure, province=True),
                 fraction_text(line.figure),
                 value_text(line.indicator, line.previous),
@@ -41,9 +52,9 @@ def docx(document, report: PeriodReport, charts: list[Chart]) -> None:
             ]
             for n, line in enumerate(report.province, start=1)
         ],
-        numeric={0, 2, 3, 4, 5},
-        size=9,
-        widths=[1.0, 4.5, 2.1, 2.5, 1.8, 1.6, 1.3, 1.7],
+        numeric={0, 3, 4, 5, 6},
+        size=11,
+        widths=[0.9, 3.9, 1.4, 1.9, 2.3, 1.7, 1.5, 1.4, 1.5],
     )
     for n, chart in enumerate(charts, start=1):
         document.add_picture(io.BytesIO(chart.png), width=Cm(15.5))

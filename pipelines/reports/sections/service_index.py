@@ -32,7 +32,7 @@ def docx(document, report: PeriodReport, charts: list[Chart]) -> None:
             for line in report.service_index
         ],
         numeric={0, *range(2, len(groups) + 3)},
-        size=9,
+        size=11,
         widths=[1.6, 4.0, *([8.9 / len(groups)] * len(groups)), 2.0],
     )
 

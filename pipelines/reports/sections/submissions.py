@@ -42,7 +42,7 @@ def docx(document, report: PeriodReport, charts: list[Chart]) -> None:
                 for s in report.submission_attention
             ],
             numeric={5},
-            size=9,
+            size=11,
             widths=[3.0, 4.5, 2.2, 2.2, 2.2, 2.4],
         )
 
