@@ -518,3 +518,18 @@ def test_the_run_summary_lists_publications_in_calendar_order_and_marks_the_new(
     assert printed == [p for p in order if p in versions]
     assert "this run failed" in lines[0]
     assert [line.split()[1] == "new" for line in lines[1:]] == [p == "2025-Q1" for p in printed]
+
+
+def test_every_sheet_prints_on_a4_one_page_wide_with_its_header_repeated(published):
+    _, reports = published
+    workbook = openpyxl.load_workbook(reports / "2025-Q1" / file_names("2025-Q1")["report_xlsx"])
+    for sheet in workbook.worksheets:
+        assert sheet["A1"].value, sheet.title  # the table still starts at A1 for programs reading it
+        assert sheet.print_title_rows == "$1:$1", sheet.title
+        assert sheet.print_area.endswith(f"${sheet.max_row}"), sheet.title
+        assert str(sheet.page_setup.paperSize) == sheet.PAPERSIZE_A4
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToWidth == 1
+        assert sheet.page_setup.fitToHeight == 0
+        assert "SỞ KHOA HỌC VÀ CÔNG NGHỆ" in sheet.oddHeader.left.text
+        assert sheet.oddHeader.center.text.startswith("Quý I năm 2025: ")
+        assert "&P" in sheet.oddFooter.right.text

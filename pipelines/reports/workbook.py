@@ -23,7 +23,7 @@ def build_workbook(report: PeriodReport, issued_on: date) -> Workbook:
     workbook.remove(workbook.active)
     for section in SECTIONS:
         for sheet in section.xlsx(report, issued_on) if section.xlsx else ():
-            add_sheet(workbook, sheet)
+            add_sheet(workbook, sheet, page_title=f"{report.period.label}: {sheet.title}")
     return workbook
 
 

@@ -20,7 +20,7 @@ from openpyxl.utils import get_column_letter
 
 from pipelines.core.zipfiles import write_reproducible_zip
 from pipelines.reports.model import Figure, Indicator, PeriodReport
-from pipelines.reports.text import WITHHELD
+from pipelines.reports.text import LETTERHEAD, WITHHELD
 
 INTEGER = "#,##0"
 DECIMAL = "#,##0.00"
@@ -75,7 +75,10 @@ def _write(ws, row: int, column: int, value: object, number_format: str | None =
     return cell
 
 
-def add_sheet(workbook: Workbook, sheet: Sheet) -> None:
+def add_sheet(workbook: Workbook, sheet: Sheet, page_title: str = "") -> None:
+    """The sheet with its table from A1 (a header row, then data: what a program reading it expects), and a
+    print setup: A4, fitted to the page width, header row repeated on every page, landscape when the table
+    is wide, and the issuing body, `page_title` and page number in the printed page's header."""
     columns, freeze_columns = sheet.columns, sheet.freeze_columns
     ws = workbook.create_sheet(sheet.title)
     for j, column in enumerate(columns, start=1):
@@ -93,6 +96,32 @@ def add_sheet(workbook: Workbook, sheet: Sheet) -> None:
     ws.row_dimensions[1].height = 45
     ws.freeze_panes = ws.cell(row=2, column=freeze_columns + 1)
     ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(ws.max_row, 1)}"
+    _print_setup(ws, len(columns), page_title)
+
+
+# Wider than this (in Excel's character widths) a table prints landscape; A4 portrait holds about 90.
+LANDSCAPE_FROM_WIDTH = 95
+
+
+def _print_setup(ws, column_count: int, page_title: str) -> None:
+    last = get_column_letter(column_count)
+    ws.print_area = f"A1:{last}{max(ws.max_row, 1)}"
+    ws.print_title_rows = "1:1"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    width = sum(ws.column_dimensions[get_column_letter(j)].width or 8 for j in range(1, column_count + 1))
+    ws.page_setup.orientation = "landscape" if width > LANDSCAPE_FROM_WIDTH else "portrait"
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0  # one page wide, as many pages long as needed
+    ws.page_margins.left, ws.page_margins.right = 0.6, 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.75
+    ws.print_options.horizontalCentered = True
+    ws.oddHeader.left.text = f"{LETTERHEAD.authority}\n{LETTERHEAD.issuer}"
+    ws.oddHeader.left.size = 9
+    ws.oddHeader.center.text = page_title.replace("&", "&&")  # & starts a header code in Excel
+    ws.oddHeader.center.size = 10
+    ws.oddHeader.center.font = "Times New Roman,Bold"
+    ws.oddFooter.right.text = "Trang &P/&N"
+    ws.oddFooter.right.size = 9
 
 
 def save_workbook(workbook: Workbook, report: PeriodReport, issued_on: date, path: Path) -> None:
