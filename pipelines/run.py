@@ -15,7 +15,7 @@ from pipelines.partitions import quarter_range_tags
 from pipelines.resources import build_resources
 from pipelines.runs import MAIN_JOB_NAME, process_tags
 from pipelines.settings import Settings
-from pipelines.warehouse.dbt import warehouse_dbt_assets
+from pipelines.warehouse.dbt import reporting_dbt_assets, warehouse_dbt_assets
 from pipelines.warehouse.state import promote_pending
 
 
@@ -46,7 +46,9 @@ def run_main_job(
     dbt_config = {"full_refresh": full_refresh, "rebuild": rebuild}
     run_config: dict = {}
     if any(dbt_config.values()):
-        run_config["ops"] = {warehouse_dbt_assets.op.name: {"config": dbt_config}}
+        run_config["ops"] = {
+            op.name: {"config": dbt_config} for op in (warehouse_dbt_assets.op, reporting_dbt_assets.op)
+        }
     if console_level:
         run_config["loggers"] = {"console": {"config": {"log_level": console_level}}}
     result = job.execute_in_process(

@@ -533,3 +533,22 @@ def test_every_sheet_prints_on_a4_one_page_wide_with_its_header_repeated(publish
         assert "SỞ KHOA HỌC VÀ CÔNG NGHỆ" in sheet.oddHeader.left.text
         assert sheet.oddHeader.center.text.startswith("Quý I năm 2025: ")
         assert "&P" in sheet.oddFooter.right.text
+
+
+def test_reporting_views_are_rebuilt_only_when_the_project_or_a_view_changed(pipeline_run, tmp_path):
+    """The run built the views and marked them with the project's version: the next run may leave them. A
+    view made again by any other hand (or a changed project) loses the mark, and the views are rebuilt."""
+    from pipelines.resources import WarehouseResource
+    from pipelines.warehouse.dbt import _reporting_version, _views_current, reporting_dbt_assets
+
+    settings, result = pipeline_run
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(settings.warehouse_path, copy)
+    warehouse = WarehouseResource(path=str(copy), memory_limit="1GB")
+    views = sorted(reporting_dbt_assets.keys, key=lambda k: k.path)
+    assert len(views) == 7
+    assert _views_current(warehouse, views, _reporting_version(str(settings.warehouse_path)))
+    assert not _views_current(warehouse, views, _reporting_version(str(copy)))  # another warehouse
+    with duckdb.connect(str(copy)) as con:  # what `create or replace view` by another hand leaves
+        con.execute("comment on view reporting.service_index_groups is null")
+    assert not _views_current(warehouse, views, _reporting_version(str(settings.warehouse_path)))

@@ -4,6 +4,7 @@ The manifest is produced by `cds dbt-parse` at install time (and refreshed by `e
 model changes), never at import time.
 """
 
+import hashlib
 import os
 import sys
 from collections.abc import Iterator, Mapping
@@ -12,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey, Config
+from dagster import AssetExecutionContext, AssetKey, Config, MaterializeResult
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
@@ -21,6 +22,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
+from pipelines.core.sqltext import quote_qualified
 from pipelines.resources import ReferenceResource, SourcesResource, WarehouseResource
 from pipelines.settings import DBT_PROJECT_DIR
 from pipelines.warehouse.manifest import MANIFEST, dbt_env, prune_invocation_targets
@@ -72,6 +74,8 @@ class DbtBuildConfig(Config):
 REPORTING = "tag:reporting"
 # Tests of the pipeline's own logic (dbt_project.yml): run by the test suite, not by the production build.
 LOGIC_TESTS = "tag:logic"
+REPORTING_SCHEMA = "reporting"
+VIEW_VERSION_PREFIX = "cds project version "
 
 
 def _build(
@@ -138,8 +142,48 @@ def reporting_dbt_assets(
     dbt: DbtCliResource,
     warehouse: WarehouseResource,
     reference: ReferenceResource,
+    config: DbtBuildConfig,
 ):
+    # Views only (their tests guard logic and run in the test suite): a view reads its tables when queried,
+    # so views made by this very project version need no new dbt start-up (~5 s of every run).
+    views = sorted(context.selected_asset_keys, key=lambda k: k.path)
+    version = _reporting_version(warehouse.path)
+    if not (config.full_refresh or config.rebuild) and _views_current(warehouse, views, version):
+        context.log.info(f"Reporting views unchanged (project version {version[:12]}): not rebuilt")
+        for key in views:
+            yield MaterializeResult(asset_key=key, metadata={"rebuilt": False, "project_version": version})
+        return
     yield from _build(context, dbt, warehouse, reference, full_refresh=False)
+    _mark_views(warehouse, views, version)
+
+
+def _reporting_version(warehouse_path: str) -> str:
+    """What the reporting views are made from: the parsed project (every model, macro and setting) and the
+    warehouse they were built in."""
+    return hashlib.sha256(MANIFEST.read_bytes() + str(Path(warehouse_path).resolve()).encode()).hexdigest()
+
+
+def _views_current(warehouse: WarehouseResource, views: list[AssetKey], version: str) -> bool:
+    """Whether every view exists and carries this version in its comment (dbt drops the comment whenever it
+    makes the view again, so a view made any other way is never taken for current)."""
+    with warehouse.connect(read_only=True) as con:
+        current = con.execute(
+            "select count(*) from duckdb_views() where schema_name = ? and list_contains(?, view_name) "
+            "and comment = ?",
+            [REPORTING_SCHEMA, [k.path[-1] for k in views], f"{VIEW_VERSION_PREFIX}{version}"],
+        ).fetchall()[0][0]
+    return current == len(views)
+
+
+def _mark_views(warehouse: WarehouseResource, views: list[AssetKey], version: str) -> None:
+    with warehouse.connect() as con:
+        for key in views:
+            # sql-checked: the name comes from the dbt manifest's asset keys, quoted; the version is our own
+            # hex digest (COMMENT ON takes no parameters)
+            con.execute(
+                f"comment on view {quote_qualified(f'{REPORTING_SCHEMA}.{key.path[-1]}')} is "
+                f"'{VIEW_VERSION_PREFIX}{version}'"
+            )
 
 
 @contextmanager
