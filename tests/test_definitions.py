@@ -91,3 +91,16 @@ def test_every_table_a_rule_reads_is_an_input_of_the_findings():
     assert ("reference", "ref_reporting_calendar") in read and ("marts", "dim_period") in read
     assert {AssetKey(list(t)) for t in read} <= parents
     assert parents <= graph.get_all_asset_keys()
+
+
+def test_the_dbt_version_read_from_the_package_is_the_executables():
+    """The resource skips dagster-dbt's `dbt --version` start-up by reading the package's version: it
+    must be the version the executable it runs reports."""
+    import re
+    import subprocess
+
+    from pipelines.warehouse.dbt import dbt_resource
+
+    resource = dbt_resource()
+    printed = subprocess.run([resource.dbt_executable, "--version"], capture_output=True, text=True).stdout
+    assert str(resource._cli_version) == re.search(r"(\d+\.\d+\.\d+)", printed).group(1)

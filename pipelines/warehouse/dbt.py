@@ -5,11 +5,13 @@ model changes), never at import time.
 """
 
 import hashlib
+import importlib.metadata
 import os
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,7 @@ from dagster_dbt import (
     DbtProject,
     dbt_assets,
 )
+from packaging import version
 
 from pipelines.core.sqltext import quote_qualified
 from pipelines.resources import ReferenceResource, SourcesResource, WarehouseResource
@@ -33,9 +36,20 @@ if not MANIFEST.exists():
     raise RuntimeError(f"dbt manifest {MANIFEST} is missing: run `make install` (or `cds dbt-parse`) first")
 
 
+class WarehouseDbtResource(DbtCliResource):
+    """dagster-dbt's resource, for the dbt installed beside this interpreter. dagster-dbt asks that
+    executable for its version (`dbt --version`, a 2,3 s start-up of its own) before every dbt command of
+    every run; the executable is this environment's, so its version is this environment's dbt-core
+    package, read from the package metadata (`tests/test_definitions.py` holds the two equal)."""
+
+    @cached_property
+    def _cli_version(self) -> version.Version:
+        return version.parse(importlib.metadata.version("dbt-core"))
+
+
 def dbt_resource() -> DbtCliResource:
     # The dbt installed beside this interpreter, so the UI and tests need no PATH set-up.
-    return DbtCliResource(
+    return WarehouseDbtResource(
         project_dir=dbt_project,
         profiles_dir=str(DBT_PROJECT_DIR),
         dbt_executable=str(Path(sys.executable).parent / "dbt"),
