@@ -67,6 +67,9 @@ def skipped_as_unchanged(result: ExecuteInProcessResult) -> bool:
     return not result.asset_materializations_for_node(warehouse_dbt_assets.op.name)
 
 
+KEEP_RUN_LOGS = 100
+
+
 def write_run_log(instance: DagsterInstance, run_id: str, folder: Path) -> Path:
     """Every event of the run, DEBUG included, as text lines in `folder/run-<id>.log` (what the terminal
     leaves out; the Dagster UI shows the same events)."""
@@ -78,4 +81,7 @@ def write_run_log(instance: DagsterInstance, run_id: str, folder: Path) -> Path:
             level = logging.getLevelName(entry.level)
             step = f" {entry.step_key}" if entry.step_key else ""
             out.write(f"{when} {level}{step} - {entry.user_message or entry.message}\n")
+    logs = sorted(folder.glob("run-*.log"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in logs[KEEP_RUN_LOGS:]:  # the Dagster instance keeps every run's events; the files are a view
+        old.unlink(missing_ok=True)
     return path

@@ -104,3 +104,20 @@ def test_the_dbt_version_read_from_the_package_is_the_executables():
     resource = dbt_resource()
     printed = subprocess.run([resource.dbt_executable, "--version"], capture_output=True, text=True).stdout
     assert str(resource._cli_version) == re.search(r"(\d+\.\d+\.\d+)", printed).group(1)
+
+
+def test_run_logs_are_written_and_only_the_newest_kept(tmp_path):
+    import os
+
+    from dagster import DagsterInstance
+
+    from pipelines.run import KEEP_RUN_LOGS, write_run_log
+
+    for n in range(KEEP_RUN_LOGS + 5):
+        old = tmp_path / f"run-{n:04}.log"
+        old.write_text("x")
+        os.utime(old, (1_000_000 + n, 1_000_000 + n))
+    written = write_run_log(DagsterInstance.ephemeral(), "no-such-run", tmp_path)
+    kept = sorted(p.name for p in tmp_path.glob("run-*.log"))
+    assert written.exists() and len(kept) == KEEP_RUN_LOGS
+    assert "run-0000.log" not in kept and f"run-{KEEP_RUN_LOGS + 4:04}.log" in kept
