@@ -536,8 +536,8 @@ def test_every_sheet_prints_on_a4_one_page_wide_with_its_header_repeated(publish
 
 
 def test_reporting_views_are_rebuilt_only_when_the_project_or_a_view_changed(pipeline_run, tmp_path):
-    """The run built the views and marked them with the project's version: the next run may leave them. A
-    view made again by any other hand (or a changed project) loses the mark, and the views are rebuilt."""
+    """The run built the views and recorded the project's version with their SQL: the next run may leave
+    them. A view made again by another hand, or a changed project, no longer matches, and they are rebuilt."""
     from pipelines.resources import WarehouseResource
     from pipelines.warehouse.dbt import _reporting_version, _views_current, reporting_dbt_assets
 
@@ -549,6 +549,9 @@ def test_reporting_views_are_rebuilt_only_when_the_project_or_a_view_changed(pip
     assert len(views) == 7
     assert _views_current(warehouse, views, _reporting_version(str(settings.warehouse_path)))
     assert not _views_current(warehouse, views, _reporting_version(str(copy)))  # another warehouse
-    with duckdb.connect(str(copy)) as con:  # what `create or replace view` by another hand leaves
-        con.execute("comment on view reporting.service_index_groups is null")
+    with duckdb.connect(str(copy)) as con:  # a view made again by another hand
+        con.execute(
+            "create or replace view reporting.service_index_groups as "
+            "select * from reference.ref_service_index_criteria where false"
+        )
     assert not _views_current(warehouse, views, _reporting_version(str(settings.warehouse_path)))

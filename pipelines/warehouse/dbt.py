@@ -15,6 +15,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import duckdb
 from dagster import AssetExecutionContext, AssetKey, Config, MaterializeResult
 from dagster_dbt import (
     DagsterDbtTranslator,
@@ -25,7 +26,6 @@ from dagster_dbt import (
 )
 from packaging import version
 
-from pipelines.core.sqltext import quote_qualified
 from pipelines.resources import ReferenceResource, SourcesResource, WarehouseResource
 from pipelines.settings import DBT_PROJECT_DIR
 from pipelines.warehouse.manifest import MANIFEST, dbt_env, prune_invocation_targets
@@ -89,7 +89,8 @@ REPORTING = "tag:reporting"
 # Tests of the pipeline's own logic (dbt_project.yml): run by the test suite, not by the production build.
 LOGIC_TESTS = "tag:logic"
 REPORTING_SCHEMA = "reporting"
-VIEW_VERSION_PREFIX = "cds project version "
+# What the pipeline built last, outside the schemas dbt and the analysts see.
+BUILD_MARKS = "main.cds_build_marks"
 
 
 def _build(
@@ -159,7 +160,7 @@ def reporting_dbt_assets(
     config: DbtBuildConfig,
 ):
     # Views only (their tests guard logic and run in the test suite): a view reads its tables when queried,
-    # so views made by this very project version need no new dbt start-up (~5 s of every run).
+    # so views this very project version made need no new dbt start-up (~5 s of every run).
     views = sorted(context.selected_asset_keys, key=lambda k: k.path)
     version = _reporting_version(warehouse.path)
     if not (config.full_refresh or config.rebuild) and _views_current(warehouse, views, version):
@@ -177,27 +178,40 @@ def _reporting_version(warehouse_path: str) -> str:
     return hashlib.sha256(MANIFEST.read_bytes() + str(Path(warehouse_path).resolve()).encode()).hexdigest()
 
 
+def _views_digest(con, views: list[AssetKey], version: str) -> str | None:
+    """The project version with every view's SQL as DuckDB holds it; None when a view is missing."""
+    names = [k.path[-1] for k in views]
+    found = con.execute(
+        "select view_name, sql from duckdb_views() where schema_name = ? and list_contains(?, view_name) "
+        "order by view_name",
+        [REPORTING_SCHEMA, names],
+    ).fetchall()
+    if len(found) != len(names):
+        return None
+    return hashlib.sha256(repr((version, found)).encode()).hexdigest()
+
+
 def _views_current(warehouse: WarehouseResource, views: list[AssetKey], version: str) -> bool:
-    """Whether every view exists and carries this version in its comment (dbt drops the comment whenever it
-    makes the view again, so a view made any other way is never taken for current)."""
+    """Whether every view exists as this project version made it: the digest of the version and the views'
+    SQL recorded after the last build (a view made again by another hand, or a changed project, differs)."""
     with warehouse.connect(read_only=True) as con:
-        current = con.execute(
-            "select count(*) from duckdb_views() where schema_name = ? and list_contains(?, view_name) "
-            "and comment = ?",
-            [REPORTING_SCHEMA, [k.path[-1] for k in views], f"{VIEW_VERSION_PREFIX}{version}"],
-        ).fetchall()[0][0]
-    return current == len(views)
+        digest = _views_digest(con, views, version)
+        try:
+            recorded = con.execute(
+                f"select digest from {BUILD_MARKS} where name = ?", [REPORTING_SCHEMA]
+            ).fetchall()
+        except duckdb.CatalogException:
+            return False
+    return digest is not None and recorded == [(digest,)]
 
 
 def _mark_views(warehouse: WarehouseResource, views: list[AssetKey], version: str) -> None:
     with warehouse.connect() as con:
-        for key in views:
-            # sql-checked: the name comes from the dbt manifest's asset keys, quoted; the version is our own
-            # hex digest (COMMENT ON takes no parameters)
-            con.execute(
-                f"comment on view {quote_qualified(f'{REPORTING_SCHEMA}.{key.path[-1]}')} is "
-                f"'{VIEW_VERSION_PREFIX}{version}'"
-            )
+        con.execute(f"create table if not exists {BUILD_MARKS} (name varchar primary key, digest varchar)")
+        con.execute(
+            f"insert or replace into {BUILD_MARKS} values (?, ?)",
+            [REPORTING_SCHEMA, _views_digest(con, views, version)],
+        )
 
 
 @contextmanager
