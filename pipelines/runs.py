@@ -18,6 +18,8 @@ import socket
 from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
 
 MAIN_JOB_NAME = "main_job"  # sources in, warehouse built, checks run, reports published (definitions.py)
+# Who answers for every asset (the UI's catalogue and asset pages): the Department's data team.
+OWNERS = ["team:du-lieu-chuyen-doi-so"]
 PID_TAG = "cds/pid"
 HOST_TAG = "cds/host"
 IN_PROGRESS = [DagsterRunStatus.STARTING, DagsterRunStatus.STARTED, DagsterRunStatus.CANCELING]

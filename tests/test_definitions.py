@@ -121,3 +121,15 @@ def test_run_logs_are_written_and_only_the_newest_kept(tmp_path):
     kept = sorted(p.name for p in tmp_path.glob("run-*.log"))
     assert written.exists() and len(kept) == KEEP_RUN_LOGS
     assert "run-0000.log" not in kept and f"run-{KEEP_RUN_LOGS + 4:04}.log" in kept
+
+
+def test_every_asset_has_an_owner_kinds_and_a_description():
+    from pipelines.runs import OWNERS
+
+    specs = list(defs.resolve_all_asset_specs())
+    assert len(specs) > 50
+    for spec in specs:
+        name = spec.key.to_user_string()
+        assert list(spec.owners) == OWNERS, name
+        assert spec.kinds, name
+        assert spec.description and not spec.description.startswith("dbt model"), name

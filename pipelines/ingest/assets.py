@@ -45,7 +45,7 @@ from pipelines.partitions import (
     started_quarters,
 )
 from pipelines.resources import DossierDatabaseResource, ReferenceResource, SourcesResource, WarehouseResource
-from pipelines.runs import fail_stale_runs
+from pipelines.runs import OWNERS, fail_stale_runs
 
 RAW_DOSSIERS = AssetKey(["raw", "dossiers"])
 RAW_SUBMISSIONS = AssetKey(["raw", "submissions"])
@@ -108,6 +108,7 @@ def summarize(
 
 
 @asset(
+    owners=OWNERS,
     key=RAW_DOSSIERS,
     group_name="ingest",
     kinds={"duckdb", "csv", "xlsx"},
@@ -145,6 +146,7 @@ def raw_dossiers(
     specs=[
         AssetSpec(
             RAW_SUBMISSIONS,
+            owners=OWNERS,
             group_name="ingest",
             kinds={"duckdb", "xlsx"},
             description="Commune indicator forms: one row per form version (a resubmission is a new row "
@@ -152,6 +154,7 @@ def raw_dossiers(
         ),
         AssetSpec(
             RAW_SUBMISSION_VALUES,
+            owners=OWNERS,
             group_name="ingest",
             kinds={"duckdb"},
             description="One row per indicator row of a form: the text as written and the parsed value.",
@@ -187,6 +190,7 @@ def raw_submissions(
 
 
 @asset(
+    owners=OWNERS,
     key=RAW_STAFFING,
     group_name="ingest",
     kinds={"duckdb", "xlsx"},

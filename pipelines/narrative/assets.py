@@ -14,6 +14,7 @@ from pipelines.narrative.ingest import RAW_DDL, extract_for_ingest, ingest_repor
 from pipelines.narrative.reviews import REVIEW_LIST, land_decisions, read_decisions
 from pipelines.partitions import quarter_in_path, quarter_of_period
 from pipelines.resources import ReferenceResource, SourcesResource, WarehouseResource
+from pipelines.runs import OWNERS
 
 RAW_NARRATIVE_REPORTS = AssetKey(["raw", "narrative_reports"])
 RAW_NARRATIVE_FIGURES = AssetKey(["raw", "narrative_figures"])
@@ -43,6 +44,7 @@ def _extraction_row(path: Path, extraction) -> str:
     specs=[
         AssetSpec(
             RAW_NARRATIVE_REPORTS,
+            owners=OWNERS,
             group_name="ingest",
             kinds={"duckdb", "docx", "pdf"},
             description="Communes' narrative reports (DOCX, PDF, TXT): one row per report with the commune, "
@@ -50,6 +52,7 @@ def _extraction_row(path: Path, extraction) -> str:
         ),
         AssetSpec(
             RAW_NARRATIVE_FIGURES,
+            owners=OWNERS,
             group_name="ingest",
             kinds={"duckdb"},
             description="Every figure found in a narrative report, mapped to an indicator through the "
@@ -57,12 +60,14 @@ def _extraction_row(path: Path, extraction) -> str:
         ),
         AssetSpec(
             RAW_NARRATIVE_DATES,
+            owners=OWNERS,
             group_name="ingest",
             kinds={"duckdb"},
             description="Every date a narrative report cites, as written and as read (null when impossible).",
         ),
         AssetSpec(
             RAW_FIGURE_REVIEWS,
+            owners=OWNERS,
             group_name="ingest",
             kinds={"duckdb", "csv", "xlsx"},
             description="People's decisions on extracted figures waiting for review (accept, reject, remap): "

@@ -33,6 +33,7 @@ from pipelines.quality.findings import (
 )
 from pipelines.quality.suites import SuiteSpec, load_suites, run_suites
 from pipelines.resources import SourcesResource, WarehouseResource
+from pipelines.runs import OWNERS
 
 FINDINGS = AssetKey(["quality", "dq_findings"])
 FINDING_SUITES = load_suites(tier="findings")
@@ -47,6 +48,7 @@ RULE_INPUTS = sorted(
 
 
 @asset(
+    owners=OWNERS,
     key=FINDINGS,
     group_name="quality",
     kinds={"great_expectations", "duckdb"},

@@ -30,7 +30,7 @@ from pydantic import Field
 from pipelines.core.zipfiles import remove_leftovers
 from pipelines.reports.publish import TIMEZONE, clean_reports_dir, publish_period, write_index
 from pipelines.resources import SourcesResource, WarehouseResource
-from pipelines.runs import fail_stale_runs
+from pipelines.runs import OWNERS, fail_stale_runs
 from pipelines.settings import Settings
 
 REPORT = AssetKey(["reports", "provincial_report"])
@@ -45,6 +45,7 @@ class PublishConfig(Config):
 
 
 @asset(
+    owners=OWNERS,
     key=REPORT,
     group_name="reports",
     kinds={"html", "xlsx", "docx", "jinja"},

@@ -26,6 +26,7 @@ from pipelines.core.sqltext import quote_ident
 from pipelines.core.zipfiles import atomic_path
 from pipelines.quality.assets import FINDINGS
 from pipelines.resources import WarehouseResource
+from pipelines.runs import OWNERS
 from pipelines.warehouse.dbt import reporting_dbt_assets, warehouse_dbt_assets
 
 ANALYST_COPY = AssetKey(["analysts", "warehouse_copy"])
@@ -127,6 +128,7 @@ def _create_views(definitions: list[str], con: duckdb.DuckDBPyConnection) -> Non
 
 
 @asset(
+    owners=OWNERS,
     key=ANALYST_COPY,
     group_name="analysts",
     kinds={"duckdb"},

@@ -27,6 +27,7 @@ from dagster_dbt import (
 from packaging import version
 
 from pipelines.resources import ReferenceResource, SourcesResource, WarehouseResource
+from pipelines.runs import OWNERS
 from pipelines.settings import DBT_PROJECT_DIR
 from pipelines.warehouse.manifest import MANIFEST, dbt_env, prune_invocation_targets
 from pipelines.warehouse.state import inputs_fingerprint, note_pending, unchanged_since_last_build
@@ -63,6 +64,9 @@ class WarehouseTranslator(DagsterDbtTranslator):
         if dbt_resource_props["resource_type"] in ("model", "seed", "snapshot"):
             return AssetKey([dbt_resource_props["config"]["schema"], dbt_resource_props["name"]])
         return super().get_asset_key(dbt_resource_props)
+
+    def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> list[str]:
+        return OWNERS
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props["resource_type"] == "seed":

@@ -15,6 +15,7 @@ from pathlib import Path
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
 from pipelines.resources import ReferenceResource, SourcesResource, WarehouseResource
+from pipelines.runs import OWNERS
 from pipelines.warehouse.dbt import reporting_dbt_assets, warehouse_dbt_assets
 from pipelines.warehouse.manifest import MANIFEST, dbt_command, dbt_env, seed_partial_parse
 
@@ -63,6 +64,7 @@ def generate_docs(warehouse_path: str, destination: Path, memory_limit: str, ref
 
 
 @asset(
+    owners=OWNERS,
     key=AssetKey(["docs", "dbt_docs"]),
     group_name="docs",
     kinds={"dbt", "html"},
