@@ -145,26 +145,60 @@ class SheetHeader:
         return {"sheet": self.sheet, "header_row": str(self.row)}
 
 
+class ValueReader:
+    """One workbook's values, read once for both the header search and the data rows: by calamine, or by
+    openpyxl when calamine cannot tell them (see `_calamine_sheets`)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._sheets = _calamine_sheets(path)
+
+    def header(self, score: Callable[[list[str]], int]) -> SheetHeader | None:
+        """The row, on any sheet, whose cells `score` rates best among each sheet's first rows (title rows
+        above it are skipped); the first sheet wins a tie. None when no row scores above zero."""
+        if self._sheets is not None:
+            first_rows = (
+                (name, itertools.islice(_calamine_rows(sheet), HEADER_SEARCH_ROWS))
+                for name, sheet in self._sheets
+            )
+            return best_header(first_rows, score)
+        workbook = load_workbook(self.path, read_only=True, data_only=True)
+        try:
+            return best_header(
+                (
+                    (sheet.title, sheet.iter_rows(values_only=True, max_row=HEADER_SEARCH_ROWS))
+                    for sheet in workbook.worksheets
+                ),
+                score,
+            )
+        finally:
+            workbook.close()
+
+    def rows(self, sheet_index: int, after_row: int) -> Iterator[tuple[int, tuple]]:
+        """(row number, values) of every non-blank row below `after_row`: blank rows, formatted or not (a
+        template copied down 5,000 rows), are not rows. They are still read through, never cut off: a value
+        after a gap is a value."""
+        if self._sheets is not None:
+            rows = _calamine_rows(self._sheets[sheet_index][1])
+            for number, row in enumerate(itertools.islice(rows, after_row, None), after_row + 1):
+                if not is_blank(row):
+                    yield number, row
+            return
+        workbook = load_workbook(self.path, read_only=True, data_only=True)
+        try:
+            sheet = workbook.worksheets[sheet_index]
+            for number, row in enumerate(
+                sheet.iter_rows(values_only=True, min_row=after_row + 1), after_row + 1
+            ):
+                if not is_blank(row):
+                    yield number, row
+        finally:
+            workbook.close()
+
+
 def find_sheet_header(path: Path, score: Callable[[list[str]], int]) -> SheetHeader | None:
-    """The row, on any sheet, whose cells `score` rates best among each sheet's first rows (title rows
-    above it are skipped); the first sheet wins a tie. None when no row scores above zero."""
-    sheets = _calamine_sheets(path)
-    if sheets is not None:
-        return best_header(
-            ((name, itertools.islice(_calamine_rows(sheet), HEADER_SEARCH_ROWS)) for name, sheet in sheets),
-            score,
-        )
-    workbook = load_workbook(path, read_only=True, data_only=True)
-    try:
-        return best_header(
-            (
-                (sheet.title, sheet.iter_rows(values_only=True, max_row=HEADER_SEARCH_ROWS))
-                for sheet in workbook.worksheets
-            ),
-            score,
-        )
-    finally:
-        workbook.close()
+    """`ValueReader.header` of a workbook read for that alone."""
+    return ValueReader(path).header(score)
 
 
 def best_header(
@@ -231,24 +265,8 @@ def _fill_merged(rows: list[list], merged: list[tuple[int, int, int, int]]) -> l
 
 
 def data_rows(path: Path, sheet_index: int, after_row: int) -> Iterator[tuple[int, tuple]]:
-    """(row number, values) of every non-blank row below `after_row`: blank rows, formatted or not (a
-    template copied down 5,000 rows), are not rows. They are still read through, never cut off: a value
-    after a gap is a value."""
-    sheets = _calamine_sheets(path)
-    if sheets is not None:
-        rows = _calamine_rows(sheets[sheet_index][1])
-        for number, row in enumerate(itertools.islice(rows, after_row, None), after_row + 1):
-            if not is_blank(row):
-                yield number, row
-        return
-    workbook = load_workbook(path, read_only=True, data_only=True)
-    try:
-        sheet = workbook.worksheets[sheet_index]
-        for number, row in enumerate(sheet.iter_rows(values_only=True, min_row=after_row + 1), after_row + 1):
-            if not is_blank(row):
-                yield number, row
-    finally:
-        workbook.close()
+    """`ValueReader.rows` of a workbook read for that alone."""
+    return ValueReader(path).rows(sheet_index, after_row)
 
 
 # An error cell (`<c r="B7" t="e"><v>#N/A</v></c>`): calamine gives it as an empty string, openpyxl as its

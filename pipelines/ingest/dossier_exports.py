@@ -19,11 +19,10 @@ from pipelines.core.zipfiles import SCRATCH_PREFIX
 from pipelines.ingest import guards
 from pipelines.ingest.cells import (
     HeaderAliases,
+    ValueReader,
     blank_header_error,
     cell_text,
     column_letter,
-    data_rows,
-    find_sheet_header,
     header_key,
 )
 from pipelines.ingest.register import (
@@ -706,7 +705,8 @@ def quarantine_lines(con: duckdb.DuckDBPyConnection, sha: str) -> int:
 
 
 def _stage_xlsx(con: duckdb.DuckDBPyConnection, path: Path, detected: Detected) -> HeaderMapping:
-    found = find_sheet_header(path, header_score)
+    reader = ValueReader(path)  # the workbook is read once, for the header and the rows
+    found = reader.header(header_score)
     if found is None:
         raise IngestError(
             path,
@@ -723,10 +723,7 @@ def _stage_xlsx(con: duckdb.DuckDBPyConnection, path: Path, detected: Detected) 
     stage_text_rows(
         con,
         width,
-        (
-            (n, [cell_text(v) for v in row[:width]])
-            for n, row in data_rows(path, found.sheet_index, found.row)
-        ),
+        ((n, [cell_text(v) for v in row[:width]]) for n, row in reader.rows(found.sheet_index, found.row)),
     )
     refuse_blank_headers(con, mapping, path)
     return mapping
