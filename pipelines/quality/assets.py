@@ -24,6 +24,7 @@ from dagster import (
     asset_check,
 )
 
+from pipelines.quality.data_docs import make_offline
 from pipelines.quality.findings import (
     DDL,
     collect_findings,
@@ -54,7 +55,8 @@ RULE_INPUTS = sorted(
     kinds={"great_expectations", "duckdb"},
     deps=RULE_INPUTS,
     description="Every data-quality finding (rule, severity, commune, period, indicator, message in "
-    "Vietnamese, evidence, first seen, status) in quality.dq_findings; GX Data Docs in outputs/data_docs/.",
+    "Vietnamese, evidence, first seen, status) in quality.dq_findings; GX Data Docs in outputs/data_docs/, "
+    "readable offline.",
 )
 def dq_findings(
     context: AssetExecutionContext, warehouse: WarehouseResource, sources: SourcesResource
@@ -64,6 +66,12 @@ def dq_findings(
     docs = Path(sources.outputs_dir) / "data_docs"
     warehouse.wait_until_free()
     results = run_suites(FINDING_SUITES, warehouse.sqlalchemy_url, data_docs_dir=docs)
+    unknown_assets = make_offline(docs)
+    if unknown_assets:
+        context.log.warning(
+            "Data Docs: external assets with no local copy were removed from the pages (add them to "
+            f"expectations/data_docs_assets/assets.json): {', '.join(sorted(unknown_assets))}"
+        )
     with warehouse.connect() as con:
         con.execute(DDL)
         save_rule_results(con, FINDING_SUITES, results, now)

@@ -29,6 +29,7 @@ from pipelines.reports.text import (
     group_heading,
     lower_first,
     more_findings_text,
+    more_rules_text,
     target_text,
     target_value_text,
     value_text,
@@ -64,6 +65,7 @@ ENV.globals.update(
     SUBMISSION_STATUS=SUBMISSION_STATUS,
     group_heading=group_heading,
     more_findings_text=more_findings_text,
+    more_rules_text=more_rules_text,
     annex_cut_text=annex_cut_text,
 )
 

@@ -18,7 +18,10 @@ from functools import cached_property
 
 # Printed findings per rule: the provincial report's annex and each commune's scorecard (XLSX: all of them).
 ANNEX_ROWS_PER_RULE = 20
-SCORECARD_ROWS_PER_RULE = 5
+SCORECARD_ROWS_PER_RULE = 3
+# A scorecard is one A4 page: under its indicator and trend tables there is room for this many finding rows;
+# the rules beyond are counted in one line that points to the annex.
+SCORECARD_FINDING_ROWS = 3
 
 # The rates a commune's scorecard and the trend chart follow quarter by quarter.
 KEY_RATES = (
@@ -164,16 +167,22 @@ class FindingGroup:
         return self.total - len(self.shown)
 
 
-def group_findings(findings: tuple[Finding, ...] | list[Finding], per_rule: int) -> list[FindingGroup]:
+def group_findings(
+    findings: tuple[Finding, ...] | list[Finding], per_rule: int, budget: int | None = None
+) -> list[FindingGroup]:
     """Findings (already ordered errors first, then by rule) grouped by rule, each cut to `per_rule` rows:
-    at ten million dossiers a rule can flag thousands of rows, which no printed annex can hold."""
+    at ten million dossiers a rule can flag thousands of rows, which no printed annex can hold. With
+    `budget`, at most that many rows are shown in all; the groups past it show none."""
     groups: dict[str, list[Finding]] = {}
     for finding in findings:
         groups.setdefault(finding.rule_code, []).append(finding)
-    return [
-        FindingGroup(rows[0].severity, code, rows[0].rule_title, len(rows), tuple(rows[:per_rule]))
-        for code, rows in groups.items()
-    ]
+    left = budget if budget is not None else sum(len(rows) for rows in groups.values())
+    out = []
+    for code, rows in groups.items():
+        shown = tuple(rows[: min(per_rule, left)])
+        left -= len(shown)
+        out.append(FindingGroup(rows[0].severity, code, rows[0].rule_title, len(rows), shown))
+    return out
 
 
 @dataclass(frozen=True)
@@ -265,7 +274,8 @@ class PeriodReport:
         for finding in self.findings:
             if finding.commune_id:
                 own.setdefault(finding.commune_id, []).append(finding)
-        return {c: group_findings(rows, SCORECARD_ROWS_PER_RULE) for c, rows in own.items()}
+        per_rule, budget = SCORECARD_ROWS_PER_RULE, SCORECARD_FINDING_ROWS
+        return {c: group_findings(rows, per_rule, budget) for c, rows in own.items()}
 
     def findings_of(self, commune_id: str) -> list[FindingGroup]:
         """The commune's own open findings for its scorecard, grouped by rule."""

@@ -121,6 +121,20 @@ def more_findings_text(group: FindingGroup) -> str:
     return f"… và {format_number(group.hidden)} trường hợp khác cùng loại (xem tệp Excel của báo cáo)."
 
 
+def more_rules_text(groups: list[FindingGroup]) -> str:
+    """The line that counts the findings of the rules a scorecard has no room to print."""
+    errors = sum(g.total for g in groups if g.severity == "error")
+    warnings = sum(g.total for g in groups if g.severity != "error")
+    parts = [
+        f"{format_number(errors)} lỗi" if errors else "",
+        f"{format_number(warnings)} cảnh báo" if warnings else "",
+    ]
+    return (
+        f"… và {' và '.join(p for p in parts if p)} khác thuộc {format_number(len(groups))} loại kiểm tra "
+        "(xem Phụ lục của báo cáo và tệp Excel kèm theo)."
+    )
+
+
 def annex_cut_text(report: PeriodReport) -> str:
     """The sentence saying the annex is cut, when some rule has more findings than it prints; else ""."""
     if not any(group.hidden for group in report.annex):
