@@ -183,6 +183,9 @@ def test_the_docx_is_an_administrative_report(published):
         "Quảng Ngãi, ngày",
     ):
         assert block in header, block
+    # the motto (about 9,4 cm in bold 12 pt Times) has a column wide enough to stay on one line
+    motto_cell = document.tables[0].rows[0].cells[1]
+    assert motto_cell.width.cm >= 10, motto_cell.width.cm
     body = "\n".join(p.text for p in document.paragraphs)
     assert "BÁO CÁO" in body and "quý I năm 2025" in body and "PHỤ LỤC" in body
     closing = "\n".join(c.text for t in document.tables for c in t._cells)

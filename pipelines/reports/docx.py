@@ -146,15 +146,19 @@ def _set_widths(table, widths: list[float]) -> None:
         cell.width = Cm(widths[n % count])
 
 
-def _borderless(document, cols: int):
+def _borderless(document, cols: int, widths: list[float] | None = None):
     table = document.add_table(rows=1, cols=cols)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    _set_widths(table, [16.5 / cols] * cols)
+    _set_widths(table, widths or [16.5 / cols] * cols)
     return table.rows[0].cells
 
 
+# The motto in bold 12 pt Times is about 9,4 cm wide: its column gets 10,5 cm so that it stays on one line.
+LETTERHEAD_WIDTHS_CM = [6.0, 10.5]
+
+
 def write_letterhead(document, issued_on: date) -> None:
-    left, right = _borderless(document, 2)
+    left, right = _borderless(document, 2, LETTERHEAD_WIDTHS_CM)
     for cell, lines in (
         (left, [(LETTERHEAD.authority, False, False), (LETTERHEAD.issuer, True, False)]),
         (
@@ -172,7 +176,7 @@ def write_letterhead(document, issued_on: date) -> None:
             paragraph.paragraph_format.space_after = Pt(0)
             run = paragraph.add_run(text)
             run.bold, run.underline = bold, underline
-            run.font.size = Pt(12 if cell is left else 12)
+            run.font.size = Pt(12)
     write_paragraph(left, "―――――", align=CENTER, space_after=0)
     write_paragraph(left, LETTERHEAD.number_line, align=CENTER, space_after=0)
     write_paragraph(right, "", space_after=0)
