@@ -16,6 +16,7 @@ from pipelines.reports.charts import Chart
 from pipelines.reports.model import PeriodReport
 from pipelines.reports.sections import numbered
 from pipelines.reports.text import (
+    DOSSIER_DEFINITIONS,
     LETTERHEAD,
     PROVISIONAL_MARK,
     SEVERITY_NAMES,
@@ -60,6 +61,7 @@ ENV.globals.update(
     letterhead=LETTERHEAD,
     WITHHELD=WITHHELD,
     PROVISIONAL_MARK=PROVISIONAL_MARK,
+    DOSSIER_DEFINITIONS=DOSSIER_DEFINITIONS,
     SOURCE_NAMES=SOURCE_NAMES,
     SEVERITY_NAMES=SEVERITY_NAMES,
     SUBMISSION_STATUS=SUBMISSION_STATUS,

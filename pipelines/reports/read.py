@@ -169,7 +169,25 @@ def _submissions(
 
 
 def _indicators(con: duckdb.DuckDBPyConnection) -> tuple[Indicator, ...]:
-    """The indicators of the commune form, in the form's order, with their source of record."""
+    """The published indicators with their source of record: the commune form's, in the form's order, and
+    the system-only ones (`reported_on = 'system'`), each right after the last part of the identity it
+    completes (DOS_INVALID_DATES after DOS_LATE)."""
+    rows = _rows(
+        con,
+        """select indicator_code, name_vi, unit, kind, target_value, higher_is_better, system_source,
+                  reported_on, form_order
+           from marts.dim_indicator where reported_on in ('form', 'system')
+           order by form_order nulls last, indicator_code""",
+    )
+    identities = con.execute(
+        "select string_split(part_codes, ';') from reference.ref_indicator_identities"
+    ).fetchall()
+    part_before = {parts[-1]: parts[-2] for (parts,) in identities if len(parts) >= 2}
+    ordered = [r for r in rows if r["reported_on"] == "form"]
+    for r in (r for r in rows if r["reported_on"] == "system"):
+        before = part_before.get(r["indicator_code"])
+        codes = [o["indicator_code"] for o in ordered]
+        ordered.insert(codes.index(before) + 1 if before in codes else len(ordered), r)
     return tuple(
         Indicator(
             code=r["indicator_code"],
@@ -180,11 +198,7 @@ def _indicators(con: duckdb.DuckDBPyConnection) -> tuple[Indicator, ...]:
             higher_is_better=r["higher_is_better"],
             source="system" if r["system_source"] else "reported",
         )
-        for r in _rows(
-            con,
-            """select indicator_code, name_vi, unit, kind, target_value, higher_is_better, system_source
-               from marts.dim_indicator where reported_on = 'form' order by form_order""",
-        )
+        for r in ordered
     )
 
 

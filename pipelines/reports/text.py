@@ -20,6 +20,15 @@ PROVISIONAL_MARK = "(*)"
 SOURCE_NAMES = {"system": "Hệ thống", "reported": "Xã báo cáo"}
 SUBMISSION_STATUS = {"late": "Nộp trễ", "missing": "Chưa nộp"}
 SEVERITY_NAMES = {"error": "Lỗi", "warning": "Cảnh báo"}
+# How the dossier counts are defined, printed under the province table and in the workbook's «Thông tin».
+DOSSIER_DEFINITIONS = (
+    "Hồ sơ có ngày hoàn thành trước ngày tiếp nhận (lỗi ngày trên hệ thống) được tính là đã giải quyết "
+    "nhưng không tính là trước hạn, đúng hạn hay trễ hạn: chúng được đếm riêng ở dòng «Số hồ sơ đã giải "
+    "quyết có ngày hoàn thành trước ngày tiếp nhận», nên đã giải quyết = trước hạn + đúng hạn + trễ hạn + "
+    "số hồ sơ đó; tỷ lệ giải quyết trước hạn, đúng hạn, trễ hạn tính trên tổng số hồ sơ trước hạn, đúng "
+    "hạn và trễ hạn. Số hồ sơ đang giải quyết là số hồ sơ tiếp nhận trong kỳ chưa giải quyết xong vào "
+    "cuối quý tiếp nhận; với kỳ 9 tháng và cả năm là tổng của các quý."
+)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from datetime import date
 
 from pipelines.reports.model import PeriodReport
 from pipelines.reports.sections.section import Section
+from pipelines.reports.text import DOSSIER_DEFINITIONS
 from pipelines.reports.xlsx import DATE, Column, Sheet
 
 
@@ -26,6 +27,7 @@ def xlsx(report: PeriodReport, issued_on: date) -> list[Sheet]:
             "Tỷ lệ toàn tỉnh và cả kỳ = tổng tử số ÷ tổng mẫu số; số liệu tồn lấy giá trị cuối kỳ. "
             "Tỷ lệ lưu dạng phần trăm của Excel.",
         ),
+        ("Hồ sơ", DOSSIER_DEFINITIONS),
     ]
     return [Sheet("Thông tin", [Column("Mục", width=30), Column("Giá trị", width=70)], rows)]
 

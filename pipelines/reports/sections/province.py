@@ -14,6 +14,7 @@ from pipelines.reports.docx import CENTER, write_paragraph, write_table
 from pipelines.reports.model import Figure, PeriodReport
 from pipelines.reports.sections.section import Section
 from pipelines.reports.text import (
+    DOSSIER_DEFINITIONS,
     SOURCE_NAMES,
     figure_text,
     fraction_text,
@@ -56,6 +57,7 @@ def docx(document, report: PeriodReport, charts: list[Chart]) -> None:
         size=11,
         widths=[0.9, 3.9, 1.4, 1.9, 2.3, 1.7, 1.5, 1.4, 1.5],
     )
+    write_paragraph(document, DOSSIER_DEFINITIONS, italic=True, size=11, space_after=8)
     for n, chart in enumerate(charts, start=1):
         document.add_picture(io.BytesIO(chart.png), width=Cm(15.5))
         document.paragraphs[-1].alignment = CENTER
