@@ -5,6 +5,7 @@ reproducible, and the schedules fire on the days the calendar says."""
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import unicodedata
 from datetime import date, datetime
@@ -26,6 +27,7 @@ from pipelines.reports.assets import build_report_schedule, publish_run_config, 
 from pipelines.reports.model import ANNEX_ROWS_PER_RULE, SCORECARD_ROWS_PER_RULE
 from pipelines.reports.publish import file_names, publish_period, read_manifest, write_index
 from pipelines.reports.read import build_report
+from pipelines.reports.text import publication_status
 
 # The figure of record and whether an open error holds it back, written here in SQL independently of the
 # report code: system figures where the catalogue names a system, else the commune's form.
@@ -562,3 +564,43 @@ def test_reporting_views_are_rebuilt_only_when_the_project_or_a_view_changed(pip
             "select * from reference.ref_service_index_criteria where false"
         )
     assert not _views_current(warehouse, views, _reporting_version(str(settings.warehouse_path)))
+
+
+@pytest.mark.parametrize(
+    ("due_on", "withheld", "issued_on", "final", "reason_has"),
+    [
+        (
+            date(2025, 10, 10),
+            0,
+            date(2025, 10, 5),
+            False,
+            "trước khi hết hạn các xã gửi báo cáo ngày 10/10/2025",
+        ),
+        (date(2025, 10, 10), 0, date(2025, 10, 10), False, "trước khi hết hạn"),  # the due day itself
+        (date(2025, 10, 10), 3, date(2025, 10, 20), False, "3 đơn vị có số liệu bị tạm giữ"),
+        (date(2025, 10, 10), 3, date(2025, 10, 5), False, "trước khi hết hạn"),  # the first rule wins
+        (date(2025, 10, 10), 0, date(2025, 10, 11), True, "đã hết hạn gửi báo cáo ngày 10/10/2025"),
+        (None, 0, date(2025, 10, 11), True, "không còn số liệu bị tạm giữ"),
+    ],
+)
+def test_a_period_is_final_once_its_due_date_passed_and_nothing_is_held(
+    due_on, withheld, issued_on, final, reason_has
+):
+    status = publication_status(due_on, withheld, issued_on)
+    assert status.final is final
+    assert reason_has in status.reason
+    assert status.label == ("Chính thức" if final else "Tạm thời")
+
+
+def test_every_format_states_the_status_and_the_rule_that_decided_it(published):
+    _, reports = published
+    manifest = json.loads((reports / "2025-Q1" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["status"] in {"final", "provisional"} and manifest["status_reason"]
+    reason = manifest["status_reason"]
+    html = (reports / "2025-Q1" / file_names("2025-Q1")["report_html"]).read_text(encoding="utf-8")
+    assert reason in html
+    document = docx.Document(str(reports / "2025-Q1" / file_names("2025-Q1")["report_docx"]))
+    assert any(reason in p.text for p in document.paragraphs)
+    workbook = openpyxl.load_workbook(reports / "2025-Q1" / file_names("2025-Q1")["report_xlsx"])
+    assert any(reason in str(v) for row in workbook["Thông tin"].iter_rows(values_only=True) for v in row)
+    assert reason in (reports / "index.html").read_text(encoding="utf-8")

@@ -27,7 +27,7 @@ from pipelines.reports.docx import (
 )
 from pipelines.reports.model import PeriodReport
 from pipelines.reports.sections import numbered
-from pipelines.reports.text import PROVISIONAL_MARK, WITHHELD, lower_first
+from pipelines.reports.text import PROVISIONAL_MARK, WITHHELD, lower_first, status_of
 
 
 def _page(document) -> None:
@@ -42,7 +42,7 @@ def _page(document) -> None:
     section.left_margin, section.right_margin = Cm(3), Cm(1.5)
 
 
-def _opening(document, report: PeriodReport) -> None:
+def _opening(document, report: PeriodReport, issued_on: date) -> None:
     """Title, the period's dates and request letter, the opening sentence and, with held figures, why."""
     period = report.period
     write_paragraph(
@@ -57,7 +57,8 @@ def _opening(document, report: PeriodReport) -> None:
     )
     basis = f"(Số liệu từ ngày {format_date(period.starts_on)} đến ngày {format_date(period.ends_on)}"
     basis += f"; thực hiện Văn bản số {period.request_letter})" if period.request_letter else ")"
-    write_paragraph(document, basis, italic=True, align=CENTER, space_after=8)
+    write_paragraph(document, basis, italic=True, align=CENTER, space_after=2)
+    write_paragraph(document, status_of(report, issued_on).sentence, bold=True, align=CENTER, space_after=8)
     write_paragraph(
         document,
         "Trên cơ sở số liệu của hệ thống thông tin giải quyết thủ tục hành chính, danh sách cán bộ, "
@@ -81,7 +82,7 @@ def build_document(report: PeriodReport, charts: list[Chart], issued_on: date) -
     document = Document()
     _page(document)
     write_letterhead(document, issued_on)
-    _opening(document, report)
+    _opening(document, report, issued_on)
     body, appendices = numbered("docx")
     for numeral, section in body:
         write_heading(document, f"{numeral}. {section.docx_title}")

@@ -27,6 +27,7 @@ from pipelines.core.files import file_sha256
 from pipelines.core.zipfiles import SCRATCH_PREFIX, remove_leftovers, write_atomically
 from pipelines.reports.model import PeriodReport
 from pipelines.reports.read import build_report
+from pipelines.reports.text import status_of
 
 TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 MANIFEST = "manifest.json"
@@ -182,6 +183,7 @@ def publish_period(
     reports_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{period_key}-", dir=reports_dir))
     os.chmod(staging, 0o755)  # mkdtemp makes it private; the publication is for everyone to read
+    status = status_of(report, issued_on)
     try:
         files = render_all(report, issued_on, staging, reviews)
         manifest = {
@@ -190,6 +192,9 @@ def publish_period(
             "starts_on": report.period.starts_on.isoformat(),
             "ends_on": report.period.ends_on.isoformat(),
             "issued_on": issued_on.isoformat(),
+            # final once the due date has passed and no open error holds figures back, as of issued_on
+            "status": "final" if status.final else "provisional",
+            "status_reason": status.reason,
             "data_version": version,
             # The run and time this data version was first published: kept when unchanged data is re-rendered.
             "run_id": previous["run_id"] if same_data else run_id,

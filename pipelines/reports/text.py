@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from pipelines.core.vietnamese import format_number, format_percent, long_date
+from pipelines.core.vietnamese import format_date, format_number, format_percent, long_date
 from pipelines.reports.model import (
     ANNEX_ROWS_PER_RULE,
     Figure,
@@ -20,6 +20,44 @@ PROVISIONAL_MARK = "(*)"
 SOURCE_NAMES = {"system": "Hệ thống", "reported": "Xã báo cáo"}
 SUBMISSION_STATUS = {"late": "Nộp trễ", "missing": "Chưa nộp"}
 SEVERITY_NAMES = {"error": "Lỗi", "warning": "Cảnh báo"}
+
+
+@dataclass(frozen=True)
+class PublicationStatus:
+    """Whether an edition's figures are final, and the rule that decided it, in Vietnamese."""
+
+    final: bool
+    reason: str
+
+    @property
+    def label(self) -> str:
+        return "Chính thức" if self.final else "Tạm thời"
+
+    @property
+    def sentence(self) -> str:
+        return f"Tình trạng số liệu: {self.label.lower()} ({self.reason})."
+
+
+def publication_status(due_on: date | None, withheld_communes: int, issued_on: date) -> PublicationStatus:
+    """Provisional while the communes' due date has not passed on the day the edition is issued (more forms
+    may come), or while open errors hold figures back; final otherwise."""
+    if due_on is not None and issued_on <= due_on:
+        return PublicationStatus(
+            False, f"lập trước khi hết hạn các xã gửi báo cáo ngày {format_date(due_on)}"
+        )
+    if withheld_communes:
+        return PublicationStatus(
+            False,
+            f"{format_number(withheld_communes)} đơn vị có số liệu bị tạm giữ do còn lỗi chưa được xử lý",
+        )
+    due = f" ngày {format_date(due_on)}" if due_on is not None else ""
+    return PublicationStatus(True, f"đã hết hạn gửi báo cáo{due} và không còn số liệu bị tạm giữ")
+
+
+def status_of(report: PeriodReport, issued_on: date) -> PublicationStatus:
+    return publication_status(report.period.due_on, len(report.withheld_communes), issued_on)
+
+
 # How the dossier counts are defined, printed under the province table and in the workbook's «Thông tin».
 DOSSIER_DEFINITIONS = (
     "Hồ sơ có ngày hoàn thành trước ngày tiếp nhận (lỗi ngày trên hệ thống) được tính là đã giải quyết "

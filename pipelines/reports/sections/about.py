@@ -7,12 +7,13 @@ from datetime import date
 
 from pipelines.reports.model import PeriodReport
 from pipelines.reports.sections.section import Section
-from pipelines.reports.text import DOSSIER_DEFINITIONS
+from pipelines.reports.text import DOSSIER_DEFINITIONS, status_of
 from pipelines.reports.xlsx import DATE, Column, Sheet
 
 
 def xlsx(report: PeriodReport, issued_on: date) -> list[Sheet]:
     period = report.period
+    status = status_of(report, issued_on)
     rows = [
         ("Kỳ báo cáo", period.label),
         ("Mã kỳ", period.key),
@@ -22,6 +23,7 @@ def xlsx(report: PeriodReport, issued_on: date) -> list[Sheet]:
         ("Ngày lập", (issued_on, DATE)),
         ("Phiên bản dữ liệu", report.fingerprint),
         ("Số đơn vị có số liệu tạm giữ", len(report.withheld_communes)),
+        ("Tình trạng số liệu", f"{status.label}: {status.reason}"),
         (
             "Cách tính",
             "Tỷ lệ toàn tỉnh và cả kỳ = tổng tử số ÷ tổng mẫu số; số liệu tồn lấy giá trị cuối kỳ. "
