@@ -217,6 +217,23 @@ def test_the_system_figures_satisfy_every_identity_of_the_catalogue(pipeline_run
         assert checked > 100
 
 
+def test_every_mart_materialisation_carries_its_row_count_and_column_schema(pipeline_run):
+    settings, result = pipeline_run
+    counts = {}
+    for event in result.get_asset_materialization_events():
+        key = event.asset_key.path
+        if len(key) == 2 and key[0] == "marts":
+            counts[key[1]] = event.materialization.metadata["dagster/row_count"].value
+    assert {"fct_commune_indicator", "fct_dossier", "dim_commune"} <= counts.keys()
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        for table, count in counts.items():
+            assert con.execute(f"select count(*) from marts.{table}").fetchall()[0][0] == count, table
+    specs = {s.key: s for s in build_definitions(settings).resolve_all_asset_specs()}
+    schema = specs[AssetKey(["marts", "fct_commune_indicator"])].metadata["dagster/column_schema"]
+    assert {"commune_id", "period_key", "indicator_code", "value"} <= {c.name for c in schema.columns}
+    assert all(c.description for c in schema.columns)
+
+
 def test_the_report_is_published_in_vietnamese(pipeline_run):
     settings, _ = pipeline_run
     html = (settings.reports_dir / "2025-Q1" / "bao-cao-2025-Q1.html").read_text(encoding="utf-8")

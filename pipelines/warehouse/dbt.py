@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-from dagster import AssetExecutionContext, AssetKey, Config, MaterializeResult
+from dagster import AssetExecutionContext, AssetKey, Config, MaterializeResult, Output
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
@@ -26,6 +26,7 @@ from dagster_dbt import (
 )
 from packaging import version
 
+from pipelines.core.sqltext import quote_ident
 from pipelines.resources import ReferenceResource, SourcesResource, WarehouseResource
 from pipelines.runs import OWNERS
 from pipelines.settings import DBT_PROJECT_DIR
@@ -113,8 +114,45 @@ def _build(
     needed = dbt_env(warehouse.path, warehouse.memory_limit, reference.path)
     with environment({k: v for k, v in needed.items() if os.environ.get(k) != v}):
         invocation = dbt.cli(args, context=context)
-    yield from invocation.stream()
+    yield from _with_row_counts(context, invocation.stream(), warehouse)
     prune_invocation_targets(context.op_def.name)
+
+
+# The analysts' tables: their materialisations carry a row count.
+COUNTED_SCHEMAS = frozenset({"marts"})
+
+
+def _with_row_counts(context: AssetExecutionContext, events: Iterator[Any], warehouse: WarehouseResource):
+    """dbt's events, with `dagster/row_count` on each materialised mart (the UI shows it beside the column
+    schema). The counts are taken once dbt has exited, since dbt holds the DuckDB file while it runs, so
+    the marts' materialisations are held back until then; if dbt fails they are passed on uncounted."""
+    held = []
+    try:
+        for event in events:
+            if isinstance(event, Output) and _counted(context, event):
+                held.append(event)
+            else:
+                yield event
+    except BaseException:
+        yield from held
+        raise
+    if not held:
+        return
+    tables = {e.output_name: context.asset_key_for_output(e.output_name).path for e in held}
+    with warehouse.connect(read_only=True) as con:
+        counts = {
+            name: con.execute(
+                f"select count(*) from {quote_ident(schema)}.{quote_ident(table)}"  # sql-checked: identifiers
+            ).fetchall()[0][0]
+            for name, (schema, table) in tables.items()
+        }
+    for event in held:
+        yield event.with_metadata({**event.metadata, "dagster/row_count": counts[event.output_name]})
+
+
+def _counted(context: AssetExecutionContext, event: Output) -> bool:
+    path = context.asset_key_for_output(event.output_name).path
+    return len(path) == 2 and path[0] in COUNTED_SCHEMAS
 
 
 @dbt_assets(
