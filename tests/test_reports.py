@@ -9,6 +9,7 @@ import json
 import shutil
 import unicodedata
 from datetime import date, datetime
+from html import escape
 from html.parser import HTMLParser
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -24,10 +25,11 @@ from pipelines.core.vietnamese import format_number, parse_number
 from pipelines.definitions import build_definitions
 from pipelines.reports import publish as publishing
 from pipelines.reports.assets import build_report_schedule, publish_run_config, quarter_just_ended
-from pipelines.reports.model import ANNEX_ROWS_PER_RULE, SCORECARD_ROWS_PER_RULE
+from pipelines.reports.model import ANNEX_ROWS_PER_RULE, SCORECARD_ROWS_PER_RULE, Indicator
 from pipelines.reports.publish import file_names, publish_period, read_manifest, write_index
 from pipelines.reports.read import build_report
-from pipelines.reports.text import publication_status
+from pipelines.reports.summary import summary_points
+from pipelines.reports.text import change_text, publication_status
 
 # The figure of record and whether an open error holds it back, written here in SQL independently of the
 # report code: system figures where the catalogue names a system, else the commune's form.
@@ -604,3 +606,62 @@ def test_every_format_states_the_status_and_the_rule_that_decided_it(published):
     workbook = openpyxl.load_workbook(reports / "2025-Q1" / file_names("2025-Q1")["report_xlsx"])
     assert any(reason in str(v) for row in workbook["Thông tin"].iter_rows(values_only=True) for v in row)
     assert reason in (reports / "index.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "previous", "expected"),
+    [
+        ("rate", 73.24, 71.32, "+1,92 điểm %"),
+        ("rate", 98.89, 98.95, "-0,06 điểm %"),
+        ("rate", 50.0, 50.0, "0,00 điểm %"),
+        ("count", 20_650, 20_006, "+3,2 %"),
+        ("count", 19_000, 20_000, "-5,0 %"),
+        ("count", 12, 0, "-"),
+        ("flag", 1, 0, "-"),
+        ("rate", None, 50.0, "-"),
+    ],
+)
+def test_the_change_is_in_percentage_points_for_rates_and_per_cent_for_counts(
+    kind, value, previous, expected
+):
+    indicator = Indicator("X", "x", "%", kind, None, None, "system")
+    assert change_text(indicator, value, previous) == expected
+
+
+def test_the_summary_names_the_rates_that_moved_most_as_recomputed_from_the_mart(published):
+    """The three largest improvements and declines of the province's rates, by each rate's direction,
+    recomputed from reporting.published_figures, are the ones the summary names, in that order."""
+    warehouse, reports = published
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute(
+            """select f.indicator_code, f.period_key, f.value, i.name_vi, i.higher_is_better
+               from reporting.published_figures f join marts.dim_indicator i using (indicator_code)
+               where f.scope = 'province' and f.period_key in ('2025-Q1', '2025-Q2') and i.kind = 'rate'
+                 and i.higher_is_better is not null and i.reported_on in ('form', 'system')"""
+        ).fetchall()
+        report = build_report(con, "2025-Q2")
+    values: dict[str, dict[str, float]] = {}
+    names, better = {}, {}
+    for code, period, value, name, higher in rows:
+        values.setdefault(code, {})[period] = value
+        names[code], better[code] = name, higher
+    gains = []
+    for code, by_period in values.items():
+        if by_period.get("2025-Q1") is None or by_period.get("2025-Q2") is None:
+            continue
+        delta = round(round(by_period["2025-Q2"], 2) - round(by_period["2025-Q1"], 2), 2)
+        if delta:
+            gains.append((delta if better[code] else -delta, code))
+    gains.sort(key=lambda g: (-g[0], g[1]))
+    best = [names[c] for gain, c in gains if gain > 0][:3]
+    worst = [names[c] for gain, c in reversed(gains) if gain < 0][:3]
+    assert best or worst
+
+    points = summary_points(report)
+    for title, expected in (("Chuyển biến tốt nhất", best), ("Chuyển biến kém nhất", worst)):
+        line = next((p for p in points if p.startswith(title)), "")
+        positions = [line.find(name[0].lower() + name[1:]) for name in expected]
+        assert all(p >= 0 for p in positions) and positions == sorted(positions), (title, expected, line)
+    html = (reports / "2025-Q2" / file_names("2025-Q2")["report_html"]).read_text(encoding="utf-8")
+    assert all(escape(p) in html for p in points)
+    assert points[-1].startswith("Kiểm tra số liệu: còn")

@@ -27,6 +27,7 @@ from pipelines.reports.docx import (
 )
 from pipelines.reports.model import PeriodReport
 from pipelines.reports.sections import numbered
+from pipelines.reports.summary import summary_points
 from pipelines.reports.text import PROVISIONAL_MARK, WITHHELD, lower_first, status_of
 
 
@@ -66,6 +67,9 @@ def _opening(document, report: PeriodReport, issued_on: date) -> None:
         f"và Công nghệ tổng hợp kết quả chuyển đổi số cấp xã {lower_first(period.label)} như sau.",
         align=JUSTIFY,
     )
+    write_paragraph(document, "Tóm tắt", bold=True, space_after=2)
+    for point in summary_points(report):
+        write_paragraph(document, f"- {point}", align=JUSTIFY, space_after=2)
     if report.withheld_communes:
         write_paragraph(
             document,

@@ -15,6 +15,7 @@ from pipelines.core.vietnamese import format_date, format_number, format_percent
 from pipelines.reports.charts import Chart
 from pipelines.reports.model import PeriodReport
 from pipelines.reports.sections import numbered
+from pipelines.reports.summary import summary_points
 from pipelines.reports.text import (
     DOSSIER_DEFINITIONS,
     LETTERHEAD,
@@ -24,6 +25,7 @@ from pipelines.reports.text import (
     SUBMISSION_STATUS,
     WITHHELD,
     annex_cut_text,
+    change_text,
     evidence_location,
     figure_text,
     fraction_text,
@@ -69,6 +71,7 @@ ENV.globals.update(
     group_heading=group_heading,
     more_findings_text=more_findings_text,
     more_rules_text=more_rules_text,
+    change_text=change_text,
     annex_cut_text=annex_cut_text,
 )
 
@@ -104,6 +107,7 @@ def render_report(
         charts=[(chart.title, Markup(chart.svg)) for chart in charts],
         sections=_numbered_templates(),
         pending_review=pending_review,
+        summary=summary_points(report),
     )
 
 

@@ -22,6 +22,24 @@ SUBMISSION_STATUS = {"late": "Nộp trễ", "missing": "Chưa nộp"}
 SEVERITY_NAMES = {"error": "Lỗi", "warning": "Cảnh báo"}
 
 
+def change_text(indicator: Indicator, value: float | None, previous: float | None) -> str:
+    """The change from the previous period, signed: percentage points for a rate (`+2,31 điểm %`), per
+    cent for a count, stock or amount (`-3,2 %`); `-` where either is missing or the change means nothing
+    (a yes/no flag, a previous value of 0)."""
+    if value is None or previous is None or indicator.kind == "flag":
+        return "-"
+    if indicator.kind == "rate":
+        return f"{_signed(value - previous, 2)} điểm %"
+    if previous == 0:
+        return "-"
+    return f"{_signed(100 * (value - previous) / previous, 1)} %"
+
+
+def _signed(value: float, decimals: int) -> str:
+    text = format_number(value, decimals)
+    return text if text.startswith("-") or not text.strip("0,") else f"+{text}"
+
+
 @dataclass(frozen=True)
 class PublicationStatus:
     """Whether an edition's figures are final, and the rule that decided it, in Vietnamese."""

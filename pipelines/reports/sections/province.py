@@ -16,6 +16,7 @@ from pipelines.reports.sections.section import Section
 from pipelines.reports.text import (
     DOSSIER_DEFINITIONS,
     SOURCE_NAMES,
+    change_text,
     figure_text,
     fraction_text,
     target_text,
@@ -35,6 +36,7 @@ def docx(document, report: PeriodReport, charts: list[Chart]) -> None:
             "Kỳ này",
             "Tử số/Mẫu số",
             "Kỳ trước",
+            "Thay đổi",
             "Kế hoạch",
             "Đánh giá",
             "Nguồn",
@@ -47,15 +49,16 @@ def docx(document, report: PeriodReport, charts: list[Chart]) -> None:
                 figure_text(line.indicator, line.figure, province=True),
                 fraction_text(line.figure),
                 value_text(line.indicator, line.previous),
+                change_text(line.indicator, line.figure.value, line.previous),
                 target_value_text(line.indicator),
                 (target_text(line.meets_target), "A00000" if line.meets_target is False else None),
                 SOURCE_NAMES[line.indicator.source],
             ]
             for n, line in enumerate(report.province, start=1)
         ],
-        numeric={0, 3, 4, 5, 6},
+        numeric={0, 3, 4, 5, 6, 7},
         size=11,
-        widths=[0.9, 3.9, 1.4, 1.9, 2.3, 1.7, 1.5, 1.4, 1.5],
+        widths=[0.9, 3.5, 1.3, 1.9, 2.1, 1.6, 1.6, 1.3, 1.1, 1.2],
     )
     write_paragraph(document, DOSSIER_DEFINITIONS, italic=True, size=11, space_after=8)
     for n, chart in enumerate(charts, start=1):
