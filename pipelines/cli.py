@@ -12,6 +12,7 @@ cds dbt-parse   produce the dbt manifest (done once by `make install`)
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import time
@@ -137,14 +138,20 @@ def _cmd_run(args: argparse.Namespace) -> int:
     for line in fail_stale_runs(instance):
         print(line)
     before = _published_versions(settings.reports_dir)
-    result = run_main_job(
-        settings,
-        instance,
-        raise_on_error=False,
-        full_refresh=args.full_refresh,
-        console_level="DEBUG" if args.verbose else "INFO",
-    )
-    log = write_run_log(instance, result.run_id, settings.outputs_dir / "logs")
+    logs = settings.outputs_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    dbt_output = logs / "dbt-output.log"
+    with contextlib.ExitStack() as stack:
+        if not args.verbose:  # dagster-dbt echoes each dbt node to stdout: the file keeps it
+            stack.enter_context(contextlib.redirect_stdout(stack.enter_context(open(dbt_output, "w"))))
+        result = run_main_job(
+            settings,
+            instance,
+            raise_on_error=False,
+            full_refresh=args.full_refresh,
+            console_level="DEBUG" if args.verbose else "INFO",
+        )
+    log = write_run_log(instance, result.run_id, logs)
     failed_checks = [
         f"{e.asset_key.to_user_string()}:{e.check_name}"
         for e in result.get_asset_check_evaluations()
@@ -158,6 +165,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     for failure in failures:
         print(f"  failed step {failure.step_key}: {failure.step_failure_data.error.message.strip()[:300]}")
     print(f"Full log (DEBUG events included): {log}")
+    if not args.verbose:
+        print(f"dbt's output: {dbt_output}")
     if result.success and skipped_as_unchanged(result):
         print(
             "Không có gì mới: kho dữ liệu, kiểm tra và báo cáo giữ nguyên.\n"

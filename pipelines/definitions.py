@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dagster import AssetSelection, Definitions, define_asset_job, in_process_executor
+from dagster._loggers import default_loggers
 
+from pipelines.console import brief_console
 from pipelines.ingest.defs import defs as ingest
 from pipelines.narrative.defs import defs as narrative
 from pipelines.quality.defs import defs as quality
@@ -25,7 +27,9 @@ main_job = define_asset_job(
 
 def build_definitions(settings: Settings | None = None) -> Definitions:
     settings = settings or get_settings()
-    own = Definitions(jobs=[main_job], resources=build_resources(settings))
+    # `console` stays the default; `cds run` picks `brief` (pipelines/console.py)
+    loggers = {**default_loggers(), "brief": brief_console}
+    own = Definitions(jobs=[main_job], resources=build_resources(settings), loggers=loggers)
     return Definitions.merge(ingest, narrative, warehouse, quality, reports(settings), own)
 
 

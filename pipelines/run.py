@@ -39,8 +39,9 @@ def run_main_job(
 ) -> ExecuteInProcessResult:
     """The main job in this process over the quarters `main_job_tags` chooses (what `cds run` does).
     `rebuild`: build, check and publish even when nothing changed since the last successful run.
-    `console_level`: the lowest level of event the terminal shows (`INFO` leaves Dagster's DEBUG events to
-    the run's event log); None keeps Dagster's default (DEBUG)."""
+    `console_level`: `DEBUG` shows every Dagster event (Dagster's console logger); another level shows a
+    line per step and the pipeline's messages from that level up (the `brief` logger), Dagster's DEBUG
+    events staying in the run's event log; None keeps Dagster's default console."""
     defs = defs or build_definitions(settings)
     job = defs.resolve_job_def(MAIN_JOB_NAME)
     dbt_config = {"full_refresh": full_refresh, "rebuild": rebuild}
@@ -49,8 +50,10 @@ def run_main_job(
         run_config["ops"] = {
             op.name: {"config": dbt_config} for op in (warehouse_dbt_assets.op, reporting_dbt_assets.op)
         }
-    if console_level:
+    if console_level == "DEBUG":
         run_config["loggers"] = {"console": {"config": {"log_level": console_level}}}
+    elif console_level:  # a line per step and the pipeline's messages (pipelines/console.py)
+        run_config["loggers"] = {"brief": {"config": {"log_level": console_level}}}
     result = job.execute_in_process(
         instance=instance,
         tags={**main_job_tags(settings), **process_tags()},

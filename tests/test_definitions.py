@@ -1,5 +1,8 @@
 """The code location loads and shows one connected graph from the source files to the report."""
 
+import io
+import logging
+
 from dagster import AssetKey
 
 from pipelines.definitions import defs
@@ -160,3 +163,49 @@ def test_every_dbt_model_seed_source_and_listed_column_has_a_description():
     assert not missing, missing
     marts = [n for n in nodes if n["resource_type"] == "model" and n["schema"].endswith("marts")]
     assert marts and all(n["config"]["contract"]["enforced"] for n in marts), "every mart has a contract"
+
+
+def _record(message: str, level: int = logging.INFO, step: str = "raw__dossiers", event=None):
+    record = logging.LogRecord("dagster", level, __file__, 0, message, None, None)
+    record.dagster_meta = {"step_key": step, "orig_message": message, "dagster_event": event}
+    return record
+
+
+def test_the_brief_console_shows_steps_messages_and_the_cause_of_a_failure_only():
+    from types import SimpleNamespace
+
+    from pipelines.console import _BriefHandler
+
+    out = io.StringIO()
+    handler = _BriefHandler(out, logging.DEBUG)
+
+    def event(kind: str, **data):
+        return SimpleNamespace(event_type_value=kind, **data)
+
+    cause = SimpleNamespace(message="FileNotFoundError: không có tệp\nstack", cause=None)
+    wrapper = SimpleNamespace(message="DagsterExecutionStepExecutionError: Error occurred", cause=cause)
+    for record in (
+        _record("", event=event("STEP_START")),
+        _record("5 tệp: 5 nạp mới"),
+        _record("Running dbt command: `dbt build`"),  # dagster-dbt's own detail
+        _record("", event=event("ASSET_MATERIALIZATION")),
+        _record("", event=event("ASSET_MATERIALIZATION")),
+        _record("", event=event("STEP_SUCCESS")),
+        _record("", step="raw__dossiers_dq_raw_dossiers", event=event("STEP_START")),  # a check step
+        _record("x.xlsx: rejected", level=logging.WARNING, step="raw_submissions"),
+        _record(
+            "",
+            step="warehouse_dbt_assets",
+            event=event("STEP_FAILURE", step_failure_data=SimpleNamespace(error=wrapper)),
+        ),
+        _record("Dependencies for step reporting failed. Not executing.", level=logging.ERROR),
+    ):
+        handler.emit(record)
+    lines = [line.split("  ", 1)[1] for line in out.getvalue().splitlines()]
+    assert lines == [
+        "▶ raw__dossiers",
+        "raw__dossiers: 5 tệp: 5 nạp mới",
+        "✓ raw__dossiers (0.0 s, 2 assets materialised)",
+        "WARNING raw_submissions: x.xlsx: rejected",
+        "✗ warehouse_dbt_assets FAILED: FileNotFoundError: không có tệp",
+    ]
