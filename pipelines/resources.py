@@ -122,6 +122,14 @@ class DossierDatabaseResource(ConfigurableResource):
     updated_at_column: str = "ngay_cap_nhat"
 
 
+class PublicationResource(ConfigurableResource):
+    """What the Department's documents carry beyond the figures: the signature block (CDS_SIGNER_NAME,
+    CDS_SIGNER_ROLE; empty keeps the defaults of pipelines/reports/text.py)."""
+
+    signer_name: str = ""
+    signer_role: str = ""
+
+
 def build_resources(settings: Settings) -> dict[str, object]:
     return {
         "warehouse": WarehouseResource(
@@ -141,6 +149,9 @@ def build_resources(settings: Settings) -> dict[str, object]:
             archive_key=EnvVar("CDS_ARCHIVE_KEY") if settings.archive_key else "",
         ),
         "reference": ReferenceResource(seeds_dir=str(settings.reference_dir)),
+        "publication": PublicationResource(
+            signer_name=settings.signer_name, signer_role=settings.signer_role
+        ),
         # The URL may hold credentials: pass it as an EnvVar so the UI shows the variable's name only.
         "dossier_db": DossierDatabaseResource(url=EnvVar("CDS_DOSSIER_DB_URL"))
         if settings.dossier_db_url

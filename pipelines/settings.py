@@ -72,6 +72,10 @@ class Settings:
     report_day_quarter: int = 10
     report_day_nine_months: int = 10
     report_day_year: int = 15
+    # The signature block of the Department's report: the signer's name (left as a placeholder for the
+    # clerk when empty) and role (GIÁM ĐỐC by default; PHÓ GIÁM ĐỐC, KT. GIÁM ĐỐC … where delegated).
+    signer_name: str = ""
+    signer_role: str = ""
 
     @property
     def reports_dir(self) -> Path:
@@ -119,6 +123,8 @@ class Settings:
             report_day_quarter=_day(env, "CDS_REPORT_DAY_QUARTER", 10),
             report_day_nine_months=_day(env, "CDS_REPORT_DAY_NINE_MONTHS", 10),
             report_day_year=_day(env, "CDS_REPORT_DAY_YEAR", 15),
+            signer_name=env.get("CDS_SIGNER_NAME", "").strip(),
+            signer_role=env.get("CDS_SIGNER_ROLE", "").strip(),
         )
 
 

@@ -29,7 +29,7 @@ from pipelines.reports.model import ANNEX_ROWS_PER_RULE, SCORECARD_ROWS_PER_RULE
 from pipelines.reports.publish import file_names, publish_period, read_manifest, write_index
 from pipelines.reports.read import build_report
 from pipelines.reports.summary import summary_points
-from pipelines.reports.text import change_text, publication_status
+from pipelines.reports.text import LETTERHEAD, change_text, publication_status
 
 # The figure of record and whether an open error holds it back, written here in SQL independently of the
 # report code: system figures where the catalogue names a system, else the commune's form.
@@ -351,7 +351,7 @@ def test_a_failed_publication_leaves_the_previous_one_untouched(published, tmp_p
         first = publish_period(con, "2025-Q1", out, "run-1", today=date(2025, 4, 10))
         before = _digests(first.folder)
 
-        def half_written(report, issued_on, folder, reviews=None):
+        def half_written(report, issued_on, folder, reviews=None, letterhead=None):
             (folder / "bao-cao-2025-Q1.html").write_text("half", encoding="utf-8")
             raise OSError("disk full")
 
@@ -665,3 +665,30 @@ def test_the_summary_names_the_rates_that_moved_most_as_recomputed_from_the_mart
     html = (reports / "2025-Q2" / file_names("2025-Q2")["report_html"]).read_text(encoding="utf-8")
     assert all(escape(p) in html for p in points)
     assert points[-1].startswith("Kiểm tra số liệu: còn")
+
+
+def test_the_signature_block_comes_from_the_settings(published, tmp_path: Path):
+    from pipelines.reports.text import letterhead_for
+    from pipelines.resources import build_resources
+    from pipelines.settings import Settings
+
+    settings = Settings.from_env(
+        {"CDS_SIGNER_NAME": "Nguyễn Văn A", "CDS_SIGNER_ROLE": "KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC"}
+    )
+    publication = build_resources(settings)["publication"]
+    letterhead = letterhead_for(publication.signer_name, publication.signer_role)
+    assert letterhead.signer_name == "Nguyễn Văn A"
+    assert letterhead_for() == LETTERHEAD  # empty settings keep the placeholder for the clerk
+
+    warehouse, _ = published
+    out = tmp_path / "reports"
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        default = publish_period(con, "2025-Q1", out, "run-1", today=date(2025, 4, 10))
+        signed = publish_period(con, "2025-Q1", out, "run-2", today=date(2025, 4, 10), letterhead=letterhead)
+    # a new signer is a new version of the document, with the name in both formats
+    assert signed.changed and signed.manifest["data_version"] != default.manifest["data_version"]
+    names = file_names("2025-Q1")
+    document = docx.Document(str(out / "2025-Q1" / names["report_docx"]))
+    closing = "\n".join(c.text for t in document.tables for c in t._cells)
+    assert "Nguyễn Văn A" in closing and "(Họ và tên người ký)" not in closing
+    assert "Nguyễn Văn A" in (out / "2025-Q1" / names["report_html"]).read_text(encoding="utf-8")

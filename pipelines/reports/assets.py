@@ -29,7 +29,8 @@ from pydantic import Field
 
 from pipelines.core.zipfiles import remove_leftovers
 from pipelines.reports.publish import TIMEZONE, clean_reports_dir, publish_period, write_index
-from pipelines.resources import SourcesResource, WarehouseResource
+from pipelines.reports.text import letterhead_for
+from pipelines.resources import PublicationResource, SourcesResource, WarehouseResource
 from pipelines.runs import OWNERS, fail_stale_runs
 from pipelines.settings import Settings
 
@@ -64,7 +65,7 @@ class PublishConfig(Config):
         ),
     ],
     description="The provincial report (HTML, XLSX, DOCX) and the communes' scorecards for every period "
-    "with data, published atomically in outputs/reports/<period>/ with a manifest; "
+    "with data, published atomically in `outputs/reports/<period>/` with a manifest; "
     "outputs/reports/index.html lists them.",
 )
 def provincial_report(
@@ -72,9 +73,11 @@ def provincial_report(
     config: PublishConfig,
     warehouse: WarehouseResource,
     sources: SourcesResource,
+    publication: PublicationResource,
 ) -> MaterializeResult:
     from pipelines.reports.read import periods_with_data
 
+    letterhead = letterhead_for(publication.signer_name, publication.signer_role)
     reports_dir = sources.reports_dir
     left = clean_reports_dir(reports_dir) + remove_leftovers(Path(sources.outputs_dir))
     if left:
@@ -91,7 +94,8 @@ def provincial_report(
                 "dữ liệu nguồn rồi công bố lại (periods without data in the warehouse)"
             )
         publications = [
-            publish_period(con, key, reports_dir, context.run_id, force=config.force) for key in wanted
+            publish_period(con, key, reports_dir, context.run_id, force=config.force, letterhead=letterhead)
+            for key in wanted
         ]
     index = write_index(reports_dir)
     for p in publications:

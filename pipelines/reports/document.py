@@ -28,7 +28,14 @@ from pipelines.reports.docx import (
 from pipelines.reports.model import PeriodReport
 from pipelines.reports.sections import numbered
 from pipelines.reports.summary import summary_points
-from pipelines.reports.text import PROVISIONAL_MARK, WITHHELD, lower_first, status_of
+from pipelines.reports.text import (
+    LETTERHEAD,
+    PROVISIONAL_MARK,
+    WITHHELD,
+    Letterhead,
+    lower_first,
+    status_of,
+)
 
 
 def _page(document) -> None:
@@ -82,21 +89,29 @@ def _opening(document, report: PeriodReport, issued_on: date) -> None:
         ).runs[0].font.color.rgb = RGBColor(0x99, 0, 0)
 
 
-def build_document(report: PeriodReport, charts: list[Chart], issued_on: date) -> Document:
+def build_document(
+    report: PeriodReport, charts: list[Chart], issued_on: date, letterhead: Letterhead = LETTERHEAD
+) -> Document:
     document = Document()
     _page(document)
-    write_letterhead(document, issued_on)
+    write_letterhead(document, issued_on, letterhead)
     _opening(document, report, issued_on)
     body, appendices = numbered("docx")
     for numeral, section in body:
         write_heading(document, f"{numeral}. {section.docx_title}")
         section.docx(document, report, charts)
-    write_closing(document)
+    write_closing(document, letterhead)
     for section in appendices:
         section.docx(document, report, charts)
     write_page_numbers(document)
     return document
 
 
-def write_document(report: PeriodReport, charts: list[Chart], issued_on: date, path: Path) -> None:
-    save_document(build_document(report, charts, issued_on), report, issued_on, path)
+def write_document(
+    report: PeriodReport,
+    charts: list[Chart],
+    issued_on: date,
+    path: Path,
+    letterhead: Letterhead = LETTERHEAD,
+) -> None:
+    save_document(build_document(report, charts, issued_on, letterhead), report, issued_on, path)

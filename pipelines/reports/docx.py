@@ -23,6 +23,7 @@ from pipelines.reports.model import PeriodReport
 from pipelines.reports.text import (
     LETTERHEAD,
     WITHHELD,
+    Letterhead,
 )
 
 FONT = "Times New Roman"
@@ -157,10 +158,10 @@ def _borderless(document, cols: int, widths: list[float] | None = None):
 LETTERHEAD_WIDTHS_CM = [6.0, 10.5]
 
 
-def write_letterhead(document, issued_on: date) -> None:
+def write_letterhead(document, issued_on: date, letterhead: Letterhead = LETTERHEAD) -> None:
     left, right = _borderless(document, 2, LETTERHEAD_WIDTHS_CM)
     for cell, lines in (
-        (left, [(LETTERHEAD.authority, False, False), (LETTERHEAD.issuer, True, False)]),
+        (left, [(letterhead.authority, False, False), (letterhead.issuer, True, False)]),
         (
             right,
             [
@@ -178,29 +179,29 @@ def write_letterhead(document, issued_on: date) -> None:
             run.bold, run.underline = bold, underline
             run.font.size = Pt(12)
     write_paragraph(left, "―――――", align=CENTER, space_after=0)
-    write_paragraph(left, LETTERHEAD.number_line, align=CENTER, space_after=0)
+    write_paragraph(left, letterhead.number_line, align=CENTER, space_after=0)
     write_paragraph(right, "", space_after=0)
     write_paragraph(
-        right, LETTERHEAD.place_and_date(issued_on), italic=True, size=13, align=CENTER, space_after=0
+        right, letterhead.place_and_date(issued_on), italic=True, size=13, align=CENTER, space_after=0
     )
 
 
-def write_closing(document) -> None:
+def write_closing(document, letterhead: Letterhead = LETTERHEAD) -> None:
     left, right = _borderless(document, 2)
     paragraph = left.paragraphs[0]
     run = paragraph.add_run("Nơi nhận:")
     run.bold, run.italic = True, True
     run.font.size = Pt(12)
-    for recipient in LETTERHEAD.recipients:
+    for recipient in letterhead.recipients:
         write_paragraph(left, f"- {recipient}", size=11, space_after=0)
     right.paragraphs[0].alignment = CENTER
-    role = right.paragraphs[0].add_run(LETTERHEAD.signer_role)
+    role = right.paragraphs[0].add_run(letterhead.signer_role)
     role.bold = True
     role.font.size = Pt(13)
     # the space the signature and seal take, then the signer's full name (left for the clerk in a draft)
     for _ in range(4):
         write_paragraph(right, "", size=13, space_after=0)
-    write_paragraph(right, LETTERHEAD.signer_name, bold=True, size=13, align=CENTER, space_after=0)
+    write_paragraph(right, letterhead.signer_name, bold=True, size=13, align=CENTER, space_after=0)
 
 
 def write_page_numbers(document) -> None:

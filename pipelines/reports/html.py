@@ -24,6 +24,7 @@ from pipelines.reports.text import (
     SOURCE_NAMES,
     SUBMISSION_STATUS,
     WITHHELD,
+    Letterhead,
     annex_cut_text,
     change_text,
     evidence_location,
@@ -76,8 +77,11 @@ ENV.globals.update(
 )
 
 
-def _common(report: PeriodReport, issued_on: date, files: dict[str, str]) -> dict:
+def _common(
+    report: PeriodReport, issued_on: date, files: dict[str, str], letterhead: Letterhead = LETTERHEAD
+) -> dict:
     return {
+        "letterhead": letterhead,
         "report": report,
         "period": report.period,
         "issued_on": issued_on,
@@ -101,9 +105,10 @@ def render_report(
     issued_on: date,
     files: dict[str, str] | None = None,
     pending_review: int = 0,
+    letterhead: Letterhead = LETTERHEAD,
 ) -> str:
     return ENV.get_template("provincial_report.html.j2").render(
-        **_common(report, issued_on, files or {}),
+        **_common(report, issued_on, files or {}, letterhead),
         charts=[(chart.title, Markup(chart.svg)) for chart in charts],
         sections=_numbered_templates(),
         pending_review=pending_review,
@@ -111,8 +116,8 @@ def render_report(
     )
 
 
-def render_scorecards(report: PeriodReport, issued_on: date) -> str:
-    return ENV.get_template("scorecards.html.j2").render(**_common(report, issued_on, {}))
+def render_scorecards(report: PeriodReport, issued_on: date, letterhead: Letterhead = LETTERHEAD) -> str:
+    return ENV.get_template("scorecards.html.j2").render(**_common(report, issued_on, {}, letterhead))
 
 
 def render_index(entries: list[dict]) -> str:

@@ -27,7 +27,7 @@ from pipelines.core.files import file_sha256
 from pipelines.core.zipfiles import SCRATCH_PREFIX, remove_leftovers, write_atomically
 from pipelines.reports.model import PeriodReport
 from pipelines.reports.read import build_report
-from pipelines.reports.text import status_of
+from pipelines.reports.text import LETTERHEAD, Letterhead, status_of
 
 TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 MANIFEST = "manifest.json"
@@ -90,7 +90,11 @@ def _check_summary(report: PeriodReport) -> dict:
 
 
 def render_all(
-    report: PeriodReport, issued_on: date, folder: Path, reviews: list[dict] | None = None
+    report: PeriodReport,
+    issued_on: date,
+    folder: Path,
+    reviews: list[dict] | None = None,
+    letterhead: Letterhead = LETTERHEAD,
 ) -> list[Path]:
     """Every output of the period into `folder` (which exists), the review sheet of `reviews` among them."""
     from pipelines.reports.charts import charts_for
@@ -103,11 +107,14 @@ def render_all(
     charts = charts_for(report)
     attachments = {names[k]: k for k in ("report_docx", "report_xlsx", "scorecards_html", "review_xlsx")}
     (folder / names["report_html"]).write_text(
-        render_report(report, charts, issued_on, attachments, len(reviews or [])), encoding="utf-8"
+        render_report(report, charts, issued_on, attachments, len(reviews or []), letterhead),
+        encoding="utf-8",
     )
-    (folder / names["scorecards_html"]).write_text(render_scorecards(report, issued_on), encoding="utf-8")
+    (folder / names["scorecards_html"]).write_text(
+        render_scorecards(report, issued_on, letterhead), encoding="utf-8"
+    )
     write_workbook(report, issued_on, folder / names["report_xlsx"])
-    write_document(report, charts, issued_on, folder / names["report_docx"])
+    write_document(report, charts, issued_on, folder / names["report_docx"], letterhead)
     write_review_sheet(reviews or [], report.period.key, issued_on, folder / names["review_xlsx"])
     (folder / names["review_html"]).write_text(
         review_page(reviews or [], report.period.key), encoding="utf-8"
@@ -166,13 +173,17 @@ def publish_period(
     run_id: str,
     today: date | None = None,
     force: bool = False,
+    letterhead: Letterhead = LETTERHEAD,
 ) -> Publication:
     started = time.perf_counter()
     from pipelines.reports.review_sheet import pending_reviews, reviews_fingerprint
 
     report = build_report(con, period_key)
     reviews = pending_reviews(con, period_key)
-    version = hashlib.sha256(f"{report.fingerprint}|{reviews_fingerprint(reviews)}".encode()).hexdigest()
+    signed = "" if letterhead == LETTERHEAD else f"|{letterhead.signer_role}|{letterhead.signer_name}"
+    version = hashlib.sha256(
+        f"{report.fingerprint}|{reviews_fingerprint(reviews)}{signed}".encode()
+    ).hexdigest()
     target = reports_dir / period_key
     previous = read_manifest(target)
     same_data = previous is not None and previous.get("data_version") == version
@@ -185,7 +196,7 @@ def publish_period(
     os.chmod(staging, 0o755)  # mkdtemp makes it private; the publication is for everyone to read
     status = status_of(report, issued_on)
     try:
-        files = render_all(report, issued_on, staging, reviews)
+        files = render_all(report, issued_on, staging, reviews, letterhead)
         manifest = {
             "period_key": period_key,
             "period_label": report.period.label,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from pipelines.core.vietnamese import format_date, format_number, format_percent, long_date
@@ -114,6 +114,12 @@ class Letterhead:
 
 
 LETTERHEAD = Letterhead()
+
+
+def letterhead_for(signer_name: str = "", signer_role: str = "") -> Letterhead:
+    """The letterhead with the signature block of the deployment's settings (defaults where empty)."""
+    changes = {k: v for k, v in (("signer_name", signer_name), ("signer_role", signer_role)) if v}
+    return replace(LETTERHEAD, **changes) if changes else LETTERHEAD
 
 
 def figure_text(indicator: Indicator, figure: Figure | None, province: bool = False) -> str:
