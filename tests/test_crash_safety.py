@@ -190,7 +190,7 @@ def fast_rendering(reference, monkeypatch):
     names = list(publishing.file_names(PERIOD).values())  # in the order the real rendering lists them
     rendered = {name: (published / PERIOD / name).read_bytes() for name in names}
 
-    def render_all(report, issued_on, folder, reviews=None):
+    def render_all(report, issued_on, folder, reviews=None, letterhead=None):
         for name in names:
             (folder / name).write_bytes(rendered[name])
         return [folder / name for name in names]

@@ -59,6 +59,11 @@ class SampleConfig:
     clean: bool = False
 
 
+# Dossier volume by quarter of the year (Q1 has Tết) and its growth from one quarter to the next.
+SEASON = (0.86, 1.0, 1.02, 1.12)
+GROWTH_PER_QUARTER = 0.03
+
+
 def _dmy(day: date) -> str:
     return day.strftime("%d/%m/%Y")
 
@@ -161,14 +166,22 @@ class SampleWriter:
         }
 
     # ----------------------------------------------------------------- dossiers
+    def _quarter_volumes(self) -> list[float]:
+        """Dossiers per quarter: fewer around Tết, more before the year closes, and growth through the
+        year; scaled so that the sample keeps `config.dossiers` in all."""
+        raw = [SEASON[qi % 4] * (1 + GROWTH_PER_QUARTER) ** qi for qi in range(len(self.quarters))]
+        return [self.config.dossiers * r / sum(raw) for r in raw]
+
     def _profiles(self) -> list[DossierProfile]:
         total_size = sum(t["size"] for t in self.traits.values())
-        per_quarter = self.config.dossiers / len(self.quarters)
+        # its own stream, so that the rest of the sample (traits, defects) draws what it drew before
+        noise = random.Random(f"{self.config.seed}-volumes")
         profiles = []
-        for qi, quarter in enumerate(self.quarters):
+        for qi, (quarter, per_quarter) in enumerate(zip(self.quarters, self._quarter_volumes(), strict=True)):
             for ci, commune in enumerate(self.communes):
                 t = self.traits[commune["commune_id"]]
                 drift = 0.02 * qi  # online and digitisation improve through the year
+                volume = per_quarter * t["size"] / total_size * noise.uniform(0.9, 1.1)
                 profiles.append(
                     DossierProfile(
                         commune_idx=ci,
@@ -178,7 +191,7 @@ class SampleWriter:
                         period_key=quarter["period_key"],
                         starts_on=quarter["starts_on"],
                         ends_on=quarter["ends_on"],
-                        dossiers=max(5, round(per_quarter * t["size"] / total_size)),
+                        dossiers=max(5, round(volume)),
                         p_online=min(0.98, t["p_online"] + drift),
                         p_postal=t["p_postal"],
                         p_withdrawn=t["p_withdrawn"],
