@@ -28,7 +28,13 @@ def find_chromium() -> str | None:
     return None
 
 
+# Set when an install failed on this machine, so that the tests do not try again after `.ci/run` did
+FAILED_MARK = Path(tempfile.gettempdir()) / "cds-chromium-install-failed"
+
+
 def _cannot_install() -> str:
+    if FAILED_MARK.exists():
+        return f"an earlier install failed ({FAILED_MARK.read_text(encoding='utf-8').strip()[:200]})"
     if os.environ.get("CDS_BROWSER_INSTALL", "1") == "0":
         return "CDS_BROWSER_INSTALL=0 forbids installing it"
     if not shutil.which("apt-get"):
@@ -47,16 +53,24 @@ def install_chromium() -> tuple[str | None, str]:
     if why := _cannot_install():
         return (found, "") if found else (None, why)
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    done = None
     for command in (
         ["apt-get", "install", "-y", "-q", "--no-install-recommends", *PACKAGES],
         ["apt-get", "update", "-q"],
         ["apt-get", "install", "-y", "-q", "--no-install-recommends", *PACKAGES],
     ):
-        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900)
+        try:
+            done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+        except subprocess.TimeoutExpired:
+            break
         if command[1] == "install" and done.returncode == 0:
             break
     found = find_chromium()
-    return (found, "") if found else (None, f"apt-get could not install it: {done.stderr.strip()[-300:]}")
+    if found:
+        return found, ""
+    why = f"apt-get could not install it: {done.stderr.strip()[-300:]}" if done else "apt-get timed out"
+    FAILED_MARK.write_text(why, encoding="utf-8")
+    return None, why
 
 
 def _run(chromium: str, *args: str, timeout: int = 180) -> subprocess.CompletedProcess:
