@@ -138,10 +138,10 @@ def test_every_asset_has_an_owner_kinds_and_a_description():
         assert spec.description and not spec.description.startswith("dbt model"), name
 
 
-def test_every_dbt_model_seed_source_and_listed_column_has_a_description():
-    """What the UI, dbt docs and the analysts read: a model, seed or source without a description, or a
-    column listed without one (often listed only to hang tests on), fails here. Contracts hold every mart
-    column listed, so every mart column is described."""
+def test_every_dbt_model_seed_source_listed_column_and_test_has_a_description():
+    """What the UI, dbt docs and the analysts read: a model, seed, source or data test without a
+    description, or a column listed without one (often listed only to hang tests on), fails here.
+    Contracts hold every mart column listed, so every mart column is described."""
     import json
 
     from pipelines.warehouse.manifest import MANIFEST
@@ -160,6 +160,9 @@ def test_every_dbt_model_seed_source_and_listed_column_has_a_description():
         for name, column in n["columns"].items()
         if not (column.get("description") or "").strip()
     ]
+    tests = [n for n in manifest["nodes"].values() if n["resource_type"] == "test"]
+    assert len(tests) > 100
+    missing += [n["unique_id"] for n in tests if not (n.get("description") or "").strip()]
     assert not missing, missing
     marts = [n for n in nodes if n["resource_type"] == "model" and n["schema"].endswith("marts")]
     assert marts and all(n["config"]["contract"]["enforced"] for n in marts), "every mart has a contract"
