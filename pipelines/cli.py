@@ -121,6 +121,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     ensure_manifest(get_settings())
     from dagster import DagsterInstance
 
+    from pipelines.console import failure_cause
     from pipelines.partitions import RANGE_END_TAG, RANGE_START_TAG
     from pipelines.run import main_job_tags, run_main_job, skipped_as_unchanged, write_run_log
     from pipelines.runs import fail_stale_runs
@@ -161,9 +162,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         f"\nRun {result.run_id} {'succeeded' if result.success else 'FAILED'} "
         f"in {time.perf_counter() - started:.1f} s"
     )
-    failures = [e for e in result.all_events if e.is_step_failure]
-    for failure in failures:
-        print(f"  failed step {failure.step_key}: {failure.step_failure_data.error.message.strip()[:300]}")
+    for failure in (e for e in result.all_events if e.is_step_failure):
+        print(f"  failed step {failure.step_key}: {failure_cause(failure.step_failure_data.error)[:300]}")
     print(f"Full log (DEBUG events included): {log}")
     if not args.verbose:
         print(f"dbt's output: {dbt_output}")

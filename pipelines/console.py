@@ -82,14 +82,19 @@ class _BriefHandler(logging.Handler):
             assets = f", {count} asset{'s' if count != 1 else ''} materialised" if count else ""
             return f"✓ {step} ({seconds:.1f} s{assets})"
         if kind == "STEP_FAILURE":
-            error = event.step_failure_data.error
-            while error is not None and error.cause is not None:  # the user's error, not Dagster's wrapper
-                error = error.cause
-            message = (error.message if error else "").strip().splitlines()
-            return f"✗ {step} FAILED: {message[0] if message else ''}"
+            return f"✗ {step} FAILED: {failure_cause(event.step_failure_data.error)}"
         if kind in {"RUN_FAILURE", "PIPELINE_FAILURE"}:
             return "✗ run failed"
         return None
+
+
+def failure_cause(error) -> str:
+    """The first line of the innermost cause of a step's error (the user's exception, not the
+    DagsterExecutionStepExecutionError that wraps it)."""
+    while error is not None and error.cause is not None:
+        error = error.cause
+    lines = (error.message if error else "").strip().splitlines()
+    return lines[0] if lines else ""
 
 
 def _is_event(record: logging.LogRecord) -> bool:

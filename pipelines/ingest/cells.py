@@ -145,6 +145,16 @@ class SheetHeader:
         return {"sheet": self.sheet, "header_row": str(self.row)}
 
 
+@contextlib.contextmanager
+def _values_only(path: Path):
+    """The workbook opened by openpyxl, streamed, cell values only; closed on leaving."""
+    workbook = load_workbook(path, read_only=True, data_only=True)
+    try:
+        yield workbook
+    finally:
+        workbook.close()
+
+
 class ValueReader:
     """One workbook's values, read once for both the header search and the data rows: by calamine, or by
     openpyxl when calamine cannot tell them (see `_calamine_sheets`)."""
@@ -162,8 +172,7 @@ class ValueReader:
                 for name, sheet in self._sheets
             )
             return best_header(first_rows, score)
-        workbook = load_workbook(self.path, read_only=True, data_only=True)
-        try:
+        with _values_only(self.path) as workbook:
             return best_header(
                 (
                     (sheet.title, sheet.iter_rows(values_only=True, max_row=HEADER_SEARCH_ROWS))
@@ -171,8 +180,6 @@ class ValueReader:
                 ),
                 score,
             )
-        finally:
-            workbook.close()
 
     def rows(self, sheet_index: int, after_row: int) -> Iterator[tuple[int, tuple]]:
         """(row number, values) of every non-blank row below `after_row`: blank rows, formatted or not (a
@@ -184,16 +191,13 @@ class ValueReader:
                 if not is_blank(row):
                     yield number, row
             return
-        workbook = load_workbook(self.path, read_only=True, data_only=True)
-        try:
+        with _values_only(self.path) as workbook:
             sheet = workbook.worksheets[sheet_index]
             for number, row in enumerate(
                 sheet.iter_rows(values_only=True, min_row=after_row + 1), after_row + 1
             ):
                 if not is_blank(row):
                     yield number, row
-        finally:
-            workbook.close()
 
 
 def find_sheet_header(path: Path, score: Callable[[list[str]], int]) -> SheetHeader | None:

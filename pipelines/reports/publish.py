@@ -204,7 +204,7 @@ def publish_period(
             "ends_on": report.period.ends_on.isoformat(),
             "issued_on": issued_on.isoformat(),
             # final once the due date has passed and no open error holds figures back, as of issued_on
-            "status": "final" if status.final else "provisional",
+            "status": status.code,
             "status_reason": status.reason,
             "data_version": version,
             # The run and time this data version was first published: kept when unchanged data is re-rendered.

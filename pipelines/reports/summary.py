@@ -79,7 +79,6 @@ def newly_below_target(report: PeriodReport) -> list[tuple[str, list[str]]]:
     if report.previous_period_key not in report.trend_quarters:
         return []
     before = report.trend_quarters.index(report.previous_period_key)
-    names = {c.commune_id: c.name for c in report.communes}
     out = []
     for indicator, missed in report.below_target():
         if indicator.code not in KEY_RATES:
@@ -89,7 +88,7 @@ def newly_below_target(report: PeriodReport) -> list[tuple[str, list[str]]]:
             series = report.commune_trend.get(item.commune_id, {}).get(indicator.code)
             earlier = series[before] if series else None
             if earlier is not None and not earlier.withheld and indicator.meets_target(earlier.value):
-                newly.append(names[item.commune_id])
+                newly.append(item.name)
         if newly:
             out.append((indicator.name, newly))
     return out

@@ -40,6 +40,9 @@ def _signed(value: float, decimals: int) -> str:
     return text if text.startswith("-") or not text.strip("0,") else f"+{text}"
 
 
+STATUS_LABELS = {"final": "Chính thức", "provisional": "Tạm thời"}  # manifest.json's `status`
+
+
 @dataclass(frozen=True)
 class PublicationStatus:
     """Whether an edition's figures are final, and the rule that decided it, in Vietnamese."""
@@ -48,8 +51,12 @@ class PublicationStatus:
     reason: str
 
     @property
+    def code(self) -> str:
+        return "final" if self.final else "provisional"
+
+    @property
     def label(self) -> str:
-        return "Chính thức" if self.final else "Tạm thời"
+        return STATUS_LABELS[self.code]
 
     @property
     def sentence(self) -> str:

@@ -126,33 +126,28 @@ def _with_row_counts(context: AssetExecutionContext, events: Iterator[Any], ware
     """dbt's events, with `dagster/row_count` on each materialised mart (the UI shows it beside the column
     schema). The counts are taken once dbt has exited, since dbt holds the DuckDB file while it runs, so
     the marts' materialisations are held back until then; if dbt fails they are passed on uncounted."""
-    held = []
+    held: list[tuple[Output, list[str]]] = []  # (materialisation, [schema, table])
     try:
         for event in events:
-            if isinstance(event, Output) and _counted(context, event):
-                held.append(event)
+            path = context.asset_key_for_output(event.output_name).path if isinstance(event, Output) else []
+            if len(path) == 2 and path[0] in COUNTED_SCHEMAS:
+                held.append((event, path))
             else:
                 yield event
     except BaseException:
-        yield from held
+        yield from (event for event, _ in held)
         raise
     if not held:
         return
-    tables = {e.output_name: context.asset_key_for_output(e.output_name).path for e in held}
-    with warehouse.connect(read_only=True) as con:
-        counts = {
-            name: con.execute(
+    with warehouse.connect(read_only=True) as con:  # closed before the events go on
+        counts = [
+            con.execute(
                 f"select count(*) from {quote_ident(schema)}.{quote_ident(table)}"  # sql-checked: identifiers
             ).fetchall()[0][0]
-            for name, (schema, table) in tables.items()
-        }
-    for event in held:
-        yield event.with_metadata({**event.metadata, "dagster/row_count": counts[event.output_name]})
-
-
-def _counted(context: AssetExecutionContext, event: Output) -> bool:
-    path = context.asset_key_for_output(event.output_name).path
-    return len(path) == 2 and path[0] in COUNTED_SCHEMAS
+            for _, (schema, table) in held
+        ]
+    for (event, _), count in zip(held, counts, strict=True):
+        yield event.with_metadata({**event.metadata, "dagster/row_count": count})
 
 
 @dbt_assets(
