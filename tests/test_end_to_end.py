@@ -173,48 +173,79 @@ def test_three_indicators_for_three_communes_equal_a_hand_recount_to_the_last_di
         assert value == round(100 * n / d, 6)
 
 
+def _identity_breaks(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, list], int]:
+    """Per dossier identity of the catalogue, the system figures (scope, commune, period) whose total is not
+    the sum of its parts, or that lack a part; and how many totals were checked."""
+    identities = con.execute(
+        """select identity, total_code, string_split(part_codes, ';')
+           from reference.ref_indicator_identities"""
+    ).fetchall()
+    broken, checked = {}, 0
+    for identity, total, parts in identities:
+        if not total.startswith("DOS_"):
+            continue
+        broken[identity] = con.execute(
+            """with figures as (
+                   select scope, commune_id, period_key, indicator_code, numerator
+                   from marts.fct_commune_indicator where source = 'system'
+               )
+               select t.scope, t.commune_id, t.period_key, t.numerator,
+                      sum(p.numerator), count(p.numerator)
+               from figures t
+               left join figures p
+                 on p.scope = t.scope and p.commune_id is not distinct from t.commune_id
+                and p.period_key = t.period_key and list_contains(?::varchar[], p.indicator_code)
+               where t.indicator_code = ?
+               group by all
+               having count(p.numerator) <> len(?::varchar[]) or t.numerator <> sum(p.numerator)""",
+            [parts, total, parts],
+        ).fetchall()
+        checked += con.execute(
+            """select count(*) from marts.fct_commune_indicator
+               where source = 'system' and indicator_code = ?""",
+            [total],
+        ).fetchall()[0][0]
+    return broken, checked
+
+
 def test_the_system_figures_satisfy_every_identity_of_the_catalogue(pipeline_run):
     """resolved = early + on time + late + invalid dates, received = resolved + in progress + withdrawn,
     received = online + in person + postal: on the dossier system's own figures, for every commune and
     period (quarters, 9 months, year) and the province, with invalid-date dossiers in the sample."""
     settings, _ = pipeline_run
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
-        identities = con.execute(
-            """select identity, total_code, string_split(part_codes, ';')
-               from reference.ref_indicator_identities"""
-        ).fetchall()
         invalid = con.execute(
             """select sum(numerator) from marts.fct_commune_indicator
                where scope = 'commune' and period_type = 'quarter' and indicator_code = 'DOS_INVALID_DATES'"""
         ).fetchall()[0][0]
         assert invalid and invalid > 0, "the sample should hold dossiers finished before they were received"
-        checked = 0
-        for identity, total, parts in identities:
-            if not total.startswith("DOS_"):
-                continue
-            broken = con.execute(
-                """with figures as (
-                       select scope, commune_id, period_key, indicator_code, numerator
-                       from marts.fct_commune_indicator where source = 'system'
-                   )
-                   select t.scope, t.commune_id, t.period_key, t.numerator,
-                          sum(p.numerator), count(p.numerator)
-                   from figures t
-                   left join figures p
-                     on p.scope = t.scope and p.commune_id is not distinct from t.commune_id
-                    and p.period_key = t.period_key and list_contains(?::varchar[], p.indicator_code)
-                   where t.indicator_code = ?
-                   group by all
-                   having count(p.numerator) <> len(?::varchar[]) or t.numerator <> sum(p.numerator)""",
-                [parts, total, parts],
-            ).fetchall()
-            assert not broken, (identity, broken[:5])
-            checked += con.execute(
-                """select count(*) from marts.fct_commune_indicator
-                   where source = 'system' and indicator_code = ?""",
-                [total],
-            ).fetchall()[0][0]
-        assert checked > 100
+        broken, checked = _identity_breaks(con)
+    for identity, rows in broken.items():
+        assert not rows, (identity, rows[:5])
+    assert checked > 100
+
+
+def test_the_identity_check_sees_a_figure_that_does_not_add_up(pipeline_run, tmp_path: Path):
+    """The bad case: one commune's invalid-date count off by one breaks resolved = its parts there only."""
+    settings, _ = pipeline_run
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(settings.warehouse_path, copy)
+    with duckdb.connect(str(copy)) as con:
+        (commune, period) = con.execute(
+            """select commune_id, period_key from marts.fct_commune_indicator
+               where scope = 'commune' and source = 'system' and indicator_code = 'DOS_INVALID_DATES'
+               order by all limit 1"""
+        ).fetchall()[0]
+        con.execute(
+            """update marts.fct_commune_indicator set numerator = numerator + 1
+               where scope = 'commune' and source = 'system' and indicator_code = 'DOS_INVALID_DATES'
+                 and commune_id = ? and period_key = ?""",
+            [commune, period],
+        )
+        broken, _ = _identity_breaks(con)
+    resolved = next(rows for identity, rows in broken.items() if identity.startswith("resolved="))
+    assert [(scope, c, p) for scope, c, p, *_ in resolved] == [("commune", commune, period)]
+    assert all(not rows for identity, rows in broken.items() if not identity.startswith("resolved="))
 
 
 def test_every_mart_materialisation_carries_its_row_count_and_column_schema(pipeline_run):
