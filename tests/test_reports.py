@@ -8,6 +8,9 @@ import hashlib
 import json
 import shutil
 import unicodedata
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from datetime import date, datetime
 from html import escape
 from html.parser import HTMLParser
@@ -361,6 +364,57 @@ def test_a_failed_publication_leaves_the_previous_one_untouched(published, tmp_p
     assert _digests(first.folder) == before
     assert sorted(p.name for p in out.iterdir()) == [".editions", "2025-Q1"]  # no staging folder left behind
     assert len(list((out / ".editions").iterdir())) == 1  # only the edition in force
+
+
+def _files(publications) -> list:
+    return [(p.period_key, p.manifest["data_version"], p.manifest["files"]) for p in publications]
+
+
+def test_periods_rendered_by_a_helper_process_are_the_same_files(published, tmp_path: Path):
+    warehouse, _ = published
+    periods = ["2025-Q1", "2025-Q2"]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        alone = publishing.publish_periods(con, periods, tmp_path / "a", "run", date(2025, 7, 10), workers=1)
+        shared = publishing.publish_periods(con, periods, tmp_path / "b", "run", date(2025, 7, 10), workers=2)
+    assert [p.changed for p in shared] == [True, True]
+    assert _files(shared) == _files(alone)
+
+
+class _DeadHelpers:
+    """A pool whose helper dies with every period it is given."""
+
+    def submit(self, *args, **kwargs) -> Future:
+        future: Future = Future()
+        future.set_exception(BrokenProcessPool("helper killed"))
+        return future
+
+
+def test_a_period_whose_helper_dies_is_rendered_here(published, tmp_path: Path, monkeypatch):
+    warehouse, _ = published
+    periods = ["2025-Q1", "2025-Q2"]
+    monkeypatch.setattr(publishing, "_helpers", contextmanager(lambda count: iter([_DeadHelpers()])))
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        day = date(2025, 7, 10)
+        alone = publishing.publish_periods(con, periods, tmp_path / "a", "run", day, workers=1)
+        rescued = publishing.publish_periods(con, periods, tmp_path / "b", "run", day, workers=2)
+    assert _files(rescued) == _files(alone)
+
+
+def test_a_period_that_fails_to_render_does_not_hold_back_the_others(published, tmp_path: Path, monkeypatch):
+    warehouse, _ = published
+    out = tmp_path / "reports"
+    render = publishing.render_all
+
+    def fails_for_q1(report, *args, **kwargs):
+        if report.period.key == "2025-Q1":
+            raise OSError("disk full")
+        return render(report, *args, **kwargs)
+
+    monkeypatch.setattr(publishing, "render_all", fails_for_q1)
+    with duckdb.connect(str(warehouse), read_only=True) as con, pytest.raises(OSError, match="disk full"):
+        publishing.publish_periods(con, ["2025-Q1", "2025-Q2"], out, "run", workers=1)
+    assert sorted(p.name for p in out.iterdir()) == [".editions", "2025-Q2"]  # Q1: nothing, no scratch left
+    assert read_manifest(out / "2025-Q2")["period_key"] == "2025-Q2"
 
 
 def test_the_index_lists_every_published_period_newest_first(published):

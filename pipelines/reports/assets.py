@@ -28,7 +28,7 @@ from dagster import (
 from pydantic import Field
 
 from pipelines.core.zipfiles import remove_leftovers
-from pipelines.reports.publish import TIMEZONE, clean_reports_dir, publish_period, write_index
+from pipelines.reports.publish import TIMEZONE, clean_reports_dir, publish_periods, write_index
 from pipelines.reports.text import letterhead_for
 from pipelines.resources import PublicationResource, SourcesResource, WarehouseResource
 from pipelines.runs import OWNERS, fail_stale_runs
@@ -93,10 +93,9 @@ def provincial_report(
                 f"Kỳ {', '.join(missing)} chưa có số liệu trong kho dữ liệu: chạy main_job sau khi có "
                 "dữ liệu nguồn rồi công bố lại (periods without data in the warehouse)"
             )
-        publications = [
-            publish_period(con, key, reports_dir, context.run_id, force=config.force, letterhead=letterhead)
-            for key in wanted
-        ]
+        publications = publish_periods(
+            con, wanted, reports_dir, context.run_id, force=config.force, letterhead=letterhead
+        )
     index = write_index(reports_dir)
     for p in publications:
         verb = "Đã công bố" if p.changed else "Không đổi, giữ nguyên"

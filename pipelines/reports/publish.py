@@ -10,12 +10,19 @@ document date is the day this data version was first published, not the day of t
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import json
+import multiprocessing
 import os
 import shutil
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -166,15 +173,30 @@ def clean_reports_dir(reports_dir: Path) -> list[str]:
     return remove_leftovers(reports_dir) + remove_unused_editions(reports_dir)
 
 
-def publish_period(
+@dataclass
+class _Pending:
+    """A period whose data version changed (or a forced one): rendered into `staging`, then switched in."""
+
+    period_key: str
+    report: PeriodReport
+    reviews: list[dict]
+    version: str
+    previous: dict | None
+    same_data: bool
+    issued_on: date
+    started: float
+    staging: Path | None = None
+
+
+def _prepare(
     con: duckdb.DuckDBPyConnection,
     period_key: str,
     reports_dir: Path,
-    run_id: str,
-    today: date | None = None,
-    force: bool = False,
-    letterhead: Letterhead = LETTERHEAD,
-) -> Publication:
+    today: date | None,
+    force: bool,
+    letterhead: Letterhead,
+) -> Publication | _Pending:
+    """Read the period's report model; the publication in force when its data version is unchanged."""
     started = time.perf_counter()
     from pipelines.reports.review_sheet import pending_reviews, reviews_fingerprint
 
@@ -189,40 +211,173 @@ def publish_period(
     same_data = previous is not None and previous.get("data_version") == version
     if same_data and not force and _intact(target, previous):
         return Publication(period_key, target, previous, changed=False, seconds=time.perf_counter() - started)
-
     issued_on = date.fromisoformat(previous["issued_on"]) if same_data else (today or local_today())
+    return _Pending(period_key, report, reviews, version, previous, same_data, issued_on, started)
+
+
+def _staging_folder(reports_dir: Path, period_key: str) -> Path:
     reports_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{period_key}-", dir=reports_dir))
     os.chmod(staging, 0o755)  # mkdtemp makes it private; the publication is for everyone to read
-    status = status_of(report, issued_on)
+    return staging
+
+
+def _switch_in(pending: _Pending, files: list[Path], reports_dir: Path, run_id: str) -> Publication:
+    """Write the manifest of the rendered folder and make it the period's edition in force."""
+    report, previous, same_data = pending.report, pending.previous, pending.same_data
+    status = status_of(report, pending.issued_on)
+    manifest = {
+        "period_key": pending.period_key,
+        "period_label": report.period.label,
+        "starts_on": report.period.starts_on.isoformat(),
+        "ends_on": report.period.ends_on.isoformat(),
+        "issued_on": pending.issued_on.isoformat(),
+        # final once the due date has passed and no open error holds figures back, as of issued_on
+        "status": status.code,
+        "status_reason": status.reason,
+        "data_version": pending.version,
+        # The run and time this data version was first published: kept when unchanged data is re-rendered.
+        "run_id": previous["run_id"] if same_data else run_id,
+        "generated_at": previous["generated_at"]
+        if same_data
+        else datetime.now(TIMEZONE).isoformat(timespec="seconds"),
+        "checks": {**_check_summary(report), "figures_pending_review": len(pending.reviews)},
+        "files": [{"name": p.name, "sha256": file_sha256(p), "bytes": p.stat().st_size} for p in files],
+    }
+    (pending.staging / MANIFEST).write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )
+    target = reports_dir / pending.period_key
+    _swap_in(pending.staging, target)
+    return Publication(
+        pending.period_key, target, manifest, changed=True, seconds=time.perf_counter() - pending.started
+    )
+
+
+def _render_pending(pending: _Pending, letterhead: Letterhead) -> list[Path]:
+    return render_all(pending.report, pending.issued_on, pending.staging, pending.reviews, letterhead)
+
+
+def publish_period(
+    con: duckdb.DuckDBPyConnection,
+    period_key: str,
+    reports_dir: Path,
+    run_id: str,
+    today: date | None = None,
+    force: bool = False,
+    letterhead: Letterhead = LETTERHEAD,
+) -> Publication:
+    return publish_periods(con, [period_key], reports_dir, run_id, today, force, letterhead, workers=1)[0]
+
+
+def publish_periods(
+    con: duckdb.DuckDBPyConnection,
+    period_keys: list[str],
+    reports_dir: Path,
+    run_id: str,
+    today: date | None = None,
+    force: bool = False,
+    letterhead: Letterhead = LETTERHEAD,
+    workers: int = 2,
+) -> list[Publication]:
+    """Publish each period whose data version changed (or every one, forced), in the order given.
+
+    The models are read here, one period after the other; the rendering, pure CPU in Python (charts,
+    DOCX cells, templates), is shared between this process and `workers - 1` helper processes, started
+    first so that their imports overlap the reading. A period whose rendering fails leaves its edition in
+    force untouched; the others are published, and the first failure is raised after them."""
+    helpers = min(workers, len(period_keys)) - 1
+    with _helpers(helpers) as pool:
+        prepared = [_prepare(con, key, reports_dir, today, force, letterhead) for key in period_keys]
+        pending = [p for p in prepared if isinstance(p, _Pending)]
+        for p in pending:
+            p.staging = _staging_folder(reports_dir, p.period_key)
+        try:
+            rendered = _render_shared(pending, letterhead, pool, helpers)
+            published = {
+                p.period_key: _switch_in(p, files, reports_dir, run_id)
+                for p, files in zip(pending, rendered, strict=True)
+                if not isinstance(files, BaseException)
+            }
+        finally:
+            for p in pending:
+                if p.staging.exists():  # not switched in: its rendering failed
+                    shutil.rmtree(p.staging, ignore_errors=True)
+    failed = [files for files in rendered if isinstance(files, BaseException)]
+    if failed:
+        raise failed[0]
+    return [p if isinstance(p, Publication) else published[p.period_key] for p in prepared]
+
+
+def _warm_up() -> None:
+    """A helper's imports (matplotlib, python-docx, openpyxl, the templates' modules: ~1,5 s)."""
+    from pipelines.reports import charts, document, html, review_sheet, workbook  # noqa: F401
+
+
+@contextmanager
+def _helpers(count: int) -> Iterator[ProcessPoolExecutor | None]:
+    """`count` helper processes, already importing what rendering needs; None when there are none (or
+    none can start: the rendering then happens here)."""
+    if count <= 0:
+        yield None
+        return
+    # spawn, not fork: this process holds a DuckDB connection and Dagster's threads
+    pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("spawn"))
     try:
-        files = render_all(report, issued_on, staging, reviews, letterhead)
-        manifest = {
-            "period_key": period_key,
-            "period_label": report.period.label,
-            "starts_on": report.period.starts_on.isoformat(),
-            "ends_on": report.period.ends_on.isoformat(),
-            "issued_on": issued_on.isoformat(),
-            # final once the due date has passed and no open error holds figures back, as of issued_on
-            "status": status.code,
-            "status_reason": status.reason,
-            "data_version": version,
-            # The run and time this data version was first published: kept when unchanged data is re-rendered.
-            "run_id": previous["run_id"] if same_data else run_id,
-            "generated_at": previous["generated_at"]
-            if same_data
-            else datetime.now(TIMEZONE).isoformat(timespec="seconds"),
-            "checks": {**_check_summary(report), "figures_pending_review": len(reviews)},
-            "files": [{"name": p.name, "sha256": file_sha256(p), "bytes": p.stat().st_size} for p in files],
-        }
-        (staging / MANIFEST).write_text(
-            json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"
-        )
-        _swap_in(staging, target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return Publication(period_key, target, manifest, changed=True, seconds=time.perf_counter() - started)
+        for _ in range(count):
+            pool.submit(_warm_up)
+    except (RuntimeError, OSError):
+        pool.shutdown(wait=False, cancel_futures=True)
+        yield None
+        return
+    with pool:
+        yield pool
+
+
+def _render_shared(
+    pending: list[_Pending], letterhead: Letterhead, pool: ProcessPoolExecutor | None, helpers: int
+) -> list[list[Path] | BaseException]:
+    """Render every pending period: this process and each of the pool's helpers take periods from one
+    queue. A helper that dies costs only its period, rendered again here. Results (or each period's
+    exception) in the order of `pending`."""
+    results: list[list[Path] | BaseException | None] = [None] * len(pending)
+    queue = collections.deque(range(len(pending)))
+
+    def render_here(index: int) -> None:
+        try:
+            results[index] = _render_pending(pending[index], letterhead)
+        except Exception as error:  # that period's failure; the others go on
+            results[index] = error
+
+    def take() -> Iterator[int]:
+        while True:
+            try:
+                yield queue.popleft()
+            except IndexError:
+                return
+
+    def feed() -> None:
+        for index in take():
+            try:
+                future = pool.submit(_render_pending, pending[index], letterhead)
+            except (BrokenProcessPool, RuntimeError, OSError):  # no helper left: render here
+                render_here(index)
+                continue
+            try:
+                results[index] = future.result()
+            except BrokenProcessPool:  # the helper died with this period: rendered again here
+                render_here(index)
+            except Exception as error:  # the period's own failure, as raised in the helper
+                results[index] = error
+
+    feeders = [threading.Thread(target=feed, daemon=True) for _ in range(helpers if pool else 0)]
+    for feeder in feeders:
+        feeder.start()
+    for index in take():
+        render_here(index)
+    for feeder in feeders:
+        feeder.join()
+    return results
 
 
 def write_index(reports_dir: Path) -> Path:
