@@ -265,6 +265,30 @@ def test_every_mart_materialisation_carries_its_row_count_and_column_schema(pipe
     assert all(c.description for c in schema.columns)
 
 
+def test_counts_reach_analysts_as_integers(pipeline_run):
+    """Every whole figure of the sample is in the BIGINT columns, equal to its DOUBLE; rates' percents are
+    not (the unit test `counts_are_whole_numbers_for_analysts` feeds a fractional count)."""
+    settings, _ = pipeline_run
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        types = dict(
+            con.execute(
+                "select column_name, data_type from information_schema.columns "
+                "where table_schema = 'marts' and table_name = 'fct_commune_indicator' "
+                "and column_name like '%_count'"
+            ).fetchall()
+        )
+        wrong = con.execute(
+            """select count(*) filter (where numerator is distinct from numerator_count),
+                      count(*) filter (where denominator is distinct from denominator_count),
+                      count(*) filter (where kind <> 'rate' and value is distinct from value_count),
+                      count(*) filter (where kind = 'rate' and value_count is not null),
+                      count(*) filter (where kind <> 'rate' and value_count is not null)
+               from marts.fct_commune_indicator join marts.dim_indicator using (indicator_code)"""
+        ).fetchall()[0]
+    assert {types[c] for c in ("numerator_count", "denominator_count", "value_count")} == {"BIGINT"}
+    assert wrong[:4] == (0, 0, 0, 0) and wrong[4] > 1000
+
+
 def test_the_report_is_published_in_vietnamese(pipeline_run):
     settings, _ = pipeline_run
     html = (settings.reports_dir / "2025-Q1" / "bao-cao-2025-Q1.html").read_text(encoding="utf-8")

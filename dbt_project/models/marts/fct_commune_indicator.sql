@@ -222,5 +222,9 @@ select
     submission_id,
     submitted_on,
     quarters_covered::bigint as quarters_covered,
-    communes_covered::bigint as communes_covered
+    communes_covered::bigint as communes_covered,
+    -- the same figures as whole numbers, for analysts who count (null when not whole, or for a rate's %)
+    {{ whole_number('numerator') }} as numerator_count,
+    {{ whole_number('denominator') }} as denominator_count,
+    case when kind <> 'rate' then {{ whole_number('value') }} end as value_count
 from combined
