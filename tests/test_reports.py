@@ -116,14 +116,16 @@ def test_rates_are_typed_percent_cells_and_headers_frozen(published):
 
 
 class _Cells(HTMLParser):
-    """`data-value` and text of every cell in the tables with an id."""
+    """`data-value`, text and change line (`<span class="change">`) of every cell in the tables with an id."""
 
     def __init__(self) -> None:
         super().__init__()
         self.table: str | None = None
         self.row: dict[str, str] = {}
         self.cell: dict[str, str] | None = None
+        self.in_change = False
         self.cells: list[tuple[str | None, dict[str, str], dict[str, str], str]] = []
+        self.changes: dict[tuple[str | None, str, str], str] = {}  # (table, row's commune, indicator) → text
 
     def handle_starttag(self, tag, attrs):
         attributes = {k: v or "" for k, v in attrs}
@@ -134,14 +136,23 @@ class _Cells(HTMLParser):
         elif tag == "td":
             self.cell = attributes
             self.text = ""
+        elif tag == "span" and attributes.get("class") == "change" and self.cell is not None:
+            self.in_change = True
+            self.change = ""
 
     def handle_endtag(self, tag):
         if tag == "td" and self.cell is not None:
             self.cells.append((self.table, self.row, self.cell, self.text.strip()))
             self.cell = None
+        elif tag == "span" and self.in_change:
+            key = (self.table, self.row.get("data-commune", ""), self.cell.get("data-indicator", ""))
+            self.changes[key] = self.change.strip()
+            self.in_change = False
 
     def handle_data(self, data):
-        if self.cell is not None:
+        if self.in_change:
+            self.change += data
+        elif self.cell is not None:
             self.text += data
 
 
@@ -178,6 +189,65 @@ def test_every_number_in_the_html_equals_the_mart(published):
             assert parse_number(printed) == round(value)
         checked += 1
     assert checked > 150
+
+
+def test_each_commune_figure_shows_its_change_from_the_previous_period(published):
+    """Under each commune's figure: points for a rate, per cent for a count, recomputed here from the two
+    periods' marts; none where either figure is missing or held back."""
+    warehouse, reports = published
+    now, before = _mart(warehouse, "2025-Q2"), _mart(warehouse, "2025-Q1")
+    parser = _Cells()
+    parser.feed((reports / "2025-Q2" / file_names("2025-Q2")["report_html"]).read_text(encoding="utf-8"))
+    checked = 0
+    for table, row, cell, _ in parser.cells:
+        if table != "communes" or "data-indicator" not in cell:
+            continue
+        key = ("commune", row["data-commune"], cell["data-indicator"])
+        printed = parser.changes.get((table, row["data-commune"], cell["data-indicator"]))
+        value, kind, held = now.get(key, (None, None, False))
+        previous, _, held_before = before.get(key, (None, None, False))
+        if value is None or previous is None or held or held_before or (kind != "rate" and previous == 0):
+            assert printed is None, key
+            continue
+        if kind == "rate":
+            assert printed.endswith(" điểm %"), printed
+            assert float(parse_number(printed.removesuffix(" điểm %").lstrip("+"))) == pytest.approx(
+                value - previous, abs=0.005
+            )
+        else:
+            assert printed.endswith(" %") and "điểm" not in printed, printed
+            assert float(parse_number(printed.removesuffix(" %").lstrip("+"))) == pytest.approx(
+                100 * (value - previous) / previous, abs=0.05
+            )
+        checked += 1
+    assert checked > 50
+
+
+def test_the_workbook_gives_each_communes_change_as_a_typed_number(published):
+    warehouse, reports = published
+    now, before = _mart(warehouse, "2025-Q2"), _mart(warehouse, "2025-Q1")
+    sheet = openpyxl.load_workbook(reports / "2025-Q2" / file_names("2025-Q2")["report_xlsx"])[
+        "Các xã - thay đổi"
+    ]
+    header = [c.value for c in sheet[1]]
+    codes = [h.rsplit("(", 1)[1].split(")")[0] for h in header[2:]]
+    checked = 0
+    for row in sheet.iter_rows(min_row=2):
+        for code, cell in zip(codes, row[2:], strict=True):
+            key = ("commune", row[0].value, code)
+            value, kind, held = now.get(key, (None, None, False))
+            previous, _, held_before = before.get(key, (None, None, False))
+            if value is None or previous is None or held or held_before or (kind != "rate" and previous == 0):
+                assert cell.value is None, key
+            elif kind == "rate":
+                assert cell.value == pytest.approx(value - previous) and "điểm" in cell.number_format
+                checked += 1
+            else:
+                assert (
+                    cell.value == pytest.approx((value - previous) / previous) and "%" in cell.number_format
+                )
+                checked += 1
+    assert checked > 300
 
 
 def test_the_docx_is_an_administrative_report(published):

@@ -61,6 +61,18 @@ class Indicator:
         return value >= self.target if self.higher_is_better is not False else value <= self.target
 
 
+def change(indicator: Indicator, value: float | None, previous: float | None) -> float | None:
+    """The change from the previous period: percentage points for a rate, per cent for a count, stock or
+    amount; None where either is missing or the change means nothing (a yes/no flag, a previous 0)."""
+    if value is None or previous is None or indicator.kind == "flag":
+        return None
+    if indicator.kind == "rate":
+        return value - previous
+    if previous == 0:
+        return None
+    return 100 * (value - previous) / previous
+
+
 @dataclass(frozen=True)
 class Figure:
     value: float | None
@@ -211,10 +223,20 @@ class PeriodReport:
     findings: tuple[Finding, ...]  # open, on the period's quarters
     accepted_findings: int
     withheld_communes: tuple[str, ...] = field(default=())
+    # commune_id → indicator_code → the previous period's published value (held-back ones left out)
+    previous_figures: dict[str, dict[str, float]] = field(default_factory=dict)
 
     # --- lists officials ask for, derived from the figures above so they cannot disagree with them ---
     def indicator(self, code: str) -> Indicator:
         return next(i for i in self.indicators if i.code == code)
+
+    def commune_change(self, commune_id: str, indicator: Indicator) -> float | None:
+        """The commune's change from the previous period (`change`); None when either figure is missing or
+        held back."""
+        figure = self.figures.get(commune_id, {}).get(indicator.code)
+        if figure is None or figure.withheld:
+            return None
+        return change(indicator, figure.value, self.previous_figures.get(commune_id, {}).get(indicator.code))
 
     def below_target(self) -> list[tuple[Indicator, list[NamedCount]]]:
         """Per rate with a target: the communes whose published figure misses it (the dedicated IT official

@@ -212,6 +212,7 @@ class _Figures:
     by_commune: dict[str, dict[str, Figure]] = field(default_factory=dict)  # this period's
     province: dict[str, dict] = field(default_factory=dict)  # this period's province rows
     previous: dict[str, float | None] = field(default_factory=dict)  # the previous period's province values
+    previous_by_commune: dict[str, dict[str, float]] = field(default_factory=dict)  # published, not held
     trend_figures: dict[tuple[str | None, str, str], Figure] = field(default_factory=dict)
     held_somewhere: set[tuple[str, str]] = field(
         default_factory=set
@@ -225,6 +226,8 @@ class _Figures:
             self.trend_figures[(r["commune_id"], r["period_key"], r["indicator_code"])] = figure
         if r["period_key"] == self.previous_key and r["scope"] == "province":
             self.previous[r["indicator_code"]] = r["value"]
+        elif r["period_key"] == self.previous_key and not r["withheld"] and r["value"] is not None:
+            self.previous_by_commune.setdefault(r["commune_id"], {})[r["indicator_code"]] = r["value"]
         if r["period_key"] != self.period_key:
             return
         if r["scope"] == "commune":
@@ -300,4 +303,5 @@ def build_report(con: duckdb.DuckDBPyConnection, period_key: str) -> PeriodRepor
         findings=tuple(findings),
         accepted_findings=accepted,
         withheld_communes=tuple(sorted(withheld)),
+        previous_figures=figures.previous_by_commune,
     )

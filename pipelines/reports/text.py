@@ -13,6 +13,7 @@ from pipelines.reports.model import (
     FindingGroup,
     Indicator,
     PeriodReport,
+    change,
 )
 
 WITHHELD = "Tạm giữ"
@@ -23,16 +24,12 @@ SEVERITY_NAMES = {"error": "Lỗi", "warning": "Cảnh báo"}
 
 
 def change_text(indicator: Indicator, value: float | None, previous: float | None) -> str:
-    """The change from the previous period, signed: percentage points for a rate (`+2,31 điểm %`), per
-    cent for a count, stock or amount (`-3,2 %`); `-` where either is missing or the change means nothing
-    (a yes/no flag, a previous value of 0)."""
-    if value is None or previous is None or indicator.kind == "flag":
+    """The change from the previous period (`model.change`), signed: percentage points for a rate
+    (`+2,31 điểm %`), per cent for a count, stock or amount (`-3,2 %`); `-` where there is none."""
+    delta = change(indicator, value, previous)
+    if delta is None:
         return "-"
-    if indicator.kind == "rate":
-        return f"{_signed(value - previous, 2)} điểm %"
-    if previous == 0:
-        return "-"
-    return f"{_signed(100 * (value - previous) / previous, 1)} %"
+    return f"{_signed(delta, 2)} điểm %" if indicator.kind == "rate" else f"{_signed(delta, 1)} %"
 
 
 def _signed(value: float, decimals: int) -> str:

@@ -61,6 +61,21 @@ def cell_value(indicator: Indicator, figure: Figure | None) -> tuple[object, str
     return figure.value, INTEGER
 
 
+# A change from the previous period: percentage points for a rate, per cent (as an Excel fraction) otherwise
+POINTS_CHANGE = '+0.00" điểm %";-0.00" điểm %";0.00" điểm %"'
+PERCENT_CHANGE = "+0.0%;-0.0%;0.0%"
+CHANGE_UNITS = {True: "điểm %", False: "%"}  # keyed by "is a rate"
+
+
+def change_cell(indicator: Indicator, delta: float | None) -> tuple[object, str | None]:
+    """A change (`model.change`: points for a rate, per cent otherwise) as a typed cell; empty when none."""
+    if delta is None:
+        return None, None
+    if indicator.kind == "rate":
+        return round(delta, 6), POINTS_CHANGE
+    return round(delta / 100, 8), PERCENT_CHANGE
+
+
 def _write(ws, row: int, column: int, value: object, number_format: str | None = None):
     cell = ws.cell(row=row, column=column)
     cell.value = value

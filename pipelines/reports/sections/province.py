@@ -11,7 +11,7 @@ from docx.shared import Cm
 
 from pipelines.reports.charts import Chart
 from pipelines.reports.docx import CENTER, write_paragraph, write_table
-from pipelines.reports.model import Figure, PeriodReport
+from pipelines.reports.model import Figure, PeriodReport, change
 from pipelines.reports.sections.section import Section
 from pipelines.reports.text import (
     DOSSIER_DEFINITIONS,
@@ -23,7 +23,7 @@ from pipelines.reports.text import (
     target_value_text,
     value_text,
 )
-from pipelines.reports.xlsx import INTEGER, Column, Sheet, cell_value
+from pipelines.reports.xlsx import CHANGE_UNITS, INTEGER, Column, Sheet, cell_value, change_cell
 
 
 def docx(document, report: PeriodReport, charts: list[Chart]) -> None:
@@ -81,6 +81,7 @@ def _province_sheet(report: PeriodReport) -> Sheet:
             Column("Tử số", INTEGER, 13),
             Column("Mẫu số", INTEGER, 13),
             Column(f"Kỳ trước ({report.previous_period_key or '-'})", width=16),
+            Column("Thay đổi", width=16),
             Column("Chỉ tiêu kế hoạch", width=12),
             Column("Đánh giá", width=10),
             Column("Nguồn", width=12),
@@ -96,6 +97,7 @@ def _province_sheet(report: PeriodReport) -> Sheet:
                 line.figure.numerator,
                 line.figure.denominator,
                 cell_value(line.indicator, Figure(line.previous)),
+                change_cell(line.indicator, change(line.indicator, line.figure.value, line.previous)),
                 cell_value(line.indicator, Figure(line.indicator.target))
                 if line.indicator.kind == "rate"
                 else line.indicator.target,
@@ -110,10 +112,6 @@ def _province_sheet(report: PeriodReport) -> Sheet:
 
 
 def _communes_sheet(report: PeriodReport) -> Sheet:
-    def figures(commune_id: str) -> list:
-        of_commune = report.figures.get(commune_id, {})
-        return [cell_value(i, of_commune.get(i.code)) for i in report.indicators]
-
     return Sheet(
         "Các xã",
         [Column("Mã đơn vị", width=10), Column("Đơn vị", width=28)]
@@ -133,8 +131,32 @@ def _communes_sheet(report: PeriodReport) -> Sheet:
     )
 
 
+def _changes_sheet(report: PeriodReport) -> Sheet:
+    """Each commune's change from the previous period, one column per indicator as in «Các xã» (flags,
+    which have no change, left out): percentage points for rates, per cent for the others."""
+    shown = [i for i in report.indicators if i.kind != "flag"]
+    return Sheet(
+        "Các xã - thay đổi",
+        [Column("Mã đơn vị", width=10), Column("Đơn vị", width=28)]
+        + [
+            Column(f"{i.name} ({i.code}): thay đổi, {CHANGE_UNITS[i.kind == 'rate']}", width=16)
+            for i in shown
+        ],
+        [
+            (
+                commune.commune_id,
+                commune.name,
+                *(change_cell(i, report.commune_change(commune.commune_id, i)) for i in shown),
+            )
+            for commune in report.communes
+        ],
+        freeze_columns=2,
+    )
+
+
 def xlsx(report: PeriodReport, issued_on: date) -> list[Sheet]:
-    return [_province_sheet(report), _communes_sheet(report)]
+    changes = [_changes_sheet(report)] if report.previous_period_key else []
+    return [_province_sheet(report), _communes_sheet(report), *changes]
 
 
 SECTION = Section(
