@@ -4,6 +4,7 @@ cds sample      generate the sample sources (deterministic for a seed)
 cds run         materialise the whole graph in this process and say where the results are
 cds report      publish one period's reports from the warehouse as it is (cds report --period 2025-Q3)
 cds extract     read a commune's narrative report (DOCX, PDF, TXT): commune, period, figures, findings
+cds form        write the official empty indicator form for each commune (cds form --period 2025-Q3)
 cds sql         open the analysts' read-only copy of the warehouse in the duckdb shell
 cds bench       measure the pipeline against plain DuckDB and pandas at several scales (make bench)
 cds dbt-parse   produce the dbt manifest (done once by `make install`)
@@ -304,6 +305,21 @@ def _cmd_extract(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_form(args: argparse.Namespace) -> int:
+    """The official empty form per commune for a period; exit 2 on an unknown period or commune."""
+    from pipelines.ingest.form_template import issue_forms
+
+    settings = get_settings()
+    out = Path(args.out) if args.out else settings.outputs_dir / "forms" / args.period
+    try:
+        written = issue_forms(args.period, args.commune or None, out, settings.reference_dir)
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return 2
+    print(f"Đã tạo {len(written)} biểu mẫu kỳ {args.period} trong {out} ({len(written)} forms written)")
+    return 0
+
+
 def _cmd_sql(args: argparse.Namespace) -> int:
     """Replace this process with the duckdb shell on the analysts' copy, read-only (extra args pass on)."""
     import os
@@ -406,6 +422,13 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("report", help="a .docx, .pdf or .txt report")
     extract.add_argument("--json", action="store_true", help="one JSON object instead of text")
     extract.set_defaults(func=_cmd_extract)
+    form = sub.add_parser("form", help="write the official empty indicator form for communes to fill")
+    form.add_argument("--period", required=True, help="a quarter, e.g. 2025-Q3")
+    which = form.add_mutually_exclusive_group()
+    which.add_argument("--commune", action="append", help="commune id, e.g. QNG011 (repeatable)")
+    which.add_argument("--all", action="store_true", help="every commune (the default)")
+    form.add_argument("--out", help="folder to write (default: outputs/forms/<period>)")
+    form.set_defaults(func=_cmd_form)
     sub.add_parser(
         "sql", help="the duckdb shell on the analysts' read-only copy (other arguments go to duckdb)"
     ).set_defaults(func=_cmd_sql)

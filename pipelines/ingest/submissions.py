@@ -37,6 +37,7 @@ from pipelines.ingest.cells import (
     cell_text,
     without_controls,
 )
+from pipelines.ingest.form_template import read_version
 from pipelines.ingest.guards import (
     MAX_FORM_BYTES,
     MAX_FORM_ROWS,
@@ -569,6 +570,8 @@ class FormParser:
         table = _find_table(sheets, path)
         if suffix == ".xlsx":
             detected.note("sheet", table.sheet.title)
+            for key, value in read_version(sheets).items():  # a form `cds form` issued: which version
+                detected.note(key, value)
         detected.note("header_row", table.header_row)
         ignored = [
             cell_text(c.value)

@@ -323,6 +323,8 @@ class SampleWriter:
             coverage_from=_dmy(date.fromisoformat(quarter["starts_on"])),
             coverage_to=_dmy(date.fromisoformat(quarter["ends_on"])),
             submitted_on=_dmy(submitted),
+            commune_id=commune["commune_id"],
+            due_on=_dmy(date.fromisoformat(quarter["due_on"])),
         )
         for ind in self.indicators:
             code = ind["indicator_code"]

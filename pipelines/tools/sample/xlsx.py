@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import io
-from datetime import datetime
 from pathlib import Path
 
 from openpyxl import Workbook
 
-from pipelines.core.zipfiles import write_reproducible_zip
+from pipelines.ingest.form_template import FIXED_TIME
+from pipelines.ingest.form_template import save_reproducibly as _save
 
-FIXED_TIME = datetime(2025, 1, 1)
+__all__ = ["FIXED_TIME", "save_reproducibly"]
 
 
 def save_reproducibly(workbook: Workbook, path: Path) -> None:
-    workbook.properties.created = FIXED_TIME
-    workbook.properties.modified = FIXED_TIME
-    workbook.properties.creator = "cds sample"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    write_reproducible_zip(buffer.getvalue(), path, FIXED_TIME)
+    _save(workbook, path, creator="cds sample")
