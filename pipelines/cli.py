@@ -5,6 +5,7 @@ cds run         materialise the whole graph in this process and say where the re
 cds report      publish one period's reports from the warehouse as it is (cds report --period 2025-Q3)
 cds extract     read a commune's narrative report (DOCX, PDF, TXT): commune, period, figures, findings
 cds form        write the official empty indicator form for each commune (cds form --period 2025-Q3)
+cds remind      reminder letters to the units late or with open errors (cds remind --period 2025-Q3)
 cds sql         open the analysts' read-only copy of the warehouse in the duckdb shell
 cds bench       measure the pipeline against plain DuckDB and pandas at several scales (make bench)
 cds dbt-parse   produce the dbt manifest (done once by `make install`)
@@ -320,6 +321,61 @@ def _cmd_form(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_remind(args: argparse.Namespace) -> int:
+    """Reminder letters for a quarter as of a date; exit 2 on a bad period or date, 1 without a warehouse."""
+    from datetime import date
+
+    import duckdb
+
+    from pipelines.core.dbfile import connect_waiting
+    from pipelines.reference import read_seed
+    from pipelines.reports.publish import local_today
+    from pipelines.reports.reminders import read_chase_list, reminders_folder, write_reminders
+    from pipelines.reports.text import letterhead_for
+
+    settings = get_settings()
+    try:
+        as_of = date.fromisoformat(args.as_of) if args.as_of else local_today()
+    except ValueError:
+        print(f"Ngày không hợp lệ: {args.as_of!r}, cần dạng YYYY-MM-DD (invalid --as-of)", file=sys.stderr)
+        return 2
+    quarters = [
+        p["period_key"]
+        for p in read_seed("ref_reporting_calendar", settings.reference_dir)
+        if p["expects_form"] == "true"
+    ]
+    if args.period not in quarters:  # checked against the calendar before the warehouse is opened
+        print(
+            f"Kỳ {args.period!r} không phải quý có biểu mẫu. Các quý: {', '.join(quarters)} "
+            "(not a quarter with forms)",
+            file=sys.stderr,
+        )
+        return 2
+    if not settings.warehouse_path.exists():
+        print(f"Chưa có kho dữ liệu {settings.warehouse_path}: chạy `cds run` trước (no warehouse yet)")
+        return 1
+    try:
+        with connect_waiting(settings.warehouse_path, True, wait_seconds=settings.warehouse_lock_wait) as con:
+            chase = read_chase_list(con, args.period, as_of)
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return 2
+    except duckdb.Error as error:
+        print(f"Kho dữ liệu chưa đủ để lập công văn: chạy `cds run` trước ({error})", file=sys.stderr)
+        return 1
+    folder = Path(args.out) if args.out else reminders_folder(settings.outputs_dir, chase)
+    written = write_reminders(chase, folder, letterhead_for(settings.signer_name, settings.signer_role))
+    if not chase.due:
+        print(
+            f"{chase.label}: chưa quá hạn gửi báo cáo ({chase.due_on:%d/%m/%Y}), không có đơn vị phải đôn đốc"
+        )
+    for unit in chase.units:
+        state = "chưa gửi báo cáo" if unit.missing else f"còn {unit.open_errors} lỗi chưa xử lý"
+        print(f"  {unit.commune_id}  {unit.name}: {state}")
+    print(f"{len(chase.units)} công văn đôn đốc và danh sách trong {folder} ({len(written)} files)")
+    return 0
+
+
 def _cmd_sql(args: argparse.Namespace) -> int:
     """Replace this process with the duckdb shell on the analysts' copy, read-only (extra args pass on)."""
     import os
@@ -429,6 +485,11 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--all", action="store_true", help="every commune (the default)")
     form.add_argument("--out", help="folder to write (default: outputs/forms/<period>)")
     form.set_defaults(func=_cmd_form)
+    remind = sub.add_parser("remind", help="reminder letters to units late or with open errors")
+    remind.add_argument("--period", required=True, help="a quarter, e.g. 2025-Q3")
+    remind.add_argument("--as-of", help="the letters' date, YYYY-MM-DD (default: today)")
+    remind.add_argument("--out", help="folder to write (default: outputs/reminders/<period>/<date>)")
+    remind.set_defaults(func=_cmd_remind)
     sub.add_parser(
         "sql", help="the duckdb shell on the analysts' read-only copy (other arguments go to duckdb)"
     ).set_defaults(func=_cmd_sql)

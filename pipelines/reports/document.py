@@ -8,16 +8,14 @@ from datetime import date
 from pathlib import Path
 
 from docx import Document
-from docx.enum.section import WD_ORIENT
-from docx.oxml.ns import qn
-from docx.shared import Cm, Pt, RGBColor
+from docx.shared import Pt, RGBColor
 
 from pipelines.core.vietnamese import format_date, format_number
 from pipelines.reports.charts import Chart
 from pipelines.reports.docx import (
     CENTER,
-    FONT,
     JUSTIFY,
+    page_setup,
     save_document,
     write_closing,
     write_heading,
@@ -36,18 +34,6 @@ from pipelines.reports.text import (
     lower_first,
     status_of,
 )
-
-
-def _page(document) -> None:
-    """A4 portrait, Times New Roman 13, margins of Decree 30."""
-    style = document.styles["Normal"]
-    style.font.name, style.font.size = FONT, Pt(13)
-    style.element.rPr.rFonts.set(qn("w:eastAsia"), FONT)
-    section = document.sections[0]
-    section.orientation = WD_ORIENT.PORTRAIT
-    section.page_width, section.page_height = Cm(21), Cm(29.7)
-    section.top_margin, section.bottom_margin = Cm(2), Cm(2)
-    section.left_margin, section.right_margin = Cm(3), Cm(1.5)
 
 
 def _opening(document, report: PeriodReport, issued_on: date) -> None:
@@ -93,7 +79,7 @@ def build_document(
     report: PeriodReport, charts: list[Chart], issued_on: date, letterhead: Letterhead = LETTERHEAD
 ) -> Document:
     document = Document()
-    _page(document)
+    page_setup(document)
     write_letterhead(document, issued_on, letterhead)
     _opening(document, report, issued_on)
     body, appendices = numbered("docx")

@@ -70,7 +70,7 @@ def _figure_rows(con: duckdb.DuckDBPyConnection, period_keys: list[str]) -> list
 
 
 @cache
-def _rule_titles() -> dict[str, str]:
+def rule_titles() -> dict[str, str]:
     """Rule code → Vietnamese title, from the suites (read once per process, not once per period)."""
     return {
         e["meta"]["rule_code"]: e["meta"].get("title_vi", e["meta"]["rule_code"])
@@ -80,7 +80,7 @@ def _rule_titles() -> dict[str, str]:
 
 
 def _findings(con: duckdb.DuckDBPyConnection, period: Period) -> tuple[list[Finding], int]:
-    titles = _rule_titles()
+    titles = rule_titles()
     rows = _rows(
         con,
         """select * from reporting.report_findings where list_contains(?::varchar[], period_key)
