@@ -330,7 +330,7 @@ def _cmd_remind(args: argparse.Namespace) -> int:
     from pipelines.core.dbfile import connect_waiting
     from pipelines.reference import read_seed
     from pipelines.reports.publish import local_today
-    from pipelines.reports.reminders import read_chase_list, reminders_folder, write_reminders
+    from pipelines.reports.reminders import read_chase_list, reminders_folder, unit_state, write_reminders
     from pipelines.reports.text import letterhead_for
 
     settings = get_settings()
@@ -370,8 +370,7 @@ def _cmd_remind(args: argparse.Namespace) -> int:
             f"{chase.label}: chưa quá hạn gửi báo cáo ({chase.due_on:%d/%m/%Y}), không có đơn vị phải đôn đốc"
         )
     for unit in chase.units:
-        state = "chưa gửi báo cáo" if unit.missing else f"còn {unit.open_errors} lỗi chưa xử lý"
-        print(f"  {unit.commune_id}  {unit.name}: {state}")
+        print(f"  {unit.commune_id}  {unit.name}: {unit_state(unit)}")
     print(f"{len(chase.units)} công văn đôn đốc và danh sách trong {folder} ({len(written)} files)")
     return 0
 

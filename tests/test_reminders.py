@@ -55,9 +55,10 @@ def _expected(warehouse: Path, as_of: date) -> dict[str, bool]:
         ).fetchall()
     with_errors = {r[0] for r in errors}
     out = {}
+    due = _due(warehouse)
     for commune, first in submitted:
         missing = first is None or first > as_of
-        if missing or commune in with_errors:
+        if missing or commune in with_errors or first > due:
             out[commune] = missing
     return out
 
@@ -69,6 +70,28 @@ def test_reminders_go_to_units_without_a_form_or_with_open_errors(warehouse):
     assert {u.commune_id: u.missing for u in chase.units} == expected
     assert any(expected.values()) and not all(expected.values())  # the sample has both kinds
     assert all(u.open_errors > 0 and u.rules for u in chase.units if not u.missing)
+
+
+def test_every_unit_the_warehouse_reports_late_or_missing_gets_a_letter(warehouse, tmp_path):
+    """Once every form has come, the letters go exactly to the units `reporting.late_or_missing_submissions`
+    names, and to those with open errors in what they sent."""
+    chase = _chase(warehouse, date(2026, 1, 31))
+    write_reminders(chase, tmp_path)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        late_or_missing = {
+            r[0]
+            for r in con.execute(
+                "select commune_id from reporting.late_or_missing_submissions where period_key = ?", [PERIOD]
+            ).fetchall()
+        }
+    lettered = {p.stem.rsplit("-", 1)[-1] for p in tmp_path.glob(f"don-doc-{PERIOD}-*.docx")}
+    assert late_or_missing and late_or_missing <= lettered
+    assert lettered - late_or_missing == {
+        u.commune_id for u in chase.units if u.open_errors and not u.days_late
+    }
+    late = next(u for u in chase.units if u.days_late and not u.missing)
+    text = "\n".join(p.text for p in docx.Document(str(tmp_path / file_name(late, PERIOD))).paragraphs)
+    assert f"chậm {late.days_late} ngày so với thời hạn" in text
 
 
 def test_nobody_is_reminded_before_the_due_date_has_passed(warehouse):
@@ -164,4 +187,4 @@ def test_cds_remind_refuses_a_period_without_forms_and_a_bad_date(pipeline_run, 
     assert main(["remind", "--period", PERIOD, "--as-of", "2025-13-01"]) == 2
     out = str(settings.outputs_dir / "r")
     assert main(["remind", "--period", PERIOD, "--as-of", "2025-07-08", "--out", out]) == 0
-    assert "chưa gửi báo cáo" in capsys.readouterr().out
+    assert "Chưa gửi báo cáo" in capsys.readouterr().out

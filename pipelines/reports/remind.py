@@ -25,7 +25,13 @@ from pydantic import Field
 
 from pipelines.reference import read_seed
 from pipelines.reports.publish import TIMEZONE, local_today
-from pipelines.reports.reminders import ChaseList, read_chase_list, reminders_folder, write_reminders
+from pipelines.reports.reminders import (
+    ChaseList,
+    read_chase_list,
+    reminders_folder,
+    unit_state,
+    write_reminders,
+)
 from pipelines.reports.text import letterhead_for
 from pipelines.resources import PublicationResource, SourcesResource, WarehouseResource
 from pipelines.runs import fail_stale_runs
@@ -42,8 +48,7 @@ def units_table(chase: ChaseList) -> str:
     """The units reminded, as Markdown for the run's metadata."""
     lines = ["| Đơn vị | Tình trạng | Lỗi chưa xử lý |", "|---|---|---|"]
     for unit in chase.units:
-        state = "chưa gửi" if unit.missing else f"đã gửi {unit.submitted_on:%d/%m/%Y}, còn lỗi"
-        lines.append(f"| {unit.name} | {state} | {'-' if unit.missing else unit.open_errors} |")
+        lines.append(f"| {unit.name} | {unit_state(unit)} | {'-' if unit.missing else unit.open_errors} |")
     return "\n".join(lines)
 
 

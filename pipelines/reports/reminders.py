@@ -1,5 +1,5 @@
 """Reminders (công văn đôn đốc): one letter to each commune that, some days after a quarter's due date, has
-sent no form or has a form with open errors, and a one-page list of them for the Department.
+sent no form, sent it late, or has open errors in what it sent, and a one-page list for the Department.
 
 The facts come from the warehouse as the last main job left it: the calendar (`marts.dim_period`), who
 sent what when (`marts.fct_submission`, judged here against the date the reminders are for, not the day
@@ -41,6 +41,7 @@ class Unit:
     name: str  # `xã Ba Động`, `đặc khu Lý Sơn`: as it follows «Ủy ban nhân dân»
     missing: bool  # no form by the reminders' date
     submitted_on: date | None
+    days_late: int  # days its first form came after the due date (0: on time, or missing)
     open_errors: int
     rules: tuple[str, ...]  # the Vietnamese titles of its open errors' rules, most frequent first
 
@@ -119,9 +120,17 @@ def read_chase_list(con: duckdb.DuckDBPyConnection, period_key: str, as_of: date
     ).fetchall()
     due = as_of > due_on
     units = tuple(
-        Unit(cid, name, missing, submitted, 0 if missing else errors, () if missing else tuple(rules or ()))
+        Unit(
+            cid,
+            name,
+            missing,
+            submitted,
+            max((submitted - due_on).days, 0) if submitted else 0,
+            0 if missing else errors,
+            () if missing else tuple(rules or ()),
+        )
         for cid, name, missing, submitted, errors, rules in rows
-        if due and (missing or errors)
+        if due and (missing or errors or (submitted and submitted > due_on))
     )
     return ChaseList(period_key, letter, requested_on, due_on, as_of, units)
 
@@ -163,17 +172,29 @@ def letter_text(chase: ChaseList, unit: Unit) -> list[str]:
             f"Ủy ban nhân dân {unit.name}."
         )
         ask = "khẩn trương hoàn thành, gửi báo cáo và phụ lục chỉ tiêu"
-    else:
+    elif unit.open_errors:
         named = "; ".join(lower_first(rule) for rule in unit.rules[:RULES_NAMED])
         more = len(unit.rules) - RULES_NAMED
         rest = f" và {format_number(more)} loại lỗi khác" if more > 0 else ""
         state = (
-            f"Báo cáo, phụ lục chỉ tiêu do Ủy ban nhân dân {unit.name} gửi (ngày "
-            f"{format_date(unit.submitted_on)}) còn {format_number(unit.open_errors)} lỗi số liệu chưa "
-            f"được xử lý ({named}{rest}); các số liệu có lỗi đang bị tạm giữ, chưa được công bố. Chi tiết "
-            "từng lỗi (tệp, dòng, nội dung) có trong phụ lục kiểm tra số liệu của báo cáo kỳ này."
+            f"Báo cáo, phụ lục chỉ tiêu do Ủy ban nhân dân {unit.name} gửi ngày "
+            f"{format_date(unit.submitted_on)}{_late(unit)} còn {format_number(unit.open_errors)} lỗi số "
+            f"liệu chưa được xử lý ({named}{rest}); các số liệu có lỗi đang bị tạm giữ, chưa được công bố. "
+            "Chi tiết từng lỗi (tệp, dòng, nội dung) có trong phụ lục kiểm tra số liệu của báo cáo kỳ này."
         )
         ask = "kiểm tra, sửa và gửi lại phụ lục chỉ tiêu (hoặc gửi văn bản giải trình)"
+    else:  # sent late, no open error: a reminder of the deadline for the next periods
+        state = (
+            f"Ủy ban nhân dân {unit.name} gửi báo cáo ngày {format_date(unit.submitted_on)}{_late(unit)}, "
+            "làm chậm việc tổng hợp, báo cáo Ủy ban nhân dân tỉnh."
+        )
+        return [
+            request,
+            state,
+            f"Sở Khoa học và Công nghệ đề nghị Ủy ban nhân dân {unit.name} rút kinh nghiệm, gửi báo cáo "
+            "đúng thời hạn trong các kỳ tiếp theo.",
+            "Trân trọng./.",
+        ]
     return [
         request,
         state,
@@ -181,6 +202,19 @@ def letter_text(chase: ChaseList, unit: Unit) -> list[str]:
         f"{format_date(chase.new_deadline)} để tổng hợp, báo cáo Ủy ban nhân dân tỉnh.",
         "Trân trọng./.",
     ]
+
+
+def _late(unit: Unit) -> str:
+    return f", chậm {format_number(unit.days_late)} ngày so với thời hạn" if unit.days_late else ""
+
+
+def unit_state(unit: Unit) -> str:
+    """One line on the unit for the Department's list and the run's metadata."""
+    if unit.missing:
+        return "Chưa gửi báo cáo"
+    late = f", chậm {format_number(unit.days_late)} ngày" if unit.days_late else ""
+    errors = f", còn {format_number(unit.open_errors)} lỗi" if unit.open_errors else ""
+    return f"Đã gửi ngày {format_date(unit.submitted_on)}{late}{errors}"
 
 
 def write_letter(chase: ChaseList, unit: Unit, path: Path, letterhead: Letterhead = LETTERHEAD) -> Path:
@@ -229,9 +263,7 @@ def write_list(chase: ChaseList, path: Path, letterhead: Letterhead = LETTERHEAD
                 [
                     str(n),
                     unit.name,
-                    "Chưa gửi báo cáo"
-                    if unit.missing
-                    else f"Đã gửi ngày {format_date(unit.submitted_on)}, còn lỗi",
+                    unit_state(unit),
                     "-" if unit.missing else format_number(unit.open_errors),
                 ]
                 for n, unit in enumerate(chase.units, start=1)
