@@ -5,6 +5,7 @@ cds run         materialise the whole graph in this process and say where the re
 cds report      publish one period's reports from the warehouse as it is (cds report --period 2025-Q3)
 cds extract     read a commune's narrative report (DOCX, PDF, TXT): commune, period, figures, findings
 cds form        write the official empty indicator form for each commune (cds form --period 2025-Q3)
+cds check       a commune's own check of its form before sending: exit 0 no error, 1 errors, 2 unreadable
 cds remind      reminder letters to the units late or with open errors (cds remind --period 2025-Q3)
 cds sql         open the analysts' read-only copy of the warehouse in the duckdb shell
 cds bench       measure the pipeline against plain DuckDB and pandas at several scales (make bench)
@@ -51,9 +52,11 @@ def _cmd_has_sources(_: argparse.Namespace) -> int:
 
 
 def _cmd_dbt_parse(_: argparse.Namespace) -> int:
-    from pipelines.warehouse.manifest import ensure_manifest
+    from pipelines.warehouse.manifest import ensure_check_models, ensure_manifest
 
-    print(f"dbt manifest: {ensure_manifest(get_settings(), force=True)}")
+    settings = get_settings()
+    print(f"dbt manifest: {ensure_manifest(settings, force=True)}")
+    print(f"models `cds check` runs: {ensure_check_models(settings.reference_dir, force=True)}")
     return 0
 
 
@@ -375,6 +378,42 @@ def _cmd_remind(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_check(args: argparse.Namespace) -> int:
+    """The warehouse's rules on forms (and narrative reports) before they are sent: exit 0 no error, 1
+    errors to mend, 2 a file that cannot be read (the highest over the files)."""
+    import json
+
+    from pipelines.quality.form_check import (
+        NARRATIVE_SUFFIXES,
+        as_html,
+        as_json,
+        as_text,
+        check_forms,
+        check_report,
+    )
+    from pipelines.warehouse.manifest import ensure_check_models
+
+    paths = [Path(p) for p in args.files]
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        print(f"Không tìm thấy tệp: {', '.join(missing)} (no such file)", file=sys.stderr)
+        return 2
+    reference_dir = get_settings().reference_dir
+    forms = [p for p in paths if p.suffix.lower() not in NARRATIVE_SUFFIXES]
+    checked = {}
+    if forms:
+        results = check_forms(forms, ensure_check_models(reference_dir), reference_dir)
+        checked.update(zip(forms, results, strict=True))
+    for path in paths:
+        if path not in checked:
+            checked[path] = check_report(path, reference_dir)
+    results = [checked[p] for p in paths]
+    if args.html:
+        Path(args.html).write_text(as_html(results), encoding="utf-8")
+    print(json.dumps(as_json(results), ensure_ascii=False, indent=2) if args.json else as_text(results))
+    return max(c.exit_code for c in results)
+
+
 def _cmd_sql(args: argparse.Namespace) -> int:
     """Replace this process with the duckdb shell on the analysts' copy, read-only (extra args pass on)."""
     import os
@@ -484,6 +523,13 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--all", action="store_true", help="every commune (the default)")
     form.add_argument("--out", help="folder to write (default: outputs/forms/<period>)")
     form.set_defaults(func=_cmd_form)
+    check = sub.add_parser("check", help="a commune's own check of its form (or report) before sending")
+    check.add_argument(
+        "files", nargs="+", help="forms (.xlsx, .csv) or narrative reports (.docx, .pdf, .txt)"
+    )
+    check.add_argument("--json", action="store_true", help="JSON for tools instead of text")
+    check.add_argument("--html", help="also write a one-page result to this file, to print or forward")
+    check.set_defaults(func=_cmd_check)
     remind = sub.add_parser("remind", help="reminder letters to units late or with open errors")
     remind.add_argument("--period", required=True, help="a quarter, e.g. 2025-Q3")
     remind.add_argument("--as-of", help="the letters' date, YYYY-MM-DD (default: today)")

@@ -259,7 +259,8 @@ def lint_tree(root: Path = ROOT) -> tuple[list[Finding], int]:
 
 
 # Reviewed exceptions (`# sql-checked:`) across pipelines/: raise only with a reason in the comment.
-MAX_REVIEWED = 6
+# 7: `cds check` creates the check models as views from the SQL dbt compiled for them (form_check.py).
+MAX_REVIEWED = 7
 
 
 def test_no_sql_is_built_from_values_that_are_not_ours():

@@ -27,6 +27,7 @@ from xml.etree import ElementTree
 
 import duckdb
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from pipelines.core.rows import FIGURE, FIGURE_LIMIT, RATE, RATE_LIMIT, use_column_types
 from pipelines.core.vietnamese import NumberProblem, format_number, name_key, nfc, parse_period, read_number
@@ -573,6 +574,13 @@ class FormParser:
             for key, value in read_version(sheets).items():  # a form `cds form` issued: which version
                 detected.note(key, value)
         detected.note("header_row", table.header_row)
+        # where each figure is, for messages that name a cell (`cds check`: Phụ lục!G14)
+        detected.note(
+            "columns",
+            ",".join(
+                f"{k}={get_column_letter(i + 1)}" for k, i in table.columns.items() if k in NUMBER_COLUMNS
+            ),
+        )
         ignored = [
             cell_text(c.value)
             for i, c in enumerate(table.sheet.rows[table.header_row - 1])

@@ -87,6 +87,11 @@ class SuiteSpec:
             tables |= set(_QUALIFIED_TABLE.findall(query))
         return tables
 
+    def rule_tables(self, rule_code: str) -> set[tuple[str, str]]:
+        """(schema, table) of every warehouse table one rule reads."""
+        query = self.expectation(rule_code).get("kwargs", {}).get("unexpected_rows_query", "")
+        return {(self.schema, self.table), *_QUALIFIED_TABLE.findall(query)}
+
     def expectation(self, rule_code: str) -> dict[str, Any]:
         for expectation in self.expectations:
             if expectation["meta"]["rule_code"] == rule_code:

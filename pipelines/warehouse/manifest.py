@@ -76,6 +76,31 @@ def ensure_manifest(settings: Settings, force: bool = False) -> Path:
     return MANIFEST
 
 
+# The models a single form's rules read (`cds check`), compiled against an in-memory database: their SQL
+# then names `"memory".<schema>.<table>`, what an in-memory DuckDB of the check calls its own tables.
+CHECK_MODELS = "+int_indicators_reported +stg_submissions__forms +dim_period +dim_indicator"
+CHECK_TARGET = DBT_PROJECT_DIR / "target" / "check"
+CHECK_MANIFEST = CHECK_TARGET / "manifest.json"
+
+
+def ensure_check_models(reference_dir: Path, force: bool = False) -> Path:
+    """`dbt compile` of CHECK_MODELS into `target/check/` when missing or older than the project (~8 s,
+    once); the manifest there holds their compiled SQL and dependencies. No database is opened."""
+    stale = not CHECK_MANIFEST.exists() or any(
+        f.stat().st_mtime > CHECK_MANIFEST.stat().st_mtime for f in _project_files()
+    )
+    if force or stale:
+        env = {**os.environ, "CDS_WAREHOUSE_PATH": ":memory:", **seed_path_env(reference_dir)}
+        command = dbt_command(
+            "compile", "--select", CHECK_MODELS, "--target-path", str(CHECK_TARGET), "--quiet"
+        )
+        completed = subprocess.run([*command, "--quiet"], env=env, capture_output=True, text=True)
+        if completed.returncode != 0:
+            raise RuntimeError(f"dbt compile of the check models failed:\n{completed.stdout[-2000:]}")
+        CHECK_MANIFEST.touch()
+    return CHECK_MANIFEST
+
+
 def seed_partial_parse(target: Path) -> None:
     """Start a dbt command that writes into `target` from the project's partial-parse state."""
     if PARTIAL_PARSE.exists():
