@@ -4,6 +4,7 @@ each quarter's due date."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -136,6 +137,7 @@ def test_the_letter_names_the_request_the_deadlines_and_the_errors(warehouse, tm
 
 def test_the_same_state_gives_the_same_bytes(warehouse, tmp_path):
     chase = _chase(warehouse, _due(warehouse) + timedelta(days=REMIND_AFTER_DAYS))
+    chase = replace(chase, units=chase.units[:4])  # the small sample's 84 communes with no form: a few do
     first = [p.read_bytes() for p in write_reminders(chase, tmp_path / "a")]
     assert first == [p.read_bytes() for p in write_reminders(chase, tmp_path / "b")]
 

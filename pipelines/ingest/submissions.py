@@ -812,7 +812,7 @@ def land_form(con: duckdb.DuckDBPyConnection, sha: str, path: Path, form: Parsed
     )
 
 
-def _prepare(con: duckdb.DuckDBPyConnection) -> None:
+def prepare_tables(con: duckdb.DuckDBPyConnection) -> None:
     """The register and the raw tables of forms, made or brought to today's column types."""
     ensure_register(con)
     con.execute(RAW_DDL)
@@ -832,7 +832,7 @@ def ingest_form(
     `parsed` is the form already parsed elsewhere (see `ingest_forms`); otherwise it is parsed here.
     `prepared`: the raw tables are known to be there (`ingest_forms` makes them once for all its forms)."""
     if not prepared:
-        _prepare(con)
+        prepare_tables(con)
     detected = parsed[1] if parsed else Detected()
 
     def read() -> ParsedForm:
@@ -879,7 +879,7 @@ def ingest_forms(
     """Parse new forms in parallel (openpyxl is ~20 ms a form, all CPU), land them one by one in order.
     Each form is parsed on its own: one form's failure, even a worker process dying, costs only that
     form (the forms a dead worker held are parsed again here, each inside the boundary)."""
-    _prepare(con)
+    prepare_tables(con)
     hashes = {p: file_sha256(p) for p in paths if not p.is_symlink()}  # each file read once for its hash
     new = [p for p in paths if p in hashes and not is_registered(con, hashes[p])]
     if workers > 1 and len(new) >= PARALLEL_FROM:

@@ -20,7 +20,7 @@ import duckdb
 
 from pipelines.core.sqltext import quote_ident
 from pipelines.ingest.register import FileResult
-from pipelines.ingest.submissions import FormParser, ingest_form
+from pipelines.ingest.submissions import FormParser, ingest_form, prepare_tables
 from pipelines.quality.findings import rule_findings
 from pipelines.quality.suites import SuiteSpec, load_suites
 from pipelines.reference import SEEDS_DIR
@@ -130,37 +130,51 @@ def _relations(con: duckdb.DuckDBPyConnection, manifest_path: Path, reference_di
         make(key)
 
 
+# the tables a form lands in: emptied between two forms, so that one form's rules never see another's
+RAW_TABLES = ("raw.submission_values", "raw.submissions", "raw.quarantine", "raw.ingested_files")
+
+
 def check_forms(paths: list[Path], manifest_path: Path, reference_dir: Path | None = None) -> list[FormCheck]:
-    """Each form checked on its own (one in-memory database each: one form's rules never see another's)."""
+    """Each form checked on its own, one after the other in one in-memory database: the reference tables and
+    the views are made once, the raw tables emptied after each form."""
     reference_dir = reference_dir or SEEDS_DIR
     parser = FormParser.from_seeds(reference_dir)
-    return [_check(path, manifest_path, reference_dir, parser) for path in paths]
-
-
-def _check(path: Path, manifest_path: Path, reference_dir: Path, parser: FormParser) -> FormCheck:
     with duckdb.connect() as con, tempfile.TemporaryDirectory(prefix="cds-check-") as scratch:
-        result: FileResult = ingest_form(con, path, Path(scratch) / "archive", parser)
-        detected = dict(p.split("=", 1) for p in result.detected.split("; ") if "=" in p)
-        refused = con.execute(
-            "select reason_code from raw.quarantine where source_row is null limit 1"
-        ).fetchall()
-        check = FormCheck(
-            path,
-            result.status,
-            result.message,
-            refused[0][0] if refused else None,
-            detected.get("sheet", ""),
-        )
-        if result.status == "rejected":
-            return check
+        prepare_tables(con)
         _relations(con, manifest_path, reference_dir)
-        columns = dict(p.split("=", 1) for p in detected.get("columns", "").split(",") if "=" in p)
-        for spec, code in _suites(con):
-            for finding in rule_findings(con, spec, code):
-                finding["cell"] = _cell(check.sheet, columns, RULE_COLUMNS.get(code), finding)
-                finding["fix_vi"] = spec.expectation(code)["meta"].get("fix_vi", "")
-                finding["title_vi"] = spec.expectation(code)["meta"].get("title_vi", code)
-                check.findings.append(finding)
+        rules = _suites(con)
+        checks = []
+        for path in paths:
+            checks.append(_check(con, path, Path(scratch) / "archive", parser, rules))
+            for table in RAW_TABLES:
+                con.execute(f"delete from {table}")  # sql-checked: the constant table names above
+    return checks
+
+
+def _check(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    archive: Path,
+    parser: FormParser,
+    rules: list[tuple[SuiteSpec, str]],
+) -> FormCheck:
+    result: FileResult = ingest_form(con, path, archive, parser)
+    detected = dict(p.split("=", 1) for p in result.detected.split("; ") if "=" in p)
+    refused = con.execute(
+        "select reason_code from raw.quarantine where source_row is null limit 1"
+    ).fetchall()
+    check = FormCheck(
+        path, result.status, result.message, refused[0][0] if refused else None, detected.get("sheet", "")
+    )
+    if result.status == "rejected":
+        return check
+    columns = dict(p.split("=", 1) for p in detected.get("columns", "").split(",") if "=" in p)
+    for spec, code in rules:
+        meta = spec.expectation(code)["meta"]
+        for finding in rule_findings(con, spec, code):
+            finding["cell"] = _cell(check.sheet, columns, RULE_COLUMNS.get(code), finding)
+            finding["fix_vi"], finding["title_vi"] = meta.get("fix_vi", ""), meta.get("title_vi", code)
+            check.findings.append(finding)
     check.findings.sort(key=lambda f: (f["severity"] != "error", f.get("evidence_row") or 0, f["rule_code"]))
     return check
 
