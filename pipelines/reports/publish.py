@@ -184,7 +184,7 @@ class _Pending:
     previous: dict | None
     same_data: bool
     issued_on: date
-    started: float
+    seconds: float  # this period's own work so far (reading its model; its rendering is added)
     staging: Path | None = None
 
 
@@ -212,7 +212,8 @@ def _prepare(
     if same_data and not force and _intact(target, previous):
         return Publication(period_key, target, previous, changed=False, seconds=time.perf_counter() - started)
     issued_on = date.fromisoformat(previous["issued_on"]) if same_data else (today or local_today())
-    return _Pending(period_key, report, reviews, version, previous, same_data, issued_on, started)
+    seconds = time.perf_counter() - started
+    return _Pending(period_key, report, reviews, version, previous, same_data, issued_on, seconds)
 
 
 def _staging_folder(reports_dir: Path, period_key: str) -> Path:
@@ -222,8 +223,12 @@ def _staging_folder(reports_dir: Path, period_key: str) -> Path:
     return staging
 
 
-def _switch_in(pending: _Pending, files: list[Path], reports_dir: Path, run_id: str) -> Publication:
+def _switch_in(
+    pending: _Pending, rendered: tuple[list[Path], float], reports_dir: Path, run_id: str
+) -> Publication:
     """Write the manifest of the rendered folder and make it the period's edition in force."""
+    started = time.perf_counter()
+    files, render_seconds = rendered
     report, previous, same_data = pending.report, pending.previous, pending.same_data
     status = status_of(report, pending.issued_on)
     manifest = {
@@ -249,13 +254,15 @@ def _switch_in(pending: _Pending, files: list[Path], reports_dir: Path, run_id: 
     )
     target = reports_dir / pending.period_key
     _swap_in(pending.staging, target)
-    return Publication(
-        pending.period_key, target, manifest, changed=True, seconds=time.perf_counter() - pending.started
-    )
+    seconds = pending.seconds + render_seconds + time.perf_counter() - started  # its own work, not waits
+    return Publication(pending.period_key, target, manifest, changed=True, seconds=seconds)
 
 
-def _render_pending(pending: _Pending, letterhead: Letterhead) -> list[Path]:
-    return render_all(pending.report, pending.issued_on, pending.staging, pending.reviews, letterhead)
+def _render_pending(pending: _Pending, letterhead: Letterhead) -> tuple[list[Path], float]:
+    """The period's files, and the seconds their rendering took (wherever it ran)."""
+    started = time.perf_counter()
+    files = render_all(pending.report, pending.issued_on, pending.staging, pending.reviews, letterhead)
+    return files, time.perf_counter() - started
 
 
 def publish_period(
@@ -295,15 +302,15 @@ def publish_periods(
         try:
             rendered = _render_shared(pending, letterhead, pool, helpers)
             published = {
-                p.period_key: _switch_in(p, files, reports_dir, run_id)
-                for p, files in zip(pending, rendered, strict=True)
-                if not isinstance(files, BaseException)
+                p.period_key: _switch_in(p, result, reports_dir, run_id)
+                for p, result in zip(pending, rendered, strict=True)
+                if not isinstance(result, BaseException)
             }
         finally:
             for p in pending:
                 if p.staging.exists():  # not switched in: its rendering failed
                     shutil.rmtree(p.staging, ignore_errors=True)
-    failed = [files for files in rendered if isinstance(files, BaseException)]
+    failed = [result for result in rendered if isinstance(result, BaseException)]
     if failed:
         raise failed[0]
     return [p if isinstance(p, Publication) else published[p.period_key] for p in prepared]
@@ -336,11 +343,11 @@ def _helpers(count: int) -> Iterator[ProcessPoolExecutor | None]:
 
 def _render_shared(
     pending: list[_Pending], letterhead: Letterhead, pool: ProcessPoolExecutor | None, helpers: int
-) -> list[list[Path] | BaseException]:
+) -> list[tuple[list[Path], float] | BaseException]:
     """Render every pending period: this process and each of the pool's helpers take periods from one
     queue. A helper that dies costs only its period, rendered again here. Results (or each period's
     exception) in the order of `pending`."""
-    results: list[list[Path] | BaseException | None] = [None] * len(pending)
+    results: list[tuple[list[Path], float] | BaseException | None] = [None] * len(pending)
     queue = collections.deque(range(len(pending)))
 
     def render_here(index: int) -> None:
