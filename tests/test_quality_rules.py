@@ -36,6 +36,10 @@ REPORTED_COLUMNS = (
 def _reference(con: duckdb.DuckDBPyConnection) -> None:
     for schema in ("marts", "intermediate", "staging", "raw", "reference"):
         con.execute(f"create schema if not exists {schema}")
+    con.execute(  # which figures of a form are formulas (none unless a test says so)
+        "create table staging.stg_submissions__values"
+        " (submission_id varchar, indicator_code varchar, has_formula boolean)"
+    )
     con.execute(  # the catalogue's identities as they are
         "create table reference.ref_indicator_identities as select * from read_csv(?)",
         [str(SEEDS_DIR / "ref_indicator_identities.csv")],
@@ -181,6 +185,23 @@ def test_negative_figures(con):
         ],
     )
     assert [r["commune_id"] for r in flagged(con, "int_indicators_reported", "NEGATIVE_FIGURE")] == ["A"]
+
+
+def test_a_figure_computed_by_a_formula_is_a_warning_naming_its_row(con):
+    _reported(
+        con,
+        [
+            ("A", "2025-Q1", "DOS_ONLINE_RATE", 543, 544, "99,82%", "s1"),
+            ("B", "2025-Q1", "DOS_ONLINE_RATE", 543, 544, "99,82%", "s2"),
+        ],
+    )
+    con.execute(
+        "insert into staging.stg_submissions__values values"
+        " ('s1', 'DOS_ONLINE_RATE', true), ('s2', 'DOS_ONLINE_RATE', false)"
+    )
+    rows = flagged(con, "int_indicators_reported", "FORMULA_IN_FORM")
+    assert [(r["commune_id"], r["evidence_row"], r["saved"]) for r in rows] == [("A", 10, "99,82%")]
+    assert SUITES["int_indicators_reported"].expectation("FORMULA_IN_FORM")["meta"]["severity"] == "warning"
 
 
 def test_same_fraction_on_two_rates_with_different_denominators_is_a_warning(con):
