@@ -289,14 +289,15 @@ def publish_periods(
 ) -> list[Publication]:
     """Publish each period whose data version changed (or every one, forced), in the order given.
 
-    The models are read here, one period after the other; the rendering, pure CPU in Python (charts,
-    DOCX cells, templates), is shared between this process and `workers - 1` helper processes, started
-    first so that their imports overlap the reading. A period whose rendering fails leaves its edition in
-    force untouched; the others are published, and the first failure is raised after them."""
-    helpers = min(workers, len(period_keys)) - 1
+    The models are read here, one period after the other; the rendering of those that changed, pure CPU in
+    Python (charts, DOCX cells, templates), is shared between this process and up to `workers - 1` helper
+    processes, started only when two or more periods need rendering (a run that changes nothing pays for
+    no process). A period whose rendering fails leaves its edition in force untouched; the others are
+    published, and the first failure is raised after them."""
+    prepared = [_prepare(con, key, reports_dir, today, force, letterhead) for key in period_keys]
+    pending = [p for p in prepared if isinstance(p, _Pending)]
+    helpers = min(workers, len(pending)) - 1
     with _helpers(helpers) as pool:
-        prepared = [_prepare(con, key, reports_dir, today, force, letterhead) for key in period_keys]
-        pending = [p for p in prepared if isinstance(p, _Pending)]
         for p in pending:
             p.staging = _staging_folder(reports_dir, p.period_key)
         try:
@@ -323,8 +324,8 @@ def _warm_up() -> None:
 
 @contextmanager
 def _helpers(count: int) -> Iterator[ProcessPoolExecutor | None]:
-    """`count` helper processes, already importing what rendering needs; None when there are none (or
-    none can start: the rendering then happens here)."""
+    """`count` helper processes, set to importing what rendering needs at once (while this process renders
+    its first period); None when there are none, or none can start (the rendering then happens here)."""
     if count <= 0:
         yield None
         return
