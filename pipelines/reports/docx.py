@@ -239,16 +239,28 @@ def write_heading(document, text: str) -> None:
 
 
 def save_document(document, report: PeriodReport, issued_on: date, path: Path) -> None:
-    """Save with the Department as author and the issue date as every timestamp: the same data gives the
-    same bytes."""
+    """The period's report, saved by `save_dated` with its data version in the comments."""
+    save_dated(
+        document,
+        issued_on,
+        path,
+        f"Báo cáo chuyển đổi số cấp xã – {report.period.label}",
+        f"Báo cáo lập tự động; phiên bản dữ liệu {report.fingerprint[:12]}",
+    )
+
+
+def save_dated(document, issued_on: date, path: Path, title: str, comments: str | None = None) -> None:
+    """Save with the Department as author and the issue date as every timestamp: the same content gives
+    the same bytes."""
     when = datetime.combine(issued_on, time())
     properties = document.core_properties
     properties.created = properties.modified = when
     properties.last_printed = when
     properties.author = properties.last_modified_by = "Sở Khoa học và Công nghệ"
-    properties.title = f"Báo cáo chuyển đổi số cấp xã – {report.period.label}"
+    properties.title = title
     properties.revision = 1
-    properties.comments = f"Báo cáo lập tự động; phiên bản dữ liệu {report.fingerprint[:12]}"
+    if comments is not None:
+        properties.comments = comments
     buffer = io.BytesIO()
     document.save(buffer)
     write_reproducible_zip(buffer.getvalue(), path, when)

@@ -9,25 +9,25 @@ give the same bytes: every document is dated the day the reminders are for.
 
 from __future__ import annotations
 
-import io
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
 from docx import Document
 
 from pipelines.core.vietnamese import format_date, format_number, period_label
-from pipelines.core.zipfiles import write_reproducible_zip
 from pipelines.reports.docx import (
     CENTER,
     JUSTIFY,
     page_setup,
+    save_dated,
     write_closing,
     write_letterhead,
     write_paragraph,
     write_table,
 )
+from pipelines.reports.read import rule_titles
 from pipelines.reports.text import LETTERHEAD, Letterhead, lower_first
 
 DEADLINE_DAYS = 7  # the new deadline a reminder sets, counted from its date
@@ -91,10 +91,8 @@ def read_chase_list(con: duckdb.DuckDBPyConnection, period_key: str, as_of: date
     ).fetchall()[0]
     rows = con.execute(
         """with errors as (
-               select commune_id, rule_code, any_value(r.title) as title, count(*) as n
+               select commune_id, rule_code, count(*) as n
                from reporting.report_findings f
-               left join (select unnest(?::varchar[]) as rule_code, unnest(?::varchar[]) as title) r
-                   using (rule_code)
                where f.period_key = ? and f.severity = 'error' and f.status = 'open'
                    and f.commune_id is not null
                    -- what the commune itself sent (its form, its narrative report): what it can mend
@@ -108,7 +106,7 @@ def read_chase_list(con: duckdb.DuckDBPyConnection, period_key: str, as_of: date
                   s.first_submitted_on is null or s.first_submitted_on > ? as missing,
                   case when s.first_submitted_on <= ? then s.first_submitted_on end as submitted_on,
                   coalesce(sum(e.n), 0)::bigint as open_errors,
-                  list(coalesce(e.title, e.rule_code) order by e.n desc, e.rule_code)
+                  list(e.rule_code order by e.n desc, e.rule_code)
                       filter (where e.rule_code is not null) as rules
            from marts.fct_submission s
            join marts.dim_commune c using (commune_id)
@@ -116,9 +114,10 @@ def read_chase_list(con: duckdb.DuckDBPyConnection, period_key: str, as_of: date
            where s.period_key = ?
            group by c.commune_id, c.name_with_type, c.commune_name, c.name_order, s.first_submitted_on
            order by c.name_order""",
-        [*_rule_titles(), period_key, as_of, as_of, period_key],
+        [period_key, as_of, as_of, period_key],
     ).fetchall()
     due = as_of > due_on
+    titles = rule_titles()
     units = tuple(
         Unit(
             cid,
@@ -127,7 +126,7 @@ def read_chase_list(con: duckdb.DuckDBPyConnection, period_key: str, as_of: date
             submitted,
             max((submitted - due_on).days, 0) if submitted else 0,
             0 if missing else errors,
-            () if missing else tuple(rules or ()),
+            () if missing else tuple(titles.get(code, code) for code in rules or ()),
         )
         for cid, name, missing, submitted, errors, rules in rows
         if due and (missing or errors or (submitted and submitted > due_on))
@@ -135,27 +134,7 @@ def read_chase_list(con: duckdb.DuckDBPyConnection, period_key: str, as_of: date
     return ChaseList(period_key, letter, requested_on, due_on, as_of, units)
 
 
-def _rule_titles() -> tuple[list[str], list[str]]:
-    from pipelines.reports.read import rule_titles
-
-    titles = rule_titles()
-    return list(titles), list(titles.values())
-
-
-def _save(document, when: date, path: Path, title: str) -> None:
-    stamp = datetime.combine(when, time())
-    properties = document.core_properties
-    properties.created = properties.modified = properties.last_printed = stamp
-    properties.author = properties.last_modified_by = "Sở Khoa học và Công nghệ"
-    properties.title, properties.revision = title, 1
-    buffer = io.BytesIO()
-    document.save(buffer)
-    write_reproducible_zip(buffer.getvalue(), path, stamp)
-
-
 def _letterhead(letterhead: Letterhead) -> Letterhead:
-    from dataclasses import replace
-
     return replace(letterhead, number_symbol=REMINDER_SYMBOL, recipients=("Như trên;", "Lưu: VT, KH&ĐMST."))
 
 
@@ -229,7 +208,7 @@ def write_letter(chase: ChaseList, unit: Unit, path: Path, letterhead: Letterhea
     for text in letter_text(chase, unit):
         write_paragraph(document, text, align=JUSTIFY, space_after=6)
     write_closing(document, head)
-    _save(document, chase.as_of, path, f"Đôn đốc báo cáo {chase.label} – {unit.name}")
+    save_dated(document, chase.as_of, path, f"Đôn đốc báo cáo {chase.label} – {unit.name}")
     return path
 
 
@@ -271,7 +250,7 @@ def write_list(chase: ChaseList, path: Path, letterhead: Letterhead = LETTERHEAD
             size=11,
             widths=[1.2, 6.0, 6.0, 3.0],
         )
-    _save(document, chase.as_of, path, f"Danh sách đôn đốc {chase.label}")
+    save_dated(document, chase.as_of, path, f"Danh sách đôn đốc {chase.label}")
     return path
 
 
