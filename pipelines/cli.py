@@ -215,11 +215,18 @@ def _print_publications(
     if failed:
         heading += "  (this run failed: publications not marked new are from earlier runs)"
     print(heading)
+    from pipelines.reports.editions import load_locks
+
+    try:
+        locks = load_locks()
+    except ValueError:  # the publication step has already said what is wrong with the list
+        locks = {}
     for m in manifests:
         checks = m["checks"]
         fresh = before is not None and before.get(m["period_key"]) != (m["data_version"], m["issued_on"])
+        mark = "new " if fresh else ("lock" if m["period_key"] in locks else "    ")
         print(
-            f"  {m['period_key']:8} {'new ' if fresh else '    '} issued {m['issued_on']}  "
+            f"  {m['period_key']:8} {mark} edition {m.get('edition', 1)}, issued {m['issued_on']}  "
             f"data {m['data_version'][:12]}  {checks['open_errors']} errors, {checks['open_warnings']} "
             f"warnings, {checks['withheld_communes']} communes withheld  ({len(m['files'])} files)"
         )

@@ -424,7 +424,7 @@ def test_a_failed_publication_leaves_the_previous_one_untouched(published, tmp_p
         first = publish_period(con, "2025-Q1", out, "run-1", today=date(2025, 4, 10))
         before = _digests(first.folder)
 
-        def half_written(report, issued_on, folder, reviews=None, letterhead=None):
+        def half_written(report, issued_on, folder, *args):
             (folder / "bao-cao-2025-Q1.html").write_text("half", encoding="utf-8")
             raise OSError("disk full")
 

@@ -29,7 +29,13 @@ from dagster import (
 from pydantic import Field
 
 from pipelines.core.zipfiles import remove_leftovers
-from pipelines.reports.publish import TIMEZONE, clean_reports_dir, publish_periods, write_index
+from pipelines.reports.publish import (
+    TIMEZONE,
+    Publication,
+    clean_reports_dir,
+    publish_periods,
+    write_index,
+)
 from pipelines.reports.text import letterhead_for
 from pipelines.resources import PublicationResource, SourcesResource, WarehouseResource
 from pipelines.runs import OWNERS, fail_stale_runs
@@ -99,33 +105,62 @@ def provincial_report(
             con, wanted, reports_dir, context.run_id, force=config.force, letterhead=letterhead
         )
         seconds = time.perf_counter() - started  # the periods' own times overlap: two processes render
-    index = write_index(reports_dir)
+    index = write_index(reports_dir, publications)
     for p in publications:
+        if p.lock is not None:
+            waiting = f"; {len(p.pending)} số liệu thay đổi chờ lần công bố sau" if p.pending else ""
+            context.log.warning(f"Kỳ {p.period_key} đã {p.lock.text}: không công bố lại{waiting}")
+            continue
         verb = "Đã công bố" if p.changed else "Không đổi, giữ nguyên"
-        context.log.info(f"{verb} kỳ {p.period_key} ({p.seconds:.1f} s): {p.folder}")
+        context.log.info(
+            f"{verb} kỳ {p.period_key} lần {p.manifest['edition']} ({p.seconds:.1f} s): {p.folder}"
+        )
+    shown = [p for p in publications if p.manifest is not None]
+    pending = [c for p in publications for c in p.pending]
     return MaterializeResult(
         metadata={
             "periods": [p.period_key for p in publications],
             "published": [p.period_key for p in publications if p.changed],
-            "unchanged": [p.period_key for p in publications if not p.changed],
+            "unchanged": [p.period_key for p in publications if not p.changed and p.lock is None],
+            "locked": [p.period_key for p in publications if p.lock is not None],
             # figures read out of narrative reports that wait for a person (xem-xet-<period>.xlsx)
             "figures_pending_review": sum(
-                p.manifest["checks"].get("figures_pending_review", 0) for p in publications
+                p.manifest["checks"].get("figures_pending_review", 0) for p in shown
             ),
             "seconds": MetadataValue.float(round(seconds, 2)),
             "index": MetadataValue.path(str(index)),
             "publications": MetadataValue.md(
-                "| Kỳ | Phiên bản dữ liệu | Lỗi | Cảnh báo | Đơn vị tạm giữ | s |\n"
-                "|---|---|---|---|---|---|\n"
+                "| Kỳ | Lần | Phiên bản dữ liệu | Số liệu thay đổi | Lỗi | Cảnh báo | Đơn vị tạm giữ | s |\n"
+                "|---|---|---|---|---|---|---|---|\n"
                 + "\n".join(
-                    f"| {p.period_key} | `{p.manifest['data_version'][:12]}`"
-                    f"{'' if p.changed else ' (không đổi)'} "
+                    f"| {p.period_key} | {p.manifest.get('edition', 1)} | `{p.manifest['data_version'][:12]}`"
+                    f"{'' if p.changed else (' (đã khóa)' if p.lock else ' (không đổi)')} "
+                    f"| {p.manifest.get('changes', {}).get('figures', 0) if p.changed else '-'} "
                     f"| {p.manifest['checks']['open_errors']} | {p.manifest['checks']['open_warnings']} "
                     f"| {p.manifest['checks']['withheld_communes']} | {p.seconds:.1f} |"
-                    for p in publications
+                    for p in shown
                 )
             ),
+            # locked periods: what the next edition would change
+            "pending_changes": _pending_table(publications) if pending else MetadataValue.text("-"),
         }
+    )
+
+
+def _cell(text: object) -> str:
+    return str(text).replace("|", "\\|")
+
+
+def _pending_table(publications: list[Publication]) -> MetadataValue:
+    """The figures locked periods would change, the first 200 (the index lists them too)."""
+    rows = [
+        (p.period_key, c.place, c.indicator_name, c.before, c.after, c.cause)
+        for p in publications
+        for c in p.pending[:200]
+    ]
+    return MetadataValue.md(
+        "| Kỳ | Đơn vị | Chỉ tiêu | Lần công bố | Hiện nay | Lý do |\n|---|---|---|---|---|---|\n"
+        + "\n".join("| " + " | ".join(_cell(x) for x in row) + " |" for row in rows)
     )
 
 

@@ -22,7 +22,9 @@ from pipelines.reports.docx import (
     write_letterhead,
     write_page_numbers,
     write_paragraph,
+    write_table,
 )
+from pipelines.reports.editions import CHANGE_HEADERS, CHANGES_PRINTED, FIRST_EDITION, Edition, change_rows
 from pipelines.reports.model import PeriodReport
 from pipelines.reports.sections import numbered
 from pipelines.reports.summary import summary_points
@@ -36,7 +38,42 @@ from pipelines.reports.text import (
 )
 
 
-def _opening(document, report: PeriodReport, issued_on: date) -> None:
+def _changes(document, edition: Edition) -> None:
+    """What changed since the edition this one replaces: the first rows, the rest counted."""
+    write_paragraph(
+        document,
+        f"Số liệu thay đổi so với lần công bố trước (lần {edition.replaces} ngày "
+        f"{format_date(edition.replaces_issued_on)})",
+        bold=True,
+        space_after=2,
+    )
+    rows = change_rows(edition)
+    if rows:
+        write_table(
+            document,
+            CHANGE_HEADERS,
+            rows[:CHANGES_PRINTED],
+            numeric={2, 3},
+            size=9,
+            widths=[2.4, 3.9, 2.1, 2.1, 4.2, 1.8],
+        )
+    else:
+        write_paragraph(document, "Không có số liệu nào thay đổi.", align=JUSTIFY, space_after=2)
+    if len(rows) > CHANGES_PRINTED:
+        write_paragraph(
+            document,
+            f"… và {format_number(len(rows) - CHANGES_PRINTED)} số liệu thay đổi khác (đầy đủ trong tệp "
+            "Excel, trang «Thay đổi»).",
+            italic=True,
+            space_after=2,
+        )
+    if edition.other_changes:
+        write_paragraph(
+            document, f"Thay đổi khác: {'; '.join(edition.other_changes)}.", italic=True, align=JUSTIFY
+        )
+
+
+def _opening(document, report: PeriodReport, issued_on: date, edition: Edition = FIRST_EDITION) -> None:
     """Title, the period's dates and request letter, the opening sentence and, with held figures, why."""
     period = report.period
     write_paragraph(
@@ -52,7 +89,8 @@ def _opening(document, report: PeriodReport, issued_on: date) -> None:
     basis = f"(Số liệu từ ngày {format_date(period.starts_on)} đến ngày {format_date(period.ends_on)}"
     basis += f"; thực hiện Văn bản số {period.request_letter})" if period.request_letter else ")"
     write_paragraph(document, basis, italic=True, align=CENTER, space_after=2)
-    write_paragraph(document, status_of(report, issued_on).sentence, bold=True, align=CENTER, space_after=8)
+    write_paragraph(document, status_of(report, issued_on).sentence, bold=True, align=CENTER, space_after=2)
+    write_paragraph(document, edition.sentence, italic=True, align=CENTER, space_after=8)
     write_paragraph(
         document,
         "Trên cơ sở số liệu của hệ thống thông tin giải quyết thủ tục hành chính, danh sách cán bộ, "
@@ -63,6 +101,8 @@ def _opening(document, report: PeriodReport, issued_on: date) -> None:
     write_paragraph(document, "Tóm tắt", bold=True, space_after=2)
     for point in summary_points(report):
         write_paragraph(document, f"- {point}", align=JUSTIFY, space_after=2)
+    if edition.replaces:
+        _changes(document, edition)
     if report.withheld_communes:
         write_paragraph(
             document,
@@ -76,12 +116,16 @@ def _opening(document, report: PeriodReport, issued_on: date) -> None:
 
 
 def build_document(
-    report: PeriodReport, charts: list[Chart], issued_on: date, letterhead: Letterhead = LETTERHEAD
+    report: PeriodReport,
+    charts: list[Chart],
+    issued_on: date,
+    letterhead: Letterhead = LETTERHEAD,
+    edition: Edition = FIRST_EDITION,
 ) -> Document:
     document = Document()
     page_setup(document)
     write_letterhead(document, issued_on, letterhead)
-    _opening(document, report, issued_on)
+    _opening(document, report, issued_on, edition)
     body, appendices = numbered("docx")
     for numeral, section in body:
         write_heading(document, f"{numeral}. {section.docx_title}")
@@ -99,5 +143,6 @@ def write_document(
     issued_on: date,
     path: Path,
     letterhead: Letterhead = LETTERHEAD,
+    edition: Edition = FIRST_EDITION,
 ) -> None:
-    save_document(build_document(report, charts, issued_on, letterhead), report, issued_on, path)
+    save_document(build_document(report, charts, issued_on, letterhead, edition), report, issued_on, path)

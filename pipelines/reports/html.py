@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from pipelines.core.vietnamese import format_date, format_number, format_percent, period_label
 from pipelines.reports.charts import Chart
+from pipelines.reports.editions import CHANGE_HEADERS, CHANGES_PRINTED, FIRST_EDITION, Edition, change_rows
 from pipelines.reports.model import PeriodReport
 from pipelines.reports.sections import numbered
 from pipelines.reports.summary import summary_points
@@ -108,13 +109,19 @@ def render_report(
     files: dict[str, str] | None = None,
     pending_review: int = 0,
     letterhead: Letterhead = LETTERHEAD,
+    edition: Edition = FIRST_EDITION,
 ) -> str:
+    rows = change_rows(edition)
     return ENV.get_template("provincial_report.html.j2").render(
         **_common(report, issued_on, files or {}, letterhead),
         charts=[(chart.title, Markup(chart.svg)) for chart in charts],
         sections=_numbered_templates(),
         pending_review=pending_review,
         summary=summary_points(report),
+        edition=edition,
+        change_headers=CHANGE_HEADERS,
+        change_rows=rows[:CHANGES_PRINTED],
+        changes_not_printed=len(rows) - min(len(rows), CHANGES_PRINTED),
     )
 
 
@@ -122,6 +129,8 @@ def render_scorecards(report: PeriodReport, issued_on: date, letterhead: Letterh
     return ENV.get_template("scorecards.html.j2").render(**_common(report, issued_on, {}, letterhead))
 
 
-def render_index(entries: list[dict]) -> str:
-    """The list of every published period, newest first, from their manifests."""
-    return ENV.get_template("index.html.j2").render(entries=entries)
+def render_index(entries: list[dict], locked: dict[str, dict] | None = None) -> str:
+    """The list of every published edition of every period, the newest period first and, within it, the
+    latest edition first (`entries`: manifests, each with the `href` of its folder); `locked`: period →
+    its lock and the figures waiting for the next edition."""
+    return ENV.get_template("index.html.j2").render(entries=entries, locked=locked or {})

@@ -2,6 +2,10 @@
 `outputs/reports/.editions/`; `outputs/reports/<period>` is a link switched to it in one atomic rename;
 then rebuild `outputs/reports/index.html`.
 
+A published edition is never changed: when the data version of a period changes, the next edition is
+published beside the earlier ones, with the list of figures that changed (`editions.py`); a period locked
+in `expectations/locked_periods.csv` is not published again.
+
 Readers never see half a publication, nor a moment without one. The data version is the fingerprint of the
 report model: when it has not changed since the last publication the folder is left exactly as it is (same
 bytes, same manifest); a forced re-publication of unchanged data renders byte-identical files, because the
@@ -23,7 +27,7 @@ from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -32,6 +36,20 @@ import duckdb
 
 from pipelines.core.files import file_sha256
 from pipelines.core.zipfiles import SCRATCH_PREFIX, remove_leftovers, write_atomically
+from pipelines.reports.editions import (
+    FIRST_EDITION,
+    Edition,
+    FigureChange,
+    Lock,
+    compare,
+    input_facts,
+    load_locks,
+    read_inputs,
+    read_snapshot,
+    snapshot,
+    snapshot_name,
+    write_snapshot,
+)
 from pipelines.reports.model import PeriodReport
 from pipelines.reports.read import build_report
 from pipelines.reports.text import LETTERHEAD, Letterhead, status_of
@@ -49,6 +67,7 @@ def file_names(period_key: str) -> dict[str, str]:
         "scorecards_html": f"phieu-xa-{period_key}.html",
         "review_xlsx": f"xem-xet-{period_key}.xlsx",
         "review_html": f"xem-xet-{period_key}.html",
+        "figures_json": snapshot_name(period_key),
     }
 
 
@@ -56,9 +75,11 @@ def file_names(period_key: str) -> dict[str, str]:
 class Publication:
     period_key: str
     folder: Path
-    manifest: dict
+    manifest: dict | None  # None: a locked period that was never published
     changed: bool
     seconds: float
+    lock: Lock | None = None  # the period is locked: nothing was published
+    pending: tuple[FigureChange, ...] = ()  # with a lock: the figures the next edition would change
 
     def path(self, kind: str) -> Path:
         return self.folder / file_names(self.period_key)[kind]
@@ -102,8 +123,10 @@ def render_all(
     folder: Path,
     reviews: list[dict] | None = None,
     letterhead: Letterhead = LETTERHEAD,
+    edition: Edition = FIRST_EDITION,
 ) -> list[Path]:
-    """Every output of the period into `folder` (which exists), the review sheet of `reviews` among them."""
+    """Every output of the period into `folder` (which exists), the review sheet of `reviews` among them,
+    and what this edition prints for the next one to compare against (when `edition` carries it)."""
     from pipelines.reports.charts import charts_for
     from pipelines.reports.document import write_document
     from pipelines.reports.html import render_report, render_scorecards
@@ -114,32 +137,45 @@ def render_all(
     charts = charts_for(report)
     attachments = {names[k]: k for k in ("report_docx", "report_xlsx", "scorecards_html", "review_xlsx")}
     (folder / names["report_html"]).write_text(
-        render_report(report, charts, issued_on, attachments, len(reviews or []), letterhead),
+        render_report(report, charts, issued_on, attachments, len(reviews or []), letterhead, edition),
         encoding="utf-8",
     )
     (folder / names["scorecards_html"]).write_text(
         render_scorecards(report, issued_on, letterhead), encoding="utf-8"
     )
-    write_workbook(report, issued_on, folder / names["report_xlsx"])
-    write_document(report, charts, issued_on, folder / names["report_docx"], letterhead)
+    write_workbook(report, issued_on, folder / names["report_xlsx"], edition)
+    write_document(report, charts, issued_on, folder / names["report_docx"], letterhead, edition)
     write_review_sheet(reviews or [], report.period.key, issued_on, folder / names["review_xlsx"])
     (folder / names["review_html"]).write_text(
         review_page(reviews or [], report.period.key), encoding="utf-8"
     )
-    return [folder / name for name in names.values()]
+    if edition.snapshot is not None:
+        write_snapshot(edition, report.period.key, folder)
+    return [folder / name for name in names.values() if (folder / name).exists()]
 
 
 EDITIONS = ".editions"  # every rendered edition of a period; `<period>` is a link to the one in force
 
 
-def _swap_in(staging: Path, target: Path) -> None:
+def edition_folder(reports_dir: Path, period_key: str, number: int) -> str:
+    """`.editions/<period>-lan-<N>`, or with a suffix when that name is taken (the same edition rendered
+    again, forced, while the copy in force is still there)."""
+    base = f"{EDITIONS}/{period_key}-lan-{number}"
+    name, k = base, 1
+    while (reports_dir / name).exists():
+        k += 1
+        name = f"{base}-{k}"
+    return name
+
+
+def _swap_in(staging: Path, target: Path, folder: str) -> None:
     """Make the rendered folder the period's edition in force with no moment where the period is missing
-    or half there: the folder becomes an edition under `.editions/`, and the period's name, a symbolic
-    link, is switched to it by one atomic rename of a new link over the old one. Editions no link points
-    at any more are removed."""
+    or half there: the folder becomes the edition `folder` under `.editions/`, and the period's name, a
+    symbolic link, is switched to it by one atomic rename of a new link over the old one. Editions no link
+    points at and no edition in force lists as an earlier one are removed."""
     editions = target.parent / EDITIONS
     editions.mkdir(exist_ok=True)
-    edition = editions / f"{target.name}-{staging.name.rsplit('-', 1)[-1]}"
+    edition = target.parent / folder
     os.replace(staging, edition)
     link = target.with_name(f"{SCRATCH_PREFIX}link-{target.name}")
     link.unlink(missing_ok=True)
@@ -151,15 +187,16 @@ def _swap_in(staging: Path, target: Path) -> None:
 
 
 def remove_unused_editions(reports_dir: Path) -> list[str]:
-    """Editions no period link points at (replaced ones, or rendered by a run killed before its switch)."""
+    """Editions no period link points at and no edition in force lists as an earlier one (a copy replaced
+    by a forced re-rendering, or rendered by a run killed before its switch)."""
     editions = reports_dir / EDITIONS
     if not editions.is_dir():
         return []
-    live = {
-        (reports_dir / os.readlink(entry)).resolve()
-        for entry in reports_dir.iterdir()
-        if entry.is_symlink() and not entry.name.startswith(".")
-    }
+    links = [e for e in reports_dir.iterdir() if e.is_symlink() and not e.name.startswith(".")]
+    live = {(reports_dir / os.readlink(entry)).resolve() for entry in links}
+    for entry in links:
+        for earlier in (read_manifest(entry) or {}).get("editions", []):
+            live.add((reports_dir / earlier["folder"]).resolve())
     removed = []
     for edition in sorted(editions.iterdir()):
         if edition.resolve() not in live:
@@ -185,7 +222,56 @@ class _Pending:
     same_data: bool
     issued_on: date
     seconds: float  # this period's own work so far (reading its model; its rendering is added)
+    edition: Edition
+    earlier: list[dict]  # the earlier editions, oldest first, as the manifest lists them
     staging: Path | None = None
+
+
+def _earlier_edition(reports_dir: Path, target: Path, manifest: dict) -> dict:
+    """The manifest's entry for the edition in force once a new one replaces it."""
+    if target.is_symlink():
+        folder = os.path.relpath(target.resolve(), reports_dir)
+    else:  # a folder of the layout before editions: `_swap_in` keeps it under this name
+        folder = f"{EDITIONS}/{target.name}-before-editions"
+    return {
+        "edition": manifest.get("edition", 1),
+        "folder": folder,
+        "issued_on": manifest["issued_on"],
+        "status": manifest.get("status"),
+        "data_version": manifest["data_version"],
+        "manifest_sha256": file_sha256(target / MANIFEST),
+    }
+
+
+def _edition(
+    con: duckdb.DuckDBPyConnection,
+    report: PeriodReport,
+    reports_dir: Path,
+    previous: dict | None,
+    same_data: bool,
+    after: dict,
+) -> tuple[Edition, list[dict]]:
+    """The edition to publish (numbered after the one in force, or the same one rendered again) with its
+    change list against the edition it replaces, and the earlier editions."""
+    target = reports_dir / report.period.key
+    if previous is None:
+        return replace(FIRST_EDITION, snapshot=after), []
+    earlier = list(previous.get("editions", []))
+    if same_data:  # the edition in force again: compared with the one it replaced, as the first time
+        number = previous.get("edition", 1)
+        replaced = next((e for e in earlier if e["edition"] == number - 1), None)
+        if replaced is None:
+            return Edition(number, snapshot=after), earlier
+        before = read_snapshot(reports_dir / replaced["folder"], report.period.key)
+        replaces_issued_on = date.fromisoformat(replaced["issued_on"])
+    else:
+        number = previous.get("edition", 1) + 1
+        before = read_snapshot(target, report.period.key)
+        replaces_issued_on = date.fromisoformat(previous["issued_on"])
+        earlier.append(_earlier_edition(reports_dir, target, previous))
+    changes, others = compare(report, before, after, input_facts(con))
+    edition = Edition(number, number - 1, replaces_issued_on, changes, others, after)
+    return edition, earlier
 
 
 def _prepare(
@@ -195,8 +281,10 @@ def _prepare(
     today: date | None,
     force: bool,
     letterhead: Letterhead,
+    lock: Lock | None = None,
 ) -> Publication | _Pending:
-    """Read the period's report model; the publication in force when its data version is unchanged."""
+    """Read the period's report model; the publication in force when its data version is unchanged or the
+    period is locked (with the figures the next edition would change)."""
     started = time.perf_counter()
     from pipelines.reports.review_sheet import pending_reviews, reviews_fingerprint
 
@@ -210,10 +298,20 @@ def _prepare(
     previous = read_manifest(target)
     same_data = previous is not None and previous.get("data_version") == version
     if same_data and not force and _intact(target, previous):
-        return Publication(period_key, target, previous, changed=False, seconds=time.perf_counter() - started)
+        return Publication(period_key, target, previous, False, time.perf_counter() - started, lock=lock)
+    after = snapshot(report, read_inputs(con, report), len(reviews), letterhead)
+    if lock is not None:
+        pending: tuple[FigureChange, ...] = ()
+        if previous is not None and not same_data:
+            pending = compare(report, read_snapshot(target, period_key), after, input_facts(con))[0]
+        seconds = time.perf_counter() - started
+        return Publication(period_key, target, previous, False, seconds, lock=lock, pending=pending)
+    edition, earlier = _edition(con, report, reports_dir, previous, same_data, after)
     issued_on = date.fromisoformat(previous["issued_on"]) if same_data else (today or local_today())
     seconds = time.perf_counter() - started
-    return _Pending(period_key, report, reviews, version, previous, same_data, issued_on, seconds)
+    return _Pending(
+        period_key, report, reviews, version, previous, same_data, issued_on, seconds, edition, earlier
+    )
 
 
 def _staging_folder(reports_dir: Path, period_key: str) -> Path:
@@ -230,7 +328,10 @@ def _switch_in(
     started = time.perf_counter()
     files, render_seconds = rendered
     report, previous, same_data = pending.report, pending.previous, pending.same_data
+    edition = pending.edition
     status = status_of(report, pending.issued_on)
+    target = reports_dir / pending.period_key
+    folder = edition_folder(reports_dir, pending.period_key, edition.number)
     manifest = {
         "period_key": pending.period_key,
         "period_label": report.period.label,
@@ -248,12 +349,15 @@ def _switch_in(
         else datetime.now(TIMEZONE).isoformat(timespec="seconds"),
         "checks": {**_check_summary(report), "figures_pending_review": len(pending.reviews)},
         "files": [{"name": p.name, "sha256": file_sha256(p), "bytes": p.stat().st_size} for p in files],
+        # 1 for the first; a published edition is never changed, the next one is published beside it
+        "edition": edition.number,
+        "editions": pending.earlier,
+        "changes": {"figures": len(edition.changes), "other": list(edition.other_changes)},
     }
     (pending.staging / MANIFEST).write_text(
         json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"
     )
-    target = reports_dir / pending.period_key
-    _swap_in(pending.staging, target)
+    _swap_in(pending.staging, target, folder)
     seconds = pending.seconds + render_seconds + time.perf_counter() - started  # its own work, not waits
     return Publication(pending.period_key, target, manifest, changed=True, seconds=seconds)
 
@@ -261,7 +365,9 @@ def _switch_in(
 def _render_pending(pending: _Pending, letterhead: Letterhead) -> tuple[list[Path], float]:
     """The period's files, and the seconds their rendering took (wherever it ran)."""
     started = time.perf_counter()
-    files = render_all(pending.report, pending.issued_on, pending.staging, pending.reviews, letterhead)
+    files = render_all(
+        pending.report, pending.issued_on, pending.staging, pending.reviews, letterhead, pending.edition
+    )
     return files, time.perf_counter() - started
 
 
@@ -273,8 +379,11 @@ def publish_period(
     today: date | None = None,
     force: bool = False,
     letterhead: Letterhead = LETTERHEAD,
+    locks: dict[str, Lock] | None = None,
 ) -> Publication:
-    return publish_periods(con, [period_key], reports_dir, run_id, today, force, letterhead, workers=1)[0]
+    return publish_periods(
+        con, [period_key], reports_dir, run_id, today, force, letterhead, workers=1, locks=locks
+    )[0]
 
 
 def publish_periods(
@@ -286,15 +395,21 @@ def publish_periods(
     force: bool = False,
     letterhead: Letterhead = LETTERHEAD,
     workers: int = 2,
+    locks: dict[str, Lock] | None = None,
 ) -> list[Publication]:
-    """Publish each period whose data version changed (or every one, forced), in the order given.
+    """Publish each period whose data version changed (or every one, forced), in the order given, except
+    the locked ones (`locks`, by default `expectations/locked_periods.csv`): their edition in force stays,
+    and the figures the next edition would change come back as `pending`.
 
     The models are read here, one period after the other; the rendering of those that changed, pure CPU in
     Python (charts, DOCX cells, templates), is shared between this process and up to `workers - 1` helper
     processes, started only when two or more periods need rendering (a run that changes nothing pays for
     no process). A period whose rendering fails leaves its edition in force untouched; the others are
     published, and the first failure is raised after them."""
-    prepared = [_prepare(con, key, reports_dir, today, force, letterhead) for key in period_keys]
+    locks = load_locks() if locks is None else locks
+    prepared = [
+        _prepare(con, key, reports_dir, today, force, letterhead, locks.get(key)) for key in period_keys
+    ]
     pending = [p for p in prepared if isinstance(p, _Pending)]
     helpers = min(workers, len(pending)) - 1
     with _helpers(helpers) as pool:
@@ -388,16 +503,28 @@ def _render_shared(
     return results
 
 
-def write_index(reports_dir: Path) -> Path:
-    """`index.html` listing every published period, newest first, from the manifests on disk."""
+def write_index(reports_dir: Path, publications: list[Publication] | None = None) -> Path:
+    """`index.html` listing every edition of every published period from the manifests on disk: the newest
+    period first and, within it, the edition in force first, then the earlier ones it lists. Locked
+    periods among `publications` show their lock and the figures waiting for the next edition."""
     from pipelines.reports.html import render_index
 
-    entries = [
-        m
+    current = [
+        (folder.name, m)
         for folder in reports_dir.iterdir()
         if folder.is_dir() and not folder.name.startswith(".") and (m := read_manifest(folder))
     ]
-    entries.sort(key=lambda m: (m["ends_on"], m["starts_on"]), reverse=True)
+    current.sort(key=lambda item: (item[1]["ends_on"], item[1]["starts_on"]), reverse=True)
+    entries = []
+    for name, manifest in current:
+        entries.append({**manifest, "href": name, "in_force": True})
+        for earlier in reversed(manifest.get("editions", [])):
+            old = read_manifest(reports_dir / earlier["folder"])
+            if old is not None:
+                entries.append({**old, "href": earlier["folder"], "in_force": False})
+    locked = {
+        p.period_key: {"lock": p.lock, "pending": p.pending} for p in publications or [] if p.lock is not None
+    }
     path = reports_dir / INDEX
-    write_atomically(path, render_index(entries).encode("utf-8"))
+    write_atomically(path, render_index(entries, locked).encode("utf-8"))
     return path

@@ -13,19 +13,59 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
+from pipelines.reports.editions import FIRST_EDITION, Edition
 from pipelines.reports.model import PeriodReport
 from pipelines.reports.sections import SECTIONS
-from pipelines.reports.xlsx import add_sheet, save_workbook
+from pipelines.reports.xlsx import DATE, Column, Sheet, add_sheet, append_row, save_workbook
+
+ABOUT_SHEET = "Thông tin"
 
 
-def build_workbook(report: PeriodReport, issued_on: date) -> Workbook:
+def changes_sheet(edition: Edition) -> Sheet:
+    """Every figure that changed since the edition this one replaces (the HTML and DOCX print the first)."""
+    columns = [
+        Column("Đơn vị", width=24),
+        Column("Mã đơn vị", width=10),
+        Column("Chỉ tiêu", width=48),
+        Column("Mã chỉ tiêu", width=22),
+        Column("Lần trước", width=22),
+        Column("Lần này", width=22),
+        Column("Lý do thay đổi", width=60),
+        Column("Ngày", DATE, width=12),
+        Column("Mã biểu mẫu (sha256)", width=20),
+    ]
+    rows = [
+        [
+            c.place,
+            c.commune_id,
+            c.indicator_name,
+            c.indicator_code,
+            c.before,
+            c.after,
+            c.cause,
+            c.cause_on,
+            c.submission_id,
+        ]
+        for c in edition.changes
+    ]
+    return Sheet("Thay đổi", columns, rows, freeze_columns=1)
+
+
+def build_workbook(report: PeriodReport, issued_on: date, edition: Edition = FIRST_EDITION) -> Workbook:
     workbook = Workbook()
     workbook.remove(workbook.active)
-    for section in SECTIONS:
-        for sheet in section.xlsx(report, issued_on) if section.xlsx else ():
-            add_sheet(workbook, sheet, page_title=f"{report.period.label}: {sheet.title}")
+    sheets = [sheet for section in SECTIONS if section.xlsx for sheet in section.xlsx(report, issued_on)]
+    if edition.replaces:
+        sheets.insert(len(sheets) - 1, changes_sheet(edition))  # before «Thông tin», which stays last
+    for sheet in sheets:
+        add_sheet(workbook, sheet, page_title=f"{report.period.label}: {sheet.title}")
+    append_row(workbook[ABOUT_SHEET], ["Lần công bố", edition.sentence])
+    for line in edition.other_changes:
+        append_row(workbook[ABOUT_SHEET], ["Thay đổi khác", line])
     return workbook
 
 
-def write_workbook(report: PeriodReport, issued_on: date, path: Path) -> None:
-    save_workbook(build_workbook(report, issued_on), report, issued_on, path)
+def write_workbook(
+    report: PeriodReport, issued_on: date, path: Path, edition: Edition = FIRST_EDITION
+) -> None:
+    save_workbook(build_workbook(report, issued_on, edition), report, issued_on, path)

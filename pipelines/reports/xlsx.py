@@ -114,6 +114,16 @@ def add_sheet(workbook: Workbook, sheet: Sheet, page_title: str = "") -> None:
     _print_setup(ws, len(columns), page_title)
 
 
+def append_row(ws, values: Sequence) -> None:
+    """One more row under a sheet's table (typed as `add_sheet` types them), inside its print area."""
+    row = ws.max_row + 1
+    for j, value in enumerate(values, start=1):
+        _write(ws, row, j, value)
+    last = get_column_letter(ws.max_column)
+    ws.print_area = f"A1:{last}{row}"
+    ws.auto_filter.ref = f"A1:{last}{row}"
+
+
 # Wider than this (in Excel's character widths) a table prints landscape; A4 portrait holds about 90.
 LANDSCAPE_FROM_WIDTH = 95
 
