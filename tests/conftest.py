@@ -42,6 +42,15 @@ def pipeline_run(small_sample: Path, tmp_path_factory: pytest.TempPathFactory):
     return settings, result
 
 
+@pytest.fixture(scope="session")
+def later_run(pipeline_run, small_sample: Path, tmp_path_factory: pytest.TempPathFactory):
+    """The main job again after a later dossier export and a resubmitted form (tests/later_run.py)."""
+    from tests.later_run import make_later_run
+
+    settings, _ = pipeline_run
+    return make_later_run(settings, small_sample, tmp_path_factory.mktemp("later"), settings_for)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Refresh the dbt manifest when a model changed since `make install` wrote it (no-op otherwise)."""
     from pipelines.settings import get_settings

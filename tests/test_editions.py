@@ -5,123 +5,62 @@ not published again (what would change is shown as pending)."""
 from __future__ import annotations
 
 import copy
-import hashlib
-import json
 import os
 import shutil
-from datetime import date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 
 import duckdb
 import openpyxl
 import pytest
-from dagster import DagsterInstance
 
 from pipelines.core.vietnamese import format_date, format_number
 from pipelines.reports.editions import Lock, compare, input_facts, load_locks, read_inputs, snapshot
 from pipelines.reports.publish import EDITIONS, MANIFEST, publish_period, read_manifest, write_index
 from pipelines.reports.read import build_report
 from pipelines.reports.text import LETTERHEAD, WITHHELD
-from pipelines.run import run_main_job
-from tests.conftest import settings_for
+from tests.later_run import INDICATOR, PERIOD, digests, printed_figures
 
-PERIOD = "2025-Q1"
-INDICATOR = "DSIG_SIM"  # a stock only the communes' forms give (no system computes it)
 LOCK = Lock(PERIOD, "Nguyễn Văn Kiểm", date(2025, 4, 15), "Đã gửi Bộ Khoa học và Công nghệ")
 
 
-def _digests(folder: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
-
-
-def _figures(folder: Path) -> dict[str, str]:
-    return json.loads((folder / f"so-lieu-{PERIOD}.json").read_text(encoding="utf-8"))["figures"]
-
-
-def _form_rows(sheet) -> dict[str, int]:
-    """Indicator code → row of an issued form (code in column B under the table header)."""
-    return {
-        str(sheet.cell(row=r, column=2).value).strip(): r
-        for r in range(10, sheet.max_row + 1)
-        if sheet.cell(row=r, column=2).value
-    }
-
-
-def _resubmit(sources: Path, figures: dict[str, str]) -> tuple[str, str, int, int, date, Path]:
-    """A commune's Q1 form sent again three days later with one more SIM signature: (commune, file name,
-    old value, new value, new date, path). The commune is one whose first figure was printed clean."""
-    for path in sorted((sources / "submissions" / PERIOD).glob("*.xlsx")):
-        workbook = openpyxl.load_workbook(path)
-        if "Phụ lục" not in workbook.sheetnames or "phien_ban" not in workbook.sheetnames:
-            continue
-        version = {row[0].value: row[1].value for row in workbook["phien_ban"].iter_rows() if row[0].value}
-        commune = version.get("commune_id")
-        sheet = workbook["Phụ lục"]
-        row = _form_rows(sheet).get(INDICATOR)
-        old = sheet.cell(row=row, column=5).value if row else None
-        submitted = sheet.cell(row=7, column=3).value  # as the sample writes it: dd/mm/yyyy text
-        printed = figures.get(f"{commune}|{INDICATOR}")
-        if not isinstance(old, int | float) or not isinstance(submitted, str):
-            continue
-        if printed != format_number(old):  # held back, or read otherwise: not the clean case
-            continue
-        new_date = datetime.strptime(submitted.strip(), "%d/%m/%Y").date() + timedelta(days=3)
-        sheet.cell(row=row, column=5).value = int(old) + 1
-        sheet.cell(row=7, column=3).value = new_date.strftime("%d/%m/%Y")
-        resent = path.with_name(f"{path.stem}-gui-lai.xlsx")
-        workbook.save(resent)
-        return commune, resent.name, int(old), int(old) + 1, new_date, resent
-    raise AssertionError("no form of the sample has a clean SIM signature count to change")
-
-
-def test_a_resubmission_after_publication_is_edition_2_with_a_change_list(
-    pipeline_run, small_sample: Path, tmp_path: Path
-):
-    settings, _ = pipeline_run
-    sources, root = tmp_path / "sources", tmp_path / "run"
-    shutil.copytree(small_sample, sources)
-    shutil.copytree(settings.outputs_dir, root / "outputs", symlinks=True)  # the period links stay links
-    later = settings_for(sources, root)
-    reports = later.reports_dir
-    first = read_manifest(reports / PERIOD)
+def test_a_resubmission_after_publication_is_edition_2_with_a_change_list(later_run):
+    """A commune's form sent again after Q1 was published (tests/later_run.py): the next run publishes
+    edition 2 with the change, and leaves edition 1 as it was."""
+    assert later_run.succeeded
+    reports, first, sent = later_run.settings.reports_dir, later_run.first_manifest, later_run.resubmission
     assert first["edition"] == 1 and first["editions"] == []
-    first_folder = (reports / PERIOD).resolve()
-    before = _digests(first_folder)
-    commune, name, old, new, sent_on, resent = _resubmit(sources, _figures(first_folder))
-
-    assert run_main_job(later, DagsterInstance.ephemeral()).success
-
-    assert _digests(first_folder) == before  # edition 1: every file and its manifest as they were
+    assert digests(later_run.first_folder) == later_run.first_digests  # edition 1: every file, its manifest
     second = read_manifest(reports / PERIOD)
     assert second["edition"] == 2 and os.readlink(reports / PERIOD) == f"{EDITIONS}/{PERIOD}-lan-2"
     [earlier] = second["editions"]
-    assert earlier["folder"] == f"{EDITIONS}/{PERIOD}-lan-1" == os.path.relpath(first_folder, reports)
+    assert (
+        earlier["folder"] == os.path.relpath(later_run.first_folder, reports) == f"{EDITIONS}/{PERIOD}-lan-1"
+    )
     assert earlier["data_version"] == first["data_version"]
-    assert earlier["manifest_sha256"] == before[MANIFEST]
-    assert _figures(reports / PERIOD)[f"{commune}|{INDICATOR}"] == format_number(new)
+    assert earlier["manifest_sha256"] == later_run.first_digests[MANIFEST]
+    assert printed_figures(reports / PERIOD)[f"{sent.commune_id}|{INDICATOR}"] == format_number(sent.new)
 
     sheet = openpyxl.load_workbook(reports / PERIOD / f"bao-cao-{PERIOD}.xlsx")["Thay đổi"]
     header = [c.value for c in sheet[1]]
     rows = [dict(zip(header, (c.value for c in r), strict=True)) for r in sheet.iter_rows(min_row=2)]
-    ours = [r for r in rows if r["Mã đơn vị"] == commune and r["Mã chỉ tiêu"] == INDICATOR]
+    ours = [r for r in rows if r["Mã đơn vị"] == sent.commune_id and r["Mã chỉ tiêu"] == INDICATOR]
     assert len(ours) == 1, rows
     change = ours[0]
-    assert (change["Lần trước"], change["Lần này"]) == (format_number(old), format_number(new))
-    assert name in change["Lý do thay đổi"] and "lần gửi thứ 2" in change["Lý do thay đổi"]
-    assert change["Ngày"].date() == sent_on
-    assert change["Mã biểu mẫu (sha256)"] == hashlib.sha256(resent.read_bytes()).hexdigest()
+    assert (change["Lần trước"], change["Lần này"]) == (format_number(sent.old), format_number(sent.new))
+    assert sent.file_name in change["Lý do thay đổi"] and "lần gửi thứ 2" in change["Lý do thay đổi"]
+    assert change["Ngày"].date() == sent.sent_on
+    assert change["Mã biểu mẫu (sha256)"] == sent.sha256
     province = [r for r in rows if r["Mã đơn vị"] is None and r["Mã chỉ tiêu"] == INDICATOR]
-    assert [r["Lần này"] for r in province] == [_figures(reports / PERIOD)[f"*|{INDICATOR}"]]
-    # only what the resubmission changed: this commune's figures and the province totals they feed
-    assert {r["Mã đơn vị"] for r in rows} <= {commune, None}
+    assert [r["Lần này"] for r in province] == [printed_figures(reports / PERIOD)[f"*|{INDICATOR}"]]
+    # Q1's other changes come from the later export's dossier only: its commune's figures and the totals
+    assert {r["Mã đơn vị"] for r in rows} <= {sent.commune_id, later_run.dossier_commune, None}
     assert second["changes"]["figures"] == len(rows)
 
     html = (reports / PERIOD / f"bao-cao-{PERIOD}.html").read_text(encoding="utf-8")
-    assert (
-        f"Lần công bố thứ 2, thay thế lần 1 ngày {format_date(date.fromisoformat(first['issued_on']))}"
-        in html
-    )
-    assert 'id="change-list"' in html and name in html
+    first_day = format_date(date.fromisoformat(first["issued_on"]))
+    assert f"Lần công bố thứ 2, thay thế lần 1 ngày {first_day}" in html
+    assert 'id="change-list"' in html and sent.file_name in html
     index = (reports / "index.html").read_text(encoding="utf-8")
     assert index.index(f'data-period="{PERIOD}" data-edition="2"') < index.index(
         f'data-earlier="{PERIOD}" data-edition="1"'
@@ -160,22 +99,22 @@ def test_a_locked_period_is_not_published_again_and_its_changes_wait(tampered, t
     warehouse, changed, commune = tampered
     out = tmp_path / "reports"
     first = _publish(warehouse, out, date(2025, 4, 10))
-    before = _digests(first.folder)
+    before = digests(first.folder)
 
     held = _publish(changed, out, date(2025, 4, 20), {PERIOD: LOCK}, force=True)
     assert not held.changed and held.lock == LOCK and held.manifest == first.manifest
-    assert _digests(out / PERIOD) == before and len(list((out / EDITIONS).iterdir())) == 1
+    assert digests(out / PERIOD) == before and len(list((out / EDITIONS).iterdir())) == 1
     [pending] = held.pending
     assert (pending.commune_id, pending.indicator_code) == (commune, INDICATOR)
-    was = _figures(first.folder)[f"{commune}|{INDICATOR}"]
+    was = printed_figures(first.folder)[f"{commune}|{INDICATOR}"]
     assert pending.before == was and pending.after == format_number(int(was.replace(".", "")) - 1)
     index = write_index(out, [held]).read_text(encoding="utf-8")
     assert "Đã khóa" in index and LOCK.locked_by in index and "1 số liệu thay đổi đang chờ" in index
 
     unlocked = _publish(changed, out, date(2025, 4, 25))
     assert unlocked.changed and unlocked.manifest["edition"] == 2
-    assert _digests(out / EDITIONS / f"{PERIOD}-lan-1") == before
-    after = _figures(unlocked.folder)
+    assert digests(out / EDITIONS / f"{PERIOD}-lan-1") == before
+    after = printed_figures(unlocked.folder)
     assert after[f"{commune}|{INDICATOR}"] == pending.after
 
 
@@ -184,9 +123,9 @@ def test_an_edition_rendered_again_keeps_its_number_change_list_and_bytes(tamper
     out = tmp_path / "reports"
     _publish(warehouse, out, date(2025, 4, 10))
     second = _publish(changed, out, date(2025, 4, 20))
-    files = _digests(second.folder)
+    files = digests(second.folder)
     again = _publish(changed, out, date(2025, 5, 1), force=True)
-    assert again.changed and again.manifest["edition"] == 2 and _digests(again.folder) == files
+    assert again.changed and again.manifest["edition"] == 2 and digests(again.folder) == files
     assert again.manifest["editions"] == second.manifest["editions"]
     assert sorted(p.name for p in (out / EDITIONS).iterdir()) == [f"{PERIOD}-lan-1", f"{PERIOD}-lan-2-2"]
 

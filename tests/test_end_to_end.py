@@ -25,6 +25,7 @@ from pipelines.run import run_main_job
 from pipelines.tools.sample.generator import generate_sample
 
 from .conftest import SMALL, settings_for
+from .later_run import dossier_state
 
 
 def _dossier_rows(sources: Path) -> list[dict]:
@@ -383,45 +384,15 @@ def test_no_personal_field_reaches_an_analyst_facing_schema(pipeline_run):
     assert rows > 0 and people > 0
 
 
-def test_a_later_export_updates_a_dossier_incrementally(pipeline_run, small_sample: Path, tmp_path: Path):
+def test_a_later_export_updates_a_dossier_incrementally(later_run):
     """A dossier open at the end of Q1 is resolved in Q2 and comes again in a later export: the next run
     replaces its row (no duplicate), and Q1 still counts it in progress (judged on Q1's last day)."""
-    settings, _ = pipeline_run
-    sources, root = tmp_path / "sources", tmp_path / "run"
-    shutil.copytree(small_sample, sources)
-    shutil.copytree(settings.outputs_dir, root / "outputs")
-    later = settings_for(sources, root)
-    with open(sources / "dossiers" / "dossiers_2025-Q1.csv", encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        fields = reader.fieldnames
-        row = next(r for r in reader if r["Trạng thái"] == "Đang giải quyết")
-    code, commune = row["Mã hồ sơ"], default_resolver().resolve(row["Đơn vị tiếp nhận"])
-    row.update({"Trạng thái": "Đã giải quyết", "Ngày hoàn thành": "15/04/2025 10:00:00"})
-    with open(sources / "dossiers" / "dossiers_2025-Q2_update.csv", "w", encoding="utf-8", newline="") as out:
-        writer = csv.DictWriter(out, fieldnames=fields)
-        writer.writeheader()
-        writer.writerow(row)
-
-    def state() -> tuple:
-        with duckdb.connect(str(later.warehouse_path), read_only=True) as con:
-            return (
-                con.execute("select count(*) from marts.fct_dossier").fetchone()[0],
-                con.execute(
-                    """select status, outcome, finished_period_key from marts.fct_dossier
-                       where dossier_code = ?""",
-                    [code],
-                ).fetchone(),
-                con.execute(
-                    """select resolved, in_progress from intermediate.int_dossier_quarter_counts
-                       where commune_id = ? and period_key = '2025-Q1'""",
-                    [commune],
-                ).fetchone(),
-            )
-
-    dossiers_before, (status, outcome, _), q1_before = state()
+    dossiers_before, (status, outcome, _), q1_before = later_run.dossiers_before
     assert (status, outcome) == ("in_progress", "open")
-    assert run_main_job(later, DagsterInstance.ephemeral()).success
-    dossiers_after, (status, outcome, finished_in), q1_after = state()
+    assert later_run.succeeded
+    dossiers_after, (status, outcome, finished_in), q1_after = dossier_state(
+        later_run.settings.warehouse_path, later_run.dossier_code, later_run.dossier_commune
+    )
     assert dossiers_after == dossiers_before
     assert status == "resolved" and outcome in ("early", "on_time", "late") and finished_in == "2025-Q2"
     assert q1_after == q1_before
