@@ -10,7 +10,6 @@ it `accepted` and lets the figures it affects be published.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -21,6 +20,7 @@ from typing import Any
 
 import duckdb
 
+from pipelines.core.reviewed import read_reviewed_csv
 from pipelines.core.rows import insert_rows
 from pipelines.core.vietnamese import format_number, format_percent
 from pipelines.quality.suites import SuiteResult, SuiteSpec
@@ -94,24 +94,10 @@ class Acceptance:
 
 def load_accept_list(path: Path = ACCEPT_LIST) -> dict[str, Acceptance]:
     """The accept list; a row without a person, a date or a reason is refused (it would not be auditable)."""
-    if not path.exists():
-        return {}
-    accepted = {}
-    with open(path, encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        if tuple(reader.fieldnames or ()) != ACCEPT_COLUMNS:
-            raise ValueError(f"{path}: the header must be {','.join(ACCEPT_COLUMNS)}")
-        for line, row in enumerate(reader, start=2):
-            missing = [c for c in ACCEPT_COLUMNS if not (row.get(c) or "").strip()]
-            if missing:
-                raise ValueError(f"{path}, dòng {line}: thiếu {', '.join(missing)} (missing {missing})")
-            try:
-                accepted_on = date.fromisoformat(row["accepted_on"].strip())
-            except ValueError as exc:
-                raise ValueError(f"{path}, dòng {line}: accepted_on phải là YYYY-MM-DD") from exc
-            key = row["finding_key"].strip()
-            accepted[key] = Acceptance(key, row["accepted_by"].strip(), accepted_on, row["reason"].strip())
-    return accepted
+    return {
+        row["finding_key"]: Acceptance(row["finding_key"], row["accepted_by"], day, row["reason"])
+        for _, row, day in read_reviewed_csv(path, ACCEPT_COLUMNS, "accepted_on")
+    }
 
 
 def _render(value: Any, name: str) -> str:

@@ -15,7 +15,6 @@ pending for the next edition (the run's log and metadata, and the index).
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.core.reviewed import read_reviewed_csv
 from pipelines.core.vietnamese import format_date, format_number
 from pipelines.reports.model import Figure, Indicator, PeriodReport
 from pipelines.reports.text import WITHHELD, Letterhead, figure_text, fraction_text
@@ -53,25 +53,12 @@ class Lock:
 def load_locks(path: Path = LOCK_LIST) -> dict[str, Lock]:
     """The locked periods; a row without a person, a date or a reason is refused (it would not be
     auditable), as is a period locked twice."""
-    if not path.exists():
-        return {}
     locks: dict[str, Lock] = {}
-    with open(path, encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        if tuple(reader.fieldnames or ()) != LOCK_COLUMNS:
-            raise ValueError(f"{path}: dòng tiêu đề phải là {','.join(LOCK_COLUMNS)} (header)")
-        for line, row in enumerate(reader, start=2):
-            missing = [c for c in LOCK_COLUMNS if not (row.get(c) or "").strip()]
-            if missing:
-                raise ValueError(f"{path}, dòng {line}: thiếu {', '.join(missing)} (missing {missing})")
-            try:
-                locked_on = date.fromisoformat(row["locked_on"].strip())
-            except ValueError as exc:
-                raise ValueError(f"{path}, dòng {line}: locked_on phải là YYYY-MM-DD") from exc
-            key = row["period_key"].strip()
-            if key in locks:
-                raise ValueError(f"{path}, dòng {line}: kỳ {key} bị khóa hai lần (locked twice)")
-            locks[key] = Lock(key, row["locked_by"].strip(), locked_on, row["reason"].strip())
+    for line, row, day in read_reviewed_csv(path, LOCK_COLUMNS, "locked_on"):
+        key = row["period_key"]
+        if key in locks:
+            raise ValueError(f"{path}, dòng {line}: kỳ {key} bị khóa hai lần (locked twice)")
+        locks[key] = Lock(key, row["locked_by"], day, row["reason"])
     return locks
 
 
