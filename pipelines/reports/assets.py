@@ -72,8 +72,9 @@ class PublishConfig(Config):
         ),
     ],
     description="The provincial report (HTML, XLSX, DOCX) and the communes' scorecards for every period "
-    "with data, published atomically in `outputs/reports/<period>/` with a manifest; "
-    "outputs/reports/index.html lists them.",
+    "with data, published atomically in `outputs/reports/<period>/` with a manifest. A change after "
+    "publication is the next edition, beside the earlier ones, with its list of changed figures; a period "
+    "in expectations/locked_periods.csv is not published again. outputs/reports/index.html lists them.",
 )
 def provincial_report(
     context: AssetExecutionContext,
