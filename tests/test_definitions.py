@@ -226,3 +226,18 @@ def test_the_brief_console_shows_steps_messages_and_the_cause_of_a_failure_only(
         "WARNING raw_submissions: x.xlsx: rejected",
         "✗ warehouse_dbt_assets FAILED: FileNotFoundError: không có tệp",
     ]
+
+
+def test_the_definitions_load_without_the_libraries_only_steps_need():
+    """Start-up (`cds run`, the code server, every schedule tick) imports what the definitions need; the
+    readers and writers of files (pandas, openpyxl, python-docx) and SQLAlchemy load in the steps that use
+    them, so a run with nothing new never pays for them."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, pipelines.definitions; "
+        "print(sorted(m for m in ('pandas', 'openpyxl', 'docx', 'sqlalchemy') if m in sys.modules))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "[]", loaded.stdout

@@ -11,7 +11,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 
 import duckdb
-import pandas as pd
 
 from pipelines.core.sqltext import quote_ident, quote_qualified
 
@@ -43,6 +42,8 @@ def insert_rows(
 ) -> int:
     """Bulk insert in chunks through a small DataFrame, the fastest way into DuckDB from Python rows
     (executemany is ~1 ms a row, multi-row VALUES ~0.1 ms; a frame ~3 µs). Only chunks are ever held."""
+    import pandas as pd  # here, not at start-up: a run with nothing new inserts nothing
+
     count = 0
     for batch in _batches(rows, chunk):
         _insert_rows_frame = pd.DataFrame(batch, dtype=object)  # noqa: F841 (read by name, below)

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from openpyxl import load_workbook
 from python_calamine import CalamineError, CalamineSheet, CalamineWorkbook, SheetTypeEnum
 
 from pipelines.core.vietnamese import name_key, nfc
@@ -148,6 +147,8 @@ class SheetHeader:
 @contextlib.contextmanager
 def _values_only(path: Path):
     """The workbook opened by openpyxl, streamed, cell values only; closed on leaving."""
+    from openpyxl import load_workbook  # here, not at start-up (0,2–0,4 s)
+
     workbook = load_workbook(path, read_only=True, data_only=True)
     try:
         yield workbook
@@ -236,6 +237,8 @@ def filled_sheets(path: Path) -> list[tuple[str, list[tuple]]]:
             rows.extend([] for _ in range(max((m[2] for m in merged), default=0) - len(rows)))
             filled.append((name, _fill_merged(rows, merged)))
         return filled
+    from openpyxl import load_workbook
+
     workbook = load_workbook(path, data_only=True)
     try:
         return [

@@ -14,13 +14,16 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import sqlalchemy as sa
 
 from pipelines.ingest.dossier_exports import RAW_DDL, _land, map_header
 from pipelines.ingest.register import FileResult, ensure_register, register_file, stage_text_rows
 from pipelines.partitions import quarter_bounds, quarter_keys
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
 
 SOURCE_KIND = "dossier_db"
 BATCH_ROWS = 50_000
@@ -53,6 +56,8 @@ class Window:
 
 
 def _redacted(url: str) -> str:
+    import sqlalchemy as sa  # here and below, not at start-up: only a database pull needs it
+
     return sa.engine.make_url(url).render_as_string(hide_password=True)
 
 
@@ -70,6 +75,8 @@ def pull_dossier_db(
 ) -> list[FileResult]:
     """Pull every row changed since the watermark (of the window, when given); one register entry per
     batch."""
+    import sqlalchemy as sa
+
     con.execute(RAW_DDL)
     ensure_register(con)
     con.execute(WATERMARK_DDL)
@@ -100,6 +107,8 @@ def pull_dossier_db(
 
 
 def _in_window(received: sa.ColumnElement, window: Window) -> sa.ColumnElement[bool]:
+    import sqlalchemy as sa
+
     conditions = []
     if window.starts_on is not None:
         conditions.append(received >= window.starts_on.isoformat())

@@ -26,8 +26,6 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import duckdb
-from openpyxl import load_workbook
-from openpyxl.utils import get_column_letter
 
 from pipelines.core.rows import FIGURE, FIGURE_LIMIT, RATE, RATE_LIMIT, use_column_types
 from pipelines.core.vietnamese import NumberProblem, format_number, name_key, nfc, parse_period, read_number
@@ -38,7 +36,6 @@ from pipelines.ingest.cells import (
     cell_text,
     without_controls,
 )
-from pipelines.ingest.form_template import read_version
 from pipelines.ingest.guards import (
     MAX_FORM_BYTES,
     MAX_FORM_ROWS,
@@ -375,6 +372,8 @@ def _xlsx_sheets(path: Path) -> list[Sheet]:
 
 
 def _load_cells(path: Path, data_only: bool) -> list[Sheet]:
+    from openpyxl import load_workbook
+
     workbook = load_workbook(path, read_only=True, data_only=data_only)
     try:
         if not workbook.worksheets:
@@ -544,6 +543,11 @@ class FormParser:
         )
 
     def parse(self, path: Path, detected: Detected | None = None) -> ParsedForm:
+        # openpyxl here, not at start-up: a run with no new form loads no workbook
+        from openpyxl.utils import get_column_letter
+
+        from pipelines.ingest.form_template import read_version
+
         detected = detected if detected is not None else Detected()
         check_extension(path, (".xlsx", ".csv"))
         check_size(path, MAX_FORM_BYTES)

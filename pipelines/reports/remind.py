@@ -7,6 +7,7 @@ with the Department's clerk (signature, number, the document system).
 
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dagster import (
     Config,
@@ -25,14 +26,10 @@ from pydantic import Field
 
 from pipelines.reference import read_seed
 from pipelines.reports.publish import TIMEZONE, local_today
-from pipelines.reports.reminders import (
-    ChaseList,
-    read_chase_list,
-    reminders_folder,
-    unit_state,
-    write_reminders,
-)
 from pipelines.reports.text import letterhead_for
+
+if TYPE_CHECKING:
+    from pipelines.reports.reminders import ChaseList
 from pipelines.resources import PublicationResource, SourcesResource, WarehouseResource
 from pipelines.runs import fail_stale_runs
 
@@ -44,8 +41,10 @@ class RemindConfig(Config):
     as_of: str = Field(default="", description="The reminders' date (YYYY-MM-DD); empty: today")
 
 
-def units_table(chase: ChaseList) -> str:
+def units_table(chase: "ChaseList") -> str:
     """The units reminded, as Markdown for the run's metadata."""
+    from pipelines.reports.reminders import unit_state
+
     lines = ["| Đơn vị | Tình trạng | Lỗi chưa xử lý |", "|---|---|---|"]
     for unit in chase.units:
         lines.append(f"| {unit.name} | {unit_state(unit)} | {'-' if unit.missing else unit.open_errors} |")
@@ -60,6 +59,9 @@ def send_reminders(
     sources: SourcesResource,
     publication: PublicationResource,
 ):
+    # the letters' module loads python-docx: here, not when the definitions load
+    from pipelines.reports.reminders import read_chase_list, reminders_folder, write_reminders
+
     as_of = date.fromisoformat(config.as_of) if config.as_of else local_today()
     with warehouse.connect(read_only=True) as con:
         chase = read_chase_list(con, config.period, as_of)
