@@ -18,7 +18,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_COMPILE_BYTECODE := 1
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install run test dev lint sample sql bench clean
+.PHONY: install run test dev serve lint sample sql bench clean
 
 $(UV):
 	$(PYTHON) -m venv $(BOOT)
@@ -42,6 +42,14 @@ test: $(STAMP)
 dev: $(STAMP)
 	$(BIN)/cds dagster-home
 	$(BIN)/dagster dev --host 127.0.0.1 --port 3000 -w workspace.yaml
+
+# A server: the webserver and the daemon (schedules, sensors, run queue) as two processes on one instance
+# (with CDS_DAGSTER_POSTGRES_URL, kept in PostgreSQL). Bound to 127.0.0.1 unless CDS_WEB_HOST says otherwise.
+serve: $(STAMP)
+	$(BIN)/cds dagster-home
+	$(BIN)/dagster-daemon run -w workspace.yaml & daemon=$$!; \
+	trap 'kill $$daemon' EXIT INT TERM; \
+	$(BIN)/dagster-webserver --host $${CDS_WEB_HOST:-127.0.0.1} --port $${CDS_WEB_PORT:-3000} -w workspace.yaml
 
 lint: $(STAMP)
 	$(BIN)/ruff check pipelines tests

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-import shutil
 import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -46,6 +45,18 @@ def _seconds(env: dict[str, str], name: str, default: float) -> float:
     return seconds
 
 
+# Appended to dagster.yaml when CDS_DAGSTER_POSTGRES_URL is set (a server deployment, README "Deploying on a
+# server"): runs, event logs and schedules in PostgreSQL, shared by the webserver, the daemon and `cds run`.
+POSTGRES_STORAGE = """
+# Runs, event logs and schedules in PostgreSQL (CDS_DAGSTER_POSTGRES_URL), shared by the webserver, the
+# daemon and every `cds run`; written by the project because that setting is set.
+storage:
+  postgres:
+    postgres_url:
+      env: CDS_DAGSTER_POSTGRES_URL
+"""
+
+
 @dataclass(frozen=True)
 class Settings:
     sources_dir: Path
@@ -76,6 +87,9 @@ class Settings:
     # clerk when empty) and role (GIÁM ĐỐC by default; PHÓ GIÁM ĐỐC, KT. GIÁM ĐỐC … where delegated).
     signer_name: str = ""
     signer_role: str = ""
+    # A server deployment: Dagster's runs, event logs and schedules in this PostgreSQL database
+    # (dagster-postgres) instead of SQLite files under DAGSTER_HOME.
+    dagster_postgres_url: str = field(default="", repr=False)
 
     @property
     def reports_dir(self) -> Path:
@@ -91,13 +105,21 @@ class Settings:
         return self.dagster_home / "pseudonym.key"
 
     def prepare_dagster_home(self) -> Path:
-        """Create DAGSTER_HOME with the project's instance settings (one run at a time, no telemetry) unless
-        the operator already wrote a dagster.yaml there; export it, absolute, as Dagster requires."""
+        """Create DAGSTER_HOME with the project's instance settings (one run at a time, no telemetry; with
+        CDS_DAGSTER_POSTGRES_URL, storage in PostgreSQL) unless the operator wrote their own dagster.yaml
+        there; export it, absolute, as Dagster requires. A dagster.yaml the project wrote follows the
+        setting: set or unset the URL and the next command switches the storage."""
         self.dagster_home.mkdir(parents=True, exist_ok=True)
         instance_yaml = self.dagster_home / "dagster.yaml"
-        if not instance_yaml.exists():
-            shutil.copyfile(Path(__file__).with_name("dagster.yaml"), instance_yaml)
+        base = Path(__file__).with_name("dagster.yaml").read_text(encoding="utf-8")
+        ours = {base, base + POSTGRES_STORAGE}
+        wanted = base + POSTGRES_STORAGE if self.dagster_postgres_url else base
+        current = instance_yaml.read_text(encoding="utf-8") if instance_yaml.exists() else None
+        if current is None or (current in ours and current != wanted):
+            instance_yaml.write_text(wanted, encoding="utf-8")
         os.environ["DAGSTER_HOME"] = str(self.dagster_home)
+        if self.dagster_postgres_url:
+            os.environ["CDS_DAGSTER_POSTGRES_URL"] = self.dagster_postgres_url  # read by dagster.yaml
         return self.dagster_home
 
     @classmethod
@@ -124,6 +146,7 @@ class Settings:
             report_day_nine_months=_day(env, "CDS_REPORT_DAY_NINE_MONTHS", 10),
             report_day_year=_day(env, "CDS_REPORT_DAY_YEAR", 15),
             signer_name=env.get("CDS_SIGNER_NAME", "").strip(),
+            dagster_postgres_url=env.get("CDS_DAGSTER_POSTGRES_URL", ""),
             signer_role=env.get("CDS_SIGNER_ROLE", "").strip(),
         )
 
