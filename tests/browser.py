@@ -52,25 +52,31 @@ def install_chromium() -> tuple[str | None, str]:
         return found, ""
     if why := _cannot_install():
         return (found, "") if found else (None, why)
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    done = None
-    for command in (
-        ["apt-get", "install", "-y", "-q", "--no-install-recommends", *PACKAGES],
-        ["apt-get", "update", "-q"],
-        ["apt-get", "install", "-y", "-q", "--no-install-recommends", *PACKAGES],
-    ):
-        try:
-            done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
-        except subprocess.TimeoutExpired:
-            break
-        if command[1] == "install" and done.returncode == 0:
-            break
+    failure = apt_install(PACKAGES)
     found = find_chromium()
     if found:
         return found, ""
-    why = f"apt-get could not install it: {done.stderr.strip()[-300:]}" if done else "apt-get timed out"
-    FAILED_MARK.write_text(why, encoding="utf-8")
-    return None, why
+    FAILED_MARK.write_text(failure, encoding="utf-8")
+    return None, failure
+
+
+def apt_install(packages: tuple[str, ...], timeout: int = 600) -> str:
+    """Install Debian packages (as root; the package lists refreshed when a first try fails): "" when
+    apt-get succeeded, else why not. Shared by the tests' servers and browser (tests/postgres.py)."""
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    done = None
+    for command in (
+        ["apt-get", "install", "-y", "-q", "--no-install-recommends", *packages],
+        ["apt-get", "update", "-q"],
+        ["apt-get", "install", "-y", "-q", "--no-install-recommends", *packages],
+    ):
+        try:
+            done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return "apt-get timed out"
+        if command[1] == "install" and done.returncode == 0:
+            return ""
+    return f"apt-get could not install {' '.join(packages)}: {done.stderr.strip()[-300:] if done else ''}"
 
 
 def _run(chromium: str, *args: str, timeout: int = 180) -> subprocess.CompletedProcess:

@@ -18,6 +18,9 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).parent))  # run as a script by CI, before the tests
+from browser import apt_install  # noqa: E402
+
 PACKAGES = ("postgresql",)
 # Debian puts the server programs beside each other under /usr/lib/postgresql/<major>/bin
 SEARCH = ("/usr/lib/postgresql/*/bin",)
@@ -44,19 +47,10 @@ def install() -> tuple[Path | None, str]:
         return None, "this machine has no apt-get; install PostgreSQL's server and put pg_ctl on PATH"
     if os.geteuid() != 0:
         return None, "installing it needs root: run `apt-get install postgresql` as root"
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    done = None
-    for command in (
-        ["apt-get", "install", "-y", "-q", "--no-install-recommends", *PACKAGES],
-        ["apt-get", "update", "-q"],
-        ["apt-get", "install", "-y", "-q", "--no-install-recommends", *PACKAGES],
-    ):
-        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900)
-        if command[1] == "install" and done.returncode == 0:
-            break
+    failure = apt_install(PACKAGES, timeout=900)
     if found := find_bin():
         return found, ""
-    return None, f"apt-get could not install it: {done.stderr.strip()[-300:] if done else ''}"
+    return None, failure or "installed, but pg_ctl was not found"
 
 
 def _free_port() -> int:
