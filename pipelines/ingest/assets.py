@@ -29,6 +29,7 @@ from dagster import (
     sensor,
 )
 
+from pipelines.core.markdown import md_list
 from pipelines.core.sqltext import quote_qualified
 from pipelines.ingest.dossier_db import DossierTable, pull_dossier_db, window_for
 from pipelines.ingest.dossier_exports import export_files, ingest_dossier_file
@@ -70,7 +71,7 @@ def files_of_run(
         )
     return selected, {
         "quarters": ", ".join(quarters),
-        "files_without_quarter": MetadataValue.md("\n".join(f"- {p.name}" for p in unplaced) or "none"),
+        "files_without_quarter": MetadataValue.md(md_list(p.name for p in unplaced)),
     }
 
 
@@ -99,7 +100,7 @@ def summarize(
             "files_loaded": sum(r.status == "loaded" for r in results),
             "files_skipped_already_ingested": sum(r.status == "skipped" for r in results),
             "files_rejected": len(rejected),
-            "rejections": MetadataValue.md("\n".join(f"- {r.message}" for r in rejected) or "none"),
+            "rejections": MetadataValue.md(md_list(r.message for r in rejected)),
             "rows_loaded_this_run": sum(r.rows_loaded for r in results),
             "rows_quarantined_this_run": sum(r.rows_quarantined for r in results),
             "rows_in_table": total,
@@ -257,7 +258,7 @@ def conservation_check(asset_key: AssetKey, *source_kinds: str):
             severity=AssetCheckSeverity.ERROR,
             metadata={
                 "files_out_of_balance": len(bad),
-                "examples": MetadataValue.md("\n".join(f"- {b}" for b in bad[:10]) or "none"),
+                "examples": MetadataValue.md(md_list(bad[:10])),
             },
         )
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, MetadataValue, multi_asset
 
+from pipelines.core.markdown import md_list, md_text
 from pipelines.ingest.assets import PARTITIONED, conservation_check, files_of_run, summarize
 from pipelines.ingest.guards import inbox_files
 from pipelines.ingest.register import IngestError
@@ -35,7 +36,8 @@ def _extraction_row(path: Path, extraction) -> str:
     facts = extraction.facts
     waiting = sum(f.needs_review for f in extraction.mapped)
     return (
-        f"| {path.name} | {facts.commune_id} | {facts.period_key} | {len(extraction.figures)} | "
+        f"| {md_text(path.name)} | {md_text(facts.commune_id)} | {md_text(facts.period_key)} | "
+        f"{len(extraction.figures)} | "
         f"{len(extraction.mapped)} | {waiting} |"
     )
 
@@ -130,7 +132,7 @@ def raw_narrative_reports(
         metadata={
             "decisions": len(decisions),
             "refused_files": len(refused),
-            "refusals": MetadataValue.md("\n".join(f"- {m}" for m in refused) or "none"),
+            "refusals": MetadataValue.md(md_list(refused)),
         },
     )
 

@@ -24,6 +24,7 @@ from dagster import (
     asset_check,
 )
 
+from pipelines.core.markdown import md_text
 from pipelines.quality.data_docs import make_offline
 from pipelines.quality.findings import (
     DDL,
@@ -179,7 +180,7 @@ def examples_markdown(examples: list[tuple], open_count: int, suite: str) -> str
     ]
     for code, message, file, row in examples:
         where = ", ".join(part for part in (file, f"dòng {row}" if row else "") if part)
-        lines.append(f"- {code}: {message}" + (f" ({where})" if where else ""))
+        lines.append(f"- {code}: {md_text(message)}" + (f" ({md_text(where)})" if where else ""))
     return "\n".join(lines)
 
 

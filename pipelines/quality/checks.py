@@ -10,6 +10,7 @@ from dagster import (
     asset_check,
 )
 
+from pipelines.core.markdown import md_text
 from pipelines.quality.suites import SuiteSpec, load_suites, run_suite
 from pipelines.resources import WarehouseResource
 
@@ -17,7 +18,7 @@ from pipelines.resources import WarehouseResource
 def _rules_markdown(result) -> str:
     lines = ["| rule | severity | ok | unexpected | examples |", "|---|---|---|---|---|"]
     for r in result.rules:
-        examples = ", ".join(map(str, r.examples[:5])) or (r.error or "")
+        examples = md_text(", ".join(map(str, r.examples[:5])) or (r.error or ""))
         lines.append(
             f"| {r.rule_code} | {r.severity} | {'✅' if r.success else '❌'} | "
             f"{r.unexpected_count if r.unexpected_count is not None else '-'} | {examples} |"

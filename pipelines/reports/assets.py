@@ -28,6 +28,7 @@ from dagster import (
 )
 from pydantic import Field
 
+from pipelines.core.markdown import md_text
 from pipelines.core.zipfiles import remove_leftovers
 from pipelines.reports.publish import (
     TIMEZONE,
@@ -148,10 +149,6 @@ def provincial_report(
     )
 
 
-def _cell(text: object) -> str:
-    return str(text).replace("|", "\\|")
-
-
 def _pending_table(publications: list[Publication]) -> MetadataValue:
     """The figures locked periods would change, the first 200 (the index lists them too)."""
     rows = [
@@ -161,7 +158,7 @@ def _pending_table(publications: list[Publication]) -> MetadataValue:
     ]
     return MetadataValue.md(
         "| Kỳ | Đơn vị | Chỉ tiêu | Lần công bố | Hiện nay | Lý do |\n|---|---|---|---|---|---|\n"
-        + "\n".join("| " + " | ".join(_cell(x) for x in row) + " |" for row in rows)
+        + "\n".join("| " + " | ".join(md_text(x) for x in row) + " |" for row in rows)
     )
 
 

@@ -24,6 +24,7 @@ from dagster import (
 )
 from pydantic import Field
 
+from pipelines.core.markdown import md_text
 from pipelines.reference import read_seed
 from pipelines.reports.publish import TIMEZONE, local_today
 from pipelines.reports.text import letterhead_for
@@ -47,7 +48,9 @@ def units_table(chase: "ChaseList") -> str:
 
     lines = ["| Đơn vị | Tình trạng | Lỗi chưa xử lý |", "|---|---|---|"]
     for unit in chase.units:
-        lines.append(f"| {unit.name} | {unit_state(unit)} | {'-' if unit.missing else unit.open_errors} |")
+        lines.append(
+            f"| {md_text(unit.name)} | {unit_state(unit)} | {'-' if unit.missing else unit.open_errors} |"
+        )
     return "\n".join(lines)
 
 
