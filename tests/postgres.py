@@ -25,6 +25,8 @@ PACKAGES = ("postgresql",)
 # Debian puts the server programs beside each other under /usr/lib/postgresql/<major>/bin
 SEARCH = ("/usr/lib/postgresql/*/bin",)
 SERVER_USER = "postgres"  # Debian's package creates it; the server refuses to run as root
+# Set when an install failed on this machine, so that the tests do not try again after `.ci/run` did
+FAILED_MARK = Path(tempfile.gettempdir()) / "cds-postgresql-install-failed"
 
 
 def find_bin() -> Path | None:
@@ -43,14 +45,18 @@ def install() -> tuple[Path | None, str]:
     """(bin folder, "") when PostgreSQL is there or was installed; (None, why not) otherwise."""
     if found := find_bin():
         return found, ""
+    if FAILED_MARK.exists():  # `.ci/run` tried already: the tests do not wait for apt-get again
+        return None, f"an earlier install failed ({FAILED_MARK.read_text(encoding='utf-8').strip()[:200]})"
     if not shutil.which("apt-get"):
         return None, "this machine has no apt-get; install PostgreSQL's server and put pg_ctl on PATH"
     if os.geteuid() != 0:
         return None, "installing it needs root: run `apt-get install postgresql` as root"
-    failure = apt_install(PACKAGES, timeout=900)
+    failure = apt_install(PACKAGES)
     if found := find_bin():
         return found, ""
-    return None, failure or "installed, but pg_ctl was not found"
+    why = failure or "installed, but pg_ctl was not found"
+    FAILED_MARK.write_text(why, encoding="utf-8")
+    return None, why
 
 
 def _free_port() -> int:
