@@ -118,8 +118,37 @@ def _cmd_write_aliases(_: argparse.Namespace) -> int:
     return 0
 
 
+def _inbox(settings) -> str | None:
+    """What this command sees before launching the main job (`state.inbox_fingerprint`); None when a
+    dossier database is pulled, which no listing of files can stand for."""
+    from dataclasses import asdict
+    from datetime import date
+
+    from pipelines.core.files import file_sha256
+    from pipelines.warehouse.state import inbox_fingerprint
+
+    if settings.dossier_db_url:
+        return None
+    values = asdict(settings)
+    key_file = settings.pseudonym_key_file
+    values["pseudonym_key_file"] = file_sha256(key_file) if key_file.is_file() else None
+    return inbox_fingerprint(settings.sources_dir, settings.reference_dir, values, date.today())
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     settings = get_settings()
+    from pipelines.warehouse.state import inbox_unchanged, remember_inbox
+
+    inbox = None if args.full_refresh else _inbox(settings)
+    needed = [settings.warehouse_path, settings.analyst_path, settings.reports_dir / "index.html"]
+    if inbox and (record := inbox_unchanged(settings.outputs_dir, inbox, needed)):
+        print(
+            f"Không có gì mới kể từ lần chạy {record['run_id'][:8]}: không có tệp nguồn, mã hay thiết lập "
+            "nào thay đổi, không chạy lại.\n(Nothing new since that run: no source file, code or setting "
+            "changed, so no run was launched; --full-refresh runs anyway.)"
+        )
+        _print_publications(settings.reports_dir)
+        return 0
     settings.prepare_dagster_home()
     from pipelines.warehouse.manifest import ensure_manifest
 
@@ -172,6 +201,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     print(f"Full log (DEBUG events included): {log}")
     if not args.verbose:
         print(f"dbt's output: {dbt_output}")
+    if result.success and inbox:
+        remember_inbox(settings.outputs_dir, inbox)  # the next `cds run` on the same inbox launches nothing
     if result.success and skipped_as_unchanged(result):
         print(
             "Không có gì mới: kho dữ liệu, kiểm tra và báo cáo giữ nguyên.\n"

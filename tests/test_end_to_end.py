@@ -4,6 +4,7 @@ rate in the mart equals a hand recomputation from the generated export files."""
 from __future__ import annotations
 
 import csv
+import os
 import shutil
 from collections import defaultdict
 from dataclasses import replace
@@ -561,7 +562,40 @@ def test_a_run_with_nothing_new_skips_the_build_and_says_so(pipeline_run, tmp_pa
     with duckdb.connect(str(copy)) as con:
         con.execute("update raw.submissions set source_file = source_file || ' ' where rowid = 0")
         changed = state.inputs_fingerprint(con, settings.reference_dir, date(2025, 10, 10))
-    assert len({today, tomorrow, changed}) == 3
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        signed = state.inputs_fingerprint(
+            con, settings.reference_dir, date(2025, 10, 10), "GIÁM ĐỐC|Lê Văn C"
+        )
+    assert len({today, tomorrow, changed, signed}) == 4  # a new signer is a new version of the documents
+
+
+def test_cds_run_launches_nothing_when_no_source_code_or_setting_changed(
+    pipeline_run, small_sample, tmp_path
+):
+    """After a successful `cds run`, the same inbox (files, code, settings, day) launches no Dagster run;
+    a file touched or added, another setting or another day does, and the main job decides as before."""
+    from pipelines import cli
+    from pipelines.warehouse import state
+
+    settings, _ = pipeline_run
+    sources, root = tmp_path / "sources", tmp_path / "run"
+    shutil.copytree(small_sample, sources)
+    shutil.copytree(settings.outputs_dir, root / "outputs", symlinks=True)
+    ours = replace(settings_for(sources, root), pseudonym_key="test-key")
+    inbox = cli._inbox(ours)
+    needed = [ours.warehouse_path, ours.analyst_path, ours.reports_dir / "index.html"]
+    assert state.inbox_unchanged(ours.outputs_dir, inbox, needed) is None  # no `cds run` recorded it yet
+    state.remember_inbox(ours.outputs_dir, inbox)  # what a successful `cds run` does after its run
+    assert state.inbox_unchanged(ours.outputs_dir, inbox, needed)["inbox"] == inbox
+    assert cli._inbox(ours) == inbox  # computed again: the same
+
+    form = next((sources / "submissions").rglob("*.xlsx"))
+    os.utime(form, ns=(form.stat().st_atime_ns, form.stat().st_mtime_ns + 1_000_000_000))
+    assert cli._inbox(ours) != inbox  # a file touched (or sent again under the same name)
+    assert cli._inbox(replace(ours, signer_name="Lê Văn C")) != inbox
+    assert cli._inbox(replace(ours, dossier_db_url="sqlite:///x.db")) is None  # a database: always run
+    (ours.reports_dir / "index.html").unlink()
+    assert state.inbox_unchanged(ours.outputs_dir, inbox, needed) is None  # an output gone: run
 
     # a build that starts stops the last record from holding: if it is cut off, the next run builds again
     outputs = tmp_path / "outputs"

@@ -3,10 +3,18 @@
 What the warehouse, the findings and the reports are made of is summed up in one fingerprint: every raw and
 restricted table (its row count and the order-free sum of its rows' hashes, in which two equal rows never
 cancel), the code and templates, the dbt project, the expectations and accept list, the reference seeds, the
-locked library versions, and the day (a form not yet sent becomes missing at midnight). The dbt asset
-compares it with the fingerprint of the last run that finished (`outputs/last_build.json`); when they are
-equal and that run's outputs are still there, it yields nothing, and Dagster skips every step downstream:
+locked library versions, the signer of the documents, and the day (a form not yet sent becomes missing
+at midnight). The dbt asset compares it with the fingerprint of the last run that finished
+(`outputs/last_build.json`); when they are equal and that run's outputs are still there, it yields nothing,
+and Dagster skips every step downstream:
 the dbt build, the GX suites, the reporting views, the reports, the docs and the analysts' copy.
+
+`cds run` goes one step earlier (`inbox_fingerprint`): what it can see before launching anything, namely
+every file under the sources folder (path, size, modification time), the same code, project, rules, seeds
+and day, and the settings. When that equals what the last successful `cds run` saw, and the record above
+still holds, no Dagster run is launched at all. Without a dossier database to pull, nothing else feeds the
+ingest. A file touched or added, another day or setting, or a run the command did not launch (a sensor, a
+schedule, the UI) means the main job runs and decides as above.
 
 The record is written only when a whole main job succeeded (`pipelines/run.py`): the dbt asset leaves the
 fingerprint it built from in `last_build.pending.json`, and a successful run promotes it. A run that failed,
@@ -44,9 +52,12 @@ def _files_digest(digest, root: Path, patterns: tuple[str, ...]) -> None:
         digest.update(hashlib.sha256(path.read_bytes()).digest())
 
 
-def inputs_fingerprint(con: duckdb.DuckDBPyConnection, reference_dir: Path, today: date) -> str:
-    """The fingerprint of everything the outputs are made of (see the module's docstring)."""
-    digest = hashlib.sha256(today.isoformat().encode())
+def inputs_fingerprint(
+    con: duckdb.DuckDBPyConnection, reference_dir: Path, today: date, signed_by: str = ""
+) -> str:
+    """The fingerprint of everything the outputs are made of (see the module's docstring). `signed_by`:
+    the signature block the documents carry (a new signer is a new version of them)."""
+    digest = hashlib.sha256(f"{today.isoformat()}|{signed_by}".encode())
     tables = con.execute(
         """select table_schema, table_name from information_schema.tables
            where table_schema in ('raw', 'restricted') and table_type = 'BASE TABLE' order by all"""
@@ -61,6 +72,40 @@ def inputs_fingerprint(con: duckdb.DuckDBPyConnection, reference_dir: Path, toda
         _files_digest(digest, PROJECT_ROOT / folder, patterns)
     _files_digest(digest, reference_dir, ("*.csv", "*.yml"))
     return digest.hexdigest()
+
+
+def inbox_fingerprint(sources_dir: Path, reference_dir: Path, settings: dict, today: date) -> str:
+    """What `cds run` can see before it launches the main job (see the module's docstring). `settings`:
+    every setting, secrets included (only their digest is kept)."""
+    digest = hashlib.sha256(today.isoformat().encode())
+    digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
+    for path in sorted(p for p in sources_dir.rglob("*") if p.is_file()):
+        stat = path.stat()
+        digest.update(f"{path.relative_to(sources_dir)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+    for folder, patterns in _MADE_OF:
+        _files_digest(digest, PROJECT_ROOT / folder, patterns)
+    _files_digest(digest, reference_dir, ("*.csv", "*.yml"))
+    return digest.hexdigest()
+
+
+def remember_inbox(outputs_dir: Path, inbox: str) -> None:
+    """After a successful `cds run` (a build or a skip): the inbox it saw goes with the last build's record
+    (there only if that build finished and nothing built since)."""
+    record = last_build(outputs_dir)
+    if record is None:
+        return
+    staged = outputs_dir / f".{RECORD}.tmp"
+    staged.write_text(json.dumps({**record, "inbox": inbox}, indent=2), encoding="utf-8")
+    staged.replace(outputs_dir / RECORD)
+
+
+def inbox_unchanged(outputs_dir: Path, inbox: str, needed: list[Path]) -> dict | None:
+    """The last build's record when the last successful `cds run` saw this same inbox and its outputs are
+    all still there."""
+    record = last_build(outputs_dir)
+    if record and record.get("inbox") == inbox and all(p.exists() for p in needed):
+        return record
+    return None
 
 
 def last_build(outputs_dir: Path) -> dict | None:
