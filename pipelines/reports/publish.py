@@ -15,6 +15,7 @@ document date is the day this data version was first published, not the day of t
 from __future__ import annotations
 
 import collections
+import functools
 import hashlib
 import json
 import multiprocessing
@@ -23,7 +24,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
@@ -40,6 +41,7 @@ from pipelines.reports.editions import (
     FIRST_EDITION,
     Edition,
     FigureChange,
+    InputFacts,
     Lock,
     compare,
     input_facts,
@@ -244,7 +246,7 @@ def _earlier_edition(reports_dir: Path, target: Path, manifest: dict) -> dict:
 
 
 def _edition(
-    con: duckdb.DuckDBPyConnection,
+    facts: Callable[[], InputFacts],
     report: PeriodReport,
     reports_dir: Path,
     previous: dict | None,
@@ -269,7 +271,7 @@ def _edition(
         before = read_snapshot(target, report.period.key)
         replaces_issued_on = date.fromisoformat(previous["issued_on"])
         earlier.append(_earlier_edition(reports_dir, target, previous))
-    changes, others = compare(report, before, after, input_facts(con))
+    changes, others = compare(report, before, after, facts())
     edition = Edition(number, number - 1, replaces_issued_on, changes, others, after)
     return edition, earlier
 
@@ -281,6 +283,7 @@ def _prepare(
     today: date | None,
     force: bool,
     letterhead: Letterhead,
+    facts: Callable[[], InputFacts],
     lock: Lock | None = None,
 ) -> Publication | _Pending:
     """Read the period's report model; the publication in force when its data version is unchanged or the
@@ -303,10 +306,10 @@ def _prepare(
     if lock is not None:
         pending: tuple[FigureChange, ...] = ()
         if previous is not None and not same_data:
-            pending = compare(report, read_snapshot(target, period_key), after, input_facts(con))[0]
+            pending = compare(report, read_snapshot(target, period_key), after, facts())[0]
         seconds = time.perf_counter() - started
         return Publication(period_key, target, previous, False, seconds, lock=lock, pending=pending)
-    edition, earlier = _edition(con, report, reports_dir, previous, same_data, after)
+    edition, earlier = _edition(facts, report, reports_dir, previous, same_data, after)
     issued_on = date.fromisoformat(previous["issued_on"]) if same_data else (today or local_today())
     seconds = time.perf_counter() - started
     return _Pending(
@@ -407,8 +410,10 @@ def publish_periods(
     no process). A period whose rendering fails leaves its edition in force untouched; the others are
     published, and the first failure is raised after them."""
     locks = load_locks() if locks is None else locks
+    facts = functools.cache(lambda: input_facts(con))  # read once, and only if a period changed
     prepared = [
-        _prepare(con, key, reports_dir, today, force, letterhead, locks.get(key)) for key in period_keys
+        _prepare(con, key, reports_dir, today, force, letterhead, facts, locks.get(key))
+        for key in period_keys
     ]
     pending = [p for p in prepared if isinstance(p, _Pending)]
     helpers = min(workers, len(pending)) - 1

@@ -28,11 +28,11 @@ from pipelines.core.markdown import md_text
 from pipelines.reference import read_seed
 from pipelines.reports.publish import TIMEZONE, local_today
 from pipelines.reports.text import letterhead_for
+from pipelines.resources import PublicationResource, SourcesResource, WarehouseResource
+from pipelines.runs import fail_stale_runs
 
 if TYPE_CHECKING:
     from pipelines.reports.reminders import ChaseList
-from pipelines.resources import PublicationResource, SourcesResource, WarehouseResource
-from pipelines.runs import fail_stale_runs
 
 REMIND_AFTER_DAYS = 3  # reminders go out this many days after a quarter's due date
 

@@ -15,10 +15,8 @@ from openpyxl import Workbook
 
 from pipelines.reports.editions import FIRST_EDITION, Edition
 from pipelines.reports.model import PeriodReport
-from pipelines.reports.sections import SECTIONS
+from pipelines.reports.sections import SECTIONS, about
 from pipelines.reports.xlsx import DATE, Column, Sheet, add_sheet, append_row, save_workbook
-
-ABOUT_SHEET = "Thông tin"
 
 
 def changes_sheet(edition: Edition) -> Sheet:
@@ -59,9 +57,9 @@ def build_workbook(report: PeriodReport, issued_on: date, edition: Edition = FIR
         sheets.insert(len(sheets) - 1, changes_sheet(edition))  # before «Thông tin», which stays last
     for sheet in sheets:
         add_sheet(workbook, sheet, page_title=f"{report.period.label}: {sheet.title}")
-    append_row(workbook[ABOUT_SHEET], ["Lần công bố", edition.sentence])
+    append_row(workbook[about.SHEET], ["Lần công bố", edition.sentence])
     for line in edition.other_changes:
-        append_row(workbook[ABOUT_SHEET], ["Thay đổi khác", line])
+        append_row(workbook[about.SHEET], ["Thay đổi khác", line])
     return workbook
 
 

@@ -52,6 +52,13 @@ def _files_digest(digest, root: Path, patterns: tuple[str, ...]) -> None:
         digest.update(hashlib.sha256(path.read_bytes()).digest())
 
 
+def _made_of_digest(digest, reference_dir: Path) -> None:
+    """The code, project, rules, locked libraries and reference seeds, into `digest`."""
+    for folder, patterns in _MADE_OF:
+        _files_digest(digest, PROJECT_ROOT / folder, patterns)
+    _files_digest(digest, reference_dir, ("*.csv", "*.yml"))
+
+
 def inputs_fingerprint(
     con: duckdb.DuckDBPyConnection, reference_dir: Path, today: date, signed_by: str = ""
 ) -> str:
@@ -68,9 +75,7 @@ def inputs_fingerprint(
             f"select count(*), sum(hash(t)::hugeint) from {quote_qualified(f'{schema}.{name}')} as t"
         ).fetchall()[0]
         digest.update(f"{schema}.{name}:{count}:{rows}".encode())
-    for folder, patterns in _MADE_OF:
-        _files_digest(digest, PROJECT_ROOT / folder, patterns)
-    _files_digest(digest, reference_dir, ("*.csv", "*.yml"))
+    _made_of_digest(digest, reference_dir)
     return digest.hexdigest()
 
 
@@ -82,9 +87,7 @@ def inbox_fingerprint(sources_dir: Path, reference_dir: Path, settings: dict, to
     for path in sorted(p for p in sources_dir.rglob("*") if p.is_file()):
         stat = path.stat()
         digest.update(f"{path.relative_to(sources_dir)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
-    for folder, patterns in _MADE_OF:
-        _files_digest(digest, PROJECT_ROOT / folder, patterns)
-    _files_digest(digest, reference_dir, ("*.csv", "*.yml"))
+    _made_of_digest(digest, reference_dir)
     return digest.hexdigest()
 
 

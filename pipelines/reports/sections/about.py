@@ -10,6 +10,8 @@ from pipelines.reports.sections.section import Section
 from pipelines.reports.text import DOSSIER_DEFINITIONS, status_of
 from pipelines.reports.xlsx import DATE, Column, Sheet
 
+SHEET = "Thông tin"  # the workbook's last sheet (workbook.py appends the edition to it)
+
 
 def xlsx(report: PeriodReport, issued_on: date) -> list[Sheet]:
     period = report.period
@@ -31,7 +33,7 @@ def xlsx(report: PeriodReport, issued_on: date) -> list[Sheet]:
         ),
         ("Hồ sơ", DOSSIER_DEFINITIONS),
     ]
-    return [Sheet("Thông tin", [Column("Mục", width=30), Column("Giá trị", width=70)], rows)]
+    return [Sheet(SHEET, [Column("Mục", width=30), Column("Giá trị", width=70)], rows)]
 
 
 SECTION = Section("about", xlsx=xlsx)
