@@ -12,7 +12,7 @@ with indicators as (
 ),
 
 periods as (
-    select period_key, period_type, starts_on, quarter_keys, len(quarter_keys) as quarters_expected
+    select period_key, period_type, starts_on, quarter_keys, cardinality(quarter_keys) as quarters_expected
     from {{ ref('dim_period') }}
 ),
 
@@ -25,7 +25,7 @@ reported as (
 quarter_rows as (
     select
         period_key, commune_id, indicator_code, 'system' as source, numerator, denominator,
-        null::double as reported_rate, null::varchar as reported_rate_text,
+        null::float8 as reported_rate, null::varchar as reported_rate_text,
         null::varchar as submission_id, null::date as submitted_on
     from {{ ref('int_indicators_system') }}
     union all
@@ -69,24 +69,27 @@ rolled as (
             as sum_numerator,
         case when count(quarter_valued.denominator) = count(*) then sum(quarter_valued.denominator) end
             as sum_denominator,
-        arg_max_null(quarter_valued.numerator, quarter_valued.quarter_starts_on) as latest_numerator,
-        arg_max_null(quarter_valued.denominator, quarter_valued.quarter_starts_on) as latest_denominator,
-        arg_max_null(quarter_valued.quarter_value, quarter_valued.quarter_starts_on) as latest_value,
-        any_value(quarter_valued.reported_rate) filter (where periods.period_type = 'quarter') as reported_rate,
-        any_value(quarter_valued.reported_rate_text) filter (where periods.period_type = 'quarter')
+        {{ latest_of('quarter_valued.numerator', 'quarter_valued.quarter_starts_on') }} as latest_numerator,
+        {{ latest_of('quarter_valued.denominator', 'quarter_valued.quarter_starts_on') }} as latest_denominator,
+        {{ latest_of('quarter_valued.quarter_value', 'quarter_valued.quarter_starts_on') }} as latest_value,
+        -- a quarter's own row: one quarter, one value
+        max(quarter_valued.reported_rate) filter (where periods.period_type = 'quarter') as reported_rate,
+        max(quarter_valued.reported_rate_text) filter (where periods.period_type = 'quarter')
             as reported_rate_text,
-        any_value(quarter_valued.submission_id) filter (where periods.period_type = 'quarter')
-            as submission_id,
-        any_value(quarter_valued.submitted_on) filter (where periods.period_type = 'quarter') as submitted_on
+        max(quarter_valued.submission_id) filter (where periods.period_type = 'quarter') as submission_id,
+        max(quarter_valued.submitted_on) filter (where periods.period_type = 'quarter') as submitted_on
     from quarter_valued
-    join periods on list_contains(periods.quarter_keys, quarter_valued.period_key)
-    group by all
-    having count(*) = any_value(periods.quarters_expected)
+    join periods on quarter_valued.period_key = any(periods.quarter_keys)
+    group by
+        periods.period_key, periods.period_type, quarter_valued.commune_id, quarter_valued.indicator_code,
+        quarter_valued.source, quarter_valued.kind, quarter_valued.aggregation
+    having count(*) = max(periods.quarters_expected)
 ),
 
 rolled_figures as (
     select
-        * exclude (sum_numerator, sum_denominator, latest_numerator, latest_denominator, latest_value),
+        period_key, period_type, commune_id, indicator_code, source, kind, aggregation, derivation,
+        quarters_covered, reported_rate, reported_rate_text, submission_id, submitted_on,
         case when aggregation in ('sum', 'ratio_of_sums') then sum_numerator else latest_numerator end
             as numerator,
         case
@@ -129,24 +132,25 @@ extracted as (
 ),
 
 commune_rows as (
-    select *
+    select {{ one_per('period_key, commune_id, indicator_code, source') }} *
     from (
-        select * from direct_longer
-        union all by name
-        select * from rolled_figures
-        union all by name
-        select * from extracted
-    )
-    qualify row_number() over (
-        partition by period_key, commune_id, indicator_code, source
-        order by case derivation when 'direct' then 0 else 1 end
-    ) = 1
+        select period_key, period_type, commune_id, indicator_code, source, kind, aggregation, derivation, quarters_covered,
+        reported_rate, reported_rate_text, submission_id, submitted_on, numerator, denominator, latest_value from direct_longer
+        union all
+        select period_key, period_type, commune_id, indicator_code, source, kind, aggregation, derivation, quarters_covered,
+        reported_rate, reported_rate_text, submission_id, submitted_on, numerator, denominator, latest_value from rolled_figures
+        union all
+        select period_key, period_type, commune_id, indicator_code, source, kind, aggregation, derivation, quarters_covered,
+        reported_rate, reported_rate_text, submission_id, submitted_on, numerator, denominator, latest_value from extracted
+    ) as candidates
+    {{ first_by('period_key, commune_id, indicator_code, source', "case derivation when 'direct' then 0 else 1 end") }}
 ),
 
 commune_valued as (
     select
         'commune' as scope,
-        * exclude (latest_value),
+        period_key, period_type, commune_id, indicator_code, source, kind, aggregation, derivation, quarters_covered,
+        reported_rate, reported_rate_text, submission_id, submitted_on, numerator, denominator,
         case
             when kind <> 'rate' then numerator
             when denominator > 0 then 100.0 * numerator / denominator
@@ -170,7 +174,7 @@ province as (
         aggregation,
         'communes_summed' as derivation,
         min(quarters_covered) as quarters_covered,
-        null::double as reported_rate,
+        null::float8 as reported_rate,
         null::varchar as reported_rate_text,
         null::varchar as submission_id,
         null::date as submitted_on,
@@ -198,9 +202,11 @@ province_valued as (
 ),
 
 combined as (
-    select * from commune_valued
-    union all by name
-    select * from province_valued
+    select scope, period_key, period_type, commune_id, indicator_code, source, kind, aggregation, derivation, quarters_covered,
+        reported_rate, reported_rate_text, submission_id, submitted_on, numerator, denominator, value, communes_covered from commune_valued
+    union all
+    select scope, period_key, period_type, commune_id, indicator_code, source, kind, aggregation, derivation, quarters_covered,
+        reported_rate, reported_rate_text, submission_id, submitted_on, numerator, denominator, value, communes_covered from province_valued
 )
 
 select
@@ -212,12 +218,12 @@ select
     indicator_code,
     source,
     derivation,
-    numerator::double as numerator,
-    denominator::double as denominator,
-    round(value, 6)::double as value,
-    reported_rate::double as reported_rate,
+    numerator::float8 as numerator,
+    denominator::float8 as denominator,
+    {{ round_to('value', 6) }}::float8 as value,
+    reported_rate::float8 as reported_rate,
     reported_rate_text,
-    case when kind = 'rate' and denominator > 0 then round(100.0 * numerator / denominator, 6) end::double
+    case when kind = 'rate' and denominator > 0 then {{ round_to('100.0 * numerator / denominator', 6) }} end::float8
         as recomputed_rate,
     submission_id,
     submitted_on,

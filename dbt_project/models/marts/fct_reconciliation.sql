@@ -68,8 +68,8 @@ select
     compared_with,
     reported_value,
     compared_value,
-    round(difference, 6) as difference,
-    case when compared_value <> 0 then round(100.0 * difference / compared_value, 4) end
+    {{ round_to('difference', 6) }} as difference,
+    case when compared_value <> 0 then {{ round_to('100.0 * difference / compared_value', 4) }} end
         as relative_difference_pct,
     tolerance,
     case

@@ -34,9 +34,9 @@ rates as (
         sum(quarter_rates.numerator)::bigint as numerator,
         sum(quarter_rates.denominator)::bigint as denominator
     from periods
-    join quarter_rates on list_contains(periods.quarter_keys, quarter_rates.period_key)
+    join quarter_rates on quarter_rates.period_key = any(periods.quarter_keys)
     group by periods.period_key, quarter_rates.commune_id, quarter_rates.criterion_code
-    having count(distinct quarter_rates.period_key) = max(len(periods.quarter_keys))
+    having count(distinct quarter_rates.period_key) = max(cardinality(periods.quarter_keys))
 ),
 
 scored as (
@@ -76,7 +76,7 @@ commune_ranks as (
     select
         period_key,
         commune_id,
-        rank() over (partition by period_key order by round(any_value(commune_points), 2) desc nulls last)
+        rank() over (partition by period_key order by {{ round_to('max(commune_points)', 2) }} desc nulls last)
             as commune_rank
     from totals
     group by period_key, commune_id
@@ -90,13 +90,13 @@ select
     criterion_code,
     numerator,
     denominator,
-    round(rate, 4) as rate,
+    {{ round_to('rate', 4) }} as rate,
     threshold_pct,
     max_points,
-    round(points, 4) as points,
-    round(commune_points, 4) as commune_points,
+    {{ round_to('points', 4) }} as points,
+    {{ round_to('commune_points', 4) }} as commune_points,
     commune_max_points,
-    rank() over (partition by period_key, criterion_code order by round(points, 2) desc nulls last)
+    rank() over (partition by period_key, criterion_code order by {{ round_to('points', 2) }} desc nulls last)
         as criterion_rank,
     commune_ranks.commune_rank
 from totals

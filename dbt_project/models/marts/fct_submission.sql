@@ -23,7 +23,7 @@ per_commune as (
         max(received_on) as latest_submitted_on,
         count(*) as versions_received
     from forms
-    group by all
+    group by period_key, commune_id
 ),
 
 latest as (
@@ -46,7 +46,7 @@ select
     per_commune.latest_submitted_on,
     case
         when per_commune.first_submitted_on > periods.due_on
-            then date_diff('day', periods.due_on, per_commune.first_submitted_on)
+            then ({{ dbt.datediff('periods.due_on', 'per_commune.first_submitted_on', 'day') }})::bigint
     end as days_late,
     coalesce(per_commune.versions_received, 0) as versions_received,
     coalesce(per_commune.versions_received, 0) > 1 as is_resubmitted,

@@ -9,7 +9,7 @@ select
     count(*) filter (where status = 'missing') as missing,
     count(*) filter (where status = 'not_yet_due') as not_yet_due,
     count(*) filter (where is_resubmitted) as resubmitted,
-    round(100.0 * count(*) filter (where status in ('on_time', 'late')) / count(*), 4) as completeness_rate,
-    round(100.0 * count(*) filter (where status = 'on_time') / count(*), 4) as timeliness_rate
+    {{ round_to("100.0 * count(*) filter (where status in ('on_time', 'late')) / count(*)", 4) }} as completeness_rate,
+    {{ round_to("100.0 * count(*) filter (where status = 'on_time') / count(*)", 4) }} as timeliness_rate
 from {{ ref('fct_submission') }}
 group by period_key

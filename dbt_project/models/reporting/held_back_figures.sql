@@ -21,8 +21,8 @@ join periods
     on case
         -- a narrative report's figures stand for its own period only (never rolled up)
         when findings.affects = 'extracted' then periods.period_key = findings.period_key
-        else list_contains(periods.quarter_keys, findings.period_key)
+        else findings.period_key = any(periods.quarter_keys)
     end
 left join lateral (
-    select unnest(coalesce(findings.affected_indicators, [findings.indicator_code])) as indicator_code
+    select unnest(coalesce(findings.affected_indicators, array[findings.indicator_code])) as indicator_code
 ) as indicators on true

@@ -25,9 +25,9 @@ select
         limit 1
     ) as previous_period_key,
     (
-        select coalesce(list(quarters.period_key order by quarters.ends_on), [])
+        select coalesce(array_agg(quarters.period_key order by quarters.ends_on), cast(array[] as text[]))
         from periods as quarters
-        where quarters.period_type = 'quarter' and quarters.period_year = year(periods.ends_on)
+        where quarters.period_type = 'quarter' and quarters.period_year = extract(year from periods.ends_on)
           and quarters.ends_on <= periods.ends_on
     ) as trend_quarter_keys,
     periods.period_key in (select period_key from with_data) as has_data,

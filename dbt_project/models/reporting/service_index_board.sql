@@ -12,11 +12,11 @@ with groups as (
         communes.name_with_type as name,
         index.group_code,
         sum(index.points) as points,
-        any_value(index.commune_points) as total,
-        any_value(index.commune_max_points) as max_points
+        max(index.commune_points) as total,
+        max(index.commune_max_points) as max_points
     from {{ ref('fct_service_index') }} as index
     join {{ ref('dim_commune') }} as communes using (commune_id)
-    group by all
+    group by index.period_key, index.commune_id, communes.name_with_type, index.group_code
 ),
 
 held as (
@@ -28,20 +28,20 @@ communes as (
     select
         period_key,
         commune_id,
-        any_value(name) as name,
-        any_value(total) as total,
-        any_value(max_points) as max_points,
+        max(name) as name,
+        max(total) as total,
+        max(max_points) as max_points,
         bool_or(held.commune_id is not null) as withheld
     from groups
     left join held using (period_key, commune_id)
-    group by all
+    group by period_key, commune_id
 ),
 
 judged as (
     select
         *,
         not withheld and total is not null as is_ranked,
-        round(total, 2) as printed_total
+        {{ round_to('total', 2) }} as printed_total
     from communes
 ),
 

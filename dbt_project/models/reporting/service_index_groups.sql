@@ -2,8 +2,8 @@
 -- each can earn.
 select
     group_code,
-    any_value(group_name_vi) as group_name,
+    max(group_name_vi) as group_name,
     sum(max_points) as max_points,
-    min(rowid) as group_order
+    min(criterion_order)::bigint as group_order
 from {{ ref('ref_service_index_criteria') }}
 group by group_code

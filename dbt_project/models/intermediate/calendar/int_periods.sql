@@ -18,8 +18,11 @@ select
     calendar.requested_on,
     calendar.due_on,
     calendar.expects_form,
-    list(quarters.period_key order by quarters.starts_on) as quarter_keys
+    array_agg(quarters.period_key order by quarters.starts_on) as quarter_keys
 from calendar
 join quarters
     on quarters.starts_on >= calendar.starts_on and quarters.ends_on <= calendar.ends_on
-group by all
+group by
+    calendar.period_key, calendar.period_type, calendar.period_year, calendar.period_quarter,
+    calendar.starts_on, calendar.ends_on, calendar.request_letter, calendar.requested_on, calendar.due_on,
+    calendar.expects_form

@@ -7,7 +7,7 @@ with dossiers as (
 ),
 
 quarters as (
-    select period_key, starts_on, ends_on, ends_on + interval 1 day as ends_before
+    select period_key, starts_on, ends_on, ends_on + interval '1 day' as ends_before
     from {{ ref('int_periods') }}
     where period_type = 'quarter'
 ),
@@ -47,7 +47,7 @@ counted as (
         count(*) filter (where is_fee_bearing and is_paid_online) as paid_online
     from in_quarter
     where commune_id is not null
-    group by all
+    group by period_key, commune_id
 ),
 
 covered_quarters as (

@@ -22,11 +22,9 @@ aliases as (
 ),
 
 latest as (
-    select *
+    select {{ one_per('dossier_code') }} *
     from dossiers
-    qualify row_number() over (
-        partition by dossier_code order by loaded_at desc, source_file_sha256, source_row
-    ) = 1
+    {{ first_by('dossier_code', 'loaded_at desc, source_file_sha256, source_row') }}
 ),
 
 resolved as (

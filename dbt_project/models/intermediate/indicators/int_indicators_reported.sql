@@ -28,8 +28,8 @@ select
     case
         when submission_values.reported_rate_text is null then null
         else coalesce(
-            length(nullif(regexp_extract(submission_values.reported_rate_text, ',(\d+)\s*%?\s*$', 1), '')),
-            length(nullif(regexp_extract(submission_values.reported_rate_text, '\.(\d{1,2})\s*%?\s*$', 1), '')),
+            length({{ regexp_group('submission_values.reported_rate_text', "',(\\d+)\\s*%?\\s*$'") }}),
+            length({{ regexp_group('submission_values.reported_rate_text', "'\\.(\\d{1,2})\\s*%?\\s*$'") }}),
             0
         )
     end as reported_rate_decimals,

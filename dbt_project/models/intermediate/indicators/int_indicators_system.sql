@@ -40,8 +40,8 @@ dossier_indicators as (
         period_key,
         commune_id,
         '{{ code }}' as indicator_code,
-        ({{ numerator }})::double as numerator,
-        {{ '(' ~ denominator ~ ')::double' if denominator else 'null::double' }} as denominator
+        ({{ numerator }})::float8 as numerator,
+        {{ '(' ~ denominator ~ ')::float8' if denominator else 'null::float8' }} as denominator
     from dossiers
     {{ 'union all' if not loop.last }}
     {% endfor %}
@@ -50,12 +50,12 @@ dossier_indicators as (
 staffing_indicators as (
     select
         period_key, commune_id, 'STAFF_BASIC_SKILLS_RATE' as indicator_code,
-        trained_digital_skills::double as numerator, officials::double as denominator
+        trained_digital_skills::float8 as numerator, officials::float8 as denominator
     from staffing
     union all
     select
         period_key, commune_id, 'IT_DEDICATED' as indicator_code,
-        dedicated_it::double as numerator, null::double as denominator
+        dedicated_it::float8 as numerator, null::float8 as denominator
     from staffing
 )
 

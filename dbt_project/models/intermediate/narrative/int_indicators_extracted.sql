@@ -6,14 +6,12 @@
 -- of the period (they are then kept but not reconciled). Periods outside the calendar (a 6-month report)
 -- stay in staging.
 with reports as (
-    select
+    select {{ one_per('reports.commune_id, reports.period_key') }}
         reports.*,
         count(*) over (partition by reports.commune_id, reports.period_key) as reports_received
     from {{ ref('stg_narrative__reports') }} as reports
-    qualify row_number() over (
-        partition by reports.commune_id, reports.period_key
-        order by reports.ingested_at desc, reports.source_file desc, reports.report_id desc
-    ) = 1
+    {{ first_by('reports.commune_id, reports.period_key',
+                'reports.ingested_at desc, reports.source_file desc, reports.report_id desc') }}
 ),
 
 periods as (
@@ -26,13 +24,12 @@ indicators as (
 
 -- The figures that land (int_narrative_figures_judged decides which), under the indicator a reviewer gave.
 figures as (
-    select * exclude (indicator_code, commune_id, period_key), landing_indicator_code as indicator_code
+    select {{ one_per('report_id, landing_indicator_code') }}
+        report_id, landing_indicator_code as indicator_code, value, numerator, denominator, printed_rate,
+        printed_rate_text, printed, confidence, block_index, position, evidence_sentence
     from {{ ref('int_narrative_figures_judged') }}
     where status in ('landed', 'accepted', 'remapped', 'agrees_with_form', 'agrees_with_system')
-    qualify row_number() over (
-        partition by report_id, landing_indicator_code
-        order by decision is not null desc, confidence desc, figure_no
-    ) = 1
+    {{ first_by('report_id, landing_indicator_code', 'decision is not null desc, confidence desc, figure_no') }}
 )
 
 select

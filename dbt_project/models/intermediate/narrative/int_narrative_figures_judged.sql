@@ -28,7 +28,7 @@ others as (
         reported_rate
     from {{ ref('int_indicators_reported') }}
     union all
-    select 'system', period_key, commune_id, indicator_code, numerator, denominator, null::double
+    select 'system', period_key, commune_id, indicator_code, numerator, denominator, null::float8
     from {{ ref('int_indicators_system') }}
 ),
 

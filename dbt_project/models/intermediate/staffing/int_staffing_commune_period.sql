@@ -10,4 +10,4 @@ select
     count(distinct person_key) filter (where has_certificate) as with_signature_certificate
 from {{ ref('stg_staffing__officials') }}
 where commune_id is not null
-group by all
+group by period_key, commune_id

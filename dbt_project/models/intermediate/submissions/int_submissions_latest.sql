@@ -4,11 +4,8 @@ with forms as (
     select * from {{ ref('stg_submissions__forms') }}
 )
 
-select
+select {{ one_per('commune_id, period_key') }}
     *,
     count(*) over (partition by commune_id, period_key) as versions_received
 from forms
-qualify row_number() over (
-    partition by commune_id, period_key
-    order by submitted_on desc nulls last, ingested_at desc, submission_id desc
-) = 1
+{{ first_by('commune_id, period_key', 'submitted_on desc nulls last, ingested_at desc, submission_id desc') }}
