@@ -23,6 +23,7 @@ DEV = FIXTURES / "narrative_real"
 HOLDOUT = FIXTURES / "narrative_holdout"
 BLIND3 = FIXTURES / "narrative_blind3"
 BLIND4 = FIXTURES / "narrative_blind4"
+BLIND5 = FIXTURES / "narrative_blind5"
 
 
 def build_corpus(folder: Path, out: Path) -> list[Path]:

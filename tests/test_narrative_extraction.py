@@ -133,6 +133,39 @@ def test_numbers_money_and_leading_zeros_in_vietnamese_format():
     ]
 
 
+def test_numbers_as_spreadsheets_and_other_offices_write_them():
+    """Thousands after a space or a no-break space, a count with a comma before its thousands (a count has
+    no decimals), a rate with a dot or in words; three numbers of a row typed with single spaces stay three."""
+    document = _report(
+        HEAD
+        + "Trong quý tiếp nhận 2 316 hồ sơ; trực tuyến 1,742 hồ sơ; kích hoạt 10\u00a0764 tài khoản.\n"
+        + "Tỷ lệ giải quyết đúng hạn 99.55%; tỷ lệ dân số có tài khoản mức độ 2 đạt 78 phần trăm.\n"
+        + "Kinh phí 1,5 triệu đồng; dự toán 120 000 000 đồng.\n"
+        + "Bảng: 120 115 95,8% hồ sơ.\n"
+    )
+    values = [(f.kind, f.value) for f in extract_document(document).figures]
+    assert values[:7] == [
+        ("count", Decimal(2316)),
+        ("count", Decimal(1742)),
+        ("count", Decimal(10764)),
+        ("rate", Decimal("99.55")),
+        ("rate", Decimal(78)),
+        ("money", Decimal(1_500_000)),
+        ("money", Decimal(120_000_000)),
+    ]
+    assert Decimal(120115) not in {v for _, v in values}
+
+
+def test_a_correction_lands_the_corrected_figure_not_the_one_it_replaces():
+    document = _report(
+        HEAD
+        + 'Tại mục I, đã ghi: "đã kích hoạt 9.582 tài khoản VNeID"; nay đính chính lại là: "đã kích hoạt '
+        + '9.852 tài khoản VNeID".\n'
+    )
+    figures = [f for f in extract_document(document).figures if f.indicator_code == "VNEID_ACTIVATED"]
+    assert [(f.value, f.role) for f in figures] == [(Decimal(9582), "other"), (Decimal(9852), "actual")]
+
+
 def test_dates_document_numbers_and_years_are_not_figures():
     document = _report(
         HEAD

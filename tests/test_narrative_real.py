@@ -5,7 +5,10 @@ they showed were fixed. What lands in the marts without review must be right; wh
 wait in the review queue with the right indicator. The floors on the later sets are the measured level less
 a margin: they guard against regressions, they are not the goal (0,97 on text like the tuned set).
 narrative_blind4 was scored once blind after the others (first sight 0,96 / 0,71); then reports typed without
-diacritics, the kind it showed most, were fixed."""
+diacritics, the kind it showed most, were fixed. narrative_blind5 (twelve reports in styles none of the
+others has) was scored once blind (first sight 0,923 / 0,699); then numbers grouped by spaces, counts with a
+comma before their thousands, rates with a dot or «phần trăm», and superseded figures of a correction
+(«đã ghi … nay đính chính lại là …») were fixed (0,957 / 0,730)."""
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from pipelines.narrative.extract import extract_report
 from tests.narrative_corpus import (
     BLIND3,
     BLIND4,
+    BLIND5,
     DEV,
     HOLDOUT,
     build_corpus,
@@ -30,7 +34,7 @@ from tests.narrative_corpus import (
 def corpora(tmp_path_factory) -> dict[str, tuple[dict, list[dict[str, str]]]]:
     """Each labelled set read by the reader: (extractions by file name, labels)."""
     read = {}
-    for folder in (DEV, HOLDOUT, BLIND3, BLIND4):
+    for folder in (DEV, HOLDOUT, BLIND3, BLIND4, BLIND5):
         out = tmp_path_factory.mktemp(folder.name)
         extractions = {p.name: extract_report(p) for p in build_corpus(folder, out)}
         read[folder.name] = (extractions, read_corpus_labels(folder))
@@ -76,17 +80,23 @@ def blind4(corpora):
     return corpora[BLIND4.name]
 
 
-def test_precision_of_what_lands_on_the_later_sets(holdout, blind3, blind4):
+@pytest.fixture(scope="module")
+def blind5(corpora):
+    return corpora[BLIND5.name]
+
+
+def test_precision_of_what_lands_on_the_later_sets(holdout, blind3, blind4, blind5):
     floors = (("narrative_holdout", holdout, 0.93, 0.80), ("narrative_blind3", blind3, 0.95, 0.82))
-    for name, corpus, precision, recall in (*floors, ("narrative_blind4", blind4, 0.93, 0.75)):
+    later = (("narrative_blind4", blind4, 0.93, 0.75), ("narrative_blind5", blind5, 0.94, 0.71))
+    for name, corpus, precision, recall in (*floors, *later):
         result = score_corpus(*corpus)
         print(f"\n{name}: {result.line()}")
         assert result.precision >= precision
         assert result.recall >= recall
 
 
-def test_only_actual_figures_land(dev, holdout, blind3, blind4):
-    for extractions, _ in (dev, holdout, blind3, blind4):
+def test_only_actual_figures_land(dev, holdout, blind3, blind4, blind5):
+    for extractions, _ in (dev, holdout, blind3, blind4, blind5):
         for extraction in extractions.values():
             for figure in extraction.figures:
                 if lands(figure):

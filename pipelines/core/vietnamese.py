@@ -84,7 +84,7 @@ def parse_number(text: str | int | float | None) -> Decimal | None:
         return None
     if isinstance(text, (int, float)):
         return Decimal(str(text))
-    cleaned = nfc(str(text)).strip().replace("\u00a0", "").replace(" ", "")
+    cleaned = nfc(str(text)).strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
     cleaned = cleaned.removesuffix("%").removesuffix("đ").removesuffix("VNĐ").removesuffix("đồng")
     if cleaned in ("", "-", "–"):
         return None

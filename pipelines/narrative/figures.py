@@ -31,7 +31,16 @@ from pipelines.narrative.facts import ROMAN
 from pipelines.narrative.readers import Block
 from pipelines.reference import ascii_fold, read_seed
 
-_NUM = r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:,\d+)?"
+# A number as offices print it: `1.059` and `1.059,5`; thousands in groups of three after a space, a
+# no-break or a thin space (`2 316`, `120 000 000`), unless another number follows (`120 115 95,8%` is a
+# table row typed with single spaces: three numbers, not one); `99.55` with one or two decimals after a dot;
+# `99,81` and `1,742` (the comma read by the figure's kind: see `_count_number`).
+_NUM = (
+    r"\d{1,3}(?:\.\d{3})+(?:,\d+)?"
+    r"|(?<!\d[\x20\u00a0\u202f])\d{1,3}(?:[\x20\u00a0\u202f]\d{3})+(?:,\d+)?(?![\x20\u00a0\u202f]?\d)"
+    r"|\d+\.\d{1,2}(?![\d.])"
+    r"|\d+(?:,\d+)?"
+)
 # Counting nouns a count must be followed by (longest first, so `máy vi tính` wins over `máy`).
 NOUNS = sorted(
     [
@@ -114,7 +123,7 @@ _RATE_TAIL = (
 _FIGURE = re.compile(
     rf"""(?<![\w.,/-])(?:
         (?P<num>{_NUM})\s*/\s*(?P<den>{_NUM})(?![\d/])(?:\s+(?P<fnoun>{_NOUN})(?!\w))?(?:{_RATE_TAIL})?
-      | (?P<rate>{_NUM})\s*%
+      | (?P<rate>{_NUM})\s*(?:%|(?:phần|phan)\s+(?:trăm|tram)(?!\w))
       | (?P<money>{_NUM})\s*(?P<scale>ngàn|nghìn|triệu|tỷ|ngan|nghin|trieu|ty)?
         \s*(?:đồng|đ|vnđ|dong|vnd)(?!\w)
       | (?P<count>{_NUM})(?:\s+(?P<cscale>ngàn|nghìn|triệu|ngan|nghin|trieu))?\s+(?P<noun>{_NOUN})(?!\w)
@@ -342,7 +351,7 @@ def _figure_of(match: re.Match, sentence: str, block: Block) -> Figure | None:
     printed = match.group(0).strip()
     common = {"printed": printed, "sentence": sentence, "block": block, "start": match.start()}
     if groups["num"] is not None:
-        numerator, denominator = parse_number(groups["num"]), parse_number(groups["den"])
+        numerator, denominator = _count_number(groups["num"]), _count_number(groups["den"])
         rate_text = f"{groups['frate']}%" if groups["frate"] else None
         return Figure(
             "fraction",
@@ -361,7 +370,8 @@ def _figure_of(match: re.Match, sentence: str, block: Block) -> Figure | None:
     if groups["money"] is not None:
         amount = parse_number(groups["money"]) * _SCALE.get((groups["scale"] or "").lower(), Decimal(1))
         return Figure("money", value=amount, numerator=amount, numerator_text=groups["money"], **common)
-    count = parse_number(groups["count"]) * _SCALE.get((groups["cscale"] or "").lower(), Decimal(1))
+    scale = (groups["cscale"] or "").lower()
+    count = (parse_number(groups["count"]) if scale else _count_number(groups["count"])) * _SCALE.get(scale, 1)
     noun = groups["noun"].lower()
     return Figure(
         "count",
@@ -371,6 +381,17 @@ def _figure_of(match: re.Match, sentence: str, block: Block) -> Figure | None:
         noun=ABBREVIATIONS.get(noun, noun),
         **common,
     )
+
+
+_COMMA_THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+")
+
+
+def _count_number(text: str) -> Decimal:
+    """A count or a fraction's part: `1,742 hồ sơ` is 1742, since a count has no decimals (the forms read it
+    so too); `1,5` stays 1,5 and `2,125 triệu` is read by the scale's branch, where decimals are real."""
+    if _COMMA_THOUSANDS.fullmatch(text):
+        return Decimal(text.replace(",", ""))
+    return parse_number(text)
 
 
 def _is_day_month(numerator: str, denominator: str, before: str, after: str) -> bool:
