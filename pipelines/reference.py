@@ -11,7 +11,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from pipelines.core.vietnamese import name_key, nfc, strip_unit_prefix
@@ -86,6 +86,24 @@ def write_aliases(seeds_dir: Path = SEEDS_DIR) -> Path:
     return path
 
 
+# The tone mark of `oa`, `oe` and `uy` sits on the first vowel in one spelling and on the second in the
+# other (Hòa / Hoà, Thủy / Thuỷ), and offices use both; matched with the mark on the first. `quý` becomes
+# `qúy` here too, which is harmless: both sides of a comparison go through it.
+_TONE_ON_SECOND = {
+    f"{first}{second}{mark}": f"{first}{mark}{second}"
+    for first, second in (("o", "a"), ("o", "e"), ("u", "y"))
+    for mark in ("\u0300", "\u0301", "\u0309", "\u0303", "\u0323")
+}
+
+
+def tone_key(key: str) -> str:
+    """A name key with the tone marks of `oa`, `oe`, `uy` on their first vowel."""
+    decomposed = unicodedata.normalize("NFD", key)
+    for old, new in _TONE_ON_SECOND.items():
+        decomposed = decomposed.replace(old, new)
+    return unicodedata.normalize("NFC", decomposed)
+
+
 @dataclass(frozen=True)
 class CommuneResolver:
     """Resolves a commune name as written in a document to its `commune_id`, or None."""
@@ -99,9 +117,23 @@ class CommuneResolver:
         )
 
     def resolve(self, written: str | None) -> str | None:
+        """The commune of a name as the aliases spell it; failing that, with the tone marks placed the
+        other way (Thuỳ for Thùy) or the unit abbreviated (X. Ba Gia, P. Cẩm Thành). Never a guess between
+        two communes."""
         if not written or not written.strip():
             return None
-        return self.by_key.get(name_key(written)) or self.by_key.get(strip_unit_prefix(written))
+        key, bare = name_key(written), strip_unit_prefix(written)
+        found = self.by_key.get(key) or self.by_key.get(bare)
+        if found:
+            return found
+        return self._by_tone.get(tone_key(bare)) or self._by_tone.get(tone_key(key))
+
+    @cached_property
+    def _by_tone(self) -> dict[str, str]:
+        ids: dict[str, set[str]] = {}
+        for key, commune_id in self.by_key.items():
+            ids.setdefault(tone_key(key), set()).add(commune_id)
+        return {key: next(iter(found)) for key, found in ids.items() if len(found) == 1}
 
 
 @lru_cache(maxsize=4)

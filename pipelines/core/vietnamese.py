@@ -20,14 +20,31 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+# Characters that print as nothing: soft hyphen, zero-width spaces and joiners, marks of direction, word
+# joiner, byte-order mark. Systems and copy-paste leave them inside codes, headers and numbers.
+_FORMAT_CHARACTERS = re.compile("[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]")
+
+
+def compat(text: str) -> str:
+    """A code, header, ID or number as meant: Unicode compatibility forms folded (NFKC: the full-width
+    `７５，２６％` is `75,26%`, a no-break space a space) and characters that print as nothing removed. Not
+    for names or free text, which keep what was written."""
+    return unicodedata.normalize("NFKC", _FORMAT_CHARACTERS.sub("", text))
+
+
 def name_key(text: str) -> str:
     """The form every name is matched on: NFC, lower case, single spaces, trimmed."""
     return _SPACES.sub(" ", nfc(text).lower()).strip()
 
 
+# The unit written short, as letterheads and lists do: `X. Ba Gia`, `P.Cẩm Thành`, `ĐK. Lý Sơn`
+_SHORT_UNIT = re.compile(r"^(?:ubnd\s+)?(?:x|p|đk)\.\s*")
+
+
 def strip_unit_prefix(text: str) -> str:
-    """`UBND xã Minh Long` → `Minh Long`; leaves names without a prefix as they are."""
-    key = name_key(text)
+    """`UBND xã Minh Long` → `Minh Long`, `X. Ba Gia` → `Ba Gia`; leaves names without a prefix as they
+    are."""
+    key = _SHORT_UNIT.sub("", name_key(text))
     stripped = True
     while stripped:
         stripped = False
@@ -84,7 +101,7 @@ def parse_number(text: str | int | float | None) -> Decimal | None:
         return None
     if isinstance(text, (int, float)):
         return Decimal(str(text))
-    cleaned = nfc(str(text)).strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
+    cleaned = compat(str(text)).strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
     cleaned = cleaned.removesuffix("%").removesuffix("đ").removesuffix("VNĐ").removesuffix("đồng")
     if cleaned in ("", "-", "–"):
         return None
@@ -137,7 +154,7 @@ def read_number(text: str, kind: str) -> Decimal:
     - A count with decimals (`1,5` officials) is `not_whole_number`; anything else is `invalid_number`.
     """
     original = text
-    cleaned = nfc(text).strip().lower()
+    cleaned = compat(text).strip().lower()
     for space in ("\u00a0", "\u202f", "\u2009", " "):
         cleaned = cleaned.replace(space, "")
     scale = Decimal(1)

@@ -45,6 +45,7 @@ from pipelines.partitions import (
     select_files,
     started_quarters,
 )
+from pipelines.reference import read_seed
 from pipelines.resources import DossierDatabaseResource, ReferenceResource, SourcesResource, WarehouseResource
 from pipelines.runs import OWNERS, fail_stale_runs
 
@@ -217,7 +218,9 @@ def raw_staffing(
                 f"{moved} danh sách cán bộ đã lưu được chuyển vào kho lưu hạn chế (mode 0600)"
                 + (" và mã hóa" if key else "")
             )
-        results = [ingest_staffing(con, p, sources.archive_dir, resolver, secret, key) for p in files]
+        periods = frozenset(p["period_key"] for p in read_seed("ref_reporting_calendar", reference.path))
+        archive = sources.archive_dir
+        results = [ingest_staffing(con, p, archive, resolver, secret, key, periods) for p in files]
         return summarize(context, results, "raw.staffing", con, placement)
 
 

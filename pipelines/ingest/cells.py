@@ -18,7 +18,7 @@ from pathlib import Path
 
 from python_calamine import CalamineError, CalamineSheet, CalamineWorkbook, SheetTypeEnum
 
-from pipelines.core.vietnamese import name_key, nfc
+from pipelines.core.vietnamese import compat, name_key, nfc
 from pipelines.ingest.register import IngestError
 from pipelines.reference import ascii_fold
 
@@ -78,7 +78,7 @@ def blank_header_error(file: Path, header_row: int, index: int, filled: int) -> 
 
 def header_key(text: str) -> str:
     """A column header compared on its words: case, spacing and a trailing colon do not count."""
-    return name_key(text or "").rstrip(":").strip()
+    return name_key(compat(text or "")).rstrip(":").strip()
 
 
 class HeaderAliases:
@@ -156,6 +156,24 @@ def _values_only(path: Path):
         workbook.close()
 
 
+_DATE1904 = re.compile(rb"<(?:\w+:)?workbookPr\b[^>]*\bdate1904\s*=\s*[\"'](?:1|true)[\"']")
+EPOCH_1900 = datetime(1899, 12, 30)  # Excel's day 0, as its 1900 leap-year bug makes it
+EPOCH_1904 = datetime(1904, 1, 1)
+
+
+def workbook_epoch(path: Path) -> datetime:
+    """The day a bare serial number counts from: 1904-01-01 in a workbook saved in the 1904 date system (old
+    Mac Excel; `workbookPr date1904`), else Excel's usual day 0. Date cells are converted by the readers
+    already; a serial typed into a General cell is not."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            name = next((n for n in archive.namelist() if n.lower() == "xl/workbook.xml"), None)
+            head = archive.open(name).read(65_536) if name else b""
+    except (zipfile.BadZipFile, OSError, KeyError):
+        return EPOCH_1900
+    return EPOCH_1904 if _DATE1904.search(head) else EPOCH_1900
+
+
 class ValueReader:
     """One workbook's values, read once for both the header search and the data rows: by calamine, or by
     openpyxl when calamine cannot tell them (see `_calamine_sheets`)."""
@@ -163,6 +181,7 @@ class ValueReader:
     def __init__(self, path: Path):
         self.path = path
         self._sheets = _calamine_sheets(path)
+        self.epoch = workbook_epoch(path)
 
     def header(self, score: Callable[[list[str]], int]) -> SheetHeader | None:
         """The row, on any sheet, whose cells `score` rates best among each sheet's first rows (title rows

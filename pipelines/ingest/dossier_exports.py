@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import duckdb
@@ -18,6 +19,7 @@ from pipelines.core.sqltext import quote_ident
 from pipelines.core.zipfiles import SCRATCH_PREFIX
 from pipelines.ingest import guards
 from pipelines.ingest.cells import (
+    EPOCH_1900,
     HeaderAliases,
     ValueReader,
     blank_header_error,
@@ -137,6 +139,25 @@ HEADER_VARIANTS: dict[str, tuple[str, ...]] = {
         "Thanh toán qua DVC",
     ),
 }
+# The same fields as a system with an English interface (or a consultant's script) heads them; the values
+# stay Vietnamese and are read as usual.
+ENGLISH_HEADERS: dict[str, tuple[str, ...]] = {
+    "dossier_code": ("Dossier code", "Dossier ID", "Dossier no", "Dossier number", "Application code"),
+    "commune_name": ("Receiving unit", "Receiving agency", "Commune", "Unit"),
+    "procedure_name": ("Procedure name", "Procedure", "Administrative procedure"),
+    "field_name": ("Field", "Sector", "Procedure field"),
+    "received_at": ("Received at", "Received", "Received date", "Date received", "Receipt date"),
+    "channel": ("Channel", "Submission channel", "Submitted via"),
+    "due_at": ("Due at", "Due date", "Deadline", "Appointment date"),
+    "finished_at": ("Finished at", "Finished", "Finished date", "Completed at", "Completion date"),
+    "status": ("Status", "Processing status"),
+    "is_fee_bearing": ("Fee-bearing", "Fee bearing", "Has fee", "Fee"),
+    "is_intake_digitised": ("Intake digitised", "Intake digitized"),
+    "is_result_digitised": ("Result digitised", "Result digitized"),
+    "is_paid_online": ("Paid online", "Online payment"),
+}
+for _field, _english in ENGLISH_HEADERS.items():
+    HEADER_VARIANTS[_field] = (*HEADER_VARIANTS[_field], *_english)
 REQUIRED = ("dossier_code", "commune_name", "received_at", "channel", "due_at", "status")
 CANONICAL = tuple(HEADER_VARIANTS)
 LOW_CARDINALITY = (
@@ -193,6 +214,16 @@ create table if not exists raw.dossiers (
 
 # How exports write dates and times (tried in this order); the benchmark's limit and peer use the same.
 TIMESTAMP_FORMATS = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d")
+# Year first, tried only on a value that opens with four digits and a `-`: strptime's %Y takes
+# any number of digits, so `14-4-25` (a script's day-month-year) would otherwise be the 25th of April, 14.
+ISO_TIMESTAMP_FORMATS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%dT%H:%M",
+)
+_DAY_FIRST_FORMATS = tuple(f for f in TIMESTAMP_FORMATS if not f.startswith("%Y"))
 TIMESTAMP_FORMATS_SQL = "[" + ", ".join(f"'{f}'" for f in TIMESTAMP_FORMATS) + "]"
 
 
@@ -290,8 +321,6 @@ BOOLEANS = ("is_fee_bearing", "is_intake_digitised", "is_result_digitised", "is_
 # Rarer spellings, tried only when the usual ones fail: ISO with a T, dashes, 12-hour clocks with the
 # Vietnamese SA/CH (sáng/chiều: AM/PM).
 OTHER_TIMESTAMP_FORMATS = (
-    "%Y-%m-%dT%H:%M:%S",
-    "%Y-%m-%dT%H:%M",
     "%d-%m-%Y %H:%M:%S",
     "%d-%m-%Y %H:%M",
     "%d-%m-%Y",
@@ -300,7 +329,13 @@ OTHER_TIMESTAMP_FORMATS = (
     "%d.%m.%Y",
     "%d.%m.%Y %H:%M",
 )
-_OTHER_FORMATS_SQL = "[" + ", ".join(f"'{f}'" for f in OTHER_TIMESTAMP_FORMATS) + "]"
+
+
+def _sql_list(formats: tuple[str, ...]) -> str:
+    return "[" + ", ".join(f"'{f}'" for f in formats) + "]"
+
+
+_OTHER_FORMATS_SQL = _sql_list(OTHER_TIMESTAMP_FORMATS)
 
 
 def _timestamp(expr: str) -> str:
@@ -311,10 +346,16 @@ def _timestamp(expr: str) -> str:
         f"then timestamp '1899-12-30' + to_microseconds(round({day} * 86400000000)::bigint) end"
     )
     twelve_hour = f"regexp_replace(regexp_replace(upper({expr}), '\\bSA$', 'AM'), '\\bCH$', 'PM')"
-    return (
-        f"coalesce(try_strptime({expr}, {TIMESTAMP_FORMATS_SQL}), "
-        f"try_strptime({twelve_hour}, {_OTHER_FORMATS_SQL}), {serial})"
+    parsed = (
+        f"case when substr({expr}, 5, 1) = '-' and try_cast(left({expr}, 4) as usmallint) is not null "
+        f"then try_strptime({expr}, {_sql_list(ISO_TIMESTAMP_FORMATS)}) "
+        f"else coalesce(try_strptime({expr}, {_sql_list(_DAY_FIRST_FORMATS)}), "
+        f"try_strptime({twelve_hour}, {_OTHER_FORMATS_SQL})) end"
     )
+    # strptime's %Y takes a two-digit year as it stands (`14-4-25` would be the year 25): a script's
+    # two-digit year is this century's. One comparison a row, not a regular expression.
+    this_century = f"case when year({parsed}) < 100 then {parsed} + interval 2000 year else {parsed} end"
+    return f"coalesce({this_century}, {serial})"
 
 
 # Invisible characters offices' systems leave around values: zero-width spaces and joiners, a stray BOM;
@@ -618,9 +659,17 @@ def _stage_csv(
     set_aside = con.execute("select count(*) from _csv_lines").fetchall()[0][0]
     # each good row's line: its rowid past the header, plus the lines set aside before it
     before = "(select count(*) from _csv_lines l where l.good_before <= s.rowid)" if set_aside else "0"
+    # a line of nothing but delimiters (`,,,,,,`: what a spreadsheet writes for formatted empty rows) is no
+    # row, as a blank row of a workbook is none
+    filled = (
+        "coalesce("
+        + ", ".join(f"nullif(trim(s.{staged_column(i)}), '')" for i in range(len(table.headers)))
+        + ")"
+    )
     con.execute(
         f"""create or replace temp view _staged as
-            select s.*, (s.rowid + {first} + {before})::integer as source_row from _staged_text s"""
+            select s.*, (s.rowid + {first} + {before})::integer as source_row from _staged_text s
+            where {filled} is not null"""
     )
     refuse_blank_headers(con, mapping, path)
     return mapping
@@ -720,10 +769,23 @@ def _stage_xlsx(con: duckdb.DuckDBPyConnection, path: Path, detected: Detected) 
         detected.note(key, value)
     mapping = map_header(found.headers, path, found.row)
     width = len(found.headers)
+    # a serial day number typed into a date column counts from the workbook's own day 0 (the 1904 system
+    # shifts it four years); the SQL that types the column reads serials from Excel's usual day 0
+    dates = {mapping.columns[c] for c in ("received_at", "due_at", "finished_at") if c in mapping.columns}
+    shift = reader.epoch - EPOCH_1900
+
+    def text(index: int, value: object) -> str | None:
+        if shift and index in dates and type(value) in (int, float):
+            value = reader.epoch + timedelta(days=value)
+        return cell_text(value)
+
     stage_text_rows(
         con,
         width,
-        ((n, [cell_text(v) for v in row[:width]]) for n, row in reader.rows(found.sheet_index, found.row)),
+        (
+            (n, [text(i, v) for i, v in enumerate(row[:width])])
+            for n, row in reader.rows(found.sheet_index, found.row)
+        ),
     )
     refuse_blank_headers(con, mapping, path)
     return mapping

@@ -26,6 +26,8 @@ MAX_FORM_ROWS = 2_000
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the compound file of .xls, .doc and encrypted Office files
 _ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
+_WORD_STREAM = "WordDocument".encode("utf-16-le")  # the stream a Word 97-2003 .doc keeps its text in
+_WORKBOOK_STREAM = "Workbook".encode("utf-16-le")  # and an Excel 97-2003 .xls its sheets
 _SNIFF_BYTES = 64 * 1024
 
 
@@ -59,7 +61,7 @@ def check_extension(path: Path, allowed: tuple[str, ...]) -> None:
     if path.suffix.lower() in allowed:
         return
     kind = content_kind(path) if path.stat().st_size else "empty"
-    if kind in ("ole2", "encrypted_office"):
+    if kind in ("ole2", "ole2_word", "encrypted_office"):
         raise refuse_by_content(path, kind, "", allowed[0])
     listed = ", ".join(allowed)
     raise IngestError(
@@ -104,7 +106,9 @@ def content_kind(path: Path) -> str:
         if head.startswith(_OLE2):
             handle.seek(0)
             whole = head + handle.read(8 * 1024 * 1024)  # the directory sits near the start in practice
-            return "encrypted_office" if _ENCRYPTED_STREAM in whole else "ole2"
+            if _ENCRYPTED_STREAM in whole:
+                return "encrypted_office"
+            return "ole2_word" if _WORD_STREAM in whole and _WORKBOOK_STREAM not in whole else "ole2"
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
         return "zip"
     if head.startswith(b"%PDF"):
@@ -122,6 +126,8 @@ def _looks_like_text(head: bytes) -> bool:
         return False
     if utf16_without_bom(head):
         return True
+    # a block of NUL bytes at the end (a write cut short, a pre-allocated file) does not make text binary
+    head = head.rstrip(b"\x00") or head
     if head[:4096].count(0) > len(head[:4096]) // 8:
         return False
     controls = sum(1 for b in head[:4096] if b < 32 and b not in (9, 10, 13))
@@ -154,6 +160,16 @@ def refuse_by_content(path: Path, kind: str, expected_vi: str, expected_ext: str
             "the file is password-protected: send it without a password",
             reason="password_protected",
         )
+    if kind == "ole2_word":
+        return IngestError(
+            path,
+            None,
+            None,
+            f"đây là tệp Word cũ (Word 97-2003, .doc): hãy mở và lưu lại thành {expected_ext} rồi gửi lại",
+            f"this is an old Word document (Word 97-2003, .doc), not {expected_ext}: save it as "
+            f"{expected_ext} and send it again",
+            reason="wrong_file_type",
+        )
     if kind == "ole2":
         return IngestError(
             path,
@@ -182,6 +198,8 @@ def refuse_by_content(path: Path, kind: str, expected_vi: str, expected_ext: str
             reason="wrong_file_type",
         )
     what_vi, what_en = _KIND_VI.get(kind, (f"tệp loại {kind}", f"a {kind} file"))
+    if kind == "zip":
+        what_vi, what_en = _package_kind(path)
     return IngestError(
         path,
         None,
@@ -190,6 +208,20 @@ def refuse_by_content(path: Path, kind: str, expected_vi: str, expected_ext: str
         f"this is {what_en}, not {expected_ext}: send the right file",
         reason=_content_reason(kind, expected_ext),
     )
+
+
+def _package_kind(path: Path) -> tuple[str, str]:
+    """What a zip package is, by the part every Office file of its kind has."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, OSError):
+        names = set()
+    if "word/document.xml" in names:
+        return "văn bản Word (DOCX)", "a Word document (DOCX)"
+    if "xl/workbook.xml" in names:
+        return "bảng tính Excel (XLSX)", "an Excel workbook (XLSX)"
+    return "tệp nén (zip)", "a zip archive"
 
 
 def _content_reason(kind: str, expected_ext: str) -> str:

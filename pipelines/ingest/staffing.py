@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.core.rows import insert_rows
-from pipelines.core.vietnamese import name_key, nfc
+from pipelines.core.vietnamese import compat, name_key
 from pipelines.ingest.cells import (
     CONTROL_CHARACTERS,
     HeaderAliases,
@@ -127,7 +127,8 @@ def normalise_citizen_id(value: object) -> tuple[str | None, str]:
     if isinstance(value, int) and not isinstance(value, bool):
         text = str(value).zfill(CITIZEN_ID_DIGITS) if value >= 0 else str(value)
     else:
-        text = nfc(str(value)).strip().lstrip("'’`")  # Excel's text prefix, typed by hand
+        # Excel's text prefix, typed by hand; full-width digits and zero-width spaces are the same digits
+        text = compat(str(value)).strip().lstrip("'’`")
         if text.endswith(".0") and text[:-2].isdigit():  # a number that passed through text once
             text = text[:-2].zfill(CITIZEN_ID_DIGITS)
         text = _ID_SEPARATORS.sub("", text)
@@ -174,8 +175,14 @@ def _cell(value: object) -> str | None:
 
 
 def parse_staffing(
-    path: Path, resolver: CommuneResolver, secret: str, detected: Detected | None = None
+    path: Path,
+    resolver: CommuneResolver,
+    secret: str,
+    detected: Detected | None = None,
+    periods: frozenset[str] | None = None,
 ) -> tuple[str, list[StaffRow], list[IngestError]]:
+    """The list's period (from its name: one of `periods`, the reporting calendar, when given), its rows
+    and the rows held back."""
     detected = detected if detected is not None else Detected()
     check_extension(path, (".xlsx",))
     check_size(path, MAX_STAFFING_BYTES)
@@ -189,6 +196,16 @@ def parse_staffing(
             "tên tệp danh sách cán bộ không ghi kỳ (ví dụ staffing_2025-Q3.xlsx)",
             "staffing file name carries no period (e.g. staffing_2025-Q3.xlsx)",
             reason="missing_period",
+        )
+    if periods is not None and period.group(1) not in periods:
+        raise IngestError(
+            path,
+            None,
+            "period",
+            f"kỳ '{period.group(1)}' trong tên tệp không có trong lịch báo cáo",
+            f"period {period.group(1)!r} in the file name is not in the reporting calendar",
+            reason="period_not_in_calendar",
+            raw_value=period.group(1),
         )
     with transitional(path) as readable:
         sheets = filled_sheets(readable)
@@ -326,6 +343,7 @@ def ingest_staffing(
     resolver: CommuneResolver,
     secret: str,
     archive_key: str = "",
+    periods: frozenset[str] | None = None,
 ) -> FileResult:
     con.execute(RAW_DDL)
     detected = Detected()
@@ -342,7 +360,7 @@ def ingest_staffing(
         path,
         SOURCE_KIND,
         archive_dir,
-        lambda: parse_staffing(path, resolver, secret, detected),
+        lambda: parse_staffing(path, resolver, secret, detected, periods),
         land,
         detected=detected,
         personal=True,

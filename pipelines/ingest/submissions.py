@@ -28,7 +28,15 @@ from xml.etree import ElementTree
 import duckdb
 
 from pipelines.core.rows import FIGURE, FIGURE_LIMIT, RATE, RATE_LIMIT, use_column_types
-from pipelines.core.vietnamese import NumberProblem, format_number, name_key, nfc, parse_period, read_number
+from pipelines.core.vietnamese import (
+    NumberProblem,
+    compat,
+    format_number,
+    name_key,
+    nfc,
+    parse_period,
+    read_number,
+)
 from pipelines.ingest.cells import (
     HEADER_SEARCH_ROWS,
     HeaderAliases,
@@ -152,9 +160,10 @@ class ParsedForm:
     problems: list[IngestError] = field(default_factory=list)
 
 
-def parse_date(value: object) -> tuple[date | None, str | None]:
+def parse_date(value: object, epoch: date | None = None) -> tuple[date | None, str | None]:
     """(parsed date or None, the text as written). Impossible dates (year 20205) parse to None; an Excel
-    serial day number (45931) is the date it counts."""
+    serial day number (45931) is the date it counts from the workbook's day 0 (`epoch`: 1904-01-01 in a
+    workbook saved in the 1904 date system, as old Mac Excel writes it)."""
     if value is None or value == "":
         return None, None
     if isinstance(value, datetime):
@@ -162,10 +171,12 @@ def parse_date(value: object) -> tuple[date | None, str | None]:
     if isinstance(value, date):
         return value, value.strftime("%d/%m/%Y")
     if isinstance(value, (int, float)) and not isinstance(value, bool) and 20_000 <= value <= 80_000:
-        day = EXCEL_EPOCH + timedelta(days=int(value))
+        day = (epoch or EXCEL_EPOCH) + timedelta(days=int(value))
         return day, day.strftime("%d/%m/%Y")
     text = nfc(str(value)).strip()
-    for fmt in ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d"):
+    # four-digit years first (Python's %Y takes exactly four), then a script's two-digit ones (`31-3-25`);
+    # an ISO date with a time of day is that date
+    for fmt in _DATE_FORMATS:
         try:
             return datetime.strptime(text, fmt).date(), text
         except ValueError:
@@ -179,6 +190,17 @@ def parse_date(value: object) -> tuple[date | None, str | None]:
     return None, text
 
 
+_DATE_FORMATS = (
+    "%d/%m/%Y",
+    "%d-%m-%Y",
+    "%d.%m.%Y",
+    "%Y-%m-%d",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d %H:%M:%S",
+    "%d/%m/%y",
+    "%d-%m-%y",
+    "%d.%m.%y",
+)
 _DATE_IN_WORDS = re.compile(r"ngày\s*(\d{1,2})\s*tháng\s*(\d{1,2})\s*năm\s*(\d{4})")
 
 
@@ -203,6 +225,8 @@ class Cell:
 class Sheet:
     title: str
     rows: list[list[Cell]]  # every row, 1-based row r is rows[r - 1]
+    hidden: bool = False  # a sheet the workbook hides (a draft kept beside the form)
+    epoch: date = EXCEL_EPOCH  # the workbook's day 0 for serial day numbers
 
 
 # The table's columns, found by their header (compared on `header_key`), with the spellings offices use.
@@ -359,7 +383,9 @@ def _xlsx_sheets(path: Path) -> list[Sheet]:
     return [
         Sheet(
             f.title,
-            [
+            hidden=f.hidden,
+            epoch=f.epoch,
+            rows=[
                 [
                     Cell(cv.value, fc.number_format, fc.formula)
                     for fc, cv in zip(frow, crow + [Cell()] * (len(frow) - len(crow)), strict=False)
@@ -411,7 +437,8 @@ def _load_cells(path: Path, data_only: bool) -> list[Sheet]:
                         )
             while rows and all(c.blank for c in rows[-1]):
                 rows.pop()
-            sheets.append(Sheet(sheet.title, rows))
+            hidden = getattr(sheet, "sheet_state", "visible") != "visible"
+            sheets.append(Sheet(sheet.title, rows, hidden, workbook.epoch.date()))
         return sheets
     finally:
         workbook.close()
@@ -452,12 +479,13 @@ class Table:
 def _find_table(sheets: list[Sheet], path: Path) -> Table:
     """The indicator table's header on any sheet, under any title rows; its columns by header text. A
     second header row (`Số liệu` over `Tử số | Mẫu số`) is read with the first."""
-    best: tuple[int, int, int] | None = None  # points, sheet, row
+    best: tuple[int, int, int, int] | None = None  # shown, points, sheet, row
     for s, sheet in enumerate(sheets):
         for r, row in enumerate(sheet.rows[:200], start=1):
             points = _table_score(row)
-            if points and (best is None or points > best[0]):
-                best = (points, s, r)
+            # a visible sheet's table before a hidden sheet's (a draft the clerk hid, with old figures)
+            if points and (best is None or (not sheet.hidden, points) > best[:2]):
+                best = (not sheet.hidden, points, s, r)
     if best is None:
         looked = ", ".join(f"'{sheet.title}'" for sheet in sheets)
         raise IngestError(
@@ -469,7 +497,7 @@ def _find_table(sheets: list[Sheet], path: Path) -> Table:
             "indicator table (a header row naming the indicator code and a figure column) not found",
             reason="missing_header_block",
         )
-    _, s, r = best
+    _, _, s, r = best
     sheet = sheets[s]
     headers = [cell_text(c.value) or "" for c in sheet.rows[r - 1]]
     below = [cell_text(c.value) or "" for c in (sheet.rows[r] if r < len(sheet.rows) else [])]
@@ -623,7 +651,10 @@ class FormParser:
             str(commune_written),
             period_key,
             str(header["period"]),
-            {k: parse_date(header.get(k)) for k in ("coverage_from", "coverage_to", "submitted_on")},
+            {
+                k: parse_date(header.get(k), table.sheet.epoch)
+                for k in ("coverage_from", "coverage_to", "submitted_on")
+            },
         )
         self._values(table, path, form)
         return form
@@ -703,8 +734,10 @@ class FormParser:
             numbers = [at(row, c) for c in NUMBER_COLUMNS]
             if code_text is None and not any(_holds_a_figure(c) for c in numbers):
                 continue  # a section heading, a signature line or a blank row: no figure to hold back
-            code = code_text.upper() if code_text else None
-            problem = self._row_problem(path, r, code, seen)
+            # the code as meant (a zero-width space or full-width letters do not make another code); the
+            # quarantine keeps it as written
+            code = compat(code_text).strip().upper() if code_text else None
+            problem = self._row_problem(path, r, code, seen, code_text)
             if problem is None:
                 try:
                     value = self._value(path, r, row, code, at)
@@ -753,7 +786,7 @@ class FormParser:
             rate=parsed["rate"][0],
         )
 
-    def _row_problem(self, path: Path, r: int, code: str | None, seen: set[str]):
+    def _row_problem(self, path: Path, r: int, code: str | None, seen: set[str], written: str | None = None):
         if code is None or code not in self.indicators:
             return IngestError(
                 path,
@@ -764,7 +797,7 @@ class FormParser:
                 else "dòng có số liệu nhưng thiếu mã chỉ tiêu",
                 f"indicator code {code!r} is not in the catalogue",
                 reason="unknown_indicator",
-                raw_value=code,
+                raw_value=written if written is not None else code,
             )
         if code in seen:
             return IngestError(

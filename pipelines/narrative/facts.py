@@ -87,7 +87,7 @@ class DocumentFacts:
 def _head_texts(blocks: tuple[Block, ...]) -> list[str]:
     """The paragraphs (and table cells: a letterhead is often a two-column table) of the letterhead,
     title and opening."""
-    return [b.text for b in blocks[:HEAD_BLOCKS] if b.kind in ("paragraph", "cell")]
+    return [b.text for b in blocks[:HEAD_BLOCKS] if b.kind in ("page_header", "paragraph", "cell")]
 
 
 def _head(blocks: tuple[Block, ...]) -> str:

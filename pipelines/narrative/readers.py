@@ -15,13 +15,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines.ingest.cells import CONTROL_CHARACTERS
-from pipelines.ingest.guards import check_extension, check_package, check_size, content_kind
+from pipelines.ingest.guards import (
+    check_extension,
+    check_package,
+    check_size,
+    content_kind,
+    refuse_by_content,
+)
 from pipelines.ingest.register import IngestError
 from pipelines.ingest.textfiles import detect_encoding_of
 
 MAX_REPORT_BYTES = 30 * 1024 * 1024
 SUPPORTED = (".docx", ".pdf", ".txt")
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+# Markup compatibility: a text box is written twice, as DrawingML and as a VML fallback for old readers
+_MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 _SPACES = re.compile(r"[ \t\u00a0\u2007\u202f]+")
 # A PDF line that ends a paragraph: sentence punctuation, or a heading numbered like "I." / "1." / "a)".
 _PARAGRAPH_END = re.compile(r"[.:;!?]\s*$")
@@ -34,7 +42,7 @@ class Block:
     """One paragraph, table cell or footnote of a document, in reading order."""
 
     text: str
-    kind: str  # paragraph | cell | footnote
+    kind: str  # paragraph | cell | footnote | page_header
     index: int  # 1-based position among the document's blocks of this kind
     page: int | None = None  # PDF only
     table: int | None = None
@@ -48,6 +56,8 @@ class Block:
             return f"bảng {self.table}, dòng {self.row}, cột {self.cell}"
         if self.kind == "footnote":
             return f"chú thích {self.index}"
+        if self.kind == "page_header":
+            return f"đầu trang, đoạn {self.index}"
         return f"trang {self.page}, đoạn {self.index}" if self.page else f"đoạn {self.index}"
 
 
@@ -91,8 +101,12 @@ def read_report(path: Path) -> ReportDocument:
 
 def _decode(path: Path) -> str:
     """UTF-8 (with or without a BOM), UTF-16, Windows-1258 (what old machines still save) or 1252, by
-    the same trial as the CSV exports."""
-    if content_kind(path) == "binary":
+    the same trial as the CSV exports. A Word, PDF or other known package under a .txt name is refused as
+    what it is."""
+    kind = content_kind(path)
+    if kind in ("zip", "pdf", "ole2", "ole2_word", "encrypted_office"):
+        raise refuse_by_content(path, kind, "tệp văn bản", ".txt")
+    if kind == "binary":
         raise _error(
             path,
             "tệp không phải văn bản (có ký tự nhị phân) ở bất kỳ bảng mã nào đã biết",
@@ -179,6 +193,7 @@ def _read_docx(path: Path) -> Iterator[Block]:
             f"corrupt Word document: {type(error).__name__}: {error}",
             "corrupt_file",
         ) from error
+    yield from _page_header(document)
     paragraphs = tables = 0
     for element in document.element.body.iterchildren():  # body order: paragraphs and tables interleaved
         if element.tag == f"{_W}p":
@@ -202,13 +217,40 @@ def _read_docx(path: Path) -> Iterator[Block]:
     yield from _docx_footnotes(document)
 
 
+def _page_header(document) -> Iterator[Block]:
+    """The first section's page header (its first-page header too), where many templates keep the
+    letterhead: «UBND XÃ …» repeated on every page, the body naming no unit."""
+    if not document.sections:
+        return
+    section = document.sections[0]
+    index = 0
+    for header in (section.first_page_header, section.header):
+        if header.is_linked_to_previous:
+            continue
+        for element in header._element.iter(f"{_W}p"):
+            if element.getparent().tag == f"{_W}txbxContent":
+                continue  # read with the paragraph that anchors its text box
+            text = clean(_paragraph_text(element))
+            if text:
+                index += 1
+                yield Block(text, "page_header", index)
+
+
 def _paragraph_text(paragraph) -> str:
     """A paragraph's text as Word shows it: runs inside tracked insertions, hyperlinks and fields
-    included (python-docx's `text` skips them), deleted text and field codes left out."""
+    included (python-docx's `text` skips them), deleted text and field codes left out. A text box anchored
+    in it (a letterhead in a floating box) is read once, a line per paragraph, not again from its VML
+    fallback."""
     parts = []
-    for node in paragraph.iter(f"{_W}t", f"{_W}tab", f"{_W}br", f"{_W}cr"):
+    boxed = paragraph.find(f".//{_W}txbxContent") is not None
+    for node in paragraph.iter(f"{_W}t", f"{_W}tab", f"{_W}br", f"{_W}cr", f"{_W}p"):
+        if boxed and any(a.tag == _MC_FALLBACK for a in node.iterancestors()):
+            continue
         if node.tag == f"{_W}t":
             parts.append(node.text or "")
+        elif node.tag == f"{_W}p":
+            if node is not paragraph:
+                parts.append("\n")
         else:
             parts.append(" ")
     return "".join(parts)
