@@ -135,7 +135,8 @@ def test_numbers_money_and_leading_zeros_in_vietnamese_format():
 
 def test_numbers_as_spreadsheets_and_other_offices_write_them():
     """Thousands after a space or a no-break space, a count with a comma before its thousands (a count has
-    no decimals), a rate with a dot or in words; three numbers of a row typed with single spaces stay three."""
+    no decimals), a rate with a dot or in words; three numbers of a row typed with single spaces stay
+    three."""
     document = _report(
         HEAD
         + "Trong quý tiếp nhận 2 316 hồ sơ; trực tuyến 1,742 hồ sơ; kích hoạt 10\u00a0764 tài khoản.\n"

@@ -371,7 +371,8 @@ def _figure_of(match: re.Match, sentence: str, block: Block) -> Figure | None:
         amount = parse_number(groups["money"]) * _SCALE.get((groups["scale"] or "").lower(), Decimal(1))
         return Figure("money", value=amount, numerator=amount, numerator_text=groups["money"], **common)
     scale = (groups["cscale"] or "").lower()
-    count = (parse_number(groups["count"]) if scale else _count_number(groups["count"])) * _SCALE.get(scale, 1)
+    number = parse_number(groups["count"]) if scale else _count_number(groups["count"])
+    count = number * _SCALE.get(scale, 1)
     noun = groups["noun"].lower()
     return Figure(
         "count",
