@@ -14,6 +14,7 @@ from pipelines.resources import build_resources
 from pipelines.runs import MAIN_JOB_NAME
 from pipelines.settings import Settings, get_settings
 from pipelines.warehouse.defs import defs as warehouse
+from pipelines.warehouse.server import build_defs as server
 
 # One process for the whole graph: steps share the DuckDB file one after another (one writer at a time),
 # and the multiprocess executor would pay the imports again for every step.
@@ -30,7 +31,7 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
     # `console` stays the default; `cds run` picks `brief` (pipelines/console.py)
     loggers = {**default_loggers(), "brief": brief_console}
     own = Definitions(jobs=[main_job], resources=build_resources(settings), loggers=loggers)
-    return Definitions.merge(ingest, narrative, warehouse, quality, reports(settings), own)
+    return Definitions.merge(ingest, narrative, warehouse, quality, reports(settings), server(settings), own)
 
 
 defs = build_definitions()

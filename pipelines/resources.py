@@ -130,6 +130,14 @@ class PublicationResource(ConfigurableResource):
     signer_role: str = ""
 
 
+class ServerWarehouseResource(ConfigurableResource):
+    """The PostgreSQL server the warehouse is also built on (CDS_POSTGRES_URL), and the role analysts read
+    it with (CDS_POSTGRES_ANALYST_ROLE)."""
+
+    url: str = ""
+    analyst_role: str = "cds_analyst"
+
+
 def build_resources(settings: Settings) -> dict[str, object]:
     return {
         "warehouse": WarehouseResource(
@@ -156,4 +164,10 @@ def build_resources(settings: Settings) -> dict[str, object]:
         "dossier_db": DossierDatabaseResource(url=EnvVar("CDS_DOSSIER_DB_URL"))
         if settings.dossier_db_url
         else DossierDatabaseResource(),
+        # The URL holds credentials: the UI shows the variable's name only.
+        "server": ServerWarehouseResource(
+            url=EnvVar("CDS_POSTGRES_URL"), analyst_role=settings.postgres_analyst_role
+        )
+        if settings.postgres_url
+        else ServerWarehouseResource(),
     }

@@ -90,6 +90,10 @@ class Settings:
     # A server deployment: Dagster's runs, event logs and schedules in this PostgreSQL database
     # (dagster-postgres) instead of SQLite files under DAGSTER_HOME.
     dagster_postgres_url: str = field(default="", repr=False)
+    # A server deployment: the warehouse built on this PostgreSQL database too, after each run
+    # (pipelines/warehouse/server.py), read there by the analysts' role.
+    postgres_url: str = field(default="", repr=False)
+    postgres_analyst_role: str = "cds_analyst"
 
     @property
     def reports_dir(self) -> Path:
@@ -147,6 +151,8 @@ class Settings:
             report_day_year=_day(env, "CDS_REPORT_DAY_YEAR", 15),
             signer_name=env.get("CDS_SIGNER_NAME", "").strip(),
             dagster_postgres_url=env.get("CDS_DAGSTER_POSTGRES_URL", ""),
+            postgres_url=env.get("CDS_POSTGRES_URL", ""),
+            postgres_analyst_role=env.get("CDS_POSTGRES_ANALYST_ROLE", "").strip() or "cds_analyst",
             signer_role=env.get("CDS_SIGNER_ROLE", "").strip(),
         )
 

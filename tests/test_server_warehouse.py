@@ -1,0 +1,282 @@
+"""The server warehouse (CDS_POSTGRES_URL): the main job's last step builds the same warehouse on a PostgreSQL
+server, where the analysts' role reads marts, quality, reference and reporting while runs write, and nothing
+personal. Runs against a throwaway cluster of Debian's PostgreSQL (tests/postgres.py), installed by `.ci/run`
+when missing."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import subprocess
+import threading
+from dataclasses import replace
+from decimal import Decimal
+
+import duckdb
+import pytest
+
+from tests.postgres import install, server
+
+ANALYST = "cds_analyst"
+COMPARED_SCHEMAS = ("staging", "intermediate", "marts", "reference", "reporting")
+
+
+@pytest.fixture(scope="module")
+def postgres_url():
+    bin_dir, why = install()
+    if bin_dir is None:
+        pytest.skip(f"no PostgreSQL server on this machine: {why}")
+    with server(bin_dir) as url:
+        import psycopg2
+
+        with contextlib.closing(psycopg2.connect(url)) as pg, pg, pg.cursor() as cur:
+            cur.execute(f"create role {ANALYST} login")
+        yield url
+
+
+@pytest.fixture(scope="module")
+def served(postgres_url, pipeline_run):
+    """The server step materialised by Dagster after the main job on the small sample, then once more with
+    nothing new."""
+    from dagster import materialize
+
+    from pipelines.resources import build_resources
+    from pipelines.warehouse.server import server_warehouse
+
+    settings, _ = pipeline_run
+    server_settings = replace(settings, postgres_url=postgres_url)
+    before = os.environ.get("CDS_POSTGRES_URL")
+    os.environ["CDS_POSTGRES_URL"] = postgres_url  # the resource reads the URL as an EnvVar
+    try:
+        results = [
+            materialize([server_warehouse], resources=build_resources(server_settings)) for _ in range(2)
+        ]
+    finally:
+        if before is None:
+            os.environ.pop("CDS_POSTGRES_URL", None)
+        else:
+            os.environ["CDS_POSTGRES_URL"] = before
+    metadata = [r.asset_materializations_for_node("analysts__server_warehouse")[0].metadata for r in results]
+    return server_settings, metadata
+
+
+def _analyst_url(url: str) -> str:
+    return url.replace("postgres@", f"{ANALYST}@", 1)
+
+
+def _plain(value):
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, list):
+        return tuple(value)
+    return value
+
+
+def _rows(rows) -> list[tuple]:
+    return sorted((tuple(_plain(v) for v in row) for row in rows), key=repr)
+
+
+def test_the_server_holds_the_same_warehouse_as_the_local_file(served, postgres_url):
+    """Every table and view dbt builds, row for row and value for value (floats exactly), on both."""
+    import psycopg2
+
+    settings, metadata = served
+    assert metadata[0]["analyst_grants"].value is True
+    assert metadata[0]["rows_copied"].value > 0
+    # nothing new: nothing copied the second time
+    assert metadata[1]["rows_copied"].value == 0 and metadata[1]["tables_copied"].value == []
+    local = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    relations = local.execute(
+        """select schema_name, table_name from duckdb_tables() where schema_name in (select unnest(?))
+           union all
+           select schema_name, view_name from duckdb_views() where schema_name in (select unnest(?))
+             and not internal
+           order by 1, 2""",
+        [list(COMPARED_SCHEMAS), list(COMPARED_SCHEMAS)],
+    ).fetchall()
+    assert len(relations) > 40
+    compared = 0
+    with contextlib.closing(psycopg2.connect(postgres_url)) as pg, pg, pg.cursor() as cur:
+        for schema, table in relations:
+            columns = [
+                c
+                for (c,) in local.execute(
+                    "select column_name from duckdb_columns() where schema_name = ? and table_name = ? "
+                    "order by column_index",
+                    [schema, table],
+                ).fetchall()
+            ]
+            listed = ", ".join(f'"{c}"' for c in columns)
+            ours = _rows(local.execute(f'select {listed} from "{schema}"."{table}"').fetchall())
+            cur.execute(f'select {listed} from "{schema}"."{table}"')
+            theirs = _rows(cur.fetchall())
+            assert ours == theirs, f"{schema}.{table} differs on the server"
+            compared += len(ours)
+    local.close()
+    assert compared > 20_000
+
+
+def test_the_published_figures_agree_by_hand(served, postgres_url):
+    """One province rate recomputed as a ratio of sums from the server's commune rows."""
+    import psycopg2
+
+    with contextlib.closing(psycopg2.connect(_analyst_url(postgres_url))) as pg, pg, pg.cursor() as cur:
+        cur.execute(
+            """select period_key, numerator, denominator, value from marts.fct_commune_indicator
+               where scope = 'province' and source = 'system' and indicator_code = 'DOS_ONLINE_RATE'
+               order by period_key limit 1"""
+        )
+        period, numerator, denominator, value = cur.fetchone()
+        cur.execute(
+            """select sum(numerator), sum(denominator) from marts.fct_commune_indicator
+               where scope = 'commune' and source = 'system' and indicator_code = 'DOS_ONLINE_RATE'
+                 and period_key = %s and numerator is not null and denominator is not null""",
+            [period],
+        )
+        summed_numerator, summed_denominator = cur.fetchone()
+    assert (numerator, denominator) == (summed_numerator, summed_denominator)
+    assert math.isclose(value, 100 * numerator / denominator, abs_tol=5e-7)  # stored to 6 decimals
+
+
+def test_the_analysts_role_reads_its_schemas_and_nothing_else(served, postgres_url):
+    import psycopg2
+    from psycopg2 import errors
+
+    with contextlib.closing(psycopg2.connect(_analyst_url(postgres_url))) as pg:
+        pg.autocommit = True
+        with pg.cursor() as cur:
+            for relation in (
+                "marts.fct_commune_indicator",
+                "quality.dq_findings",
+                "reference.ref_communes",
+                "reporting.published_figures",
+            ):
+                cur.execute(f"select count(*) from {relation}")
+                assert cur.fetchone()[0] > 0, relation
+            for relation in ("raw.staffing", "staging.stg_staffing__officials", "intermediate.int_periods"):
+                with pytest.raises(errors.InsufficientPrivilege):
+                    cur.execute(f"select count(*) from {relation}")
+            # no personal data on the server at all: no restricted schema, no such column anywhere
+            cur.execute("select count(*) from information_schema.schemata where schema_name = 'restricted'")
+            assert cur.fetchone()[0] == 0
+    with contextlib.closing(psycopg2.connect(postgres_url)) as pg, pg, pg.cursor() as cur:
+        cur.execute(
+            """select table_schema, table_name, column_name from information_schema.columns
+               where column_name ~ '(full_name|birth|cccd|ho_ten)' or column_name = 'citizen_id'"""
+        )
+        assert cur.fetchall() == []
+
+
+def test_analysts_read_without_error_while_the_server_is_rebuilt(served, postgres_url):
+    """A reader loops over the marts while every table is copied again and dbt swaps every model."""
+    import psycopg2
+
+    from pipelines.warehouse.postgres import COPIES
+    from pipelines.warehouse.server import build_on_server
+
+    settings, _ = served
+    with contextlib.closing(psycopg2.connect(postgres_url)) as pg, pg, pg.cursor() as cur:
+        cur.execute(f"delete from {COPIES}")  # forget what the server holds: every table is copied again
+        cur.execute("select count(*) from marts.fct_commune_indicator")
+        expected = cur.fetchone()[0]
+    stop, seen, failures = threading.Event(), [], []
+
+    def read() -> None:
+        pg = psycopg2.connect(_analyst_url(postgres_url))
+        pg.autocommit = True  # each query its own transaction, as a BI tool's refresh
+        try:
+            with pg.cursor() as cur:
+                while not stop.is_set():
+                    try:
+                        cur.execute("select count(*) from marts.fct_commune_indicator")
+                        seen.append(cur.fetchone()[0])
+                        cur.execute("select count(*) from reporting.published_figures")
+                        cur.fetchone()
+                    except Exception as error:  # noqa: BLE001 - any error is the failure under test
+                        failures.append(repr(error))
+        finally:
+            pg.close()
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        build = build_on_server(settings.warehouse_path, postgres_url, ANALYST, settings.reference_dir)
+    finally:
+        stop.set()
+        reader.join()
+    assert failures == []
+    assert len(build.copied) >= 10 and len(seen) > 10
+    assert set(seen) == {expected}
+
+
+def test_a_session_left_in_a_transaction_stops_the_copy_with_its_name_not_forever(served, postgres_url):
+    """An analyst's tool that opened a transaction and walked away holds the table it read, which dbt must
+    swap: the run waits CDS_WAREHOUSE_LOCK_WAIT seconds, then fails saying which session to end."""
+    import psycopg2
+
+    from pipelines.warehouse.postgres import COPIES, ServerLockedError
+    from pipelines.warehouse.server import build_on_server
+
+    settings, _ = served
+    with contextlib.closing(psycopg2.connect(postgres_url)) as pg, pg, pg.cursor() as cur:
+        cur.execute(f"delete from {COPIES} where schema_name = 'quality'")
+    holder = psycopg2.connect(_analyst_url(postgres_url), application_name="bi-tool")
+    try:
+        with holder.cursor() as cur:
+            cur.execute("select count(*) from reporting.published_figures")  # the transaction stays open
+        with pytest.raises(ServerLockedError, match=r"bi-tool") as failure:
+            build_on_server(
+                settings.warehouse_path, postgres_url, ANALYST, settings.reference_dir, lock_wait_seconds=1
+            )
+        assert f"pid {holder.get_backend_pid()}" in str(failure.value)
+    finally:
+        holder.close()
+    build_on_server(settings.warehouse_path, postgres_url, ANALYST, settings.reference_dir)  # then it goes
+
+
+def test_every_unit_and_logic_test_of_the_models_passes_on_postgres(served, postgres_url, tmp_path):
+    from pipelines.settings import DBT_PROJECT_DIR
+    from pipelines.warehouse.manifest import dbt_command
+    from pipelines.warehouse.server import postgres_env
+
+    command = dbt_command(
+        "test",
+        "--target",
+        "postgres",
+        "--target-path",
+        str(tmp_path / "target"),
+        "--select",
+        "test_type:unit tag:logic",
+    )
+    done = subprocess.run(
+        command,
+        cwd=DBT_PROJECT_DIR,
+        env={**os.environ, **postgres_env(postgres_url)},
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
+    assert " PASS=" in done.stdout and " ERROR=0 " in done.stdout
+
+
+def test_the_main_job_has_the_server_step_only_where_a_server_is_set(pipeline_run):
+    from pipelines.definitions import build_definitions
+    from pipelines.warehouse.server import SERVER_WAREHOUSE
+
+    settings, _ = pipeline_run
+    served = replace(settings, postgres_url="postgresql://cds@127.0.0.1:5432/cds")
+    assert SERVER_WAREHOUSE in build_definitions(served).resolve_all_asset_keys()
+    assert SERVER_WAREHOUSE not in build_definitions(settings).resolve_all_asset_keys()
+
+
+def test_a_connection_url_becomes_libpq_variables():
+    from pipelines.warehouse.server import postgres_env
+
+    assert postgres_env("postgresql://cds:s%40cret@db.example:6432/warehouse") == {
+        "PGHOST": "db.example",
+        "PGPORT": "6432",
+        "PGUSER": "cds",
+        "PGPASSWORD": "s@cret",
+        "PGDATABASE": "warehouse",
+    }
