@@ -6,6 +6,7 @@ processes, so every asset opens its connection for the shortest time it needs an
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -136,6 +137,14 @@ class ServerWarehouseResource(ConfigurableResource):
 
     url: str = ""
     analyst_role: str = "cds_analyst"
+
+    @property
+    def identity(self) -> str:
+        """Which server and role the warehouse is served to, as a digest (the URL holds a password); empty
+        when none is set."""
+        if not self.url:
+            return ""
+        return hashlib.sha256(f"{self.url}|{self.analyst_role}".encode()).hexdigest()[:16]
 
 
 def build_resources(settings: Settings) -> dict[str, object]:

@@ -29,6 +29,19 @@ def settings_for(sources: Path, root: Path) -> Settings:
     )
 
 
+@pytest.fixture(scope="module")
+def postgres_url():
+    """A throwaway PostgreSQL cluster for the module (tests/postgres.py); skips, saying why, where the
+    server cannot be installed."""
+    from tests.postgres import install, server
+
+    bin_dir, why = install()
+    if bin_dir is None:
+        pytest.skip(f"no PostgreSQL server on this machine: {why}")
+    with server(bin_dir) as url:
+        yield url
+
+
 @pytest.fixture(scope="session")
 def pipeline_run(small_sample: Path, tmp_path_factory: pytest.TempPathFactory):
     """The main job once on the small sample, shared by every test that reads what it produced."""

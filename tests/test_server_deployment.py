@@ -13,21 +13,9 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-import pytest
 import yaml
 
-from tests.postgres import install, server
-
 PROJECT = Path(__file__).parent.parent
-
-
-@pytest.fixture(scope="module")
-def postgres_url():
-    bin_dir, why = install()
-    if bin_dir is None:
-        pytest.skip(f"no PostgreSQL server on this machine: {why}")
-    with server(bin_dir) as url:
-        yield url
 
 
 def _probe(home: Path, url: str, run_id: str) -> dict:

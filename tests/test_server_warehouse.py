@@ -16,34 +16,22 @@ from decimal import Decimal
 import duckdb
 import pytest
 
-from tests.postgres import install, server
-
 ANALYST = "cds_analyst"
 COMPARED_SCHEMAS = ("staging", "intermediate", "marts", "reference", "reporting")
-
-
-@pytest.fixture(scope="module")
-def postgres_url():
-    bin_dir, why = install()
-    if bin_dir is None:
-        pytest.skip(f"no PostgreSQL server on this machine: {why}")
-    with server(bin_dir) as url:
-        import psycopg2
-
-        with contextlib.closing(psycopg2.connect(url)) as pg, pg, pg.cursor() as cur:
-            cur.execute(f"create role {ANALYST} login")
-        yield url
 
 
 @pytest.fixture(scope="module")
 def served(postgres_url, pipeline_run):
     """The server step materialised by Dagster after the main job on the small sample, then once more with
     nothing new."""
+    import psycopg2
     from dagster import materialize
 
     from pipelines.resources import build_resources
     from pipelines.warehouse.server import server_warehouse
 
+    with contextlib.closing(psycopg2.connect(postgres_url)) as pg, pg, pg.cursor() as cur:
+        cur.execute(f"create role {ANALYST} login")
     settings, _ = pipeline_run
     server_settings = replace(settings, postgres_url=postgres_url)
     before = os.environ.get("CDS_POSTGRES_URL")

@@ -35,6 +35,7 @@ from pipelines.ingest.dossier_db import DossierTable, pull_dossier_db, window_fo
 from pipelines.ingest.dossier_exports import export_files, ingest_dossier_file
 from pipelines.ingest.guards import inbox_files
 from pipelines.ingest.register import FileResult, archived_shas, restrict_archived
+from pipelines.ingest.staffing import RAW_DDL as STAFFING_DDL
 from pipelines.ingest.staffing import ingest_staffing, staffing_files
 from pipelines.ingest.submissions import FormParser, form_files, ingest_forms
 from pipelines.partitions import (
@@ -211,6 +212,7 @@ def raw_staffing(
         context, staffing_files(sources.staffing_dir), lambda p: quarter_in_path(p, sources.staffing_dir)
     )
     with warehouse.connect() as con:
+        con.execute(STAFFING_DDL)  # a quarter before any staffing list: an empty table, not a failed step
         key = sources.archive_key
         moved = restrict_archived(sources.archive_dir, archived_shas(con, "staffing_list"), key)
         if moved:

@@ -27,7 +27,13 @@ from dagster_dbt import (
 from packaging import version
 
 from pipelines.core.sqltext import quote_ident
-from pipelines.resources import PublicationResource, ReferenceResource, SourcesResource, WarehouseResource
+from pipelines.resources import (
+    PublicationResource,
+    ReferenceResource,
+    ServerWarehouseResource,
+    SourcesResource,
+    WarehouseResource,
+)
 from pipelines.runs import OWNERS
 from pipelines.settings import DBT_PROJECT_DIR
 from pipelines.warehouse.manifest import MANIFEST, dbt_env, prune_invocation_targets
@@ -171,12 +177,13 @@ def warehouse_dbt_assets(
     reference: ReferenceResource,
     sources: SourcesResource,
     publication: PublicationResource,
+    server: ServerWarehouseResource,
     config: DbtBuildConfig,
 ):
     outputs = Path(sources.outputs_dir)
     signed_by = f"{publication.signer_role}|{publication.signer_name}"
     with warehouse.connect(read_only=True) as con:
-        fingerprint = inputs_fingerprint(con, reference.path, date.today(), signed_by)
+        fingerprint = inputs_fingerprint(con, reference.path, date.today(), signed_by, server.identity)
     # what a skipped run leaves as it is: it must still be there
     # (the index is reports/publish.py's INDEX; the warehouse does not import the reports that follow it)
     needed = [Path(warehouse.analyst_path), sources.reports_dir / "index.html"]

@@ -60,11 +60,13 @@ def _made_of_digest(digest, reference_dir: Path) -> None:
 
 
 def inputs_fingerprint(
-    con: duckdb.DuckDBPyConnection, reference_dir: Path, today: date, signed_by: str = ""
+    con: duckdb.DuckDBPyConnection, reference_dir: Path, today: date, signed_by: str = "", served_to: str = ""
 ) -> str:
     """The fingerprint of everything the outputs are made of (see the module's docstring). `signed_by`:
-    the signature block the documents carry (a new signer is a new version of them)."""
-    digest = hashlib.sha256(f"{today.isoformat()}|{signed_by}".encode())
+    the signature block the documents carry (a new signer is a new version of them). `served_to`: the
+    server warehouse the run also builds, if any (a server set for the first time, or another one, is
+    built even when no data changed)."""
+    digest = hashlib.sha256(f"{today.isoformat()}|{signed_by}|{served_to}".encode())
     tables = con.execute(
         """select table_schema, table_name from information_schema.tables
            where table_schema in ('raw', 'restricted') and table_type = 'BASE TABLE' order by all"""
