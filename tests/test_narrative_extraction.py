@@ -157,6 +157,22 @@ def test_numbers_as_spreadsheets_and_other_offices_write_them():
     assert Decimal(120115) not in {v for _, v in values}
 
 
+def test_a_number_after_its_label_without_a_noun_waits_for_a_person():
+    """A terse report (`đã giải quyết 583, đang giải quyết 23`) names no noun: the figure is read and mapped
+    but never lands on its own; numbering (`thôn 5,`, `tổ 3;`) and years are no figures."""
+    document = _report(
+        HEAD
+        + "TTHC: tiếp nhận 612 hồ sơ, trực tuyến 404 (66,01%); đã giải quyết 583, đang giải quyết 23.\n"
+        + "Thôn 5, tổ 3; năm 2025, Kế hoạch 12.\n"
+    )
+    figures = extract_document(document).figures
+    bare = [f for f in figures if f.bare]
+    assert [f.value for f in bare] == [Decimal(404), Decimal(583), Decimal(23)]
+    assert all(f.needs_review and "no_noun" in f.review_reason for f in bare if f.indicator_code)
+    assert {f.indicator_code for f in bare} >= {"DOS_RESOLVED", "DOS_IN_PROGRESS"}
+    assert not any(f.value in (Decimal(5), Decimal(3), Decimal(2025), Decimal(12)) for f in figures)
+
+
 def test_a_correction_lands_the_corrected_figure_not_the_one_it_replaces():
     document = _report(
         HEAD

@@ -127,6 +127,7 @@ _FIGURE = re.compile(
       | (?P<money>{_NUM})\s*(?P<scale>ngàn|nghìn|triệu|tỷ|ngan|nghin|trieu|ty)?
         \s*(?:đồng|đ|vnđ|dong|vnd)(?!\w)
       | (?P<count>{_NUM})(?:\s+(?P<cscale>ngàn|nghìn|triệu|ngan|nghin|trieu))?\s+(?P<noun>{_NOUN})(?!\w)
+      | (?P<bare>{_NUM})(?=\s*(?:[,;:(]|\.(?:\s|$)|$))
     )""",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -315,6 +316,7 @@ class Figure:
     role_cue: str = ""  # the words that gave the role (empty: no cue, an actual figure)
     needs_review: bool = False  # held for a person to decide before it reaches the marts
     review_reason: str = ""
+    bare: bool = False  # a number after its label with no noun (`đã giải quyết 583,`): never lands alone
 
     @property
     def rate_decimals(self) -> int | None:
@@ -367,6 +369,8 @@ def _figure_of(match: re.Match, sentence: str, block: Block) -> Figure | None:
     if groups["rate"] is not None:
         rate = parse_number(groups["rate"])
         return Figure("rate", value=rate, rate=rate, rate_text=f"{groups['rate']}%", **common)
+    if groups["bare"] is not None:
+        return _bare_count(groups["bare"], before, common)
     if groups["money"] is not None:
         amount = parse_number(groups["money"]) * _SCALE.get((groups["scale"] or "").lower(), Decimal(1))
         return Figure("money", value=amount, numerator=amount, numerator_text=groups["money"], **common)
@@ -382,6 +386,25 @@ def _figure_of(match: re.Match, sentence: str, block: Block) -> Figure | None:
         noun=ABBREVIATIONS.get(noun, noun),
         **common,
     )
+
+
+# A bare number follows a word of its label (`trực tuyến 404 (66,01%)`, `kích hoạt 6.104,`), never a place
+# or an item's number (`thôn 5,`, `tổ 3;`) or a year.
+_LABEL_WORD_BEFORE = re.compile(r"[^\W\d_]{2,}\s*:?\s*$")
+_NUMBERING_BEFORE = re.compile(
+    r"(?:\btổ|\bthôn|\bkhu|\bxóm|\blàng|\bsố|\bphòng|\bcấp|\bmức|\bđộ|\bgiai đoạn|\bđợt|\bnhóm|\bbước|\btầng"
+    r"|\bquyết định|\bhuyện|\bxã|\bphường|\bđiểm|\bhạng|\bthứ|\btop|\bto|\bthon|\bso)\s*:?\s*$",
+    re.IGNORECASE,
+)
+
+
+def _bare_count(text: str, before: str, common: dict) -> Figure | None:
+    if not _LABEL_WORD_BEFORE.search(before) or _NUMBERING_BEFORE.search(before):
+        return None
+    value = _count_number(text)
+    if value != value.to_integral_value() or (len(text) == 4 and 1900 <= value <= 2100):
+        return None
+    return Figure("count", value=value, numerator=value, numerator_text=text, bare=True, **common)
 
 
 _COMMA_THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+")
@@ -935,6 +958,8 @@ def judge_figures(
         if not certain:
             confidence = round(confidence * 0.8, 2)
             reasons.append("role")
+        if figure.bare:
+            reasons.append("no_noun")  # a person confirms what the number counts before it lands
         if _APPROXIMATE.search(figure.role_before):
             reasons.append("approximate")  # `khoảng 4.100 thành viên`: no indicator is reported so
         if confidence < threshold:

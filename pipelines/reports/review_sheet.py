@@ -33,6 +33,8 @@ _REASONS_VI = {
     "confidence": "độ tin cậy thấp",
     "role": "vai trò chưa chắc chắn",
     "noun": "đơn vị tính không khớp chỉ tiêu",
+    "no_noun": "số không kèm đơn vị tính",
+    "approximate": "số ước tính (khoảng, gần, hơn…)",
     "read_before_roles": "đọc bằng phiên bản cũ",
 }
 
