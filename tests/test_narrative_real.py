@@ -8,7 +8,8 @@ narrative_blind4 was scored once blind after the others (first sight 0,96 / 0,71
 diacritics, the kind it showed most, were fixed. narrative_blind5 (twelve reports in styles none of the
 others has) was scored once blind (first sight 0,923 / 0,699); then numbers grouped by spaces, counts with a
 comma before their thousands, rates with a dot or «phần trăm», and superseded figures of a correction
-(«đã ghi … nay đính chính lại là …») were fixed (0,957 / 0,730)."""
+(«đã ghi … nay đính chính lại là …») were fixed (0,957 / 0,730), then numbers after their label with no noun
+were sent to the review queue (0,960 / 0,778)."""
 
 from __future__ import annotations
 
@@ -87,7 +88,7 @@ def blind5(corpora):
 
 def test_precision_of_what_lands_on_the_later_sets(holdout, blind3, blind4, blind5):
     floors = (("narrative_holdout", holdout, 0.93, 0.80), ("narrative_blind3", blind3, 0.95, 0.82))
-    later = (("narrative_blind4", blind4, 0.93, 0.75), ("narrative_blind5", blind5, 0.94, 0.71))
+    later = (("narrative_blind4", blind4, 0.93, 0.75), ("narrative_blind5", blind5, 0.94, 0.75))
     for name, corpus, precision, recall in (*floors, *later):
         result = score_corpus(*corpus)
         print(f"\n{name}: {result.line()}")
