@@ -173,6 +173,19 @@ def test_a_number_after_its_label_without_a_noun_waits_for_a_person():
     assert not any(f.value in (Decimal(5), Decimal(3), Decimal(2025), Decimal(12)) for f in figures)
 
 
+def test_a_budget_estimate_and_the_tasks_of_a_year_to_come_are_targets():
+    document = _report(
+        HEAD
+        + "Kinh phí chi cho chuyển đổi số trong quý: 65,5 triệu đồng; "
+        + "dự toán được giao cả năm: 120 triệu đồng.\n"
+        + "IV. NHIỆM VỤ NĂM 2026\n"
+        + "Phủ sóng 4G 100% diện tích xã; 100% hồ sơ được số hóa.\n"
+    )
+    roles = {(f.value, f.role) for f in extract_document(document).figures}
+    assert (Decimal(65_500_000), "actual") in roles and (Decimal(120_000_000), "target") in roles
+    assert {role for value, role in roles if value == 100} == {"target"}
+
+
 def test_a_correction_lands_the_corrected_figure_not_the_one_it_replaces():
     document = _report(
         HEAD
