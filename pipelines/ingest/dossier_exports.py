@@ -224,7 +224,13 @@ ISO_TIMESTAMP_FORMATS = (
     "%Y-%m-%dT%H:%M",
 )
 _DAY_FIRST_FORMATS = tuple(f for f in TIMESTAMP_FORMATS if not f.startswith("%Y"))
-TIMESTAMP_FORMATS_SQL = "[" + ", ".join(f"'{f}'" for f in TIMESTAMP_FORMATS) + "]"
+
+
+def _sql_list(formats: tuple[str, ...]) -> str:
+    return "[" + ", ".join(f"'{f}'" for f in formats) + "]"
+
+
+TIMESTAMP_FORMATS_SQL = _sql_list(TIMESTAMP_FORMATS)
 
 
 @dataclass(frozen=True)
@@ -329,10 +335,6 @@ OTHER_TIMESTAMP_FORMATS = (
     "%d.%m.%Y",
     "%d.%m.%Y %H:%M",
 )
-
-
-def _sql_list(formats: tuple[str, ...]) -> str:
-    return "[" + ", ".join(f"'{f}'" for f in formats) + "]"
 
 
 _OTHER_FORMATS_SQL = _sql_list(OTHER_TIMESTAMP_FORMATS)
@@ -772,21 +774,19 @@ def _stage_xlsx(con: duckdb.DuckDBPyConnection, path: Path, detected: Detected) 
     # a serial day number typed into a date column counts from the workbook's own day 0 (the 1904 system
     # shifts it four years); the SQL that types the column reads serials from Excel's usual day 0
     dates = {mapping.columns[c] for c in ("received_at", "due_at", "finished_at") if c in mapping.columns}
-    shift = reader.epoch - EPOCH_1900
+    epoch = reader.epoch if reader.epoch != EPOCH_1900 else None
 
     def text(index: int, value: object) -> str | None:
-        if shift and index in dates and type(value) in (int, float):
-            value = reader.epoch + timedelta(days=value)
+        if index in dates and type(value) in (int, float):
+            value = epoch + timedelta(days=value)
         return cell_text(value)
 
-    stage_text_rows(
-        con,
-        width,
-        (
-            (n, [text(i, v) for i, v in enumerate(row[:width])])
-            for n, row in reader.rows(found.sheet_index, found.row)
-        ),
-    )
+    rows = reader.rows(found.sheet_index, found.row)
+    if epoch is None:  # the usual workbook: no call per cell
+        staged = ((n, [cell_text(v) for v in row[:width]]) for n, row in rows)
+    else:
+        staged = ((n, [text(i, v) for i, v in enumerate(row[:width])]) for n, row in rows)
+    stage_text_rows(con, width, staged)
     refuse_blank_headers(con, mapping, path)
     return mapping
 

@@ -38,6 +38,7 @@ from pipelines.core.vietnamese import (
     read_number,
 )
 from pipelines.ingest.cells import (
+    EPOCH_1900,
     HEADER_SEARCH_ROWS,
     HeaderAliases,
     blank_header_error,
@@ -204,7 +205,7 @@ _DATE_FORMATS = (
 _DATE_IN_WORDS = re.compile(r"ngày\s*(\d{1,2})\s*tháng\s*(\d{1,2})\s*năm\s*(\d{4})")
 
 
-EXCEL_EPOCH = date(1899, 12, 30)  # Excel's day 0, as its 1900 leap-year bug makes it
+EXCEL_EPOCH = EPOCH_1900.date()  # Excel's day 0, as its 1900 leap-year bug makes it
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
-"""The warehouse on a PostgreSQL server (`CDS_WAREHOUSE=postgres`): what lands in the local DuckDB file is
-copied, table by table, into the same schemas on the server, where dbt's `postgres` target builds the models.
+"""The warehouse on a PostgreSQL server (`CDS_POSTGRES_URL`, pipelines/warehouse/server.py): what lands in
+the local DuckDB file is copied, table by table, into the same schemas on the server, where dbt's `postgres`
+target builds the models.
 
 The ingest keeps DuckDB as its working engine (typing every field of a dossier export in one `read_csv` pass,
 setting bad rows aside) and its file as the landing buffer; the server receives the landed rows by `COPY`,
@@ -12,15 +13,15 @@ from __future__ import annotations
 import contextlib
 import logging
 import tempfile
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-from pipelines.core.sqltext import quote_ident
+from pipelines.core.sqltext import quote_ident, quote_qualified
 from pipelines.settings import DEFAULT_LOCK_WAIT_SECONDS
+from pipelines.warehouse.state import rows_digest
 
 log = logging.getLogger("cds.warehouse")
 
@@ -101,7 +102,6 @@ class CopiedTable:
     schema: str
     table: str
     rows: int
-    seconds: float
     unchanged: bool = False  # its rows were on the server already: nothing copied
 
 
@@ -110,13 +110,15 @@ class CopiedTable:
 COPIES = "main.cds_copies"
 
 
+def _shape(columns: list[Column]) -> str:
+    """The columns a table is made with, kept as the server table's comment."""
+    return "cds-columns: " + ", ".join(f"{c.name} {c.duckdb_type}" for c in columns)
+
+
 def _fingerprint(duck: duckdb.DuckDBPyConnection, schema: str, table: str, columns: list[Column]) -> str:
     """Row count, the order-free sum of the rows' hashes, and the column definitions."""
-    name = f"{quote_ident(schema)}.{quote_ident(table)}"
-    rows = ", ".join(quote_ident(c.name) for c in columns)
-    count, total = duck.execute(f"select count(*), sum(hash({rows})) from {name}").fetchall()[0]
-    shape = ",".join(f"{c.name}:{c.duckdb_type}" for c in columns)
-    return f"{count}|{total}|{shape}"
+    count, total = rows_digest(duck, schema, table)
+    return f"{count}|{total}|{_shape(columns)}"
 
 
 class ServerLockedError(RuntimeError):
@@ -193,18 +195,16 @@ def copy_to_postgres(
             known = {(s, t): f for s, t, f in cur.fetchall()}
         pg.commit()
         for schema, table in _tables(duck, schemas):
-            started = time.perf_counter()
             columns = _columns(duck, schema, table)
             fingerprint = _fingerprint(duck, schema, table, columns)
-            previous = known.get((schema, table))
-            if only_changed and previous == fingerprint:
-                copied.append(CopiedTable(schema, table, 0, time.perf_counter() - started, unchanged=True))
+            if only_changed and known.get((schema, table)) == fingerprint:
+                copied.append(CopiedTable(schema, table, 0, unchanged=True))
                 continue
             path = Path(folder) / "rows.csv"
             select = ", ".join(f"{c.export_expression()} as {quote_ident(c.name)}" for c in columns)
             # sql-checked: names from our own warehouse's catalog, quoted; a temporary path of ours
             duck.execute(
-                f"copy (select {select} from {quote_ident(schema)}.{quote_ident(table)}) to "
+                f"copy (select {select} from {quote_qualified(f'{schema}.{table}')}) to "
                 f"'{_sql_string(str(path))}' (format csv, header false, force_quote *)"
             )
             try:
@@ -221,7 +221,7 @@ def copy_to_postgres(
                 )
             pg.commit()
             path.unlink()
-            copied.append(CopiedTable(schema, table, count, time.perf_counter() - started))
+            copied.append(CopiedTable(schema, table, count))
             log.info("copied %s.%s to PostgreSQL: %d rows", schema, table, count)
     return copied
 
@@ -230,8 +230,8 @@ def _replace_table(pg, schema: str, table: str, columns: list[Column], path: Pat
     """Empty and fill one table from the CSV at `path`, uncommitted; the rows copied. A table of the same
     columns is emptied (TRUNCATE keeps the views that read it: the reporting views read the findings), one
     whose columns changed (an upgrade) is made again. The columns a table was made with are its comment."""
-    target = f"{quote_ident(schema)}.{quote_ident(table)}"
-    shape = "cds-columns: " + ", ".join(f"{c.name} {c.duckdb_type}" for c in columns)
+    target = quote_qualified(f"{schema}.{table}")
+    shape = _shape(columns)
     with pg.cursor() as cur:
         cur.execute(f"create schema if not exists {quote_ident(schema)}")
         cur.execute("select obj_description(to_regclass(%s), 'pg_class')", [f"{schema}.{table}"])

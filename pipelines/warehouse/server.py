@@ -26,7 +26,7 @@ from pipelines.core.sqltext import quote_ident
 from pipelines.quality.assets import FINDINGS
 from pipelines.resources import ReferenceResource, ServerWarehouseResource, WarehouseResource
 from pipelines.runs import OWNERS
-from pipelines.settings import DBT_PROJECT_DIR, DEFAULT_LOCK_WAIT_SECONDS, Settings
+from pipelines.settings import DBT_PROJECT_DIR, DEFAULT_LOCK_WAIT_SECONDS, DEFAULT_MEMORY_LIMIT, Settings
 from pipelines.warehouse.analyst import ANALYST_SCHEMAS
 from pipelines.warehouse.dbt import LOGIC_TESTS, reporting_dbt_assets, warehouse_dbt_assets
 from pipelines.warehouse.manifest import dbt_command, seed_path_env
@@ -68,9 +68,9 @@ class ServerBuild:
 
 
 def prepare_grants(url: str, role: str, lock_wait_seconds: float = DEFAULT_LOCK_WAIT_SECONDS) -> bool:
-    """The analysts' schemas exist, the role may use them and reads every table the pipeline creates in
-    them from now on (default privileges, so a table dbt swaps in is readable the moment it appears).
-    False when the role does not exist: the database's administrator creates it (README)."""
+    """The analysts' schemas exist, the role may use them and reads every table in them, those there now
+    and, by default privileges set before dbt runs, every table dbt swaps in (readable the moment it
+    appears). False when the role does not exist: the database's administrator creates it (README)."""
     import psycopg2
 
     options = lock_timeout_options(lock_wait_seconds)
@@ -97,7 +97,7 @@ def build_on_server(
     url: str,
     analyst_role: str,
     reference_dir: Path,
-    memory_limit: str = "1GB",
+    memory_limit: str = DEFAULT_MEMORY_LIMIT,
     lock_wait_seconds: float = DEFAULT_LOCK_WAIT_SECONDS,
     log=None,
 ) -> ServerBuild:
@@ -135,8 +135,6 @@ def build_on_server(
             raise locked_error("bảng của kho", holders, lock_wait_seconds)
         tail = "\n".join((done.stdout + done.stderr).splitlines()[-40:])
         raise RuntimeError(f"dbt build on the PostgreSQL server failed:\n{tail}")
-    if granted:
-        prepare_grants(url, analyst_role, lock_wait_seconds)  # tables made before the default privileges
     moved = [c for c in copied if not c.unchanged]
     return ServerBuild(
         [f"{c.schema}.{c.table}" for c in moved],

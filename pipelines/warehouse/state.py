@@ -72,13 +72,18 @@ def inputs_fingerprint(
            where table_schema in ('raw', 'restricted') and table_type = 'BASE TABLE' order by all"""
     ).fetchall()
     for schema, name in tables:
-        # sql-checked: names from the catalog, quoted
-        count, rows = con.execute(
-            f"select count(*), sum(hash(t)::hugeint) from {quote_qualified(f'{schema}.{name}')} as t"
-        ).fetchall()[0]
+        count, rows = rows_digest(con, schema, name)
         digest.update(f"{schema}.{name}:{count}:{rows}".encode())
     _made_of_digest(digest, reference_dir)
     return digest.hexdigest()
+
+
+def rows_digest(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> tuple[int, int | None]:
+    """A table's row count and the order-free sum of its rows' hashes (two equal rows never cancel)."""
+    # sql-checked: names from the catalog, quoted
+    return con.execute(
+        f"select count(*), sum(hash(t)::hugeint) from {quote_qualified(f'{schema}.{name}')} as t"
+    ).fetchall()[0]
 
 
 def inbox_fingerprint(sources_dir: Path, reference_dir: Path, settings: dict, today: date) -> str:
