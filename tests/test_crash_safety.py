@@ -243,7 +243,7 @@ def test_the_publisher_killed_at_every_step_leaves_whole_periods_and_the_next_ru
 
 
 # --- A real `cds run` killed at several moments ---------------------------------------------------------
-# Each kill takes the whole process group (dbt's subprocess too) with SIGKILL at a moment of the main job:
+# Each kill takes the whole process group (the report helper too) with SIGKILL at a moment of the main job:
 # while dbt builds, while reports are being rendered and switched in. After each:
 # what is published is whole; the dead run is found stale. Then a full run must start (not blocked by the
 # dead runs), leave no leftovers, and publish the same bytes as a run that was never killed.
@@ -264,7 +264,7 @@ def _cds_run(env: dict[str, str], log: Path) -> subprocess.Popen:
             cwd=Path(__file__).parent.parent,
             stdout=out,
             stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: the kill takes dbt's subprocess as well
+            start_new_session=True,  # its own process group: the kill takes the report helper as well
         )
 
 

@@ -96,33 +96,6 @@ def test_every_table_a_rule_reads_is_an_input_of_the_findings():
     assert parents <= graph.get_all_asset_keys()
 
 
-def test_the_dbt_version_read_from_the_package_is_the_executables():
-    """The resource skips dagster-dbt's `dbt --version` start-up by reading the package's version: it
-    must be the version the executable it runs reports."""
-    import re
-    import subprocess
-
-    from pipelines.warehouse.dbt import dbt_resource
-
-    resource = dbt_resource()
-    printed = subprocess.run([resource.dbt_executable, "--version"], capture_output=True, text=True).stdout
-    assert str(resource._cli_version) == re.search(r"(\d+\.\d+\.\d+)", printed).group(1)
-
-
-def test_dagster_dbt_still_calls_the_start_up_hooks_the_resource_answers():
-    """The resource answers dagster-dbt's version query and skips its adapter by overriding two of its
-    methods; a dagster-dbt that stopped calling them would quietly bring back ~3 s a dbt command."""
-    import inspect
-
-    from dagster_dbt import DbtCliResource
-
-    from pipelines.warehouse.dbt import dbt_resource
-
-    cli = inspect.getsource(DbtCliResource.cli)
-    assert "self._cli_version" in cli and "self._initialize_dbt_core_adapter(" in cli
-    assert dbt_resource()._initialize_dbt_core_adapter(["build"]) is None
-
-
 def test_run_logs_are_written_and_only_the_newest_kept(tmp_path):
     import os
 

@@ -105,6 +105,8 @@ def test_the_main_job_succeeds_and_its_checks_pass(pipeline_run):
     assert result.success
     evaluations = result.get_asset_check_evaluations()
     assert any(e.check_name == "gx_fct_commune_indicator" and e.passed for e in evaluations)
+    # dbt's tests arrive as the checks of their models (dbt runs in this process; dagster-dbt maps its events)
+    assert any(e.check_name == "unique_ref_communes_commune_id" and e.passed for e in evaluations)
     pipeline_checks = [e for e in evaluations if not e.check_name.startswith("dq_")]
     assert all(e.passed for e in pipeline_checks), [e.check_name for e in pipeline_checks if not e.passed]
     reported = {e.check_name for e in evaluations if e.check_name.startswith("dq_")}

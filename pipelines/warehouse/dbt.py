@@ -5,13 +5,9 @@ model changes), never at import time.
 """
 
 import hashlib
-import importlib.metadata
-import os
-import sys
+import uuid
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 from datetime import date
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +16,9 @@ from dagster import AssetExecutionContext, AssetKey, Config, MaterializeResult, 
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
-    DbtCliResource,
     DbtProject,
     dbt_assets,
 )
-from packaging import version
 
 from pipelines.core.sqltext import quote_ident
 from pipelines.resources import (
@@ -36,40 +30,13 @@ from pipelines.resources import (
 )
 from pipelines.runs import OWNERS
 from pipelines.settings import DBT_PROJECT_DIR
+from pipelines.warehouse.inprocess import run_dbt
 from pipelines.warehouse.manifest import MANIFEST, dbt_env, prune_invocation_targets
 from pipelines.warehouse.state import inputs_fingerprint, note_pending, unchanged_since_last_build
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 if not MANIFEST.exists():
     raise RuntimeError(f"dbt manifest {MANIFEST} is missing: run `make install` (or `cds dbt-parse`) first")
-
-
-class WarehouseDbtResource(DbtCliResource):
-    """dagster-dbt's resource, for the dbt installed beside this interpreter, without two start-up costs
-    that buy this project nothing. dagster-dbt asks that executable for its version (`dbt --version`, a
-    2,3 s start-up of its own) before every dbt command of every run; the executable is this
-    environment's, so its version is this environment's dbt-core package, read from the package metadata
-    (`tests/test_definitions.py` holds the two equal, and that dagster-dbt still calls both hooks)."""
-
-    @cached_property
-    def _cli_version(self) -> version.Version:
-        return version.parse(importlib.metadata.version("dbt-core"))
-
-    def _initialize_dbt_core_adapter(self, args: Any) -> None:
-        """No dbt adapter in this process. dagster-dbt opens one before every dbt command (1,6 s the
-        first time in a process, 0,6 s after) for one use only: `fetch_row_counts()` and
-        `fetch_column_metadata()` on the event stream, which this project does not call (the marts' row
-        counts come from `_with_row_counts`; with no adapter dagster-dbt adds none and says nothing)."""
-        return None
-
-
-def dbt_resource() -> DbtCliResource:
-    # The dbt installed beside this interpreter, so the UI and tests need no PATH set-up.
-    return WarehouseDbtResource(
-        project_dir=dbt_project,
-        profiles_dir=str(DBT_PROJECT_DIR),
-        dbt_executable=str(Path(sys.executable).parent / "dbt"),
-    )
 
 
 class WarehouseTranslator(DagsterDbtTranslator):
@@ -114,7 +81,6 @@ BUILD_MARKS = "main.cds_build_marks"
 
 def _build(
     context: AssetExecutionContext,
-    dbt: DbtCliResource,
     warehouse: WarehouseResource,
     reference: ReferenceResource,
     full_refresh: bool,
@@ -123,12 +89,15 @@ def _build(
     # Unit tests check the models' logic against hand-written rows: they run in the test suite
     # (tests/test_warehouse_unit_tests.py), not on every production build, as dbt recommends.
     args = ["build", "--exclude-resource-type", "unit_test", *(["--full-refresh"] if full_refresh else [])]
-    # dbt's profile reads CDS_WAREHOUSE_PATH. dagster-dbt copies this process's environment when `dbt.cli`
-    # starts dbt, with no other way in: the variables are set around that one call.
-    needed = dbt_env(warehouse.path, warehouse.memory_limit, reference.path)
-    with environment({k: v for k, v in needed.items() if os.environ.get(k) != v}):
-        invocation = dbt.cli(args, context=context)
-    yield from _with_row_counts(context, invocation.stream(), warehouse)
+    # one target folder per command, named as dagster-dbt names them (step, run, a random part)
+    target = MANIFEST.parent / f"{context.op_def.name}-{context.run_id[:7]}-{uuid.uuid4().hex[:7]}"
+    events = run_dbt(
+        args,
+        env=dbt_env(warehouse.path, warehouse.memory_limit, reference.path),
+        target_path=target,
+        context=context,
+    )
+    yield from _with_row_counts(context, events, warehouse)
     prune_invocation_targets(context.op_def.name)
 
 
@@ -172,7 +141,6 @@ def _with_row_counts(context: AssetExecutionContext, events: Iterator[Any], ware
 )
 def warehouse_dbt_assets(
     context: AssetExecutionContext,
-    dbt: DbtCliResource,
     warehouse: WarehouseResource,
     reference: ReferenceResource,
     sources: SourcesResource,
@@ -196,7 +164,7 @@ def warehouse_dbt_assets(
         )
         return
     note_pending(outputs, fingerprint, context.run_id)
-    yield from _build(context, dbt, warehouse, reference, config.full_refresh)
+    yield from _build(context, warehouse, reference, config.full_refresh)
 
 
 @dbt_assets(
@@ -208,13 +176,12 @@ def warehouse_dbt_assets(
 )
 def reporting_dbt_assets(
     context: AssetExecutionContext,
-    dbt: DbtCliResource,
     warehouse: WarehouseResource,
     reference: ReferenceResource,
     config: DbtBuildConfig,
 ):
     # Views only (their tests guard logic and run in the test suite): a view reads its tables when queried,
-    # so views this very project version made need no new dbt start-up (~5 s of every run).
+    # so views this very project version made need no dbt command again.
     views = sorted(context.selected_asset_keys, key=lambda k: k.path)
     version = _reporting_version(warehouse.path)
     if not (config.full_refresh or config.rebuild) and _views_current(warehouse, views, version):
@@ -222,7 +189,7 @@ def reporting_dbt_assets(
         for key in views:
             yield MaterializeResult(asset_key=key, metadata={"rebuilt": False, "project_version": version})
         return
-    yield from _build(context, dbt, warehouse, reference, full_refresh=False)
+    yield from _build(context, warehouse, reference, full_refresh=False)
     _mark_views(warehouse, views, version)
 
 
@@ -266,21 +233,6 @@ def _mark_views(warehouse: WarehouseResource, views: list[AssetKey], version: st
             f"insert or replace into {BUILD_MARKS} values (?, ?)",
             [REPORTING_SCHEMA, _views_digest(con, views, version)],
         )
-
-
-@contextmanager
-def environment(values: Mapping[str, str]) -> Iterator[None]:
-    """`values` in os.environ while the block runs, the process's own environment restored after."""
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 assets = [warehouse_dbt_assets, reporting_dbt_assets]

@@ -4,4 +4,4 @@ from dagster import Definitions
 
 from pipelines.warehouse import analyst, dbt, docs
 
-defs = Definitions(assets=[*dbt.assets, *docs.assets, *analyst.assets], resources={"dbt": dbt.dbt_resource()})
+defs = Definitions(assets=[*dbt.assets, *docs.assets, *analyst.assets])

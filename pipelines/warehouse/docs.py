@@ -1,14 +1,13 @@
 """dbt docs for analysts, published into `outputs/docs/` by the main job.
 
 `dbt docs generate --static` writes one self-contained `index.html` (manifest and catalog inside), which
-opens from the file system without a server. It costs a dbt start-up and a catalog query (~7 s on the
-sample), and its content depends only on the project and the warehouse's tables and column types, not on
-the rows: so the asset fingerprints those two and regenerates only when one of them changed.
+opens from the file system without a server. It costs a compile and a catalog query, and its content
+depends only on the project and the warehouse's tables and column types, not on the rows: so the asset
+fingerprints those two and regenerates only when one of them changed.
 """
 
 import hashlib
 import shutil
-import subprocess
 import tempfile
 from pathlib import Path
 
@@ -17,7 +16,8 @@ from dagster import AssetExecutionContext, AssetKey, MaterializeResult, Metadata
 from pipelines.resources import ReferenceResource, SourcesResource, WarehouseResource
 from pipelines.runs import OWNERS
 from pipelines.warehouse.dbt import reporting_dbt_assets, warehouse_dbt_assets
-from pipelines.warehouse.manifest import MANIFEST, dbt_command, dbt_env, seed_partial_parse
+from pipelines.warehouse.inprocess import run_dbt_command
+from pipelines.warehouse.manifest import MANIFEST, dbt_env
 
 PUBLISHED_FILES = {
     "static_index.html": "index.html",
@@ -44,17 +44,11 @@ def generate_docs(warehouse_path: str, destination: Path, memory_limit: str, ref
     destination.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="dbt-docs-", dir=destination.parent) as scratch:
         target, staged = Path(scratch) / "target", Path(scratch) / "docs"
-        seed_partial_parse(target)
-        completed = subprocess.run(
-            dbt_command("docs", "generate", "--static", "--quiet", "--target-path", str(target)),
+        run_dbt_command(
+            ["docs", "generate", "--static", "--quiet"],
             env=dbt_env(warehouse_path, memory_limit, reference_dir),
-            capture_output=True,
-            text=True,
+            target_path=target,
         )
-        if completed.returncode != 0:
-            raise RuntimeError(
-                f"dbt docs generate failed:\n{completed.stdout[-2000:]}{completed.stderr[-2000:]}"
-            )
         staged.mkdir()
         for produced, published in PUBLISHED_FILES.items():
             shutil.copyfile(target / produced, staged / published)
