@@ -21,6 +21,7 @@ SEEDS_DIR = DBT_PROJECT_DIR / "seeds"  # the project's own seeds (CDS_REFERENCE_
 ALIAS_COLUMNS = ["alias_key", "commune_id", "alias", "alias_kind"]
 
 _UNIT_WORDS = {"xa": "xã", "phuong": "phường", "dac_khu": "đặc khu"}
+_UNIT_ABBREVIATIONS = {"xa": "X", "phuong": "P", "dac_khu": "ĐK"}
 # Spelling variants seen in commune names across documents (Đăk/Đắk, Ngọk/Ngọc).
 _SPELLING_VARIANTS = [("Đăk", "Đắk"), ("Đăk", "Đak"), ("Đăk", "Dak"), ("Ngọk", "Ngọc")]
 
@@ -49,7 +50,13 @@ def build_aliases(communes: Iterable[dict[str, str]]) -> list[dict[str, str]]:
 
     Plain name, the name with its unit word (`Xã`, `Phường`, `Đặc khu`), `UBND <unit> <name>`, spelling
     variants, and the name without diacritics only where that is unambiguous (`Ba Tô` and `Ba Tơ` both
-    fold to `ba to`, so neither gets a folded alias).
+    fold to `ba to`, so neither gets a folded alias). Then what offices also write, derived from those:
+    the unit abbreviated (`X. Ba Gia`, `P.Cẩm Thành`, `UBND ĐK. Lý Sơn`), the other unit word (a ward
+    that was a commune before the 2025 merger is still written `Xã …`) and the tone mark of `oa`, `oe`,
+    `uy` on the other vowel (`Thuỳ` for `Thùy`, `Uỷ ban` for `Ủy ban`). A derived spelling that another
+    commune already has, or that two communes would share, is left out: never a guess between two.
+    The dossier exports are matched on this seed in SQL, so it holds what the Python resolver's fallbacks
+    (`CommuneResolver.resolve`) find too.
     """
     communes = list(communes)
     folded_counts = Counter(name_key(ascii_fold(c["commune_name"])) for c in communes)
@@ -64,16 +71,29 @@ def build_aliases(communes: Iterable[dict[str, str]]) -> list[dict[str, str]]:
             )
         rows.setdefault(key, {"alias_key": key, "commune_id": commune_id, "alias": alias, "alias_kind": kind})
 
+    derived: dict[str, list[tuple[str, str, str]]] = {}  # key → (alias, commune, kind) candidates
     for commune in communes:
         cid, unit = commune["commune_id"], _UNIT_WORDS[commune["unit_type"]]
+        short = _UNIT_ABBREVIATIONS[commune["unit_type"]]
         for variant, kind in _name_variants(commune["commune_name"]):
             add(variant, cid, kind)
             add(f"{unit.capitalize()} {variant}", cid, "with_unit")
             add(f"UBND {unit} {variant}", cid, "committee")
             add(f"Ủy ban nhân dân {unit} {variant}", cid, "committee")
+            for written in (f"{short}. {variant}", f"{short}.{variant}", f"UBND {short}. {variant}"):
+                derived.setdefault(name_key(written), []).append((written, cid, "abbreviated"))
+            for other in set(_UNIT_WORDS.values()) - {unit}:  # `Xã Đăk Bla` for the ward, since the merger
+                written = f"{other.capitalize()} {variant}"
+                derived.setdefault(name_key(written), []).append((written, cid, "other_unit"))
         folded = name_key(ascii_fold(commune["commune_name"]))
         if folded_counts[folded] == 1:
             add(folded, cid, "no_diacritics")
+    for row in list(rows.values()):
+        for written in {tone_key(row["alias"]), tone_on_second(row["alias"])} - {row["alias"]}:
+            derived.setdefault(name_key(written), []).append((written, row["commune_id"], "tone"))
+    for key, candidates in derived.items():
+        if key not in rows and len({cid for _, cid, _ in candidates}) == 1:
+            add(*min(candidates))
     return sorted(rows.values(), key=lambda r: (r["commune_id"], r["alias_kind"], r["alias_key"]))
 
 
@@ -91,15 +111,25 @@ def write_aliases(seeds_dir: Path = SEEDS_DIR) -> Path:
 # `qúy` here too, which is harmless: both sides of a comparison go through it.
 _TONE_ON_SECOND = {
     f"{first}{second}{mark}": f"{first}{mark}{second}"
-    for first, second in (("o", "a"), ("o", "e"), ("u", "y"))
+    for pair in ("oa", "oe", "uy", "Oa", "Oe", "Uy", "OA", "OE", "UY")
+    for first, second in [pair]
     for mark in ("\u0300", "\u0301", "\u0309", "\u0303", "\u0323")
 }
 
 
 def tone_key(key: str) -> str:
-    """A name key with the tone marks of `oa`, `oe`, `uy` on their first vowel."""
-    decomposed = unicodedata.normalize("NFD", key)
-    for old, new in _TONE_ON_SECOND.items():
+    """A name with the tone marks of `oa`, `oe`, `uy` on their first vowel."""
+    return _moved_tones(key, _TONE_ON_SECOND)
+
+
+def tone_on_second(key: str) -> str:
+    """A name with the tone marks of `oa`, `oe`, `uy` on their second vowel (`Hoà`, `Thuỳ`)."""
+    return _moved_tones(key, {first: second for second, first in _TONE_ON_SECOND.items()})
+
+
+def _moved_tones(text: str, moves: dict[str, str]) -> str:
+    decomposed = unicodedata.normalize("NFD", text)
+    for old, new in moves.items():
         decomposed = decomposed.replace(old, new)
     return unicodedata.normalize("NFC", decomposed)
 

@@ -1,10 +1,19 @@
 import csv
+import os
 import unicodedata
 
 import duckdb
+import pytest
 
 from pipelines.core.vietnamese import name_key
-from pipelines.reference import SEEDS_DIR, build_aliases, default_resolver, read_seed
+from pipelines.reference import (
+    SEEDS_DIR,
+    build_aliases,
+    default_resolver,
+    read_seed,
+    tone_key,
+    tone_on_second,
+)
 
 
 def test_commune_seed_has_the_96_units_with_unique_stable_keys():
@@ -40,14 +49,78 @@ def test_resolver_refuses_unknown_and_ambiguous_names():
     assert resolve("") is None
 
 
-def test_python_and_sql_name_keys_agree():
-    samples = ["Xã  ĐĂK Bla", unicodedata.normalize("NFD", "Phường Cẩm Thành"), " Đặc khu  Lý Sơn "]
+# Names as offices and systems write them: spaces doubled, no-break, thin or zero-width, a soft hyphen, NFD.
+NAMES = [
+    "Xã  ĐĂK Bla",
+    unicodedata.normalize("NFD", "Phường Cẩm Thành"),
+    " Đặc khu  Lý Sơn ",
+    "Xã\u00a0Ba Gia",
+    "\u200bXã Ba\u2009Gia\ufeff",
+    "Phường Cẩm Th\u00adành\u202f",
+    "Xã\tBa\x0bGia\u3000",
+]
+
+
+@pytest.fixture(scope="module")
+def sql_name_key(tmp_path_factory) -> str:
+    """The dbt macro `name_key` compiled for DuckDB, over one parameter."""
+    import subprocess
+
+    from pipelines.warehouse.manifest import dbt_command
+
+    tmp_path = tmp_path_factory.mktemp("name_key")
+    completed = subprocess.run(
+        dbt_command(
+            "compile", "--inline", "select {{ name_key('?') }}", "--quiet", "--target-path", str(tmp_path)
+        ),
+        env={**os.environ, "CDS_WAREHOUSE_PATH": str(tmp_path / "w.duckdb")},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return completed.stdout.strip()
+
+
+def test_python_and_sql_name_keys_agree(sql_name_key):
+    sql = sql_name_key
     con = duckdb.connect()
-    for text in samples:
-        sql = con.execute(
-            "select trim(regexp_replace(lower(nfc_normalize(?)), '\\s+', ' ', 'g'))", [text]
-        ).fetchone()[0]
-        assert sql == name_key(text)
+    for text in NAMES:
+        assert con.execute(sql, [text]).fetchall() == [(name_key(text),)], repr(text)
+    assert name_key("\u200bXã Ba\u2009Gia\ufeff") == name_key("Xã\u00a0Ba Gia") == "xã ba gia"
+
+
+def test_dossier_exports_match_the_spellings_the_resolver_accepts(sql_name_key):
+    """A dossier export's commune column is matched in SQL on the alias seed (int_dossiers_classified):
+    every spelling the Python resolver accepts through its fallbacks (unit abbreviated, tone mark on the
+    other vowel, invisible characters) must be in the seed too."""
+    sql = sql_name_key
+    aliases = {row["alias_key"]: row["commune_id"] for row in read_seed("ref_commune_aliases")}
+    resolve = default_resolver().resolve
+    con = duckdb.connect()
+    written = [
+        "X. Ba Gia",
+        "X.Ba Gia",
+        "UBND X. Ba Gia",
+        "P. Cẩm Thành",
+        "ĐK. Lý Sơn",
+        "Uỷ ban nhân dân xã Ba Gia",
+        *NAMES,
+    ]
+    communes = read_seed("ref_communes")
+    written += [f"Xã {tone_on_second(c['commune_name'])}" for c in communes if "ò" in c["commune_name"]]
+    written += [f"Phường {tone_key(c['commune_name'])}" for c in communes if "ỳ" in c["commune_name"]]
+    assert len(written) > len(NAMES) + 6  # the seed has names with the tone marks in both places
+    for text in written:
+        (key,) = con.execute(sql, [text]).fetchall()[0]
+        assert resolve(text) is not None, text
+        assert aliases.get(key) == resolve(text), text
+
+
+def test_derived_spellings_never_resolve_to_two_communes():
+    rows = build_aliases(read_seed("ref_communes"))
+    assert len({r["alias_key"] for r in rows}) == len(rows)
+    kinds = {r["alias_kind"] for r in rows}
+    assert {"abbreviated", "tone", "other_unit"} <= kinds
 
 
 def test_calendar_rolls_quarters_into_nine_months_and_year():

@@ -33,8 +33,9 @@ def compat(text: str) -> str:
 
 
 def name_key(text: str) -> str:
-    """The form every name is matched on: NFC, lower case, single spaces, trimmed."""
-    return _SPACES.sub(" ", nfc(text).lower()).strip()
+    """The form every name is matched on: NFC, characters that print as nothing removed, lower case, every
+    kind of space (no-break, thin…) a single space, trimmed. The dbt macro `name_key` is the same in SQL."""
+    return _SPACES.sub(" ", _FORMAT_CHARACTERS.sub("", nfc(text)).lower()).strip()
 
 
 # The unit written short, as letterheads and lists do: `X. Ba Gia`, `P.Cẩm Thành`, `ĐK. Lý Sơn`
