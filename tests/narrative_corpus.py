@@ -24,6 +24,7 @@ HOLDOUT = FIXTURES / "narrative_holdout"
 BLIND3 = FIXTURES / "narrative_blind3"
 BLIND4 = FIXTURES / "narrative_blind4"
 BLIND5 = FIXTURES / "narrative_blind5"
+BLIND6 = FIXTURES / "narrative_blind6"
 
 
 def build_corpus(folder: Path, out: Path) -> list[Path]:

@@ -9,7 +9,13 @@ diacritics, the kind it showed most, were fixed. narrative_blind5 (twelve report
 others has) was scored once blind (first sight 0,923 / 0,699); then numbers grouped by spaces, counts with a
 comma before their thousands, rates with a dot or «phần trăm», and superseded figures of a correction
 («đã ghi … nay đính chính lại là …») were fixed (0,957 / 0,730), then numbers after their label with no noun
-were sent to the review queue (0,960 / 0,778)."""
+were sent to the review queue (0,960 / 0,778). narrative_blind6 (twelve reports: OCR text, a news article,
+meeting minutes, a chat thread, year-to-date figures, approximations, a merged commune, a transposed table,
+other units' figures, money and per mille, plans and norms) was scored once blind (first sight 0,940 /
+0,768); then an indicator stated with two values was sent to review instead of one being taken silently
+(every set gained precision: 0,988 here), a plan column (`KH số 15`) made its cells targets, a later cell of
+a row stopped giving the role of the figures before it, and the video-conference flag was read from one
+terminal of the unit (1,000 / 0,791)."""
 
 from __future__ import annotations
 
@@ -22,6 +28,7 @@ from tests.narrative_corpus import (
     BLIND3,
     BLIND4,
     BLIND5,
+    BLIND6,
     DEV,
     HOLDOUT,
     build_corpus,
@@ -35,7 +42,7 @@ from tests.narrative_corpus import (
 def corpora(tmp_path_factory) -> dict[str, tuple[dict, list[dict[str, str]]]]:
     """Each labelled set read by the reader: (extractions by file name, labels)."""
     read = {}
-    for folder in (DEV, HOLDOUT, BLIND3, BLIND4, BLIND5):
+    for folder in (DEV, HOLDOUT, BLIND3, BLIND4, BLIND5, BLIND6):
         out = tmp_path_factory.mktemp(folder.name)
         extractions = {p.name: extract_report(p) for p in build_corpus(folder, out)}
         read[folder.name] = (extractions, read_corpus_labels(folder))
@@ -86,9 +93,18 @@ def blind5(corpora):
     return corpora[BLIND5.name]
 
 
-def test_precision_of_what_lands_on_the_later_sets(holdout, blind3, blind4, blind5):
-    floors = (("narrative_holdout", holdout, 0.93, 0.80), ("narrative_blind3", blind3, 0.95, 0.82))
-    later = (("narrative_blind4", blind4, 0.93, 0.75), ("narrative_blind5", blind5, 0.94, 0.75))
+@pytest.fixture(scope="module")
+def blind6(corpora):
+    return corpora[BLIND6.name]
+
+
+def test_precision_of_what_lands_on_the_later_sets(holdout, blind3, blind4, blind5, blind6):
+    floors = (("narrative_holdout", holdout, 0.97, 0.80), ("narrative_blind3", blind3, 0.97, 0.82))
+    later = (
+        ("narrative_blind4", blind4, 0.96, 0.78),
+        ("narrative_blind5", blind5, 0.95, 0.75),
+        ("narrative_blind6", blind6, 0.96, 0.76),
+    )
     for name, corpus, precision, recall in (*floors, *later):
         result = score_corpus(*corpus)
         print(f"\n{name}: {result.line()}")
@@ -96,8 +112,8 @@ def test_precision_of_what_lands_on_the_later_sets(holdout, blind3, blind4, blin
         assert result.recall >= recall
 
 
-def test_only_actual_figures_land(dev, holdout, blind3, blind4, blind5):
-    for extractions, _ in (dev, holdout, blind3, blind4, blind5):
+def test_only_actual_figures_land(dev, holdout, blind3, blind4, blind5, blind6):
+    for extractions, _ in (dev, holdout, blind3, blind4, blind5, blind6):
         for extraction in extractions.values():
             for figure in extraction.figures:
                 if lands(figure):

@@ -185,3 +185,51 @@ def test_a_report_typed_without_diacritics_is_read_like_one_with_them():
     assert figures["512 ho so TTHC"].indicator_code == "DOS_RECEIVED"
     assert figures["301 hs"].indicator_code == "DOS_ONLINE"
     assert _one("- de nghi cap them 10 may tinh cho bo phan mot cua", "10 may").role == "proposal"
+
+
+def test_an_indicator_stated_with_two_values_waits_for_a_person_and_one_value_twice_lands():
+    """Minutes of a meeting: the office's count, then the corrected one a speaker gives. The warehouse keeps
+    one value per indicator and would take one of them silently; both wait (`conflict`)."""
+    from tests.narrative_corpus import lands
+
+    body = (
+        "Văn phòng báo cáo: trong quý đã giải quyết 1.150 hồ sơ, trễ hạn 06 hồ sơ.\n"
+        "Ông Lê Văn Bình phát biểu: qua rà soát, số hồ sơ trễ hạn đúng là 04 hồ sơ."
+    )
+    late = [f for f in _figures(body) if f.indicator_code == "DOS_LATE"]
+    assert sorted(f.value for f in late) == [4, 6]
+    assert all(f.needs_review and "conflict" in f.review_reason and not lands(f) for f in late)
+    resolved = _one(body, "1.150")
+    assert resolved.indicator_code == "DOS_RESOLVED" and lands(resolved)  # stated once: lands
+    again = _figures("Xã đã giải quyết 1.150 hồ sơ.\nTổng hợp lại, xã đã giải quyết 1.150 hồ sơ trong quý.")
+    assert [f.value for f in again if lands(f)] == [1150, 1150]  # the same value twice is no conflict
+
+
+def test_a_plan_column_of_a_table_holds_targets_and_a_later_cell_does_not_give_the_role(tmp_path):
+    from pipelines.narrative.extract import extract_report
+    from pipelines.tools.sample.reports import write_report
+
+    table = (
+        "| TT | Chỉ tiêu | Mẫu số | Tử số | Kết quả (%) | KH số 15 (%) | Mức quy định |\n"
+        "| 1 | Tiếp nhận trực tuyến | 742 | 463 | 62,40 | 60 | Tối thiểu 50% |\n"
+    )
+    path = write_report(tmp_path / "bao-cao.docx", f"{HEAD}\n\n{table}")
+    rates = {f.printed: f for f in extract_report(path).figures if f.indicator_code == "DOS_ONLINE_RATE"}
+    assert rates["62,40"].role == "actual"  # `Tối thiểu 50%` after it speaks of the norm, not of it
+    assert rates["60"].role == "target"
+
+
+@pytest.mark.parametrize(
+    ("body", "lands_as"),
+    [
+        ("Xã có 01 điểm cầu hội nghị truyền hình sẵn sàng kết nối với tỉnh.", 1),
+        ("Điểm cầu hội nghị truyền hình của xã (01 điểm cầu) hoạt động ổn định.", 1),
+        ("Xã có 02 điểm cầu hội nghị truyền hình.", None),  # a yes/no indicator is not a count of two
+        ("Đề nghị tỉnh hỗ trợ 01 điểm cầu cho thôn Gò Da.", None),
+    ],
+)
+def test_the_video_conference_flag_is_one_terminal_of_the_unit(body, lands_as):
+    from tests.narrative_corpus import lands
+
+    landed = [f.value for f in _figures(body) if f.indicator_code == "VC_TERMINAL_READY" and lands(f)]
+    assert landed == ([lands_as] if lands_as is not None else [])

@@ -36,6 +36,7 @@ from pipelines.narrative.figures import (
     judge_figures,
     keyword_rules,
     map_figures,
+    review_conflicts,
     role_rules,
     sentence_at,
     table_figures,
@@ -215,11 +216,13 @@ def extract_document(
             reason=unknown.reason,
             raw_value=unknown.written,
         ) from unknown
-    figures = judge_figures(
-        map_figures(document_figures(document.blocks), rules or keyword_rules(folder)),
-        role_rules(folder),
-        indicator_units(folder),
-        period_key=facts.period_key,
+    figures = review_conflicts(
+        judge_figures(
+            map_figures(document_figures(document.blocks), rules or keyword_rules(folder)),
+            role_rules(folder),
+            indicator_units(folder),
+            period_key=facts.period_key,
+        )
     )
     dates = cited_dates(document.blocks, lambda block, offset: sentence_at(block.text, offset))
     return Extraction(document, facts, tuple(figures), tuple(dates))

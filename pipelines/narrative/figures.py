@@ -588,13 +588,13 @@ def table_figures(cells: list[Block], header: dict[int, str]) -> list[Figure]:
         if position == 0 and re.fullmatch(r"\d{1,3}\.?|[IVX]+\.?|[a-zđ]\)", text):
             continue
         if is_value(text):
-            values.append((cell, text, column))
+            values.append((cell, text, column, len(labels)))
         elif column in _UNIT_COLUMNS:
             unit = text.lower()
         else:
             labels.append(text)
     figures = []
-    for cell, text, column in values:
+    for cell, text, column, labels_before in values:
         common = {"printed": text, "sentence": sentence, "block": cell, "start": sentence.find(text)}
         if "/" in text:
             numerator_text, _, denominator_text = (t.strip() for t in text.partition("/"))
@@ -619,7 +619,10 @@ def table_figures(cells: list[Block], header: dict[int, str]) -> list[Figure]:
         context = expand_abbreviations(
             name_key(_PARENTHESIS.sub(" ", " ".join([*labels, column, unit or ""])))
         )
-        figures.append(replace(figure, context=context, role_before=" ".join([*labels, column])))
+        # the role's cues are in the cells before the figure and its column's header: a later cell (`Mức
+        # quy định: tối thiểu 50%`, `Ghi chú`) speaks of another figure
+        role_before = " ".join([*labels[:labels_before], column])
+        figures.append(replace(figure, context=context, role_before=role_before))
     return figures
 
 
@@ -628,6 +631,8 @@ def _says_rate(labels: list[str]) -> bool:
 
 
 def _compatible(figure: Figure, rule: KeywordRule, fallback: bool) -> bool:
+    if rule.kind == "flag":  # yes or no: the one item of the unit (`có 01 điểm cầu sẵn sàng`) says yes
+        return figure.kind == "count" and figure.value == 1
     if figure.kind == "rate":
         return rule.kind in RATE_KINDS
     if figure.kind == "money":
@@ -975,6 +980,37 @@ def judge_figures(
             )
         )
     return judged
+
+
+def review_conflicts(figures: list[Figure]) -> list[Figure]:
+    """An indicator the report states with two different values, each of which would land, waits for a
+    person (`conflict`): the minutes of a meeting corrected by the next speaker, a figure the village sent
+    and the police's. The warehouse keeps one value per indicator and would otherwise take one of them
+    silently. Where the form or the system states one of the values, that one still lands (the warehouse's
+    `agrees_with_*`)."""
+    landing: dict[str, set[Decimal]] = {}
+    for figure in figures:
+        if (
+            figure.indicator_code
+            and figure.role == "actual"
+            and not figure.needs_review
+            and figure.value is not None
+        ):
+            landing.setdefault(figure.indicator_code, set()).add(round(Decimal(str(figure.value)), 2))
+    conflicting = {code for code, values in landing.items() if len(values) > 1}
+    return [
+        replace(
+            f,
+            needs_review=True,
+            review_reason=",".join(filter(None, [f.review_reason, CONFLICT])),
+        )
+        if f.indicator_code in conflicting and f.role == "actual" and not f.needs_review
+        else f
+        for f in figures
+    ]
+
+
+CONFLICT = "conflict"
 
 
 @lru_cache(maxsize=4)

@@ -35,6 +35,7 @@ _REASONS_VI = {
     "noun": "đơn vị tính không khớp chỉ tiêu",
     "no_noun": "số không kèm đơn vị tính",
     "approximate": "số ước tính (khoảng, gần, hơn…)",
+    "conflict": "báo cáo nêu số khác cho cùng chỉ tiêu",
     "read_before_roles": "đọc bằng phiên bản cũ",
 }
 
