@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 
-from pipelines.core.vietnamese import name_key, nfc, strip_unit_prefix
+from pipelines.core.vietnamese import name_key, nfc, strip_address_tail, strip_unit_prefix
 from pipelines.settings import DBT_PROJECT_DIR
 
 SEEDS_DIR = DBT_PROJECT_DIR / "seeds"  # the project's own seeds (CDS_REFERENCE_DIR may point elsewhere)
@@ -148,11 +148,18 @@ class CommuneResolver:
 
     def resolve(self, written: str | None) -> str | None:
         """The commune of a name as the aliases spell it; failing that, with the tone marks placed the
-        other way (Thuỳ for Thùy) or the unit abbreviated (X. Ba Gia, P. Cẩm Thành). Never a guess between
-        two communes."""
+        other way (Thuỳ for Thùy), the unit abbreviated (X. Ba Gia, P. Cẩm Thành), or the former district
+        and the province written after it (`xã Minh Long, huyện Minh Long, tỉnh Quảng Ngãi`). Never a
+        guess between two communes (`Xã Sơn Kỳ; Xã Vạn Tường` names two: None)."""
         if not written or not written.strip():
             return None
-        key, bare = name_key(written), strip_unit_prefix(written)
+        found = self._resolve_key(name_key(written))
+        if found is None and (short := strip_address_tail(name_key(written))) != name_key(written):
+            found = self._resolve_key(short)
+        return found
+
+    def _resolve_key(self, key: str) -> str | None:
+        bare = strip_unit_prefix(key)
         found = self.by_key.get(key) or self.by_key.get(bare)
         if found:
             return found

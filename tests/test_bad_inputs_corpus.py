@@ -36,6 +36,7 @@ from .fixtures.bad_inputs.corpus import (
 )
 from .fixtures.bad_inputs.corpus_round2 import CITIZEN_IDS_ROUND2, write_corpus_round2
 from .fixtures.bad_inputs.corpus_round3 import CITIZEN_IDS_ROUND3, write_corpus_round3
+from .fixtures.bad_inputs.corpus_round4 import CITIZEN_IDS_ROUND4, write_corpus_round4
 
 CONTRACT = Path(__file__).parent / "fixtures" / "bad_inputs" / "README.md"
 SOURCE_FOLDERS = ("submissions", "dossiers", "staffing", "narrative_reports")
@@ -45,8 +46,10 @@ EXPECTED = write_corpus(Path("corpus-dry-run"), dry=True)
 ROUND2 = write_corpus_round2(Path("corpus-dry-run"), dry=True)
 # Round 3 (`corpus_round3.py`): written blind by a later session, scored on first sight (README), then fixed.
 ROUND3 = write_corpus_round3(Path("corpus-dry-run"), dry=True)
-EXPECTED = EXPECTED + ROUND2 + ROUND3
-ALL_CITIZEN_IDS = (*CITIZEN_IDS, *CITIZEN_IDS_ROUND2, *CITIZEN_IDS_ROUND3)
+# Round 4 (`corpus_round4.py`): written blind in December 2026, scored on first sight, then fixed.
+ROUND4 = write_corpus_round4(Path("corpus-dry-run"), dry=True)
+EXPECTED = EXPECTED + ROUND2 + ROUND3 + ROUND4
+ALL_CITIZEN_IDS = (*CITIZEN_IDS, *CITIZEN_IDS_ROUND2, *CITIZEN_IDS_ROUND3, *CITIZEN_IDS_ROUND4)
 
 
 def _sha256(path: Path) -> str:
@@ -68,7 +71,12 @@ def corpus_run(small_sample: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     root = tmp_path_factory.mktemp("bad_inputs")
     sources = root / "sources"
     shutil.copytree(small_sample, sources)
-    expected = write_corpus(sources) + write_corpus_round2(sources) + write_corpus_round3(sources)
+    expected = (
+        write_corpus(sources)
+        + write_corpus_round2(sources)
+        + write_corpus_round3(sources)
+        + write_corpus_round4(sources)
+    )
     assert [e.path for e in expected] == [e.path for e in EXPECTED]  # the dry run promised the same files
     shas = {
         e.path: _sha256(sources / e.path)
@@ -329,7 +337,7 @@ def test_round_two_adds_sixty_files_of_every_source():
     assert len(ROUND2) >= 60
     kinds = {"submission_form", "dossier_export", "staffing_list", "narrative_report"}
     assert {e.source_kind for e in ROUND2} == kinds
-    round1 = EXPECTED[: len(EXPECTED) - len(ROUND2) - len(ROUND3)]
+    round1 = EXPECTED[: len(EXPECTED) - len(ROUND2) - len(ROUND3) - len(ROUND4)]
     assert not {e.path for e in ROUND2} & {e.path for e in round1}
 
 
@@ -337,5 +345,13 @@ def test_round_three_adds_forty_files_of_every_source_at_new_paths():
     assert len(ROUND3) >= 40
     kinds = {"submission_form", "dossier_export", "staffing_list", "narrative_report"}
     assert {e.source_kind for e in ROUND3} == kinds
-    earlier = {e.path for e in EXPECTED[: len(EXPECTED) - len(ROUND3)]}
+    earlier = {e.path for e in EXPECTED[: len(EXPECTED) - len(ROUND3) - len(ROUND4)]}
     assert not {e.path for e in ROUND3} & earlier
+
+
+def test_round_four_adds_forty_files_of_every_source_at_new_paths():
+    assert len(ROUND4) >= 40
+    kinds = {"submission_form", "dossier_export", "staffing_list", "narrative_report"}
+    assert {e.source_kind for e in ROUND4} == kinds
+    earlier = {e.path for e in EXPECTED[: len(EXPECTED) - len(ROUND4)]}
+    assert not {e.path for e in ROUND4} & earlier

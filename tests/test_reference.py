@@ -5,7 +5,7 @@ import unicodedata
 import duckdb
 import pytest
 
-from pipelines.core.vietnamese import name_key
+from pipelines.core.vietnamese import name_key, strip_address_tail
 from pipelines.reference import (
     SEEDS_DIR,
     build_aliases,
@@ -64,15 +64,16 @@ NAMES = [
 @pytest.fixture(scope="module")
 def sql_name_key(tmp_path_factory) -> str:
     """The dbt macro `name_key` compiled for DuckDB, over one parameter."""
+    return _compiled("select {{ name_key('?') }}", tmp_path_factory.mktemp("name_key"))
+
+
+def _compiled(sql: str, tmp_path) -> str:
     import subprocess
 
     from pipelines.warehouse.manifest import dbt_command
 
-    tmp_path = tmp_path_factory.mktemp("name_key")
     completed = subprocess.run(
-        dbt_command(
-            "compile", "--inline", "select {{ name_key('?') }}", "--quiet", "--target-path", str(tmp_path)
-        ),
+        dbt_command("compile", "--inline", sql, "--quiet", "--target-path", str(tmp_path)),
         env={**os.environ, "CDS_WAREHOUSE_PATH": str(tmp_path / "w.duckdb")},
         capture_output=True,
         text=True,
@@ -87,6 +88,31 @@ def test_python_and_sql_name_keys_agree(sql_name_key):
     for text in NAMES:
         assert con.execute(sql, [text]).fetchall() == [(name_key(text),)], repr(text)
     assert name_key("\u200bXã Ba\u2009Gia\ufeff") == name_key("Xã\u00a0Ba Gia") == "xã ba gia"
+
+
+@pytest.fixture(scope="module")
+def sql_unit_name_key(tmp_path_factory) -> str:
+    """The dbt macro `unit_name_key` compiled for DuckDB, over one parameter."""
+    return _compiled("select {{ unit_name_key('?') }}", tmp_path_factory.mktemp("unit_name_key"))
+
+
+def test_a_district_or_province_after_the_name_is_cut_alike_in_python_and_sql(sql_unit_name_key):
+    resolve = default_resolver().resolve
+    con = duckdb.connect()
+    written = {
+        "UBND xã Minh Long, huyện Minh Long, tỉnh Quảng Ngãi": "ubnd xã minh long",
+        "Xã Sơn Kỳ (huyện Sơn Hà cũ)": "xã sơn kỳ",
+        "Xã Ba Gia - huyện Sơn Tịnh": "xã ba gia",
+        "Phường Cẩm Thành, TP. Quảng Ngãi": "phường cẩm thành",
+        "xã Vạn Tường, H. Bình Sơn": "xã vạn tường",
+        "Xã Sơn Kỳ; Xã Vạn Tường": "xã sơn kỳ; xã vạn tường",  # two units: nothing cut, nothing guessed
+        "Xã Đăk Bla": "xã đăk bla",
+    }
+    for text, key in written.items():
+        assert strip_address_tail(name_key(text)) == key
+        assert con.execute(sql_unit_name_key, [text]).fetchall() == [(key,)], text
+    assert resolve("Xã Sơn Kỳ; Xã Vạn Tường") is None
+    assert resolve("Xã Sơn Kỳ, huyện Sơn Hà") == resolve("Sơn Kỳ") is not None
 
 
 def test_dossier_exports_match_the_spellings_the_resolver_accepts(sql_name_key):

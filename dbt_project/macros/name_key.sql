@@ -8,6 +8,13 @@
         {{ char_class(space_characters(), '+') }}, ' ', 'g'))
 {%- endmacro %}
 
+{#- The key of a unit's name as an export writes it: the name key without the former district or the
+   province written after it (`xã Minh Long, huyện Minh Long, tỉnh Quảng Ngãi`); mirrors
+   pipelines.core.vietnamese.ADDRESS_TAIL (tested to agree). -#}
+{% macro unit_name_key(expr) -%}
+    regexp_replace({{ name_key(expr) }}, '\s*[,;(–-]\s*(?:huyện|tỉnh|thị xã|thành phố|quận|tp\.|tx\.|h\.|t\.)\s?.*$', '')
+{%- endmacro %}
+
 {#- Code point ranges (hexadecimal), as pipelines.core.vietnamese._FORMAT_CHARACTERS writes them. -#}
 {% macro invisible_characters() -%}
     {{ return([['00AD', '00AD'], ['200B', '200F'], ['2060', '2064'], ['FEFF', 'FEFF']]) }}

@@ -42,6 +42,18 @@ def name_key(text: str) -> str:
 _SHORT_UNIT = re.compile(r"^(?:ubnd\s+)?(?:x|p|đk)\.\s*")
 
 
+# What follows a unit's name in an address (`xã Minh Long, huyện Minh Long, tỉnh Quảng Ngãi`, `Xã Sơn Kỳ
+# (huyện Sơn Hà cũ)`): the former district or the province, a qualifier, not part of the name. The dbt macro
+# `unit_name_key` cuts the same tail in SQL.
+ADDRESS_TAIL = r"\s*[,;(–-]\s*(?:huyện|tỉnh|thị xã|thành phố|quận|tp\.|tx\.|h\.|t\.)\s?.*$"
+_ADDRESS_TAIL = re.compile(ADDRESS_TAIL)
+
+
+def strip_address_tail(key: str) -> str:
+    """A name key without the district or province written after it; unchanged when there is none."""
+    return _ADDRESS_TAIL.sub("", key)
+
+
 def strip_unit_prefix(text: str) -> str:
     """`UBND xã Minh Long` → `Minh Long`, `X. Ba Gia` → `Ba Gia`; leaves names without a prefix as they
     are."""
@@ -132,7 +144,30 @@ _GROUPED = re.compile(r"^\d{1,3}(?:([.,])\d{3})(?:\1\d{3})*$")  # 1.059 / 1,059 
 _PLAIN = re.compile(r"^\d+$")
 _ONE_SEPARATOR = re.compile(r"^(\d+)([.,])(\d+)$")
 _BOTH = re.compile(r"^(\d{1,3}(?:([.,])\d{3})*)([.,])(\d+)$")
-_SCALES = {"nghìn": Decimal(1_000), "ngàn": Decimal(1_000), "triệu": Decimal(10**6), "tỷ": Decimal(10**9)}
+_SCALES = {
+    "nghìn": Decimal(1_000),
+    "ngàn": Decimal(1_000),
+    "triệu": Decimal(10**6),
+    "tỷ": Decimal(10**9),
+    "tỉ": Decimal(10**9),
+    "tr.": Decimal(10**6),  # `100 tr.đ`, `100tr`: accountants' short triệu
+    "tr": Decimal(10**6),
+}
+# The unit a clerk types after a count in its cell (`74 máy`, `12 người`): what the row counts, not part
+# of the number. Compared with spaces removed, as the number is.
+_COUNT_NOUNS = tuple(
+    sorted(
+        (
+            n.replace(" ", "")
+            for n in (
+                "máy", "máy tính", "bộ", "cái", "chiếc", "hồ sơ", "người", "cán bộ", "công chức", "tài khoản",
+                "tổ", "thôn", "chứng thư", "token", "sim", "điểm cầu", "văn bản", "lượt", "hộ", "lớp",
+            )
+        ),
+        key=len,
+        reverse=True,
+    )
+)  # fmt: skip
 _CURRENCY = ("vnđ", "vnd", "đồng", "đ")
 
 
@@ -168,6 +203,9 @@ def read_number(text: str, kind: str) -> Decimal:
                 break
     if kind == "rate":
         cleaned = cleaned.removesuffix("%")
+    if kind == "count":
+        nouns = (n for n in _COUNT_NOUNS if cleaned.endswith(n) and cleaned[: -len(n)][-1:].isdigit())
+        cleaned = cleaned.removesuffix(next(nouns, ""))
     sign = -1 if cleaned.startswith(("-", "−")) else 1
     cleaned = cleaned.lstrip("+-−")
     value = _digits(cleaned, kind, scale != 1, original)

@@ -12,7 +12,7 @@ import itertools
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
@@ -149,7 +149,7 @@ def _values_only(path: Path):
     """The workbook opened by openpyxl, streamed, cell values only; closed on leaving."""
     from openpyxl import load_workbook  # here, not at start-up (0,2–0,4 s)
 
-    workbook = load_workbook(path, read_only=True, data_only=True)
+    workbook = load_workbook(path, read_only=True, data_only=True, keep_links=False)
     try:
         yield workbook
     finally:
@@ -200,6 +200,39 @@ class ValueReader:
                 ),
                 score,
             )
+
+    def pages(self, found: SheetHeader) -> list[SheetHeader]:
+        """The sheets after `found`'s that repeat its header row (the same cells) among their first rows:
+        one export that its system paged into `Trang 1`, `Trang 2`… A sheet with another header (a lookup
+        list, a summary) is no page of it."""
+        wanted = [cell.strip() for cell in found.headers]
+
+        def same(cells: list[str]) -> int:
+            return 1 if [c.strip() for c in cells[: len(wanted)]] == wanted else 0
+
+        if self._sheets is not None:
+            sheets = [
+                (name, itertools.islice(_calamine_rows(sheet), HEADER_SEARCH_ROWS))
+                for name, sheet in self._sheets
+            ]
+            later = [(i, name, rows) for i, (name, rows) in enumerate(sheets) if i > found.sheet_index]
+            return [
+                replace(h, sheet_index=i)
+                for i, name, rows in later
+                if (h := best_header([(name, rows)], same)) is not None
+            ]
+        with _values_only(self.path) as workbook:
+            return [
+                replace(h, sheet_index=i)
+                for i, sheet in enumerate(workbook.worksheets)
+                if i > found.sheet_index
+                and (
+                    h := best_header(
+                        [(sheet.title, sheet.iter_rows(values_only=True, max_row=HEADER_SEARCH_ROWS))], same
+                    )
+                )
+                is not None
+            ]
 
     def rows(self, sheet_index: int, after_row: int) -> Iterator[tuple[int, tuple]]:
         """(row number, values) of every non-blank row below `after_row`: blank rows, formatted or not (a
@@ -258,7 +291,7 @@ def filled_sheets(path: Path) -> list[tuple[str, list[tuple]]]:
         return filled
     from openpyxl import load_workbook
 
-    workbook = load_workbook(path, data_only=True)
+    workbook = load_workbook(path, data_only=True, keep_links=False)
     try:
         return [
             (

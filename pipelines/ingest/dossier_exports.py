@@ -9,6 +9,7 @@ XLSX is streamed with openpyxl in read-only mode into the same staging shape.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -21,6 +22,7 @@ from pipelines.ingest import guards
 from pipelines.ingest.cells import (
     EPOCH_1900,
     HeaderAliases,
+    SheetHeader,
     ValueReader,
     blank_header_error,
     cell_text,
@@ -334,7 +336,29 @@ OTHER_TIMESTAMP_FORMATS = (
     "%d/%m/%Y %I:%M:%S %p",
     "%d.%m.%Y",
     "%d.%m.%Y %H:%M",
+    # matched on the upper-cased text: Excel's Vietnamese month (`20-Thg4-2025 07:40`), a one-stop
+    # receipt's `07 giờ 43 phút, ngày 23/04/2025`, a year first with slashes (`2025/04/21 07:41:00`)
+    "%d-THG%m-%Y %H:%M:%S",
+    "%d-THG%m-%Y %H:%M",
+    "%d-THG%m-%Y",
+    "%H GIỜ %M PHÚT, NGÀY %d/%m/%Y",
+    "%H GIỜ %M PHÚT NGÀY %d/%m/%Y",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%Y/%m/%d",
 )
+# An ISO time with its UTC offset (`2025-04-20T07:40:00+07:00`, `…Z`, `2025-04-22 07:42:00.000 +0700`):
+# moved to the province's time, UTC+7 all year, on which due dates are judged.
+ZONED_TIMESTAMP_FORMATS = (
+    "%Y-%m-%dT%H:%M:%S%z",
+    "%Y-%m-%dT%H:%M:%S.%f%z",
+    "%Y-%m-%dT%H:%M%z",
+    "%Y-%m-%d %H:%M:%S%z",
+    "%Y-%m-%d %H:%M:%S %z",
+    "%Y-%m-%d %H:%M:%S.%f%z",
+    "%Y-%m-%d %H:%M:%S.%f %z",
+)
+LOCAL_UTC_OFFSET_HOURS = 7
 
 
 _OTHER_FORMATS_SQL = _sql_list(OTHER_TIMESTAMP_FORMATS)
@@ -350,7 +374,9 @@ def _timestamp(expr: str) -> str:
     twelve_hour = f"regexp_replace(regexp_replace(upper({expr}), '\\bSA$', 'AM'), '\\bCH$', 'PM')"
     parsed = (
         f"case when substr({expr}, 5, 1) = '-' and try_cast(left({expr}, 4) as usmallint) is not null "
-        f"then try_strptime({expr}, {_sql_list(ISO_TIMESTAMP_FORMATS)}) "
+        f"then coalesce(try_strptime({expr}, {_sql_list(ISO_TIMESTAMP_FORMATS)}), "
+        f"make_timestamp(epoch_us(try_strptime(replace({expr}, 'Z', '+00:00'), "
+        f"{_sql_list(ZONED_TIMESTAMP_FORMATS)}))) + interval {LOCAL_UTC_OFFSET_HOURS} hour) "
         f"else coalesce(try_strptime({expr}, {_sql_list(_DAY_FIRST_FORMATS)}), "
         f"try_strptime({twelve_hour}, {_OTHER_FORMATS_SQL})) end"
     )
@@ -373,6 +399,23 @@ def _clean_text(expr: str) -> str:
     return f"nullif(trim(replace({cleaned}, chr(160), ' ')), '')"
 
 
+# Columns whose values are codes or dates, never prose: a leading apostrophe there is Excel's mark of text.
+_APOSTROPHE_MARKED = ("dossier_code", "received_at", "due_at", "finished_at")
+
+
+def _unwrapped(column: str, apostrophe: bool) -> str:
+    """A cleaned value without what Excel users add to keep it as typed: the formula `="0004250420001"`
+    some systems write so that Excel keeps a code's leading zeros, and, in a code or date column, a
+    leading apostrophe, Excel's mark of text (`'22/04/2025`). Prose keeps its apostrophe as written.
+    Applied to a column, so the cleaning above is computed once."""
+    marked = f"when starts_with({column}, '''') then nullif(substr({column}, 2), '') " if apostrophe else ""
+    return (
+        f"case {marked}"
+        f"when starts_with({column}, '=\"') and ends_with({column}, '\"') and length({column}) > 3 "
+        f"then substr({column}, 3, length({column}) - 3) else {column} end"
+    )
+
+
 def _cleaned_ctes(mapping: HeaderMapping, staged: str) -> tuple[str, list[object]]:
     """The first step of `_typed_select`: common table expressions ending in `cleaned` (every canonical
     column's cleaned text `t_<c>` and meaning `m_<c>`, the extra columns as JSON, `has_control`), and the
@@ -390,8 +433,9 @@ def _cleaned_ctes(mapping: HeaderMapping, staged: str) -> tuple[str, list[object
         f"""d_{c} as (
             select raw, clean, {meaning.get(c, "null")} as meant,
                    coalesce(regexp_matches(raw, '{CONTROL_CHARACTERS}'), false) as bad
-            from (select raw, {_clean_text("nfc_normalize(raw)")} as clean
-                  from (select distinct {position[c]} as raw from {staged}))
+            from (select raw, {_unwrapped("clean_text", c in _APOSTROPHE_MARKED)} as clean
+                  from (select raw, {_clean_text("nfc_normalize(raw)")} as clean_text
+                        from (select distinct {position[c]} as raw from {staged})))
         ),
         """
         for c in repeated
@@ -423,11 +467,16 @@ def _cleaned_ctes(mapping: HeaderMapping, staged: str) -> tuple[str, list[object
         [f"coalesce(regexp_matches({row_text}, '{CONTROL_CHARACTERS}'), false)"]
         + [f"coalesce(d_{c}.bad, false)" for c in repeated]
     )
-    ctes = f"""{dictionaries}cleaned as (
+    per_row_text = [c for c in CANONICAL if c in mapping.columns and c not in repeated]
+    unwrapped = ", ".join(f"{_unwrapped(f't_{c}', c in _APOSTROPHE_MARKED)} as t_{c}" for c in per_row_text)
+    ctes = f"""{dictionaries}cleaned_text as (
             select {text_columns}, {extras} as extra_columns,
                    {has_control} as has_control,
                    s.source_row
             from {staged} s {joins}
+        ),
+        cleaned as (
+            select * {f"replace ({unwrapped})" if unwrapped else ""} from cleaned_text
         )"""
     return ctes, params
 
@@ -781,7 +830,7 @@ def _stage_xlsx(con: duckdb.DuckDBPyConnection, path: Path, detected: Detected) 
             value = epoch + timedelta(days=value)
         return cell_text(value)
 
-    rows = reader.rows(found.sheet_index, found.row)
+    rows = _paged_rows(reader, found, detected)
     if epoch is None:  # the usual workbook: no call per cell
         staged = ((n, [cell_text(v) for v in row[:width]]) for n, row in rows)
     else:
@@ -789,6 +838,24 @@ def _stage_xlsx(con: duckdb.DuckDBPyConnection, path: Path, detected: Detected) 
     stage_text_rows(con, width, staged)
     refuse_blank_headers(con, mapping, path)
     return mapping
+
+
+def _paged_rows(reader: ValueReader, found: SheetHeader, detected: Detected) -> Iterator[tuple[int, tuple]]:
+    """The data rows of the header's sheet, then of every later sheet that repeats the header (an export
+    paged into `Trang 1`, `Trang 2`…: one table, so none of its rows is left unread). A later page's rows
+    are numbered on from the page before, as if the pages were one sheet, so that each row keeps one
+    number; the pages are noted with the row each starts at."""
+    pages = reader.pages(found)
+    if pages:
+        detected.note("pages", ", ".join([found.sheet, *(p.sheet for p in pages)]))
+    last = 0
+    for page in [found, *pages]:
+        offset = last - page.row if page is not found else 0
+        if page is not found:
+            detected.note(f"page {page.sheet}", f"rows from {last + 1}")
+        for number, row in reader.rows(page.sheet_index, page.row):
+            last = number + offset
+            yield last, row
 
 
 def _drop_staged(con: duckdb.DuckDBPyConnection) -> None:

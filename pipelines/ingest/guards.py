@@ -63,6 +63,19 @@ def check_extension(path: Path, allowed: tuple[str, ...]) -> None:
     kind = content_kind(path) if path.stat().st_size else "empty"
     if kind in ("ole2", "ole2_word", "encrypted_office"):
         raise refuse_by_content(path, kind, "", allowed[0])
+    if kind in ("html", "spreadsheet_xml") and path.suffix.lower() in (".xls", ".xlsx"):
+        # what government systems call an "Excel export": a web page or Excel 2003 XML named .xls
+        what_vi, what_en = _KIND_VI[kind]
+        raise IngestError(
+            path,
+            None,
+            None,
+            f"đây là {what_vi} mang đuôi {path.suffix}, không phải bảng tính Excel (.xlsx): hãy mở bằng "
+            "Excel, lưu lại thành .xlsx (Excel Workbook) rồi gửi lại",
+            f"this is {what_en} named {path.suffix}, not an Excel workbook (.xlsx): open it in Excel, save "
+            "it as .xlsx and send it again",
+            reason="wrong_file_type",
+        )
     listed = ", ".join(allowed)
     raise IngestError(
         path,
@@ -97,7 +110,8 @@ def check_size(path: Path, limit: int) -> None:
 
 
 def content_kind(path: Path) -> str:
-    """What the bytes are, whatever the name says: zip, encrypted_office, ole2, pdf, html, text, binary.
+    """What the bytes are, whatever the name says: zip, encrypted_office, ole2, pdf, spreadsheet_xml, html,
+    text, binary.
 
     An encrypted Office file (a workbook or document saved with a password) is an OLE2 compound file
     holding an `EncryptedPackage` stream; a legacy .xls/.doc is OLE2 without one."""
@@ -114,6 +128,8 @@ def content_kind(path: Path) -> str:
     if head.startswith(b"%PDF"):
         return "pdf"
     lowered = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if lowered.startswith(b"<?xml") and b"urn:schemas-microsoft-com:office:spreadsheet" in lowered:
+        return "spreadsheet_xml"  # Excel 2003's XML Spreadsheet, which personnel systems export as .xls
     if lowered.startswith((b"<!doctype html", b"<html", b"<table", b"<?xml")) or b"<html" in lowered[:1024]:
         return "html"
     if head[:2] in (b"\xff\xfe", b"\xfe\xff") or _looks_like_text(head):
@@ -145,6 +161,10 @@ _KIND_VI = {
     "text": ("tệp văn bản thuần (text)", "a plain-text file"),
     "pdf": ("tệp PDF", "a PDF file"),
     "html": ("trang web HTML (xuất từ trình duyệt)", "an HTML page"),
+    "spreadsheet_xml": (
+        "bảng tính XML của Excel 2003 (XML Spreadsheet 2003)",
+        "an Excel 2003 XML Spreadsheet",
+    ),
     "binary": ("tệp nhị phân không rõ loại", "an unknown binary file"),
 }
 

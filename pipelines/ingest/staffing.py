@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -22,6 +22,7 @@ from pipelines.core.vietnamese import compat, name_key
 from pipelines.ingest.cells import (
     CONTROL_CHARACTERS,
     HeaderAliases,
+    SheetHeader,
     best_header,
     blank_header_error,
     cell_text,
@@ -168,6 +169,27 @@ def _header_score(cells: list[str]) -> int:
     return len(found) if len(found) >= 2 else 0
 
 
+_ROMAN_QUARTERS = {"1": "i", "2": "ii", "3": "iii", "4": "iv"}
+
+
+def _period_sheet_header(sheets: list, period_key: str, detected: Detected) -> SheetHeader | None:
+    """The list's header on the sheet named for the file's quarter (`Quý II`, `Q2`, `quý 2`) when the
+    workbook keeps a list per quarter, one sheet each: a clerk's workbook of the year. None when no sheet
+    is named so, or that sheet holds no list (then the best header of any sheet is taken, as before)."""
+    quarter = re.fullmatch(r"\d{4}-Q([1-4])", period_key)
+    if quarter is None:
+        return None
+    n = quarter.group(1)
+    names = re.compile(rf"(?:^|\W)(?:quý|quy|q)\s*(?:{n}|{_ROMAN_QUARTERS[n]})(?:\W|$)")
+    for index, (title, rows) in enumerate(sheets):
+        if names.search(name_key(title)):
+            own = best_header([(title, rows)], _header_score)
+            if own is not None:
+                detected.note("sheet_for_period", title)
+                return replace(own, sheet_index=index)
+    return None
+
+
 def _cell(value: object) -> str | None:
     if isinstance(value, (datetime, date)):
         return value.strftime("%d/%m/%Y")
@@ -209,7 +231,7 @@ def parse_staffing(
         )
     with transitional(path) as readable:
         sheets = filled_sheets(readable)
-    found = best_header(sheets, _header_score)
+    found = _period_sheet_header(sheets, period.group(1), detected) or best_header(sheets, _header_score)
     headers = found.headers if found else []
     columns: dict[str, int] = {}
     for index, header in enumerate(headers):

@@ -175,11 +175,16 @@ def parse_date(value: object, epoch: date | None = None) -> tuple[date | None, s
         day = (epoch or EXCEL_EPOCH) + timedelta(days=int(value))
         return day, day.strftime("%d/%m/%Y")
     text = nfc(str(value)).strip()
+    # a leading apostrophe is Excel's mark of text (`'03/04/2025` in a CSV), the 12-hour clock's SA/CH
+    # (sáng/chiều) are AM/PM
+    readable = _TWELVE_HOUR.sub(
+        lambda m: " AM" if m.group(1).upper() == "SA" else " PM", text.removeprefix("'")
+    )
     # four-digit years first (Python's %Y takes exactly four), then a script's two-digit ones (`31-3-25`);
     # an ISO date with a time of day is that date
     for fmt in _DATE_FORMATS:
         try:
-            return datetime.strptime(text, fmt).date(), text
+            return datetime.strptime(readable, fmt).date(), text
         except ValueError:
             continue
     words = _DATE_IN_WORDS.search(name_key(text))  # "ngày 03 tháng 4 năm 2025", as a letter dates itself
@@ -198,10 +203,17 @@ _DATE_FORMATS = (
     "%Y-%m-%d",
     "%Y-%m-%d %H:%M",
     "%Y-%m-%d %H:%M:%S",
+    "%Y/%m/%d",
+    "%d/%m/%Y %H:%M",
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %I:%M %p",
+    "%d/%m/%Y %I:%M:%S %p",
+    "%d-Thg%m-%Y",  # Excel's Vietnamese short month (`01-Thg1-2025`)
     "%d/%m/%y",
     "%d-%m-%y",
     "%d.%m.%y",
 )
+_TWELVE_HOUR = re.compile(r"\s+(SA|CH)$", re.IGNORECASE)
 _DATE_IN_WORDS = re.compile(r"ngày\s*(\d{1,2})\s*tháng\s*(\d{1,2})\s*năm\s*(\d{4})")
 
 
@@ -349,6 +361,8 @@ def read_cell_number(cell: Cell, column: str, kind: str) -> tuple[Decimal | None
             )
         return number.quantize(Decimal("0.000001")) if role == "rate" else number, text
     text = cell_text(value) or ""
+    if text.startswith("'"):  # Excel's mark of text, kept by a CSV (`'570`): not part of the number
+        text = text[1:]
     if kind == "flag" and column == "numerator" and name_key(text) in _FLAG_WORDS:
         return Decimal(_FLAG_WORDS[name_key(text)]), text
     if name_key(text) in _NO_VALUE:
@@ -401,7 +415,7 @@ def _xlsx_sheets(path: Path) -> list[Sheet]:
 def _load_cells(path: Path, data_only: bool) -> list[Sheet]:
     from openpyxl import load_workbook
 
-    workbook = load_workbook(path, read_only=True, data_only=data_only)
+    workbook = load_workbook(path, read_only=True, data_only=data_only, keep_links=False)
     try:
         if not workbook.worksheets:
             raise IngestError(
@@ -418,7 +432,7 @@ def _load_cells(path: Path, data_only: bool) -> list[Sheet]:
             for row in sheet.iter_rows():
                 cells = [
                     Cell(
-                        getattr(c, "value", None),
+                        _cached_value(c) if data_only else getattr(c, "value", None),
                         getattr(c, "number_format", None) or "General",
                         getattr(c, "data_type", None) == "f",
                     )
@@ -443,6 +457,16 @@ def _load_cells(path: Path, data_only: bool) -> list[Sheet]:
         return sheets
     finally:
         workbook.close()
+
+
+def _cached_value(cell) -> object:
+    """A cell's value as Excel last computed it. A formula that computed an empty text (`=IF(F10="","",…)`,
+    as templates fill a column) is stored `t="str"` with an empty value: blank, as Excel shows it, not a
+    formula without a value (that one has no cached value at all)."""
+    value = getattr(cell, "value", None)
+    if value is None and getattr(cell, "data_type", None) == "str":
+        return ""
+    return value
 
 
 def _csv_sheets(path: Path, detected: Detected) -> list[Sheet]:

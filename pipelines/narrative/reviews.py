@@ -142,7 +142,7 @@ def read_review_sheet(path: Path, indicators: set[str]) -> list[Decision]:
     """The filled rows of a review sheet (a row whose decision cell is empty is still pending)."""
     from openpyxl import load_workbook
 
-    workbook = load_workbook(path, read_only=True, data_only=True)
+    workbook = load_workbook(path, read_only=True, data_only=True, keep_links=False)
     try:
         if SHEET_NAME not in workbook.sheetnames:
             raise ReviewError(f"{path}: không có trang «{SHEET_NAME}» (not a review sheet)")

@@ -91,12 +91,14 @@ select latest.*, aliases.commune_id,
     date_trunc('quarter', received_at) as quarter_start
 from latest
 left join aliases
-    -- the dbt macro name_key, compiled: invisible characters removed, every kind of space one space
-    on aliases.alias_key = trim(regexp_replace(
+    -- the dbt macro unit_name_key, compiled: invisible characters removed, every kind of space one space,
+    -- a district or province written after the name cut
+    on aliases.alias_key = regexp_replace(trim(regexp_replace(
         regexp_replace(lower(nfc_normalize(latest.commune_name)),
             '[\\x{00AD}\\x{200B}-\\x{200F}\\x{2060}-\\x{2064}\\x{FEFF}]', '', 'g'),
         '[\\x{0009}-\\x{000D}\\x{001C}-\\x{0020}\\x{0085}\\x{00A0}\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}'
-        || '\\x{202F}\\x{205F}\\x{3000}]+', ' ', 'g'));
+        || '\\x{202F}\\x{205F}\\x{3000}]+', ' ', 'g')),
+        '\\s*[,;(–-]\\s*(?:huyện|tỉnh|thị xã|thành phố|quận|tp\\.|tx\\.|h\\.|t\\.)\\s?.*$', '');
 create or replace table quarter_counts as
 select commune_id, quarter_start,
     count(*) as received,

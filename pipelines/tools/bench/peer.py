@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipelines.core.vietnamese import name_key
+from pipelines.core.vietnamese import name_key, strip_address_tail
 from pipelines.ingest.dossier_exports import TIMESTAMP_FORMATS
 from pipelines.tools.bench.limit import COLUMNS, aliases_csv
 
@@ -62,12 +62,17 @@ def load(folder: Path) -> tuple[pd.DataFrame, int]:
     return raw[~bad].drop(columns="finished_text"), int(bad.sum())
 
 
+def _unit_key(name: str) -> str:
+    """The pipeline's `unit_name_key`: the name key without a district or province written after it."""
+    return strip_address_tail(name_key(name))
+
+
 def transform(dossiers: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     aliases = pd.read_csv(aliases_csv(), dtype=str)[["alias_key", "commune_id"]]
     latest = dossiers.sort_values(["source_file", "source_row"], ascending=[False, True]).drop_duplicates(
         "dossier_code"
     )
-    latest = latest.assign(alias_key=latest["commune_name"].map(name_key, na_action="ignore")).merge(
+    latest = latest.assign(alias_key=latest["commune_name"].map(_unit_key, na_action="ignore")).merge(
         aliases, on="alias_key", how="left"
     )
     finished, due, received = latest["finished_at"], latest["due_at"], latest["received_at"]

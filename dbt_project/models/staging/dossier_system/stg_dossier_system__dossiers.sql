@@ -6,7 +6,7 @@ renamed as (
     select
         dossier_code,
         commune_name                        as commune_name_written,
-        {{ name_key('commune_name') }}      as commune_name_key,
+        {{ unit_name_key('commune_name') }} as commune_name_key,
         procedure_name,
         field_name,
         received_at,
