@@ -15,7 +15,8 @@ other units' figures, money and per mille, plans and norms) was scored once blin
 0,768); then an indicator stated with two values was sent to review instead of one being taken silently
 (every set gained precision: 0,988 here), a plan column (`KH số 15`) made its cells targets, a later cell of
 a row stopped giving the role of the figures before it, and the video-conference flag was read from one
-terminal of the unit (1,000 / 0,791)."""
+terminal of the unit (1,000 / 0,791); then a count whose clause names no indicator was read with the
+words of the figure before it, for review (1,000 / 0,794; recall up on every set)."""
 
 from __future__ import annotations
 

@@ -233,3 +233,16 @@ def test_the_video_conference_flag_is_one_terminal_of_the_unit(body, lands_as):
 
     landed = [f.value for f in _figures(body) if f.indicator_code == "VC_TERMINAL_READY" and lands(f)]
     assert landed == ([lands_as] if lands_as is not None else [])
+
+
+def test_a_count_about_what_the_figure_before_it_counts_waits_for_review():
+    """`… 15 Tổ công nghệ số cộng đồng, phủ 15/15 thôn, với 90 thành viên`: the members' clause names no team;
+    read with the words of the sentence's last figure that mapped by its own, when its noun is one the
+    indicator counts, and always reviewed. A noun that does not fit (`4.020 hộ` after `12 thôn`) is not
+    read so."""
+    from tests.narrative_corpus import in_review, lands
+
+    members = _one("Xã đã thành lập 15 Tổ công nghệ số cộng đồng, phủ 15/15 thôn, với 90 thành viên.", "90")
+    assert members.indicator_code == "CDT_MEMBERS" and in_review(members) and not lands(members)
+    households = _one("Xã Ba Tô có 12 thôn, 4.020 hộ.", "4.020")
+    assert households.indicator_code is None

@@ -208,6 +208,7 @@ _DATE_AFTER = re.compile(r"^\s*(?:đến|-|–)\s*(?:ngày\s*)?\d", re.IGNORECAS
 TRAILING_WORDS = 14
 # Below this confidence a mapped figure waits for review (dbt var `narrative_review_threshold`, same value).
 DEFAULT_REVIEW_THRESHOLD = 0.8
+SUBJECT_BASE = 0.7  # a figure read with the words of the figure before it: below the threshold, reviewed
 RATE_KINDS = ("rate",)
 COUNT_KINDS = ("count", "stock")
 
@@ -317,6 +318,9 @@ class Figure:
     needs_review: bool = False  # held for a person to decide before it reaches the marts
     review_reason: str = ""
     bare: bool = False  # a number after its label with no noun (`đã giải quyết 583,`): never lands alone
+    # read with the words of the sentence's figure before it (`… 15 Tổ công nghệ số cộng đồng, với 90 thành
+    # viên`): kept only for a count whose noun fits the indicator's unit, and always reviewed
+    borrowed: bool = False
 
     @property
     def rate_decimals(self) -> int | None:
@@ -679,13 +683,14 @@ def map_figures(figures: list[Figure], rules: tuple[KeywordRule, ...]) -> list[F
     kinds = {rule.indicator_code: rule.kind for rule in rules}
     mapped: list[Figure] = []
     used: list[str] = []  # the words that mapped each figure (what a following bare rate borrows)
+    subject: tuple[str, str] | None = None  # (sentence, own words) of the last figure that mapped
     for i, figure in enumerate(figures):
         previous = used[i - 1] if i and figures[i - 1].sentence == figure.sentence else None
         # own words first, then the whole clause before it; a rate that follows a figure of its sentence
         # (`141 hồ sơ, chiếm tỷ lệ 24,74%`) is about that figure or unmapped; any other figure may borrow
         # the words that open its clause, then all up to the next figure. A fraction no rate matches is
         # read as its numerator's count.
-        attempts = []
+        attempts, from_subject = [], None
         if previous is not None and figure.kind == "rate" and figure.follows_count:
             # `trễ hạn 12 hồ sơ, chiếm 0,59% số hồ sơ đã giải quyết`: the share of the figure before
             attempts.append((f"{previous} {figure.own_lead}", False, 0.9))
@@ -702,21 +707,38 @@ def map_figures(figures: list[Figure], rules: tuple[KeywordRule, ...]) -> list[F
                     attempts.append((borrowed, False, base))
         if figure.kind == "fraction":
             attempts += [(c, True, 0.7) for c in (figure.context, figure.wide_context) if c]
+        if (
+            figure.kind == "count"
+            and figure.noun
+            and not figure.bare
+            and subject
+            and subject[0] == figure.sentence
+        ):
+            # `thành lập 15 Tổ công nghệ số cộng đồng, với 90 thành viên`: a count whose own clause names no
+            # indicator may be about what the sentence's last figure mapped by its own words counts; read
+            # so, it always waits for a person (below the review threshold)
+            attempts.append((f"{subject[1]} {figure.context}", False, SUBJECT_BASE))
+            from_subject = len(attempts) - 1
         code, candidates, confidence, words = None, (), 0.0, figure.wide_context or figure.context
-        for context, fallback, base in attempts:
+        used_attempt = None
+        for n, (context, fallback, base) in enumerate(attempts):
             code, score, candidates = _best(context, figure, rules, fallback)
             if candidates:
                 # more terms matched, more certain; a tie is no answer
                 confidence = round(base * (1.0 if score >= 2 else 0.85), 2) if code else 0.3
-                words = context
+                words, used_attempt = context, n
                 break
         used.append(words)
+        borrowed = code is not None and used_attempt == from_subject
+        if code is not None and not borrowed:
+            subject = (figure.sentence, figure.own_lead or figure.context)
         mapped.append(
             replace(
                 _valued(figure, kinds.get(code)),
                 indicator_code=code,
                 confidence=confidence,
                 candidates=candidates if code is None else (),
+                borrowed=borrowed,
             )
         )
     return mapped
@@ -931,6 +953,12 @@ _UNIT_NOUNS = {
 }
 
 
+def _noun_names_unit(figure: Figure, unit: str | None) -> bool:
+    """The count's own noun is one the indicator's unit counts (`thành viên` for people), not merely
+    compatible with it."""
+    return unit in _UNIT_NOUNS and figure.noun in _UNIT_NOUNS[unit]
+
+
 _APPROXIMATE = re.compile(r"(?:\b(?:khoảng|gần|hơn|trên|ước|ước tính|xấp xỉ|chừng)|~)\s*$", re.IGNORECASE)
 
 
@@ -951,6 +979,8 @@ def judge_figures(
     confidence threshold, a role that is not certain, or a noun that does not fit the indicator's unit."""
     judged = []
     for figure in figures:
+        if figure.borrowed and not _noun_names_unit(figure, units.get(figure.indicator_code)):
+            figure = replace(figure, indicator_code=None, confidence=0.0, borrowed=False)
         if not figure.indicator_code:
             judged.append(figure)
             continue
