@@ -5,6 +5,7 @@ model changes), never at import time.
 """
 
 import hashlib
+import json
 import uuid
 from collections.abc import Iterator, Mapping
 from datetime import date
@@ -164,7 +165,15 @@ def warehouse_dbt_assets(
         )
         return
     note_pending(outputs, fingerprint, context.run_id)
-    yield from _build(context, warehouse, reference, config.full_refresh)
+    logic = incremental_logic_digest(json.loads(MANIFEST.read_bytes()))
+    full_refresh = config.full_refresh or _recorded_mark(warehouse, INCREMENTAL_LOGIC) != logic
+    if full_refresh and not config.full_refresh:
+        context.log.info(
+            "Cách phân loại hồ sơ đã thay đổi (mã, danh mục xã hoặc macro): dựng lại các bảng gia tăng "
+            "từ đầu (the logic of the incremental models changed, or was never recorded: rebuilt in full)"
+        )
+    yield from _build(context, warehouse, reference, full_refresh)
+    _record_mark(warehouse, INCREMENTAL_LOGIC, logic)
 
 
 @dbt_assets(
@@ -217,22 +226,65 @@ def _views_current(warehouse: WarehouseResource, views: list[AssetKey], version:
     SQL recorded after the last build (a view made again by another hand, or a changed project, differs)."""
     with warehouse.connect(read_only=True) as con:
         digest = _views_digest(con, views, version)
-        try:
-            recorded = con.execute(
-                f"select digest from {BUILD_MARKS} where name = ?", [REPORTING_SCHEMA]
-            ).fetchall()
-        except duckdb.CatalogException:
-            return False
-    return digest is not None and recorded == [(digest,)]
+    return digest is not None and _recorded_mark(warehouse, REPORTING_SCHEMA) == digest
 
 
 def _mark_views(warehouse: WarehouseResource, views: list[AssetKey], version: str) -> None:
+    with warehouse.connect(read_only=True) as con:
+        digest = _views_digest(con, views, version)
+    _record_mark(warehouse, REPORTING_SCHEMA, digest)
+
+
+# The mark of the logic the incremental models were built with (below).
+INCREMENTAL_LOGIC = "incremental_logic"
+
+
+def incremental_logic_digest(manifest: Mapping[str, Any]) -> str:
+    """What the incremental models' rows were made by: their SQL and that of every model upstream, the
+    macros they call, the seeds they read (the commune aliases that resolve a dossier's unit). An
+    incremental run only processes newly loaded rows, so when this changes (a new spelling in the alias
+    seed, a corrected classification) the rows loaded before would keep the old result; the build then
+    rebuilds them in full, once."""
+    nodes, macros = manifest["nodes"], manifest["macros"]
+    pending = [
+        key for key, node in nodes.items() if node.get("config", {}).get("materialized") == "incremental"
+    ]
+    seen_nodes: set[str] = set()
+    seen_macros: set[str] = set()
+    parts: list[str] = []
+    while pending:
+        key = pending.pop()
+        if key in seen_nodes or key not in nodes:  # sources are raw data, not logic
+            continue
+        seen_nodes.add(key)
+        node = nodes[key]
+        parts.append(f"{key}:{node.get('raw_code') or node.get('checksum', {}).get('checksum', '')}")
+        pending.extend(node.get("depends_on", {}).get("nodes", []))
+        called = list(node.get("depends_on", {}).get("macros", []))
+        while called:
+            macro = called.pop()
+            if macro in seen_macros or macro not in macros:
+                continue
+            seen_macros.add(macro)
+            parts.append(f"{macro}:{macros[macro]['macro_sql']}")
+            called.extend(macros[macro].get("depends_on", {}).get("macros", []))
+    return hashlib.sha256("\n".join(sorted(parts)).encode()).hexdigest()
+
+
+def _recorded_mark(warehouse: WarehouseResource, name: str) -> str | None:
+    """The digest recorded under `name` in the build marks; None when there is none (or no marks yet)."""
+    with warehouse.connect(read_only=True) as con:
+        try:
+            found = con.execute(f"select digest from {BUILD_MARKS} where name = ?", [name]).fetchall()
+        except duckdb.CatalogException:
+            return None
+    return found[0][0] if found else None
+
+
+def _record_mark(warehouse: WarehouseResource, name: str, digest: str | None) -> None:
     with warehouse.connect() as con:
         con.execute(f"create table if not exists {BUILD_MARKS} (name varchar primary key, digest varchar)")
-        con.execute(
-            f"insert or replace into {BUILD_MARKS} values (?, ?)",
-            [REPORTING_SCHEMA, _views_digest(con, views, version)],
-        )
+        con.execute(f"insert or replace into {BUILD_MARKS} values (?, ?)", [name, digest])
 
 
 assets = [warehouse_dbt_assets, reporting_dbt_assets]
