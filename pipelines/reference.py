@@ -111,10 +111,11 @@ def write_aliases(seeds_dir: Path = SEEDS_DIR) -> Path:
 # `qúy` here too, which is harmless: both sides of a comparison go through it.
 _TONE_ON_SECOND = {
     f"{first}{second}{mark}": f"{first}{mark}{second}"
-    for pair in ("oa", "oe", "uy", "Oa", "Oe", "Uy", "OA", "OE", "UY")
-    for first, second in [pair]
+    for first, second in ("oa", "oe", "uy", "Oa", "Oe", "Uy", "OA", "OE", "UY")
     for mark in ("\u0300", "\u0301", "\u0309", "\u0303", "\u0323")
 }
+
+_TONE_ON_FIRST = {first: second for second, first in _TONE_ON_SECOND.items()}
 
 
 def tone_key(key: str) -> str:
@@ -124,7 +125,7 @@ def tone_key(key: str) -> str:
 
 def tone_on_second(key: str) -> str:
     """A name with the tone marks of `oa`, `oe`, `uy` on their second vowel (`Hoà`, `Thuỳ`)."""
-    return _moved_tones(key, {first: second for second, first in _TONE_ON_SECOND.items()})
+    return _moved_tones(key, _TONE_ON_FIRST)
 
 
 def _moved_tones(text: str, moves: dict[str, str]) -> str:
@@ -153,10 +154,9 @@ class CommuneResolver:
         guess between two communes (`Xã Sơn Kỳ; Xã Vạn Tường` names two: None)."""
         if not written or not written.strip():
             return None
-        found = self._resolve_key(name_key(written))
-        if found is None and (short := strip_address_tail(name_key(written))) != name_key(written):
-            found = self._resolve_key(short)
-        return found
+        key = name_key(written)
+        short = strip_address_tail(key)
+        return self._resolve_key(key) or (self._resolve_key(short) if short != key else None)
 
     def _resolve_key(self, key: str) -> str | None:
         bare = strip_unit_prefix(key)

@@ -186,20 +186,8 @@ class ValueReader:
     def header(self, score: Callable[[list[str]], int]) -> SheetHeader | None:
         """The row, on any sheet, whose cells `score` rates best among each sheet's first rows (title rows
         above it are skipped); the first sheet wins a tie. None when no row scores above zero."""
-        if self._sheets is not None:
-            first_rows = (
-                (name, itertools.islice(_calamine_rows(sheet), HEADER_SEARCH_ROWS))
-                for name, sheet in self._sheets
-            )
-            return best_header(first_rows, score)
-        with _values_only(self.path) as workbook:
-            return best_header(
-                (
-                    (sheet.title, sheet.iter_rows(values_only=True, max_row=HEADER_SEARCH_ROWS))
-                    for sheet in workbook.worksheets
-                ),
-                score,
-            )
+        with self._first_rows() as sheets:
+            return best_header(sheets, score)
 
     def pages(self, found: SheetHeader) -> list[SheetHeader]:
         """The sheets after `found`'s that repeat its header row (the same cells) among their first rows:
@@ -210,29 +198,24 @@ class ValueReader:
         def same(cells: list[str]) -> int:
             return 1 if [c.strip() for c in cells[: len(wanted)]] == wanted else 0
 
+        with self._first_rows() as sheets:
+            later = itertools.islice(enumerate(sheets), found.sheet_index + 1, None)
+            return [h for index, (title, rows) in later if (h := sheet_header(index, title, rows, same))]
+
+    @contextlib.contextmanager
+    def _first_rows(self) -> Iterator[Iterator[tuple[str, Iterable[tuple]]]]:
+        """(title, its first rows) of every sheet, read by calamine or, failing it, openpyxl."""
         if self._sheets is not None:
-            sheets = [
+            yield (
                 (name, itertools.islice(_calamine_rows(sheet), HEADER_SEARCH_ROWS))
                 for name, sheet in self._sheets
-            ]
-            later = [(i, name, rows) for i, (name, rows) in enumerate(sheets) if i > found.sheet_index]
-            return [
-                replace(h, sheet_index=i)
-                for i, name, rows in later
-                if (h := best_header([(name, rows)], same)) is not None
-            ]
+            )
+            return
         with _values_only(self.path) as workbook:
-            return [
-                replace(h, sheet_index=i)
-                for i, sheet in enumerate(workbook.worksheets)
-                if i > found.sheet_index
-                and (
-                    h := best_header(
-                        [(sheet.title, sheet.iter_rows(values_only=True, max_row=HEADER_SEARCH_ROWS))], same
-                    )
-                )
-                is not None
-            ]
+            yield (
+                (sheet.title, sheet.iter_rows(values_only=True, max_row=HEADER_SEARCH_ROWS))
+                for sheet in workbook.worksheets
+            )
 
     def rows(self, sheet_index: int, after_row: int) -> Iterator[tuple[int, tuple]]:
         """(row number, values) of every non-blank row below `after_row`: blank rows, formatted or not (a
@@ -256,6 +239,14 @@ class ValueReader:
 def find_sheet_header(path: Path, score: Callable[[list[str]], int]) -> SheetHeader | None:
     """`ValueReader.header` of a workbook read for that alone."""
     return ValueReader(path).header(score)
+
+
+def sheet_header(
+    index: int, title: str, rows: Iterable[tuple], score: Callable[[list[str]], int]
+) -> SheetHeader | None:
+    """`best_header` of one sheet, the `index`-th of its workbook."""
+    found = best_header([(title, rows)], score)
+    return replace(found, sheet_index=index) if found else None
 
 
 def best_header(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
@@ -28,6 +28,7 @@ from pipelines.ingest.cells import (
     cell_text,
     filled_sheets,
     is_blank,
+    sheet_header,
 )
 from pipelines.ingest.guards import check_extension, check_size, check_xlsx, inbox_files, transitional
 from pipelines.ingest.register import (
@@ -182,11 +183,9 @@ def _period_sheet_header(sheets: list, period_key: str, detected: Detected) -> S
     n = quarter.group(1)
     names = re.compile(rf"(?:^|\W)(?:quý|quy|q)\s*(?:{n}|{_ROMAN_QUARTERS[n]})(?:\W|$)")
     for index, (title, rows) in enumerate(sheets):
-        if names.search(name_key(title)):
-            own = best_header([(title, rows)], _header_score)
-            if own is not None:
-                detected.note("sheet_for_period", title)
-                return replace(own, sheet_index=index)
+        if names.search(name_key(title)) and (own := sheet_header(index, title, rows, _header_score)):
+            detected.note("sheet_for_period", title)
+            return own
     return None
 
 

@@ -1012,35 +1012,29 @@ def judge_figures(
     return judged
 
 
+CONFLICT = "conflict"
+
+
 def review_conflicts(figures: list[Figure]) -> list[Figure]:
     """An indicator the report states with two different values, each of which would land, waits for a
     person (`conflict`): the minutes of a meeting corrected by the next speaker, a figure the village sent
     and the police's. The warehouse keeps one value per indicator and would otherwise take one of them
     silently. Where the form or the system states one of the values, that one still lands (the warehouse's
     `agrees_with_*`)."""
-    landing: dict[str, set[Decimal]] = {}
-    for figure in figures:
-        if (
-            figure.indicator_code
-            and figure.role == "actual"
-            and not figure.needs_review
-            and figure.value is not None
-        ):
-            landing.setdefault(figure.indicator_code, set()).add(round(Decimal(str(figure.value)), 2))
-    conflicting = {code for code, values in landing.items() if len(values) > 1}
+
+    def would_land(f: Figure) -> bool:
+        return bool(f.indicator_code) and f.role == "actual" and not f.needs_review and f.value is not None
+
+    values: dict[str, set[Decimal]] = {}
+    for figure in filter(would_land, figures):
+        values.setdefault(figure.indicator_code, set()).add(round(Decimal(str(figure.value)), 2))
+    conflicting = {code for code, found in values.items() if len(found) > 1}
     return [
-        replace(
-            f,
-            needs_review=True,
-            review_reason=",".join(filter(None, [f.review_reason, CONFLICT])),
-        )
-        if f.indicator_code in conflicting and f.role == "actual" and not f.needs_review
+        replace(f, needs_review=True, review_reason=",".join(filter(None, [f.review_reason, CONFLICT])))
+        if would_land(f) and f.indicator_code in conflicting
         else f
         for f in figures
     ]
-
-
-CONFLICT = "conflict"
 
 
 @lru_cache(maxsize=4)

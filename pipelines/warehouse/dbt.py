@@ -5,7 +5,6 @@ model changes), never at import time.
 """
 
 import hashlib
-import json
 import uuid
 from collections.abc import Iterator, Mapping
 from datetime import date
@@ -20,6 +19,7 @@ from dagster_dbt import (
     DbtProject,
     dbt_assets,
 )
+from dagster_dbt.asset_utils import get_manifest_and_translator_from_dbt_assets
 
 from pipelines.core.sqltext import quote_ident
 from pipelines.resources import (
@@ -153,6 +153,7 @@ def warehouse_dbt_assets(
     signed_by = f"{publication.signer_role}|{publication.signer_name}"
     with warehouse.connect(read_only=True) as con:
         fingerprint = inputs_fingerprint(con, reference.path, date.today(), signed_by, server.identity)
+        built_with = _recorded_mark(con, INCREMENTAL_LOGIC)
     # what a skipped run leaves as it is: it must still be there
     # (the index is reports/publish.py's INDEX; the warehouse does not import the reports that follow it)
     needed = [Path(warehouse.analyst_path), sources.reports_dir / "index.html"]
@@ -165,15 +166,17 @@ def warehouse_dbt_assets(
         )
         return
     note_pending(outputs, fingerprint, context.run_id)
-    logic = incremental_logic_digest(json.loads(MANIFEST.read_bytes()))
-    full_refresh = config.full_refresh or _recorded_mark(warehouse, INCREMENTAL_LOGIC) != logic
+    # the parsed manifest these assets were defined from (dagster-dbt keeps it), not the file read again
+    logic = incremental_logic_digest(get_manifest_and_translator_from_dbt_assets([context.assets_def])[0])
+    full_refresh = config.full_refresh or built_with != logic
     if full_refresh and not config.full_refresh:
         context.log.info(
             "Cách phân loại hồ sơ đã thay đổi (mã, danh mục xã hoặc macro): dựng lại các bảng gia tăng "
             "từ đầu (the logic of the incremental models changed, or was never recorded: rebuilt in full)"
         )
     yield from _build(context, warehouse, reference, full_refresh)
-    _record_mark(warehouse, INCREMENTAL_LOGIC, logic)
+    with warehouse.connect() as con:
+        _record_mark(con, INCREMENTAL_LOGIC, logic)
 
 
 @dbt_assets(
@@ -226,13 +229,12 @@ def _views_current(warehouse: WarehouseResource, views: list[AssetKey], version:
     SQL recorded after the last build (a view made again by another hand, or a changed project, differs)."""
     with warehouse.connect(read_only=True) as con:
         digest = _views_digest(con, views, version)
-    return digest is not None and _recorded_mark(warehouse, REPORTING_SCHEMA) == digest
+        return digest is not None and _recorded_mark(con, REPORTING_SCHEMA) == digest
 
 
 def _mark_views(warehouse: WarehouseResource, views: list[AssetKey], version: str) -> None:
-    with warehouse.connect(read_only=True) as con:
-        digest = _views_digest(con, views, version)
-    _record_mark(warehouse, REPORTING_SCHEMA, digest)
+    with warehouse.connect() as con:
+        _record_mark(con, REPORTING_SCHEMA, _views_digest(con, views, version))
 
 
 # The mark of the logic the incremental models were built with (below).
@@ -271,20 +273,18 @@ def incremental_logic_digest(manifest: Mapping[str, Any]) -> str:
     return hashlib.sha256("\n".join(sorted(parts)).encode()).hexdigest()
 
 
-def _recorded_mark(warehouse: WarehouseResource, name: str) -> str | None:
+def _recorded_mark(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
     """The digest recorded under `name` in the build marks; None when there is none (or no marks yet)."""
-    with warehouse.connect(read_only=True) as con:
-        try:
-            found = con.execute(f"select digest from {BUILD_MARKS} where name = ?", [name]).fetchall()
-        except duckdb.CatalogException:
-            return None
+    try:
+        found = con.execute(f"select digest from {BUILD_MARKS} where name = ?", [name]).fetchall()
+    except duckdb.CatalogException:
+        return None
     return found[0][0] if found else None
 
 
-def _record_mark(warehouse: WarehouseResource, name: str, digest: str | None) -> None:
-    with warehouse.connect() as con:
-        con.execute(f"create table if not exists {BUILD_MARKS} (name varchar primary key, digest varchar)")
-        con.execute(f"insert or replace into {BUILD_MARKS} values (?, ?)", [name, digest])
+def _record_mark(con: duckdb.DuckDBPyConnection, name: str, digest: str | None) -> None:
+    con.execute(f"create table if not exists {BUILD_MARKS} (name varchar primary key, digest varchar)")
+    con.execute(f"insert or replace into {BUILD_MARKS} values (?, ?)", [name, digest])
 
 
 assets = [warehouse_dbt_assets, reporting_dbt_assets]

@@ -155,9 +155,7 @@ def _raise_on_failure(command: list[str], outcome: Mapping[str, Any], errors: li
     if result.success:
         return
     details = "\n".join(errors[-20:]) or str(result.exception or "no message")
-    raise DbtCommandFailed(
-        description=f"dbt {' '.join(command[:1])} failed (log: {target / 'dbt.log'}):\n{details}"
-    )
+    raise DbtCommandFailed(description=f"dbt {command[0]} failed (log: {target / 'dbt.log'}):\n{details}")
 
 
 def _close_duckdb() -> None:
