@@ -628,12 +628,18 @@ def test_ranks_are_competition_ranks_printed_with_their_ties_and_count(published
 
 def test_an_unknown_period_is_refused_at_once_with_the_known_ones(pipeline_run, monkeypatch, capsys):
     from pipelines.cli import main
+    from pipelines.settings import get_settings
 
     settings, _ = pipeline_run
     monkeypatch.setenv("CDS_SOURCES_DIR", str(settings.sources_dir))
     monkeypatch.setenv("CDS_OUTPUTS_DIR", str(settings.outputs_dir))
     monkeypatch.setenv("DAGSTER_HOME", str(settings.outputs_dir.parent / "dagster_home"))
-    assert main(["report", "--period", "2025-Q9", "--period", "2025-Q1"]) == 2
+    get_settings.cache_clear()  # read from the variables above, not from an earlier test's environment
+    try:
+        refused = main(["report", "--period", "2025-Q9", "--period", "2025-Q1"])
+    finally:
+        get_settings.cache_clear()
+    assert refused == 2
     error = capsys.readouterr().err
     assert "2025-Q9" in error and "Các kỳ có số liệu: 2025-Q1, 2025-Q2" in error
     assert "Traceback" not in error and "2025-Q1," in error

@@ -248,14 +248,104 @@ def test_every_unit_and_logic_test_of_the_models_passes_on_postgres(served, post
     assert " PASS=" in done.stdout and " ERROR=0 " in done.stdout
 
 
+def test_great_expectations_finds_on_the_server_what_the_run_found(served, postgres_url):
+    """Every suite, its SQL translated to PostgreSQL, run by GX through SQLAlchemy on the server: the same
+    outcome, rule by rule, as the run's on the DuckDB file; findings among them, so agreement is not empty."""
+    from pipelines.resources import ServerWarehouseResource
+    from pipelines.warehouse.server import judge_on_server, same_checks_on_server
+
+    results = judge_on_server(postgres_url)
+    rules = [rule for suite in results for rule in suite.rules]
+    assert len(rules) >= 30 and not [rule.rule_code for rule in rules if rule.error]
+    assert sum(rule.unexpected_count or 0 for rule in rules) > 0, (
+        "the sample's defects are found on the server"
+    )
+    check = same_checks_on_server(server=ServerWarehouseResource(url=postgres_url))
+    assert check.passed, check.metadata["details"]
+    assert check.metadata["rules_run"].value == len(rules)
+
+
+def test_the_server_check_fails_where_the_server_finds_otherwise(served, postgres_url):
+    """Bad case: the run's record of one rule no longer matches what GX finds on the server."""
+    import psycopg2
+
+    from pipelines.resources import ServerWarehouseResource
+    from pipelines.warehouse.server import same_checks_on_server
+
+    record = "update quality.dq_rule_results set unexpected_count = %s where suite = %s and rule_code = %s"
+    with contextlib.closing(psycopg2.connect(postgres_url)) as pg, pg, pg.cursor() as cur:
+        cur.execute(
+            """select suite, rule_code, unexpected_count from quality.dq_rule_results
+               where unexpected_count > 0 order by suite, rule_code limit 1"""
+        )
+        suite, rule, count = cur.fetchone()
+        cur.execute(record, [count + 1, suite, rule])
+    try:
+        check = same_checks_on_server(server=ServerWarehouseResource(url=postgres_url))
+    finally:
+        with contextlib.closing(psycopg2.connect(postgres_url)) as pg, pg, pg.cursor() as cur:
+            cur.execute(record, [count, suite, rule])
+    assert not check.passed
+    assert check.metadata["disagreements"].value == 1
+    assert f"| {suite} | {rule} | {count + 1} dòng không đạt | {count} dòng không đạt |" in str(
+        check.metadata["details"].value
+    )
+
+
+def test_every_publication_reads_the_same_from_the_server(served, postgres_url):
+    """The report reader on the server (its SQL is both engines'): every period's report model equal to the
+    local file's; then, bad case, one figure changed on the server is named with its period."""
+    import psycopg2
+
+    from pipelines.resources import ServerWarehouseResource, WarehouseResource
+    from pipelines.warehouse.server import same_report_on_server
+
+    settings, _ = served
+    resources = {
+        "warehouse": WarehouseResource(path=str(settings.warehouse_path)),
+        "server": ServerWarehouseResource(url=postgres_url),
+    }
+    check = same_report_on_server(**resources)
+    assert check.passed, check.metadata["details"]
+    with contextlib.closing(psycopg2.connect(postgres_url)) as pg, pg, pg.cursor() as cur:
+        cur.execute(
+            """select period_key, commune_id, indicator_code, value from reporting.published_figures
+               where commune_id is not null and value > 0 order by period_key desc, commune_id limit 1"""
+        )
+        period, commune, code, value = cur.fetchone()
+        cur.execute(
+            """update reporting.published_figures set value = %s
+               where period_key = %s and commune_id = %s and indicator_code = %s""",
+            [value + 1, period, commune, code],
+        )
+    try:
+        check = same_report_on_server(**resources)
+    finally:
+        with contextlib.closing(psycopg2.connect(postgres_url)) as pg, pg, pg.cursor() as cur:
+            cur.execute(
+                """update reporting.published_figures set value = %s
+                   where period_key = %s and commune_id = %s and indicator_code = %s""",
+                [value, period, commune, code],
+            )
+    assert not check.passed
+    assert f"- {period}: " in str(check.metadata["details"].value)
+    assert "figures" in str(check.metadata["details"].value)
+
+
 def test_the_main_job_has_the_server_step_only_where_a_server_is_set(pipeline_run):
+    from dagster import AssetCheckKey
+
     from pipelines.definitions import build_definitions
     from pipelines.warehouse.server import SERVER_WAREHOUSE
 
     settings, _ = pipeline_run
     served = replace(settings, postgres_url="postgresql://cds@127.0.0.1:5432/cds")
-    assert SERVER_WAREHOUSE in build_definitions(served).resolve_all_asset_keys()
-    assert SERVER_WAREHOUSE not in build_definitions(settings).resolve_all_asset_keys()
+    with_server, without = build_definitions(served), build_definitions(settings)
+    assert SERVER_WAREHOUSE in with_server.resolve_all_asset_keys()
+    for name in ("same_checks_on_server", "same_report_on_server"):
+        check = AssetCheckKey(SERVER_WAREHOUSE, name)
+        assert check in with_server.resolve_job_def("main_job").asset_layer.asset_graph.asset_check_keys
+    assert SERVER_WAREHOUSE not in without.resolve_all_asset_keys()
 
 
 def test_a_connection_url_becomes_libpq_variables():

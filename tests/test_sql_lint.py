@@ -262,7 +262,8 @@ def lint_tree(root: Path = ROOT) -> tuple[list[Finding], int]:
 # 7: `cds check` creates the check models as views from the SQL dbt compiled for them (form_check.py).
 # 9: the copy of the landed tables to PostgreSQL (warehouse/postgres.py) writes a temporary CSV path of ours
 # into DuckDB's COPY (which takes no parameter) and column types from its fixed DuckDB → PostgreSQL map.
-MAX_REVIEWED = 9
+# 10: the report reader's fixed queries passed on to the server warehouse (QmarkConnection, postgres.py).
+MAX_REVIEWED = 10
 
 
 def test_no_sql_is_built_from_values_that_are_not_ours():

@@ -5,18 +5,18 @@
 with repeated as (
     select dossier_code, hash(source_file_sha256) as file_hash
     from {batch}
-    group by all
+    group by dossier_code, file_hash
     having count(*) > 1
 )
 
 select
-    any_value(classified.commune_id) as commune_id,
-    any_value(periods.period_key) as period_key,
+    min(classified.commune_id) as commune_id,
+    min(periods.period_key) as period_key,
     null::varchar as indicator_code,
     concat(dossiers.dossier_code, '|', dossiers.source_file_sha256) as subject,
     count(*)::varchar as observed_value,
     '1' as expected_value,
-    any_value(files.original_path) as evidence_file,
+    min(files.original_path) as evidence_file,
     min(dossiers.source_row) as evidence_row,
     concat(dossiers.dossier_code, ' ở các dòng ', string_agg(dossiers.source_row::varchar, ', ' order by dossiers.source_row)) as evidence_text,
     dossiers.dossier_code,

@@ -8,7 +8,7 @@ select
     concat(dossiers.commune_name_written, '|', dossiers.source_file_sha256) as subject,
     dossiers.commune_name_written as observed_value,
     'một xã, phường, đặc khu của tỉnh' as expected_value,
-    any_value(files.original_path) as evidence_file,
+    min(files.original_path) as evidence_file,
     min(dossiers.source_row) as evidence_row,
     concat(count(*), ' hồ sơ, ví dụ ', min(dossiers.dossier_code)) as evidence_text,
     dossiers.commune_name_written as written,

@@ -34,4 +34,4 @@ with judged as (
     where reports.coverage_start is not null and reports.coverage_end is not null
 )
 
-select * exclude (coverage) from judged where coverage = '{coverage}'
+select * from judged where coverage = '{coverage}'

@@ -7,11 +7,11 @@ select
     figures.file_sha256 as subject,
     string_agg(figures.printed, ' / ' order by figures.figure_no) as observed_value,
     null::varchar as expected_value,
-    any_value(reports.source_file) as evidence_file,
+    min(reports.source_file) as evidence_file,
     null::integer as evidence_row,  -- the positions are in the evidence text
     string_agg(figures.position || ': ' || figures.evidence, ' / ' order by figures.figure_no) as evidence_text,
     string_agg(figures.printed, '», «' order by figures.figure_no) as values_text,
-    any_value(indicators.name_vi) as indicator_vi
+    min(indicators.name_vi) as indicator_vi
 from {batch} as figures
 join raw.narrative_reports as reports using (file_sha256)
 left join reference.ref_indicators as indicators using (indicator_code)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -98,9 +98,66 @@ class SuiteSpec:
                 return expectation
         raise KeyError(f"{rule_code} is not a rule of suite {self.name}")
 
+    def in_dialect(self, dialect: str) -> SuiteSpec:
+        """The suite with its SQL written for another engine (`postgres` for the server warehouse).
+
+        The rule files are DuckDB SQL, the one copy every engine runs; sqlglot, the SQL translator dagster-dbt
+        already depends on, rewrites them (`strftime` → `to_char`, `qualify` → a window subquery,
+        `list_contains` → `= any(…)`). A construct it cannot write for the target raises here, naming the
+        suite, instead of running wrong."""
+        if dialect == "duckdb":
+            return self
+        expectations = []
+        for expectation in self.expectations:
+            kwargs = dict(expectation.get("kwargs", {}))
+            if "unexpected_rows_query" in kwargs:
+                kwargs["unexpected_rows_query"] = _translated(
+                    kwargs["unexpected_rows_query"], dialect, self.name
+                )
+            expectations.append({**expectation, "kwargs": kwargs})
+        where = _translated(self.where, dialect, self.name) if self.where else None
+        return replace(self, expectations=expectations, where=where)
+
     def rule_query(self, rule_code: str) -> str:
         """The SQL of a row rule with `{batch}` filled in (braces doubled for GX are undoubled here too)."""
         return self.expectation(rule_code)["kwargs"]["unexpected_rows_query"].format(batch=self.batch_sql)
+
+
+# `{batch}` is no SQL; it crosses the translation as this identifier
+_BATCH_STAND_IN = "cds_gx_batch_stand_in"
+
+
+def _for_postgres(node, joined: bool):
+    """What sqlglot leaves to the engine, rewritten for PostgreSQL: GX's batch, a subquery, needs an alias
+    there, which GX gives it itself unless the query joins (then "the user takes care of aliasing"); there is
+    no `round(double, n)`, only numeric's; DuckDB's 64-bit `hash` is `hashtextextended`, its `split` is
+    `string_to_array` (sqlglot writes `split`, which PostgreSQL does not have)."""
+    from sqlglot import exp
+
+    if joined and isinstance(node, exp.Table) and node.name == _BATCH_STAND_IN and not node.alias:
+        node.set("alias", exp.TableAlias(this=exp.to_identifier("batch")))
+    elif isinstance(node, exp.Round) and node.args.get("decimals") is not None:
+        node.set("this", exp.cast(node.this, "numeric"))
+        return exp.cast(node.copy(), "double")
+    elif isinstance(node, exp.Split):
+        return exp.func("string_to_array", node.this, node.expression)
+    elif isinstance(node, exp.Anonymous) and node.name.lower() == "hash" and len(node.expressions) == 1:
+        return exp.func("hashtextextended", node.expressions[0], exp.Literal.number(0))
+    return node
+
+
+def _translated(query: str, dialect: str, suite: str) -> str:
+    import sqlglot
+
+    try:
+        tree = sqlglot.parse_one(query.replace("{batch}", _BATCH_STAND_IN), read="duckdb")
+        if dialect == "postgres":
+            joined = tree.find(sqlglot.exp.Join) is not None
+            tree = tree.transform(lambda node: _for_postgres(node, joined))
+        translated = tree.sql(dialect=dialect, unsupported_level=sqlglot.ErrorLevel.RAISE)
+    except sqlglot.errors.SqlglotError as error:
+        raise ValueError(f"{suite}: a rule's SQL cannot be written for {dialect}: {error}") from error
+    return translated.replace(_BATCH_STAND_IN, "{batch}")
 
 
 def load_suites(folder: Path = EXPECTATIONS_DIR, tier: str | None = None) -> list[SuiteSpec]:

@@ -1,12 +1,12 @@
 """A period's publication read from the warehouse: the reporting models (`dbt_project/models/reporting/`)
-and a few marts, assembled into the `PeriodReport` every format renders (`model.py`)."""
+and a few marts, assembled into the `PeriodReport` every format renders (`model.py`). The SQL is what DuckDB
+and PostgreSQL share, so the same report can be read from the server warehouse."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cache
-
-import duckdb
+from typing import Any, Protocol
 
 from pipelines.core.vietnamese import period_label
 from pipelines.quality.suites import load_suites
@@ -26,13 +26,20 @@ from pipelines.reports.model import (
 )
 
 
-def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
+class Reader(Protocol):
+    """What a publication is read through: a DuckDB connection to the warehouse file, or one to the server
+    warehouse (`pipelines.warehouse.postgres.QmarkConnection`). The queries here are written for both."""
+
+    def execute(self, query: str, parameters: list | None = None, /) -> Any: ...
+
+
+def _rows(con: Reader, sql: str, params: list | None = None) -> list[dict]:
     cursor = con.execute(sql, params or [])
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def periods_with_data(con: duckdb.DuckDBPyConnection) -> list[str]:
+def periods_with_data(con: Reader) -> list[str]:
     """Periods the warehouse holds figures for, oldest first (a 9-month period after its third quarter)."""
     return [
         key
@@ -42,7 +49,7 @@ def periods_with_data(con: duckdb.DuckDBPyConnection) -> list[str]:
     ]
 
 
-def _period(con: duckdb.DuckDBPyConnection, period_key: str) -> tuple[Period, str | None, list[str]]:
+def _period(con: Reader, period_key: str) -> tuple[Period, str | None, list[str]]:
     """The period, the previous one of its type and the year's quarters up to its end."""
     rows = _rows(con, "select * from reporting.publication_periods where period_key = ?", [period_key])
     if not rows:
@@ -61,10 +68,10 @@ def _period(con: duckdb.DuckDBPyConnection, period_key: str) -> tuple[Period, st
     return period, r["previous_period_key"], list(r["trend_quarter_keys"])
 
 
-def _figure_rows(con: duckdb.DuckDBPyConnection, period_keys: list[str]) -> list[dict]:
+def _figure_rows(con: Reader, period_keys: list[str]) -> list[dict]:
     return _rows(
         con,
-        "select * from reporting.published_figures where list_contains(?::varchar[], period_key)",
+        "select * from reporting.published_figures where period_key in (select unnest(?::varchar[]))",
         [period_keys],
     )
 
@@ -79,11 +86,11 @@ def rule_titles() -> dict[str, str]:
     }
 
 
-def _findings(con: duckdb.DuckDBPyConnection, period: Period) -> tuple[list[Finding], int]:
+def _findings(con: Reader, period: Period) -> tuple[list[Finding], int]:
     titles = rule_titles()
     rows = _rows(
         con,
-        """select * from reporting.report_findings where list_contains(?::varchar[], period_key)
+        """select * from reporting.report_findings where period_key in (select unnest(?::varchar[]))
            order by print_order""",
         [list(period.quarter_keys)],
     )
@@ -107,9 +114,7 @@ def _findings(con: duckdb.DuckDBPyConnection, period: Period) -> tuple[list[Find
     return open_, sum(1 for r in rows if r["status"] == "accepted")
 
 
-def _service_index(
-    con: duckdb.DuckDBPyConnection, period: Period
-) -> tuple[list[ServiceGroup], list[ServiceIndexLine]]:
+def _service_index(con: Reader, period: Period) -> tuple[list[ServiceGroup], list[ServiceIndexLine]]:
     groups = [
         ServiceGroup(code, name, max_points)
         for code, name, max_points in con.execute(
@@ -141,9 +146,7 @@ def _service_index(
     return groups, lines
 
 
-def _submissions(
-    con: duckdb.DuckDBPyConnection, period: Period
-) -> tuple[list[SubmissionSummary], list[SubmissionLine]]:
+def _submissions(con: Reader, period: Period) -> tuple[list[SubmissionSummary], list[SubmissionLine]]:
     quarters = list(period.quarter_keys)
     summary = [
         SubmissionSummary(**r)
@@ -151,24 +154,24 @@ def _submissions(
             con,
             """select period_key, expected, submitted, on_time, late, missing, not_yet_due,
                       completeness_rate, timeliness_rate
-               from marts.fct_submission_summary where list_contains(?::varchar[], period_key)
+               from marts.fct_submission_summary where period_key in (select unnest(?::varchar[]))
                order by period_key""",
             [quarters],
         )
     ]
     attention = [
-        SubmissionLine(**r)
+        SubmissionLine(**{name: value for name, value in r.items() if name != "print_order"})
         for r in _rows(
             con,
-            """select * exclude (print_order) from reporting.late_or_missing_submissions
-               where list_contains(?::varchar[], period_key) order by print_order""",
+            """select * from reporting.late_or_missing_submissions
+               where period_key in (select unnest(?::varchar[])) order by print_order""",
             [quarters],
         )
     ]
     return summary, attention
 
 
-def _indicators(con: duckdb.DuckDBPyConnection) -> tuple[Indicator, ...]:
+def _indicators(con: Reader) -> tuple[Indicator, ...]:
     """The published indicators with their source of record: the commune form's, in the form's order, and
     the system-only ones (`reported_on = 'system'`), each right after the last part of the identity it
     completes (DOS_INVALID_DATES after DOS_LATE)."""
@@ -179,10 +182,11 @@ def _indicators(con: duckdb.DuckDBPyConnection) -> tuple[Indicator, ...]:
            from marts.dim_indicator where reported_on in ('form', 'system')
            order by form_order nulls last, indicator_code""",
     )
-    identities = con.execute(
-        "select string_split(part_codes, ';') from reference.ref_indicator_identities"
-    ).fetchall()
-    part_before = {parts[-1]: parts[-2] for (parts,) in identities if len(parts) >= 2}
+    identities = [
+        codes.split(";")
+        for (codes,) in con.execute("select part_codes from reference.ref_indicator_identities").fetchall()
+    ]
+    part_before = {parts[-1]: parts[-2] for parts in identities if len(parts) >= 2}
     ordered = [r for r in rows if r["reported_on"] == "form"]
     for r in (r for r in rows if r["reported_on"] == "system"):
         before = part_before.get(r["indicator_code"])
@@ -267,7 +271,7 @@ class _Figures:
         return tuple(figure_of((commune_id, q, code)) for q in self.trend)
 
 
-def build_report(con: duckdb.DuckDBPyConnection, period_key: str) -> PeriodReport:
+def build_report(con: Reader, period_key: str) -> PeriodReport:
     """Everything the period's publication says, from the reporting models and the marts."""
     period, previous_key, trend = _period(con, period_key)
     indicators = _indicators(con)

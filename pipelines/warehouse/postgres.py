@@ -251,3 +251,18 @@ def _replace_table(pg, schema: str, table: str, columns: list[Column], path: Pat
 def _sql_string(text: str) -> str:
     """A path of ours (a temporary folder) as an SQL string literal: DuckDB's COPY takes no parameter."""
     return text.replace("'", "''")
+
+
+class QmarkConnection:
+    """A psycopg2 connection that takes `?` placeholders, as DuckDB's do, so one query text (the report
+    reader's, `pipelines/reports/read.py`) runs on both engines. `execute` returns the cursor, as DuckDB's
+    does."""
+
+    def __init__(self, connection) -> None:
+        self._connection = connection
+
+    def execute(self, query: str, parameters: list | None = None, /):
+        cursor = self._connection.cursor()
+        # sql-checked: the report reader's own query texts; values travel as parameters
+        cursor.execute(query.replace("%", "%%").replace("?", "%s"), list(parameters or []))
+        return cursor

@@ -19,11 +19,22 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from dagster import AssetExecutionContext, AssetKey, Definitions, MaterializeResult, MetadataValue, asset
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetExecutionContext,
+    AssetKey,
+    Definitions,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+    asset_check,
+)
 
 from pipelines.core.dbfile import connect_waiting
 from pipelines.core.sqltext import quote_ident
 from pipelines.quality.assets import FINDINGS
+from pipelines.quality.suites import SuiteResult, load_suites, run_suites
 from pipelines.resources import ReferenceResource, ServerWarehouseResource, WarehouseResource
 from pipelines.runs import OWNERS
 from pipelines.settings import DBT_PROJECT_DIR, DEFAULT_LOCK_WAIT_SECONDS, DEFAULT_MEMORY_LIMIT, Settings
@@ -184,6 +195,125 @@ def server_warehouse(
     )
 
 
+def judge_on_server(url: str) -> list[SuiteResult]:
+    """Every Great Expectations suite of `expectations/`, run on the server through SQLAlchemy (GX's own
+    PostgreSQL path), its rule SQL translated from DuckDB's dialect."""
+    return run_suites([spec.in_dialect("postgres") for spec in load_suites()], url)
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    suite: str
+    rule_code: str
+    local: str  # what the run found on the DuckDB file, as quality.dq_rule_results holds it
+    server: str
+
+
+def _outcome(success: bool | None, unexpected: int | None, error: str | None) -> str:
+    if error:
+        return f"lỗi SQL: {error.splitlines()[0][:200]}"
+    if success is None:
+        return "không có kết quả"
+    return "đạt" if success else f"{unexpected if unexpected is not None else '?'} dòng không đạt"
+
+
+def disagreements(results: list[SuiteResult], local: dict[tuple[str, str], tuple]) -> list[Disagreement]:
+    """Rules whose outcome on the server differs from the run's. An `integrity` suite keeps no results
+    (it blocks the run instead), so it must pass; a rule that could not run is never agreement."""
+    found = []
+    for suite in results:
+        for rule in suite.rules:
+            ours = _outcome(rule.success, rule.unexpected_count, rule.error)
+            success, unexpected = local.get((suite.suite, rule.rule_code), (True, 0))
+            theirs = _outcome(success, unexpected, None)
+            if rule.error or ours != theirs:
+                found.append(Disagreement(suite.suite, rule.rule_code, theirs, ours))
+    return found
+
+
+@asset_check(
+    asset=SERVER_WAREHOUSE,
+    name="same_checks_on_server",
+    description="Every Great Expectations suite run again on the server warehouse, through SQLAlchemy: each "
+    "rule must find there what the run found in the DuckDB file (quality.dq_rule_results), and every "
+    "integrity rule must pass.",
+    blocking=False,
+)
+def same_checks_on_server(server: ServerWarehouseResource) -> AssetCheckResult:
+    import psycopg2
+
+    started = time.perf_counter()
+    results = judge_on_server(server.url)
+    with contextlib.closing(psycopg2.connect(server.url)) as pg, pg, pg.cursor() as cur:
+        cur.execute("select suite, rule_code, success, unexpected_count from quality.dq_rule_results")
+        local = {(suite, rule): (success, count) for suite, rule, success, count in cur.fetchall()}
+    found = disagreements(results, local)
+    table = ["| suite | rule | in the run | on the server |", "|---|---|---|---|"]
+    table += [f"| {d.suite} | {d.rule_code} | {d.local} | {d.server} |" for d in found]
+    return AssetCheckResult(
+        passed=not found,
+        severity=AssetCheckSeverity.ERROR,
+        metadata={
+            "rules_run": sum(len(r.rules) for r in results),
+            "disagreements": len(found),
+            "details": MetadataValue.md("\n".join(table) if found else "Mọi quy tắc cho cùng kết quả."),
+            "seconds": round(time.perf_counter() - started, 2),
+        },
+    )
+
+
+def report_differences(warehouse_path: Path, url: str, lock_wait_seconds: float) -> dict[str, list[str]]:
+    """Period → the parts of its publication (`PeriodReport` fields) that read differently from the server
+    than from the local file; every period with data is read from both."""
+    import psycopg2
+
+    from pipelines.reports.read import build_report, periods_with_data
+    from pipelines.warehouse.postgres import QmarkConnection
+
+    differences = {}
+    local = connect_waiting(warehouse_path, True, {}, lock_wait_seconds)
+    try:
+        with contextlib.closing(psycopg2.connect(url)) as pg:
+            server = QmarkConnection(pg)
+            periods = periods_with_data(local)
+            if periods_with_data(server) != periods:
+                differences["*"] = ["periods_with_data"]
+            for period in periods:
+                ours, theirs = build_report(local, period), build_report(server, period)
+                fields = [f for f in ours.__dataclass_fields__ if getattr(ours, f) != getattr(theirs, f)]
+                if fields:
+                    differences[period] = fields
+    finally:
+        local.close()
+    return differences
+
+
+@asset_check(
+    asset=SERVER_WAREHOUSE,
+    name="same_report_on_server",
+    description="Every period's publication read again from the server warehouse (the report reader's SQL "
+    "runs on both engines): every figure, finding and submission line must equal what the local file gives.",
+    blocking=False,
+)
+def same_report_on_server(warehouse: WarehouseResource, server: ServerWarehouseResource) -> AssetCheckResult:
+    started = time.perf_counter()
+    differences = report_differences(Path(warehouse.path), server.url, warehouse.lock_wait_seconds)
+    return AssetCheckResult(
+        passed=not differences,
+        severity=AssetCheckSeverity.ERROR,
+        metadata={
+            "periods_differing": len(differences),
+            "details": MetadataValue.md(
+                "\n".join(f"- {period}: {', '.join(fields)}" for period, fields in differences.items())
+                or "Mọi kỳ báo cáo đọc từ máy chủ đều giống bản công bố."
+            ),
+            "seconds": round(time.perf_counter() - started, 2),
+        },
+    )
+
+
 def build_defs(settings: Settings) -> Definitions:
-    """The server step, only where a server is configured."""
-    return Definitions(assets=[server_warehouse] if settings.postgres_url else [])
+    """The server step and its checks, only where a server is configured."""
+    if not settings.postgres_url:
+        return Definitions()
+    return Definitions(assets=[server_warehouse], asset_checks=[same_checks_on_server, same_report_on_server])
