@@ -164,3 +164,54 @@ def test_a_numbered_heading_is_its_own_paragraph_but_a_wrapped_sentence_is_not(t
         "2. Trong quý, xã tiếp nhận 570 hồ sơ thủ tục hành chính gửi đến Trung tâm Phục vụ hành "
         "Chính công xã.",
     ]
+
+
+def test_a_dashboard_or_slide_copied_as_text_keeps_each_figure_with_its_own_label(tmp_path: Path):
+    """Label and figure on lines of their own, label first (a web dashboard) or figure first (a slide): each
+    pair is one paragraph; a heading in capitals before the pairs, and a short run, are left as they are."""
+    path = tmp_path / "bang-dieu-khien.txt"
+    path.write_text(
+        "Kỳ trước chuyển qua\n63\nTiếp nhận trong kỳ\n2.148\nTỷ lệ trực tuyến\n70,39 %\n"
+        "(*) Tính trên 2.069 hồ sơ\n\n"
+        "HỒ SƠ THỦ TỤC HÀNH CHÍNH\n1.284\nhồ sơ tiếp nhận\n853\nnộp trực tuyến\n66,43%\ntỷ lệ trực tuyến\n\n"
+        "Đã giải quyết\n2.071\nTrễ hạn\n7\n",
+        encoding="utf-8",
+    )
+    assert [b.text for b in read_report(path).blocks] == [
+        "Kỳ trước chuyển qua: 63",
+        "Tiếp nhận trong kỳ: 2.148",
+        "Tỷ lệ trực tuyến: 70,39 %",
+        "(*) Tính trên 2.069 hồ sơ",
+        "HỒ SƠ THỦ TỤC HÀNH CHÍNH",
+        "1.284 hồ sơ tiếp nhận",
+        "853 nộp trực tuyến",
+        "66,43% tỷ lệ trực tuyến",
+        "Đã giải quyết 2.071 Trễ hạn 7",  # two pairs only: read as it is written
+    ]
+
+
+def test_an_earlier_message_quoted_in_an_e_mail_is_marked_and_its_figures_wait(tmp_path: Path):
+    from pipelines.narrative.extract import extract_report
+
+    path = tmp_path / "xa-ba-gia_quy-2-2025.txt"
+    path.write_text(
+        "UBND XÃ BA GIA\nBáo cáo kết quả chuyển đổi số quý II năm 2025\n\n"
+        "Xin gửi lại số liệu đã sửa: nộp trực tiếp là 289 hồ sơ, không phải 280 hồ sơ.\n\n"
+        "> Ngày 04/7/2025, Văn phòng đã gửi:\n"
+        "> Trong quý, xã tiếp nhận 905 hồ sơ, trong đó trực tiếp 280 hồ sơ.\n",
+        encoding="utf-8",
+    )
+    extraction = extract_report(path)
+    quoted = [b for b in extraction.document.blocks if b.quoted]
+    assert [b.text for b in quoted] == [
+        "Ngày 04/7/2025, Văn phòng đã gửi:",
+        "Trong quý, xã tiếp nhận 905 hồ sơ, trong đó trực tiếp 280 hồ sơ.",
+    ]
+    assert "thư trước" in quoted[1].position
+    by_value = {(f.indicator_code, int(f.value)): f for f in extraction.figures if f.indicator_code}
+    received = by_value[("DOS_RECEIVED", 905)]
+    assert received.needs_review and "quoted" in received.review_reason
+    # `không phải 280`: the figure the correction replaces
+    superseded = [f for f in extraction.figures if f.value == 280 and f.block.quoted is False]
+    assert superseded and all(f.role == "other" for f in superseded)
+    assert any(f.value == 289 and f.role == "actual" for f in extraction.figures)

@@ -168,6 +168,23 @@ ABBREVIATIONS = {
     "bcci": "bưu chính công ích",
     "ttpvhcc": "trung tâm phục vụ hành chính công",
     "mt": "máy tính",
+    "hnth": "hội nghị truyền hình",
+    # the English of office jargon (`nộp online`, `scan hồ sơ`, `trước deadline`, `staff được training`)
+    "online": "trực tuyến",
+    "offline": "trực tiếp",
+    "scan": "số hóa",
+    "deadline": "hạn",
+    "staff": "cán bộ",
+    "training": "tập huấn",
+    "pc": "máy tính",
+    "laptop": "máy tính",
+    "active": "kích hoạt",
+    "activate": "kích hoạt",
+    "pending": "đang giải quyết",
+    "learners": "người học",
+    "budget": "kinh phí",
+    "license": "bản quyền",
+    "antivirus": "diệt vi rút",
 }
 _ABBREVIATION = re.compile(
     r"(?<!\w)(" + "|".join(re.escape(a) for a in sorted(ABBREVIATIONS, key=len, reverse=True)) + r")(?!\w)"
@@ -562,7 +579,7 @@ def find_figures(block: Block) -> list[Figure]:
                         role_before=(f"{place} " if offset else "") + _role_scope(clause[:start]),
                         role_after=_role_after(clause[end:next_start]),
                         own_lead=_context(leading, f"{noun} {inner}"),
-                        follows_count=bool(i) and _INTRODUCES_SHARE.fullmatch(gap_before) is not None,
+                        follows_count=bool(i) and _introduces_share(gap_before),
                         context=_context(leading, words),
                         wide_context=_context(gap_before, words) if not i else "",
                         lead_context=_context(f"{lead} {leading}" if i else lead, words),
@@ -816,6 +833,19 @@ def is_total_row(cells: list[Block]) -> bool:
     return any(_TOTAL_ROW.fullmatch(label) for label in labels)
 
 
+def _introduces_share(gap: str) -> bool:
+    """The words between a figure and a rate make the rate that figure's share: nothing but the words that
+    introduce one (`1.293 hồ sơ, đạt 61,4%`), or, after the first figure's own trailing words and a comma,
+    an explicit `chiếm`, `đạt`, `tương ứng`, `bằng` (`06 hồ sơ trễ hạn, chiếm 0,47%`)."""
+    if _INTRODUCES_SHARE.fullmatch(gap):
+        return True
+    trailing, leading = _split_gap(gap)
+    return bool(trailing.strip() and _EXPLICIT_SHARE.fullmatch(leading))
+
+
+_EXPLICIT_SHARE = re.compile(
+    r"\s*(?:chiếm|đạt|bằng|tương ứng)\s*(?:với)?\s*(?:tỷ\s+lệ|tỉ\s+lệ)?\s*(?:là)?\s*[:=]?\s*", re.IGNORECASE
+)
 _INTRODUCES_SHARE = re.compile(
     r"\s*[,(]?\s*(?:đạt|chiếm|bằng|tương ứng|là)?\s*(?:tỷ\s+lệ|tỉ\s+lệ)?\s*(?:là|đạt)?\s*[:=]?\s*",
     re.IGNORECASE,
@@ -995,6 +1025,8 @@ def judge_figures(
             reasons.append("role")
         if figure.bare:
             reasons.append("no_noun")  # a person confirms what the number counts before it lands
+        if figure.block.quoted:
+            reasons.append("quoted")  # an earlier message's figure, perhaps corrected above it
         if _APPROXIMATE.search(figure.role_before):
             reasons.append("approximate")  # `khoảng 4.100 thành viên`: no indicator is reported so
         if confidence < threshold:

@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import groupby
 from pathlib import Path
 
 from pipelines.ingest.cells import CONTROL_CHARACTERS
@@ -32,6 +33,7 @@ _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 _SPACES = re.compile(r"[ \t\u00a0\u2007\u202f]+")
 # A PDF line that ends a paragraph: sentence punctuation, or a heading numbered like "I." / "1." / "a)".
+_QUOTE_MARK = re.compile(r"^\s*(?:>\s?)+")  # e-mail quoting of the message replied to or forwarded
 _PARAGRAPH_END = re.compile(r"[.:;!?]\s*$")
 _STARTS_ITEM = re.compile(r"^\s*(?:[IVXLC]+\.|\d+(?:\.\d+)*\.|[a-zđ]\)|[-–•+*])\s")
 _NUMBERED = re.compile(r"^\s*(?:[IVXLC]+\.|\d+(?:\.\d+)*\.|[a-zđ]\))\s")
@@ -48,10 +50,13 @@ class Block:
     table: int | None = None
     row: int | None = None
     cell: int | None = None
+    quoted: bool = False  # an earlier message quoted in an e-mail (`> …` lines): not this report's word
 
     @property
     def position(self) -> str:
         """Where an official finds it, in Vietnamese ("trang 2, đoạn 14", "bảng 1, dòng 3, cột 2")."""
+        if self.quoted:
+            return f"đoạn {self.index} (thư trước được trích lại)"
         if self.kind == "cell":
             return f"bảng {self.table}, dòng {self.row}, cột {self.cell}"
         if self.kind == "footnote":
@@ -74,10 +79,15 @@ class ReportDocument:
 
 def clean(text: str) -> str:
     """NFC, one space between words, no soft hyphens, zero-width or control characters (a stray NUL is
-    dropped, the text after it kept)."""
+    dropped, the text after it kept), no dot leaders: a survey's blanks filled in (`……31…… máy`) read as
+    the figure alone."""
     text = unicodedata.normalize("NFC", text).replace("\u00ad", "").replace("\u200b", "")
-    text = CONTROL_CHARACTERS.sub("", text)
+    text = _LEADERS.sub(" ", CONTROL_CHARACTERS.sub("", text))
     return _SPACES.sub(" ", text).strip()
+
+
+# the blanks of a form to fill in by hand, and an ellipsis: never part of a figure or a word
+_LEADERS = re.compile(r"…+|\.{3,}|_{3,}")
 
 
 def _error(path: Path, vi: str, en: str, reason: str) -> IngestError:
@@ -133,7 +143,12 @@ def _read_txt(path: Path) -> Iterator[Block]:
     lines = _decode(path).splitlines()
     if _double_spaced(lines):
         lines = [line for line in lines if line.strip()]
-    yield from (Block(text, "paragraph", n) for n, text in enumerate(_paragraphs(lines), 1))
+    number = 0
+    for quoted, run in groupby(lines, key=lambda line: bool(_QUOTE_MARK.match(line))):
+        run = [_QUOTE_MARK.sub("", line) for line in run] if quoted else list(run)
+        for text in _paragraphs(run):
+            number += 1
+            yield Block(text, "paragraph", number, quoted=quoted)
 
 
 def _double_spaced(lines: list[str]) -> bool:
@@ -150,8 +165,16 @@ def _double_spaced(lines: list[str]) -> bool:
 def _paragraphs(lines: list[str]) -> Iterator[str]:
     texts = [clean(line) for line in lines]
     short = 0.85 * max((len(t) for t in texts), default=0)  # a line the layout did not wrap
+    pairs = _label_value_pairs(texts)
     current: list[str] = []
-    for text in texts:
+    for i, text in enumerate(texts):
+        if i in pairs:
+            if current:
+                yield " ".join(current)
+            current = []
+            if pairs[i] is not None:
+                yield pairs[i]
+            continue
         if not text or (current and (_STARTS_ITEM.match(text) or _ends_paragraph(current, text, short))):
             if current:
                 yield " ".join(current)
@@ -160,6 +183,65 @@ def _paragraphs(lines: list[str]) -> Iterator[str]:
             current.append(text)
     if current:
         yield " ".join(current)
+
+
+# a line that is only a figure: digits with their separators, a rate sign, a fraction, a short unit
+_VALUE_LINE = re.compile(
+    r"^[~≈≥≤<>+]?\s*\d[\d.,  ]*(?:\s*(?:%|‰)|\s*/\s*\d[\d.,]*)?(?:\s*[^\W\d_][\w.]{0,5})?$"
+)
+_LABEL_LINE_LONGEST = 90
+_FEWEST_PAIRS = 3
+
+
+def _is_value_line(text: str) -> bool:
+    return bool(_VALUE_LINE.match(text))
+
+
+def _is_label_line(text: str) -> bool:
+    """A short line of words that closes no sentence and is no note (`(*) Tính trên …`)."""
+    return (
+        bool(text)
+        and not _is_value_line(text)
+        and len(text) <= _LABEL_LINE_LONGEST
+        and not _PARAGRAPH_END.search(text)
+        and text[0] not in "(*[-–•+"
+        and not text[0].isdigit()
+    )
+
+
+def _label_value_pairs(texts: list[str]) -> dict[int, str | None]:
+    """Dashboards and slides copied as text put a figure and its label on lines of their own: `Tiếp nhận
+    trong kỳ⏎2.148⏎Trực tuyến⏎1.512` (label first) or `1.284⏎hồ sơ tiếp nhận⏎853⏎nộp trực tuyến` (figure
+    first). Joined as one wrapped paragraph, each figure sits between two labels and reads the wrong one.
+    A run of at least three such pairs, alternating line by line, is read pair by pair: line index of
+    each pair's first line → the pair as one paragraph (`label: figure`, or `figure label`), the second
+    line → None. A run that starts and ends with the same kind of line is ambiguous (a heading before
+    figure-first pairs, or label-first pairs and a last label) and is left alone, unless its first line is
+    a heading in capitals."""
+    pairs: dict[int, str | None] = {}
+    i = 0
+    while i < len(texts):
+        kinds = []
+        j = i
+        while j < len(texts) and texts[j]:
+            kind = "value" if _is_value_line(texts[j]) else "label" if _is_label_line(texts[j]) else None
+            if kind is None or (kinds and kind == kinds[-1]):
+                break
+            kinds.append(kind)
+            j += 1
+        if len(kinds) % 2 and texts[i].isupper():  # a heading, then the pairs
+            kinds, i = kinds[1:], i + 1
+        count = len(kinds) // 2
+        if count >= _FEWEST_PAIRS and len(kinds) % 2 == 0:
+            label_first = kinds[0] == "label"
+            for k in range(i, i + 2 * count, 2):
+                first, second = texts[k], texts[k + 1]
+                pairs[k] = f"{first}: {second}" if label_first else f"{first} {second}"
+                pairs[k + 1] = None
+            i += 2 * count
+        else:
+            i = max(j, i + 1)
+    return pairs
 
 
 def _ends_paragraph(current: list[str], next_line: str, short: float) -> bool:
@@ -276,13 +358,21 @@ def _docx_footnotes(document) -> Iterator[Block]:
 # ----------------------------------------------------------------- PDF
 
 
+def _opens_without_password(reader) -> bool:
+    try:
+        return bool(reader.decrypt(""))
+    except (NotImplementedError, ValueError):  # an algorithm pypdf cannot run without its extra
+        return False
+
+
 def _read_pdf(path: Path) -> Iterator[Block]:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
     try:
         reader = PdfReader(path)
-        if reader.is_encrypted:
+        # a PDF locked by an owner password only (copying "not allowed") opens without one, as in any viewer
+        if reader.is_encrypted and not _opens_without_password(reader):
             raise _error(
                 path,
                 "tệp PDF được đặt mật khẩu: hãy gỡ mật khẩu rồi gửi lại",

@@ -36,6 +36,7 @@ _REASONS_VI = {
     "no_noun": "số không kèm đơn vị tính",
     "approximate": "số ước tính (khoảng, gần, hơn…)",
     "conflict": "báo cáo nêu số khác cho cùng chỉ tiêu",
+    "quoted": "số trong thư trước được trích lại",
     "read_before_roles": "đọc bằng phiên bản cũ",
 }
 
