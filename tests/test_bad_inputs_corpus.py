@@ -37,6 +37,7 @@ from .fixtures.bad_inputs.corpus import (
 from .fixtures.bad_inputs.corpus_round2 import CITIZEN_IDS_ROUND2, write_corpus_round2
 from .fixtures.bad_inputs.corpus_round3 import CITIZEN_IDS_ROUND3, write_corpus_round3
 from .fixtures.bad_inputs.corpus_round4 import CITIZEN_IDS_ROUND4, write_corpus_round4
+from .fixtures.bad_inputs.corpus_round5 import CITIZEN_IDS_ROUND5, write_corpus_round5
 
 CONTRACT = Path(__file__).parent / "fixtures" / "bad_inputs" / "README.md"
 SOURCE_FOLDERS = ("submissions", "dossiers", "staffing", "narrative_reports")
@@ -48,8 +49,16 @@ ROUND2 = write_corpus_round2(Path("corpus-dry-run"), dry=True)
 ROUND3 = write_corpus_round3(Path("corpus-dry-run"), dry=True)
 # Round 4 (`corpus_round4.py`): written blind in December 2026, scored on first sight, then fixed.
 ROUND4 = write_corpus_round4(Path("corpus-dry-run"), dry=True)
-EXPECTED = EXPECTED + ROUND2 + ROUND3 + ROUND4
-ALL_CITIZEN_IDS = (*CITIZEN_IDS, *CITIZEN_IDS_ROUND2, *CITIZEN_IDS_ROUND3, *CITIZEN_IDS_ROUND4)
+# Round 5 (`corpus_round5.py`): written blind later in December 2026, scored on first sight, then fixed.
+ROUND5 = write_corpus_round5(Path("corpus-dry-run"), dry=True)
+EXPECTED = EXPECTED + ROUND2 + ROUND3 + ROUND4 + ROUND5
+ALL_CITIZEN_IDS = (
+    *CITIZEN_IDS,
+    *CITIZEN_IDS_ROUND2,
+    *CITIZEN_IDS_ROUND3,
+    *CITIZEN_IDS_ROUND4,
+    *CITIZEN_IDS_ROUND5,
+)
 
 
 def _sha256(path: Path) -> str:
@@ -76,6 +85,7 @@ def corpus_run(small_sample: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         + write_corpus_round2(sources)
         + write_corpus_round3(sources)
         + write_corpus_round4(sources)
+        + write_corpus_round5(sources)
     )
     assert [e.path for e in expected] == [e.path for e in EXPECTED]  # the dry run promised the same files
     shas = {
@@ -173,7 +183,28 @@ def test_the_run_succeeds_with_the_corpus_on_top(corpus_run: CorpusRun):
     assert corpus_run.result.success
 
 
-@pytest.mark.parametrize("expected", EXPECTED, ids=[e.path for e in EXPECTED])
+# Round-5 files whose expected outcome the ingest does not give yet (issue notes): strict, so that the day one
+# is fixed the mark must go.
+NOT_YET = {
+    "dossiers/dossiers_2025-Q2_vong5-tieu-de-cha-con.xlsx": "a two-row dossier header whose names are "
+    "parent + child is not read (forms read two-row headers; dossier exports take one header row)",
+    "staffing/staffing_2025-Q1_vong5-font-vntime.xlsx": "TCVN3 (.VnTime) text is not converted to Unicode: "
+    "the headers are not found and the list is refused, which lands no mojibake",
+    "staffing/staffing_2025-Q2_vong5-moi-xa-mot-sheet.xlsx": "a staffing workbook with one sheet per commune "
+    "lands the best sheet only",
+}
+
+
+@pytest.mark.parametrize(
+    "expected",
+    [
+        pytest.param(e, marks=pytest.mark.xfail(strict=True, reason=NOT_YET[e.path]))
+        if e.path in NOT_YET
+        else e
+        for e in EXPECTED
+    ],
+    ids=[e.path for e in EXPECTED],
+)
 def test_each_corpus_file_has_its_outcome(expected: Expected, corpus_run: CorpusRun, warehouse):
     """(b) Status, reason, rows landed and held back, messages and typed values, file by file."""
     e = expected
@@ -337,7 +368,7 @@ def test_round_two_adds_sixty_files_of_every_source():
     assert len(ROUND2) >= 60
     kinds = {"submission_form", "dossier_export", "staffing_list", "narrative_report"}
     assert {e.source_kind for e in ROUND2} == kinds
-    round1 = EXPECTED[: len(EXPECTED) - len(ROUND2) - len(ROUND3) - len(ROUND4)]
+    round1 = EXPECTED[: len(EXPECTED) - len(ROUND2) - len(ROUND3) - len(ROUND4) - len(ROUND5)]
     assert not {e.path for e in ROUND2} & {e.path for e in round1}
 
 
@@ -345,7 +376,7 @@ def test_round_three_adds_forty_files_of_every_source_at_new_paths():
     assert len(ROUND3) >= 40
     kinds = {"submission_form", "dossier_export", "staffing_list", "narrative_report"}
     assert {e.source_kind for e in ROUND3} == kinds
-    earlier = {e.path for e in EXPECTED[: len(EXPECTED) - len(ROUND3) - len(ROUND4)]}
+    earlier = {e.path for e in EXPECTED[: len(EXPECTED) - len(ROUND3) - len(ROUND4) - len(ROUND5)]}
     assert not {e.path for e in ROUND3} & earlier
 
 
@@ -353,5 +384,13 @@ def test_round_four_adds_forty_files_of_every_source_at_new_paths():
     assert len(ROUND4) >= 40
     kinds = {"submission_form", "dossier_export", "staffing_list", "narrative_report"}
     assert {e.source_kind for e in ROUND4} == kinds
-    earlier = {e.path for e in EXPECTED[: len(EXPECTED) - len(ROUND4)]}
+    earlier = {e.path for e in EXPECTED[: len(EXPECTED) - len(ROUND4) - len(ROUND5)]}
     assert not {e.path for e in ROUND4} & earlier
+
+
+def test_round_five_adds_forty_files_of_every_source_at_new_paths():
+    assert len(ROUND5) >= 40
+    kinds = {"submission_form", "dossier_export", "staffing_list", "narrative_report"}
+    assert {e.source_kind for e in ROUND5} == kinds
+    earlier = {e.path for e in EXPECTED[: len(EXPECTED) - len(ROUND5)]}
+    assert not {e.path for e in ROUND5} & earlier

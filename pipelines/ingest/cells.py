@@ -39,10 +39,28 @@ def cell_text(value: object) -> str | None:
         return value.strftime("%Y-%m-%d")
     if isinstance(value, time):
         return value.strftime("%H:%M:%S")
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        value = int(value)
-    text = nfc(str(value)).strip()
+    if isinstance(value, float):
+        value = float(format(value, ".15g"))  # Excel's 15 digits: 428.99999999999994 is the 429 it shows
+        if value.is_integer() and abs(value) < 1e15:
+            value = int(value)
+    text = nfc(_XML_ESCAPE.sub(_unescaped, str(value))).strip()
     return text or None
+
+
+# OOXML's escape of a character XML cannot hold (ST_Xstring: `_x000D_` is a carriage return pasted with a
+# line); calamine decodes it, openpyxl hands over the seven characters. `_x005F_` escapes a literal `_x`.
+_XML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def _unescaped(match: re.Match) -> str:
+    return chr(int(match.group(1), 16))
+
+
+def ooxml_text(value: object) -> object:
+    """A cell value with OOXML's `_xHHHH_` escapes decoded (text only; anything else as it is)."""
+    if isinstance(value, str) and "_x" in value:
+        return _XML_ESCAPE.sub(_unescaped, value)
+    return value
 
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

@@ -396,7 +396,8 @@ def _clean_text(expr: str) -> str:
     cleaned = expr
     for code in _INVISIBLE_CODES:
         cleaned = f"replace({cleaned}, chr({code}), '')"
-    return f"nullif(trim(replace({cleaned}, chr(160), ' ')), '')"
+    # `\N` is how MySQL's SELECT … INTO OUTFILE writes NULL, never a value of its own
+    return f"nullif(nullif(trim(replace({cleaned}, chr(160), ' ')), ''), '\\N')"
 
 
 # Columns whose values are codes or dates, never prose: a leading apostrophe there is Excel's mark of text.

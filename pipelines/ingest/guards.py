@@ -12,7 +12,7 @@ import tempfile
 import zipfile
 import zlib
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from pipelines.core.zipfiles import SCRATCH_PREFIX
@@ -110,8 +110,8 @@ def check_size(path: Path, limit: int) -> None:
 
 
 def content_kind(path: Path) -> str:
-    """What the bytes are, whatever the name says: zip, encrypted_office, ole2, pdf, spreadsheet_xml, html,
-    text, binary.
+    """What the bytes are, whatever the name says: zip, encrypted_office, ole2, pdf, gzip, rtf,
+    spreadsheet_xml, html, text, binary.
 
     An encrypted Office file (a workbook or document saved with a password) is an OLE2 compound file
     holding an `EncryptedPackage` stream; a legacy .xls/.doc is OLE2 without one."""
@@ -127,6 +127,10 @@ def content_kind(path: Path) -> str:
         return "zip"
     if head.startswith(b"%PDF"):
         return "pdf"
+    if head.startswith(b"\x1f\x8b"):
+        return "gzip"  # a download the web server compressed, saved under the name it announced
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{\\rtf"):
+        return "rtf"  # WordPad's Rich Text, renamed .docx
     lowered = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if lowered.startswith(b"<?xml") and b"urn:schemas-microsoft-com:office:spreadsheet" in lowered:
         return "spreadsheet_xml"  # Excel 2003's XML Spreadsheet, which personnel systems export as .xls
@@ -146,7 +150,8 @@ def _looks_like_text(head: bytes) -> bool:
     head = head.rstrip(b"\x00") or head
     if head[:4096].count(0) > len(head[:4096]) // 8:
         return False
-    controls = sum(1 for b in head[:4096] if b < 32 and b not in (9, 10, 13))
+    # tab, line feed, form feed (a page break Word writes into text) and carriage return are text
+    controls = sum(1 for b in head[:4096] if b < 32 and b not in (9, 10, 12, 13))
     return controls <= len(head[:4096]) // 100
 
 
@@ -166,6 +171,8 @@ _KIND_VI = {
         "an Excel 2003 XML Spreadsheet",
     ),
     "binary": ("tệp nhị phân không rõ loại", "an unknown binary file"),
+    "gzip": ("tệp nén gzip (.gz): hãy giải nén trước khi gửi", "a gzip-compressed file: decompress it first"),
+    "rtf": ("văn bản RTF (Rich Text Format, của WordPad)", "a Rich Text Format (RTF) document"),
 }
 
 
@@ -241,6 +248,16 @@ def _package_kind(path: Path) -> tuple[str, str]:
         return "văn bản Word (DOCX)", "a Word document (DOCX)"
     if "xl/workbook.xml" in names:
         return "bảng tính Excel (XLSX)", "an Excel workbook (XLSX)"
+    if "mimetype" in names:  # OpenDocument (LibreOffice): the first member names the kind
+        with suppress(zipfile.BadZipFile, OSError, KeyError), zipfile.ZipFile(path) as archive:
+            mimetype = archive.read("mimetype")[:100].decode("ascii", "replace")
+            if mimetype.startswith("application/vnd.oasis.opendocument."):
+                kind = mimetype.rsplit(".", 1)[-1]
+                what = {"text": "ODT", "spreadsheet": "ODS"}.get(kind, kind)
+                return (
+                    f"tệp OpenDocument {what} (LibreOffice): hãy lưu lại theo định dạng Microsoft Office",
+                    f"an OpenDocument {what} file (LibreOffice)",
+                )
     return "tệp nén (zip)", "a zip archive"
 
 
@@ -297,23 +314,23 @@ def check_package(path: Path, name_vi: str, not_zip_vi: str, not_zip_reason: str
         )
     names = {i.filename for i in infos}
     if name_vi == "Excel" and "xl/workbook.xml" not in names:
-        other = "tệp Word (.docx)" if "word/document.xml" in names else "tệp nén (zip)"
+        other_vi, other_en = _package_kind(path)
         raise IngestError(
             path,
             None,
             None,
-            f"đây là {other}, không phải bảng tính Excel: hãy gửi đúng tệp .xlsx",
-            "zip archive without xl/workbook.xml",
-            reason="wrong_file_type" if "word/document.xml" in names else not_zip_reason,
+            f"đây là {other_vi}, không phải bảng tính Excel: hãy gửi đúng tệp .xlsx",
+            f"this is {other_en}, without xl/workbook.xml",
+            reason="wrong_file_type" if other_en != "a zip archive" else not_zip_reason,
         )
     if name_vi == "Word" and "word/document.xml" not in names:
-        other = "bảng tính Excel" if "xl/workbook.xml" in names else "tệp nén (zip)"
+        other_vi, other_en = _package_kind(path)
         raise IngestError(
             path,
             None,
             None,
-            f"đây là {other}, không phải văn bản Word (.docx): hãy gửi đúng tệp",
-            "zip without word/document.xml",
+            f"đây là {other_vi}, không phải văn bản Word (.docx): hãy gửi đúng tệp",
+            f"this is {other_en}, without word/document.xml",
             reason="wrong_file_type",
         )
     return names

@@ -38,20 +38,27 @@ from pipelines.ingest.register import (
     ingest_file,
     quarantine_rows,
 )
-from pipelines.reference import CommuneResolver
+from pipelines.reference import CommuneResolver, tone_key
 
 SOURCE_KIND = "staffing_list"
 MAX_STAFFING_BYTES = 50 * 1024 * 1024
 HEADER_VARIANTS = {
     "full_name": ("Họ và tên", "Họ tên", "Họ và tên cán bộ", "Tên cán bộ"),
-    "birth_date": ("Ngày sinh", "Ngày tháng năm sinh", "Năm sinh"),
+    "birth_date": ("Ngày sinh", "Ngày tháng năm sinh", "Ngày, tháng, năm sinh", "Năm sinh"),
     "phone": ("Số điện thoại", "Điện thoại", "SĐT", "Số ĐT"),
     "citizen_id": ("Số CCCD", "CCCD", "Số định danh cá nhân", "Số CCCD/CMND", "CCCD/CMND", "Số căn cước"),
     "commune": ("Đơn vị", "Xã/Phường", "Đơn vị công tác", "Xã, phường"),
     "department": ("Phòng ban", "Bộ phận", "Phòng, ban"),
     "position": ("Chức vụ", "Chức danh"),
     "education": ("Trình độ chuyên môn", "Chuyên ngành đào tạo", "Chuyên ngành", "Trình độ"),
-    "dt_role": ("Vai trò chuyển đổi số", "Vai trò CĐS", "Nhiệm vụ chuyển đổi số"),
+    "dt_role": (
+        "Vai trò chuyển đổi số",
+        "Vai trò về chuyển đổi số",
+        "Vai trò trong chuyển đổi số",
+        "Vai trò CĐS",
+        "Vai trò về CĐS",
+        "Nhiệm vụ chuyển đổi số",
+    ),
     "trained": ("Tập huấn kỹ năng số", "Đã tập huấn kỹ năng số", "Đã tập huấn"),
     "certificate": ("Chứng thư số", "Có chứng thư số", "Chữ ký số"),
 }
@@ -60,7 +67,7 @@ _HEADERS = HeaderAliases(HEADER_VARIANTS)
 CITIZEN_ID_DIGITS = 12
 _IT_EDUCATION = re.compile(r"công nghệ thông tin|tin học|máy tính|điện tử viễn thông|an toàn thông tin")
 _ROLES = {"chuyên trách": "dedicated", "kiêm nhiệm": "concurrent", "không": "none", "": "none"}
-_PERIOD_IN_NAME = re.compile(r"(\d{4}-(?:Q[1-4]|9M|Y))")
+_PERIOD_IN_NAME = re.compile(r"(\d{4}-(?:Q[1-4]|9M|Y))", re.IGNORECASE)  # `2025-q2` as a clerk types it
 
 RAW_DDL = """
 create schema if not exists raw;
@@ -111,8 +118,9 @@ def pseudonym(secret: str, citizen_id: str | None, full_name: str, birth_date: s
 
 def identity_check(secret: str, full_name: str, birth_date: str | None) -> str:
     """A keyed digest of who the row names (name and birth date), beside `person_key`: two different
-    digests under one `person_key` are one citizen ID given to two people. Never reversible."""
-    return _keyed(secret, f"who:{name_key(full_name)}|{birth_date or ''}")
+    digests under one `person_key` are one citizen ID given to two people. Never reversible. The name is
+    compared as a name is spelt either way (`Thùy`/`Thuỳ`), so one person typed twice is not two."""
+    return _keyed(secret, f"who:{tone_key(name_key(full_name))}|{birth_date or ''}")
 
 
 _ID_SEPARATORS = re.compile(r"[\s.\-–_/]+")
@@ -218,19 +226,21 @@ def parse_staffing(
             "staffing file name carries no period (e.g. staffing_2025-Q3.xlsx)",
             reason="missing_period",
         )
-    if periods is not None and period.group(1) not in periods:
+    if periods is not None and period.group(1).upper() not in periods:
         raise IngestError(
             path,
             None,
             "period",
-            f"kỳ '{period.group(1)}' trong tên tệp không có trong lịch báo cáo",
-            f"period {period.group(1)!r} in the file name is not in the reporting calendar",
+            f"kỳ '{period.group(1).upper()}' trong tên tệp không có trong lịch báo cáo",
+            f"period {period.group(1).upper()!r} in the file name is not in the reporting calendar",
             reason="period_not_in_calendar",
-            raw_value=period.group(1),
+            raw_value=period.group(1).upper(),
         )
     with transitional(path) as readable:
         sheets = filled_sheets(readable)
-    found = _period_sheet_header(sheets, period.group(1), detected) or best_header(sheets, _header_score)
+    found = _period_sheet_header(sheets, period.group(1).upper(), detected) or best_header(
+        sheets, _header_score
+    )
     headers = found.headers if found else []
     columns: dict[str, int] = {}
     for index, header in enumerate(headers):
@@ -284,7 +294,16 @@ def parse_staffing(
     if unnamed:
         index = min(unnamed)
         raise blank_header_error(path, found.row, index, unnamed[index])
-    return period.group(1), good, problems
+    return period.group(1).upper(), good, problems
+
+
+def dt_role(text: str | None) -> str | None:
+    """The role as written, or by its leading words when the clerk wrote more (`Chuyên trách CĐS`,
+    `Kiêm nhiệm (Văn phòng)`, `Không kiêm nhiệm`: no role); None when it is none of them."""
+    key = name_key(text or "")
+    if key in _ROLES:
+        return _ROLES[key]
+    return next((role for word, role in _ROLES.items() if word and key.startswith(word + " ")), None)
 
 
 def _staff_row(path: Path, number: int, cell: dict, raw_id: object, resolver: CommuneResolver, secret: str):
@@ -327,7 +346,7 @@ def _staff_row(path: Path, number: int, cell: dict, raw_id: object, resolver: Co
             reason="unknown_commune",
             raw_value=cell.get("commune"),
         )
-    role = _ROLES.get(name_key(cell.get("dt_role") or ""))
+    role = dt_role(cell.get("dt_role"))
     if role is None:
         return IngestError(
             path,

@@ -43,6 +43,7 @@ from pipelines.ingest.cells import (
     HeaderAliases,
     blank_header_error,
     cell_text,
+    ooxml_text,
     without_controls,
 )
 from pipelines.ingest.guards import (
@@ -296,7 +297,7 @@ class RowProblem(Exception):
 
 
 # What offices write in a cell that has no figure: a dash, "not applicable".
-_NO_VALUE = {"-", "–", "—", "n/a", "na", "n.a", "n.a.", "#n/a", "không áp dụng", "kad"}
+_NO_VALUE = {"-", "–", "—", "n/a", "na", "n.a", "n.a.", "#n/a", "không áp dụng", "kad", "x"}
 _LIMITS = {"numerator": FIGURE_LIMIT, "denominator": FIGURE_LIMIT, "rate": RATE_LIMIT}
 _FLAG_WORDS = {"có": 1, "x": 1, "sẵn sàng": 1, "đã sẵn sàng": 1, "không": 0, "chưa": 0, "chưa sẵn sàng": 0}
 
@@ -337,7 +338,9 @@ def read_cell_number(cell: Cell, column: str, kind: str) -> tuple[Decimal | None
                 "the number cell is not finite",
                 str(value),
             )
-        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        # a float as Excel shows it, to 15 significant digits: arithmetic noise (`=SUM` of parts giving
+        # 428.99999999999994) is no fraction
+        number = Decimal(format(value, ".15g")) if isinstance(value, float) else Decimal(value)
         percent = "%" in cell.number_format.split(";")[0]
         if percent:
             if role != "rate":
@@ -432,7 +435,7 @@ def _load_cells(path: Path, data_only: bool) -> list[Sheet]:
             for row in sheet.iter_rows():
                 cells = [
                     Cell(
-                        _cached_value(c) if data_only else getattr(c, "value", None),
+                        ooxml_text(_cached_value(c) if data_only else getattr(c, "value", None)),
                         getattr(c, "number_format", None) or "General",
                         getattr(c, "data_type", None) == "f",
                     )
