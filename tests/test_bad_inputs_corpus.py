@@ -188,10 +188,6 @@ def test_the_run_succeeds_with_the_corpus_on_top(corpus_run: CorpusRun):
 NOT_YET = {
     "dossiers/dossiers_2025-Q2_vong5-tieu-de-cha-con.xlsx": "a two-row dossier header whose names are "
     "parent + child is not read (forms read two-row headers; dossier exports take one header row)",
-    "staffing/staffing_2025-Q1_vong5-font-vntime.xlsx": "TCVN3 (.VnTime) text is not converted to Unicode: "
-    "the headers are not found and the list is refused, which lands no mojibake",
-    "staffing/staffing_2025-Q2_vong5-moi-xa-mot-sheet.xlsx": "a staffing workbook with one sheet per commune "
-    "lands the best sheet only",
 }
 
 

@@ -785,3 +785,54 @@ def test_a_raw_figure_column_an_older_version_made_narrower_is_widened_without_l
     ]
     use_column_types(con, "raw.v", {"numerator": FIGURE})  # already its type: left alone
     con.execute("insert into raw.v values ('b', 999999999999999999.5, null)")  # 18 whole digits fit
+
+
+def _sheets_workbook(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for title, rows in sheets.items():
+        sheet = workbook.create_sheet(title)
+        sheet.append(STAFFING_HEADERS)
+        for row in rows:
+            sheet.append(row)
+    workbook.save(path)
+    return path
+
+
+def test_a_staffing_workbook_with_a_sheet_per_commune_lands_every_sheet_but_a_copy_once(con, tmp_path):
+    other = [2, "Trần Thị Bình", "03/04/1988", "", "051088000002", "Xã Sơn Hà"] + OFFICIAL[6:]
+    per_commune = _sheets_workbook(
+        tmp_path / "staffing_2025-Q3.xlsx", {"Minh Long": [OFFICIAL], "Sơn Hà": [other]}
+    )
+    result = ingest_staffing(con, per_commune, tmp_path / "a", CommuneResolver.from_seeds(), "k")
+    assert result.rows_loaded == 2
+    assert con.execute("select source_row from raw.staffing order by 1").fetchall() == [(2,), (3,)]
+    # bad case: a second sheet that repeats a commune of the first (a backup copy) is not read again
+    copy = _sheets_workbook(
+        tmp_path / "staffing_2025-Q2.xlsx", {"DS": [OFFICIAL, other], "DS (2)": [OFFICIAL]}
+    )
+    result = ingest_staffing(con, copy, tmp_path / "b", CommuneResolver.from_seeds(), "k")
+    assert result.rows_loaded == 2
+
+
+def test_a_staffing_list_typed_in_tcvn3_is_read_as_the_clerk_saw_it(con, tmp_path):
+    """`.VnTime` text (TCVN3 stored as Latin-1 characters) is converted; Unicode text is never touched."""
+    from pipelines.core.vietnamese import _TCVN3, from_tcvn3, looks_tcvn3
+
+    assert from_tcvn3("Hä vµ tªn") == "Họ và tên" and from_tcvn3("§¬n vÞ") == "Đơn vị"
+    assert not looks_tcvn3(["Họ và tên", "Xã Trà Giang", "Ho va ten"])
+    codes = {letter: code for code, letter in _TCVN3.items()}
+
+    def typed(text):  # as the ABC keyboard stored it: no capital with a tone mark of its own
+        return "".join(codes.get(c, codes.get(c.lower(), c)) for c in text) if isinstance(text, str) else text
+
+    workbook = Workbook()
+    workbook.active.append([typed("Danh sách cán bộ")])
+    workbook.active.append([typed(h) for h in STAFFING_HEADERS])
+    workbook.active.append([typed(v) for v in OFFICIAL])
+    workbook.save(tmp_path / "staffing_2025-Q3.xlsx")
+    result = ingest_staffing(
+        con, tmp_path / "staffing_2025-Q3.xlsx", tmp_path / "a", CommuneResolver.from_seeds(), "k"
+    )
+    assert result.rows_loaded == 1
+    assert con.execute("select commune_id, dt_role from raw.staffing").fetchall() == [("QNG035", "dedicated")]

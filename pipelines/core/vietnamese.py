@@ -283,3 +283,29 @@ def parse_period(text: str | None) -> str | None:
         return f"{half.group(1)}-6M"
     year = re.fullmatch(r"(?:cả )?năm (\d{4})", key)
     return f"{year.group(1)}-Y" if year else None
+
+
+# TCVN3 (TCVN 5712:1993, the `.VnTime` fonts of the ABC keyboard): Vietnamese letters on the single bytes
+# 0xA1–0xFE, which a workbook stores as the Latin-1 characters of those bytes (`Hä vµ tªn` is `Họ và tên`).
+# Capitals have no codes of their own (the `.VnTimeH` fonts draw the same codes as capitals).
+_TCVN3 = dict(
+    zip(
+        "¡¢£¤¥¦§¨©ª«¬\xad®µ¶·¸¹»¼½¾ÆÇÈÉÊËÌÎÏÐÑÒÓÔÕÖ×ØÜÝÞßáâãäåæçèéêëìíîïñòóôõö÷øùúûüýþ",
+        "ĂÂÊÔƠƯĐăâêôơưđàảãáạằẳẵắặầẩẫấậèẻẽéẹềểễếệìỉĩíịòỏõóọồổỗốộờởỡớợùủũúụừửữứựỳỷỹýỵ",
+        strict=True,
+    )
+)
+# TCVN3 codes that are no letter of Vietnamese written in Unicode: where they appear and nothing beyond
+# Latin-1 does, the text is TCVN3
+_TCVN3_ONLY = frozenset(_TCVN3) - frozenset("ÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝàáâãèéêìíòóôõùúý")
+
+
+def looks_tcvn3(texts: list[str]) -> bool:
+    """Text kept in TCVN3: some code only TCVN3 uses, and no character beyond Latin-1 (Unicode Vietnamese
+    always has some: ơ, ư, đ, ạ …)."""
+    joined = "".join(texts)
+    return any(c in _TCVN3_ONLY for c in joined) and all(ord(c) < 0x100 for c in joined)
+
+
+def from_tcvn3(text: str) -> str:
+    return unicodedata.normalize("NFC", "".join(_TCVN3.get(c, c) for c in text))

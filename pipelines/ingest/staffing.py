@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -18,9 +19,10 @@ from pathlib import Path
 import duckdb
 
 from pipelines.core.rows import insert_rows
-from pipelines.core.vietnamese import compat, name_key
+from pipelines.core.vietnamese import compat, from_tcvn3, looks_tcvn3, name_key
 from pipelines.ingest.cells import (
     CONTROL_CHARACTERS,
+    HEADER_SEARCH_ROWS,
     HeaderAliases,
     SheetHeader,
     best_header,
@@ -226,21 +228,24 @@ def parse_staffing(
             "staffing file name carries no period (e.g. staffing_2025-Q3.xlsx)",
             reason="missing_period",
         )
-    if periods is not None and period.group(1).upper() not in periods:
+    period_key = period.group(1).upper()
+    if periods is not None and period_key not in periods:
         raise IngestError(
             path,
             None,
             "period",
-            f"kỳ '{period.group(1).upper()}' trong tên tệp không có trong lịch báo cáo",
-            f"period {period.group(1).upper()!r} in the file name is not in the reporting calendar",
+            f"kỳ '{period_key}' trong tên tệp không có trong lịch báo cáo",
+            f"period {period_key!r} in the file name is not in the reporting calendar",
             reason="period_not_in_calendar",
-            raw_value=period.group(1).upper(),
+            raw_value=period_key,
         )
     with transitional(path) as readable:
-        sheets = filled_sheets(readable)
-    found = _period_sheet_header(sheets, period.group(1).upper(), detected) or best_header(
-        sheets, _header_score
-    )
+        sheets = _unicode_sheets(filled_sheets(readable), detected)
+    found = _period_sheet_header(sheets, period_key, detected)
+    lists = [found] if found else []
+    if found is None:
+        found = best_header(sheets, _header_score)
+        lists = _lists_per_commune(sheets, found, detected) if found else []
     headers = found.headers if found else []
     columns: dict[str, int] = {}
     for index, header in enumerate(headers):
@@ -274,8 +279,7 @@ def parse_staffing(
         detected.note(key, value)
     good, problems = [], []
     unnamed: dict[int, int] = {}  # position of a column without a header -> values under it
-    rows = sheets[found.sheet_index][1]
-    for number, row in enumerate(rows[found.row :], start=found.row + 1):
+    for number, row in _numbered_rows(sheets, lists):
         if is_blank(row):
             continue
         for index, value in enumerate(row):
@@ -294,7 +298,62 @@ def parse_staffing(
     if unnamed:
         index = min(unnamed)
         raise blank_header_error(path, found.row, index, unnamed[index])
-    return period.group(1).upper(), good, problems
+    return period_key, good, problems
+
+
+def _unicode_sheets(sheets: list, detected: Detected) -> list:
+    """The sheets as they are, or, where a list was typed in the old TCVN3 fonts (`.VnTime`: `Hä vµ tªn`),
+    with every text converted to Unicode (`Họ và tên`), which is what the clerk saw on screen."""
+    texts = [v for _, rows in sheets for row in rows[:HEADER_SEARCH_ROWS] for v in row if isinstance(v, str)]
+    if not looks_tcvn3(texts):
+        return sheets
+    detected.note("encoding", "TCVN3 (.VnTime)")
+    return [
+        (title, [tuple(from_tcvn3(v) if isinstance(v, str) else v for v in row) for row in rows])
+        for title, rows in sheets
+    ]
+
+
+def _numbered_rows(sheets: list, lists: list[SheetHeader]) -> Iterator[tuple[int, tuple]]:
+    """The rows under each list's header, a later sheet's numbered on from the sheet before (as the pages
+    of a dossier export are), so that every row of the file keeps one number."""
+    last = 0
+    for n, found in enumerate(lists):
+        offset = last - found.row if n else 0
+        for number, row in enumerate(sheets[found.sheet_index][1][found.row :], start=found.row + 1):
+            last = number + offset
+            yield last, row
+
+
+def _lists_per_commune(sheets: list, found: SheetHeader, detected: Detected) -> list[SheetHeader]:
+    """The list under `found`, and the lists of the other sheets with the same columns when each sheet
+    holds other communes than the rest (an office that compiles for two communes sends a sheet for each).
+    A sheet that repeats communes of another (a copy kept as a backup, a draft) is not read twice."""
+    wanted = [_HEADERS.lookup(h) if h else None for h in found.headers]
+    if "commune" not in wanted:
+        return [found]
+    where = wanted.index("commune")
+    lists = [found]
+    for index, (title, rows) in enumerate(sheets):
+        own = sheet_header(index, title, rows, _header_score) if index != found.sheet_index else None
+        if own and [_HEADERS.lookup(h) if h else None for h in own.headers] == wanted:
+            lists.append(own)
+    if len(lists) == 1:
+        return lists
+    communes = [
+        {
+            name_key(cell_text(row[where]) or "")
+            for row in sheets[h.sheet_index][1][h.row :]
+            if len(row) > where
+        }
+        - {""}
+        for h in lists
+    ]
+    if any(a & b for i, a in enumerate(communes) for b in communes[i + 1 :]):
+        return [found]
+    lists.sort(key=lambda h: h.sheet_index)
+    detected.note("sheets", ", ".join(h.sheet for h in lists))
+    return lists
 
 
 def dt_role(text: str | None) -> str | None:
