@@ -183,12 +183,7 @@ def test_the_run_succeeds_with_the_corpus_on_top(corpus_run: CorpusRun):
     assert corpus_run.result.success
 
 
-# Round-5 files whose expected outcome the ingest does not give yet (issue notes): strict, so that the day one
-# is fixed the mark must go.
-NOT_YET = {
-    "dossiers/dossiers_2025-Q2_vong5-tieu-de-cha-con.xlsx": "a two-row dossier header whose names are "
-    "parent + child is not read (forms read two-row headers; dossier exports take one header row)",
-}
+NOT_YET: dict[str, str] = {}  # files of a round whose expected outcome the ingest does not give yet
 
 
 @pytest.mark.parametrize(

@@ -836,3 +836,19 @@ def test_a_staffing_list_typed_in_tcvn3_is_read_as_the_clerk_saw_it(con, tmp_pat
     )
     assert result.rows_loaded == 1
     assert con.execute("select commune_id, dt_role from raw.staffing").fetchall() == [("QNG035", "dedicated")]
+
+
+def test_a_header_over_two_rows_names_each_column_by_its_parent_and_child():
+    from pipelines.ingest.cells import two_row_names
+
+    above = ["Mã hồ sơ", "Ngày", "", "", "Số hóa", "", "Ghi chú"]
+    below = ["", "tiếp nhận", "hẹn trả kết quả", "hoàn thành", "khi tiếp nhận", "kết quả", ""]
+    assert two_row_names(above, below) == [
+        "Mã hồ sơ",
+        "Ngày tiếp nhận",
+        "Ngày hẹn trả kết quả",
+        "Ngày hoàn thành",
+        "Số hóa khi tiếp nhận",
+        "Số hóa kết quả",
+        "Ghi chú",
+    ]

@@ -201,11 +201,12 @@ class ValueReader:
         self._sheets = _calamine_sheets(path)
         self.epoch = workbook_epoch(path)
 
-    def header(self, score: Callable[[list[str]], int]) -> SheetHeader | None:
+    def header(self, score: Callable[[list[str]], int], two_rows: bool = False) -> SheetHeader | None:
         """The row, on any sheet, whose cells `score` rates best among each sheet's first rows (title rows
-        above it are skipped); the first sheet wins a tie. None when no row scores above zero."""
+        above it are skipped); the first sheet wins a tie. None when no row scores above zero. With
+        `two_rows`, a header over two rows is found too (`best_header`)."""
         with self._first_rows() as sheets:
-            return best_header(sheets, score)
+            return best_header(sheets, score, two_rows)
 
     def pages(self, found: SheetHeader) -> list[SheetHeader]:
         """The sheets after `found`'s that repeat its header row (the same cells) among their first rows:
@@ -268,18 +269,47 @@ def sheet_header(
 
 
 def best_header(
-    sheets: Iterable[tuple[str, Iterable[tuple]]], score: Callable[[list[str]], int]
+    sheets: Iterable[tuple[str, Iterable[tuple]]],
+    score: Callable[[list[str]], int],
+    two_rows: bool = False,
 ) -> SheetHeader | None:
+    """The row, on any sheet, whose cells `score` rates best among each sheet's first rows. With
+    `two_rows`, a header over two rows counts too (`Ngày` merged over `tiếp nhận | hẹn trả | hoàn thành`):
+    each column named by its row above and below (`two_row_names`), the header then ending on the second
+    row; it is taken only when it scores better than either row alone."""
     best: SheetHeader | None = None
     for index, (title, rows) in enumerate(sheets):
+        above: list[str] | None = None
         for number, row in enumerate(rows, start=1):
             if number > HEADER_SEARCH_ROWS:
                 break
             cells = [cell_text(v) or "" for v in row]
-            points = score(cells)
-            if points > 0 and (best is None or points > best.points):
-                best = SheetHeader(title, index, number, cells, points)
+            candidates = [(number, cells)]
+            if two_rows and above is not None:
+                candidates.append((number, two_row_names(above, cells)))
+            for row_number, names in candidates:
+                points = score(names)
+                if points > 0 and (best is None or points > best.points):
+                    best = SheetHeader(title, index, row_number, names, points)
+            above = cells
     return best
+
+
+def two_row_names(above: list[str], below: list[str]) -> list[str]:
+    """Column names of a header over two rows: a cell merged across columns in the row above (its text in
+    the first of them) names each column under it (`Ngày tiếp nhận`, `Ngày hẹn trả kết quả`), a cell merged
+    down both rows names its column alone."""
+    names, parent = [], ""
+    for i in range(max(len(above), len(below))):
+        top = above[i].strip() if i < len(above) else ""
+        bottom = below[i].strip() if i < len(below) else ""
+        if top:
+            parent = top if bottom else ""
+        elif not bottom:
+            parent = ""
+        name = top or parent
+        names.append(f"{name} {bottom}".strip() if bottom else name)
+    return names
 
 
 def filled_sheets(path: Path) -> list[tuple[str, list[tuple]]]:

@@ -807,7 +807,7 @@ def quarantine_lines(con: duckdb.DuckDBPyConnection, sha: str) -> int:
 
 def _stage_xlsx(con: duckdb.DuckDBPyConnection, path: Path, detected: Detected) -> HeaderMapping:
     reader = ValueReader(path)  # the workbook is read once, for the header and the rows
-    found = reader.header(header_score)
+    found = reader.header(header_score, two_rows=True)
     if found is None:
         raise IngestError(
             path,
