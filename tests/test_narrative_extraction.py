@@ -106,7 +106,7 @@ def test_the_real_cases_are_read_as_written(extractions):
     assert vneid == {"VNEID_INSTALLED": 6639, "VNEID_ACTIVATED": 6158, "VNEID_NOT_ACTIVATED": 458}
     evidence = by_printed["6.639 công dân"]
     assert evidence.sentence.startswith("Đến ngày 30/9/2025, toàn xã có 6.639 công dân")
-    assert evidence.position == "đoạn 18"
+    assert evidence.position == "đoạn 20"  # headings in capitals are paragraphs of their own
 
 
 def test_numbers_money_and_leading_zeros_in_vietnamese_format():

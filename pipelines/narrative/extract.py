@@ -40,6 +40,7 @@ from pipelines.narrative.figures import (
     role_rules,
     sentence_at,
     table_figures,
+    topic_words,
 )
 from pipelines.narrative.readers import Block, ReportDocument, read_report
 from pipelines.reference import CommuneResolver, read_seed, resolver_for
@@ -161,6 +162,7 @@ class Sections:
 
     def __init__(self) -> None:
         self.cues: dict[int, str] = {}
+        self.topics: dict[int, str] = {}  # the words of the headings above, by level
 
     def read(self, block: Block) -> None:
         text = block.text.strip()
@@ -180,12 +182,16 @@ class Sections:
         cue = next((cue for terms, cue in _SECTION_CUES if any(t in key for t in terms)), "")
         self.cues = {lvl: c for lvl, c in self.cues.items() if lvl < level}
         self.cues[level] = cue
+        self.topics = {lvl: t for lvl, t in self.topics.items() if lvl < level}
+        self.topics[level] = topic_words(key[match.end() - 1 :] if match else key)
 
     def apply(self, figures: list[Figure]) -> list[Figure]:
         prefix = " ".join(c for _, c in sorted(self.cues.items()) if c)
-        if not prefix:
-            return figures
-        return [replace(f, role_before=f"{prefix} {f.role_before}") for f in figures]
+        topic = " ".join(t for _, t in sorted(self.topics.items()) if t)
+        return [
+            replace(f, role_before=f"{prefix} {f.role_before}" if prefix else f.role_before, topic=topic)
+            for f in figures
+        ]
 
 
 def extract_document(

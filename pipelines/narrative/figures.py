@@ -226,6 +226,8 @@ TRAILING_WORDS = 14
 # Below this confidence a mapped figure waits for review (dbt var `narrative_review_threshold`, same value).
 DEFAULT_REVIEW_THRESHOLD = 0.8
 SUBJECT_BASE = 0.7  # a figure read with the words of the figure before it: below the threshold, reviewed
+TOPIC_BASE = 0.7  # a figure read with the words of its headings: below the threshold, reviewed
+TOPIC_TERSE_WORDS = 5  # only a figure with this few words of its own borrows its headings
 RATE_KINDS = ("rate",)
 COUNT_KINDS = ("count", "stock")
 
@@ -338,6 +340,9 @@ class Figure:
     # read with the words of the sentence's figure before it (`… 15 Tổ công nghệ số cộng đồng, với 90 thành
     # viên`): kept only for a count whose noun fits the indicator's unit, and always reviewed
     borrowed: bool = False
+    # the words of the headings it sits under (`HỒ SƠ THỦ TỤC HÀNH CHÍNH`, `2. Chữ ký số`): what a terse
+    # line under them (`853 nộp trực tuyến`, `- SIM PKI: 12`) may be about; read so, it is always reviewed
+    topic: str = ""
 
     @property
     def rate_decimals(self) -> int | None:
@@ -474,6 +479,11 @@ def _context(leading: str, words: str) -> str:
     """The words a figure is mapped on: lower case, without parenthesised asides or office names."""
     context = expand_abbreviations(name_key(_PARENTHESIS.sub(" ", f"{leading} {words}")))
     return _OFFICES.sub(" ", context)
+
+
+def topic_words(heading: str) -> str:
+    """A heading's words as a figure's topic: without its numbers, dates and asides."""
+    return _context("", re.sub(r"[\d/.:–-]+", " ", heading)).strip()
 
 
 def expand_abbreviations(text: str) -> str:
@@ -736,6 +746,9 @@ def map_figures(figures: list[Figure], rules: tuple[KeywordRule, ...]) -> list[F
             # so, it always waits for a person (below the review threshold)
             attempts.append((f"{subject[1]} {figure.context}", False, SUBJECT_BASE))
             from_subject = len(attempts) - 1
+        if figure.topic and len(figure.context.split()) <= TOPIC_TERSE_WORDS:
+            # a terse line under a heading (`853 nộp trực tuyến`, `- SIM PKI: 12`): what the heading names
+            attempts.append((f"{figure.topic} {figure.context}", False, TOPIC_BASE))
         code, candidates, confidence, words = None, (), 0.0, figure.wide_context or figure.context
         used_attempt = None
         for n, (context, fallback, base) in enumerate(attempts):

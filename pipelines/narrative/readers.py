@@ -175,7 +175,15 @@ def _paragraphs(lines: list[str]) -> Iterator[str]:
             if pairs[i] is not None:
                 yield pairs[i]
             continue
-        if not text or (current and (_STARTS_ITEM.match(text) or _ends_paragraph(current, text, short))):
+        if _DECORATION.fullmatch(text):  # a rule drawn with characters (`=====`, `────`): a break, no text
+            text = ""
+        heading = _is_caps_heading(text)
+        if (
+            not text
+            or heading
+            or (current and _is_caps_heading(current[-1]) and not heading)
+            or (current and (_STARTS_ITEM.match(text) or _ends_paragraph(current, text, short)))
+        ):
             if current:
                 yield " ".join(current)
             current = []
@@ -183,6 +191,17 @@ def _paragraphs(lines: list[str]) -> Iterator[str]:
             current.append(text)
     if current:
         yield " ".join(current)
+
+
+# a line drawn with characters, with at most a few words inside (`===== Trang chiếu 2 =====`)
+_DECORATION = re.compile(r"[=─━—_*#~-]{3,}(?:[^=─━—_*#~]{0,30}[=─━—_*#~-]{3,})?")
+
+
+def _is_caps_heading(text: str) -> bool:
+    """A line in capitals (`HỒ SƠ THỦ TỤC HÀNH CHÍNH`, `I. KẾT QUẢ THỰC HIỆN`): a heading of its own, never
+    the start of the wrapped paragraph below it."""
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) >= 4 and text.isupper() and len(text.split()) <= 16
 
 
 # a line that is only a figure: digits with their separators, a rate sign, a fraction, a short unit

@@ -71,7 +71,10 @@ def _period(con: Reader, period_key: str) -> tuple[Period, str | None, list[str]
 def _figure_rows(con: Reader, period_keys: list[str]) -> list[dict]:
     return _rows(
         con,
-        "select * from reporting.published_figures where period_key in (select unnest(?::varchar[]))",
+        # ordered: the figures' dictionaries are filled in this order, and a publication must come out the
+        # same bytes however the engine happened to scan
+        """select * from reporting.published_figures where period_key in (select unnest(?::varchar[]))
+           order by period_key, scope, commune_id nulls first, indicator_code""",
         [period_keys],
     )
 
