@@ -129,3 +129,22 @@ def test_the_bench_stages_cover_every_asset_of_the_main_job_once():
     chosen = [stage_selection(s).resolve(graph) for s in STAGES if s != "startup"]
     assert set().union(*chosen) == graph.get_all_asset_keys()
     assert sum(len(c) for c in chosen) == len(graph.get_all_asset_keys())
+
+
+def test_with_a_server_the_bench_times_the_server_step_as_a_stage_of_its_own():
+    from dataclasses import replace
+
+    from pipelines.definitions import build_definitions
+    from pipelines.settings import get_settings
+    from pipelines.tools.bench.stages import stage_selection, stages_for
+    from pipelines.warehouse.server import SERVER_WAREHOUSE
+
+    assert stages_for(False)[-1] == "reports" and stages_for(True)[-1] == "server"
+    served = replace(get_settings(), postgres_url="postgresql://cds@127.0.0.1:5432/cds")
+    graph = build_definitions(served).resolve_asset_graph()
+    chosen = [stage_selection(s).resolve(graph) for s in stages_for(True) if s != "startup"]
+    assert chosen[-1] == {SERVER_WAREHOUSE}
+    assert set().union(*chosen) == graph.get_all_asset_keys()
+    assert sum(len(c) for c in chosen) == len(graph.get_all_asset_keys())
+    checks = stage_selection("server").resolve_checks(graph)
+    assert {key.name for key in checks} == {"same_checks_on_server", "same_report_on_server"}

@@ -7,7 +7,9 @@ its own process (imports and Dagster start-up included, as a user running it wou
 - `ingest`: the three source assets and their row-balance checks;
 - `warehouse`: `dbt build` (models, seeds, dbt tests);
 - `checks`: the Great Expectations suites (integrity checks and the data-quality findings);
-- `reports`: the quarterly publication, the dbt docs and the analysts' copy.
+- `reports`: the quarterly publication, the dbt docs and the analysts' copy;
+- `server`, only with a server (CDS_POSTGRES_URL): the server warehouse (the copy to PostgreSQL, dbt there,
+  the grants) and its two checks (Great Expectations and the publication read again on the server).
 
 It prints one JSON line: the stage's own time without start-up and each step's duration.
 """
@@ -19,6 +21,12 @@ import sys
 import time
 
 STAGES = ("startup", "ingest", "warehouse", "checks", "reports")
+SERVER_STAGE = "server"
+
+
+def stages_for(server: bool) -> tuple[str, ...]:
+    """The stages a bench times: the server's after the rest, where one is configured."""
+    return (*STAGES, SERVER_STAGE) if server else STAGES
 
 
 def stage_selection(stage: str):
@@ -31,6 +39,13 @@ def stage_selection(stage: str):
     from pipelines.reports import assets as reports
     from pipelines.warehouse import analyst, docs
     from pipelines.warehouse.dbt import reporting_dbt_assets, warehouse_dbt_assets
+
+    if stage == SERVER_STAGE:
+        from pipelines.warehouse.server import SERVER_WAREHOUSE, same_checks_on_server, same_report_on_server
+
+        return AssetSelection.assets(SERVER_WAREHOUSE) | AssetSelection.checks(
+            same_checks_on_server, same_report_on_server
+        )
 
     # The suites' checks sit on the assets they judge (raw, staging, marts) but belong to the checks stage.
     quality_checks = AssetSelection.checks(*integrity.checks, *quality_findings.checks)
