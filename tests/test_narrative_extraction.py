@@ -292,3 +292,21 @@ def test_a_table_with_a_title_row_above_its_header_is_read_by_its_columns(tmp_pa
         ("DOS_ONLINE_RATE", Decimal("80.03"), True),
         ("PC_ANTIMALWARE_RATE", Decimal(100), True),
     ]
+
+
+def test_a_terse_figure_under_a_heading_is_read_with_the_heading_and_waits_for_review(tmp_path):
+    path = tmp_path / "xa-ba-gia_quy-3-2025.txt"
+    path.write_text(
+        "UBND XÃ BA GIA\nBÁO CÁO KẾT QUẢ CHUYỂN ĐỔI SỐ QUÝ III NĂM 2025\n\n"
+        "4.1. Tổ công nghệ số cộng đồng\n\n"
+        "4.1.2. Tổng số thành viên: 147 người.\n\n"
+        "4.1.3. Trong quý, các thành viên đã đến từng hộ hướng dẫn 2.315 người dân cài ứng dụng.\n",
+        encoding="utf-8",
+    )
+    figures = {f.value: f for f in extract_report(path).figures}
+    members = figures[147]
+    assert members.topic.endswith("tổ công nghệ số cộng đồng")
+    assert members.indicator_code == "CDT_MEMBERS" and members.needs_review
+    assert "confidence" in members.review_reason
+    # a figure with words enough of its own does not borrow its heading's
+    assert figures[2315].indicator_code != "CDT_MEMBERS"

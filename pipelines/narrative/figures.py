@@ -227,7 +227,7 @@ TRAILING_WORDS = 14
 DEFAULT_REVIEW_THRESHOLD = 0.8
 SUBJECT_BASE = 0.7  # a figure read with the words of the figure before it: below the threshold, reviewed
 TOPIC_BASE = 0.7  # a figure read with the words of its headings: below the threshold, reviewed
-TOPIC_TERSE_WORDS = 5  # only a figure with this few words of its own borrows its headings
+TOPIC_TERSE_WORDS = 6  # only a figure with this few words of its own borrows its headings
 RATE_KINDS = ("rate",)
 COUNT_KINDS = ("count", "stock")
 
@@ -479,6 +479,10 @@ def _context(leading: str, words: str) -> str:
     """The words a figure is mapped on: lower case, without parenthesised asides or office names."""
     context = expand_abbreviations(name_key(_PARENTHESIS.sub(" ", f"{leading} {words}")))
     return _OFFICES.sub(" ", context)
+
+
+def _word_count(text: str) -> int:
+    return sum(1 for word in text.split() if any(c.isalpha() for c in word))
 
 
 def topic_words(heading: str) -> str:
@@ -746,7 +750,7 @@ def map_figures(figures: list[Figure], rules: tuple[KeywordRule, ...]) -> list[F
             # so, it always waits for a person (below the review threshold)
             attempts.append((f"{subject[1]} {figure.context}", False, SUBJECT_BASE))
             from_subject = len(attempts) - 1
-        if figure.topic and len(figure.context.split()) <= TOPIC_TERSE_WORDS:
+        if figure.topic and _word_count(figure.context) <= TOPIC_TERSE_WORDS:
             # a terse line under a heading (`853 nộp trực tuyến`, `- SIM PKI: 12`): what the heading names
             attempts.append((f"{figure.topic} {figure.context}", False, TOPIC_BASE))
         code, candidates, confidence, words = None, (), 0.0, figure.wide_context or figure.context
