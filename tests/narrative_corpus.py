@@ -26,6 +26,7 @@ BLIND4 = FIXTURES / "narrative_blind4"
 BLIND5 = FIXTURES / "narrative_blind5"
 BLIND6 = FIXTURES / "narrative_blind6"
 BLIND7 = FIXTURES / "narrative_blind7"
+BLIND8 = FIXTURES / "narrative_blind8"
 
 
 def build_corpus(folder: Path, out: Path) -> list[Path]:

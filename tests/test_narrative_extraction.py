@@ -310,3 +310,25 @@ def test_a_terse_figure_under_a_heading_is_read_with_the_heading_and_waits_for_r
     assert "confidence" in members.review_reason
     # a figure with words enough of its own does not borrow its heading's
     assert figures[2315].indicator_code != "CDT_MEMBERS"
+
+
+def test_the_habits_of_ordinary_reports_are_read_as_one_figure_each(tmp_path):
+    """From the eighth blind set: a fraction whose rate follows an aside, a space typed before a rate's
+    decimal comma, a share introduced by `tương đương`, and `sớm và đúng hạn` (early or on time)."""
+    path = tmp_path / "xa-ba-gia_quy-4-2025.txt"
+    path.write_text(
+        "UBND XÃ BA GIA\nBÁO CÁO KẾT QUẢ CHUYỂN ĐỔI SỐ QUÝ IV NĂM 2025\n\n"
+        "Văn bản đi gửi dưới dạng điện tử: 386/392 văn bản (trừ văn bản mật), tỷ lệ 98,47%.\n\n"
+        "Văn bản đi có ký số: 523/531 văn bản, đạt 98 ,5%.\n\n"
+        "Trả kết quả bản điện tử cho 2.214 hồ sơ, tương đương 67,05% số hồ sơ đã giải quyết.\n\n"
+        "Tổng cộng 1.256 hồ sơ giải quyết sớm và đúng hạn.\n",
+        encoding="utf-8",
+    )
+    figures = extract_report(path).figures
+    electronic = [f for f in figures if f.indicator_code == "DOC_ELECTRONIC_RATE"]
+    assert [(f.numerator, f.rate_text) for f in electronic] == [(386, "98,47%"), (523, "98,5%")]
+    assert [f.value for f in electronic] == [Decimal("98.47"), Decimal("98.5")]
+    share = next(f for f in figures if f.printed == "67,05%")
+    assert share.indicator_code == "DOS_RESULT_ONLINE_RATE"
+    early_or_on_time = next(f for f in figures if f.value == 1256)
+    assert early_or_on_time.indicator_code != "DOS_ON_TIME"

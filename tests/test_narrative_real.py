@@ -31,6 +31,7 @@ from tests.narrative_corpus import (
     BLIND5,
     BLIND6,
     BLIND7,
+    BLIND8,
     DEV,
     HOLDOUT,
     build_corpus,
@@ -44,7 +45,7 @@ from tests.narrative_corpus import (
 def corpora(tmp_path_factory) -> dict[str, tuple[dict, list[dict[str, str]]]]:
     """Each labelled set read by the reader: (extractions by file name, labels)."""
     read = {}
-    for folder in (DEV, HOLDOUT, BLIND3, BLIND4, BLIND5, BLIND6, BLIND7):
+    for folder in (DEV, HOLDOUT, BLIND3, BLIND4, BLIND5, BLIND6, BLIND7, BLIND8):
         out = tmp_path_factory.mktemp(folder.name)
         extractions = {p.name: extract_report(p) for p in build_corpus(folder, out)}
         read[folder.name] = (extractions, read_corpus_labels(folder))
@@ -105,14 +106,21 @@ def blind7(corpora):
     return corpora[BLIND7.name]
 
 
-def test_precision_of_what_lands_on_the_later_sets(holdout, blind3, blind4, blind5, blind6, blind7):
+@pytest.fixture(scope="module")
+def blind8(corpora):
+    return corpora[BLIND8.name]
+
+
+def test_precision_of_what_lands_on_the_later_sets(holdout, blind3, blind4, blind5, blind6, blind7, blind8):
     floors = (("narrative_holdout", holdout, 0.97, 0.80), ("narrative_blind3", blind3, 0.97, 0.82))
     later = (
         ("narrative_blind4", blind4, 0.96, 0.78),
         ("narrative_blind5", blind5, 0.95, 0.75),
         ("narrative_blind6", blind6, 0.96, 0.76),
         # first sight 0,934 / 0,629; dashboards and slides, quoted e-mails, surveys with dotted blanks
-        ("narrative_blind7", blind7, 0.95, 0.64),
+        ("narrative_blind7", blind7, 0.97, 0.76),
+        # first sight 0,963 / 0,857; the ordinary formal report, twelve clerks' habits
+        ("narrative_blind8", blind8, 0.97, 0.83),
     )
     for name, corpus, precision, recall in (*floors, *later):
         result = score_corpus(*corpus)
@@ -121,8 +129,8 @@ def test_precision_of_what_lands_on_the_later_sets(holdout, blind3, blind4, blin
         assert result.recall >= recall
 
 
-def test_only_actual_figures_land(dev, holdout, blind3, blind4, blind5, blind6, blind7):
-    for extractions, _ in (dev, holdout, blind3, blind4, blind5, blind6, blind7):
+def test_only_actual_figures_land(dev, holdout, blind3, blind4, blind5, blind6, blind7, blind8):
+    for extractions, _ in (dev, holdout, blind3, blind4, blind5, blind6, blind7, blind8):
         for extraction in extractions.values():
             for figure in extraction.figures:
                 if lands(figure):

@@ -201,11 +201,14 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZĐÀ-Ỹ\d\-+•])|(?<=\.)\s*$"
 _PARENTHESIS = re.compile(r"\([^()]*\)")
 # A rate a fraction introduces: only words between, ending in `đạt`, `chiếm`, `=` (after a comma or "(").
 _INTRO = (
-    r"(?:[,(]?\s*\(?\s*(?:đạt|chiếm|bằng|tương ứng|dat|chiem|bang|=)\s*"
+    r"(?:[,(]?\s*\(?\s*(?:đạt|chiếm|bằng|tương ứng|tương đương|dat|chiem|bang|=)\s*"
     r"(?:tỷ\s+lệ|tỉ\s+lệ|ty\s+le)?\s*(?:là|la)?"
+    r"|[,(]\s*(?:tỷ\s+lệ|tỉ\s+lệ|ty\s+le)\s*(?:là|la|đạt)?"
     r"|\s*\()\s*$"
 )
-_RATE_INTRO = re.compile(rf"^[^;()]{{0,120}}?{_INTRO}", re.IGNORECASE)
+# the words between a fraction and its rate, a whole aside among them (`386/392 văn bản (trừ văn bản mật),
+# tỷ lệ 98,47%`)
+_RATE_INTRO = re.compile(rf"^(?:[^;()]|\([^;()]*\)){{0,120}}?{_INTRO}", re.IGNORECASE)
 _INTRO_WORDS = re.compile(_INTRO, re.IGNORECASE)
 # Names of the offices that receive dossiers: they say where, not what (`Bộ phận tiếp nhận và trả kết quả`).
 _OFFICES = re.compile(
@@ -861,10 +864,12 @@ def _introduces_share(gap: str) -> bool:
 
 
 _EXPLICIT_SHARE = re.compile(
-    r"\s*(?:chiếm|đạt|bằng|tương ứng)\s*(?:với)?\s*(?:tỷ\s+lệ|tỉ\s+lệ)?\s*(?:là)?\s*[:=]?\s*", re.IGNORECASE
+    r"\s*(?:chiếm|đạt|bằng|tương ứng|tương đương)\s*(?:với)?\s*(?:tỷ\s+lệ|tỉ\s+lệ)?\s*(?:là)?\s*[:=]?\s*",
+    re.IGNORECASE,
 )
 _INTRODUCES_SHARE = re.compile(
-    r"\s*[,(]?\s*(?:đạt|chiếm|bằng|tương ứng|là)?\s*(?:tỷ\s+lệ|tỉ\s+lệ)?\s*(?:là|đạt)?\s*[:=]?\s*",
+    r"\s*[,(]?\s*(?:đạt|chiếm|bằng|tương ứng|tương đương|là)?\s*(?:tỷ\s+lệ|tỉ\s+lệ)?"
+    r"\s*(?:là|đạt)?\s*[:=]?\s*",
     re.IGNORECASE,
 )
 

@@ -83,9 +83,12 @@ def clean(text: str) -> str:
     the figure alone."""
     text = unicodedata.normalize("NFC", text).replace("\u00ad", "").replace("\u200b", "")
     text = _LEADERS.sub(" ", CONTROL_CHARACTERS.sub("", text))
+    text = _SPLIT_DECIMAL.sub(",", text)
     return _SPACES.sub(" ", text).strip()
 
 
+# a space typed before a rate's decimal comma (`đạt 98 ,5%`): one number
+_SPLIT_DECIMAL = re.compile(r"(?<=\d) ,(?=\d{1,2}\s?%)")
 # the blanks of a form to fill in by hand, and an ellipsis: never part of a figure or a word
 _LEADERS = re.compile(r"…+|\.{3,}|_{3,}")
 
