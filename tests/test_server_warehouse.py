@@ -332,6 +332,25 @@ def test_every_publication_reads_the_same_from_the_server(served, postgres_url):
     assert "figures" in str(check.metadata["details"].value)
 
 
+def test_a_table_dropped_on_the_server_is_copied_again_not_taken_as_unchanged(served, postgres_url):
+    import psycopg2
+
+    from pipelines.warehouse.server import build_on_server
+
+    settings, _ = served
+    with contextlib.closing(psycopg2.connect(postgres_url)) as pg, pg, pg.cursor() as cur:
+        cur.execute("select count(*) from raw.narrative_reports")
+        (rows,) = cur.fetchone()
+        cur.execute("drop table raw.narrative_reports cascade")  # by hand, or a partial restore
+    build = build_on_server(
+        settings.warehouse_path, postgres_url, ANALYST, settings.reference_dir, lock_wait_seconds=5
+    )
+    assert build.copied == ["raw.narrative_reports"]
+    with contextlib.closing(psycopg2.connect(postgres_url)) as pg, pg, pg.cursor() as cur:
+        cur.execute("select count(*) from raw.narrative_reports")
+        assert cur.fetchone() == (rows,) and rows > 0
+
+
 def test_the_main_job_has_the_server_step_only_where_a_server_is_set(pipeline_run):
     from dagster import AssetCheckKey
 

@@ -191,7 +191,13 @@ def copy_to_postgres(
                 f"create table if not exists {COPIES} (schema_name text, table_name text, fingerprint text, "
                 "primary key (schema_name, table_name))"
             )
-            cur.execute(f"select schema_name, table_name, fingerprint from {COPIES}")
+            # a fingerprint counts only for a table still there: one dropped on the server (by hand, by a
+            # restore) is copied again, never taken as unchanged
+            cur.execute(
+                f"""select c.schema_name, c.table_name, c.fingerprint from {COPIES} c
+                    join information_schema.tables t
+                      on t.table_schema = c.schema_name and t.table_name = c.table_name"""
+            )
             known = {(s, t): f for s, t, f in cur.fetchall()}
         pg.commit()
         for schema, table in _tables(duck, schemas):
