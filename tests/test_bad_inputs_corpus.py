@@ -38,6 +38,7 @@ from .fixtures.bad_inputs.corpus_round2 import CITIZEN_IDS_ROUND2, write_corpus_
 from .fixtures.bad_inputs.corpus_round3 import CITIZEN_IDS_ROUND3, write_corpus_round3
 from .fixtures.bad_inputs.corpus_round4 import CITIZEN_IDS_ROUND4, write_corpus_round4
 from .fixtures.bad_inputs.corpus_round5 import CITIZEN_IDS_ROUND5, write_corpus_round5
+from .fixtures.bad_inputs.corpus_round6 import CITIZEN_IDS_ROUND6, write_corpus_round6
 
 CONTRACT = Path(__file__).parent / "fixtures" / "bad_inputs" / "README.md"
 SOURCE_FOLDERS = ("submissions", "dossiers", "staffing", "narrative_reports")
@@ -51,13 +52,16 @@ ROUND3 = write_corpus_round3(Path("corpus-dry-run"), dry=True)
 ROUND4 = write_corpus_round4(Path("corpus-dry-run"), dry=True)
 # Round 5 (`corpus_round5.py`): written blind later in December 2026, scored on first sight, then fixed.
 ROUND5 = write_corpus_round5(Path("corpus-dry-run"), dry=True)
-EXPECTED = EXPECTED + ROUND2 + ROUND3 + ROUND4 + ROUND5
+# Round 6 (`corpus_round6.py`): written blind in December 2026 too, scored on first sight, then fixed.
+ROUND6 = write_corpus_round6(Path("corpus-dry-run"), dry=True)
+EXPECTED = EXPECTED + ROUND2 + ROUND3 + ROUND4 + ROUND5 + ROUND6
 ALL_CITIZEN_IDS = (
     *CITIZEN_IDS,
     *CITIZEN_IDS_ROUND2,
     *CITIZEN_IDS_ROUND3,
     *CITIZEN_IDS_ROUND4,
     *CITIZEN_IDS_ROUND5,
+    *CITIZEN_IDS_ROUND6,
 )
 
 
@@ -86,6 +90,7 @@ def corpus_run(small_sample: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         + write_corpus_round3(sources)
         + write_corpus_round4(sources)
         + write_corpus_round5(sources)
+        + write_corpus_round6(sources)
     )
     assert [e.path for e in expected] == [e.path for e in EXPECTED]  # the dry run promised the same files
     shas = {
@@ -183,7 +188,13 @@ def test_the_run_succeeds_with_the_corpus_on_top(corpus_run: CorpusRun):
     assert corpus_run.result.success
 
 
-NOT_YET: dict[str, str] = {}  # files of a round whose expected outcome the ingest does not give yet
+# Files of a round whose expected outcome the ingest does not give yet (issue notes): strict, so that the
+# day one is fixed the mark must go.
+NOT_YET: dict[str, str] = {
+    "dossiers/dossiers_2025-Q2_vong6-ngay-kieu-my.csv": "month-first dates (US locale) are read day first "
+    "value by value: the ones no day-first reading fits are held back, the others typed day first; "
+    "deciding the order for the whole file is not built",
+}
 
 
 @pytest.mark.parametrize(
@@ -359,7 +370,8 @@ def test_round_two_adds_sixty_files_of_every_source():
     assert len(ROUND2) >= 60
     kinds = {"submission_form", "dossier_export", "staffing_list", "narrative_report"}
     assert {e.source_kind for e in ROUND2} == kinds
-    round1 = EXPECTED[: len(EXPECTED) - len(ROUND2) - len(ROUND3) - len(ROUND4) - len(ROUND5)]
+    later = len(ROUND2) + len(ROUND3) + len(ROUND4) + len(ROUND5) + len(ROUND6)
+    round1 = EXPECTED[: len(EXPECTED) - later]
     assert not {e.path for e in ROUND2} & {e.path for e in round1}
 
 
@@ -367,7 +379,9 @@ def test_round_three_adds_forty_files_of_every_source_at_new_paths():
     assert len(ROUND3) >= 40
     kinds = {"submission_form", "dossier_export", "staffing_list", "narrative_report"}
     assert {e.source_kind for e in ROUND3} == kinds
-    earlier = {e.path for e in EXPECTED[: len(EXPECTED) - len(ROUND3) - len(ROUND4) - len(ROUND5)]}
+    earlier = {
+        e.path for e in EXPECTED[: len(EXPECTED) - len(ROUND3) - len(ROUND4) - len(ROUND5) - len(ROUND6)]
+    }
     assert not {e.path for e in ROUND3} & earlier
 
 
@@ -375,7 +389,7 @@ def test_round_four_adds_forty_files_of_every_source_at_new_paths():
     assert len(ROUND4) >= 40
     kinds = {"submission_form", "dossier_export", "staffing_list", "narrative_report"}
     assert {e.source_kind for e in ROUND4} == kinds
-    earlier = {e.path for e in EXPECTED[: len(EXPECTED) - len(ROUND4) - len(ROUND5)]}
+    earlier = {e.path for e in EXPECTED[: len(EXPECTED) - len(ROUND4) - len(ROUND5) - len(ROUND6)]}
     assert not {e.path for e in ROUND4} & earlier
 
 
@@ -383,5 +397,13 @@ def test_round_five_adds_forty_files_of_every_source_at_new_paths():
     assert len(ROUND5) >= 40
     kinds = {"submission_form", "dossier_export", "staffing_list", "narrative_report"}
     assert {e.source_kind for e in ROUND5} == kinds
-    earlier = {e.path for e in EXPECTED[: len(EXPECTED) - len(ROUND5)]}
+    earlier = {e.path for e in EXPECTED[: len(EXPECTED) - len(ROUND5) - len(ROUND6)]}
     assert not {e.path for e in ROUND5} & earlier
+
+
+def test_round_six_adds_forty_files_of_every_source_at_new_paths():
+    assert len(ROUND6) >= 40
+    kinds = {"submission_form", "dossier_export", "staffing_list", "narrative_report"}
+    assert {e.source_kind for e in ROUND6} == kinds
+    earlier = {e.path for e in EXPECTED[: len(EXPECTED) - len(ROUND6)]}
+    assert not {e.path for e in ROUND6} & earlier

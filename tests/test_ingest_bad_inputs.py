@@ -159,9 +159,18 @@ def test_unknown_indicator_code_holds_back_only_that_row(con, parser, tmp_path):
     assert _reasons(con)[0][:3] == ("unknown_indicator", 14, "indicator_code")
 
 
-def test_duplicate_indicator_row_keeps_the_first(con, parser, tmp_path):
+def test_an_indicator_stated_twice_with_two_figures_lands_neither(con, parser, tmp_path):
+    """Which of 570 and 999 the commune meant is not the ingest's to choose: both rows are held back."""
     form = _form()
     form.rows.append(FormRow("DOS_RECEIVED", "Tổng số hồ sơ", "hồ sơ", 999))
+    _ingest(con, _write(form, tmp_path / "f.xlsx"), parser, tmp_path)
+    assert sorted(r[:2] for r in _reasons(con)) == [("duplicate_indicator", 10), ("duplicate_indicator", 14)]
+    assert "DOS_RECEIVED" not in _landed(con)
+
+
+def test_an_indicator_stated_twice_with_the_same_figure_lands_once(con, parser, tmp_path):
+    form = _form()
+    form.rows.append(FormRow("DOS_RECEIVED", "Tổng số hồ sơ", "hồ sơ", 570))
     _ingest(con, _write(form, tmp_path / "f.xlsx"), parser, tmp_path)
     assert _reasons(con)[0][:2] == ("duplicate_indicator", 14)
     assert _landed(con)["DOS_RECEIVED"][0] == Decimal(570)

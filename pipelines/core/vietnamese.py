@@ -13,7 +13,18 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 _SPACES = re.compile(r"\s+")
-_UNIT_PREFIXES = ("ủy ban nhân dân", "uỷ ban nhân dân", "ubnd", "đặc khu", "phường", "xã")
+_UNIT_PREFIXES = (
+    "ủy ban nhân dân",
+    "uỷ ban nhân dân",
+    "ubnd",
+    # a commune's offices, which fill the forms of their own work and write themselves as the unit
+    "trung tâm phục vụ hành chính công",
+    "bộ phận tiếp nhận và trả kết quả",
+    "bộ phận một cửa",
+    "đặc khu",
+    "phường",
+    "xã",
+)
 
 
 def nfc(text: str) -> str:
@@ -266,10 +277,10 @@ def period_label(period_key: str) -> str:
 
 
 def parse_period(text: str | None) -> str | None:
-    """`Quý III năm 2025`, `Quý 3/2025` → 2025-Q3; `9 tháng đầu năm 2025` → 2025-9M; `Năm 2025` → 2025-Y;
-    `6 tháng đầu năm 2025` → 2025-6M (no period of the calendar)."""
-    key = name_key(text or "")
-    quarter = re.search(r"quý\s+([ivx]+|\d)\s*(?:năm|/|-)\s*(\d{4})", key)
+    """`Quý III năm 2025`, `Quý 3/2025`, `Quí III`, `Q3/2025` → 2025-Q3; `9 tháng đầu năm 2025` → 2025-9M;
+    `Năm 2025` → 2025-Y; `6 tháng đầu năm 2025` → 2025-6M (no period of the calendar)."""
+    key = name_key(text or "").replace("quí", "quý")  # both spellings are current
+    quarter = re.search(r"(?:quý\s+|\bq\s*)([ivx]+|\d)\s*(?:năm|/|-)\s*(\d{4})", key)
     if quarter:
         number = _FROM_ROMAN.get(quarter.group(1)) or (
             int(quarter.group(1)) if quarter.group(1).isdigit() else 0
@@ -309,3 +320,12 @@ def looks_tcvn3(texts: list[str]) -> bool:
 
 def from_tcvn3(text: str) -> str:
     return unicodedata.normalize("NFC", "".join(_TCVN3.get(c, c) for c in text))
+
+
+_ROMAN_QUARTERS = {"1": "i", "2": "ii", "3": "iii", "4": "iv"}
+
+
+def names_quarter(title: str, quarter: str) -> bool:
+    """A sheet title naming quarter `quarter` ("1"…"4"): `Quý II`, `Q2`, `quý 2`, `Q2-2025`."""
+    names = rf"(?:^|\W)(?:quý|quy|q)\s*(?:{quarter}|{_ROMAN_QUARTERS[quarter]})(?:\W|$)"
+    return re.search(names, name_key(title)) is not None

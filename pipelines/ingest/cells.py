@@ -241,7 +241,15 @@ class ValueReader:
         template copied down 5,000 rows), are not rows. They are still read through, never cut off: a value
         after a gap is a value."""
         if self._sheets is not None:
-            rows = _calamine_rows(self._sheets[sheet_index][1])
+            sheet = self._sheets[sheet_index][1]
+            rows = _calamine_rows(sheet)
+            merged = [
+                (r0 + 1, c0 + 1, r1 + 1, c1 + 1)
+                for (r0, c0), (r1, c1) in sheet.merged_cell_ranges or []
+                if r1 + 1 > after_row
+            ]
+            if merged:  # a unit or a procedure merged down the rows it covers: its value in each
+                rows = _filled_down(rows, merged)
             for number, row in enumerate(itertools.islice(rows, after_row, None), after_row + 1):
                 if not is_blank(row):
                     yield number, row
@@ -346,6 +354,23 @@ def filled_sheets(path: Path) -> list[tuple[str, list[tuple]]]:
         workbook.close()
 
 
+def _filled_down(rows: Iterator[tuple], merged: list[tuple[int, int, int, int]]) -> Iterator[tuple]:
+    """`_fill_merged` streamed: each merged range's top-left value in all its cells, row by row."""
+    values: dict[tuple[int, int, int, int], object] = {}
+    for number, row in enumerate(rows, start=1):
+        covering = [m for m in merged if m[0] <= number <= m[2]]
+        if not covering:
+            yield row
+            continue
+        cells = list(row) + [None] * max(0, max(m[3] for m in covering) - len(row))
+        for m in covering:
+            if number == m[0]:
+                values[m] = cells[m[1] - 1]
+            for column in range(m[1], m[3] + 1):
+                cells[column - 1] = values.get(m)
+        yield tuple(cells)
+
+
 def _fill_merged(rows: list[list], merged: list[tuple[int, int, int, int]]) -> list[tuple]:
     """Each merged range's (1-based min row, min col, max row, max col) top-left value in all its cells."""
     for min_row, min_col, max_row, max_col in merged:
@@ -401,6 +426,25 @@ def _calamine_sheets(path: Path) -> list[tuple[str, CalamineSheet]] | None:
             return [(name, book.get_sheet_by_name(name)) for name in _worksheet_names(book)]
     except (CalamineError, zipfile.BadZipFile):
         return None
+
+
+def vertical_merges(path: Path) -> dict[str, list[tuple[int, int, int]]]:
+    """Sheet title → (first row, last row, column), 0-based, of each cell merged down over rows in one
+    column (an indicator's code or unit merged over the sub-rows a clerk split it into). Read by calamine,
+    which gives the ranges openpyxl's streaming mode does not; none where calamine cannot read the file."""
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+        with contextlib.closing(book):
+            return {
+                name: [
+                    (r0, r1, c0)
+                    for (r0, c0), (r1, c1) in book.get_sheet_by_name(name).merged_cell_ranges or []
+                    if c0 == c1 and r1 > r0
+                ]
+                for name in _worksheet_names(book)
+            }
+    except (CalamineError, zipfile.BadZipFile):
+        return {}
 
 
 def _worksheet_names(book: CalamineWorkbook) -> list[str]:

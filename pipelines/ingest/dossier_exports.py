@@ -310,8 +310,8 @@ def refuse_blank_headers(con: duckdb.DuckDBPyConnection, mapping: HeaderMapping,
             raise blank_header_error(file, mapping.header_row, index, filled)
 
 
-_YES = ("có", "co", "x", "1", "true", "yes", "đã", "da", "rồi", "roi")
-_NO = ("không", "khong", "0", "false", "no", "chưa", "chua", "")
+_YES = ("có", "co", "x", "1", "true", "yes", "y", "t", "đã", "da", "rồi", "roi")  # `t`/`f`: PostgreSQL's COPY
+_NO = ("không", "khong", "0", "false", "no", "n", "f", "chưa", "chua", "")
 
 
 def _bool(expr: str) -> str:
@@ -404,12 +404,20 @@ def _clean_text(expr: str) -> str:
 _APOSTROPHE_MARKED = ("dossier_code", "received_at", "due_at", "finished_at")
 
 
-def _unwrapped(column: str, apostrophe: bool) -> str:
+# What a system writes in a date column that has no date yet (`Chưa có`: none yet): empty, not unreadable
+_NO_DATE = ("chưa có", "chưa", "không có", "không", "-", "--", "—", "n/a")
+_DATE_COLUMNS = ("received_at", "due_at", "finished_at")
+
+
+def _unwrapped(column: str, apostrophe: bool, dated: bool = False) -> str:
     """A cleaned value without what Excel users add to keep it as typed: the formula `="0004250420001"`
     some systems write so that Excel keeps a code's leading zeros, and, in a code or date column, a
     leading apostrophe, Excel's mark of text (`'22/04/2025`). Prose keeps its apostrophe as written.
-    Applied to a column, so the cleaning above is computed once."""
+    In a date column, the words for no date yet are empty. Applied to a column, so the cleaning above is
+    computed once."""
     marked = f"when starts_with({column}, '''') then nullif(substr({column}, 2), '') " if apostrophe else ""
+    if dated:
+        marked = f"when list_contains({_sql_list(_NO_DATE)}, lower({column})) then null " + marked
     return (
         f"case {marked}"
         f"when starts_with({column}, '=\"') and ends_with({column}, '\"') and length({column}) > 3 "
@@ -469,7 +477,9 @@ def _cleaned_ctes(mapping: HeaderMapping, staged: str) -> tuple[str, list[object
         + [f"coalesce(d_{c}.bad, false)" for c in repeated]
     )
     per_row_text = [c for c in CANONICAL if c in mapping.columns and c not in repeated]
-    unwrapped = ", ".join(f"{_unwrapped(f't_{c}', c in _APOSTROPHE_MARKED)} as t_{c}" for c in per_row_text)
+    unwrapped = ", ".join(
+        f"{_unwrapped(f't_{c}', c in _APOSTROPHE_MARKED, c in _DATE_COLUMNS)} as t_{c}" for c in per_row_text
+    )
     ctes = f"""{dictionaries}cleaned_text as (
             select {text_columns}, {extras} as extra_columns,
                    {has_control} as has_control,
@@ -564,6 +574,8 @@ CHANNELS = {
     "qua bưu chính công ích": "postal",
     "bưu chính": "postal",
     "bưu chính công ích": "postal",
+    "in person": "in_person",
+    "postal": "postal",
 }
 STATUSES = {
     "đã giải quyết": "resolved",
@@ -574,6 +586,19 @@ STATUSES = {
     "rút hồ sơ": "withdrawn",
     "đã rút": "withdrawn",
     "trả lại": "returned",
+    # other vendors' words, and English
+    "đã xử lý xong": "resolved",
+    "đã giải quyết xong": "resolved",
+    "chờ bổ sung": "in_progress",
+    "đang thụ lý": "in_progress",
+    "công dân rút hồ sơ": "withdrawn",
+    "resolved": "resolved",
+    "completed": "resolved",
+    "in progress": "in_progress",
+    "processing": "in_progress",
+    "pending": "in_progress",
+    "withdrawn": "withdrawn",
+    "returned": "returned",
 }
 
 

@@ -61,6 +61,10 @@ def check_extension(path: Path, allowed: tuple[str, ...]) -> None:
     if path.suffix.lower() in allowed:
         return
     kind = content_kind(path) if path.stat().st_size else "empty"
+    if kind == "ole2_word" and path.suffix.lower() == ".doc":  # Word 97-2003 under its own name: not taken
+        error = refuse_by_content(path, kind, "", allowed[0])
+        vi, en = error.message_vi, error.message_en
+        raise IngestError(path, None, None, vi, en, reason="unsupported_extension")
     if kind in ("ole2", "ole2_word", "encrypted_office"):
         raise refuse_by_content(path, kind, "", allowed[0])
     if kind in ("html", "spreadsheet_xml") and path.suffix.lower() in (".xls", ".xlsx"):
@@ -248,6 +252,11 @@ def _package_kind(path: Path) -> tuple[str, str]:
         return "văn bản Word (DOCX)", "a Word document (DOCX)"
     if "xl/workbook.xml" in names:
         return "bảng tính Excel (XLSX)", "an Excel workbook (XLSX)"
+    if "xl/workbook.bin" in names:  # Excel Binary Workbook, saved under an .xlsx name
+        return (
+            "bảng tính Excel dạng nhị phân (XLSB): hãy lưu lại thành Excel Workbook (.xlsx)",
+            "an Excel Binary Workbook (XLSB)",
+        )
     if "mimetype" in names:  # OpenDocument (LibreOffice): the first member names the kind
         with suppress(zipfile.BadZipFile, OSError, KeyError), zipfile.ZipFile(path) as archive:
             mimetype = archive.read("mimetype")[:100].decode("ascii", "replace")
@@ -341,11 +350,13 @@ _STRICT = re.compile(rb"http://purl\.oclc\.org/ooxml/(\w+)/(\w+)")
 
 @contextmanager
 def transitional(path: Path) -> Iterator[Path]:
-    """The workbook to read: itself, or, for one saved as "Strict Open XML Spreadsheet" (which openpyxl
-    does not read), a copy with the Strict namespaces written as the usual ones (the same names under
-    other addresses: `purl.oclc.org/ooxml/spreadsheetml/main` is `…/spreadsheetml/2006/main`)."""
+    """The workbook or document to read: itself, or, for one saved as "Strict Open XML" (which openpyxl and
+    python-docx do not read), a copy with the Strict namespaces written as the usual ones (the same names
+    under other addresses: `purl.oclc.org/ooxml/spreadsheetml/main` is `…/spreadsheetml/2006/main`)."""
     with zipfile.ZipFile(path) as archive:
-        strict = b"purl.oclc.org/ooxml/" in archive.read("xl/workbook.xml")[:4096]
+        names = set(archive.namelist())
+        main = next((n for n in ("xl/workbook.xml", "word/document.xml") if n in names), None)
+        strict = main is not None and b"purl.oclc.org/ooxml/" in archive.read(main)[:4096]
         if not strict:
             yield path
             return

@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.core.rows import insert_rows
-from pipelines.core.vietnamese import compat, from_tcvn3, looks_tcvn3, name_key
+from pipelines.core.vietnamese import compat, from_tcvn3, looks_tcvn3, name_key, names_quarter
 from pipelines.ingest.cells import (
     CONTROL_CHARACTERS,
     HEADER_SEARCH_ROWS,
@@ -46,6 +46,9 @@ SOURCE_KIND = "staffing_list"
 MAX_STAFFING_BYTES = 50 * 1024 * 1024
 HEADER_VARIANTS = {
     "full_name": ("Họ và tên", "Họ tên", "Họ và tên cán bộ", "Tên cán bộ"),
+    # personnel software keeps the name in two columns, so that lists sort by the given name
+    "family_name": ("Họ và chữ đệm", "Họ và tên đệm", "Họ đệm", "Họ và đệm"),
+    "given_name": ("Tên",),
     "birth_date": ("Ngày sinh", "Ngày tháng năm sinh", "Ngày, tháng, năm sinh", "Năm sinh"),
     "phone": ("Số điện thoại", "Điện thoại", "SĐT", "Số ĐT"),
     "citizen_id": ("Số CCCD", "CCCD", "Số định danh cá nhân", "Số CCCD/CMND", "CCCD/CMND", "Số căn cước"),
@@ -151,11 +154,15 @@ def normalise_citizen_id(value: object) -> tuple[str | None, str]:
     return text, "valid"
 
 
+_YES_NO = {
+    **dict.fromkeys(("có", "x", "1", "true", "đã", "rồi", "✓", "✔", "☑", "☒"), True),
+    **dict.fromkeys(("không", "0", "false", "chưa", "✗", "✘", "☐"), False),
+}
+
+
 def _yes(value: str | None) -> bool | None:
-    key = name_key(value or "")
-    return {"có": True, "x": True, "1": True, "true": True, "không": False, "0": False, "false": False}.get(
-        key
-    )
+    """A yes/no cell as clerks fill it: a word, a tick or a cross."""
+    return _YES_NO.get(name_key(value or ""))
 
 
 @dataclass
@@ -180,9 +187,6 @@ def _header_score(cells: list[str]) -> int:
     return len(found) if len(found) >= 2 else 0
 
 
-_ROMAN_QUARTERS = {"1": "i", "2": "ii", "3": "iii", "4": "iv"}
-
-
 def _period_sheet_header(sheets: list, period_key: str, detected: Detected) -> SheetHeader | None:
     """The list's header on the sheet named for the file's quarter (`Quý II`, `Q2`, `quý 2`) when the
     workbook keeps a list per quarter, one sheet each: a clerk's workbook of the year. None when no sheet
@@ -190,10 +194,10 @@ def _period_sheet_header(sheets: list, period_key: str, detected: Detected) -> S
     quarter = re.fullmatch(r"\d{4}-Q([1-4])", period_key)
     if quarter is None:
         return None
-    n = quarter.group(1)
-    names = re.compile(rf"(?:^|\W)(?:quý|quy|q)\s*(?:{n}|{_ROMAN_QUARTERS[n]})(?:\W|$)")
     for index, (title, rows) in enumerate(sheets):
-        if names.search(name_key(title)) and (own := sheet_header(index, title, rows, _header_score)):
+        if names_quarter(title, quarter.group(1)) and (
+            own := sheet_header(index, title, rows, _header_score)
+        ):
             detected.note("sheet_for_period", title)
             return own
     return None
@@ -264,7 +268,10 @@ def parse_staffing(
                 raw_value=header,
             )
         columns[canonical] = index
-    missing = [c for c in REQUIRED if c not in columns]
+    split_name = "full_name" not in columns and {"family_name", "given_name"} <= columns.keys()
+    if split_name:
+        detected.note("name", "two columns, joined")
+    missing = [c for c in REQUIRED if c not in columns and not (c == "full_name" and split_name)]
     if missing:
         where = f" (dòng tiêu đề {found.row}, trang tính '{found.sheet}')" if found else ""
         raise IngestError(
@@ -293,6 +300,9 @@ def parse_staffing(
         cell = {k: (_cell(row[i]) if i < len(row) else None) for k, i in columns.items()}
         if not any(cell.values()):
             continue
+        if split_name:
+            parts = (cell.pop("family_name", None), cell.pop("given_name", None))
+            cell["full_name"] = " ".join(p for p in parts if p) or None
         parsed = _staff_row(path, number, cell, raw_id, resolver, secret)
         (problems if isinstance(parsed, IngestError) else good).append(parsed)
     if unnamed:

@@ -33,6 +33,7 @@ from pipelines.core.vietnamese import (
     compat,
     format_number,
     name_key,
+    names_quarter,
     nfc,
     parse_period,
     read_number,
@@ -44,6 +45,7 @@ from pipelines.ingest.cells import (
     blank_header_error,
     cell_text,
     ooxml_text,
+    vertical_merges,
     without_controls,
 )
 from pipelines.ingest.guards import (
@@ -221,6 +223,15 @@ _DATE_IN_WORDS = re.compile(r"ngày\s*(\d{1,2})\s*tháng\s*(\d{1,2})\s*năm\s*(\
 EXCEL_EPOCH = EPOCH_1900.date()  # Excel's day 0, as its 1900 leap-year bug makes it
 
 
+def _same(one: FormValue, other: FormValue | None) -> bool:
+    """Two statements of one indicator give the same figures."""
+    return other is not None and (one.numerator, one.denominator, one.rate) == (
+        other.numerator,
+        other.denominator,
+        other.rate,
+    )
+
+
 @dataclass(frozen=True)
 class Cell:
     """A sheet cell: its typed value (the cached one for a formula), its number format, and whether it
@@ -298,6 +309,7 @@ class RowProblem(Exception):
 
 # What offices write in a cell that has no figure: a dash, "not applicable".
 _NO_VALUE = {"-", "–", "—", "n/a", "na", "n.a", "n.a.", "#n/a", "không áp dụng", "kad", "x"}
+_TRAILING_NOTE = re.compile(r"\s*\([^()]*[^\W\d_][^()]*\)\s*$")
 _LIMITS = {"numerator": FIGURE_LIMIT, "denominator": FIGURE_LIMIT, "rate": RATE_LIMIT}
 _FLAG_WORDS = {"có": 1, "x": 1, "sẵn sàng": 1, "đã sẵn sàng": 1, "không": 0, "chưa": 0, "chưa sẵn sàng": 0}
 
@@ -371,7 +383,8 @@ def read_cell_number(cell: Cell, column: str, kind: str) -> tuple[Decimal | None
     if name_key(text) in _NO_VALUE:
         return None, text
     try:
-        number = read_number(text, role)
+        # a figure with its note after it (`570 (tạm tính)`, `429 (số liệu đến 25/6)`): the figure
+        number = read_number(_TRAILING_NOTE.sub("", text) or text, role)
     except NumberProblem as problem:
         raise RowProblem(column, problem.reason, problem.message_vi, problem.message_en, text) from None
     _bounded(number, column, text)
@@ -430,6 +443,7 @@ def _load_cells(path: Path, data_only: bool) -> list[Sheet]:
                 reason="missing_sheet",
             )
         sheets, filled = [], 0
+        merges = vertical_merges(path)
         for sheet in workbook.worksheets[:MAX_SHEETS]:
             rows: list[list[Cell]] = []
             for row in sheet.iter_rows():
@@ -455,11 +469,25 @@ def _load_cells(path: Path, data_only: bool) -> list[Sheet]:
                         )
             while rows and all(c.blank for c in rows[-1]):
                 rows.pop()
+            _fill_down(rows, merges.get(sheet.title, []))
             hidden = getattr(sheet, "sheet_state", "visible") != "visible"
             sheets.append(Sheet(sheet.title, rows, hidden, workbook.epoch.date()))
         return sheets
     finally:
         workbook.close()
+
+
+def _fill_down(rows: list[list[Cell]], merges: list[tuple[int, int, int]]) -> None:
+    """A cell merged down over rows is its value in each of them, as Excel shows it: a code merged over two
+    sub-rows names both, so the indicator is there twice (and held back), never once with one sub-figure."""
+    for first, last, column in merges:
+        if first >= len(rows) or column >= len(rows[first]):
+            continue
+        top = rows[first][column]
+        for number in range(first + 1, min(last, len(rows) - 1) + 1):
+            row = rows[number]
+            if column < len(row) and row[column].blank:
+                row[column] = Cell(top.value, row[column].number_format, top.formula)
 
 
 def _cached_value(cell) -> object:
@@ -507,13 +535,16 @@ class Table:
 def _find_table(sheets: list[Sheet], path: Path) -> Table:
     """The indicator table's header on any sheet, under any title rows; its columns by header text. A
     second header row (`Số liệu` over `Tử số | Mẫu số`) is read with the first."""
-    best: tuple[int, int, int, int] | None = None  # shown, points, sheet, row
+    best: tuple[int, int, int, int, int] | None = None  # shown, named, points, sheet, row
+    folder = re.search(r"\d{4}-Q([1-4])", path.parent.name)
     for s, sheet in enumerate(sheets):
+        # a workbook of the year, a sheet per quarter: the sheet of the folder's quarter first
+        named = bool(folder) and names_quarter(sheet.title, folder.group(1))
         for r, row in enumerate(sheet.rows[:200], start=1):
             points = _table_score(row)
             # a visible sheet's table before a hidden sheet's (a draft the clerk hid, with old figures)
-            if points and (best is None or (not sheet.hidden, points) > best[:2]):
-                best = (not sheet.hidden, points, s, r)
+            if points and (best is None or (not sheet.hidden, named, points) > best[:3]):
+                best = (not sheet.hidden, named, points, s, r)
     if best is None:
         looked = ", ".join(f"'{sheet.title}'" for sheet in sheets)
         raise IngestError(
@@ -525,7 +556,7 @@ def _find_table(sheets: list[Sheet], path: Path) -> Table:
             "indicator table (a header row naming the indicator code and a figure column) not found",
             reason="missing_header_block",
         )
-    _, _, s, r = best
+    *_, s, r = best
     sheet = sheets[s]
     headers = [cell_text(c.value) or "" for c in sheet.rows[r - 1]]
     below = [cell_text(c.value) or "" for c in (sheet.rows[r] if r < len(sheet.rows) else [])]
@@ -749,6 +780,8 @@ class FormParser:
 
     def _values(self, table: Table, path: Path, form: ParsedForm) -> None:
         seen: set[str] = set()
+        first: dict[str, tuple[int, FormValue]] = {}  # code -> the row that stated it first, its value
+        conflicting: set[str] = set()
         columns = table.columns
         width = max(columns.values()) + 1
 
@@ -781,9 +814,38 @@ class FormParser:
                     )
             if problem:
                 form.problems.append(problem)
+                if (
+                    problem.reason == "duplicate_indicator"
+                    and code in first
+                    and not _same(first[code][1], self._value_or_none(path, r, row, code, at))
+                ):
+                    conflicting.add(code)
                 continue
             seen.add(code)
+            first[code] = (r, value)
             form.values.append(value)
+        # one indicator with two different figures: which is meant is not the ingest's to choose, so neither
+        # lands (the same figure twice keeps one)
+        for code in sorted(conflicting):
+            r, value = first[code]
+            form.values.remove(value)
+            form.problems.append(
+                IngestError(
+                    path,
+                    r,
+                    "indicator_code",
+                    f"chỉ tiêu {code} được khai báo hai lần với số liệu khác nhau: không giữ số nào",
+                    f"indicator {code} appears twice with different figures: neither is kept",
+                    reason="duplicate_indicator",
+                    raw_value=code,
+                )
+            )
+
+    def _value_or_none(self, path: Path, r: int, row: list[Cell], code: str, at) -> FormValue | None:
+        try:
+            return self._value(path, r, row, code, at)
+        except RowProblem:
+            return None
 
     def _value(self, path: Path, r: int, row: list[Cell], code: str, at) -> FormValue:
         kind = self.indicators[code]

@@ -24,6 +24,9 @@ _UNIT = re.compile(
     r"((?:[^\W\d_]+)(?:\s+[^\W\d_]+){0,3})",
     re.IGNORECASE,
 )
+_HIGHER_UNIT = re.compile(
+    r"(?<!\w)(huyện|thị xã|thành phố|quận)\s+((?:[^\W\d_]+)(?:\s+[^\W\d_]+){0,3})", re.IGNORECASE
+)
 _OTHER_PROVINCE = re.compile(r"\b(?:tỉnh|TỈNH|Tỉnh)\s+([^\W\d_]+(?:\s+[^\W\d_]+)?)")
 ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
 _PERIODS = (
@@ -129,6 +132,10 @@ def find_commune(
             commune_id = resolver.resolve(candidate)
             if commune_id:
                 return commune_id, candidate
+    if written is None:  # a district's or a town's report (`UBND HUYỆN BA TƠ`): a unit, but no commune
+        other = next((m for text in head for m in _HIGHER_UNIT.finditer(text)), None)
+        if other and (words := _proper_name(other.group(2).split())):
+            written = f"{other.group(1).lower()} {' '.join(words)}"
     raise UnknownCommune(written, "unknown_commune" if written else "commune_not_found")
 
 

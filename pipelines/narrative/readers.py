@@ -22,6 +22,7 @@ from pipelines.ingest.guards import (
     check_size,
     content_kind,
     refuse_by_content,
+    transitional,
 )
 from pipelines.ingest.register import IngestError
 from pipelines.ingest.textfiles import detect_encoding_of
@@ -289,7 +290,8 @@ def _read_docx(path: Path) -> Iterator[Block]:
 
     _check_docx_package(path)
     try:
-        document = docx.Document(str(path))
+        with transitional(path) as readable:  # a "Strict Open XML Document" read as the usual kind
+            document = docx.Document(str(readable))
     except Exception as error:  # python-docx and lxml fail many ways on a damaged package
         raise _error(
             path,
@@ -303,6 +305,10 @@ def _read_docx(path: Path) -> Iterator[Block]:
         if element.tag == f"{_W}p":
             text = clean(_paragraph_text(element))
             if text:
+                paragraphs += 1
+                yield Block(text, "paragraph", paragraphs)
+        elif element.tag == f"{_W}altChunk":  # a part Word imports on opening (a web portal's HTML)
+            for text in _alt_chunk_paragraphs(document, element):
                 paragraphs += 1
                 yield Block(text, "paragraph", paragraphs)
         elif element.tag == f"{_W}tbl":
@@ -319,6 +325,76 @@ def _read_docx(path: Path) -> Iterator[Block]:
                         cells += 1
                         yield Block(text, "cell", cells, table=tables, row=r, cell=c)
     yield from _docx_footnotes(document)
+
+
+_R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+
+
+def _alt_chunk_paragraphs(document, element) -> list[str]:
+    """The paragraphs of an imported chunk (`<w:altChunk r:id=…>`): an HTML page, or MHTML (a MIME message
+    holding one, quoted-printable), as web portals build their "download as Word" files. Word shows its
+    text as the document's; anything else is left unread."""
+    rel = document.part.rels.get(element.get(_R_ID))
+    if rel is None or rel.is_external:
+        return []
+    blob = rel.target_part.blob
+    html = None
+    if blob.lstrip()[:100].lower().startswith((b"mime-version", b"content-type")):
+        import email
+
+        message = email.message_from_bytes(blob)
+        for part in message.walk():
+            if part.get_content_type() == "text/html":
+                payload = part.get_payload(decode=True) or b""
+                html = payload.decode(part.get_content_charset() or "utf-8", errors="replace")
+                break
+    elif b"<html" in blob[:2048].lower() or b"<body" in blob[:4096].lower():
+        html = blob.decode("utf-8", errors="replace")
+    return [text for line in _html_lines(html) if (text := clean(line))] if html else []
+
+
+def _html_lines(html: str) -> list[str]:
+    """An HTML page's text, a line per block element (paragraph, heading, list item, table row); the cells
+    of a row joined by ` | `, as the plain-text rendering of a table reads."""
+    from html.parser import HTMLParser
+
+    class Lines(HTMLParser):
+        BLOCKS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "br", "table", "title"}
+
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.lines: list[str] = []
+            self.current: list[str] = []
+            self.skip = 0
+
+        def handle_starttag(self, tag, attrs) -> None:
+            if tag in ("script", "style", "head"):
+                self.skip += 1
+            elif tag in self.BLOCKS:
+                self.flush()
+            elif tag in ("td", "th") and self.current:
+                self.current.append(" | ")
+
+        def handle_endtag(self, tag) -> None:
+            if tag in ("script", "style", "head"):
+                self.skip = max(0, self.skip - 1)
+            elif tag in self.BLOCKS:
+                self.flush()
+
+        def handle_data(self, data) -> None:
+            if not self.skip:
+                self.current.append(data)
+
+        def flush(self) -> None:
+            if "".join(self.current).strip():
+                self.lines.append(" ".join("".join(self.current).split()))
+            self.current = []
+
+    parser = Lines()
+    parser.feed(html)
+    parser.close()
+    parser.flush()
+    return parser.lines
 
 
 def _page_header(document) -> Iterator[Block]:
@@ -344,11 +420,13 @@ def _paragraph_text(paragraph) -> str:
     """A paragraph's text as Word shows it: runs inside tracked insertions, hyperlinks and fields
     included (python-docx's `text` skips them), deleted text and field codes left out. A text box anchored
     in it (a letterhead in a floating box) is read once, a line per paragraph, not again from its VML
-    fallback."""
+    fallback. Hidden text (Font > Hidden: an old unit's name kept out of sight) is not shown: not read."""
     parts = []
     boxed = paragraph.find(f".//{_W}txbxContent") is not None
     for node in paragraph.iter(f"{_W}t", f"{_W}tab", f"{_W}br", f"{_W}cr", f"{_W}p"):
         if boxed and any(a.tag == _MC_FALLBACK for a in node.iterancestors()):
+            continue
+        if node.tag != f"{_W}p" and _hidden(node):
             continue
         if node.tag == f"{_W}t":
             parts.append(node.text or "")
@@ -358,6 +436,13 @@ def _paragraph_text(paragraph) -> str:
         else:
             parts.append(" ")
     return "".join(parts)
+
+
+def _hidden(node) -> bool:
+    """The run holding `node` is formatted hidden (`<w:vanish/>`, not `w:val="0"`)."""
+    run = node.getparent()
+    vanish = run.find(f"{_W}rPr/{_W}vanish") if run is not None and run.tag == f"{_W}r" else None
+    return vanish is not None and vanish.get(f"{_W}val", "true") not in ("0", "false", "off")
 
 
 def _docx_footnotes(document) -> Iterator[Block]:
