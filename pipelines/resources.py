@@ -19,6 +19,7 @@ from pipelines.reference import CommuneResolver, resolver_for
 from pipelines.settings import (
     DEFAULT_LOCK_WAIT_SECONDS,
     DEFAULT_MEMORY_LIMIT,
+    LIBPQ_URL,
     Settings,
     pseudonym_secret,
 )
@@ -175,7 +176,9 @@ def build_resources(settings: Settings) -> dict[str, object]:
         else DossierDatabaseResource(),
         # The URL holds credentials: the UI shows the variable's name only.
         "server": ServerWarehouseResource(
-            url=EnvVar("CDS_POSTGRES_URL"), analyst_role=settings.postgres_analyst_role
+            # libpq's PG* variables (CDS_WAREHOUSE=postgres without a URL): the empty URL holds no secret
+            url=settings.postgres_url if settings.postgres_url == LIBPQ_URL else EnvVar("CDS_POSTGRES_URL"),
+            analyst_role=settings.postgres_analyst_role,
         )
         if settings.postgres_url
         else ServerWarehouseResource(),

@@ -151,10 +151,33 @@ class Settings:
             report_day_year=_day(env, "CDS_REPORT_DAY_YEAR", 15),
             signer_name=env.get("CDS_SIGNER_NAME", "").strip(),
             dagster_postgres_url=env.get("CDS_DAGSTER_POSTGRES_URL", ""),
-            postgres_url=env.get("CDS_POSTGRES_URL", ""),
+            postgres_url=_server_url(env),
             postgres_analyst_role=env.get("CDS_POSTGRES_ANALYST_ROLE", "").strip() or "cds_analyst",
             signer_role=env.get("CDS_SIGNER_ROLE", "").strip(),
         )
+
+
+# libpq's own variables, which name a server without a URL; the URL that leaves everything to them
+_LIBPQ_SERVER = ("PGHOST", "PGDATABASE", "PGSERVICE")
+LIBPQ_URL = "postgresql://"
+
+
+def _server_url(env: dict[str, str]) -> str:
+    """The server warehouse's connection: CDS_POSTGRES_URL, or, with CDS_WAREHOUSE=postgres and no URL,
+    libpq's PG* variables (an empty `postgresql://` URL, which libpq completes from them). CDS_WAREHOUSE is
+    `duckdb` (the embedded default: no server) or `postgres`."""
+    kind = env.get("CDS_WAREHOUSE", "duckdb").strip().lower() or "duckdb"
+    if kind not in ("duckdb", "postgres"):
+        raise ValueError(f"CDS_WAREHOUSE must be duckdb or postgres, got {kind!r}")
+    url = env.get("CDS_POSTGRES_URL", "")
+    if kind == "postgres" and not url:
+        if not any(env.get(name) for name in _LIBPQ_SERVER):
+            raise ValueError(
+                "CDS_WAREHOUSE=postgres needs the server: CDS_POSTGRES_URL, or PGHOST/PGDATABASE "
+                "(and PGUSER, PGPASSWORD, PGPORT as needed)"
+            )
+        url = LIBPQ_URL
+    return url
 
 
 @lru_cache(maxsize=1)

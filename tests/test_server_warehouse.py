@@ -377,3 +377,39 @@ def test_a_connection_url_becomes_libpq_variables():
         "PGPASSWORD": "s@cret",
         "PGDATABASE": "warehouse",
     }
+
+
+def test_cds_warehouse_postgres_takes_the_url_or_libpq_variables_and_refuses_neither():
+    from pipelines.settings import LIBPQ_URL, Settings
+
+    assert Settings.from_env({}).postgres_url == ""
+    url = "postgresql://cds@db.example:5432/cds"
+    assert Settings.from_env({"CDS_WAREHOUSE": "postgres", "CDS_POSTGRES_URL": url}).postgres_url == url
+    assert Settings.from_env({"CDS_POSTGRES_URL": url}).postgres_url == url  # the URL alone, as before
+    libpq = Settings.from_env({"CDS_WAREHOUSE": "postgres", "PGHOST": "db.example", "PGDATABASE": "cds"})
+    assert libpq.postgres_url == LIBPQ_URL
+    with pytest.raises(ValueError, match="CDS_WAREHOUSE=postgres needs"):
+        Settings.from_env({"CDS_WAREHOUSE": "postgres"})
+    with pytest.raises(ValueError, match="duckdb or postgres"):
+        Settings.from_env({"CDS_WAREHOUSE": "mysql"})
+
+
+def test_the_libpq_variables_reach_the_server_step(served, postgres_url, monkeypatch):
+    """CDS_WAREHOUSE=postgres with PGHOST/PGPORT/PGUSER/PGDATABASE and no URL: the checks connect through
+    libpq's variables."""
+    from psycopg2.extensions import parse_dsn
+
+    from pipelines.resources import ServerWarehouseResource
+    from pipelines.settings import LIBPQ_URL
+    from pipelines.warehouse.server import same_checks_on_server
+
+    parts = parse_dsn(postgres_url)
+    for key, variable in (
+        ("host", "PGHOST"),
+        ("port", "PGPORT"),
+        ("user", "PGUSER"),
+        ("dbname", "PGDATABASE"),
+    ):
+        monkeypatch.setenv(variable, parts[key])
+    check = same_checks_on_server(server=ServerWarehouseResource(url=LIBPQ_URL))
+    assert check.passed, check.metadata["details"]
