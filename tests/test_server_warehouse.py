@@ -351,6 +351,30 @@ def test_a_table_dropped_on_the_server_is_copied_again_not_taken_as_unchanged(se
         assert cur.fetchone() == (rows,) and rows > 0
 
 
+def test_a_dossier_the_local_warehouse_no_longer_has_leaves_the_server(served, postgres_url):
+    """The server's incremental dossier models are rebuilt from the copied rows: a row left from earlier
+    data (a local warehouse rebuilt from other sources) does not stay on the server."""
+    import psycopg2
+
+    from pipelines.warehouse.server import build_on_server
+
+    settings, _ = served
+    with contextlib.closing(psycopg2.connect(postgres_url)) as pg, pg, pg.cursor() as cur:
+        cur.execute("select count(*) from marts.fct_dossier")
+        (rows,) = cur.fetchone()
+        cur.execute("create temporary table left_over as select * from marts.fct_dossier limit 1")
+        cur.execute("update left_over set dossier_code = dossier_code || '-LEFT-OVER'")
+        cur.execute("insert into marts.fct_dossier select * from left_over")
+    build_on_server(
+        settings.warehouse_path, postgres_url, ANALYST, settings.reference_dir, lock_wait_seconds=5
+    )
+    with contextlib.closing(psycopg2.connect(postgres_url)) as pg, pg, pg.cursor() as cur:
+        cur.execute("select count(*) from marts.fct_dossier where dossier_code like '%-LEFT-OVER'")
+        assert cur.fetchone() == (0,)
+        cur.execute("select count(*) from marts.fct_dossier")
+        assert cur.fetchone() == (rows,)
+
+
 def test_the_main_job_has_the_server_step_only_where_a_server_is_set(pipeline_run):
     from dagster import AssetCheckKey
 

@@ -135,6 +135,10 @@ def build_on_server(
         "unit_test",
         "--exclude",
         LOGIC_TESTS,
+        # the incremental dossier models in full every time: the copy replaces raw tables whole, so rows the
+        # local warehouse no longer has (it was rebuilt, or its sources changed) must leave the server's
+        # models too; incremental, they stayed, and the server's checks found 479 impossible dates for 33
+        "--full-refresh",
     )
     # dbt's sessions wait for a table's lock as long as the copy's do, then fail (PGOPTIONS, read by libpq)
     options = lock_timeout_options(lock_wait_seconds)
