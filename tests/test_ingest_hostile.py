@@ -852,3 +852,18 @@ def test_a_header_over_two_rows_names_each_column_by_its_parent_and_child():
         "Số hóa kết quả",
         "Ghi chú",
     ]
+
+
+def test_a_value_merged_down_fills_the_rows_with_values_of_their_own_and_makes_no_row_past_them(tmp_path):
+    from pipelines.ingest import cells
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Đơn vị", "Mã hồ sơ"])
+    sheet.append(["Xã Ba Tơ", "HS-1"])
+    sheet.append([None, "HS-2"])
+    sheet.merge_cells("A2:A10")  # the unit merged down past the last dossier
+    path = tmp_path / "merged.xlsx"
+    workbook.save(path)
+    rows = [(n, tuple(v for v in r if v is not None)) for n, r in cells.data_rows(path, 0, 1)]
+    assert rows == [(2, ("Xã Ba Tơ", "HS-1")), (3, ("Xã Ba Tơ", "HS-2"))]

@@ -256,9 +256,11 @@ class ValueReader:
             return
         with _values_only(self.path) as workbook:
             sheet = workbook.worksheets[sheet_index]
-            for number, row in enumerate(
-                sheet.iter_rows(values_only=True, min_row=after_row + 1), after_row + 1
-            ):
+            merged = [m for m in _merge_refs(self.path, sheet._worksheet_path) if m[2] > after_row]
+            rows = sheet.iter_rows(values_only=True)
+            if merged:  # as calamine's rows above: a merged range's value in each of its cells
+                rows = _filled_down(rows, merged)
+            for number, row in enumerate(itertools.islice(rows, after_row, None), after_row + 1):
                 if not is_blank(row):
                     yield number, row
 
@@ -354,18 +356,43 @@ def filled_sheets(path: Path) -> list[tuple[str, list[tuple]]]:
         workbook.close()
 
 
+_MERGE_CELL = re.compile(rb'<(?:\w+:)?mergeCell ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
+
+
+def _merge_refs(path: Path, member: str) -> list[tuple[int, int, int, int]]:
+    """The merged ranges (1-based min row, min col, max row, max col) of one worksheet part, found by
+    streaming its XML (openpyxl's read-only mode does not read them; they sit after the rows)."""
+    from openpyxl.utils import column_index_from_string
+
+    found, tail = [], b""
+    with zipfile.ZipFile(path) as archive, archive.open(member.lstrip("/")) as part:
+        while chunk := part.read(1 << 20):
+            text = tail + chunk
+            found += _MERGE_CELL.findall(text)
+            tail = text[-200:]
+    return sorted(
+        {
+            (int(r0), column_index_from_string(c0.decode()), int(r1), column_index_from_string(c1.decode()))
+            for c0, r0, c1, r1 in found
+        }
+    )
+
+
 def _filled_down(rows: Iterator[tuple], merged: list[tuple[int, int, int, int]]) -> Iterator[tuple]:
-    """`_fill_merged` streamed: each merged range's top-left value in all its cells, row by row."""
+    """`_fill_merged` streamed: each merged range's top-left value in all its cells, row by row. A row with
+    no value of its own stays blank (a unit merged down past the last dossier makes no dossier)."""
     values: dict[tuple[int, int, int, int], object] = {}
     for number, row in enumerate(rows, start=1):
         covering = [m for m in merged if m[0] <= number <= m[2]]
-        if not covering:
+        if covering and number in {m[0] for m in covering}:
+            for m in covering:
+                if number == m[0]:
+                    values[m] = row[m[1] - 1] if m[1] - 1 < len(row) else None
+        if not covering or is_blank(row):
             yield row
             continue
         cells = list(row) + [None] * max(0, max(m[3] for m in covering) - len(row))
         for m in covering:
-            if number == m[0]:
-                values[m] = cells[m[1] - 1]
             for column in range(m[1], m[3] + 1):
                 cells[column - 1] = values.get(m)
         yield tuple(cells)
