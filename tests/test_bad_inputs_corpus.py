@@ -190,11 +190,7 @@ def test_the_run_succeeds_with_the_corpus_on_top(corpus_run: CorpusRun):
 
 # Files of a round whose expected outcome the ingest does not give yet (issue notes): strict, so that the
 # day one is fixed the mark must go.
-NOT_YET: dict[str, str] = {
-    "dossiers/dossiers_2025-Q2_vong6-ngay-kieu-my.csv": "month-first dates (US locale) are read day first "
-    "value by value: the ones no day-first reading fits are held back, the others typed day first; "
-    "deciding the order for the whole file is not built",
-}
+NOT_YET: dict[str, str] = {}
 
 
 @pytest.mark.parametrize(

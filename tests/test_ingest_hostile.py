@@ -867,3 +867,49 @@ def test_a_value_merged_down_fills_the_rows_with_values_of_their_own_and_makes_n
     workbook.save(path)
     rows = [(n, tuple(v for v in r if v is not None)) for n, r in cells.data_rows(path, 0, 1)]
     assert rows == [(2, ("Xã Ba Tơ", "HS-1")), (3, ("Xã Ba Tơ", "HS-2"))]
+
+
+def _dated(code: str, received: str, due: str, finished: str) -> str:
+    return f"{code},Xã Minh Long,{received},Trực tuyến,{due},{finished},Đã giải quyết,Có"
+
+
+def test_an_export_written_month_first_is_read_month_first_throughout(con, tmp_path):
+    """A US-locale export: `5/22/2025` can only be month first, so `5/6/2025` in the same file is 6 May,
+    never 5 June; an export with one date that only reads day first stays day first."""
+    us = tmp_path / "dossiers_2025-Q2_us.csv"
+    us.write_text(
+        "\n".join(
+            [
+                HEADER,
+                _dated("US-1", "5/6/2025 8:00:00 AM", "5/22/2025 5:00:00 PM", "5/20/2025 9:30:00 AM"),
+                _dated("US-2", "4/2/2025 8:00:00 AM", "4/7/2025 5:00:00 PM", ""),
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    result = ingest_dossier_file(con, us, tmp_path / "a")
+    assert (result.rows_loaded, result.rows_quarantined) == (2, 0)
+    assert "month first" in result.detected
+    assert con.execute("select received_at from raw.dossiers where dossier_code = 'US-1'").fetchall() == [
+        (datetime(2025, 5, 6, 8, 0),)
+    ]
+    # bad case: one date only reads day first (22/5/2025), so nothing is read month first
+    mixed = tmp_path / "dossiers_2025-Q2_mixed.csv"
+    mixed.write_text(
+        "\n".join(
+            [
+                HEADER,
+                _dated("MX-1", "5/6/2025 08:00:00", "22/5/2025 17:00:00", ""),
+                _dated("MX-2", "5/22/2025 08:00:00", "30/5/2025 17:00:00", ""),
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    result = ingest_dossier_file(con, mixed, tmp_path / "b")
+    assert "month first" not in result.detected
+    assert con.execute("select received_at from raw.dossiers where dossier_code = 'MX-1'").fetchall() == [
+        (datetime(2025, 6, 5, 8, 0),)
+    ]
+    assert ("invalid_value", "received_at") in {(r[0], r[2]) for r in _quarantine(con)}
