@@ -32,6 +32,7 @@ from tests.narrative_corpus import (
     BLIND6,
     BLIND7,
     BLIND8,
+    BLIND9,
     DEV,
     HOLDOUT,
     build_corpus,
@@ -45,7 +46,7 @@ from tests.narrative_corpus import (
 def corpora(tmp_path_factory) -> dict[str, tuple[dict, list[dict[str, str]]]]:
     """Each labelled set read by the reader: (extractions by file name, labels)."""
     read = {}
-    for folder in (DEV, HOLDOUT, BLIND3, BLIND4, BLIND5, BLIND6, BLIND7, BLIND8):
+    for folder in (DEV, HOLDOUT, BLIND3, BLIND4, BLIND5, BLIND6, BLIND7, BLIND8, BLIND9):
         out = tmp_path_factory.mktemp(folder.name)
         extractions = {p.name: extract_report(p) for p in build_corpus(folder, out)}
         read[folder.name] = (extractions, read_corpus_labels(folder))
@@ -111,7 +112,14 @@ def blind8(corpora):
     return corpora[BLIND8.name]
 
 
-def test_precision_of_what_lands_on_the_later_sets(holdout, blind3, blind4, blind5, blind6, blind7, blind8):
+@pytest.fixture(scope="module")
+def blind9(corpora):
+    return corpora[BLIND9.name]
+
+
+def test_precision_of_what_lands_on_the_later_sets(
+    holdout, blind3, blind4, blind5, blind6, blind7, blind8, blind9
+):
     floors = (("narrative_holdout", holdout, 0.97, 0.80), ("narrative_blind3", blind3, 0.97, 0.82))
     later = (
         ("narrative_blind4", blind4, 0.96, 0.78),
@@ -121,6 +129,8 @@ def test_precision_of_what_lands_on_the_later_sets(holdout, blind3, blind4, blin
         ("narrative_blind7", blind7, 0.97, 0.76),
         # first sight 0,963 / 0,857; the ordinary formal report, twelve clerks' habits
         ("narrative_blind8", blind8, 0.97, 0.83),
+        # first sight 0,991 / 0,863; formal reports whose figures sit in Word tables
+        ("narrative_blind9", blind9, 0.97, 0.84),
     )
     for name, corpus, precision, recall in (*floors, *later):
         result = score_corpus(*corpus)
@@ -129,8 +139,8 @@ def test_precision_of_what_lands_on_the_later_sets(holdout, blind3, blind4, blin
         assert result.recall >= recall
 
 
-def test_only_actual_figures_land(dev, holdout, blind3, blind4, blind5, blind6, blind7, blind8):
-    for extractions, _ in (dev, holdout, blind3, blind4, blind5, blind6, blind7, blind8):
+def test_only_actual_figures_land(dev, holdout, blind3, blind4, blind5, blind6, blind7, blind8, blind9):
+    for extractions, _ in (dev, holdout, blind3, blind4, blind5, blind6, blind7, blind8, blind9):
         for extraction in extractions.values():
             for figure in extraction.figures:
                 if lands(figure):
