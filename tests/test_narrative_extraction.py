@@ -332,3 +332,20 @@ def test_the_habits_of_ordinary_reports_are_read_as_one_figure_each(tmp_path):
     assert share.indicator_code == "DOS_RESULT_ONLINE_RATE"
     early_or_on_time = next(f for f in figures if f.value == 1256)
     assert early_or_on_time.indicator_code != "DOS_ON_TIME"
+
+
+def test_a_figure_followed_by_itself_in_words_reads_its_noun(tmp_path):
+    """`01 (một) công chức`, as official documents write a figure and then its words: the noun is the
+    figure's, and the two officials of the next clause are the concurrent ones."""
+    path = tmp_path / "xa-ba-gia_quy-3-2025.txt"
+    path.write_text(
+        "UBND XÃ BA GIA\nBÁO CÁO KẾT QUẢ CHUYỂN ĐỔI SỐ QUÝ III NĂM 2025\n\n"
+        "Xã bố trí 01 (một) công chức chuyên trách chuyển đổi số và 02 (hai) công chức kiêm nhiệm.\n\n"
+        "Trong quý, xã tiếp nhận 570 (năm trăm bảy mươi) hồ sơ; năm 2024 (cùng kỳ) là 501 hồ sơ.\n",
+        encoding="utf-8",
+    )
+    figures = {f.value: f for f in extract_report(path).figures}
+    assert (figures[1].indicator_code, figures[1].noun) == ("IT_DEDICATED", "công chức")
+    assert figures[2].indicator_code == "IT_CONCURRENT"
+    assert figures[570].indicator_code == "DOS_RECEIVED" and not figures[570].bare
+    assert "(cùng kỳ)" in figures[501].sentence  # an aside that is no number in words stays

@@ -561,12 +561,21 @@ def _opening_place(sentence: str) -> str:
     return " ".join(text.split()[:LEAD_IN_WORDS])
 
 
+# A figure followed by itself in words, as official documents write it (`01 (một) công chức`, `570 (năm trăm
+# bảy mươi) hồ sơ`): the words are the same figure, and between it and its noun they would hide the noun.
+_NUMBER_WORDS = (
+    "không|một|mốt|hai|ba|bốn|tư|năm|lăm|sáu|bảy|tám|chín|mười|mươi|trăm|nghìn|ngàn|triệu|tỷ|tỉ|linh|lẻ|"
+    "phẩy|phần trăm"
+)
+_NUMBER_IN_WORDS = re.compile(rf"(\d)\s*\((?:{_NUMBER_WORDS})(?:[\s,]+(?:{_NUMBER_WORDS}))*\)", re.IGNORECASE)
+
+
 def find_figures(block: Block) -> list[Figure]:
     """Every figure of a paragraph or footnote, with the words around it: its own (`context`), everything
     before it in its clause when it is the clause's first (`wide_context`), and the words that open its
     clause (`lead_context`) and all up to the next figure (`far_context`)."""
     figures: list[Figure] = []
-    for sentence in sentences(block.text):
+    for sentence in sentences(_NUMBER_IN_WORDS.sub(r"\1", block.text)):
         place = _opening_place(sentence)
         for offset, clause in _clauses(sentence):
             lead = None
