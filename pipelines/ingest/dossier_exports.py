@@ -509,8 +509,8 @@ _MONTH_FIRST_SQL = _sql_list(MONTH_FIRST_FORMATS)
 
 
 def _month_first(con: duckdb.DuckDBPyConnection, mapping: HeaderMapping) -> bool:
-    """The export writes its slashed dates month first: among its first rows some date reads only month
-    first (`5/22/2025`) and none only day first (`22/5/2025`)."""
+    """The staged export (`_staged`) writes its slashed dates month first: among its first rows some date
+    reads only month first (`5/22/2025`) and none only day first (`22/5/2025`)."""
     dated = [staged_column(mapping.columns[c]) for c in _DATE_COLUMNS if c in mapping.columns]
     if not dated:
         return False
@@ -669,16 +669,16 @@ _FIELD_VI = {field: HEADER_VARIANTS[field][0] for field in REQUIRED}
 def _land(
     con: duckdb.DuckDBPyConnection,
     mapping: HeaderMapping,
-    staged: str,
     sha: str,
     lines: bool = False,
     detected: Detected | None = None,
 ) -> tuple[int, int]:
-    """Type and land the staged rows; with `lines`, the CSV lines that did not parse are quarantined too."""
-    month_first = _month_first(con, mapping) if staged == "_staged" else False
+    """Type and land the staged rows (`_staged`); with `lines`, the CSV lines that did not parse are
+    quarantined too."""
+    month_first = _month_first(con, mapping)
     if month_first and detected is not None:
         detected.note("dates", "month first (US)")
-    sql, params = _typed_select(mapping, staged, sha, month_first)
+    sql, params = _typed_select(mapping, "_staged", sha, month_first)
     # sql-checked: _typed_select builds from staging positions (c0…) and constants; values are parameters
     con.execute(f"create or replace temp table _typed as {sql}", params)
     columns = (
@@ -962,7 +962,7 @@ def ingest_dossier_file(con: duckdb.DuckDBPyConnection, path: Path, archive_dir:
             SOURCE_KIND,
             archive_dir,
             stage,
-            lambda sha, mapping: _land(con, mapping, "_staged", sha, lines=is_csv, detected=detected),
+            lambda sha, mapping: _land(con, mapping, sha, lines=is_csv, detected=detected),
             detected=detected,
         )
     finally:

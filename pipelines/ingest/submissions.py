@@ -407,10 +407,11 @@ def _xlsx_sheets(path: Path) -> list[Sheet]:
     evaluated) and flagged."""
     check_xlsx(path)
     with transitional(path) as readable:
-        formulas = _load_cells(readable, data_only=False)
+        merges = vertical_merges(readable)  # read once, for both loads
+        formulas = _load_cells(readable, merges, data_only=False)
         if not any(c.formula for sheet in formulas for row in sheet.rows for c in row):
             return formulas
-        cached = _load_cells(readable, data_only=True)
+        cached = _load_cells(readable, merges, data_only=True)
     return [
         Sheet(
             f.title,
@@ -428,7 +429,7 @@ def _xlsx_sheets(path: Path) -> list[Sheet]:
     ]
 
 
-def _load_cells(path: Path, data_only: bool) -> list[Sheet]:
+def _load_cells(path: Path, merges: dict[str, list[tuple[int, int, int]]], data_only: bool) -> list[Sheet]:
     from openpyxl import load_workbook
 
     workbook = load_workbook(path, read_only=True, data_only=data_only, keep_links=False)
@@ -443,7 +444,6 @@ def _load_cells(path: Path, data_only: bool) -> list[Sheet]:
                 reason="missing_sheet",
             )
         sheets, filled = [], 0
-        merges = vertical_merges(path)
         for sheet in workbook.worksheets[:MAX_SHEETS]:
             rows: list[list[Cell]] = []
             for row in sheet.iter_rows():

@@ -17,6 +17,7 @@ import os
 import subprocess
 import time
 from dataclasses import dataclass
+from dataclasses import fields as dataclass_fields
 from pathlib import Path
 
 from dagster import (
@@ -284,7 +285,9 @@ def report_differences(warehouse_path: Path, url: str, lock_wait_seconds: float)
                 differences["*"] = ["periods_with_data"]
             for period in periods:
                 ours, theirs = build_report(local, period), build_report(server, period)
-                fields = [f for f in ours.__dataclass_fields__ if getattr(ours, f) != getattr(theirs, f)]
+                fields = [
+                    f.name for f in dataclass_fields(ours) if getattr(ours, f.name) != getattr(theirs, f.name)
+                ]
                 if fields:
                     differences[period] = fields
     finally:
