@@ -126,7 +126,7 @@ def _land_batch(con, source: str, headers, mapping, batch, pulled: int, spec: Do
     label = Path(f"{source}@{newest}")
     con.begin()  # rows, register line and watermark move together
     try:
-        loaded, held = _land(con, mapping, "_staged", digest)
+        loaded, held = _land(con, mapping, digest)
         register_file(con, digest, label, SOURCE_KIND, loaded + held, loaded, held, "loaded", size=0)
         con.execute(
             "insert or replace into raw.source_watermarks values (?, ?, ?)", [source, newest, datetime.now()]
