@@ -437,10 +437,11 @@ def _unwrapped(column: str, apostrophe: bool, dated: bool = False) -> str:
     )
 
 
-def _cleaned_ctes(mapping: HeaderMapping, staged: str) -> tuple[str, list[object]]:
+def _cleaned_ctes(mapping: HeaderMapping, staged: str, values_from: str) -> tuple[str, list[object]]:
     """The first step of `_typed_select`: common table expressions ending in `cleaned` (every canonical
     column's cleaned text `t_<c>` and meaning `m_<c>`, the extra columns as JSON, `has_control`), and the
-    parameters they take (the extra columns' header names)."""
+    parameters they take (the extra columns' header names). The distinct values are read from `values_from`,
+    the staged table itself or an unfiltered table under it (a superset: a value only there is never joined)."""
     # NFC-normalising millions of strings is the costliest step, and most columns repeat a handful of
     # values: normalise each distinct value once and join it back (10M rows: ~8 s saved).
     repeated = [c for c in LOW_CARDINALITY if c in mapping.columns]
@@ -456,7 +457,7 @@ def _cleaned_ctes(mapping: HeaderMapping, staged: str) -> tuple[str, list[object
                    coalesce(regexp_matches(raw, '{CONTROL_CHARACTERS}'), false) as bad
             from (select raw, {_unwrapped("clean_text", c in _APOSTROPHE_MARKED)} as clean
                   from (select raw, {_clean_text("nfc_normalize(raw)")} as clean_text
-                        from (select distinct {position[c]} as raw from {staged})))
+                        from (select distinct {position[c]} as raw from {values_from})))
         ),
         """
         for c in repeated
@@ -528,12 +529,12 @@ def _month_first(con: duckdb.DuckDBPyConnection, mapping: HeaderMapping) -> bool
 
 
 def _typed_select(
-    mapping: HeaderMapping, staged: str, sha: str, month_first: bool = False
+    mapping: HeaderMapping, staged: str, sha: str, month_first: bool = False, values_from: str = ""
 ) -> tuple[str, list[object]]:
     """SQL (and its parameters) that types the staged text rows once; `problem` names the first field
     that failed, if any. Three steps so every expression is computed once per row: clean the text, type
     it, judge it. Columns are named by position; header text only ever travels as a parameter."""
-    cleaned, params = _cleaned_ctes(mapping, staged)
+    cleaned, params = _cleaned_ctes(mapping, staged, values_from or staged)
     booleans = [c for c in BOOLEANS if c in mapping.columns]
     bool_problems = "".join(f"when t_{c} is not null and m_{c} is null then '{c}' " for c in booleans)
     bool_values = "".join(f"when '{c}' then t_{c} " for c in booleans)
@@ -678,7 +679,9 @@ def _land(
     month_first = _month_first(con, mapping)
     if month_first and detected is not None:
         detected.note("dates", "month first (US)")
-    sql, params = _typed_select(mapping, "_staged", sha, month_first)
+    # a CSV's `_staged` is a view that filters out rows of delimiters only, over all columns: each
+    # dictionary reads its values from the table under it (2 M rows: 5,0 → 3,2 s)
+    sql, params = _typed_select(mapping, "_staged", sha, month_first, "_staged_text" if lines else "")
     # sql-checked: _typed_select builds from staging positions (c0…) and constants; values are parameters
     con.execute(f"create or replace temp table _typed as {sql}", params)
     columns = (
