@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from pipelines.settings import DBT_PROJECT_DIR
-from pipelines.warehouse import inprocess
+from pipelines.warehouse import inprocess, manifest
 from pipelines.warehouse.inprocess import DbtCommandFailed, run_dbt_command
 from pipelines.warehouse.manifest import dbt_env
 
@@ -72,3 +72,21 @@ def test_a_command_stopped_midway_stops_dbt_and_frees_the_file(tmp_path: Path, m
     assert not _dbt_threads()
     with duckdb.connect(str(warehouse), read_only=True) as con:  # free, whatever dbt got done
         con.execute("select 1").fetchall()
+
+
+def test_a_warehouse_elsewhere_is_parsed_in_full_once_then_partially(tmp_path: Path, monkeypatch):
+    """The project's partial-parse state is saved with the default profile; a command whose profile differs
+    (here the warehouse's path) parses the whole project. The state it leaves is kept for the next command
+    with the same profile, which then parses only what changed (~2 s a command less)."""
+    monkeypatch.setattr(manifest, "PARSE_STATES", tmp_path / "states")
+    env = _env(tmp_path / "elsewhere.duckdb")
+
+    def parsed_in_full(target: Path) -> bool:
+        run_dbt_command(["seed", "--select", "ref_communes"], env=env, target_path=target)
+        return "Unable to do partial parsing" in (target / "dbt.log").read_text(encoding="utf-8")
+
+    assert parsed_in_full(tmp_path / "first")
+    assert not parsed_in_full(tmp_path / "second")
+    # another profile (a different memory budget) does not take this one's state
+    env = _env(tmp_path / "elsewhere.duckdb") | {"CDS_DUCKDB_MEMORY_LIMIT": "512MB"}
+    assert parsed_in_full(tmp_path / "third")

@@ -29,7 +29,7 @@ from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
 from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
 from pipelines.settings import DBT_PROJECT_DIR
-from pipelines.warehouse.manifest import seed_partial_parse
+from pipelines.warehouse.manifest import keep_partial_parse, seed_partial_parse
 
 # dbt's events that carry a node's result: the ones dagster-dbt turns into materialisations and checks.
 RESULT_EVENTS = frozenset({"LogSeedResult", "LogModelResult", "LogSnapshotResult", "LogTestResult"})
@@ -53,12 +53,13 @@ def run_dbt(
 
     `env` is set in os.environ while dbt runs (dbt's profile reads the warehouse path from it) and the
     process's own values are restored after. `target_path` receives dbt's artifacts and log; it starts from
-    the project's partial-parse state, so only what changed since `cds dbt-parse` is parsed again."""
+    the partial-parse state the last command with the same profile values left (else the project's), so
+    only what changed since is parsed again."""
     from dbt.cli.main import dbtRunner
     from dbt_common.events.functions import msg_to_dict
 
     project_dir, selection, manifest, translator, project = _selection(context)
-    seed_partial_parse(target_path)
+    seed_partial_parse(target_path, env)
     command = [
         *args,
         *selection,
@@ -92,6 +93,7 @@ def run_dbt(
             outcome["error"] = error
         finally:
             _close_duckdb()
+            keep_partial_parse(target_path, env)
             events.put(_DONE)
 
     with environment({k: v for k, v in env.items() if os.environ.get(k) != v}):

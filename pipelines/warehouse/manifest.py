@@ -5,10 +5,12 @@ Kept apart from `pipelines.warehouse.dbt` (which needs the manifest to exist whe
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from pipelines.settings import DBT_PROJECT_DIR, Settings
@@ -16,6 +18,22 @@ from pipelines.settings import DBT_PROJECT_DIR, Settings
 MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
 PARTIAL_PARSE = MANIFEST.with_name("partial_parse.msgpack")
 KEEP_INVOCATIONS = 5  # dagster-dbt writes one target folder per run (~7 MB each); older ones are removed
+# dbt's partial-parse state per set of profile values (a warehouse elsewhere than the default, another
+# memory budget, a server): dbt parses the whole project again (~2 s a command) when the profile differs
+# from the one its state was saved with, so each setup keeps the state its own last command left.
+PARSE_STATES = MANIFEST.parent / "parse_states"
+KEEP_PARSE_STATES = 8  # ~1,2 MB each
+# What dbt's profile reads (profiles.yml, seed_path_env); its rendered values make dbt's profile hash
+PROFILE_VARIABLES = (
+    "CDS_WAREHOUSE_PATH",
+    "CDS_DUCKDB_MEMORY_LIMIT",
+    "CDS_DBT_SEED_PATH",
+    "PGHOST",
+    "PGPORT",
+    "PGUSER",
+    "PGPASSWORD",
+    "PGDATABASE",
+)
 
 
 def _project_files() -> list[Path]:
@@ -101,11 +119,38 @@ def ensure_check_models(reference_dir: Path, force: bool = False) -> Path:
     return CHECK_MANIFEST
 
 
-def seed_partial_parse(target: Path) -> None:
-    """Start a dbt command that writes into `target` from the project's partial-parse state."""
-    if PARTIAL_PARSE.exists():
+def _parse_state(env: Mapping[str, str]) -> Path:
+    """Where the partial-parse state of a command run with `env` is kept (named by a digest of the
+    profile's values: the password never appears in a file name)."""
+    values = "\n".join(f"{name}={env.get(name, '')}" for name in PROFILE_VARIABLES)
+    return PARSE_STATES / f"{hashlib.sha256(values.encode()).hexdigest()[:16]}.msgpack"
+
+
+def seed_partial_parse(target: Path, env: Mapping[str, str] | None = None) -> None:
+    """Start a dbt command that writes into `target` from the partial-parse state the last command with
+    the same profile values left (`keep_partial_parse`), else from the project's (`cds dbt-parse`). dbt
+    checks the state itself: files changed since are parsed again, another dbt version parses all."""
+    kept = _parse_state(env) if env is not None else None
+    source = kept if kept is not None and kept.exists() else PARTIAL_PARSE
+    if source.exists():
         target.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(PARTIAL_PARSE, target / PARTIAL_PARSE.name)
+        shutil.copyfile(source, target / PARTIAL_PARSE.name)
+
+
+def keep_partial_parse(target: Path, env: Mapping[str, str]) -> None:
+    """Keep the partial-parse state a command left in `target` for the next command with the same profile
+    values (the newest KEEP_PARSE_STATES setups are kept)."""
+    state = target / PARTIAL_PARSE.name
+    if not state.exists():
+        return
+    kept = _parse_state(env)
+    PARSE_STATES.mkdir(parents=True, exist_ok=True)
+    scratch = kept.with_suffix(f".{os.getpid()}.tmp")
+    shutil.copyfile(state, scratch)
+    os.replace(scratch, kept)  # a command reading the state meanwhile sees the old file or the new one
+    states = sorted(PARSE_STATES.glob("*.msgpack"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in states[KEEP_PARSE_STATES:]:
+        old.unlink(missing_ok=True)
 
 
 def prune_invocation_targets(prefix: str, keep: int = KEEP_INVOCATIONS) -> None:
