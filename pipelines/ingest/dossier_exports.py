@@ -440,8 +440,9 @@ def _unwrapped(column: str, apostrophe: bool, dated: bool = False) -> str:
 def _cleaned_ctes(mapping: HeaderMapping, staged: str, values_from: str) -> tuple[str, list[object]]:
     """The first step of `_typed_select`: common table expressions ending in `cleaned` (every canonical
     column's cleaned text `t_<c>` and meaning `m_<c>`, the extra columns as JSON, `has_control`), and the
-    parameters they take (the extra columns' header names). The distinct values are read from `values_from`,
-    the staged table itself or an unfiltered table under it (a superset: a value only there is never joined)."""
+    parameters they take (the extra columns' header names). The distinct values are read from
+    `values_from`, the staged table itself or an unfiltered table under it (a superset: a value only there
+    is never joined)."""
     # NFC-normalising millions of strings is the costliest step, and most columns repeat a handful of
     # values: normalise each distinct value once and join it back (10M rows: ~8 s saved).
     repeated = [c for c in LOW_CARDINALITY if c in mapping.columns]
