@@ -12,7 +12,9 @@
     )
 }}
 
-with dossiers as (
+-- Read three times below, and not materialised: a copy of every dossier loaded would cost more than the
+-- three scans of the view.
+with dossiers as not materialized (
     select * from {{ ref('stg_dossier_system__dossiers') }}
     {{ loaded_since_last_run() }}
 ),
@@ -21,10 +23,23 @@ aliases as (
     select alias_key, commune_id from {{ ref('ref_commune_aliases') }}
 ),
 
+-- Most codes are loaded once: only the few loaded more than once need ordering to find the latest load.
+-- (Ordering every dossier took 14,5 s at 10 million dossiers, this 6,9 s.) Codes are never null: the ingest
+-- quarantines a row without one.
+repeated as (
+    select dossier_code from dossiers group by dossier_code having count(*) > 1
+),
+
 latest as (
-    select {{ one_per('dossier_code') }} *
-    from dossiers
-    {{ first_by('dossier_code', 'loaded_at desc, source_file_sha256, source_row') }}
+    select * from dossiers
+    where not exists (select 1 from repeated where repeated.dossier_code = dossiers.dossier_code)
+    union all
+    select * from (
+        select {{ one_per('dossier_code') }} *
+        from dossiers
+        where exists (select 1 from repeated where repeated.dossier_code = dossiers.dossier_code)
+        {{ first_by('dossier_code', 'loaded_at desc, source_file_sha256, source_row') }}
+    ) as latest_of_repeated
 ),
 
 resolved as (
