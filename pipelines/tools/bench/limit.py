@@ -75,9 +75,25 @@ TRANSFORM = """
 create or replace table aliases as
     select alias_key, commune_id from read_csv(getvariable('aliases_file'), all_varchar = true);
 create or replace table classified as
-with latest as (
-    select * from dossiers
+-- as the pipeline does it: only codes loaded more than once are ordered to find their latest load, and the
+-- unit's name key is worked out once per distinct name
+with repeated as (
+    select dossier_code from dossiers group by dossier_code having count(*) > 1
+),
+latest as (
+    select * from dossiers anti join repeated using (dossier_code)
+    union all
+    select * from (select * from dossiers semi join repeated using (dossier_code))
     qualify row_number() over (partition by dossier_code order by source_file desc) = 1
+),
+unit_keys as (
+    select commune_name, regexp_replace(trim(regexp_replace(
+        regexp_replace(lower(nfc_normalize(commune_name)),
+            '[\\x{00AD}\\x{200B}-\\x{200F}\\x{2060}-\\x{2064}\\x{FEFF}]', '', 'g'),
+        '[\\x{0009}-\\x{000D}\\x{001C}-\\x{0020}\\x{0085}\\x{00A0}\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}'
+        || '\\x{202F}\\x{205F}\\x{3000}]+', ' ', 'g')),
+        '\\s*[,;(–-]\\s*(?:huyện|tỉnh|thị xã|thành phố|quận|tp\\.|tx\\.|h\\.|t\\.)\\s?.*$', '') as alias_key
+    from (select distinct commune_name from dossiers)
 )
 select latest.*, aliases.commune_id,
     case
@@ -90,15 +106,10 @@ select latest.*, aliases.commune_id,
     end as outcome,
     date_trunc('quarter', received_at) as quarter_start
 from latest
-left join aliases
-    -- the dbt macro unit_name_key, compiled: invisible characters removed, every kind of space one space,
-    -- a district or province written after the name cut
-    on aliases.alias_key = regexp_replace(trim(regexp_replace(
-        regexp_replace(lower(nfc_normalize(latest.commune_name)),
-            '[\\x{00AD}\\x{200B}-\\x{200F}\\x{2060}-\\x{2064}\\x{FEFF}]', '', 'g'),
-        '[\\x{0009}-\\x{000D}\\x{001C}-\\x{0020}\\x{0085}\\x{00A0}\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}'
-        || '\\x{202F}\\x{205F}\\x{3000}]+', ' ', 'g')),
-        '\\s*[,;(–-]\\s*(?:huyện|tỉnh|thị xã|thành phố|quận|tp\\.|tx\\.|h\\.|t\\.)\\s?.*$', '');
+-- the dbt macro unit_name_key, compiled: invisible characters removed, every kind of space one space, a
+-- district or province written after the name cut
+left join unit_keys using (commune_name)
+left join aliases using (alias_key);
 create or replace table quarter_counts as
 select commune_id, quarter_start,
     count(*) as received,
