@@ -195,14 +195,7 @@ def test_the_run_succeeds_with_the_corpus_on_top(corpus_run: CorpusRun):
 
 # Files of a round whose expected outcome the ingest does not give yet (issue notes): strict, so that the
 # day one is fixed the mark must go.
-NOT_YET: dict[str, str] = {
-    "submissions/2025-Q1/qng053_vong7-thu-muc-nen-zip.xlsx": "round 7: a zip renamed .xlsx is not_xlsx",
-    "submissions/2025-Q1/qng075_vong7-dau-phan-tram-chu.xlsx": "round 7: a literal % in a format read as a %",
-    "submissions/2025-Q2/vong7-anh-chup-phu-luc.xlsx": "round 7: a JPEG renamed .xlsx is not_xlsx",
-    "dossiers/dossiers_2025-Q2_vong7-ma-so-khoa-hoc.csv": "round 7: codes in scientific notation land",
-    "staffing/staffing_2025-Q1_vong7-ngay-sinh-nam-nu.xlsx": "round 7: birth date split by sex refused",
-    "narrative_reports/2025-Q2/qng025_vong7-so-ket-6-thang.docx": "round 7: a six-month review lands",
-}
+NOT_YET: dict[str, str] = {}
 
 
 @pytest.mark.parametrize(

@@ -913,3 +913,81 @@ def test_an_export_written_month_first_is_read_month_first_throughout(con, tmp_p
         (datetime(2025, 6, 5, 8, 0),)
     ]
     assert ("invalid_value", "received_at") in {(r[0], r[2]) for r in _quarantine(con)}
+
+
+# ---------------------------------------------------------------- round 7 of the blind corpus, by kind
+
+
+@pytest.mark.parametrize(
+    ("head", "named"),
+    [
+        (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00", "JPEG"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "PNG"),
+        (b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00", "HEIC"),
+        (b"7z\xbc\xaf\x27\x1c\x00\x04", "7-Zip"),
+        (b"Rar!\x1a\x07\x01\x00", "RAR"),
+    ],
+)
+def test_a_photo_or_an_archive_under_an_office_or_text_name_is_the_wrong_file_named(
+    con, tmp_path, head, named
+):
+    """A photo of the form or a chat app's archive sent instead of the file: refused as the wrong file,
+    named for what it is (before: 'an unknown binary file', not_xlsx or unreadable_text)."""
+    parser = FormParser.from_seeds()
+    form = tmp_path / "phu-luc.xlsx"
+    form.write_bytes(head + bytes(range(256)) * 4)
+    assert ingest_form(con, form, tmp_path / "a", parser).status == "rejected"
+    export = tmp_path / "dossiers_2025-Q3.csv"
+    export.write_bytes(head + bytes(range(256)) * 5)  # other bytes: one file is not the other again
+    assert ingest_dossier_file(con, export, tmp_path / "a").status == "rejected"
+    messages = con.execute("select reason_code, message_vi from raw.quarantine").fetchall()
+    assert [reason for reason, _ in messages] == ["wrong_file_type", "wrong_file_type"]
+    assert all(named in message for _, message in messages)
+
+
+def test_a_zip_archive_without_a_workbook_under_an_xlsx_name_is_the_wrong_file(con, tmp_path):
+    import zipfile
+
+    path = tmp_path / "thu-muc.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("bao-cao/phu-luc.txt", "not a workbook")
+    result = ingest_form(con, path, tmp_path / "a", FormParser.from_seeds())
+    assert result.status == "rejected" and "zip" in result.message
+    assert con.execute("select reason_code from raw.quarantine").fetchall() == [("wrong_file_type",)]
+
+
+def test_a_dossier_code_excel_turned_into_scientific_notation_is_held_back(con, tmp_path):
+    """`7,7E+12`: Excel made a long numeric code a number and printed it so; its last digits are gone, so the
+    row is held back, never landed under a code that is not the dossier's."""
+    path = tmp_path / "dossiers_2025-Q3.csv"
+    lines = [HEADER, _row('"7,7E+12"'), _row("7.71234E+12"), _row("000770000123456"), _row("1E5-A")]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = ingest_dossier_file(con, path, tmp_path / "a")
+    assert (result.rows_loaded, result.rows_quarantined) == (2, 2)
+    assert [code for code, _, _ in _dossiers(con)] == ["000770000123456", "1E5-A"]
+    assert _quarantine(con) == [
+        ("invalid_value", 2, "dossier_code", "7,7E+12"),
+        ("invalid_value", 3, "dossier_code", "7.71234E+12"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("number_format", "percent", "decimals"),
+    [
+        ("0.00%", True, 2),
+        ("[Red]0%", True, 0),
+        ("[$-42A]0.00%", True, 2),
+        ('0.00"%"', False, 2),  # a clerk's sign printed after a rate typed as 75,26
+        ('0.0" %"', False, 1),
+        ("0.00\\%", False, 2),
+        ("#,##0", False, 0),
+        ("General", False, None),
+    ],
+)
+def test_only_a_real_percentage_format_scales_the_cell(number_format, percent, decimals):
+    """Excel shows a value times 100 only for a `%` of the format itself; one in quotes or escaped is
+    printed as it is, so 75,26 under `0.00"%"` is the rate 75,26, never 7.526."""
+    from pipelines.ingest.submissions import _is_percent_format, _number_format_decimals
+
+    assert _is_percent_format(number_format) is percent
+    assert _number_format_decimals(number_format) == decimals

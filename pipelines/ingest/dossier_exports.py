@@ -556,6 +556,7 @@ def _typed_select(
                 case
                     when has_control then 'control_character'
                     when t_dossier_code is null then 'dossier_code'
+                    when regexp_full_match(t_dossier_code, '{_EXPONENT_CODE}') then 'dossier_code_exponent'
                     when received_at is null then 'received_at'
                     when channel is null then 'channel'
                     when due_at is null then 'due_at'
@@ -588,6 +589,7 @@ def _typed_select(
                 when 'received_at' then t_received_at when 'channel' then t_channel
                 when 'due_at' then t_due_at when 'status' then t_status
                 when 'finished_at' then t_finished_at when 'dossier_code' then null
+                when 'dossier_code_exponent' then t_dossier_code
                 {bool_values}
                 when 'control_character' then left(replace(concat_ws(' | ', t_dossier_code, t_commune_name,
                     t_received_at, t_status), chr(0), '\\x00'), 500)
@@ -663,7 +665,17 @@ _PROBLEM_MESSAGES = {
         "dòng có ký tự điều khiển (NUL…) hoặc ký tự không đọc được: tệp có thể bị hỏng, hãy xuất lại",
         "the row holds a NUL or other control character, or an unreadable byte",
     ),
+    "dossier_code_exponent": (
+        "mã hồ sơ bị Excel đổi thành số dạng lũy thừa (như 7,7E+12): các chữ số cuối đã mất; hãy xuất lại "
+        "tệp từ hệ thống, không mở và lưu lại bằng Excel",
+        "the dossier code was turned by Excel into a number in scientific notation (7.7E+12): its last "
+        "digits are lost; export the file again without saving it in Excel",
+    ),
 }
+# A problem recorded under another field than its own name
+_PROBLEM_FIELDS = {"dossier_code_exponent": "dossier_code"}
+# A long numeric code as Excel's General format shows it once it is a number: one digit, a fraction, E+nn
+_EXPONENT_CODE = r"[0-9]([.,][0-9]+)?[eE]\+[0-9]{1,3}"
 _PROBLEM_REASONS = {"dossier_code": "missing_value", "control_character": "control_character"}
 _FIELD_VI = {field: HEADER_VARIANTS[field][0] for field in REQUIRED}
 
@@ -692,17 +704,24 @@ def _land(
     )
     con.execute(f"insert into raw.dossiers select {columns} from _typed where problem is null")
     messages = [
-        (field, _PROBLEM_REASONS.get(field, "invalid_value"), vi, en, _FIELD_VI.get(field, field))
-        for field, (vi, en) in _PROBLEM_MESSAGES.items()
+        (
+            problem,
+            _PROBLEM_REASONS.get(problem, "invalid_value"),
+            vi,
+            en,
+            _FIELD_VI.get(problem, problem),
+            _PROBLEM_FIELDS.get(problem, problem),
+        )
+        for problem, (vi, en) in _PROBLEM_MESSAGES.items()
     ]
     con.execute(
         "create or replace temp table _problem_messages"
-        " (problem varchar, reason varchar, vi varchar, en varchar, field_vi varchar)"
+        " (problem varchar, reason varchar, vi varchar, en varchar, field_vi varchar, field varchar)"
     )
-    con.executemany("insert into _problem_messages values (?, ?, ?, ?, ?)", messages)
+    con.executemany("insert into _problem_messages values (?, ?, ?, ?, ?, ?)", messages)
     con.execute(
         """insert into raw.quarantine
-            select t.source_file_sha256, t.source_row, t.problem, t.problem_value,
+            select t.source_file_sha256, t.source_row, m.field, t.problem_value,
                    case when t.empty_required then 'missing_value' else m.reason end,
                    case when t.empty_required then 'thiếu giá trị bắt buộc: ' || m.field_vi else m.vi end,
                    case when t.empty_required then 'required value missing: ' || t.problem else m.en end,

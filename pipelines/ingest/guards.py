@@ -133,6 +133,11 @@ def content_kind(path: Path) -> str:
         return "pdf"
     if head.startswith(b"\x1f\x8b"):
         return "gzip"  # a download the web server compressed, saved under the name it announced
+    for magic, kind in _MAGIC_NUMBERS:
+        if head.startswith(magic):
+            return kind
+    if head[4:8] == b"ftyp":  # ISO media: a phone's HEIC photo or MP4 video
+        return "phone_media"
     if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{\\rtf"):
         return "rtf"  # WordPad's Rich Text, renamed .docx
     lowered = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
@@ -143,6 +148,22 @@ def content_kind(path: Path) -> str:
     if head[:2] in (b"\xff\xfe", b"\xfe\xff") or _looks_like_text(head):
         return "text"
     return "binary"
+
+
+# Images and archives people send instead of the file (a photo of the form, a folder zipped by a chat app),
+# by the bytes every file of the kind starts with
+_MAGIC_NUMBERS = (
+    (b"\xff\xd8\xff", "jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "png"),
+    (b"GIF87a", "gif"),
+    (b"GIF89a", "gif"),
+    (b"II*\x00", "tiff"),
+    (b"MM\x00*", "tiff"),
+    (b"7z\xbc\xaf\x27\x1c", "7z"),
+    (b"Rar!\x1a\x07", "rar"),
+)
+# the kinds above: what a reader of text or of an Office package refuses as the wrong file, naming it
+IMAGE_AND_ARCHIVE_KINDS = frozenset({kind for _, kind in _MAGIC_NUMBERS} | {"phone_media"})
 
 
 def _looks_like_text(head: bytes) -> bool:
@@ -177,6 +198,13 @@ _KIND_VI = {
     "binary": ("tệp nhị phân không rõ loại", "an unknown binary file"),
     "gzip": ("tệp nén gzip (.gz): hãy giải nén trước khi gửi", "a gzip-compressed file: decompress it first"),
     "rtf": ("văn bản RTF (Rich Text Format, của WordPad)", "a Rich Text Format (RTF) document"),
+    "jpeg": ("ảnh chụp (JPEG): hãy gửi chính tệp, không gửi ảnh chụp", "a photo (JPEG)"),
+    "png": ("hình ảnh (PNG): hãy gửi chính tệp, không gửi ảnh chụp màn hình", "an image (PNG)"),
+    "gif": ("hình ảnh (GIF)", "an image (GIF)"),
+    "tiff": ("ảnh quét (TIFF): hãy gửi chính tệp, không gửi bản quét", "a scanned image (TIFF)"),
+    "phone_media": ("ảnh hoặc video chụp bằng điện thoại (HEIC, MP4)", "a phone photo or video (HEIC, MP4)"),
+    "7z": ("tệp nén 7-Zip (.7z): hãy giải nén và gửi từng tệp", "a 7-Zip archive: extract it first"),
+    "rar": ("tệp nén RAR (.rar): hãy giải nén và gửi từng tệp", "a RAR archive: extract it first"),
 }
 
 
@@ -280,7 +308,7 @@ def _content_reason(kind: str, expected_ext: str) -> str:
     return "corrupt_file" if kind == "binary" else "wrong_file_type"
 
 
-def check_package(path: Path, name_vi: str, not_zip_vi: str, not_zip_reason: str) -> set[str]:
+def check_package(path: Path, name_vi: str) -> set[str]:
     """An Office file (XLSX, DOCX) is a zip that reads without error and does not expand to something
     enormous; returns its member names. `name_vi` names the kind in messages ("Excel", "Word")."""
     kind = content_kind(path)
@@ -330,7 +358,7 @@ def check_package(path: Path, name_vi: str, not_zip_vi: str, not_zip_reason: str
             None,
             f"đây là {other_vi}, không phải bảng tính Excel: hãy gửi đúng tệp .xlsx",
             f"this is {other_en}, without xl/workbook.xml",
-            reason="wrong_file_type" if other_en != "a zip archive" else not_zip_reason,
+            reason="wrong_file_type",  # a zip archive is a known kind too (a folder a chat app zipped)
         )
     if name_vi == "Word" and "word/document.xml" not in names:
         other_vi, other_en = _package_kind(path)
@@ -373,7 +401,7 @@ def transitional(path: Path) -> Iterator[Path]:
 
 def check_xlsx(path: Path) -> None:
     """A real XLSX is a zip holding xl/workbook.xml and at least one worksheet."""
-    names = check_package(path, "Excel", "tệp không phải là bảng tính Excel (.xlsx)", "not_xlsx")
+    names = check_package(path, "Excel")
     if not any(n.startswith("xl/worksheets/") and n.endswith(".xml") for n in names):
         raise IngestError(
             path,

@@ -251,10 +251,17 @@ def parse_staffing(
         found = best_header(sheets, _header_score)
         lists = _lists_per_commune(sheets, found, detected) if found else []
     headers = found.headers if found else []
+    below = _row_below(sheets, found)
     columns: dict[str, int] = {}
+    split: dict[str, list[int]] = {}  # a field whose header is merged over sub-columns -> the sub-columns
     for index, header in enumerate(headers):
         canonical = _HEADERS.lookup(header) if header else None
         if canonical is None:
+            continue
+        if canonical in columns and _sub_column(
+            headers, below, split.get(canonical, [columns[canonical]]), index
+        ):
+            split.setdefault(canonical, [columns[canonical]]).append(index)
             continue
         if canonical in columns:
             raise IngestError(
@@ -284,6 +291,11 @@ def parse_staffing(
         )
     for key, value in found.describe().items():
         detected.note(key, value)
+    sub_labels = {i: below[i] for indexes in split.values() for i in indexes}
+    for field, indexes in split.items():
+        detected.note(
+            field, "sub-columns " + " / ".join(str(below[i]) for i in indexes) + ", one value a row"
+        )
     good, problems = [], []
     unnamed: dict[int, int] = {}  # position of a column without a header -> values under it
     for number, row in _numbered_rows(sheets, lists):
@@ -297,7 +309,11 @@ def parse_staffing(
             if "citizen_id" in columns and columns["citizen_id"] < len(row)
             else None
         )
+        if sub_labels and _is_sub_header(row, headers, sub_labels):
+            continue
         cell = {k: (_cell(row[i]) if i < len(row) else None) for k, i in columns.items()}
+        for field, indexes in split.items():  # the one sub-column filled (a birth date under Nam or Nữ)
+            cell[field] = next((v for i in indexes if i < len(row) and (v := _cell(row[i]))), None)
         if not any(cell.values()):
             continue
         if split_name:
@@ -309,6 +325,36 @@ def parse_staffing(
         index = min(unnamed)
         raise blank_header_error(path, found.row, index, unnamed[index])
     return period_key, good, problems
+
+
+def _row_below(sheets: list, found: SheetHeader | None) -> list[str | None]:
+    """The texts of the row under the header (a sub-header row when the header spans two rows)."""
+    if found is None:
+        return []
+    rows = sheets[found.sheet_index][1]
+    return [_cell(v) for v in rows[found.row]] if found.row < len(rows) else []
+
+
+def _sub_column(headers: list[str], below: list[str | None], group: list[int], index: int) -> bool:
+    """Column `index` repeats the header of the columns `group` because one merged header cell spans them
+    all (the personnel template's 'Ngày, tháng, năm sinh' over 'Nam' and 'Nữ'): it follows the group, with
+    the same header text, and every column of it has its own, different label in the row below."""
+    labels = [below[i] if i < len(below) else None for i in [*group, index]]
+    return (
+        index == group[-1] + 1
+        and headers[index] == headers[group[0]]
+        and all(labels)
+        and len(set(labels)) == len(labels)
+    )
+
+
+def _is_sub_header(row: tuple, headers: list[str], sub_labels: dict[int, str | None]) -> bool:
+    """The sub-header row itself (`Nam`, `Nữ` under their merged header, the other headers merged down
+    into it): no official's row."""
+    filled = {i: _cell(v) for i, v in enumerate(row) if _cell(v) is not None}
+    return any(i in sub_labels for i in filled) and all(
+        sub_labels.get(i) == text or (i < len(headers) and headers[i] == text) for i, text in filled.items()
+    )
 
 
 def _unicode_sheets(sheets: list, detected: Detected) -> list:

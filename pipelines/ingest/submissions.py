@@ -282,9 +282,25 @@ def _table_score(row: list[Cell]) -> int:
     return len(found - {None})
 
 
+# What a number format prints as it is: quoted text (`0.00"%"`), an escaped character (`0.00\%`), a
+# colour, condition or locale in brackets (`[Red]`, `[$-42A]`)
+_FORMAT_LITERALS = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')
+
+
+def _format_code(number_format: str) -> str:
+    """The first section of a number format without its literal text: what decides how a number shows."""
+    return _FORMAT_LITERALS.sub("", number_format.split(";")[0])
+
+
+def _is_percent_format(number_format: str) -> bool:
+    """A percentage format shows the value times 100; a `%` in quotes or escaped is only a sign printed
+    after the number (a clerk's `0.00"%"` around a rate typed as 75,26)."""
+    return "%" in _format_code(number_format)
+
+
 def _number_format_decimals(number_format: str) -> int | None:
     """Decimals a number format prints (`0.00%` → 2, `#,##0` → 0); None for General."""
-    section = number_format.split(";")[0]
+    section = _format_code(number_format)
     if "0" not in section and "#" not in section:
         return None
     _, dot, fraction = section.partition(".")
@@ -353,7 +369,7 @@ def read_cell_number(cell: Cell, column: str, kind: str) -> tuple[Decimal | None
         # a float as Excel shows it, to 15 significant digits: arithmetic noise (`=SUM` of parts giving
         # 428.99999999999994) is no fraction
         number = Decimal(format(value, ".15g")) if isinstance(value, float) else Decimal(value)
-        percent = "%" in cell.number_format.split(";")[0]
+        percent = _is_percent_format(cell.number_format)
         if percent:
             if role != "rate":
                 raise RowProblem(

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from pipelines.ingest.cells import CONTROL_CHARACTERS
 from pipelines.ingest.guards import (
+    IMAGE_AND_ARCHIVE_KINDS,
     check_extension,
     check_package,
     check_size,
@@ -118,7 +119,7 @@ def _decode(path: Path) -> str:
     the same trial as the CSV exports. A Word, PDF or other known package under a .txt name is refused as
     what it is."""
     kind = content_kind(path)
-    if kind in ("zip", "pdf", "ole2", "ole2_word", "encrypted_office"):
+    if kind in ("zip", "pdf", "ole2", "ole2_word", "encrypted_office", *IMAGE_AND_ARCHIVE_KINDS):
         raise refuse_by_content(path, kind, "tệp văn bản", ".txt")
     if kind == "binary":
         raise _error(
@@ -281,7 +282,7 @@ def _ends_paragraph(current: list[str], next_line: str, short: float) -> bool:
 
 
 def _check_docx_package(path: Path) -> None:
-    check_package(path, "Word", "tệp Word bị hỏng, không đọc được", "corrupt_file")
+    check_package(path, "Word")
 
 
 def _read_docx(path: Path) -> Iterator[Block]:
