@@ -349,3 +349,23 @@ def test_a_figure_followed_by_itself_in_words_reads_its_noun(tmp_path):
     assert figures[2].indicator_code == "IT_CONCURRENT"
     assert figures[570].indicator_code == "DOS_RECEIVED" and not figures[570].bare
     assert "(cùng kỳ)" in figures[501].sentence  # an aside that is no number in words stays
+
+
+def test_a_rate_after_a_fraction_and_another_subject_is_that_subjects(tmp_path):
+    """From the tenth blind set: after `543/544 hồ sơ khi tiếp nhận`, a comma opens another subject
+    (`số hóa kết quả giải quyết đạt 99,43%`): the rate, far from 543/544's, is that subject's, not the
+    fraction's printed rate. A slip of the fraction's own rate after a comma (99,81 for 99,816) stays its
+    rate, for the rules to find; so does a rate the comma introduces alone."""
+    path = tmp_path / "xa-ba-gia_quy-2-2025.txt"
+    path.write_text(
+        "UBND XÃ BA GIA\nBÁO CÁO KẾT QUẢ CHUYỂN ĐỔI SỐ QUÝ II NĂM 2025\n\n"
+        "Đã số hóa 543/544 hồ sơ khi tiếp nhận, số hóa kết quả giải quyết đạt 99,43% (526 hồ sơ).\n\n"
+        "Hồ sơ trực tuyến: 543/544 hồ sơ tiếp nhận, tỷ lệ trực tuyến đạt 99,81%.\n\n"
+        "Văn bản ký số: 523/531 văn bản, đạt 98,49%.\n",
+        encoding="utf-8",
+    )
+    figures = extract_report(path).figures
+    fractions = [(f.numerator, f.denominator, f.rate_text) for f in figures if f.kind == "fraction"]
+    assert fractions == [(543, 544, None), (543, 544, "99,81%"), (523, 531, "98,49%")]
+    result = next(f for f in figures if f.printed == "99,43%")
+    assert result.kind == "rate" and result.indicator_code == "DOS_RESULT_DIGITISED_RATE"
