@@ -380,21 +380,26 @@ def _merge_refs(path: Path, member: str) -> list[tuple[int, int, int, int]]:
 
 def _filled_down(rows: Iterator[tuple], merged: list[tuple[int, int, int, int]]) -> Iterator[tuple]:
     """`_fill_merged` streamed: each merged range's top-left value in all its cells, row by row. A row with
-    no value of its own stays blank (a unit merged down past the last dossier makes no dossier)."""
+    no value of its own stays blank (a unit merged down past the last dossier makes no dossier). The ranges
+    are swept in order of their first row, so each row looks only at the ranges covering it."""
+    waiting = sorted(merged)  # by first row
+    covering: list[tuple[int, int, int, int]] = []
     values: dict[tuple[int, int, int, int], object] = {}
+    start = 0
     for number, row in enumerate(rows, start=1):
-        covering = [m for m in merged if m[0] <= number <= m[2]]
-        if covering and number in {m[0] for m in covering}:
-            for m in covering:
-                if number == m[0]:
-                    values[m] = row[m[1] - 1] if m[1] - 1 < len(row) else None
+        while start < len(waiting) and waiting[start][0] <= number:
+            m = waiting[start]
+            values[m] = row[m[1] - 1] if m[0] == number and m[1] - 1 < len(row) else None
+            covering.append(m)
+            start += 1
+        covering = [m for m in covering if m[2] >= number]
         if not covering or is_blank(row):
             yield row
             continue
         cells = list(row) + [None] * max(0, max(m[3] for m in covering) - len(row))
         for m in covering:
             for column in range(m[1], m[3] + 1):
-                cells[column - 1] = values.get(m)
+                cells[column - 1] = values[m]
         yield tuple(cells)
 
 

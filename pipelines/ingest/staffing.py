@@ -258,12 +258,11 @@ def parse_staffing(
         canonical = _HEADERS.lookup(header) if header else None
         if canonical is None:
             continue
-        if canonical in columns and _sub_column(
-            headers, below, split.get(canonical, [columns[canonical]]), index
-        ):
-            split.setdefault(canonical, [columns[canonical]]).append(index)
+        group = split.get(canonical, [columns[canonical]]) if canonical in columns else []
+        if group and _sub_column(headers, below, group, index):
+            split[canonical] = [*group, index]
             continue
-        if canonical in columns:
+        if group:
             raise IngestError(
                 path,
                 found.row,
@@ -304,13 +303,13 @@ def parse_staffing(
         for index, value in enumerate(row):
             if (index >= len(headers) or not headers[index]) and cell_text(value) is not None:
                 unnamed[index] = unnamed.get(index, 0) + 1
+        if sub_labels and _is_sub_header(row, headers, sub_labels):
+            continue
         raw_id = (
             row[columns["citizen_id"]]
             if "citizen_id" in columns and columns["citizen_id"] < len(row)
             else None
         )
-        if sub_labels and _is_sub_header(row, headers, sub_labels):
-            continue
         cell = {k: (_cell(row[i]) if i < len(row) else None) for k, i in columns.items()}
         for field, indexes in split.items():  # the one sub-column filled (a birth date under Nam or Nữ)
             cell[field] = next((v for i in indexes if i < len(row) and (v := _cell(row[i]))), None)
@@ -351,7 +350,7 @@ def _sub_column(headers: list[str], below: list[str | None], group: list[int], i
 def _is_sub_header(row: tuple, headers: list[str], sub_labels: dict[int, str | None]) -> bool:
     """The sub-header row itself (`Nam`, `Nữ` under their merged header, the other headers merged down
     into it): no official's row."""
-    filled = {i: _cell(v) for i, v in enumerate(row) if _cell(v) is not None}
+    filled = {i: text for i, v in enumerate(row) if (text := _cell(v)) is not None}
     return any(i in sub_labels for i in filled) and all(
         sub_labels.get(i) == text or (i < len(headers) and headers[i] == text) for i, text in filled.items()
     )
