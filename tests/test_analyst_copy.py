@@ -16,6 +16,7 @@ from dagster import DagsterInstance
 
 from pipelines.run import run_main_job
 from pipelines.warehouse.analyst import connection_url, publish_analyst_copy
+from pipelines.warehouse.dbt import BUILD_MARKS, INCREMENTAL_GENERATION
 
 COUNTS = """select (select count(*) from marts.fct_commune_indicator),
                   (select count(*) from quality.dq_findings),
@@ -161,3 +162,82 @@ def test_the_connection_string_for_bi_tools_reads_and_cannot_write(pipeline_run)
                 con.execute(sqlalchemy.text("create table marts.scratch (a int)"))
     finally:
         engine.dispose()
+
+
+# A warehouse of two tables: an incremental one (replaced by key for rows loaded since the last run, as dbt's
+# delete+insert does) and an ordinary one, with the build mark of the incremental tables' generation.
+DOSSIERS = ("marts", "fct_dossier")
+INCREMENTAL = {DOSSIERS: "dossier_code"}
+
+
+def _warehouse(path: Path, generation: str) -> None:
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema if not exists marts")
+        con.execute(
+            "create table if not exists marts.fct_dossier "
+            "(dossier_code varchar, outcome varchar, loaded_at timestamp)"
+        )
+        con.execute(
+            "create or replace table marts.dim_period as select 'Q' || range as period_key from range(4)"
+        )
+        con.execute(f"create table if not exists {BUILD_MARKS} (name varchar primary key, digest varchar)")
+        con.execute(
+            f"insert or replace into {BUILD_MARKS} values (?, ?)", [INCREMENTAL_GENERATION, generation]
+        )
+
+
+def _load(path: Path, rows: list[tuple[str, str]], at: str) -> None:
+    """dbt's delete+insert of newly loaded rows."""
+    with duckdb.connect(str(path)) as con:
+        con.execute(
+            "delete from marts.fct_dossier where dossier_code in (select unnest(?))", [[c for c, _ in rows]]
+        )
+        con.executemany("insert into marts.fct_dossier values (?, ?, ?::timestamp)", [(*r, at) for r in rows])
+
+
+def _rows(path: Path) -> list[tuple]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute("select * from marts.fct_dossier order by all").fetchall()
+
+
+def test_the_copy_follows_an_incremental_table_by_the_rows_loaded_since(tmp_path: Path):
+    warehouse, destination = tmp_path / "warehouse.duckdb", tmp_path / "analyst.duckdb"
+    _warehouse(warehouse, "run-1")
+    _load(warehouse, [("A", "open"), ("B", "late"), ("C", "early")], "2025-01-10")
+    first = publish_analyst_copy(warehouse, destination, incremental=INCREMENTAL)
+    assert first.followed == []  # nothing to follow yet: written whole
+    # a later export: A is finished now, D is new; B and C are not in it
+    _load(warehouse, [("A", "on_time"), ("D", "open")], "2025-04-02")
+    second = publish_analyst_copy(warehouse, destination, incremental=INCREMENTAL)
+    assert second.followed == ["marts.fct_dossier"]
+    assert _rows(destination) == _rows(warehouse)
+    assert [r[:2] for r in _rows(destination)] == [
+        ("A", "on_time"),
+        ("B", "late"),
+        ("C", "early"),
+        ("D", "open"),
+    ]
+    with duckdb.connect(str(destination), read_only=True) as con:
+        assert con.execute("select count(*) from marts.dim_period").fetchall() == [(4,)]
+        assert con.execute("select generation from main.about").fetchall() == [("run-1",)]
+
+
+def test_the_copy_is_written_whole_after_a_full_rebuild_or_when_it_would_differ(tmp_path: Path):
+    warehouse, destination = tmp_path / "warehouse.duckdb", tmp_path / "analyst.duckdb"
+    _warehouse(warehouse, "run-1")
+    _load(warehouse, [("A", "open"), ("B", "late")], "2025-01-10")
+    publish_analyst_copy(warehouse, destination, incremental=INCREMENTAL)
+    # a full rebuild (a corrected classification) changes rows that were loaded before
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("update marts.fct_dossier set outcome = 'on_time' where dossier_code = 'B'")
+    _warehouse(warehouse, "run-2")
+    rebuilt = publish_analyst_copy(warehouse, destination, incremental=INCREMENTAL)
+    assert rebuilt.followed == []
+    assert _rows(destination) == _rows(warehouse)
+    # rows gone from the warehouse with no newer load (never done by dbt): the counts differ, written whole
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("delete from marts.fct_dossier where dossier_code = 'A'")
+    _load(warehouse, [("E", "open")], "2025-07-01")
+    diverged = publish_analyst_copy(warehouse, destination, incremental=INCREMENTAL)
+    assert diverged.followed == []
+    assert _rows(destination) == _rows(warehouse)

@@ -24,6 +24,7 @@ from pipelines.reference import default_resolver, read_seed
 from pipelines.reports.read import build_report
 from pipelines.run import run_main_job
 from pipelines.tools.sample.generator import generate_sample
+from pipelines.warehouse.dbt import BUILD_MARKS, INCREMENTAL_GENERATION
 
 from .conftest import SMALL, settings_for
 from .later_run import dossier_state
@@ -399,6 +400,17 @@ def test_a_later_export_updates_a_dossier_incrementally(later_run):
     assert dossiers_after == dossiers_before
     assert status == "resolved" and outcome in ("early", "on_time", "late") and finished_in == "2025-Q2"
     assert q1_after == q1_before
+    # the analysts' copy followed the same delete+insert from its previous edition, and holds the same rows
+    settings = later_run.settings
+    every_dossier = "select * from marts.fct_dossier order by dossier_code"
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        in_warehouse = con.execute(every_dossier).fetchall()
+        generation = con.execute(
+            f"select digest from {BUILD_MARKS} where name = ?", [INCREMENTAL_GENERATION]
+        ).fetchall()
+    with duckdb.connect(str(settings.analyst_path), read_only=True) as con:
+        assert con.execute(every_dossier).fetchall() == in_warehouse
+        assert con.execute("select generation from main.about").fetchall() == generation
 
 
 def _findings(warehouse: Path) -> list[dict]:

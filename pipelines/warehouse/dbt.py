@@ -177,6 +177,8 @@ def warehouse_dbt_assets(
     yield from _build(context, warehouse, reference, full_refresh)
     with warehouse.connect() as con:
         _record_mark(con, INCREMENTAL_LOGIC, logic)
+        if full_refresh or _recorded_mark(con, INCREMENTAL_GENERATION) is None:
+            _record_mark(con, INCREMENTAL_GENERATION, context.run_id)
 
 
 @dbt_assets(
@@ -239,6 +241,31 @@ def _mark_views(warehouse: WarehouseResource, views: list[AssetKey], version: st
 
 # The mark of the logic the incremental models were built with (below).
 INCREMENTAL_LOGIC = "incremental_logic"
+# The run that last built the incremental models from scratch: until it changes, their rows only grow by
+# delete+insert of newly loaded rows, so a copy of them can follow by the same steps (warehouse/analyst.py).
+INCREMENTAL_GENERATION = "incremental_generation"
+
+
+def incremental_tables(manifest: Mapping[str, Any]) -> dict[tuple[str, str], str]:
+    """(schema, table) -> unique key of every incremental model that replaces rows by a key (delete+insert
+    of the rows loaded since the last run: the `loaded_since_last_run` macro)."""
+    tables = {}
+    for node in manifest["nodes"].values():
+        config = node.get("config", {})
+        key = config.get("unique_key")
+        if config.get("materialized") == "incremental" and isinstance(key, str):
+            tables[(node["schema"], node.get("alias") or node["name"])] = key
+    return tables
+
+
+def warehouse_incremental_tables() -> dict[tuple[str, str], str]:
+    """`incremental_tables` of the models the warehouse assets build (the manifest dagster-dbt keeps)."""
+    return incremental_tables(get_manifest_and_translator_from_dbt_assets([warehouse_dbt_assets])[0])
+
+
+def recorded_generation(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The run that last rebuilt the incremental models in full (None before the first build)."""
+    return _recorded_mark(con, INCREMENTAL_GENERATION)
 
 
 def incremental_logic_digest(manifest: Mapping[str, Any]) -> str:
