@@ -29,6 +29,7 @@ BLIND7 = FIXTURES / "narrative_blind7"
 BLIND8 = FIXTURES / "narrative_blind8"
 BLIND9 = FIXTURES / "narrative_blind9"
 BLIND10 = FIXTURES / "narrative_blind10"
+BLIND11 = FIXTURES / "narrative_blind11"
 
 
 def build_corpus(folder: Path, out: Path) -> list[Path]:

@@ -369,3 +369,34 @@ def test_a_rate_after_a_fraction_and_another_subject_is_that_subjects(tmp_path):
     assert fractions == [(543, 544, None), (543, 544, "99,81%"), (523, 531, "98,49%")]
     result = next(f for f in figures if f.printed == "99,43%")
     assert result.kind == "rate" and result.indicator_code == "DOS_RESULT_DIGITISED_RATE"
+
+
+def test_clerks_abbreviations_colons_and_breakdowns_in_brackets(tmp_path):
+    """From the eleventh blind set (hurried clerks' style): counting nouns written as abbreviations (`9 TCN`,
+    `45 TV`, `20 CKS`), a colon between two figures that gives the words after it to the second (`Đã giải
+    quyết 612 HS: trước hạn 540`), and a breakdown in brackets whose parts a semicolon separates (`CKS: 20
+    (USB token: 16; SIM: 04)`: one clause, so the SIM figure keeps the total's words)."""
+    path = tmp_path / "xa-tinh-khe_quy-3-2025.txt"
+    path.write_text(
+        "UBND XÃ TỊNH KHÊ\nBÁO CÁO KẾT QUẢ CHUYỂN ĐỔI SỐ QUÝ III NĂM 2025\n\n"
+        "1. Giải quyết TTHC\n\n- Tổng số HS tiếp nhận: 640 HS.\n\n"
+        "- Đã giải quyết 612 HS: trước hạn 540; đúng hạn 70; trễ hạn 02.\n\n"
+        "2. Hạ tầng số, nền tảng số\n\n- Toàn xã 9 thôn; 9 TCN với 45 TV.\n\n"
+        "- CKS: 20 (USB token: 16; SIM: 04).\n\n- Đã cấp 20 CKS cho CBCC.\n",
+        encoding="utf-8",
+    )
+    codes = [(f.printed, f.indicator_code) for f in extract_report(path).figures]
+    assert codes == [
+        ("640 HS", "DOS_RECEIVED"),
+        ("612 HS", "DOS_RESOLVED"),
+        ("540", "DOS_EARLY"),
+        ("70", "DOS_ON_TIME"),
+        ("02", "DOS_LATE"),
+        ("9 thôn", "VILLAGE_COUNT"),
+        ("9 TCN", "CDT_TEAMS"),
+        ("45 TV", "CDT_MEMBERS"),
+        ("20", "DSIG_TOTAL"),
+        ("16", "DSIG_USB"),
+        ("04", "DSIG_SIM"),
+        ("20 CKS", "DSIG_TOTAL"),
+    ]

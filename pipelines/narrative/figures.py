@@ -86,6 +86,13 @@ NOUNS = sorted(
         "cb, cc",
         "cb,cc",
         "cb, cc, vc",
+        "cc",
+        "tcn",
+        "cks",
+        "tv",
+        "usb",
+        "vb",
+        "vbđt",
         # what equipment lists count, so that `15 máy vi tính và 15 máy scan` is two figures
         "bộ máy vi tính",
         "bộ máy tính",
@@ -127,7 +134,7 @@ _FIGURE = re.compile(
       | (?P<money>{_NUM})\s*(?P<scale>ngàn|nghìn|triệu|tỷ|ngan|nghin|trieu|ty)?
         \s*(?:đồng|đ|vnđ|dong|vnd)(?!\w)
       | (?P<count>{_NUM})(?:\s+(?P<cscale>ngàn|nghìn|triệu|ngan|nghin|trieu))?\s+(?P<noun>{_NOUN})(?!\w)
-      | (?P<bare>{_NUM})(?=\s*(?:[,;:(]|\.(?:\s|$)|$))
+      | (?P<bare>{_NUM})(?=\s*(?:[,;:()]|\.(?:\s|$)|$))
     )""",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -169,6 +176,20 @@ ABBREVIATIONS = {
     "ttpvhcc": "trung tâm phục vụ hành chính công",
     "mt": "máy tính",
     "hnth": "hội nghị truyền hình",
+    "cks": "chữ ký số",
+    "tcn": "tổ công nghệ số",
+    "tv": "thành viên",
+    "kq": "kết quả",
+    "gq": "giải quyết",
+    "pm": "phần mềm",
+    "vbđt": "văn bản điện tử",
+    "cc": "công chức",
+    "cntt": "công nghệ thông tin",
+    "csdl": "cơ sở dữ liệu",
+    "ht": "hệ thống",
+    "dvc": "dịch vụ công",
+    "kp": "kinh phí",
+    "sl": "số lượng",
     # the English of office jargon (`nộp online`, `scan hồ sơ`, `trước deadline`, `staff được training`)
     "online": "trực tuyến",
     "offline": "trực tiếp",
@@ -193,7 +214,7 @@ _ABBREVIATION = re.compile(
 _STRONG = re.compile(
     # `trước hạn, đúng hạn 3.371 hồ sơ` is one phrase (early and on time), not two figures' words
     r"(?<!trước hạn)(?<!đúng hạn),|(?<=trước hạn),(?!\s*đúng hạn)|(?<=đúng hạn),(?!\s*trước hạn)"
-    r"|[()\[\]]|=>|→|\btrong đó\b|\bcòn\b|\bgồm\b|\bbao gồm\b|\btrong do\b|\bgom\b|\bbao gom\b",
+    r"|[()\[\];]|=>|→|\btrong đó\b|\bcòn\b|\bgồm\b|\bbao gồm\b|\btrong do\b|\bgom\b|\bbao gom\b",
     re.IGNORECASE,
 )
 _WEAK = re.compile(r"\bvà\b", re.IGNORECASE)
@@ -460,6 +481,10 @@ def _split_gap(gap: str) -> tuple[str, str]:
     strong = list(_STRONG.finditer(gap))
     if strong:
         return gap[: strong[0].start()], gap[strong[-1].end() :]
+    # `Đã giải quyết 871 HS: trước hạn 702`: the words after a colon are the next figure's label
+    head, colon, tail = gap.rpartition(":")
+    if colon and tail.split():
+        return head, tail
     weak = _WEAK.search(gap)
     if weak:
         return gap[: weak.start()], gap[weak.end() :]
@@ -511,10 +536,18 @@ def _after_topic(leading: str) -> str:
 
 
 def _clauses(sentence: str) -> Iterator[tuple[int, str]]:
-    offset = 0
-    for part in sentence.split(";"):
-        yield offset, part
-        offset += len(part) + 1
+    """The sentence's parts between semicolons, except those inside a parenthesis: `CKS: 20 (USB token:
+    16; SIM: 04)` is one clause, whose aside breaks the total down (the `;` there parts two figures)."""
+    start = depth = 0
+    for i, char in enumerate(sentence):
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth = max(depth - 1, 0)
+        elif char == ";" and not depth:
+            yield start, sentence[start:i]
+            start = i + 1
+    yield start, sentence[start:]
 
 
 def _clause_figures(clause: str, block: Block) -> list[tuple[int, int, Figure, str]]:
