@@ -40,6 +40,7 @@ from .fixtures.bad_inputs.corpus_round4 import CITIZEN_IDS_ROUND4, write_corpus_
 from .fixtures.bad_inputs.corpus_round5 import CITIZEN_IDS_ROUND5, write_corpus_round5
 from .fixtures.bad_inputs.corpus_round6 import CITIZEN_IDS_ROUND6, write_corpus_round6
 from .fixtures.bad_inputs.corpus_round7 import CITIZEN_IDS_ROUND7, write_corpus_round7
+from .fixtures.bad_inputs.corpus_round8 import CITIZEN_IDS_ROUND8, write_corpus_round8
 
 CONTRACT = Path(__file__).parent / "fixtures" / "bad_inputs" / "README.md"
 SOURCE_FOLDERS = ("submissions", "dossiers", "staffing", "narrative_reports")
@@ -57,7 +58,9 @@ ROUND5 = write_corpus_round5(Path("corpus-dry-run"), dry=True)
 ROUND6 = write_corpus_round6(Path("corpus-dry-run"), dry=True)
 # Round 7 (`corpus_round7.py`): written blind in December 2026 too, scored on first sight, then fixed.
 ROUND7 = write_corpus_round7(Path("corpus-dry-run"), dry=True)
-EXPECTED = ROUND1 + ROUND2 + ROUND3 + ROUND4 + ROUND5 + ROUND6 + ROUND7
+# Round 8 (`corpus_round8.py`): written blind in December 2026, scored on first sight, then fixed.
+ROUND8 = write_corpus_round8(Path("corpus-dry-run"), dry=True)
+EXPECTED = ROUND1 + ROUND2 + ROUND3 + ROUND4 + ROUND5 + ROUND6 + ROUND7 + ROUND8
 ALL_CITIZEN_IDS = (
     *CITIZEN_IDS,
     *CITIZEN_IDS_ROUND2,
@@ -66,6 +69,7 @@ ALL_CITIZEN_IDS = (
     *CITIZEN_IDS_ROUND5,
     *CITIZEN_IDS_ROUND6,
     *CITIZEN_IDS_ROUND7,
+    *CITIZEN_IDS_ROUND8,
 )
 
 
@@ -96,6 +100,7 @@ def corpus_run(small_sample: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         + write_corpus_round5(sources)
         + write_corpus_round6(sources)
         + write_corpus_round7(sources)
+        + write_corpus_round8(sources)
     )
     assert [e.path for e in expected] == [e.path for e in EXPECTED]  # the dry run promised the same files
     shas = {
@@ -374,6 +379,7 @@ LATER_ROUNDS = {
     5: (ROUND5, 40),
     6: (ROUND6, 40),
     7: (ROUND7, 35),
+    8: (ROUND8, 30),
 }
 
 

@@ -991,3 +991,112 @@ def test_only_a_real_percentage_format_scales_the_cell(number_format, percent, d
 
     assert _is_percent_format(number_format) is percent
     assert _number_format_decimals(number_format) == decimals
+
+
+# ---------------------------------------------------------------- round 8: office tools' habits
+
+
+def test_a_time_of_day_in_a_column_of_its_own_is_joined_to_its_date(con, tmp_path):
+    """`Ngày tiếp nhận` and `Giờ tiếp nhận` apart: one field, the day of one at the time of the other (never
+    two columns for one field). A time written several ways reads alike; an unreadable one holds the row back
+    under the date field; `Giờ tiếp nhận` alone, with no date column, is the field itself."""
+    header = "Mã hồ sơ,Đơn vị tiếp nhận,Ngày tiếp nhận,Giờ tiếp nhận,Hình thức nộp,Hạn xử lý,Trạng thái"
+    rest = "Trực tuyến,08/07/2025 17:00:00,Đang giải quyết"
+    rows = [
+        f"HS-1,Xã Minh Long,05/07/2025,08:30,{rest}",
+        f"HS-2,Xã Minh Long,05/07/2025,14:05:09,{rest}",
+        f"HS-3,Xã Minh Long,05/07/2025,,{rest}",
+        f"HS-4,Xã Minh Long,05/07/2025,0.75,{rest}",
+        f"HS-5,Xã Minh Long,05/07/2025,sáng,{rest}",
+    ]
+    path = tmp_path / "dossiers_2025-Q3.csv"
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    result = ingest_dossier_file(con, path, tmp_path / "archive")
+    assert (result.status, result.rows_loaded, result.rows_quarantined) == ("loaded", 4, 1)
+    received = con.execute(
+        "select dossier_code, received_at, extra_columns from raw.dossiers order by 1"
+    ).fetchall()
+    assert [(code, at) for code, at, _ in received] == [
+        ("HS-1", datetime(2025, 7, 5, 8, 30)),
+        ("HS-2", datetime(2025, 7, 5, 14, 5, 9)),
+        ("HS-3", datetime(2025, 7, 5)),
+        ("HS-4", datetime(2025, 7, 5, 18, 0)),
+    ]
+    assert {extra for _, _, extra in received} == {None}  # the time column is no extra column
+    assert [(r[0], r[2]) for r in _quarantine(con)] == [("invalid_value", "received_at")]
+    alone = tmp_path / "dossiers_2025-Q4.csv"
+    alone.write_text(
+        "Mã hồ sơ,Đơn vị tiếp nhận,Giờ tiếp nhận,Hình thức nộp,Hạn xử lý,Trạng thái\n"
+        f"HS-6,Xã Minh Long,06/10/2025 09:15,{rest}\n",
+        encoding="utf-8",
+    )
+    assert ingest_dossier_file(con, alone, tmp_path / "archive").rows_loaded == 1
+    assert con.execute("select received_at from raw.dossiers where dossier_code = 'HS-6'").fetchall() == [
+        (datetime(2025, 10, 6, 9, 15),)
+    ]
+
+
+def _as_template(path: Path) -> None:
+    """The package rewritten with its main part declared a template (`.dotx`), as a filled-in outline is."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        items = [(item, archive.read(item)) for item in archive.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for item, data in items:
+            if item.filename == "[Content_Types].xml":
+                data = data.replace(b"document.main+xml", b"template.main+xml")
+                assert b"template.main+xml" in data
+            out.writestr(item, data)
+
+
+def test_a_word_template_filled_in_and_renamed_is_read(con, tmp_path):
+    import docx
+
+    path = tmp_path / "bao-cao-quy-3.docx"
+    document = docx.Document()
+    for line in (
+        "UBND XÃ MINH LONG",
+        "BÁO CÁO Quý III năm 2025",
+        "Tiếp nhận 570 hồ sơ, trực tuyến 429 hồ sơ.",
+    ):
+        document.add_paragraph(line)
+    document.save(str(path))
+    _as_template(path)
+    result = ingest_report(con, path, tmp_path / "a")
+    assert result.status == "loaded", result.message
+    assert result.rows_loaded >= 2
+
+
+def _tcvn3(text: str) -> bytes:
+    """Text as the old ABC keyboard's .VnTime fonts store it: one byte a letter; a capital with a tone mark
+    is its small letter's byte, which the capitals' font (.VnTimeH) draws as a capital."""
+    from pipelines.core.vietnamese import _TCVN3
+
+    encode = {unicode: code for code, unicode in _TCVN3.items()}
+    letters = unicodedata.normalize("NFC", text)
+    return "".join(encode.get(c) or encode.get(c.lower()) or c for c in letters).encode("latin-1")
+
+
+def test_a_plain_text_report_in_tcvn3_is_read_and_windows_vietnamese_stays_as_it_is(con, tmp_path):
+    text = (
+        "UBND XÃ MINH LONG\nBÁO CÁO KẾT QUẢ THỰC HIỆN CHUYỂN ĐỔI SỐ Quý III năm 2025\n\n"
+        "Trong quý, xã đã tiếp nhận 570 hồ sơ của người dân, trong đó trực tuyến 429 hồ sơ.\n"
+    )
+    old = tmp_path / "bao-cao-abc.txt"
+    old.write_bytes(_tcvn3(text))
+    windows = tmp_path / "bao-cao-1258.txt"
+    windows.write_bytes(_cp1258(text))
+    for path in (old, windows):
+        result = ingest_report(con, path, tmp_path / "a")
+        assert result.status == "loaded", result.message
+    stored = con.execute("select commune_id, period_key from raw.narrative_reports order by 1").fetchall()
+    assert len(stored) == 2 and stored[0] == stored[1] and stored[0][1] == "2025-Q3"
+
+
+def test_a_period_with_a_roman_numeral_character_is_read():
+    from pipelines.core.vietnamese import parse_period
+
+    assert parse_period("Quý \u2161 năm 2025") == parse_period("Quý II năm 2025") == "2025-Q2"
+    assert parse_period("Quý \u2173 năm 2025") == "2025-Q4"
+    assert parse_period("Quý \u216b năm 2025") is None  # Ⅻ: no quarter

@@ -1,10 +1,10 @@
 {# The key every name is matched on; mirrors pipelines.core.vietnamese.name_key (tested to agree):
    NFC, characters that print as nothing removed (soft hyphen, zero-width spaces and joiners, direction
-   marks, byte-order mark), lower case, every kind of space (no-break, thin, ideographic…) one space,
-   trimmed. #}
+   marks, byte-order mark), lower case, the Icelandic eth read as đ, every kind of space (no-break, thin,
+   ideographic…) one space, trimmed. #}
 {% macro name_key(expr) -%}
     trim(regexp_replace(
-        regexp_replace(lower({{ nfc(expr) }}), {{ char_class(invisible_characters()) }}, '', 'g'),
+        replace(regexp_replace(lower({{ nfc(expr) }}), {{ char_class(invisible_characters()) }}, '', 'g'), 'ð', 'đ'),
         {{ char_class(space_characters(), '+') }}, ' ', 'g'))
 {%- endmacro %}
 

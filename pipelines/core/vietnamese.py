@@ -44,9 +44,11 @@ def compat(text: str) -> str:
 
 
 def name_key(text: str) -> str:
-    """The form every name is matched on: NFC, characters that print as nothing removed, lower case, every
-    kind of space (no-break, thin…) a single space, trimmed. The dbt macro `name_key` is the same in SQL."""
-    return _SPACES.sub(" ", _FORMAT_CHARACTERS.sub("", nfc(text)).lower()).strip()
+    """The form every name is matched on: NFC, characters that print as nothing removed, lower case, the
+    Icelandic eth (`Ðăk Tô`: what an old keyboard driver and a Western font type for Đ, and looks the same)
+    read as đ, every kind of space (no-break, thin…) a single space, trimmed. The dbt macro `name_key` is the
+    same in SQL."""
+    return _SPACES.sub(" ", _FORMAT_CHARACTERS.sub("", nfc(text)).lower().replace("ð", "đ")).strip()
 
 
 # The unit written short, as letterheads and lists do: `X. Ba Gia`, `P.Cẩm Thành`, `ĐK. Lý Sơn`
@@ -278,8 +280,10 @@ def period_label(period_key: str) -> str:
 
 def parse_period(text: str | None) -> str | None:
     """`Quý III năm 2025`, `Quý 3/2025`, `Quí III`, `Q3/2025` → 2025-Q3; `9 tháng đầu năm 2025` → 2025-9M;
-    `Năm 2025` → 2025-Y; `6 tháng đầu năm 2025` → 2025-6M (no period of the calendar)."""
-    key = name_key(text or "").replace("quí", "quý")  # both spellings are current
+    `Năm 2025` → 2025-Y; `6 tháng đầu năm 2025` → 2025-6M (no period of the calendar). Compatibility
+    forms are folded first: `Quý Ⅱ` with the one character U+2161 (an office suite's symbol palette) is
+    `Quý II`, full-width `２０２５` is 2025."""
+    key = name_key(compat(text or "")).replace("quí", "quý")  # both spellings are current
     quarter = re.search(r"(?:quý\s+|\bq\s*)([ivx]+|\d)\s*(?:năm|/|-)\s*(\d{4})", key)
     if quarter:
         number = _FROM_ROMAN.get(quarter.group(1)) or (

@@ -8,9 +8,10 @@ XLSX is streamed with openpyxl in read-only mode into the same staging shape.
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -251,6 +252,8 @@ class HeaderMapping:
     extras: list[tuple[str, int]]  # (header as written, position) kept as extra columns
     blank: list[int]  # positions of columns without a header (refused if they hold a value)
     header_row: int = 1
+    # date field -> position of its time of day, where an export keeps them apart (`Giờ tiếp nhận`)
+    times: dict[str, int] = field(default_factory=dict)
 
 
 def header_score(cells: list[str]) -> int:
@@ -265,6 +268,7 @@ def map_header(headers: list[str], file: Path, header_row: int = 1) -> HeaderMap
     columns: dict[str, int] = {}
     extras: list[tuple[str, int]] = []
     blank: list[int] = []
+    times: dict[str, int] = {}
     seen: dict[str, int] = {}
     for index, header in enumerate(headers):
         header = (header or "").strip()
@@ -275,6 +279,10 @@ def map_header(headers: list[str], file: Path, header_row: int = 1) -> HeaderMap
         if key in seen:
             raise _duplicate(file, header_row, headers[seen[key]], seen[key], header, index)
         seen[key] = index
+        dated = _time_of(header)
+        if dated and dated not in times:
+            times[dated] = index
+            continue
         canonical = _HEADERS.lookup(header)
         if canonical and canonical in columns:
             raise _duplicate(file, header_row, headers[columns[canonical]], columns[canonical], header, index)
@@ -282,6 +290,9 @@ def map_header(headers: list[str], file: Path, header_row: int = 1) -> HeaderMap
             columns[canonical] = index
         else:
             extras.append((header, index))
+    for canonical in list(times):
+        if canonical not in columns:  # no date column beside it: the header names the field itself
+            columns[canonical] = times.pop(canonical)
     missing = [c for c in REQUIRED if c not in columns]
     if missing:
         spelled = ", ".join(f"'{HEADER_VARIANTS[c][0]}'" for c in missing)
@@ -293,7 +304,23 @@ def map_header(headers: list[str], file: Path, header_row: int = 1) -> HeaderMap
             f"file lacks required column(s) {', '.join(missing)} (header row {header_row})",
             reason="missing_required_column",
         )
-    return HeaderMapping(columns, extras, blank, header_row)
+    return HeaderMapping(columns, extras, blank, header_row, times)
+
+
+# `Giờ tiếp nhận`, `Giờ hoàn thành`: the time of day of a date field another column holds
+_TIME_HEADER = re.compile(r"^(?:giờ|gio)\s+(?P<rest>.+)$")
+
+
+def _time_of(header: str) -> str | None:
+    """The date field whose time of day `header` names (`Giờ tiếp nhận` → received_at), else None."""
+    match = _TIME_HEADER.match(header_key(header))
+    if not match:
+        return None
+    for written in (f"ngày {match['rest']}", match["rest"]):
+        canonical = _HEADERS.lookup(written)
+        if canonical in _DATE_COLUMNS:
+            return canonical
+    return None
 
 
 def _duplicate(file: Path, row: int, first: str, first_at: int, second: str, second_at: int) -> IngestError:
@@ -398,6 +425,27 @@ def _timestamp(expr: str, month_first: bool = False) -> str:
     return f"coalesce({this_century}, {serial})"
 
 
+def _time_of_day(expr: str) -> str:
+    """A time of day as a time column holds it: `08:30`, `08:30:00`, a time cell (`1899-12-30 08:30:00`
+    from some readers) or Excel's fraction of a day (0,354166…)."""
+    fraction = f"try_cast({expr} as double)"
+    return (
+        f"coalesce(try_cast({expr} as time), try_cast(try_cast({expr} as timestamp) as time), "
+        f"case when {fraction} >= 0 and {fraction} < 1 "
+        f"then time '00:00:00' + to_microseconds(round({fraction} * 86400000000)::bigint) end)"
+    )
+
+
+def _dated(column: str, mapping: HeaderMapping, month_first: bool) -> str:
+    """A date field typed; where its time of day is a column of its own, the day of the one at the time of
+    the other (an unreadable time leaves the field unreadable, so the row is held back naming it)."""
+    typed = _timestamp(f"t_{column}", month_first)
+    if column not in mapping.times:
+        return typed
+    time = f"t_{column}_time"
+    return f"case when {time} is null then {typed} else {typed}::date + {_time_of_day(time)} end"
+
+
 # Invisible characters offices' systems leave around values: zero-width spaces and joiners, a stray BOM;
 # a no-break space is a space.
 _INVISIBLE_CODES = (0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF)
@@ -472,7 +520,10 @@ def _cleaned_ctes(mapping: HeaderMapping, staged: str, values_from: str) -> tupl
             return f"{_clean_text(f's.{position[c]}')} as t_{c}, null as m_{c}"
         return f"null::varchar as t_{c}, null as m_{c}"
 
-    text_columns = ", ".join(text(c) for c in CANONICAL)
+    text_columns = ", ".join(
+        [text(c) for c in CANONICAL]
+        + [f"{_clean_text(f's.{staged_column(i)}')} as t_{c}_time" for c, i in mapping.times.items()]
+    )
     params: list[object] = []
     if mapping.extras:
         pairs = []
@@ -544,9 +595,9 @@ def _typed_select(
         with {cleaned},
         typed as (
             select *,
-                {_timestamp("t_received_at", month_first)} as received_at,
-                {_timestamp("t_due_at", month_first)} as due_at,
-                {_timestamp("t_finished_at", month_first)} as finished_at,
+                {_dated("received_at", mapping, month_first)} as received_at,
+                {_dated("due_at", mapping, month_first)} as due_at,
+                {_dated("finished_at", mapping, month_first)} as finished_at,
                 m_channel as channel,
                 m_status as status
             from cleaned

@@ -378,14 +378,19 @@ _STRICT = re.compile(rb"http://purl\.oclc\.org/ooxml/(\w+)/(\w+)")
 
 @contextmanager
 def transitional(path: Path) -> Iterator[Path]:
-    """The workbook or document to read: itself, or, for one saved as "Strict Open XML" (which openpyxl and
-    python-docx do not read), a copy with the Strict namespaces written as the usual ones (the same names
-    under other addresses: `purl.oclc.org/ooxml/spreadsheetml/main` is `…/spreadsheetml/2006/main`)."""
+    """The workbook or document to read: itself, or a copy the readers take:
+    - one saved as "Strict Open XML" (which openpyxl and python-docx do not read) with the Strict namespaces
+      written as the usual ones (the same names under other addresses: `purl.oclc.org/ooxml/spreadsheetml/
+      main` is `…/spreadsheetml/2006/main`);
+    - a template (`.dotx`, `.xltx`: the Department's outline filled in and renamed) with its main part
+      declared as a document or workbook, which is all a template differs by (python-docx refuses it)."""
     with zipfile.ZipFile(path) as archive:
         names = set(archive.namelist())
         main = next((n for n in ("xl/workbook.xml", "word/document.xml") if n in names), None)
         strict = main is not None and b"purl.oclc.org/ooxml/" in archive.read(main)[:4096]
-        if not strict:
+        types = archive.read(CONTENT_TYPES) if CONTENT_TYPES in names else b""
+        template = any(t in types for t in _TEMPLATE_TYPES)
+        if not (strict or template):
             yield path
             return
         with tempfile.TemporaryDirectory(prefix=SCRATCH_PREFIX) as folder:
@@ -393,10 +398,21 @@ def transitional(path: Path) -> Iterator[Path]:
             with zipfile.ZipFile(copy, "w", zipfile.ZIP_DEFLATED) as out:
                 for item in archive.infolist():
                     data = archive.read(item)
-                    if item.filename.endswith((".xml", ".rels")):
+                    if strict and item.filename.endswith((".xml", ".rels")):
                         data = _STRICT.sub(rb"http://schemas.openxmlformats.org/\1/2006/\2", data)
+                    if item.filename == CONTENT_TYPES:
+                        for template_type, document_type in _TEMPLATE_TYPES.items():
+                            data = data.replace(template_type, document_type)
                     out.writestr(item, data)
             yield copy
+
+
+CONTENT_TYPES = "[Content_Types].xml"
+# A template's main part, and what the same part is in a document or workbook.
+_TEMPLATE_TYPES = {
+    b"wordprocessingml.template.main+xml": b"wordprocessingml.document.main+xml",
+    b"spreadsheetml.template.main+xml": b"spreadsheetml.sheet.main+xml",
+}
 
 
 def check_xlsx(path: Path) -> None:

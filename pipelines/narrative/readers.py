@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
 
+from pipelines.core.vietnamese import from_tcvn3, looks_tcvn3, name_key
 from pipelines.ingest.cells import CONTROL_CHARACTERS
 from pipelines.ingest.guards import (
     IMAGE_AND_ARCHIVE_KINDS,
@@ -116,8 +117,8 @@ def read_report(path: Path) -> ReportDocument:
 
 def _decode(path: Path) -> str:
     """UTF-8 (with or without a BOM), UTF-16, Windows-1258 (what old machines still save) or 1252, by
-    the same trial as the CSV exports. A Word, PDF or other known package under a .txt name is refused as
-    what it is."""
+    the same trial as the CSV exports; one-byte text that reads as more Vietnamese in the old TCVN3 fonts
+    is read so. A Word, PDF or other known package under a .txt name is refused as what it is."""
     kind = content_kind(path)
     if kind in ("zip", "pdf", "ole2", "ole2_word", "encrypted_office", *IMAGE_AND_ARCHIVE_KINDS):
         raise refuse_by_content(path, kind, "tệp văn bản", ".txt")
@@ -131,7 +132,7 @@ def _decode(path: Path) -> str:
     raw = path.read_bytes()
     encoding = detect_encoding_of(raw, path)
     try:
-        return raw.decode(encoding.name)
+        text = raw.decode(encoding.name)
     except UnicodeDecodeError as error:
         raise _error(
             path,
@@ -139,6 +140,21 @@ def _decode(path: Path) -> str:
             f"undecodable text: {error}",
             "unreadable_text",
         ) from error
+    if encoding.name.startswith("cp"):  # one byte a letter: maybe the old TCVN3 fonts (`KÕt qu¶ thùc hiÖn`)
+        bytes_as_codes = raw.decode("latin-1")
+        if looks_tcvn3([bytes_as_codes]):
+            tcvn3 = from_tcvn3(bytes_as_codes)
+            if _common_words(tcvn3) > _common_words(text):
+                return tcvn3
+    return text
+
+
+# Words nearly every report has: the reading of a one-byte file that has more of them is the right one.
+_COMMON_WORDS = re.compile(r"\b(?:của|và|các|năm|được|trong|xã|hồ sơ|báo cáo|với|đã|số|thực hiện)\b")
+
+
+def _common_words(text: str) -> int:
+    return len(_COMMON_WORDS.findall(name_key(text)))
 
 
 def _read_txt(path: Path) -> Iterator[Block]:
