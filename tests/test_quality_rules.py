@@ -5,6 +5,7 @@ including the real cases from commune reports (543/544 printed as 99,81 %, 6.639
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from datetime import date, datetime
 from pathlib import Path
 
@@ -401,6 +402,30 @@ def _dossiers(con, rows: list[tuple]) -> None:
     )
     for code, _, received, _, _, sha, row in rows:
         con.execute("insert into raw.dossiers values (?, ?, ?, ?)", [code, received, sha, row])
+    # what the incremental model int_dossier_duplicate_rows holds for these rows (its own logic has a dbt
+    # unit test): each code written more than once in one export
+    copies: dict[tuple[str, str], list[tuple]] = defaultdict(list)
+    for code, _, received, _, _, sha, row in rows:
+        copies[(code, sha)].append((row, received))
+    con.execute(
+        """create or replace table intermediate.int_dossier_duplicate_rows (dossier_code varchar,
+           source_file_sha256 varchar, copies bigint, first_row integer, rows_written varchar,
+           received_at timestamp, loaded_at timestamp)"""
+    )
+    for (code, sha), written in copies.items():
+        if len(written) > 1:
+            numbers = sorted(r for r, _ in written)
+            con.execute(
+                "insert into intermediate.int_dossier_duplicate_rows values (?, ?, ?, ?, ?, ?, now())",
+                [
+                    code,
+                    sha,
+                    len(written),
+                    numbers[0],
+                    ", ".join(map(str, numbers)),
+                    min(r for _, r in written),
+                ],
+            )
     for code, commune, received, due, finished, sha, row in {r[0]: r for r in rows}.values():
         con.execute(
             "insert into marts.fct_dossier values (?, ?, ?, ?, '2025-Q1', ?, ?, ?, ?)",
