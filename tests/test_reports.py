@@ -822,3 +822,16 @@ def test_the_signature_block_comes_from_the_settings(published, tmp_path: Path):
     closing = "\n".join(c.text for t in document.tables for c in t._cells)
     assert "Nguyễn Văn A" in closing and "(Họ và tên người ký)" not in closing
     assert "Nguyễn Văn A" in (out / "2025-Q1" / names["report_html"]).read_text(encoding="utf-8")
+
+
+def test_the_data_version_is_the_hash_of_the_whole_model_as_before(pipeline_run):
+    """The fingerprint (a publication's data version) walks the model without `dataclasses.asdict`'s deep
+    copy, and must print the same text: a changed version would republish every period unchanged."""
+    from dataclasses import asdict
+
+    settings, _ = pipeline_run
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        for period in ("2025-Q1", "2025-9M"):
+            report = build_report(con, period)
+            text = json.dumps(asdict(report), sort_keys=True, default=str, ensure_ascii=False)
+            assert report.findings and report.fingerprint == hashlib.sha256(text.encode("utf-8")).hexdigest()

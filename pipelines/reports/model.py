@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import date
 from functools import cached_property
 
@@ -307,5 +307,14 @@ class PeriodReport:
     def fingerprint(self) -> str:
         """sha256 of the model: the same data gives the same files, so this is the data version (computed
         once: the manifest and every format print it)."""
-        text = json.dumps(asdict(self), sort_keys=True, default=str, ensure_ascii=False)
+        text = json.dumps(self, sort_keys=True, default=_plain, ensure_ascii=False)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _plain(value: object) -> object:
+    """What `json.dumps` cannot write: a dataclass as the dict of its fields (the same text as
+    `dataclasses.asdict` gives, without its deep copy of every value: 1,2 s for a year's 25 thousand
+    findings), anything else (dates, decimals) as its text."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: getattr(value, f.name) for f in fields(value)}
+    return str(value)
