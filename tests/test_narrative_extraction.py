@@ -400,3 +400,41 @@ def test_clerks_abbreviations_colons_and_breakdowns_in_brackets(tmp_path):
         ("04", "DSIG_SIM"),
         ("20 CKS", "DSIG_TOTAL"),
     ]
+
+
+_PDF_TEXT = (
+    "UBND XÃ TRÀ GIANG\nBÁO CÁO KẾT QUẢ CHUYỂN ĐỔI SỐ QUÝ IV NĂM 2025\n\n"
+    "   Trong quý, xã tiếp nhận 1.910 hồ sơ; nộp trực tuyến 1.203 hồ sơ, đạt 62,98%, bình quân\n"
+    "chung toàn tỉnh quý IV là 64,1%. Lũy kế năm 2025 xã tiếp nhận 7.342 hồ sơ. Số hồ sơ được\n"
+    "trả kết quả bản điện tử là 1.264\n\n"
+    "                                   Trang 1/2\n"
+    "\f   UBND xã Trà Giang - Báo cáo chuyển đổi số quý IV năm 2025\n\n"
+    "hồ sơ, đạt 66,14% số hồ sơ đã giải quyết.\n\n"
+    "   Bảng số liệu:\n\nTT\nChỉ tiêu\nĐơn vị\nQuý IV\n1\nMáy tính\nmáy\n21\n2\nChứng thư số\ncái\n14\n"
+    "3\nTài khoản VNeID\ntài khoản\n4.326\n\n"
+    "                                   Trang 2/2\n"
+    "\f   UBND xã Trà Giang - Báo cáo chuyển đổi số quý IV năm 2025\n\n"
+    "Nơi nhận: như trên.\n"
+)
+
+
+def test_text_out_of_a_pdf_reads_across_its_pages(tmp_path):
+    """From the twelfth blind set (text out of PDFs and scans): page numbers, form feeds and the running
+    header are no text, and a sentence the page broke is one again (`… là 1.264` / page 2 / `hồ sơ, đạt
+    66,14%`); a table whose cells came out one a line waits for a person (its words may be another row's);
+    the province's average for the report's own period is the province's, and `Lũy kế năm 2025` inside a
+    quarterly report is the year's, not the quarter's."""
+    path = tmp_path / "xa-tra-giang_quy-4-2025.txt"
+    path.write_text(_PDF_TEXT, encoding="utf-8")
+    extraction = extract_report(path)
+    texts = " ".join(b.text for b in extraction.document.blocks)
+    assert "Trang 1/2" not in texts and "Báo cáo chuyển đổi số quý IV năm 2025" not in texts
+    figures = {f.printed: f for f in extraction.figures}
+    assert "1.264 hồ sơ" in figures  # the count met its noun across the page (a count with no code)
+    assert figures["66,14%"].indicator_code == "DOS_RESULT_ONLINE_RATE"
+    assert (figures["64,1%"].role, figures["62,98%"].role) == ("other", "actual")
+    assert (figures["7.342 hồ sơ"].indicator_code, figures["7.342 hồ sơ"].role) == ("DOS_RECEIVED", "other")
+    # the trap: a row number before the next row's label reads as a count (`1 Máy tính`, one computer)
+    table = [f for f in extraction.figures if f.block.scattered and f.indicator_code]
+    assert "1 Máy tính" in {f.printed for f in table}
+    assert all(f.needs_review and "layout" in f.review_reason for f in table)

@@ -979,6 +979,9 @@ _PERIOD_MENTION = re.compile(
 )
 
 
+_WHOLE_YEAR_BEFORE = re.compile(r"(?:lũy kế|luỹ kế|luy ke|cả|ca)\s*$")
+
+
 def _period_cues(text: str, period_key: str | None) -> list[tuple[int, int, str, str]]:
     """Periods the words before a figure name: another period than the report's makes the figure another
     period's (`quý III là 75,26%` in a Q4 report, a 9-month total inside a quarterly report, `năm 2024`);
@@ -992,6 +995,8 @@ def _period_cues(text: str, period_key: str | None) -> list[tuple[int, int, str,
             named_year, named = m["qy"] or year, f"Q{ROMAN.get(m['q']) or int(m['q'])}"
         elif m["m"]:
             named_year, named = m["my"] or year, f"{m['m']}M"
+        elif m["y"] == year and _WHOLE_YEAR_BEFORE.search(text[: m.start()]):
+            named_year, named = year, "Y"  # `Lũy kế năm 2025`, `cả năm 2025`: the whole year
         else:
             if m["y"] == year:
                 continue
@@ -999,6 +1004,14 @@ def _period_cues(text: str, period_key: str | None) -> list[tuple[int, int, str,
         role = "actual" if (named_year, named) == (year, part) else "other"
         cues.append((m.end(), len(m.group(0)), role, m.group(0)))
     return cues
+
+
+# Cues of the `other` role that name another unit (the province, the country), not another period
+_ANOTHER_UNIT = frozenset(
+    {"toàn tỉnh", "bình quân chung", "trung bình của tỉnh", "cấp tỉnh", "cả nước", "bình quân của tỉnh"}
+    | {"bình quân tỉnh", "bình quân toàn tỉnh", "trung bình toàn tỉnh", "trung bình chung"}
+)
+_UNIT_TO_PERIOD_WORDS = 4  # `toàn tỉnh 9 tháng năm 2025 là`: the unit, then its period
 
 
 def _place_cues(text: str) -> list[tuple[int, int, str, str]]:
@@ -1039,6 +1052,16 @@ def figure_role(
     if not found_before:
         return "actual", "", True
     end, _, role, cue = max(found_before)
+    if role == "actual" and (end, cue) in {(e, c) for e, _, r, c in periods if r == "actual"}:
+        # `bình quân chung toàn tỉnh 9 tháng là 62,4%`: the report's own period named right after another
+        # unit is that unit's figure for the same period, not the report's
+        other_units = [
+            (e, c)
+            for e, _, r, c in found_before
+            if r == "other" and c in _ANOTHER_UNIT and len(before[e:end].split()) <= _UNIT_TO_PERIOD_WORDS
+        ]
+        if other_units:
+            return "other", max(other_units)[1], True
     if role == "actual" and periods and (cue, "actual") not in {(c, r) for _, _, r, c in periods}:
         # `Lũy kế 9 tháng năm 2025: tổng số hồ sơ …`: a generic `tổng số` does not bring the figure back
         # to the report's period; only the report's period named again does
@@ -1119,6 +1142,8 @@ def judge_figures(
             reasons.append("no_noun")  # a person confirms what the number counts before it lands
         if figure.block.quoted:
             reasons.append("quoted")  # an earlier message's figure, perhaps corrected above it
+        if figure.block.scattered:
+            reasons.append("layout")  # a table's cells one a line: its words may be another row's
         if _APPROXIMATE.search(figure.role_before):
             reasons.append("approximate")  # `khoảng 4.100 thành viên`: no indicator is reported so
         if confidence < threshold:

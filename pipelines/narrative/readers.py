@@ -54,6 +54,9 @@ class Block:
     row: int | None = None
     cell: int | None = None
     quoted: bool = False  # an earlier message quoted in an e-mail (`> …` lines): not this report's word
+    # a table whose cells came out one per line (a PDF's text layer): a figure's neighbours may be another
+    # row's row number, unit or note, so its figures wait for a person
+    scattered: bool = False
 
     @property
     def position(self) -> str:
@@ -161,15 +164,50 @@ def _read_txt(path: Path) -> Iterator[Block]:
     """Paragraphs are separated by blank lines or by lines that start a numbered item; text copied out of
     Word wraps long paragraphs over several lines, which are joined. Text copied out of a PDF often comes
     double-spaced (a blank line after every line): there a blank line is only a wrap."""
-    lines = _decode(path).splitlines()
+    lines = _without_page_furniture(_decode(path))
     if _double_spaced(lines):
         lines = [line for line in lines if line.strip()]
     number = 0
     for quoted, run in groupby(lines, key=lambda line: bool(_QUOTE_MARK.match(line))):
         run = [_QUOTE_MARK.sub("", line) for line in run] if quoted else list(run)
-        for text in _paragraphs(run):
+        for text, scattered in _paragraphs(run):
             number += 1
-            yield Block(text, "paragraph", number, quoted=quoted)
+            yield Block(text, "paragraph", number, quoted=quoted, scattered=scattered)
+
+
+# A page number as a PDF's text or a scan prints it on a line of its own: `- 2 -`, `Trang 2/4`, `Page 3`.
+_PAGE_NUMBER = re.compile(
+    r"\s*(?:[-–—]\s*\d{1,3}\s*[-–—]|(?:trang|page)\s*\d{1,3}(?:\s*(?:/|of|trên)\s*\d{1,3})?)\s*", re.I
+)
+_SENTENCE_DONE = re.compile(r"[.!?:;]\s*$")
+
+
+def _without_page_furniture(text: str) -> list[str]:
+    """The lines of text copied out of a PDF or a scan, without what each page repeats: form feeds, page
+    numbers on a line of their own, and a running header (the line that opens two or more pages). Where the
+    page broke a sentence (`… trả kết quả bản điện tử là 1.264` / page 2 / `hồ sơ, đạt 66,14%`), the blank
+    lines around the furniture go too, so the sentence is one paragraph again; after a finished sentence
+    one stays."""
+    pages = [page.splitlines() for page in text.split("\f")]
+    openers = [next((line.strip() for line in page if line.strip()), "") for page in pages[1:]]
+    running = {line for line in openers if line and openers.count(line) >= 2}
+    lines = [line for page in pages for line in page]
+    kept: list[str] = []
+    removed = False
+    for line in lines:
+        if _PAGE_NUMBER.fullmatch(line) or (running and line.strip() in running):
+            removed = True
+            continue
+        if removed and not line.strip():
+            continue  # the blank lines around furniture: decided when the text resumes
+        if removed:
+            while kept and not kept[-1].strip():
+                kept.pop()
+            if kept and _SENTENCE_DONE.search(kept[-1]):
+                kept.append("")
+            removed = False
+        kept.append(line)
+    return kept
 
 
 def _double_spaced(lines: list[str]) -> bool:
@@ -183,7 +221,32 @@ def _double_spaced(lines: list[str]) -> bool:
     return single_blank >= 0.8 * len(filled)
 
 
-def _paragraphs(lines: list[str]) -> Iterator[str]:
+# A paragraph joined from this many lines or more, most of a few words and many only a number (a row
+# number, a value): a table's cells one per line. A list of `label: value` lines keeps each value beside
+# its label, so it is not one.
+_SCATTERED_LINES = 8
+_SCATTERED_WORDS = 3
+_SCATTERED_SHORT_SHARE = 0.6
+_SCATTERED_NUMBER_SHARE = 0.25
+
+
+def _scattered(lines: list[str]) -> bool:
+    short = sum(1 for line in lines if len(line.split()) <= _SCATTERED_WORDS)
+    numbers = sum(1 for line in lines if _is_value_line(line.strip()))
+    return (
+        len(lines) >= _SCATTERED_LINES
+        and short >= _SCATTERED_SHORT_SHARE * len(lines)
+        and numbers >= _SCATTERED_NUMBER_SHARE * len(lines)
+    )
+
+
+def _paragraphs(lines: list[str]) -> Iterator[tuple[str, bool]]:
+    """(text, whether it is a table scattered one cell a line) of each paragraph of `lines`."""
+    for lines_of_one in _paragraph_lines(lines):
+        yield " ".join(lines_of_one), _scattered(lines_of_one)
+
+
+def _paragraph_lines(lines: list[str]) -> Iterator[list[str]]:
     texts = [clean(line) for line in lines]
     short = 0.85 * max((len(t) for t in texts), default=0)  # a line the layout did not wrap
     pairs = _label_value_pairs(texts)
@@ -191,10 +254,10 @@ def _paragraphs(lines: list[str]) -> Iterator[str]:
     for i, text in enumerate(texts):
         if i in pairs:
             if current:
-                yield " ".join(current)
+                yield current
             current = []
             if pairs[i] is not None:
-                yield pairs[i]
+                yield [pairs[i]]
             continue
         if _DECORATION.fullmatch(text):  # a rule drawn with characters (`=====`, `────`): a break, no text
             text = ""
@@ -206,12 +269,12 @@ def _paragraphs(lines: list[str]) -> Iterator[str]:
             or (current and (_STARTS_ITEM.match(text) or _ends_paragraph(current, text, short)))
         ):
             if current:
-                yield " ".join(current)
+                yield current
             current = []
         if text:
             current.append(text)
     if current:
-        yield " ".join(current)
+        yield current
 
 
 # a line drawn with characters, with at most a few words inside (`===== Trang chiếu 2 =====`)
@@ -517,6 +580,6 @@ def _read_pdf(path: Path) -> Iterator[Block]:
         )
     number = 0
     for page_number, page in enumerate(pages, start=1):
-        for text in _paragraphs(page.splitlines()):
+        for text, scattered in _paragraphs(page.splitlines()):
             number += 1
-            yield Block(text, "paragraph", number, page=page_number)
+            yield Block(text, "paragraph", number, page=page_number, scattered=scattered)

@@ -37,6 +37,7 @@ _REASONS_VI = {
     "approximate": "số ước tính (khoảng, gần, hơn…)",
     "conflict": "báo cáo nêu số khác cho cùng chỉ tiêu",
     "quoted": "số trong thư trước được trích lại",
+    "layout": "bảng bị tách mỗi ô một dòng (chép từ PDF)",
     "read_before_roles": "đọc bằng phiên bản cũ",
 }
 
