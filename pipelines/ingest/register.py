@@ -165,6 +165,19 @@ def registered(con: duckdb.DuckDBPyConnection, sha: str) -> bool | None:
     return found[0][1] > 0 if found[0][0] else None
 
 
+def registered_among(con: duckdb.DuckDBPyConnection, shas: Iterable[str]) -> set[str]:
+    """Which of these bytes were seen before, in one query (one query a file cost ~1 ms each)."""
+    try:
+        rows = con.execute(
+            "select distinct sha256 from raw.ingested_files where sha256 in (select unnest(?::varchar[]))",
+            [list(shas)],
+        ).fetchall()
+    except duckdb.CatalogException:
+        ensure_register(con)
+        return set()
+    return {sha for (sha,) in rows}
+
+
 def earlier_rejection(con: duckdb.DuckDBPyConnection, sha: str) -> tuple[str, str] | None:
     """(Vietnamese, English) reason these bytes were rejected before, or None if they were not."""
     rows = con.execute(

@@ -67,8 +67,8 @@ from pipelines.ingest.register import (
     file_sha256,
     ingest_file,
     insert_rows,
-    is_registered,
     quarantine_rows,
+    registered_among,
 )
 from pipelines.ingest.textfiles import DELIMITER_NAMES, detect_encoding, find_header, open_text
 from pipelines.reference import CommuneResolver, read_seed
@@ -1024,7 +1024,8 @@ def ingest_forms(
     form (the forms a dead worker held are parsed again here, each inside the boundary)."""
     prepare_tables(con)
     hashes = {p: file_sha256(p) for p in paths if not p.is_symlink()}  # each file read once for its hash
-    new = [p for p in paths if p in hashes and not is_registered(con, hashes[p])]
+    known = registered_among(con, hashes.values())
+    new = [p for p in paths if p in hashes and hashes[p] not in known]
     if workers > 1 and len(new) >= PARALLEL_FROM:
         # spawn, not fork: this process holds a DuckDB connection and its threads
         context = multiprocessing.get_context("spawn")
