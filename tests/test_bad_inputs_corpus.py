@@ -41,6 +41,7 @@ from .fixtures.bad_inputs.corpus_round5 import CITIZEN_IDS_ROUND5, write_corpus_
 from .fixtures.bad_inputs.corpus_round6 import CITIZEN_IDS_ROUND6, write_corpus_round6
 from .fixtures.bad_inputs.corpus_round7 import CITIZEN_IDS_ROUND7, write_corpus_round7
 from .fixtures.bad_inputs.corpus_round8 import CITIZEN_IDS_ROUND8, write_corpus_round8
+from .fixtures.bad_inputs.corpus_round9 import CITIZEN_IDS_ROUND9, write_corpus_round9
 
 CONTRACT = Path(__file__).parent / "fixtures" / "bad_inputs" / "README.md"
 SOURCE_FOLDERS = ("submissions", "dossiers", "staffing", "narrative_reports")
@@ -60,7 +61,9 @@ ROUND6 = write_corpus_round6(Path("corpus-dry-run"), dry=True)
 ROUND7 = write_corpus_round7(Path("corpus-dry-run"), dry=True)
 # Round 8 (`corpus_round8.py`): written blind in December 2026, scored on first sight, then fixed.
 ROUND8 = write_corpus_round8(Path("corpus-dry-run"), dry=True)
-EXPECTED = ROUND1 + ROUND2 + ROUND3 + ROUND4 + ROUND5 + ROUND6 + ROUND7 + ROUND8
+# Round 9 (`corpus_round9.py`): written blind in December 2026, scored on first sight, then fixed.
+ROUND9 = write_corpus_round9(Path("corpus-dry-run"), dry=True)
+EXPECTED = ROUND1 + ROUND2 + ROUND3 + ROUND4 + ROUND5 + ROUND6 + ROUND7 + ROUND8 + ROUND9
 ALL_CITIZEN_IDS = (
     *CITIZEN_IDS,
     *CITIZEN_IDS_ROUND2,
@@ -70,6 +73,7 @@ ALL_CITIZEN_IDS = (
     *CITIZEN_IDS_ROUND6,
     *CITIZEN_IDS_ROUND7,
     *CITIZEN_IDS_ROUND8,
+    *CITIZEN_IDS_ROUND9,
 )
 
 
@@ -101,6 +105,7 @@ def corpus_run(small_sample: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         + write_corpus_round6(sources)
         + write_corpus_round7(sources)
         + write_corpus_round8(sources)
+        + write_corpus_round9(sources)
     )
     assert [e.path for e in expected] == [e.path for e in EXPECTED]  # the dry run promised the same files
     shas = {
@@ -200,7 +205,17 @@ def test_the_run_succeeds_with_the_corpus_on_top(corpus_run: CorpusRun):
 
 # Files of a round whose expected outcome the ingest does not give yet (issue notes): strict, so that the
 # day one is fixed the mark must go.
-NOT_YET: dict[str, str] = {}
+NOT_YET: dict[str, str] = {
+    "dossiers/dossiers_2025-Q2_vong9-ma-so-dinh-dang.xlsx": "codes stored as numbers under a number format "
+    "that prints their prefix: the streamed reader sees 1, 2, …; reading each cell's format needs the "
+    "sheet's styles, not done (round 9)",
+    "staffing/staffing_2025-Q2_vong9-font-vni.xlsx": "a list typed in the VNI-Times font (VNI encoding): no "
+    "VNI table yet, only TCVN3's (round 9)",
+    "staffing/staffing_2025-Q1_vong9-vai-tro-hai-cot-danh-dau.xlsx": "the role given as two tick columns "
+    "(Chuyên trách / Kiêm nhiệm) instead of one: not derived yet (round 9)",
+    "narrative_reports/2025-Q2/qng044_vong9-font-vni-times.docx": "a report typed in the VNI-Times font: no "
+    "VNI table yet (round 9)",
+}
 
 
 @pytest.mark.parametrize(
@@ -380,6 +395,7 @@ LATER_ROUNDS = {
     6: (ROUND6, 40),
     7: (ROUND7, 35),
     8: (ROUND8, 30),
+    9: (ROUND9, 30),
 }
 
 

@@ -1100,3 +1100,125 @@ def test_a_period_with_a_roman_numeral_character_is_read():
     assert parse_period("Quý \u2161 năm 2025") == parse_period("Quý II năm 2025") == "2025-Q2"
     assert parse_period("Quý \u2173 năm 2025") == "2025-Q4"
     assert parse_period("Quý \u216b năm 2025") is None  # Ⅻ: no quarter
+
+
+# ---------------------------------------------------------------- round 9: more office habits
+
+
+def test_a_footnote_mark_after_a_figure_is_no_digit(tmp_path):
+    """`429¹` (a superscript character, which NFKC makes a digit) and `74` + a superscript run `2` (rich
+    text, which reads as 742) are 429 and 74; a text that is also written without the mark elsewhere is
+    left as it is (which cell is which cannot be told)."""
+    from openpyxl.cell.rich_text import CellRichText, TextBlock
+    from openpyxl.cell.text import InlineFont
+
+    from pipelines.ingest.cells import superscript_footnotes
+
+    assert read_number("429\u00b9", "count") == Decimal(429)
+    assert read_number("570*", "count") == Decimal(570)
+    assert read_number("1.059", "count") == Decimal(1059)
+    mark = InlineFont(vertAlign="superscript")
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet["A1"] = CellRichText(["74", TextBlock(mark, "2")])
+    sheet["A2"] = CellRichText(["570", TextBlock(mark, "(1)")])
+    sheet["A3"] = CellRichText(["12", TextBlock(mark, "3")])
+    sheet["A4"] = "123"  # the same text as A3, written plain: left alone
+    path = tmp_path / "form.xlsx"
+    workbook.save(path)
+    assert superscript_footnotes(path) == {"742": "74", "570(1)": "570"}
+
+
+def test_a_money_figure_is_read_with_the_unit_its_row_gives():
+    from pipelines.ingest.submissions import Cell, _in_dong
+
+    def dong(text: str, unit: str) -> Decimal | None:
+        return _in_dong((read_number(text, "money"), text), Cell(unit))[0]
+
+    assert dong("100", "triệu đồng") == Decimal(100_000_000)
+    assert dong("2", "Tỷ đồng") == Decimal(2_000_000_000)
+    assert dong("250", "nghìn đồng") == Decimal(250_000)
+    assert dong("100", "đồng") == dong("100", "") == Decimal(100)
+    assert dong("100 triệu", "triệu đồng") == Decimal(100_000_000)  # the figure names its scale
+    assert dong("100.000.000", "triệu đồng") == Decimal(100_000_000)  # typed in đồng whatever the column says
+
+
+def test_a_tab_around_a_dossier_value_is_padding(con, tmp_path):
+    path = tmp_path / "dossiers_2025-Q3.csv"
+    path.write_text(HEADER + "\n" + _row("\tHS-TAB-1") + "\n" + _row("HS-TAB-2\t") + "\n", encoding="utf-8")
+    assert ingest_dossier_file(con, path, tmp_path / "archive").rows_loaded == 2
+    assert [code for code, _, _ in _dossiers(con)] == ["HS-TAB-1", "HS-TAB-2"]
+
+
+def test_a_summary_sent_for_the_dossier_list_is_named_for_its_missing_columns(tmp_path):
+    """Its `Trước hạn` and `Đúng hạn` may map to one field; what it lacks is the list's columns."""
+    from pipelines.ingest.register import IngestError
+
+    headers = ["STT", "Đơn vị", "Tiếp nhận", "Trước hạn", "Đúng hạn", "Trễ hạn", "Tỷ lệ đúng hạn"]
+    with pytest.raises(IngestError) as raised:
+        dossier_exports.map_header(headers, tmp_path / "dossiers_2025-Q2.xlsx", 4)
+    assert raised.value.reason == "missing_required_column"
+
+
+def test_mail_merge_headers_and_a_quarter_before_its_year_in_the_name(con, tmp_path):
+    """A list whose headers were renamed for a Word mail merge (`HO_VA_TEN`, no spaces, no diacritics) and
+    named `staffing_Q2-2025` is read as the usual one, for 2025-Q2."""
+    from pipelines.ingest.cells import header_key
+
+    assert header_key("HO_VA_TEN") == header_key("Ho va ten")
+    merged = [header_key(h).replace(" ", "_").upper() for h in STAFFING_HEADERS]
+    path = _staffing(tmp_path / "staffing_Q2-2025.xlsx", [OFFICIAL], headers=merged)
+    result = ingest_staffing(con, path, tmp_path / "a", CommuneResolver.from_seeds(), "k")
+    assert (result.status, result.rows_loaded) == ("loaded", 1), result.message
+    assert con.execute("select distinct period_key from raw.staffing").fetchall() == [("2025-Q2",)]
+
+
+def test_an_email_is_refused_as_one_whether_outlook_kept_it_or_it_was_saved_as_text(con, tmp_path):
+    outlook = tmp_path / "bao-cao.msg"
+    outlook.write_bytes(
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600
+    )  # OLE2, as Outlook stores a message
+    saved = tmp_path / "bao-cao.txt"
+    saved.write_text(
+        "Return-Path: <vanthu@example.vn>\nFrom: Van thu <vanthu@example.vn>\nTo: sokhcn@example.vn\n"
+        "Subject: Bao cao CDS quy II\nDate: Mon, 7 Jul 2025 08:00:00 +0700\nMIME-Version: 1.0\n"
+        'Content-Type: multipart/mixed; boundary="b1"\n\n--b1\nContent-Type: text/plain; charset=utf-8\n\n'
+        "UBND xã Minh Long báo cáo quý II năm 2025: tiếp nhận 570 hồ sơ.\n--b1--\n",
+        encoding="utf-8",
+    )
+    for path, reason in ((outlook, "unsupported_extension"), (saved, "wrong_file_type")):
+        assert ingest_report(con, path, tmp_path / "a").status == "rejected"
+        assert con.execute(
+            "select reason_code from raw.quarantine q join raw.ingested_files f on f.sha256 = q.file_sha256 "
+            "where f.original_path like ?",
+            [f"%{path.name}"],
+        ).fetchall() == [(reason,)]
+
+
+def test_a_word_for_the_web_document_whose_main_part_is_document2_is_read(con, tmp_path):
+    import zipfile
+
+    import docx
+
+    path = tmp_path / "bao-cao.docx"
+    document = docx.Document()
+    for line in (
+        "UBND XÃ MINH LONG",
+        "BÁO CÁO Quý III năm 2025",
+        "Tiếp nhận 570 hồ sơ, trực tuyến 429 hồ sơ.",
+    ):
+        document.add_paragraph(line)
+    document.save(str(path))
+    renamed = {
+        "word/document.xml": "word/document2.xml",
+        "word/_rels/document.xml.rels": "word/_rels/document2.xml.rels",
+    }
+    with zipfile.ZipFile(path) as archive:
+        items = [(item.filename, archive.read(item)) for item in archive.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for name, data in items:
+            if name in ("[Content_Types].xml", "_rels/.rels"):
+                data = data.replace(b"word/document.xml", b"word/document2.xml")
+            out.writestr(renamed.get(name, name), data)
+    result = ingest_report(con, path, tmp_path / "a")
+    assert result.status == "loaded", result.message

@@ -190,6 +190,9 @@ def _not_a_number(text: str) -> NumberProblem:
     )
 
 
+_FOOTNOTE_MARK = re.compile(r"(?<=\d)[\u00b9\u00b2\u00b3\u2070-\u209f*]+\s*$")
+
+
 def read_number(text: str, kind: str) -> Decimal:
     """A number written by hand, read for what it counts. `kind` is `count` (people, dossiers, accounts,
     computers: a whole number), `money` (đồng, also `85 triệu`) or `rate` (a percentage).
@@ -203,7 +206,8 @@ def read_number(text: str, kind: str) -> Decimal:
     - A count with decimals (`1,5` officials) is `not_whole_number`; anything else is `invalid_number`.
     """
     original = text
-    cleaned = compat(text).strip().lower()
+    # a footnote mark after the figure (`429¹`, `570*`): NFKC would make `¹` a digit, 4291
+    cleaned = compat(_FOOTNOTE_MARK.sub("", text)).strip().lower()
     for space in ("\u00a0", "\u202f", "\u2009", " "):
         cleaned = cleaned.replace(space, "")
     scale = Decimal(1)

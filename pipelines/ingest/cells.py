@@ -63,6 +63,50 @@ def ooxml_text(value: object) -> object:
     return value
 
 
+# A rich text's runs (`<r>…</r>`) in a shared string (`<si>`) or a cell's inline string (`<is>`), a run's
+# text, and the mark of a superscript run
+_RICH_TEXT = re.compile(rb"<(?:\w+:)?(?:si|is)\b[^>]*>(.*?)</(?:\w+:)?(?:si|is)>", re.S)
+_RUN = re.compile(rb"<(?:\w+:)?r\b[^>]*>(.*?)</(?:\w+:)?r>", re.S)
+_RUN_TEXT = re.compile(rb"<(?:\w+:)?t\b[^>]*>(.*?)</(?:\w+:)?t>", re.S)
+_SUPERSCRIPT = re.compile(rb"<(?:\w+:)?vertAlign\s+val=[\"']superscript[\"']")
+
+
+def superscript_footnotes(path: Path) -> dict[str, str]:
+    """Text cells whose rich text ends in a footnote mark typed as superscript (`74` + superscript `2`):
+    the whole text -> the text without the superscript runs. Read as plain text, `74²` would be 742. A text
+    that is also a cell without the mark elsewhere is left out (which cell is which cannot be told). Read
+    from the shared strings (desktop Excel) and the sheets' inline strings (other writers)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = [
+                archive.read(name)
+                for name in archive.namelist()
+                if name == "xl/sharedStrings.xml"
+                or (name.startswith("xl/worksheets/") and name.endswith(".xml"))
+            ]
+    except (zipfile.BadZipFile, OSError):
+        return {}
+    if not any(_SUPERSCRIPT.search(part) for part in parts):
+        return {}
+    marked: dict[str, str] = {}
+    plain: set[str] = set()
+    for item in (item for part in parts for item in _RICH_TEXT.findall(part)):
+        runs = _RUN.findall(item)
+        if not any(_SUPERSCRIPT.search(run) for run in runs):
+            plain.add(_xml_text(b"".join(_RUN_TEXT.findall(item))))
+            continue
+        whole = _xml_text(b"".join(t for run in runs for t in _RUN_TEXT.findall(run)))
+        kept = [t for run in runs if not _SUPERSCRIPT.search(run) for t in _RUN_TEXT.findall(run)]
+        marked[whole] = _xml_text(b"".join(kept))
+    return {whole: kept for whole, kept in marked.items() if whole not in plain}
+
+
+def _xml_text(raw: bytes) -> str:
+    import html
+
+    return html.unescape(raw.decode("utf-8", "replace"))
+
+
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -95,8 +139,9 @@ def blank_header_error(file: Path, header_row: int, index: int, filled: int) -> 
 
 
 def header_key(text: str) -> str:
-    """A column header compared on its words: case, spacing and a trailing colon do not count."""
-    return name_key(compat(text or "")).rstrip(":").strip()
+    """A column header compared on its words: case, spacing, a trailing colon and underscores for spaces
+    (`HO_VA_TEN`: headers renamed for a mail merge, whose fields hold no spaces) do not count."""
+    return name_key(compat(text or "").replace("_", " ")).rstrip(":").strip()
 
 
 class HeaderAliases:

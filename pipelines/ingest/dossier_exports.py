@@ -270,6 +270,8 @@ def map_header(headers: list[str], file: Path, header_row: int = 1) -> HeaderMap
     blank: list[int] = []
     times: dict[str, int] = {}
     seen: dict[str, int] = {}
+    duplicate: IngestError | None = None  # raised after the required columns: a file that has none of
+    # them (a summary sent for the dossier list) is named for that, not for two of its columns
     for index, header in enumerate(headers):
         header = (header or "").strip()
         if not header:
@@ -277,7 +279,10 @@ def map_header(headers: list[str], file: Path, header_row: int = 1) -> HeaderMap
             continue
         key = header_key(header)
         if key in seen:
-            raise _duplicate(file, header_row, headers[seen[key]], seen[key], header, index)
+            duplicate = duplicate or _duplicate(
+                file, header_row, headers[seen[key]], seen[key], header, index
+            )
+            continue
         seen[key] = index
         dated = _time_of(header)
         if dated and dated not in times:
@@ -285,7 +290,9 @@ def map_header(headers: list[str], file: Path, header_row: int = 1) -> HeaderMap
             continue
         canonical = _HEADERS.lookup(header)
         if canonical and canonical in columns:
-            raise _duplicate(file, header_row, headers[columns[canonical]], columns[canonical], header, index)
+            first = columns[canonical]
+            duplicate = duplicate or _duplicate(file, header_row, headers[first], first, header, index)
+            continue
         if canonical:
             columns[canonical] = index
         else:
@@ -304,6 +311,8 @@ def map_header(headers: list[str], file: Path, header_row: int = 1) -> HeaderMap
             f"file lacks required column(s) {', '.join(missing)} (header row {header_row})",
             reason="missing_required_column",
         )
+    if duplicate is not None:
+        raise duplicate
     return HeaderMapping(columns, extras, blank, header_row, times)
 
 
@@ -457,7 +466,8 @@ def _clean_text(expr: str) -> str:
     for code in _INVISIBLE_CODES:
         cleaned = f"replace({cleaned}, chr({code}), '')"
     # `\N` is how MySQL's SELECT … INTO OUTFILE writes NULL, never a value of its own
-    return f"nullif(nullif(trim(replace({cleaned}, chr(160), ' ')), ''), '\\N')"
+    # a tab around a value is padding (a PHP export's guard against Excel's reading: `\tR9D-006-01`)
+    return f"nullif(nullif(trim(replace({cleaned}, chr(160), ' '), ' ' || chr(9)), ''), '\\N')"
 
 
 # Columns whose values are codes or dates, never prose: a leading apostrophe there is Excel's mark of text.

@@ -55,6 +55,9 @@ def inbox_files(folder: Path, recursive: bool = True, leave_out: tuple[str, ...]
     )
 
 
+_MAIL_MESSAGES = (".msg", ".eml")
+
+
 def check_extension(path: Path, allowed: tuple[str, ...]) -> None:
     """A file of a type the source does not take is refused, saying what it is when the bytes tell (an
     old .xls, a password-protected file) and which types the source takes."""
@@ -65,6 +68,16 @@ def check_extension(path: Path, allowed: tuple[str, ...]) -> None:
         error = refuse_by_content(path, kind, "", allowed[0])
         vi, en = error.message_vi, error.message_en
         raise IngestError(path, None, None, vi, en, reason="unsupported_extension")
+    if path.suffix.lower() in _MAIL_MESSAGES:  # Outlook's .msg is OLE2 too: no old Office document
+        raise IngestError(
+            path,
+            None,
+            None,
+            f"đây là thư điện tử ({path.suffix}), không phải báo cáo: hãy lưu tệp đính kèm của thư "
+            f"rồi gửi tệp đó (chỉ nhận {', '.join(allowed)})",
+            f"this is an e-mail message ({path.suffix}), not a report: save its attachment and send that",
+            reason="unsupported_extension",
+        )
     if kind in ("ole2", "ole2_word", "encrypted_office"):
         raise refuse_by_content(path, kind, "", allowed[0])
     if kind in ("html", "spreadsheet_xml") and path.suffix.lower() in (".xls", ".xlsx"):
@@ -360,7 +373,8 @@ def check_package(path: Path, name_vi: str) -> set[str]:
             f"this is {other_en}, without xl/workbook.xml",
             reason="wrong_file_type",  # a zip archive is a known kind too (a folder a chat app zipped)
         )
-    if name_vi == "Word" and "word/document.xml" not in names:
+    # Word for the web names a document's main part `word/document2.xml` (the package's relationship finds it)
+    if name_vi == "Word" and not any(_WORD_MAIN.fullmatch(n) for n in names):
         other_vi, other_en = _package_kind(path)
         raise IngestError(
             path,
@@ -373,6 +387,7 @@ def check_package(path: Path, name_vi: str) -> set[str]:
     return names
 
 
+_WORD_MAIN = re.compile(r"word/document\d*\.xml")
 _STRICT = re.compile(rb"http://purl\.oclc\.org/ooxml/(\w+)/(\w+)")
 
 

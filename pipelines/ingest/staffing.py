@@ -73,6 +73,8 @@ CITIZEN_ID_DIGITS = 12
 _IT_EDUCATION = re.compile(r"công nghệ thông tin|tin học|máy tính|điện tử viễn thông|an toàn thông tin")
 _ROLES = {"chuyên trách": "dedicated", "kiêm nhiệm": "concurrent", "không": "none", "": "none"}
 _PERIOD_IN_NAME = re.compile(r"(\d{4}-(?:Q[1-4]|9M|Y))", re.IGNORECASE)  # `2025-q2` as a clerk types it
+# the quarter before the year, as people say it: `staffing_Q2-2025`, `q2_2025`
+_QUARTER_FIRST_IN_NAME = re.compile(r"(?<![A-Za-z0-9])Q([1-4])[-_ ]?(\d{4})(?!\d)", re.IGNORECASE)
 
 RAW_DDL = """
 create schema if not exists raw;
@@ -223,7 +225,8 @@ def parse_staffing(
     check_size(path, MAX_STAFFING_BYTES)
     check_xlsx(path)
     period = _PERIOD_IN_NAME.search(path.name)
-    if not period:
+    quarter_first = _QUARTER_FIRST_IN_NAME.search(path.name)
+    if not period and not quarter_first:
         raise IngestError(
             path,
             None,
@@ -232,7 +235,7 @@ def parse_staffing(
             "staffing file name carries no period (e.g. staffing_2025-Q3.xlsx)",
             reason="missing_period",
         )
-    period_key = period.group(1).upper()
+    period_key = period.group(1).upper() if period else f"{quarter_first[2]}-Q{quarter_first[1]}"
     if periods is not None and period_key not in periods:
         raise IngestError(
             path,

@@ -45,6 +45,7 @@ from pipelines.ingest.cells import (
     blank_header_error,
     cell_text,
     ooxml_text,
+    superscript_footnotes,
     vertical_merges,
     without_controls,
 )
@@ -330,6 +331,24 @@ _LIMITS = {"numerator": FIGURE_LIMIT, "denominator": FIGURE_LIMIT, "rate": RATE_
 _FLAG_WORDS = {"có": 1, "x": 1, "sẵn sàng": 1, "đã sẵn sàng": 1, "không": 0, "chưa": 0, "chưa sẵn sàng": 0}
 
 
+# A money row whose unit column the commune changed (`triệu đồng`, and 100 typed for 100 million)
+_MONEY_UNITS = {"nghìn": 1_000, "ngàn": 1_000, "triệu": 1_000_000, "tỷ": 1_000_000_000, "tỉ": 1_000_000_000}
+_TYPED_IN_DONG = 1_000_000
+_SCALE_WORD = re.compile(r"(?<!\w)(?:nghìn|ngàn|triệu|tỷ|tỉ|nghin|ngan|trieu|ty)(?!\w)")
+
+
+def _in_dong(parsed: tuple[Decimal | None, str | None], unit: Cell) -> tuple[Decimal | None, str | None]:
+    """A money figure in đồng, read with the row's unit: 100 under `triệu đồng` is 100.000.000 đồng. A
+    figure that names its own scale (`100 triệu`) is read so already, and one of a million or more was
+    typed in đồng whatever the unit column says."""
+    value, text = parsed
+    words = name_key(cell_text(unit.value) or "")
+    if value is None or abs(value) >= _TYPED_IN_DONG or _SCALE_WORD.search(name_key(text or "")):
+        return parsed
+    factor = next((f for word, f in _MONEY_UNITS.items() if re.search(rf"(?<!\w){word}(?!\w)", words)), 1)
+    return (value * factor, text) if factor != 1 else parsed
+
+
 def read_cell_number(cell: Cell, column: str, kind: str) -> tuple[Decimal | None, str | None]:
     """(value, text as written or shown) of a number cell of an indicator of `kind` (count, stock, rate,
     flag, money). The cell's type comes before its text: a percentage cell holds the fraction, a boolean
@@ -424,10 +443,11 @@ def _xlsx_sheets(path: Path) -> list[Sheet]:
     check_xlsx(path)
     with transitional(path) as readable:
         merges = vertical_merges(readable)  # read once, for both loads
-        formulas = _load_cells(readable, merges, data_only=False)
+        footnotes = superscript_footnotes(readable)
+        formulas = _load_cells(readable, merges, data_only=False, footnotes=footnotes)
         if not any(c.formula for sheet in formulas for row in sheet.rows for c in row):
             return formulas
-        cached = _load_cells(readable, merges, data_only=True)
+        cached = _load_cells(readable, merges, data_only=True, footnotes=footnotes)
     return [
         Sheet(
             f.title,
@@ -445,7 +465,15 @@ def _xlsx_sheets(path: Path) -> list[Sheet]:
     ]
 
 
-def _load_cells(path: Path, merges: dict[str, list[tuple[int, int, int]]], data_only: bool) -> list[Sheet]:
+def _load_cells(
+    path: Path,
+    merges: dict[str, list[tuple[int, int, int]]],
+    data_only: bool,
+    footnotes: dict[str, str] | None = None,
+) -> list[Sheet]:
+    """Every sheet's cells; a text ending in a superscript footnote mark (`superscript_footnotes`) without
+    the mark."""
+    footnotes = footnotes or {}
     from openpyxl import load_workbook
 
     workbook = load_workbook(path, read_only=True, data_only=data_only, keep_links=False)
@@ -465,7 +493,10 @@ def _load_cells(path: Path, merges: dict[str, list[tuple[int, int, int]]], data_
             for row in sheet.iter_rows():
                 cells = [
                     Cell(
-                        ooxml_text(_cached_value(c) if data_only else getattr(c, "value", None)),
+                        _without_footnote(
+                            ooxml_text(_cached_value(c) if data_only else getattr(c, "value", None)),
+                            footnotes,
+                        ),
                         getattr(c, "number_format", None) or "General",
                         getattr(c, "data_type", None) == "f",
                     )
@@ -491,6 +522,10 @@ def _load_cells(path: Path, merges: dict[str, list[tuple[int, int, int]]], data_
         return sheets
     finally:
         workbook.close()
+
+
+def _without_footnote(value: object, footnotes: dict[str, str]) -> object:
+    return footnotes.get(value, value) if footnotes and isinstance(value, str) else value
 
 
 def _fill_down(rows: list[list[Cell]], merges: list[tuple[int, int, int]]) -> None:
@@ -878,6 +913,8 @@ class FormParser:
                     None,
                 )
             parsed[column] = read_cell_number(cell, column, kind)
+        if kind == "money":
+            parsed["numerator"] = _in_dong(parsed["numerator"], at(row, "unit"))
         note = at(row, "note")
         return FormValue(
             r,

@@ -143,6 +143,14 @@ def _decode(path: Path) -> str:
             f"undecodable text: {error}",
             "unreadable_text",
         ) from error
+    if _is_mail_message(text):
+        raise _error(
+            path,
+            "đây là thư điện tử (e-mail) lưu thành tệp văn bản, không phải báo cáo: hãy lưu tệp báo cáo đính "
+            "kèm thư (.docx, .pdf) rồi gửi tệp đó",
+            "this is an e-mail message saved as text (headers, MIME parts), not a report",
+            "wrong_file_type",
+        )
     if encoding.name.startswith("cp"):  # one byte a letter: maybe the old TCVN3 fonts (`KÕt qu¶ thùc hiÖn`)
         bytes_as_codes = raw.decode("latin-1")
         if looks_tcvn3([bytes_as_codes]):
@@ -150,6 +158,21 @@ def _decode(path: Path) -> str:
             if _common_words(tcvn3) > _common_words(text):
                 return tcvn3
     return text
+
+
+# The header lines an e-mail message opens with (RFC 5322), and the one a MIME message always has
+_MAIL_HEADER = re.compile(
+    r"(?:from|to|cc|subject|date|message-id|received|return-path|mime-version|content-type|"
+    r"content-transfer-encoding|x-[\w-]+):\s",
+    re.IGNORECASE,
+)
+
+
+def _is_mail_message(text: str) -> bool:
+    """A raw e-mail saved as text: its first lines are mail headers, a MIME version among them."""
+    head = [line for line in text.lstrip("\ufeff").splitlines()[:30] if line.strip()][:15]
+    headers = [line for line in head if _MAIL_HEADER.match(line)]
+    return len(headers) >= 4 and any(line.lower().startswith("mime-version:") for line in headers)
 
 
 # Words nearly every report has: the reading of a one-byte file that has more of them is the right one.
