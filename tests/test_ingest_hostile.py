@@ -1036,24 +1036,15 @@ def test_a_time_of_day_in_a_column_of_its_own_is_joined_to_its_date(con, tmp_pat
     ]
 
 
-def _as_template(path: Path) -> None:
-    """The package rewritten with its main part declared a template (`.dotx`), as a filled-in outline is."""
+def _word_report(
+    path: Path, rename: dict[str, str] | None = None, replace: tuple[bytes, bytes] = (b"", b"")
+) -> Path:
+    """A short Word report of Minh Long's Q3; its package rewritten: parts renamed (`rename`), and
+    `replace` = (old, new) applied to the content types and the package relationships."""
     import zipfile
 
-    with zipfile.ZipFile(path) as archive:
-        items = [(item, archive.read(item)) for item in archive.infolist()]
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
-        for item, data in items:
-            if item.filename == "[Content_Types].xml":
-                data = data.replace(b"document.main+xml", b"template.main+xml")
-                assert b"template.main+xml" in data
-            out.writestr(item, data)
-
-
-def test_a_word_template_filled_in_and_renamed_is_read(con, tmp_path):
     import docx
 
-    path = tmp_path / "bao-cao-quy-3.docx"
     document = docx.Document()
     for line in (
         "UBND XÃ MINH LONG",
@@ -1062,7 +1053,19 @@ def test_a_word_template_filled_in_and_renamed_is_read(con, tmp_path):
     ):
         document.add_paragraph(line)
     document.save(str(path))
-    _as_template(path)
+    with zipfile.ZipFile(path) as archive:
+        items = [(item.filename, archive.read(item)) for item in archive.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for name, data in items:
+            if name in ("[Content_Types].xml", "_rels/.rels") and replace[0]:
+                data = data.replace(*replace)
+            out.writestr((rename or {}).get(name, name), data)
+    return path
+
+
+def test_a_word_template_filled_in_and_renamed_is_read(con, tmp_path):
+    """The package's main part declared a template (`.dotx`), as a filled-in outline is."""
+    path = _word_report(tmp_path / "bao-cao-quy-3.docx", replace=(b"document.main+xml", b"template.main+xml"))
     result = ingest_report(con, path, tmp_path / "a")
     assert result.status == "loaded", result.message
     assert result.rows_loaded >= 2
@@ -1196,29 +1199,10 @@ def test_an_email_is_refused_as_one_whether_outlook_kept_it_or_it_was_saved_as_t
 
 
 def test_a_word_for_the_web_document_whose_main_part_is_document2_is_read(con, tmp_path):
-    import zipfile
-
-    import docx
-
-    path = tmp_path / "bao-cao.docx"
-    document = docx.Document()
-    for line in (
-        "UBND XÃ MINH LONG",
-        "BÁO CÁO Quý III năm 2025",
-        "Tiếp nhận 570 hồ sơ, trực tuyến 429 hồ sơ.",
-    ):
-        document.add_paragraph(line)
-    document.save(str(path))
     renamed = {
         "word/document.xml": "word/document2.xml",
         "word/_rels/document.xml.rels": "word/_rels/document2.xml.rels",
     }
-    with zipfile.ZipFile(path) as archive:
-        items = [(item.filename, archive.read(item)) for item in archive.infolist()]
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
-        for name, data in items:
-            if name in ("[Content_Types].xml", "_rels/.rels"):
-                data = data.replace(b"word/document.xml", b"word/document2.xml")
-            out.writestr(renamed.get(name, name), data)
+    path = _word_report(tmp_path / "bao-cao.docx", renamed, (b"word/document.xml", b"word/document2.xml"))
     result = ingest_report(con, path, tmp_path / "a")
     assert result.status == "loaded", result.message
