@@ -438,3 +438,17 @@ def test_text_out_of_a_pdf_reads_across_its_pages(tmp_path):
     table = [f for f in extraction.figures if f.block.scattered and f.indicator_code]
     assert "1 Máy tính" in {f.printed for f in table}
     assert all(f.needs_review and "layout" in f.review_reason for f in table)
+
+
+def test_a_decimal_number_is_never_read_as_its_whole_part(tmp_path):
+    """A number with no noun, followed by a comma, is a figure (`Trực tiếp: 619, bưu chính: 08`); but the
+    comma of `15,5 điểm phần trăm` is its decimal one, and 15 was read out of it as a figure of its own."""
+    path = tmp_path / "xa-tra-giang_quy-3-2025.txt"
+    path.write_text(
+        "UBND XÃ TRÀ GIANG\nBÁO CÁO KẾT QUẢ CHUYỂN ĐỔI SỐ QUÝ III NĂM 2025\n\n"
+        "Trực tuyến 61,34%, tăng 15,5 điểm phần trăm so với quý II; trực tiếp: 619, bưu chính: 08.\n",
+        encoding="utf-8",
+    )
+    printed = [f.printed for f in extract_report(path).figures]
+    assert "15" not in printed
+    assert {"619", "08"} <= set(printed)

@@ -134,7 +134,7 @@ _FIGURE = re.compile(
       | (?P<money>{_NUM})\s*(?P<scale>ngàn|nghìn|triệu|tỷ|ngan|nghin|trieu|ty)?
         \s*(?:đồng|đ|vnđ|dong|vnd)(?!\w)
       | (?P<count>{_NUM})(?:\s+(?P<cscale>ngàn|nghìn|triệu|ngan|nghin|trieu))?\s+(?P<noun>{_NOUN})(?!\w)
-      | (?P<bare>{_NUM})(?=\s*(?:[,;:()]|\.(?:\s|$)|$))
+      | (?P<bare>{_NUM})(?![.,]\d)(?=\s*(?:[,;:()]|\.(?:\s|$)|$))
     )""",
     re.IGNORECASE | re.VERBOSE,
 )
