@@ -206,9 +206,6 @@ def test_the_run_succeeds_with_the_corpus_on_top(corpus_run: CorpusRun):
 # Files of a round whose expected outcome the ingest does not give yet (issue notes): strict, so that the
 # day one is fixed the mark must go.
 NOT_YET: dict[str, str] = {
-    "dossiers/dossiers_2025-Q2_vong9-ma-so-dinh-dang.xlsx": "codes stored as numbers under a number format "
-    "that prints their prefix: the streamed reader sees 1, 2, …; reading each cell's format needs the "
-    "sheet's styles, not done (round 9)",
     "staffing/staffing_2025-Q2_vong9-font-vni.xlsx": "a list typed in the VNI-Times font (VNI encoding): no "
     "VNI table yet, only TCVN3's (round 9)",
     "staffing/staffing_2025-Q1_vong9-vai-tro-hai-cot-danh-dau.xlsx": "the role given as two tick columns "

@@ -1206,3 +1206,33 @@ def test_a_word_for_the_web_document_whose_main_part_is_document2_is_read(con, t
     path = _word_report(tmp_path / "bao-cao.docx", renamed, (b"word/document.xml", b"word/document2.xml"))
     result = ingest_report(con, path, tmp_path / "a")
     assert result.status == "loaded", result.message
+
+
+def test_codes_a_number_format_prints_are_held_back_never_landed_as_their_numbers(con, tmp_path):
+    """A workbook whose code cells hold 1, 2… under the format `"HS-2025-"000` shows HS-2025-001: the value
+    is not the code, and `1` would collide with every other register's first dossier. Such rows are held
+    back under the code; a code typed as text beside them lands, and a workbook with no such format keeps
+    its numeric codes."""
+    header = ["Mã hồ sơ", "Đơn vị tiếp nhận", "Ngày tiếp nhận", "Hình thức nộp", "Hạn xử lý", "Trạng thái"]
+    rest = ["Xã Minh Long", "05/07/2025 08:00:00", "Trực tuyến", "08/07/2025 17:00:00", "Đang giải quyết"]
+
+    def export(name: str, prefixed: bool) -> Path:
+        workbook = Workbook()
+        sheet = workbook.active
+        sheet.append(header)
+        for code in (1, 2, "HS-2025-TEXT"):
+            sheet.append([code, *rest])
+            if prefixed and isinstance(code, int):
+                sheet.cell(sheet.max_row, 1).number_format = '"HS-2025-"000'
+        workbook.save(tmp_path / name)
+        return tmp_path / name
+
+    result = ingest_dossier_file(con, export("dossiers_2025-Q3.xlsx", True), tmp_path / "archive")
+    assert (result.rows_loaded, result.rows_quarantined) == (1, 2)
+    assert [r[0] for r in _dossiers(con)] == ["HS-2025-TEXT"]
+    assert [(r[0], r[2], r[3]) for r in _quarantine(con)] == [
+        ("invalid_value", "dossier_code", "1"),
+        ("invalid_value", "dossier_code", "2"),
+    ]
+    plain = ingest_dossier_file(con, export("dossiers_2025-Q4.xlsx", False), tmp_path / "archive")
+    assert plain.rows_loaded == 3

@@ -619,6 +619,7 @@ def _typed_select(
                     when has_control then 'control_character'
                     when t_dossier_code is null then 'dossier_code'
                     when regexp_full_match(t_dossier_code, '{_EXPONENT_CODE}') then 'dossier_code_exponent'
+                    when starts_with(t_dossier_code, {_FORMATTED_CODE_SQL}) then 'dossier_code_format'
                     when received_at is null then 'received_at'
                     when channel is null then 'channel'
                     when due_at is null then 'due_at'
@@ -652,6 +653,7 @@ def _typed_select(
                 when 'due_at' then t_due_at when 'status' then t_status
                 when 'finished_at' then t_finished_at when 'dossier_code' then null
                 when 'dossier_code_exponent' then t_dossier_code
+                when 'dossier_code_format' then substr(t_dossier_code, 2)
                 {bool_values}
                 when 'control_character' then left(replace(concat_ws(' | ', t_dossier_code, t_commune_name,
                     t_received_at, t_status), chr(0), '\\x00'), 500)
@@ -733,9 +735,35 @@ _PROBLEM_MESSAGES = {
         "the dossier code was turned by Excel into a number in scientific notation (7.7E+12): its last "
         "digits are lost; export the file again without saving it in Excel",
     ),
+    "dossier_code_format": (
+        'mã hồ sơ là một số mà định dạng ô hiển thị thành mã khác (như "R9D-007-"00): giá trị trong ô không '
+        "phải mã; hãy xuất lại cột mã hồ sơ dạng văn bản",
+        'the dossier code cell holds a number that a cell format prints as a code ("R9D-007-"00): the value '
+        "is not the code; export the code column as text",
+    ),
 }
 # A problem recorded under another field than its own name
-_PROBLEM_FIELDS = {"dossier_code_exponent": "dossier_code"}
+_PROBLEM_FIELDS = {"dossier_code_exponent": "dossier_code", "dossier_code_format": "dossier_code"}
+# Marks, at staging, a code cell that holds a number in a workbook printing numbers with a prefix; an
+# invisible separator no export writes (and the cleaning keeps)
+FORMATTED_CODE_MARK = "\u2063"
+_FORMATTED_CODE_SQL = f"chr({ord(FORMATTED_CODE_MARK)})"
+# A number format that prints a number behind a text (`"R9D-007-"00`, `\H\S0000`): a code made of a number
+_PREFIX_FORMAT = re.compile(r'formatCode="(?:&quot;[^&]+&quot;|\\.)+[0#]+"')
+
+
+def _prints_prefixed_numbers(path: Path) -> bool:
+    """The workbook defines a number format that prints a prefix before a zero-padded number."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            styles = archive.read("xl/styles.xml").decode("utf-8", "replace")
+    except (KeyError, zipfile.BadZipFile, OSError):
+        return False
+    return _PREFIX_FORMAT.search(styles) is not None
+
+
 # A long numeric code as Excel's General format shows it once it is a number: one digit, a fraction, E+nn
 _EXPONENT_CODE = r"[0-9]([.,][0-9]+)?[eE]\+[0-9]{1,3}"
 _PROBLEM_REASONS = {"dossier_code": "missing_value", "control_character": "control_character"}
@@ -980,14 +1008,21 @@ def _stage_xlsx(con: duckdb.DuckDBPyConnection, path: Path, detected: Detected) 
     # shifts it four years); the SQL that types the column reads serials from Excel's usual day 0
     dates = {mapping.columns[c] for c in ("received_at", "due_at", "finished_at") if c in mapping.columns}
     epoch = reader.epoch if reader.epoch != EPOCH_1900 else None
+    # a workbook that prints codes through a number format (`"R9D-007-"00`): a code cell holding a number
+    # shows another text than its value, so it is marked for the quarantine, never landed as `1`
+    printed_codes = mapping.columns.get("dossier_code") if _prints_prefixed_numbers(path) else None
+    if printed_codes is not None:
+        detected.note("code_format", "số hiển thị qua định dạng ô")
 
     def text(index: int, value: object) -> str | None:
         if index in dates and type(value) in (int, float):
             value = epoch + timedelta(days=value)
+        if index == printed_codes and type(value) in (int, float):
+            return FORMATTED_CODE_MARK + cell_text(value)
         return cell_text(value)
 
     rows = _paged_rows(reader, found, detected)
-    if epoch is None:  # the usual workbook: no call per cell
+    if epoch is None and printed_codes is None:  # the usual workbook: no call per cell
         staged = ((n, [cell_text(v) for v in row[:width]]) for n, row in rows)
     else:
         staged = ((n, [text(i, v) for i, v in enumerate(row[:width])]) for n, row in rows)
