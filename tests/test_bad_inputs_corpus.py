@@ -208,8 +208,6 @@ def test_the_run_succeeds_with_the_corpus_on_top(corpus_run: CorpusRun):
 NOT_YET: dict[str, str] = {
     "staffing/staffing_2025-Q2_vong9-font-vni.xlsx": "a list typed in the VNI-Times font (VNI encoding): no "
     "VNI table yet, only TCVN3's (round 9)",
-    "staffing/staffing_2025-Q1_vong9-vai-tro-hai-cot-danh-dau.xlsx": "the role given as two tick columns "
-    "(Chuyên trách / Kiêm nhiệm) instead of one: not derived yet (round 9)",
     "narrative_reports/2025-Q2/qng044_vong9-font-vni-times.docx": "a report typed in the VNI-Times font: no "
     "VNI table yet (round 9)",
 }

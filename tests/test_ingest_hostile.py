@@ -1236,3 +1236,28 @@ def test_codes_a_number_format_prints_are_held_back_never_landed_as_their_number
     ]
     plain = ingest_dossier_file(con, export("dossiers_2025-Q4.xlsx", False), tmp_path / "archive")
     assert plain.rows_loaded == 3
+
+
+def test_a_role_given_as_two_tick_columns_is_read_from_the_tick(con, tmp_path):
+    """An older list has `Chuyên trách CĐS` and `Kiêm nhiệm CĐS` with an `x` in one of them, or in neither:
+    the tick is the role (none without one); a tick in both is not one role and is held back."""
+    role_at = STAFFING_HEADERS.index("Vai trò chuyển đổi số")
+    headers = [
+        *STAFFING_HEADERS[:role_at],
+        "Chuyên trách CĐS",
+        "Kiêm nhiệm CĐS",
+        *STAFFING_HEADERS[role_at + 1 :],
+    ]
+
+    def official(number: int, dedicated: str, concurrent: str) -> list[object]:
+        row = list(OFFICIAL)
+        row[0], row[4] = number, f"05109000000{number}"
+        return [*row[:role_at], dedicated, concurrent, *row[role_at + 1 :]]
+
+    rows = [official(1, "x", ""), official(2, "", "X"), official(3, "", ""), official(4, "x", "x")]
+    path = _staffing(tmp_path / "staffing_2025-Q3.xlsx", rows, headers=headers)
+    result = ingest_staffing(con, path, tmp_path / "a", CommuneResolver.from_seeds(), "k")
+    assert (result.status, result.rows_loaded, result.rows_quarantined) == ("loaded", 3, 1), result.message
+    roles = con.execute("select source_row, dt_role from raw.staffing order by source_row").fetchall()
+    assert [role for _, role in roles] == ["dedicated", "concurrent", "none"]
+    assert [(r[0], r[2]) for r in _quarantine(con)] == [("invalid_value", "dt_role")]

@@ -280,7 +280,14 @@ def parse_staffing(
     split_name = "full_name" not in columns and {"family_name", "given_name"} <= columns.keys()
     if split_name:
         detected.note("name", "two columns, joined")
-    missing = [c for c in REQUIRED if c not in columns and not (c == "full_name" and split_name)]
+    ticks = {} if "dt_role" in columns else _role_ticks(headers)
+    if ticks:
+        detected.note("dt_role", "two tick columns (" + " / ".join(headers[i] for i in ticks.values()) + ")")
+    missing = [
+        c
+        for c in REQUIRED
+        if c not in columns and not (c == "full_name" and split_name) and not (c == "dt_role" and ticks)
+    ]
     if missing:
         where = f" (dòng tiêu đề {found.row}, trang tính '{found.sheet}')" if found else ""
         raise IngestError(
@@ -321,12 +328,38 @@ def parse_staffing(
         if split_name:
             parts = (cell.pop("family_name", None), cell.pop("given_name", None))
             cell["full_name"] = " ".join(p for p in parts if p) or None
+        if ticks:
+            ticked = [word for word, i in ticks.items() if i < len(row) and _ticked(row[i])]
+            # none ticked: no role; both: not one role, held back naming what was ticked
+            cell["dt_role"] = (
+                ticked[0] if len(ticked) == 1 else ("cả hai: " + ", ".join(ticked) if ticked else "không")
+            )
         parsed = _staff_row(path, number, cell, raw_id, resolver, secret)
         (problems if isinstance(parsed, IngestError) else good).append(parsed)
     if unnamed:
         index = min(unnamed)
         raise blank_header_error(path, found.row, index, unnamed[index])
     return period_key, good, problems
+
+
+# An older list gives the role as two tick columns (`Chuyên trách CĐS`, `Kiêm nhiệm CĐS`) instead of one
+_TICK_HEADERS = {"chuyên trách": "chuyên trách", "kiêm nhiệm": "kiêm nhiệm"}
+_TICKS = {"x", "v", "✓", "✔", "√", "có", "1", "true"}
+
+
+def _role_ticks(headers: list[str]) -> dict[str, int]:
+    """The role word -> position of its tick column, when both columns are there (else none)."""
+    found = {}
+    for index, header in enumerate(headers):
+        key = name_key(header or "")
+        for start, word in _TICK_HEADERS.items():
+            if (key == start or key.startswith(start + " ")) and word not in found:
+                found[word] = index
+    return found if len(found) == len(_TICK_HEADERS) else {}
+
+
+def _ticked(value: object) -> bool:
+    return value is True or name_key(cell_text(value) or "") in _TICKS
 
 
 def _row_below(sheets: list, found: SheetHeader | None) -> list[str | None]:
