@@ -205,12 +205,7 @@ def test_the_run_succeeds_with_the_corpus_on_top(corpus_run: CorpusRun):
 
 # Files of a round whose expected outcome the ingest does not give yet (issue notes): strict, so that the
 # day one is fixed the mark must go.
-NOT_YET: dict[str, str] = {
-    "staffing/staffing_2025-Q2_vong9-font-vni.xlsx": "a list typed in the VNI-Times font (VNI encoding): no "
-    "VNI table yet, only TCVN3's (round 9)",
-    "narrative_reports/2025-Q2/qng044_vong9-font-vni-times.docx": "a report typed in the VNI-Times font: no "
-    "VNI table yet (round 9)",
-}
+NOT_YET: dict[str, str] = {}
 
 
 @pytest.mark.parametrize(

@@ -1261,3 +1261,51 @@ def test_a_role_given_as_two_tick_columns_is_read_from_the_tick(con, tmp_path):
     roles = con.execute("select source_row, dt_role from raw.staffing order by source_row").fetchall()
     assert [role for _, role in roles] == ["dedicated", "concurrent", "none"]
     assert [(r[0], r[2]) for r in _quarantine(con)] == [("invalid_value", "dt_role")]
+
+
+def _vni(text: str) -> str:
+    """Text as the VNI keyboard's VNI-Times fonts store it: a base letter, then a Latin-1 character for its
+    marks (`Họ và tên` is `Hoï vaø teân`); ơ, ư, đ and the i's with a tone are one character each."""
+    from pipelines.core.vietnamese import _VNI_LETTERS, _VNI_MARKS
+
+    letters = {unicode: code for code, unicode in _VNI_LETTERS.items()}
+    marks = {
+        unicodedata.normalize("NFD", "a" + combining)[1:]: code for code, combining in _VNI_MARKS.items()
+    }
+    out = []
+    for char in unicodedata.normalize("NFC", text):
+        if char in letters:
+            out.append(letters[char])
+            continue
+        base, *combining = unicodedata.normalize("NFD", char)
+        if "\u031b" in combining:  # the horn: ơ and ư are letters of their own
+            combining.remove("\u031b")
+            base = letters[unicodedata.normalize("NFC", base + "\u031b")]
+        mark = marks[unicodedata.normalize("NFD", "a" + "".join(combining))[1:]] if combining else ""
+        out.append(base + (mark.upper() if base.isupper() else mark.lower()))
+    return "".join(out)
+
+
+def test_a_staffing_list_and_a_report_typed_in_vni_times_are_read_as_the_clerk_saw_them(con, tmp_path):
+    """VNI shares its bytes with TCVN3: each list is read the way that gives more Vietnamese words."""
+    import docx
+
+    assert _vni("Họ và tên") == "Hoï vaø teân" and _vni("ĐỔI SỐ") == "ÑOÅI SOÁ"
+    official = [_vni(v) if isinstance(v, str) else v for v in OFFICIAL]
+    path = _staffing(
+        tmp_path / "staffing_2025-Q3.xlsx", [official], headers=[_vni(h) for h in STAFFING_HEADERS]
+    )
+    result = ingest_staffing(con, path, tmp_path / "a", CommuneResolver.from_seeds(), "k")
+    assert (result.status, result.rows_loaded) == ("loaded", 1), result.message
+    assert "VNI" in result.detected
+    report = tmp_path / "bao-cao.docx"
+    document = docx.Document()
+    for line in (
+        "UBND XÃ MINH LONG",
+        "BÁO CÁO KẾT QUẢ CHUYỂN ĐỔI SỐ Quý III năm 2025",
+        "Tiếp nhận 570 hồ sơ.",
+    ):
+        document.add_paragraph(_vni(line))
+    document.save(str(report))
+    assert ingest_report(con, report, tmp_path / "a").status == "loaded"
+    assert con.execute("select period_key from raw.narrative_reports").fetchall() == [("2025-Q3",)]

@@ -330,6 +330,107 @@ def from_tcvn3(text: str) -> str:
     return unicodedata.normalize("NFC", "".join(_TCVN3.get(c, c) for c in text))
 
 
+# VNI (the VNI-Times fonts of the VNI keyboard, common in the central and southern provinces): a letter is
+# its base letter followed by a Latin-1 character for its marks (`Hoï vaø teân` is `Họ và tên`); ơ, ư, đ
+# and the i's with a tone are single characters.
+_VNI_LETTERS = dict(zip("ôöñÔÖÑíìæóòÍÌÆÓÒ", "ơưđƠƯĐíìỉĩịÍÌỈĨỊ", strict=True))
+_VNI_MARKS = {
+    "ù": "\u0301", "ø": "\u0300", "û": "\u0309", "õ": "\u0303", "ï": "\u0323",
+    "â": "\u0302", "ê": "\u0306",
+    "á": "\u0302\u0301", "à": "\u0302\u0300", "å": "\u0302\u0309", "ã": "\u0302\u0303", "ä": "\u0302\u0323",
+    "é": "\u0306\u0301", "è": "\u0306\u0300", "ú": "\u0306\u0309", "ü": "\u0306\u0303", "ë": "\u0306\u0323",
+}  # fmt: skip
+_VNI_MARKS.update({mark.upper(): combining for mark, combining in _VNI_MARKS.items()})
+_VNI_VOWELS = frozenset("aeiouyAEIOUYơưƠƯ")
+_VNI_PAIR = re.compile(r"[aeiouyAEIOUYôöÔÖ][ùøûõïâêáàåãäéèúüëÙØÛÕÏÂÊÁÀÅÃÄÉÈÚÜË]")
+
+
+def looks_vni(texts: list[str]) -> bool:
+    """Text kept in VNI: nothing beyond Latin-1 (Unicode Vietnamese always has some: ơ, ư, đ, ạ …), vowels
+    followed by VNI's mark characters again and again (`Hoï`, `vaø`, `teân`), and read as VNI it leaves
+    fewer stray Latin-1 signs than read as TCVN3 (the two share those bytes)."""
+    joined = "".join(texts)
+    if not all(ord(c) < 0x100 for c in joined) or len(_VNI_PAIR.findall(joined)) < 3:
+        return False
+    return common_syllables(from_vni(joined)) > max(1, common_syllables(from_tcvn3(joined)))
+
+
+# Syllables nearly every report or list of a commune has: the reading of legacy bytes that has more of
+# them is the right one
+_COMMON_SYLLABLES = frozenset(
+    [
+        "và",
+        "của",
+        "các",
+        "năm",
+        "được",
+        "trong",
+        "xã",
+        "thôn",
+        "họ",
+        "tên",
+        "ngày",
+        "sinh",
+        "đơn",
+        "vị",
+        "cán",
+        "bộ",
+        "công",
+        "chức",
+        "số",
+        "hồ",
+        "sơ",
+        "báo",
+        "cáo",
+        "chuyển",
+        "đổi",
+        "văn",
+        "phòng",
+        "chủ",
+        "tịch",
+        "phó",
+        "người",
+        "không",
+        "có",
+        "tập",
+        "huấn",
+        "chuyên",
+        "trách",
+        "kiêm",
+        "nhiệm",
+        "điện",
+        "thoại",
+        "kết",
+        "quả",
+        "thực",
+        "hiện",
+        "tỉnh",
+        "huyện",
+        "phường",
+        "đã",
+        "đạt",
+        "tỷ",
+        "lệ",
+        "trực",
+        "tuyến",
+    ]
+)
+
+
+def common_syllables(text: str) -> int:
+    return sum(1 for word in re.findall(r"\w+", name_key(text)) if word in _COMMON_SYLLABLES)
+
+
+def from_vni(text: str) -> str:
+    out: list[str] = []
+    for char in text:
+        if char in _VNI_MARKS and out and out[-1][-1:] in _VNI_VOWELS:
+            out[-1] += _VNI_MARKS[char]
+        else:
+            out.append(_VNI_LETTERS.get(char, char))
+    return unicodedata.normalize("NFC", "".join(out))
+
+
 _ROMAN_QUARTERS = {"1": "i", "2": "ii", "3": "iii", "4": "iv"}
 
 

@@ -19,7 +19,15 @@ from pathlib import Path
 import duckdb
 
 from pipelines.core.rows import insert_rows
-from pipelines.core.vietnamese import compat, from_tcvn3, looks_tcvn3, name_key, names_quarter
+from pipelines.core.vietnamese import (
+    compat,
+    from_tcvn3,
+    from_vni,
+    looks_tcvn3,
+    looks_vni,
+    name_key,
+    names_quarter,
+)
 from pipelines.ingest.cells import (
     CONTROL_CHARACTERS,
     HEADER_SEARCH_ROWS,
@@ -393,14 +401,20 @@ def _is_sub_header(row: tuple, headers: list[str], sub_labels: dict[int, str | N
 
 
 def _unicode_sheets(sheets: list, detected: Detected) -> list:
-    """The sheets as they are, or, where a list was typed in the old TCVN3 fonts (`.VnTime`: `Hä vµ tªn`),
-    with every text converted to Unicode (`Họ và tên`), which is what the clerk saw on screen."""
+    """The sheets as they are, or, where a list was typed in the old TCVN3 fonts (`.VnTime`: `Hä vµ tªn`) or
+    VNI's (`VNI-Times`: `Hoï vaø teân`), with every text converted to Unicode (`Họ và tên`), which is what
+    the clerk saw on screen."""
     texts = [v for _, rows in sheets for row in rows[:HEADER_SEARCH_ROWS] for v in row if isinstance(v, str)]
-    if not looks_tcvn3(texts):
+    if looks_vni(texts):  # before TCVN3: the two share bytes, and the VNI reading was found the better one
+        detected.note("encoding", "VNI (VNI-Times)")
+        decode = from_vni
+    elif looks_tcvn3(texts):
+        detected.note("encoding", "TCVN3 (.VnTime)")
+        decode = from_tcvn3
+    else:
         return sheets
-    detected.note("encoding", "TCVN3 (.VnTime)")
     return [
-        (title, [tuple(from_tcvn3(v) if isinstance(v, str) else v for v in row) for row in rows])
+        (title, [tuple(decode(v) if isinstance(v, str) else v for v in row) for row in rows])
         for title, rows in sheets
     ]
 

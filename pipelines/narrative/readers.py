@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import groupby
 from pathlib import Path
 
-from pipelines.core.vietnamese import from_tcvn3, looks_tcvn3, name_key
+from pipelines.core.vietnamese import from_tcvn3, from_vni, looks_tcvn3, looks_vni, name_key
 from pipelines.ingest.cells import CONTROL_CHARACTERS
 from pipelines.ingest.guards import (
     IMAGE_AND_ARCHIVE_KINDS,
@@ -110,6 +110,8 @@ def read_report(path: Path) -> ReportDocument:
     check_size(path, MAX_REPORT_BYTES)
     reader = {".docx": _read_docx, ".pdf": _read_pdf, ".txt": _read_txt}[suffix]
     blocks = tuple(reader(path))
+    if looks_vni([b.text for b in blocks]):  # typed in the VNI-Times font: `Kính göûi` is `Kính gửi`
+        blocks = tuple(replace(b, text=from_vni(b.text)) for b in blocks)
     if not blocks:
         raise _error(path, "tệp báo cáo không có nội dung chữ", "report has no text", "empty_report")
     return ReportDocument(path, suffix[1:], blocks)
