@@ -193,6 +193,13 @@ def _not_a_number(text: str) -> NumberProblem:
 _FOOTNOTE_MARK = re.compile(r"(?<=\d)[\u00b9\u00b2\u00b3\u2070-\u209f*]+\s*$")
 
 
+def named_scale(text: str) -> Decimal | None:
+    """The scale a money text names as a word of its own (`triệu đồng`, `100 tr.đ` → 10⁶); None when none."""
+    key = name_key(text)
+    named = (factor for word, factor in _SCALES.items() if re.search(rf"(?<!\w){re.escape(word)}(?!\w)", key))
+    return next(named, None)
+
+
 def read_number(text: str, kind: str) -> Decimal:
     """A number written by hand, read for what it counts. `kind` is `count` (people, dossiers, accounts,
     computers: a whole number), `money` (đồng, also `85 triệu`) or `rate` (a percentage).
@@ -347,8 +354,8 @@ _VNI_PAIR = re.compile(r"[aeiouyAEIOUYôöÔÖ][ùøûõïâêáàåãäéèúü
 
 def looks_vni(texts: list[str]) -> bool:
     """Text kept in VNI: nothing beyond Latin-1 (Unicode Vietnamese always has some: ơ, ư, đ, ạ …), vowels
-    followed by VNI's mark characters again and again (`Hoï`, `vaø`, `teân`), and read as VNI it leaves
-    fewer stray Latin-1 signs than read as TCVN3 (the two share those bytes)."""
+    followed by VNI's mark characters again and again (`Hoï`, `vaø`, `teân`), and read as VNI it has more
+    common Vietnamese syllables than read as TCVN3 (the two share those bytes)."""
     joined = "".join(texts)
     if not all(ord(c) < 0x100 for c in joined) or len(_VNI_PAIR.findall(joined)) < 3:
         return False

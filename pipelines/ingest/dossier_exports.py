@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -754,8 +755,6 @@ _PREFIX_FORMAT = re.compile(r'formatCode="(?:&quot;[^&]+&quot;|\\.)+[0#]+"')
 
 def _prints_prefixed_numbers(path: Path) -> bool:
     """The workbook defines a number format that prints a prefix before a zero-padded number."""
-    import zipfile
-
     try:
         with zipfile.ZipFile(path) as archive:
             styles = archive.read("xl/styles.xml").decode("utf-8", "replace")

@@ -351,7 +351,7 @@ def parse_staffing(
 
 
 # An older list gives the role as two tick columns (`Chuyên trách CĐS`, `Kiêm nhiệm CĐS`) instead of one
-_TICK_HEADERS = {"chuyên trách": "chuyên trách", "kiêm nhiệm": "kiêm nhiệm"}
+_TICK_HEADERS = ("chuyên trách", "kiêm nhiệm")
 _TICKS = {"x", "v", "✓", "✔", "√", "có", "1", "true"}
 
 
@@ -360,8 +360,8 @@ def _role_ticks(headers: list[str]) -> dict[str, int]:
     found = {}
     for index, header in enumerate(headers):
         key = name_key(header or "")
-        for start, word in _TICK_HEADERS.items():
-            if (key == start or key.startswith(start + " ")) and word not in found:
+        for word in _TICK_HEADERS:
+            if (key == word or key.startswith(word + " ")) and word not in found:
                 found[word] = index
     return found if len(found) == len(_TICK_HEADERS) else {}
 

@@ -33,6 +33,7 @@ from pipelines.core.vietnamese import (
     compat,
     format_number,
     name_key,
+    named_scale,
     names_quarter,
     nfc,
     parse_period,
@@ -332,9 +333,7 @@ _FLAG_WORDS = {"có": 1, "x": 1, "sẵn sàng": 1, "đã sẵn sàng": 1, "khôn
 
 
 # A money row whose unit column the commune changed (`triệu đồng`, and 100 typed for 100 million)
-_MONEY_UNITS = {"nghìn": 1_000, "ngàn": 1_000, "triệu": 1_000_000, "tỷ": 1_000_000_000, "tỉ": 1_000_000_000}
 _TYPED_IN_DONG = 1_000_000
-_SCALE_WORD = re.compile(r"(?<!\w)(?:nghìn|ngàn|triệu|tỷ|tỉ|nghin|ngan|trieu|ty)(?!\w)")
 
 
 def _in_dong(parsed: tuple[Decimal | None, str | None], unit: Cell) -> tuple[Decimal | None, str | None]:
@@ -342,11 +341,10 @@ def _in_dong(parsed: tuple[Decimal | None, str | None], unit: Cell) -> tuple[Dec
     figure that names its own scale (`100 triệu`) is read so already, and one of a million or more was
     typed in đồng whatever the unit column says."""
     value, text = parsed
-    words = name_key(cell_text(unit.value) or "")
-    if value is None or abs(value) >= _TYPED_IN_DONG or _SCALE_WORD.search(name_key(text or "")):
+    factor = named_scale(cell_text(unit.value) or "")
+    if value is None or factor is None or abs(value) >= _TYPED_IN_DONG or named_scale(text or ""):
         return parsed
-    factor = next((f for word, f in _MONEY_UNITS.items() if re.search(rf"(?<!\w){word}(?!\w)", words)), 1)
-    return (value * factor, text) if factor != 1 else parsed
+    return value * factor, text
 
 
 def read_cell_number(cell: Cell, column: str, kind: str) -> tuple[Decimal | None, str | None]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from itertools import groupby
 from pathlib import Path
 
-from pipelines.core.vietnamese import from_tcvn3, from_vni, looks_tcvn3, looks_vni, name_key
+from pipelines.core.vietnamese import common_syllables, from_tcvn3, from_vni, looks_tcvn3, looks_vni
 from pipelines.ingest.cells import CONTROL_CHARACTERS
 from pipelines.ingest.guards import (
     IMAGE_AND_ARCHIVE_KINDS,
@@ -157,7 +157,7 @@ def _decode(path: Path) -> str:
         bytes_as_codes = raw.decode("latin-1")
         if looks_tcvn3([bytes_as_codes]):
             tcvn3 = from_tcvn3(bytes_as_codes)
-            if _common_words(tcvn3) > _common_words(text):
+            if common_syllables(tcvn3) > common_syllables(text):
                 return tcvn3
     return text
 
@@ -175,14 +175,6 @@ def _is_mail_message(text: str) -> bool:
     head = [line for line in text.lstrip("\ufeff").splitlines()[:30] if line.strip()][:15]
     headers = [line for line in head if _MAIL_HEADER.match(line)]
     return len(headers) >= 4 and any(line.lower().startswith("mime-version:") for line in headers)
-
-
-# Words nearly every report has: the reading of a one-byte file that has more of them is the right one.
-_COMMON_WORDS = re.compile(r"\b(?:của|và|các|năm|được|trong|xã|hồ sơ|báo cáo|với|đã|số|thực hiện)\b")
-
-
-def _common_words(text: str) -> int:
-    return len(_COMMON_WORDS.findall(name_key(text)))
 
 
 def _read_txt(path: Path) -> Iterator[Block]:
