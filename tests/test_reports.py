@@ -669,7 +669,8 @@ def test_every_sheet_prints_on_a4_one_page_wide_with_its_header_repeated(publish
         assert sheet.print_title_rows == "$1:$1", sheet.title
         assert sheet.print_area.endswith(f"${sheet.max_row}"), sheet.title
         assert str(sheet.page_setup.paperSize) == sheet.PAPERSIZE_A4
-        assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToWidth == 1
+        # one page wide: fitToWidth absent is the schema's default, 1 (ECMA-376 §18.3.1.64)
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToWidth in (None, 1)
         assert sheet.page_setup.fitToHeight == 0
         assert "SỞ KHOA HỌC VÀ CÔNG NGHỆ" in sheet.oddHeader.left.text
         assert sheet.oddHeader.center.text.startswith("Quý I năm 2025: ")
@@ -835,3 +836,33 @@ def test_the_data_version_is_the_hash_of_the_whole_model_as_before(pipeline_run)
             report = build_report(con, period)
             text = json.dumps(asdict(report), sort_keys=True, default=str, ensure_ascii=False)
             assert report.findings and report.fingerprint == hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def test_a_sheets_cells_are_typed_and_its_printed_header_fits_excels_limit(tmp_path: Path):
+    """The workbook writer on its own: text that starts like a formula is a quoted string, an empty text is
+    an empty cell, numbers and dates keep their formats, «Tạm giữ» is grey; a page title with `&` prints
+    the character, and one too long for Excel's 255-character header is shortened, not dropped."""
+    from types import SimpleNamespace
+
+    from pipelines.reports.text import WITHHELD
+    from pipelines.reports.xlsx import DATE, INTEGER, Column, Sheet, write_sheets
+
+    rows = [["=SUM(A1:A9)", 1059, date(2025, 4, 1)], ["", None, None], [WITHHELD, (0.9982, "0.00%"), None]]
+    sheet = Sheet("Bảng", [Column("Tên"), Column("Số", INTEGER), Column("Ngày", DATE)], rows)
+    report = SimpleNamespace(period=SimpleNamespace(label="Quý I năm 2025"))
+    title = "Xã A & B: " + "rất dài " * 40
+    write_sheets([(sheet, title)], report, date(2025, 4, 15), tmp_path / "b.xlsx")
+
+    ws = openpyxl.load_workbook(tmp_path / "b.xlsx")["Bảng"]
+    formula = ws["A2"]
+    assert formula.value == "=SUM(A1:A9)" and formula.data_type == "s" and formula.quotePrefix
+    assert ws["B2"].value == 1059 and ws["B2"].number_format == INTEGER
+    assert ws["C2"].value == datetime(2025, 4, 1) and ws["C2"].number_format == DATE
+    assert ws["A3"].value is None and not ws["A3"].quotePrefix
+    held = ws["A4"]
+    assert held.value == WITHHELD and held.font.i and held.fill.fgColor.rgb.endswith("E7E6E6")
+    assert ws["B4"].value == 0.9982 and ws["B4"].number_format == "0.00%"
+    assert ws["A1"].font.b and ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:C4"
+    assert ws.print_area.endswith("$4") and ws.print_title_rows == "$1:$1"
+    center = ws.oddHeader.center.text
+    assert center.startswith("Xã A && B: rất dài") and len(center) < len(title)

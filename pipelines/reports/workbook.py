@@ -8,15 +8,14 @@ figures are the text «Tạm giữ» on grey, headers are frozen, and every text
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
-
-from openpyxl import Workbook
 
 from pipelines.reports.editions import FIRST_EDITION, Edition
 from pipelines.reports.model import PeriodReport
 from pipelines.reports.sections import SECTIONS, about
-from pipelines.reports.xlsx import DATE, Column, Sheet, add_sheet, append_row, save_workbook
+from pipelines.reports.xlsx import DATE, Column, Sheet, write_sheets
 
 
 def changes_sheet(edition: Edition) -> Sheet:
@@ -49,21 +48,24 @@ def changes_sheet(edition: Edition) -> Sheet:
     return Sheet("Thay đổi", columns, rows, freeze_columns=1)
 
 
-def build_workbook(report: PeriodReport, issued_on: date, edition: Edition = FIRST_EDITION) -> Workbook:
-    workbook = Workbook()
-    workbook.remove(workbook.active)
+def workbook_sheets(report: PeriodReport, issued_on: date, edition: Edition = FIRST_EDITION) -> list[Sheet]:
+    """Every sheet of the period's workbook, in order; «Thông tin» last, with the edition's lines under it."""
     sheets = [sheet for section in SECTIONS if section.xlsx for sheet in section.xlsx(report, issued_on)]
     if edition.replaces:
         sheets.insert(len(sheets) - 1, changes_sheet(edition))  # before «Thông tin», which stays last
-    for sheet in sheets:
-        add_sheet(workbook, sheet, page_title=f"{report.period.label}: {sheet.title}")
-    append_row(workbook[about.SHEET], ["Lần công bố", edition.sentence])
-    for line in edition.other_changes:
-        append_row(workbook[about.SHEET], ["Thay đổi khác", line])
-    return workbook
+    edition_rows = [["Lần công bố", edition.sentence]] + [
+        ["Thay đổi khác", line] for line in edition.other_changes
+    ]
+    return [
+        replace(sheet, rows=[*sheet.rows, *edition_rows]) if sheet.title == about.SHEET else sheet
+        for sheet in sheets
+    ]
 
 
 def write_workbook(
     report: PeriodReport, issued_on: date, path: Path, edition: Edition = FIRST_EDITION
 ) -> None:
-    save_workbook(build_workbook(report, issued_on, edition), report, issued_on, path)
+    sheets = workbook_sheets(report, issued_on, edition)
+    write_sheets(
+        [(sheet, f"{report.period.label}: {sheet.title}") for sheet in sheets], report, issued_on, path
+    )

@@ -14,9 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from xlsxwriter import Workbook
 
 from pipelines.core.zipfiles import write_reproducible_zip
 from pipelines.reports.model import Figure, Indicator, PeriodReport
@@ -26,10 +24,8 @@ INTEGER = "#,##0"
 DECIMAL = "#,##0.00"
 PERCENT = "0.00%"
 DATE = "dd/mm/yyyy"
-_HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
-_HELD_FILL = PatternFill("solid", fgColor="E7E6E6")
-_HEADER_FONT = Font(bold=True)
-_HELD_FONT = Font(italic=True, color="595959")
+_HEADER = {"bold": True, "bg_color": "#DCE6F1", "text_wrap": True, "valign": "vcenter", "align": "center"}
+_HELD = {"italic": True, "font_color": "#595959", "bg_color": "#E7E6E6"}
 
 
 @dataclass(frozen=True)
@@ -76,86 +72,123 @@ def change_cell(indicator: Indicator, delta: float | None) -> tuple[object, str 
     return round(delta / 100, 8), PERCENT_CHANGE
 
 
-def _write(ws, row: int, column: int, value: object, number_format: str | None = None):
-    cell = ws.cell(row=row, column=column)
-    cell.value = value
-    if isinstance(value, str):
-        # openpyxl turns any string starting with "=" into a formula: force a plain string cell.
-        cell.data_type = "s"
-        cell.quotePrefix = value[:1] in "=+-@\t\r"
-        if value == WITHHELD:
-            cell.fill, cell.font = _HELD_FILL, _HELD_FONT
-    elif number_format:
-        cell.number_format = number_format
-    return cell
+_QUOTED = "=+-@\t\r"  # a text starting so would be read as a formula (or a DDE call) when retyped
 
 
-def add_sheet(workbook: Workbook, sheet: Sheet, page_title: str = "") -> None:
+class _Styles:
+    """The workbook's cell formats, one object per combination (XlsxWriter keeps each one it is given)."""
+
+    def __init__(self, workbook: Workbook):
+        self.workbook, self.made = workbook, {}
+
+    def get(self, number_format: str | None = None, quoted: bool = False, held: bool = False, header=False):
+        key = (number_format, quoted, held, header)
+        if key not in self.made:
+            spec: dict[str, object] = {}
+            if number_format:
+                spec["num_format"] = number_format
+            if quoted:
+                spec["quote_prefix"] = True
+            if held:
+                spec.update(_HELD)
+            if header:
+                spec.update(_HEADER)
+            self.made[key] = self.workbook.add_format(spec) if spec else None
+        return self.made[key]
+
+
+def _write(
+    ws, styles: _Styles, row: int, column: int, value: object, number_format: str | None = None, **style
+):
+    """One typed cell (0-based): text is always a string cell, never a formula, with a quote prefix where it
+    starts like one; a number or date takes its number format; «Tạm giữ» is grey."""
+    if isinstance(value, str) and value:
+        quoted = value[0] in _QUOTED
+        ws.write_string(row, column, value, styles.get(None, quoted, value == WITHHELD, **style))
+    elif value is None or value == "":
+        if number_format or style:
+            ws.write_blank(row, column, None, styles.get(number_format, **style))
+    elif isinstance(value, bool):
+        ws.write_boolean(row, column, value, styles.get(number_format, **style))
+    elif isinstance(value, datetime | date | time):
+        default = "yyyy-mm-dd h:mm:ss" if isinstance(value, datetime) else "yyyy-mm-dd"
+        ws.write_datetime(row, column, value, styles.get(number_format or default, **style))
+    else:
+        ws.write_number(row, column, value, styles.get(number_format, **style))
+
+
+def add_sheet(workbook: Workbook, styles: _Styles, sheet: Sheet, page_title: str = "") -> None:
     """The sheet with its table from A1 (a header row, then data: what a program reading it expects), and a
     print setup: A4, fitted to the page width, header row repeated on every page, landscape when the table
     is wide, and the issuing body, `page_title` and page number in the printed page's header."""
     columns, freeze_columns = sheet.columns, sheet.freeze_columns
-    ws = workbook.create_sheet(sheet.title)
-    for j, column in enumerate(columns, start=1):
-        cell = _write(ws, 1, j, column.title)
-        cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+    ws = workbook.add_worksheet(sheet.title)
+    for j, column in enumerate(columns):
+        _write(ws, styles, 0, j, column.title, header=True)
     widths = [len(c.title) // 2 + 2 for c in columns]
-    for i, row in enumerate(sheet.rows, start=2):
-        for j, (column, item) in enumerate(zip(columns, row, strict=True), start=1):
+    last_row = 0
+    for i, row in enumerate(sheet.rows, start=1):
+        for j, (column, item) in enumerate(zip(columns, row, strict=True)):
             value, number_format = item if isinstance(item, tuple) else (item, column.number_format)
-            _write(ws, i, j, value, number_format)
-            widths[j - 1] = max(widths[j - 1], min(len(str(value)) + 2, 60) if value is not None else 0)
-    for j, column in enumerate(columns, start=1):
-        ws.column_dimensions[get_column_letter(j)].width = column.width or max(8, min(widths[j - 1], 60))
-    ws.row_dimensions[1].height = 45
-    ws.freeze_panes = ws.cell(row=2, column=freeze_columns + 1)
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(ws.max_row, 1)}"
-    _print_setup(ws, len(columns), page_title)
-
-
-def append_row(ws, values: Sequence) -> None:
-    """One more row under a sheet's table (typed as `add_sheet` types them), inside its print area."""
-    row = ws.max_row + 1
-    for j, value in enumerate(values, start=1):
-        _write(ws, row, j, value)
-    last = get_column_letter(ws.max_column)
-    ws.print_area = f"A1:{last}{row}"
-    ws.auto_filter.ref = f"A1:{last}{row}"
+            _write(ws, styles, i, j, value, number_format)
+            widths[j] = max(widths[j], min(len(str(value)) + 2, 60) if value is not None else 0)
+        last_row = i
+    chosen = [column.width or max(8, min(widths[j], 60)) for j, column in enumerate(columns)]
+    for j, width in enumerate(chosen):
+        ws.set_column(j, j, width)
+    ws.set_row(0, 45)
+    ws.freeze_panes(1, freeze_columns)
+    ws.autofilter(0, 0, last_row, len(columns) - 1)
+    ws.print_area(0, 0, last_row, len(columns) - 1)
+    _print_setup(ws, sum(chosen), page_title)
 
 
 # Wider than this (in Excel's character widths) a table prints landscape; A4 portrait holds about 90.
 LANDSCAPE_FROM_WIDTH = 95
+# Excel keeps at most this many characters of a page header (codes included)
+_HEADER_LIMIT = 255
 
 
-def _print_setup(ws, column_count: int, page_title: str) -> None:
-    last = get_column_letter(column_count)
-    ws.print_area = f"A1:{last}{max(ws.max_row, 1)}"
-    ws.print_title_rows = "1:1"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    width = sum(ws.column_dimensions[get_column_letter(j)].width or 8 for j in range(1, column_count + 1))
-    ws.page_setup.orientation = "landscape" if width > LANDSCAPE_FROM_WIDTH else "portrait"
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0  # one page wide, as many pages long as needed
-    ws.page_margins.left, ws.page_margins.right = 0.6, 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.75
-    ws.print_options.horizontalCentered = True
-    ws.oddHeader.left.text = f"{LETTERHEAD.authority}\n{LETTERHEAD.issuer}"
-    ws.oddHeader.left.size = 9
-    ws.oddHeader.center.text = page_title.replace("&", "&&")  # & starts a header code in Excel
-    ws.oddHeader.center.size = 10
-    ws.oddHeader.center.font = "Times New Roman,Bold"
-    ws.oddFooter.right.text = "Trang &P/&N"
-    ws.oddFooter.right.size = 9
+def _print_setup(ws, width: float, page_title: str) -> None:
+    ws.repeat_rows(0)
+    ws.set_paper(9)  # A4
+    if width > LANDSCAPE_FROM_WIDTH:
+        ws.set_landscape()
+    else:
+        ws.set_portrait()
+    ws.fit_to_pages(1, 0)  # one page wide, as many pages long as needed
+    ws.set_margins(left=0.6, right=0.4, top=0.75, bottom=0.75)
+    ws.center_horizontally()
+    left = f"&L&9{_header_text(LETTERHEAD.authority)}\n{_header_text(LETTERHEAD.issuer)}"
+    center = '&C&"Times New Roman,Bold"&10'
+    title = page_title
+    while len(left) + len(center) + len(_header_text(title)) > _HEADER_LIMIT:
+        title = title[:-1]
+    ws.set_header(left + center + _header_text(title), {"margin": 0.5})
+    ws.set_footer("&R&9Trang &P/&N", {"margin": 0.5})
 
 
-def save_workbook(workbook: Workbook, report: PeriodReport, issued_on: date, path: Path) -> None:
-    """Save with the Department as author and the issue date as every timestamp: the same data gives the
-    same bytes."""
+def _header_text(text: str) -> str:
+    return text.replace("&", "&&")  # & starts a header code in Excel
+
+
+def write_sheets(
+    sheets: Iterable[tuple[Sheet, str]], report: PeriodReport, issued_on: date, path: Path
+) -> None:
+    """The workbook of `sheets` (each with its printed page title), saved with the Department as author and
+    the issue date as every timestamp: the same data gives the same bytes."""
     when = datetime.combine(issued_on, time())
-    workbook.properties.created = workbook.properties.modified = when
-    workbook.properties.creator = "Sở Khoa học và Công nghệ"
-    workbook.properties.title = f"Báo cáo chuyển đổi số cấp xã – {report.period.label}"
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    workbook = Workbook(buffer, {"in_memory": True})
+    workbook.set_properties(
+        {
+            "title": f"Báo cáo chuyển đổi số cấp xã – {report.period.label}",
+            "author": "Sở Khoa học và Công nghệ",
+            "created": when,
+        }
+    )
+    styles = _Styles(workbook)
+    for sheet, page_title in sheets:
+        add_sheet(workbook, styles, sheet, page_title)
+    workbook.close()
     write_reproducible_zip(buffer.getvalue(), path, when)

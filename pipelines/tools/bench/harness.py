@@ -128,7 +128,7 @@ class ScaleRun:
         measurement it took then)."""
         marker = self.work / "sample.json"
         previous = json.loads(marker.read_text()) if reuse and marker.exists() else {}
-        if previous.get("scale") == asdict(self.scale):
+        if previous.get("scale") == asdict(self.scale) and (self.sources / "dossiers").is_dir():
             self.log(f"  {self.scale.name}: sources kept from an earlier bench")
             return previous["generate"]
         shutil.rmtree(self.sources, ignore_errors=True)
