@@ -117,3 +117,36 @@ def test_every_generated_row_lands(small_sample: Path, tmp_path: Path):
         rows_in += result.rows_loaded + result.rows_quarantined
     assert con.execute("select count(*) from raw.quarantine").fetchone()[0] == 0
     assert con.execute("select count(*) from raw.dossiers").fetchone()[0] == rows_in
+
+
+def test_a_big_export_unchanged_since_its_hashing_is_not_read_again_and_a_rewrite_is(tmp_path, monkeypatch):
+    """A big file's hash is kept with its size, times, inode and device; the next run takes it from there
+    instead of reading gigabytes again. Rewritten bytes (even of the same size, with the modification
+    time set back) are hashed again and land; a file hashed within the racy window is always hashed."""
+    import os
+
+    from pipelines.core.files import file_sha256
+    from pipelines.ingest import register
+
+    reads: list[Path] = []
+    monkeypatch.setattr(register, "file_sha256", lambda path: reads.append(path) or file_sha256(path))
+    monkeypatch.setattr(register, "BIG_FILE_BYTES", 0)
+    export = _write(tmp_path / "export.csv", HEADER, GOOD)
+    con = duckdb.connect()
+
+    assert register.path_sha256(con, export) == file_sha256(export) and len(reads) == 1
+    register.path_sha256(con, export)
+    assert len(reads) == 2  # just written: inside the racy window, hashed again
+
+    monkeypatch.setattr(register, "RACY_NS", 0)  # from here the last hashing is trusted
+    first = ingest_dossier_file(con, export, tmp_path / "archive")
+    assert first.status == "loaded" and len(reads) == 2
+    assert ingest_dossier_file(con, export, tmp_path / "archive").status == "skipped" and len(reads) == 2
+
+    stat = export.stat()
+    _write(export, HEADER, GOOD.replace("HS-1", "HS-9"))  # the same size, other bytes
+    os.utime(export, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert export.stat().st_size == stat.st_size and export.stat().st_mtime_ns == stat.st_mtime_ns
+    again = ingest_dossier_file(con, export, tmp_path / "archive")
+    assert again.status == "loaded" and again.sha256 != first.sha256 and len(reads) == 3
+    assert con.execute("select count(*) from raw.dossiers where dossier_code = 'HS-9'").fetchall() == [(1,)]
