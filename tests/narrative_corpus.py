@@ -31,6 +31,7 @@ BLIND9 = FIXTURES / "narrative_blind9"
 BLIND10 = FIXTURES / "narrative_blind10"
 BLIND11 = FIXTURES / "narrative_blind11"
 BLIND12 = FIXTURES / "narrative_blind12"
+BLIND13 = FIXTURES / "narrative_blind13"
 
 
 def build_corpus(folder: Path, out: Path) -> list[Path]:

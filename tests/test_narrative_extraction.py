@@ -351,6 +351,41 @@ def test_a_figure_followed_by_itself_in_words_reads_its_noun(tmp_path):
     assert "(cùng kỳ)" in figures[501].sentence  # an aside that is no number in words stays
 
 
+def test_words_then_the_figure_respectively_lists_and_fractions_in_words(tmp_path):
+    """From the thirteenth blind set, wordy secretaries: a figure in words with its digits in brackets is
+    that figure (`bốn trăm tám mươi sáu (486) hồ sơ`); a respectively-list gives each figure to the label in
+    its place (`trực tuyến, trực tiếp và qua bưu chính lần lượt là 341, 139 và 06 hồ sơ`); a fraction in
+    words of like things is a fraction (`163 hồ sơ trên tổng số 215 hồ sơ có thu phí, đạt 75,81%`), of
+    unlike things two counts; a threshold (`vượt ngưỡng 50%`) is a norm."""
+    path = tmp_path / "xa-ba-gia_quy-3-2025.txt"
+    path.write_text(
+        "UBND XÃ BA GIA\nBÁO CÁO KẾT QUẢ CHUYỂN ĐỔI SỐ QUÝ III NĂM 2025\n\n"
+        "Trong quý, xã tiếp nhận bốn trăm tám mươi sáu (486) hồ sơ; trễ hạn hai (02) hồ sơ.\n\n"
+        "Trong đó, hồ sơ tiếp nhận trực tuyến, trực tiếp và qua dịch vụ bưu chính công ích lần lượt là "
+        "341, 139 và 06 hồ sơ.\n\n"
+        "Đã giải quyết 470 hồ sơ, trong đó giải quyết trước hạn, đúng hạn và trễ hạn lần lượt là 401 hồ sơ, "
+        "67 hồ sơ và 02 hồ sơ.\n\n"
+        "Thanh toán trực tuyến 163 hồ sơ trên tổng số 215 hồ sơ có thu phí, đạt 75,81%.\n\n"
+        "Tỷ lệ hồ sơ trực tuyến đạt 70,16%, vượt ngưỡng 50% theo Bộ chỉ số.\n\n"
+        "Số tài khoản VNeID đã kích hoạt là 6.512 tài khoản trên 6.930 người đã cài đặt.\n\n"
+        "Xã có 12 thôn.\n",
+        encoding="utf-8",
+    )
+    figures = extract_report(path).figures
+    codes = {(f.indicator_code, f.value) for f in figures if f.role == "actual"}
+    assert {("DOS_RECEIVED", 486), ("DOS_ONLINE", 341), ("DOS_IN_PERSON", 139), ("DOS_POSTAL", 6)} <= codes
+    assert {("DOS_EARLY", 401), ("DOS_ON_TIME", 67), ("DOS_LATE", 2)} <= codes
+    payment = next(f for f in figures if f.value == Decimal("75.81"))
+    assert (payment.indicator_code, payment.numerator, payment.denominator) == (
+        "DOS_ONLINE_PAYMENT_RATE",
+        163,
+        215,
+    )
+    assert next(f for f in figures if f.value == 50).role == "norm"
+    vneid = [f for f in figures if "VNeID" in f.sentence]
+    assert {f.value for f in vneid} == {6512, 6930} and not any(f.kind == "fraction" for f in vneid)
+
+
 def test_a_rate_after_a_fraction_and_another_subject_is_that_subjects(tmp_path):
     """From the tenth blind set: after `543/544 hồ sơ khi tiếp nhận`, a comma opens another subject
     (`số hóa kết quả giải quyết đạt 99,43%`): the rate, far from 543/544's, is that subject's, not the

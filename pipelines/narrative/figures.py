@@ -629,6 +629,95 @@ _NUMBER_WORDS = (
     "phẩy|phần trăm"
 )
 _NUMBER_IN_WORDS = re.compile(rf"(\d)\s*\((?:{_NUMBER_WORDS})(?:[\s,]+(?:{_NUMBER_WORDS}))*\)", re.IGNORECASE)
+# The other order, as careful secretaries write it: the words, then the figure in brackets (`bốn trăm tám
+# mươi sáu (486) hồ sơ`, `hai (02) hồ sơ`, `không (0)`): the figure stands for both.
+_WORDS_THEN_NUMBER = re.compile(
+    rf"(?<!\w)(?:{_NUMBER_WORDS})(?:[\s,]+(?:{_NUMBER_WORDS}))*\s*\(\s*({_NUM})\s*\)", re.IGNORECASE
+)
+# A fraction in words: `163 hồ sơ trên tổng số 215 hồ sơ có thu phí`, `41 trên 57 hồ sơ` (the share of the
+# second the first is); written `163/215 hồ sơ …` so it is read as the fraction it is.
+# Only of like things: `6.512 tài khoản trên 6.930 người đã cài đặt` is two counts.
+_WORDED_FRACTION = re.compile(
+    rf"(?<![\w.,/])(?P<num>{_NUM})(?:\s+(?P<first>{_NOUN}))?\s+(?:trên|trong)\s+(?:tổng\s+số\s+|số\s+)?"
+    rf"(?P<den>{_NUM})(?=\s+(?P<second>{_NOUN})(?!\w))",
+    re.IGNORECASE,
+)
+
+
+def _worded_fraction(match: re.Match) -> str:
+    first, second = match.group("first"), match.group("second")
+    if first and name_key(first) != name_key(second):
+        return match.group(0)
+    return f"{match.group('num')}/{match.group('den')}"
+
+
+# `X, Y và Z lần lượt là 341, 139 và 06 hồ sơ`: each figure of the list belongs to the label in its place.
+_RESPECTIVELY = re.compile(
+    r"\s*,?\s*(?<!\w)(?:lần\s+lượt|tương\s+ứng)(?!\w)(?P<verb>\s+(?:là|đạt|chiếm|bằng))?\s*:?\s*",
+    re.IGNORECASE,
+)
+_LIST_SEPARATOR = re.compile(r"\s*,\s*(?:và\s+)?|\s+và\s+", re.IGNORECASE)
+_LIST_VALUE = re.compile(rf"(?P<num>{_NUM})(?P<tail>\s*%|(?:\s+(?!và(?!\w))[^\W\d]+)*)", re.IGNORECASE)
+
+
+def _respectively(sentence: str) -> str:
+    """The sentence with a respectively-list written out, label by label (`trước hạn, đúng hạn và trễ hạn
+    lần lượt là 801, 148 và 04 hồ sơ` → `trước hạn là 801 hồ sơ, đúng hạn là 148 hồ sơ và trễ hạn là 04
+    hồ sơ`): only when the labels hold no figure and there are as many labels as figures, two or more. A
+    figure without a noun takes the last one's (`801, 148 và 04 hồ sơ`)."""
+    match = _RESPECTIVELY.search(sentence)
+    if not match:
+        return sentence
+    head, rest = sentence[: match.start()], sentence[match.end() :]
+    start = max(head.rfind(mark) for mark in ".;:()") + 1
+    figures_before = list(re.finditer(r"\d", head[start:]))
+    if (
+        figures_before
+    ):  # `… là 953 hồ sơ, trong đó trước hạn, …`: the labels start after the clause of the last
+        comma = head.find(",", start + figures_before[-1].end())
+        if comma < 0:
+            return sentence
+        start = comma + 1
+    preamble, labels_text = head[:start], head[start:]
+    values, position = [], 0
+    while True:
+        value = _LIST_VALUE.match(rest, position)
+        if not value:
+            break
+        values.append((value.group("num"), value.group("tail")))
+        position = value.end()
+        separator = _LIST_SEPARATOR.match(rest, position)
+        if not separator or not _LIST_VALUE.match(rest, separator.end()):
+            break
+        position = separator.end()
+    labels = [label for label in _LIST_SEPARATOR.split(labels_text) if label.strip()]
+    if len(values) < 2 or len(labels) < len(values):
+        return sentence
+    kept = len(labels) - len(values)
+    first_label = labels_text[: _nth_label_end(labels_text, kept)] if kept else ""
+    labels = labels[kept:]
+    noun = values[-1][1]
+    verb = match.group("verb") or ""
+    parts = [
+        f"{label.strip()}{verb} {num}{tail or noun}"
+        for label, (num, tail) in zip(labels, values, strict=True)
+    ]
+    written = ", ".join(parts[:-1]) + " và " + parts[-1]
+    space = labels_text[: len(labels_text) - len(labels_text.lstrip())]
+    opening = f"{first_label.strip()} " if first_label.strip() else ""
+    return f"{preamble}{space}{opening}{written}{rest[position:]}"
+
+
+def _nth_label_end(labels_text: str, count: int) -> int:
+    """Where the `count`-th item of a comma/`và` list ends, separator included (the words before the labels
+    a respectively-list pairs with its figures)."""
+    seen = 0
+    for separator in _LIST_SEPARATOR.finditer(labels_text):
+        if labels_text[: separator.start()].strip():
+            seen += 1
+            if seen == count:
+                return separator.end()
+    return 0
 
 
 def find_figures(block: Block) -> list[Figure]:
@@ -636,7 +725,9 @@ def find_figures(block: Block) -> list[Figure]:
     before it in its clause when it is the clause's first (`wide_context`), and the words that open its
     clause (`lead_context`) and all up to the next figure (`far_context`)."""
     figures: list[Figure] = []
-    for sentence in sentences(_NUMBER_IN_WORDS.sub(r"\1", block.text)):
+    text = _WORDS_THEN_NUMBER.sub(r"\1", _NUMBER_IN_WORDS.sub(r"\1", block.text))
+    for sentence in sentences(_WORDED_FRACTION.sub(_worded_fraction, text)):
+        sentence = _respectively(sentence)
         place = _opening_place(sentence)
         for offset, clause in _clauses(sentence):
             lead = None
