@@ -144,6 +144,16 @@ def header_key(text: str) -> str:
     return name_key(compat(text or "").replace("_", " ")).rstrip(":").strip()
 
 
+# A parenthesised note saying a column is not the current one: `Tử số (cũ)` (a copy of the old figures the
+# clerk kept beside the corrected ones), `Tử số (kỳ trước)`, `(không dùng)`: another column, not this one
+# (matched with its diacritics: `(cư trú)` and `(bộ phận)` are other words; a note typed without them only
+# when it is the bare word, `(cu)`)
+_SUPERSEDED_NOTE = re.compile(
+    r"\([^)]*(?<!\w)(?:cũ|old|kỳ trước|quý trước|trước khi sửa|không dùng|bỏ|hủy|huỷ)(?!\w)[^)]*\)"
+    r"|\(\s*cu\s*\)"
+)
+
+
 class HeaderAliases:
     """The spellings offices give a column, matched on `header_key`: as written, without a parenthesised
     note (`Tỷ lệ (%)`, `Tử số (1)`), and without diacritics (old exports type `Ma ho so`)."""
@@ -169,7 +179,7 @@ class HeaderAliases:
 
     def _lookup(self, text: str) -> str | None:
         key = header_key(text)
-        if not key:
+        if not key or _SUPERSEDED_NOTE.search(key):
             return None
         bare = key.split("(")[0].strip()
         return (

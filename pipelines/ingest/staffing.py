@@ -124,9 +124,11 @@ def _keyed(secret: str, basis: str) -> str:
 
 def pseudonym(secret: str, citizen_id: str | None, full_name: str, birth_date: str | None) -> str:
     """Stable keyed pseudonym: the same official gets the same key in every list, nobody can reverse it.
-    The ID is normalised first (`051 090.000.001` and the number 51090000001 are one ID)."""
-    normalised, _ = normalise_citizen_id(citizen_id)
-    if normalised:
+    The ID is normalised first (`051 090.000.001` and the number 51090000001 are one ID). Only digits are
+    an ID: a masked one (`051*******01`, as Decree 13/2023 has lists that leave the office written) or a word
+    (`Chưa cấp`) is shared by many people, so the official is known by name and birth date."""
+    normalised, status = normalise_citizen_id(citizen_id)
+    if normalised and status != "not_digits":
         return _keyed(secret, f"id:{normalised}")
     return _keyed(secret, f"name:{name_key(full_name)}|{birth_date or ''}")
 
@@ -315,8 +317,13 @@ def parse_staffing(
         )
     good, problems = [], []
     unnamed: dict[int, int] = {}  # position of a column without a header -> values under it
+    section_role: str | None = None  # the role a heading row gives the officials under it
     for number, row in _numbered_rows(sheets, lists):
         if is_blank(row):
+            continue
+        heading = _section_heading(row)
+        if heading is not None:
+            section_role = heading
             continue
         for index, value in enumerate(row):
             if (index >= len(headers) or not headers[index]) and cell_text(value) is not None:
@@ -342,12 +349,60 @@ def parse_staffing(
             cell["dt_role"] = (
                 ticked[0] if len(ticked) == 1 else ("cả hai: " + ", ".join(ticked) if ticked else "không")
             )
-        parsed = _staff_row(path, number, cell, raw_id, resolver, secret)
-        (problems if isinstance(parsed, IngestError) else good).append(parsed)
+        if section_role is not None and not cell.get("dt_role"):
+            cell["dt_role"] = section_role
+        for one, one_id in _officials_in_row(cell, raw_id):
+            parsed = _staff_row(path, number, one, one_id, resolver, secret)
+            (problems if isinstance(parsed, IngestError) else good).append(parsed)
     if unnamed:
         index = min(unnamed)
         raise blank_header_error(path, found.row, index, unnamed[index])
     return period_key, good, problems
+
+
+# A heading row over a group of officials, as Home Affairs lists are laid out: `I. CÁN BỘ, CÔNG CHỨC CHUYÊN
+# TRÁCH CHUYỂN ĐỔI SỐ`, `II. … KIÊM NHIỆM …`, `III. CÁN BỘ, CÔNG CHỨC KHÁC`: one cell, a Roman numeral or a
+# letter, and the role its officials have when their own role cell is empty
+_SECTION = re.compile(r"^(?:[ivx]+|[a-dđ])[.)]\s+\D+$")
+_SECTION_ROLES = (("chuyên trách", "chuyên trách"), ("kiêm nhiệm", "kiêm nhiệm"), ("khác", "không"))
+
+
+def _section_heading(row: tuple | list) -> str | None:
+    """The role word of a section heading row (one text, in one cell or merged across the row, naming a
+    role), else None."""
+    filled = {cell_text(v) for v in row} - {None}
+    if len(filled) != 1 or not _SECTION.match(key := name_key(filled.pop())):
+        return None
+    return next((role for word, role in _SECTION_ROLES if word in key), None)
+
+
+# The cells that name one person: a row whose name cell holds several lines (Alt+Enter), with as many lines
+# in its citizen-ID or birth-date cell, is that many officials sharing the row's other cells
+_PERSONAL = ("full_name", "birth_date", "phone", "citizen_id")
+
+
+def _lines(value: object) -> list[str]:
+    return (
+        [line.strip() for line in str(value).splitlines() if line.strip()] if isinstance(value, str) else []
+    )
+
+
+def _officials_in_row(cell: dict, raw_id: object) -> list[tuple[dict, object]]:
+    """The officials one row names: one, or each line of a row a Word table's merged cells made hold two
+    (`Nguyễn Văn A\nTrần Thị B` over two IDs and two birth dates), never one official with both names."""
+    names = _lines(cell.get("full_name"))
+    count = len(names)
+    if count < 2 or count not in (len(_lines(raw_id)), len(_lines(cell.get("birth_date")))):
+        return [(cell, raw_id)]
+    officials = []
+    for k in range(count):
+        one = dict(cell)
+        for field in _PERSONAL:
+            lines = _lines(cell.get(field))
+            one[field] = lines[k] if len(lines) == count else cell.get(field)
+        ids = _lines(raw_id)
+        officials.append((one, ids[k] if len(ids) == count else raw_id))
+    return officials
 
 
 # An older list gives the role as two tick columns (`Chuyên trách CĐS`, `Kiêm nhiệm CĐS`) instead of one
@@ -540,6 +595,32 @@ def _staff_row(path: Path, number: int, cell: dict, raw_id: object, resolver: Co
     )
 
 
+# A run of nine or more digits (a citizen ID, an old ID card, a phone number), with the separators clerks type
+_ID_LIKE = re.compile(r"(?<!\d)\d(?:[\s.\-]?\d){8,}(?!\d)")
+HIDDEN = "[số đã ẩn]"
+
+
+def without_ids(problem: IngestError) -> IngestError:
+    """A row's problem with every ID-like number hidden from its value and messages: a row shifted a column
+    puts a citizen ID under the unit (`không xác định được đơn vị '0516…'`), and the quarantine, which
+    officials read, never shows one."""
+    texts = (problem.raw_value, problem.message_vi, problem.message_en)
+    if not any(t and _ID_LIKE.search(t) for t in texts):
+        return problem
+    raw_value, message_vi, message_en = (_ID_LIKE.sub(HIDDEN, t) if t else t for t in texts)
+    hidden = IngestError(
+        problem.file,
+        problem.row,
+        problem.field,
+        message_vi,
+        message_en,
+        problem.reason,
+        raw_value,
+        problem.detail,
+    )
+    return hidden
+
+
 def ingest_staffing(
     con: duckdb.DuckDBPyConnection,
     path: Path,
@@ -556,7 +637,7 @@ def ingest_staffing(
         period_key, good, problems = parsed
         if good:
             _insert(con, sha, period_key, good)
-        quarantine_rows(con, sha, problems)
+        quarantine_rows(con, sha, [without_ids(p) for p in problems])
         return len(good), len(problems)
 
     return ingest_file(

@@ -595,6 +595,7 @@ def _find_table(sheets: list[Sheet], path: Path) -> Table:
             if points and (best is None or (not sheet.hidden, named, points) > best[:3]):
                 best = (not sheet.hidden, named, points, s, r)
     if best is None:
+        _refuse_header_without_codes(sheets, path)
         looked = ", ".join(f"'{sheet.title}'" for sheet in sheets)
         raise IngestError(
             path,
@@ -635,6 +636,25 @@ def _find_table(sheets: list[Sheet], path: Path) -> Table:
         columns[column] = index
     _refuse_unnamed_values(sheet, header_row, headers, columns, path)
     return Table(sheet, header_row, columns)
+
+
+def _refuse_header_without_codes(sheets: list[Sheet], path: Path) -> None:
+    """A header row naming the figure columns (`Tử số`, `Mẫu số`, `Tỷ lệ`) but no code column is the table
+    with its code header lost (a cell deleted with `Shift cells left`): say which column is missing, and
+    where, rather than that no table was found."""
+    for sheet in sheets:
+        for r, row in enumerate(sheet.rows[:200], start=1):
+            found = {_form_column(t) for t in (cell_text(c.value) for c in row) if t}
+            if "code" not in found and len(found & set(NUMBER_COLUMNS)) >= 2:
+                raise IngestError(
+                    path,
+                    r,
+                    "code",
+                    f"dòng tiêu đề {r} (trang tính '{sheet.title}') có các cột số liệu nhưng thiếu cột bắt "
+                    "buộc 'Mã chỉ tiêu': hãy kiểm tra tiêu đề có bị xóa hoặc lệch cột không",
+                    f"header row {r} names the figure columns but not the indicator code column",
+                    reason="missing_required_column",
+                )
 
 
 def _refuse_unnamed_values(sheet: Sheet, header_row: int, headers: list[str], columns: dict[str, int], path):

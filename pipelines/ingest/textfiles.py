@@ -107,15 +107,36 @@ def utf16_without_bom(sample: bytes) -> str | None:
 
 
 def _windows_code_page(sample: bytes) -> str:
-    """Windows-1258 or Windows-1252: charset-normalizer's judgement, confirmed by letters only 1258 has."""
+    """Windows-1258 or Windows-1252: charset-normalizer's judgement, confirmed by letters only 1258 has;
+    but never 1258 when its tone marks would mostly sit on consonants."""
     best = from_bytes(sample, cp_isolation=["cp1258", "cp1252"]).best()
     try:
-        vietnamese = _CP1258_ONLY & set(sample.decode("cp1258", errors="replace"))
+        as_1258 = sample.decode("cp1258", errors="replace")
     except LookupError:  # pragma: no cover - the codec ships with Python
-        vietnamese = set()
-    if vietnamese or best is None or best.encoding == "cp1258":
+        as_1258 = ""
+    if _misplaced_marks(as_1258):
+        return "cp1252"
+    if _CP1258_ONLY & set(as_1258) or best is None or best.encoding == "cp1258":
         return "cp1258"
     return "cp1252"
+
+
+_VOWELS = set("aăâeêioôơuưyAĂÂEÊIOÔƠUƯY")
+_TONE_MARKS = set("\u0300\u0301\u0303\u0309\u0323")
+
+
+def _misplaced_marks(text: str) -> bool:
+    """Windows-1258 writes a tone as a combining mark after its vowel (`hiê` + dot below), so a Vietnamese
+    text read so has its marks on vowels. Western text read so puts them on consonants: Notepad's "ANSI"
+    on an English Windows keeps `XÃ BA VÌ` as C3 CC, which Windows-1258 reads `XĂ BA V` + a grave."""
+    on_vowels = on_others = 0
+    for before, char in zip(text, text[1:], strict=False):
+        if char in _TONE_MARKS:
+            if before in _VOWELS:
+                on_vowels += 1
+            else:
+                on_others += 1
+    return on_others > on_vowels
 
 
 def open_text(path: Path, encoding: TextEncoding) -> io.TextIOWrapper:
