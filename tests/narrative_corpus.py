@@ -32,6 +32,7 @@ BLIND10 = FIXTURES / "narrative_blind10"
 BLIND11 = FIXTURES / "narrative_blind11"
 BLIND12 = FIXTURES / "narrative_blind12"
 BLIND13 = FIXTURES / "narrative_blind13"
+BLIND14 = FIXTURES / "narrative_blind14"
 
 
 def build_corpus(folder: Path, out: Path) -> list[Path]:

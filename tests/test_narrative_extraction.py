@@ -294,6 +294,40 @@ def test_a_table_with_a_title_row_above_its_header_is_read_by_its_columns(tmp_pa
     ]
 
 
+def test_answers_written_in_table_cells_are_read_with_their_row_label(tmp_path: Path):
+    """From the fourteenth blind set: a questionnaire answered in a Word table whose cells state figures in
+    words (`1.318 hồ sơ`, `Trực tuyến: 894; trực tiếp: 420`) is read cell by cell with the row's label; two
+    labels and two figures parted by `;` pair in order; a note that restates the value cell's figure
+    (`39/39 người` beside `100`) is not a second figure; the title's `quý III và 9 tháng đầu năm 2025` is
+    the quarter's report, so its 9-month cumulative figures are another period's."""
+    import docx
+
+    path = tmp_path / "xa-son-ky_quy-3-2025.docx"
+    document = docx.Document()
+    for text in ("UBND XÃ SƠN KỲ", "BÁO CÁO", "Kết quả chuyển đổi số quý III và 9 tháng đầu năm 2025"):
+        document.add_paragraph(text)
+    document.add_paragraph("Lũy kế 9 tháng, xã tiếp nhận 3.402 hồ sơ.")
+    rows = [
+        ["Nội dung", "Câu hỏi", "Trả lời", "Ghi chú"],
+        ["Nội dung 1.1", "Tổng số hồ sơ TTHC tiếp nhận trong kỳ", "1.318 hồ sơ", ""],
+        ["Nội dung 1.2", "Hồ sơ theo hình thức tiếp nhận", "Trực tuyến: 894; trực tiếp: 420", ""],
+        ["Nội dung 1.3", "Tỷ lệ giải quyết trước hạn, đúng hạn; tỷ lệ trễ hạn", "99,61%; 0,39%", ""],
+        ["Nội dung 1.4", "Tỷ lệ CBCC có máy tính kết nối mạng (%)", "100", "39/39 người"],
+    ]
+    table = document.add_table(rows=len(rows), cols=4)
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            table.cell(r, c).text = text
+    document.save(path)
+    figures = extract_report(path).figures
+    actual = {(f.indicator_code, f.value) for f in figures if f.role == "actual"}
+    assert {("DOS_RECEIVED", 1318), ("DOS_ONLINE", 894)} <= actual
+    assert next(f for f in figures if f.value == 420).indicator_code in (None, "DOS_IN_PERSON")
+    assert {("DOS_EARLY_OR_ON_TIME_RATE", Decimal("99.61")), ("DOS_LATE_RATE", Decimal("0.39"))} <= actual
+    assert len([f for f in figures if "máy tính kết nối mạng" in f.sentence]) == 1
+    assert next(f for f in figures if f.value == 3402).role == "other"
+
+
 def test_a_terse_figure_under_a_heading_is_read_with_the_heading_and_waits_for_review(tmp_path):
     path = tmp_path / "xa-ba-gia_quy-3-2025.txt"
     path.write_text(

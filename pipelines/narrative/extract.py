@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from functools import lru_cache
 from itertools import groupby, takewhile
 from pathlib import Path
@@ -27,6 +28,7 @@ from pipelines.narrative.facts import (
 )
 from pipelines.narrative.figures import (
     TABLE_PART_CUE,
+    UNIT_COLUMNS,
     Figure,
     KeywordRule,
     find_figures,
@@ -100,7 +102,7 @@ def document_figures(blocks: tuple[Block, ...]) -> list[Figure]:
                 figures.extend(sections.apply(find_figures(block)))
             continue
         rows = [list(cells) for _, cells in groupby(group, key=lambda b: b.row)]
-        header_rows = list(takewhile(lambda cells: not any(is_value(c.text) for c in cells[1:]), rows))
+        header_rows = list(takewhile(lambda cells: not _figure_row(cells), rows))
         header = {
             column: " ".join(c.text for cells in header_rows for c in cells if c.cell == column)
             for column in {c.cell for cells in header_rows for c in cells}
@@ -109,12 +111,57 @@ def document_figures(blocks: tuple[Block, ...]) -> list[Figure]:
         has_total = any(is_total_row(cells) for cells in body)
         for cells in body:
             row_figures = table_figures(cells, header)
+            # a note restating a value cell's figure (`100%`, and `39/39 người` under `Ghi chú`) is it again
+            stated = {_stated(f) for f in row_figures} - {None}
+            row_figures += [f for f in _prose_cell_figures(cells, header) if _stated(f) not in stated]
             if has_total and not is_total_row(cells):
                 # a table with a total row: the other rows are its parts (per field, per village)
                 row_figures = [
                     replace(f, role_before=f"{TABLE_PART_CUE} {f.role_before}") for f in row_figures
                 ]
             figures.extend(sections.apply(row_figures))
+    return figures
+
+
+def _stated(figure: Figure) -> Decimal | None:
+    """A figure's value to two decimals, a fraction's as the rate it gives."""
+    if figure.value is not None:
+        return round(Decimal(figure.value), 2)
+    if figure.numerator is not None and figure.denominator:
+        return round(Decimal(figure.numerator) * 100 / Decimal(figure.denominator), 2)
+    return None
+
+
+def _figure_row(cells: list[Block]) -> bool:
+    """A table row with figures: a cell after the first that is wholly a figure, or that states figures in
+    words (`Trực tuyến: 894; trực tiếp: 420`, `1.318 hồ sơ`), as questionnaire answers in a table do."""
+    return any(is_value(c.text) or _prose_figures(c, "") for c in cells[1:])
+
+
+def _prose_figures(cell: Block, label: str) -> list[Figure]:
+    """The figures a cell states in words, read as a paragraph that opens with the row's label."""
+    if is_value(cell.text) or not re.search(r"\d", cell.text):
+        return []
+    paragraph = replace(cell, text=f"{label}: {cell.text}" if label else cell.text, kind="paragraph")
+    return [f for f in find_figures(paragraph) if f.kind != "bare" or label]
+
+
+def _prose_cell_figures(cells: list[Block], header: dict[int, str]) -> list[Figure]:
+    """Figures of a row's cells that are not wholly a figure but state some (an answer, a note: `Quý III:
+    64,9%; bình quân tỉnh: 68,4%`), each read with the row's label cells before it (those without digits:
+    `Tổng số hồ sơ TTHC tiếp nhận`, not `Nội dung 1.1`)."""
+    figures = []
+    for position, cell in enumerate(cells):
+        if position == 0 or name_key(header.get(cell.cell, "")) in UNIT_COLUMNS:
+            continue
+        label = " ".join(c.text for c in cells[:position] if c.text.strip() and not re.search(r"\d", c.text))
+        labels, values = label.split(";"), cell.text.split(";")
+        if len(values) > 1 and len(labels) == len(values):  # `Tỷ lệ A; tỷ lệ B | 99,61%; 0,39%`: in order
+            cell = replace(
+                cell, text="; ".join(f"{a.strip()}: {v.strip()}" for a, v in zip(labels, values, strict=True))
+            )
+            label = ""
+        figures.extend(_prose_figures(cell, label))
     return figures
 
 

@@ -30,7 +30,13 @@ _HIGHER_UNIT = re.compile(
 _OTHER_PROVINCE = re.compile(r"\b(?:tỉnh|TỈNH|Tỉnh)\s+([^\W\d_]+(?:\s+[^\W\d_]+)?)")
 ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
 _PERIODS = (
-    (re.compile(r"quý\s+(i{1,3}|iv|[1-4])\s*(?:năm|/|-)\s*(\d{4})"), "Q"),
+    # `quý III và 9 tháng đầu năm 2025`: the quarter, named first, shares the year of the months after it
+    (
+        re.compile(
+            r"quý\s+(i{1,3}|iv|[1-4])(?:\s+và\s+(?:6|9|sáu|chín)\s+tháng(?:\s+đầu)?)?\s*(?:năm|/|-)\s*(\d{4})"
+        ),
+        "Q",
+    ),
     (re.compile(r"(?:(?<!\d\s)(?<!\d)9|\bchín) tháng(?: đầu năm| năm)?\s*(\d{4})"), "9M"),
     (re.compile(r"(?:(?<!\d\s)(?<!\d)6|\bsáu) tháng(?: đầu năm| năm)?\s*(\d{4})"), "6M"),
     (re.compile(r"(?<!tháng\s)(?<!tháng\s\d\s)(?<!tháng\s\d\d\s)\bnăm\s+(\d{4})\b(?!\s*(?:của|về))"), "Y"),

@@ -235,7 +235,7 @@ _INTRO_WORDS = re.compile(_INTRO, re.IGNORECASE)
 _OFFICES = re.compile(
     r"bộ phận tiếp nhận và trả kết quả|trung tâm phục vụ hành chính công|bộ phận một cửa|bộ phận tiếp nhận"
 )
-_UNIT_COLUMNS = ("đơn vị tính", "đvt", "đơn vị")
+UNIT_COLUMNS = ("đơn vị tính", "đvt", "đơn vị")
 _MONEY_UNITS = ("đồng", "đ", "vnđ")
 # A fraction that is a day and month (`từ 01/7 đến 10/9/2025`).
 _DATE_BEFORE = re.compile(
@@ -788,7 +788,7 @@ def table_figures(cells: list[Block], header: dict[int, str]) -> list[Figure]:
             continue
         if is_value(text):
             values.append((cell, text, column, len(labels)))
-        elif column in _UNIT_COLUMNS:
+        elif column in UNIT_COLUMNS:
             unit = text.lower()
         else:
             labels.append(text)
