@@ -328,6 +328,29 @@ def test_answers_written_in_table_cells_are_read_with_their_row_label(tmp_path: 
     assert next(f for f in figures if f.value == 3402).role == "other"
 
 
+def test_months_inside_the_quarter_replaced_figures_and_a_share_in_words(tmp_path):
+    """From the fourteenth blind set: a month's figure inside a quarterly report is a part of it (another
+    period's month is that period's; `đến tháng 12` is a bound, not a month); a provisional figure the
+    next replaces (`tạm tính 1.431 hồ sơ (63,01%), nay là 1.472 hồ sơ`) is not this report's; a share in
+    words with its subject between (`72 hồ sơ thanh toán trực tuyến trên tổng số 96 hồ sơ`) is that
+    share's fraction."""
+    path = tmp_path / "xa-son-ky_quy-4-2025.txt"
+    path.write_text(
+        "UBND XÃ SƠN KỲ\nBÁO CÁO KẾT QUẢ CHUYỂN ĐỔI SỐ QUÝ IV NĂM 2025\n\n"
+        "Kinh phí chi cho chuyển đổi số tháng 10: 12.500.000 đồng.\n\n"
+        "Kinh phí chi cho chuyển đổi số tháng 11: 18.200.000 đồng.\n\n"
+        "Kinh phí chi cho chuyển đổi số tháng 7: 9.000.000 đồng.\n\n"
+        "Hồ sơ trực tuyến: tạm tính 1.431 hồ sơ (63,01%), nay là 1.472 hồ sơ (63,50%).\n\n"
+        "Có 72 hồ sơ thanh toán trực tuyến trên tổng số 96 hồ sơ có thu phí, lệ phí, đạt 75%.\n",
+        encoding="utf-8",
+    )
+    figures = {f.value: f for f in extract_report(path).figures}
+    assert figures[12_500_000].role == "subset" and figures[18_200_000].role == "subset"
+    assert figures[9_000_000].role == "other"
+    assert figures[1431].role == "other" and figures[1472].role == "actual"
+    assert figures[Decimal(75)].indicator_code == "DOS_ONLINE_PAYMENT_RATE"
+
+
 def test_a_terse_figure_under_a_heading_is_read_with_the_heading_and_waits_for_review(tmp_path):
     path = tmp_path / "xa-ba-gia_quy-3-2025.txt"
     path.write_text(

@@ -638,17 +638,24 @@ _WORDS_THEN_NUMBER = re.compile(
 # second the first is); written `163/215 hồ sơ …` so it is read as the fraction it is.
 # Only of like things: `6.512 tài khoản trên 6.930 người đã cài đặt` is two counts.
 _WORDED_FRACTION = re.compile(
-    rf"(?<![\w.,/])(?P<num>{_NUM})(?:\s+(?P<first>{_NOUN}))?\s+(?:trên|trong)\s+(?:tổng\s+số\s+|số\s+)?"
-    rf"(?P<den>{_NUM})(?=\s+(?P<second>{_NOUN})(?!\w))",
+    rf"(?<![\w.,/])(?P<num>{_NUM})(?:\s+(?P<first>{_NOUN})(?P<words>(?:\s+[^\W\d]+){{0,5}}?))?"
+    rf"\s+(?:trên|trong)\s+(?:tổng\s+số\s+|số\s+)?(?P<den>{_NUM})(?=\s+(?P<second>{_NOUN})(?!\w))",
     re.IGNORECASE,
 )
 
 
 def _worded_fraction(match: re.Match) -> str:
+    """`72 hồ sơ thanh toán trực tuyến trên tổng số 96 hồ sơ` → `thanh toán trực tuyến 72/96 hồ sơ`: the
+    words between say what the share is of, and stay before it."""
     first, second = match.group("first"), match.group("second")
     if first and name_key(first) != name_key(second):
         return match.group(0)
-    return f"{match.group('num')}/{match.group('den')}"
+    words = (match.group("words") or "").strip()
+    return (
+        f"{words} {match.group('num')}/{match.group('den')}"
+        if words
+        else f"{match.group('num')}/{match.group('den')}"
+    )
 
 
 # `X, Y và Z lần lượt là 341, 139 và 06 hồ sơ`: each figure of the list belongs to the label in its place.
@@ -1066,8 +1073,15 @@ def _masked(text: str) -> str:
 _PERIOD_MENTION = re.compile(
     r"(?<!\w)(?:(?:quý|quy)\s+(?P<q>iv|i{1,3}|[1-4])(?!\w)(?:\s*(?:/|năm|nam)\s*(?P<qy>20\d\d))?"
     r"|(?P<m>[69])\s+(?:tháng|thang)(?:\s+(?:đầu|dau)\s+(?:năm|nam))?(?:\s*(?:/|năm|nam)\s*(?P<my>20\d\d))?"
-    r"|(?:năm|nam)\s+(?P<y>20\d\d))"
+    r"|(?:năm|nam)\s+(?P<y>20\d\d)"
+    r"|(?:tháng|thang)\s+(?P<mo>1[0-2]|0?[1-9])(?![\d,.]))"
 )
+# Words before `tháng 9` that make it a date, a bound or a range, not that month's own figure
+_NOT_A_MONTH = re.compile(
+    r"(?:\bngày\s+\d{1,2}|\bngay\s+\d{1,2}|đến|tới|từ|cuối|đầu|den|toi|tu|cuoi|dau)\s*$"
+)
+_MONTHS = {"Q1": range(1, 4), "Q2": range(4, 7), "Q3": range(7, 10), "Q4": range(10, 13), "6M": range(1, 7)}
+_MONTHS |= {"9M": range(1, 10), "Y": range(1, 13)}
 
 
 _WHOLE_YEAR_BEFORE = re.compile(r"(?:lũy kế|luỹ kế|luy ke|cả|ca)\s*$")
@@ -1082,6 +1096,13 @@ def _period_cues(text: str, period_key: str | None) -> list[tuple[int, int, str,
     year, part = period_key[:4], period_key[5:]
     cues = []
     for m in _PERIOD_MENTION.finditer(text):
+        if m["mo"]:
+            # `tháng 10: 12.500.000 đồng` in a Q4 report: a month's part of the quarter; another period's
+            # month is that period's
+            if not _NOT_A_MONTH.search(text[: m.start()]):
+                inside = int(m["mo"]) in _MONTHS.get(part, range(0))
+                cues.append((m.end(), len(m.group(0)), "subset" if inside else "other", m.group(0)))
+            continue
         if m["q"]:
             named_year, named = m["qy"] or year, f"Q{ROMAN.get(m['q']) or int(m['q'])}"
         elif m["m"]:
@@ -1111,10 +1132,23 @@ def _place_cues(text: str) -> list[tuple[int, int, str, str]]:
     return [(m.end(), len(m.group(0)), "subset", m.group(0)) for m in _PLACE_NAMED.finditer(text)]
 
 
+# What follows a figure the next one replaces, past its own brackets: `…, nay là`, `…, nay điều chỉnh là`
+_PARENTHESES_AHEAD = re.compile(r"^(?:\s*\([^()]*\))+")
+_SUPERSEDED_BY = re.compile(
+    r"\s*[,;]?\s*(?:(nay|hiện nay|nay đã|nay xin)\s+(?:là|điều chỉnh|sửa|đính chính|cập nhật))(?!\w)",
+    re.IGNORECASE,
+)
+
+
 def figure_role(
     figure: Figure, rules: tuple[RoleRule, ...], period_key: str | None = None
 ) -> tuple[str, str, bool]:
     """(role, cue, certain) of a figure, from the cues around it."""
+    superseded = _SUPERSEDED_BY.match(
+        _PARENTHESES_AHEAD.sub("", figure.sentence[figure.start + len(figure.printed) :])
+    )
+    if superseded:  # `tạm tính 1.431 hồ sơ (63,01%), nay là 1.472 hồ sơ`: the figure the next one replaces
+        return "other", superseded.group(1), True
     applicable = [r for r in rules if r.applies_to(figure.indicator_code)]
     after = _masked(figure.role_after)
     found_after = [
