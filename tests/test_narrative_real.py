@@ -200,7 +200,7 @@ def test_precision_of_what_lands_on_the_later_sets(
         ("narrative_blind13", blind13, 0.98, 0.90),
         # first sight 0,892 / 0,617; answers and corrections: questionnaire answers in table cells, corrected
         # and provisional figures, monthly figures inside the quarter, plan / cumulative / same-period columns
-        ("narrative_blind14", blind14, 0.95, 0.72),
+        ("narrative_blind14", blind14, 0.97, 0.73),
     )
     for name, corpus, precision, recall in (*floors, *later):
         result = score_corpus(*corpus)
