@@ -43,6 +43,7 @@ from .fixtures.bad_inputs.corpus_round7 import CITIZEN_IDS_ROUND7, write_corpus_
 from .fixtures.bad_inputs.corpus_round8 import CITIZEN_IDS_ROUND8, write_corpus_round8
 from .fixtures.bad_inputs.corpus_round9 import CITIZEN_IDS_ROUND9, write_corpus_round9
 from .fixtures.bad_inputs.corpus_round10 import CITIZEN_IDS_ROUND10, write_corpus_round10
+from .fixtures.bad_inputs.corpus_round11 import CITIZEN_IDS_ROUND11, write_corpus_round11
 
 CONTRACT = Path(__file__).parent / "fixtures" / "bad_inputs" / "README.md"
 SOURCE_FOLDERS = ("submissions", "dossiers", "staffing", "narrative_reports")
@@ -66,7 +67,9 @@ ROUND8 = write_corpus_round8(Path("corpus-dry-run"), dry=True)
 ROUND9 = write_corpus_round9(Path("corpus-dry-run"), dry=True)
 # Round 10 (`corpus_round10.py`): written blind in December 2026, scored on first sight, then fixed.
 ROUND10 = write_corpus_round10(Path("corpus-dry-run"), dry=True)
-EXPECTED = ROUND1 + ROUND2 + ROUND3 + ROUND4 + ROUND5 + ROUND6 + ROUND7 + ROUND8 + ROUND9 + ROUND10
+# Round 11 (`corpus_round11.py`): written blind in December 2026, scored on first sight, then fixed.
+ROUND11 = write_corpus_round11(Path("corpus-dry-run"), dry=True)
+EXPECTED = ROUND1 + ROUND2 + ROUND3 + ROUND4 + ROUND5 + ROUND6 + ROUND7 + ROUND8 + ROUND9 + ROUND10 + ROUND11
 ALL_CITIZEN_IDS = (
     *CITIZEN_IDS,
     *CITIZEN_IDS_ROUND2,
@@ -78,6 +81,7 @@ ALL_CITIZEN_IDS = (
     *CITIZEN_IDS_ROUND8,
     *CITIZEN_IDS_ROUND9,
     *CITIZEN_IDS_ROUND10,
+    *CITIZEN_IDS_ROUND11,
 )
 
 
@@ -111,6 +115,7 @@ def corpus_run(small_sample: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         + write_corpus_round8(sources)
         + write_corpus_round9(sources)
         + write_corpus_round10(sources)
+        + write_corpus_round11(sources)
     )
     assert [e.path for e in expected] == [e.path for e in EXPECTED]  # the dry run promised the same files
     shas = {
@@ -392,6 +397,7 @@ LATER_ROUNDS = {
     8: (ROUND8, 30),
     9: (ROUND9, 30),
     10: (ROUND10, 30),
+    11: (ROUND11, 30),
 }
 
 

@@ -482,7 +482,8 @@ _APOSTROPHE_MARKED = ("dossier_code", "received_at", "due_at", "finished_at")
 
 
 # What a system writes in a date column that has no date yet (`Chưa có`: none yet): empty, not unreadable
-_NO_DATE = ("chưa có", "chưa", "không có", "không", "-", "--", "—", "n/a")
+# and what a program writes for a missing timestamp: pandas' `NaT` and `nan` after astype(str), `None`, `NULL`
+_NO_DATE = ("chưa có", "chưa", "không có", "không", "-", "--", "—", "n/a", "nat", "nan", "none", "null")
 _DATE_COLUMNS = ("received_at", "due_at", "finished_at")
 
 

@@ -80,17 +80,22 @@ def check_extension(path: Path, allowed: tuple[str, ...]) -> None:
         )
     if kind in ("ole2", "ole2_word", "encrypted_office"):
         raise refuse_by_content(path, kind, "", allowed[0])
-    if kind in ("html", "spreadsheet_xml") and path.suffix.lower() in (".xls", ".xlsx"):
-        # what government systems call an "Excel export": a web page or Excel 2003 XML named .xls
+    if kind in ("html", "spreadsheet_xml") and path.suffix.lower() in (".xls", ".xlsx", ".doc"):
+        # what government systems call an "Excel export" or a "Word download": a web page or Excel 2003
+        # XML named .xls, an e-office page saved as .doc
         what_vi, what_en = _KIND_VI[kind]
+        word = path.suffix.lower() == ".doc"
+        app, target = ("Word", ".docx") if word else ("Excel", ".xlsx")
+        office_vi = "văn bản Word (.docx)" if word else "bảng tính Excel (.xlsx)"
+        office_en = "a Word document (.docx)" if word else "an Excel workbook (.xlsx)"
         raise IngestError(
             path,
             None,
             None,
-            f"đây là {what_vi} mang đuôi {path.suffix}, không phải bảng tính Excel (.xlsx): hãy mở bằng "
-            "Excel, lưu lại thành .xlsx (Excel Workbook) rồi gửi lại",
-            f"this is {what_en} named {path.suffix}, not an Excel workbook (.xlsx): open it in Excel, save "
-            "it as .xlsx and send it again",
+            f"đây là {what_vi} mang đuôi {path.suffix}, không phải {office_vi}: hãy mở bằng {app}, lưu "
+            f"lại thành {target} rồi gửi lại",
+            f"this is {what_en} named {path.suffix}, not {office_en}: open it in {app}, save it as {target} "
+            "and send it again",
             reason="wrong_file_type",
         )
     listed = ", ".join(allowed)

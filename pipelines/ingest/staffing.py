@@ -318,12 +318,16 @@ def parse_staffing(
     good, problems = [], []
     unnamed: dict[int, int] = {}  # position of a column without a header -> values under it
     section_role: str | None = None  # the role a heading row gives the officials under it
-    for number, row in _numbered_rows(sheets, lists):
+    departed = False  # under a heading of officials who left or were transferred
+    for number, row in _numbered_rows(sheets, lists, found):
         if is_blank(row):
+            continue
+        if _left_heading(row):
+            departed = True  # a list of those who left, under the current one: none of them is counted
             continue
         heading = _section_heading(row)
         if heading is not None:
-            section_role = heading
+            section_role, departed = heading, False
             continue
         for index, value in enumerate(row):
             if (index >= len(headers) or not headers[index]) and cell_text(value) is not None:
@@ -349,6 +353,19 @@ def parse_staffing(
             cell["dt_role"] = (
                 ticked[0] if len(ticked) == 1 else ("cả hai: " + ", ".join(ticked) if ticked else "không")
             )
+        if departed:
+            problems.append(
+                IngestError(
+                    path,
+                    number,
+                    "full_name",
+                    "cán bộ thuộc danh sách đã nghỉ việc, chuyển công tác (ghi dưới danh sách hiện tại): "
+                    "không tính vào cán bộ của đơn vị",
+                    "an official listed under a heading of those who left or were transferred: not counted",
+                    reason="invalid_value",
+                )
+            )
+            continue
         if section_role is not None and not cell.get("dt_role"):
             cell["dt_role"] = section_role
         for one, one_id in _officials_in_row(cell, raw_id):
@@ -365,6 +382,15 @@ def parse_staffing(
 # letter, and the role its officials have when their own role cell is empty
 _SECTION = re.compile(r"^(?:[ivx]+|[a-dđ])[.)]\s+\D+$")
 _SECTION_ROLES = (("chuyên trách", "chuyên trách"), ("kiêm nhiệm", "kiêm nhiệm"), ("khác", "không"))
+
+
+_LEFT = re.compile(r"nghỉ việc|nghỉ hưu|thôi việc|chuyển công tác|đã nghỉ|chuyển đi")
+
+
+def _left_heading(row: tuple | list) -> bool:
+    """A heading row (one text, in one cell or merged across) over officials who left or were transferred."""
+    filled = {cell_text(v) for v in row} - {None}
+    return len(filled) == 1 and len(key := name_key(filled.pop())) > 15 and bool(_LEFT.search(key))
 
 
 def _section_heading(row: tuple | list) -> str | None:
@@ -474,42 +500,63 @@ def _unicode_sheets(sheets: list, detected: Detected) -> list:
     ]
 
 
-def _numbered_rows(sheets: list, lists: list[SheetHeader]) -> Iterator[tuple[int, tuple]]:
+def _fields(headers: list[str]) -> list[str | None]:
+    return [_HEADERS.lookup(h) if h else None for h in headers]
+
+
+def _numbered_rows(sheets: list, lists: list[SheetHeader], found: SheetHeader) -> Iterator[tuple[int, tuple]]:
     """The rows under each list's header, a later sheet's numbered on from the sheet before (as the pages
-    of a dossier export are), so that every row of the file keeps one number."""
+    of a dossier export are), so that every row of the file keeps one number; a sheet whose columns come
+    in another order has its cells put in `found`'s order."""
     last = 0
-    for n, found in enumerate(lists):
-        offset = last - found.row if n else 0
-        for number, row in enumerate(sheets[found.sheet_index][1][found.row :], start=found.row + 1):
+    wanted = _fields(found.headers)
+    for n, listed in enumerate(lists):
+        offset = last - listed.row if n else 0
+        own = _fields(listed.headers)
+        order = None
+        if own != wanted:
+            order = [
+                own.index(field) if field and field in own else _same_header(listed.headers, header)
+                for field, header in zip(wanted, found.headers, strict=True)
+            ]
+        for number, row in enumerate(sheets[listed.sheet_index][1][listed.row :], start=listed.row + 1):
             last = number + offset
-            yield last, row
+            yield (
+                last,
+                row
+                if order is None
+                else tuple(row[j] if j is not None and j < len(row) else None for j in order),
+            )
+
+
+def _same_header(headers: list[str], header: str) -> int | None:
+    return headers.index(header) if header and header in headers else None
 
 
 def _lists_per_commune(sheets: list, found: SheetHeader, detected: Detected) -> list[SheetHeader]:
-    """The list under `found`, and the lists of the other sheets with the same columns when each sheet
-    holds other communes than the rest (an office that compiles for two communes sends a sheet for each).
-    A sheet that repeats communes of another (a copy kept as a backup, a draft) is not read twice."""
-    wanted = [_HEADERS.lookup(h) if h else None for h in found.headers]
+    """The list under `found`, and the lists of the other sheets with the same columns (in any order) when
+    each sheet lists other people than the rest: an office that compiles for two communes sends a sheet for
+    each, a commune's departments keep a sheet each. A sheet that repeats people of another (a copy kept as
+    a backup, a draft) is not read twice."""
+    wanted = _fields(found.headers)
     if "commune" not in wanted:
         return [found]
-    where = wanted.index("commune")
     lists = [found]
     for index, (title, rows) in enumerate(sheets):
         own = sheet_header(index, title, rows, _header_score) if index != found.sheet_index else None
-        if own and [_HEADERS.lookup(h) if h else None for h in own.headers] == wanted:
+        if own and sorted(f for f in _fields(own.headers) if f) == sorted(f for f in wanted if f):
             lists.append(own)
     if len(lists) == 1:
         return lists
-    communes = [
-        {
-            name_key(cell_text(row[where]) or "")
-            for row in sheets[h.sheet_index][1][h.row :]
-            if len(row) > where
-        }
-        - {""}
-        for h in lists
-    ]
-    if any(a & b for i, a in enumerate(communes) for b in communes[i + 1 :]):
+    key = "full_name" if "full_name" in wanted else "commune"  # who a sheet lists
+
+    def listed(h: SheetHeader) -> set[str]:
+        where = _fields(h.headers).index(key)
+        rows = sheets[h.sheet_index][1][h.row :]
+        return {name_key(cell_text(row[where]) or "") for row in rows if len(row) > where} - {""}
+
+    people = [listed(h) for h in lists]
+    if any(a & b for i, a in enumerate(people) for b in people[i + 1 :]):
         return [found]
     lists.sort(key=lambda h: h.sheet_index)
     detected.note("sheets", ", ".join(h.sheet for h in lists))

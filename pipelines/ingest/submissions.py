@@ -686,8 +686,15 @@ def _looks_like_code(text: str) -> bool:
 
 
 class FormParser:
-    def __init__(self, resolver: CommuneResolver, periods: set[str], indicators: dict[str, str]):
+    def __init__(
+        self,
+        resolver: CommuneResolver,
+        periods: set[str],
+        indicators: dict[str, str],
+        names: dict[str, str] | None = None,
+    ):
         self.resolver, self.periods, self.indicators = resolver, periods, indicators
+        self.named = {name_key(name): code for code, name in (names or {}).items()}  # catalogue name -> code
 
     @classmethod
     def from_seeds(cls, seeds_dir: Path | None = None) -> FormParser:
@@ -696,6 +703,7 @@ class FormParser:
             CommuneResolver.from_seeds(seeds_dir),
             {p["period_key"] for p in read_seed("ref_reporting_calendar", seeds_dir)},
             {i["indicator_code"]: i["kind"] for i in read_seed("ref_indicators", seeds_dir)},
+            {i["indicator_code"]: i["name_vi"] for i in read_seed("ref_indicators", seeds_dir)},
         )
 
     def parse(self, path: Path, detected: Detected | None = None) -> ParsedForm:
@@ -867,7 +875,9 @@ class FormParser:
             # the code as meant (a zero-width space or full-width letters do not make another code); the
             # quarantine keeps it as written
             code = compat(code_text).strip().upper() if code_text else None
-            problem = self._row_problem(path, r, code, seen, code_text)
+            problem = self._row_problem(path, r, code, seen, code_text) or self._named_otherwise(
+                path, r, code, cell_text(at(row, "name").value)
+            )
             if problem is None:
                 try:
                     value = self._value(path, r, row, code, at)
@@ -945,6 +955,24 @@ class FormParser:
             numerator=parsed["numerator"][0],
             denominator=parsed["denominator"][0],
             rate=parsed["rate"][0],
+        )
+
+    def _named_otherwise(self, path: Path, r: int, code: str | None, name: str | None) -> IngestError | None:
+        """A row whose name is, word for word, the catalogue's name of another indicator than its code's: the
+        code column was sorted or pasted on its own (Excel's "Continue with the current selection"), so the
+        figure would land under the wrong indicator. Held back naming both."""
+        other = self.named.get(name_key(name or ""))
+        if other is None or other == code:
+            return None
+        return IngestError(
+            path,
+            r,
+            "indicator_code",
+            f"mã chỉ tiêu '{code}' không khớp tên chỉ tiêu '{name}' (là tên của chỉ tiêu {other}): cột mã "
+            "có thể đã bị sắp xếp hoặc dán lệch, hãy kiểm tra lại",
+            f"indicator code {code!r} disagrees with the row's name {name!r}, which names {other}",
+            reason="invalid_value",
+            raw_value=code,
         )
 
     def _row_problem(self, path: Path, r: int, code: str | None, seen: set[str], written: str | None = None):
