@@ -351,6 +351,26 @@ def test_months_inside_the_quarter_replaced_figures_and_a_share_in_words(tmp_pat
     assert figures[Decimal(75)].indicator_code == "DOS_ONLINE_PAYMENT_RATE"
 
 
+def test_a_questionnaires_answer_is_read_with_its_question(tmp_path):
+    """From the fourteenth blind set: `Câu 2. Tỷ lệ hồ sơ tiếp nhận trực tuyến? / Trả lời: 60,05% (251/418)`
+    answers in figures without their words; the question gives them (its own figures, `tối thiểu 50%`, are
+    read once, there). Left alone: a clause after `;` in an answer still loses them."""
+    path = tmp_path / "xa-dak-plo_quy-3-2025.txt"
+    path.write_text(
+        "UBND XÃ ĐĂK PLÔ\nBÁO CÁO KẾT QUẢ CHUYỂN ĐỔI SỐ QUÝ III NĂM 2025\n\n"
+        "Câu 1. Số hồ sơ thủ tục hành chính tiếp nhận trực tuyến trong quý?\n\n"
+        "Trả lời: 251 hồ sơ, chiếm phần lớn.\n\n"
+        "Câu 2. Tỷ lệ hồ sơ tiếp nhận trực tuyến? Có đạt mức tối thiểu 50% không?\n\n"
+        "Trả lời: 60,05% (251/418).\n",
+        encoding="utf-8",
+    )
+    figures = extract_report(path).figures
+    found = {(f.indicator_code, f.value) for f in figures}
+    assert ("DOS_ONLINE", 251) in found
+    assert ("DOS_ONLINE_RATE", Decimal("60.05")) in found
+    assert len([f for f in figures if f.value == 50]) == 1
+
+
 def test_a_terse_figure_under_a_heading_is_read_with_the_heading_and_waits_for_review(tmp_path):
     path = tmp_path / "xa-ba-gia_quy-3-2025.txt"
     path.write_text(

@@ -97,8 +97,16 @@ def document_figures(blocks: tuple[Block, ...]) -> list[Figure]:
     for (kind, _table), group in groupby(blocks, key=lambda b: (b.kind, b.table)):
         group = list(group)
         if kind != "cell":
+            question = None  # the questionnaire's question an answer paragraph replies to
             for block in group:
                 sections.read(block)
+                asked = _QUESTION.match(block.text)
+                answer = _ANSWER.match(block.text)
+                if answer and question:
+                    # `Câu 1. Số hồ sơ tiếp nhận? / Trả lời: Trực tuyến 251; trực tiếp 165`: the answer's
+                    # terse figures are read with the question's words
+                    block = replace(block, text=f"{question}: {block.text[answer.end() :]}")
+                question = _asked(asked.group(1)) if asked else None
                 figures.extend(sections.apply(find_figures(block)))
             continue
         rows = [list(cells) for _, cells in groupby(group, key=lambda b: b.row)]
@@ -121,6 +129,16 @@ def document_figures(blocks: tuple[Block, ...]) -> list[Figure]:
                 ]
             figures.extend(sections.apply(row_figures))
     return figures
+
+
+# A questionnaire's question (`Câu 2. Tỷ lệ hồ sơ tiếp nhận trực tuyến? …`) and the answer under it
+_QUESTION = re.compile(r"^\s*(?:câu|cau)\s+\d+[.:)]?\s*(.+?)\?", re.IGNORECASE)
+_ANSWER = re.compile(r"^\s*(?:trả lời|tra loi|tl)\s*[:.\-]\s*", re.IGNORECASE)
+
+
+def _asked(question: str) -> str:
+    """A question's words without its figures (`mức tối thiểu 50%` is the question's, read there)."""
+    return " ".join(re.sub(r"\d[\d.,/]*\s*%?", " ", question).split())
 
 
 def _stated(figure: Figure) -> Decimal | None:
