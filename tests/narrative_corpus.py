@@ -33,6 +33,7 @@ BLIND11 = FIXTURES / "narrative_blind11"
 BLIND12 = FIXTURES / "narrative_blind12"
 BLIND13 = FIXTURES / "narrative_blind13"
 BLIND14 = FIXTURES / "narrative_blind14"
+BLIND15 = FIXTURES / "narrative_blind15"
 
 
 def build_corpus(folder: Path, out: Path) -> list[Path]:

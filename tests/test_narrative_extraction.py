@@ -371,6 +371,26 @@ def test_a_questionnaires_answer_is_read_with_its_question(tmp_path):
     assert len([f for f in figures if f.value == 50]) == 1
 
 
+def test_parts_in_brackets_and_other_bodies_figures_do_not_land_as_the_communes(tmp_path):
+    """From the fifteenth blind set: the budget's sources in brackets after the budget are its parts (the
+    same figure restated more exactly is not: `khoảng 1.200 hồ sơ (số liệu tạm tính là 1.187 hồ sơ)`); the
+    health station's and the school's computers and certificates are those bodies' figures."""
+    path = tmp_path / "xa-tra-giang_9-thang-2025.txt"
+    path.write_text(
+        "UBND XÃ TRÀ GIANG\nBÁO CÁO KẾT QUẢ CHUYỂN ĐỔI SỐ 9 THÁNG NĂM 2025\n\n"
+        "Kinh phí chuyển đổi số 9 tháng: 64.000.000 đồng (ngân sách xã 49.000.000 đồng; tỉnh hỗ trợ "
+        "15.000.000 đồng).\n\n"
+        "Tổng số hồ sơ tiếp nhận 9 tháng khoảng 1.200 hồ sơ (số liệu tạm tính là 1.187 hồ sơ).\n\n"
+        "Trạm Y tế xã có 04 máy tính và 03 chứng thư số.\n",
+        encoding="utf-8",
+    )
+    figures = {f.value: f for f in extract_report(path).figures}
+    assert figures[64_000_000].role == "actual" and figures[64_000_000].indicator_code == "DT_BUDGET"
+    assert figures[49_000_000].role == "subset" and figures[15_000_000].role == "subset"
+    assert figures[1187].role == "actual"
+    assert figures[3].role == "other"
+
+
 def test_a_terse_figure_under_a_heading_is_read_with_the_heading_and_waits_for_review(tmp_path):
     path = tmp_path / "xa-ba-gia_quy-3-2025.txt"
     path.write_text(

@@ -1283,7 +1283,44 @@ def judge_figures(
                 review_reason=",".join(reasons),
             )
         )
-    return judged
+    return _parts_in_brackets(judged)
+
+
+def _depth(sentence: str, at: int) -> int:
+    return sentence[:at].count("(") - sentence[:at].count(")")
+
+
+# Words in brackets that give the figure before them again, more exactly: not a part of it
+_RESTATED = re.compile(r"chính xác|tạm tính|số liệu|cụ thể là|đúng là|chinh xac|tam tinh", re.IGNORECASE)
+
+
+def _parts_in_brackets(figures: list[Figure]) -> list[Figure]:
+    """A figure in brackets right after a figure of the same indicator is a part of it: `64.000.000 đồng
+    (ngân sách xã 49.000.000 đồng; tỉnh hỗ trợ 15.000.000 đồng)` states the budget once and its sources
+    inside (`CKS: 20 (USB token: 16; SIM: 04)` names other indicators inside, which stay what they are)."""
+    parts = []
+    total: Figure | None = None  # the last figure outside brackets, in the sentence being read
+    for figure in figures:
+        depth = _depth(figure.sentence, figure.start)
+        if depth == 0:
+            total = figure
+        elif (
+            total is not None
+            and total.sentence == figure.sentence
+            and figure.indicator_code
+            and figure.indicator_code == total.indicator_code
+            and figure.role == "actual"
+            and figure.kind == total.kind
+            and figure.kind in ("count", "money")
+            and figure.value is not None
+            and total.value is not None
+            and figure.value < total.value  # a part is less than its whole
+            and not _APPROXIMATE.search(total.role_before)  # `gần 4,1 nghìn hồ sơ (chính xác là 4.087 …)`
+            and not _RESTATED.search(figure.sentence[total.start + len(total.printed) : figure.start])
+        ):
+            figure = replace(figure, role="subset", role_cue="(", needs_review=False)
+        parts.append(figure)
+    return parts
 
 
 CONFLICT = "conflict"
