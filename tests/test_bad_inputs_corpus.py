@@ -44,6 +44,7 @@ from .fixtures.bad_inputs.corpus_round8 import CITIZEN_IDS_ROUND8, write_corpus_
 from .fixtures.bad_inputs.corpus_round9 import CITIZEN_IDS_ROUND9, write_corpus_round9
 from .fixtures.bad_inputs.corpus_round10 import CITIZEN_IDS_ROUND10, write_corpus_round10
 from .fixtures.bad_inputs.corpus_round11 import CITIZEN_IDS_ROUND11, write_corpus_round11
+from .fixtures.bad_inputs.corpus_round12 import CITIZEN_IDS_ROUND12, write_corpus_round12
 
 CONTRACT = Path(__file__).parent / "fixtures" / "bad_inputs" / "README.md"
 SOURCE_FOLDERS = ("submissions", "dossiers", "staffing", "narrative_reports")
@@ -69,7 +70,22 @@ ROUND9 = write_corpus_round9(Path("corpus-dry-run"), dry=True)
 ROUND10 = write_corpus_round10(Path("corpus-dry-run"), dry=True)
 # Round 11 (`corpus_round11.py`): written blind in December 2026, scored on first sight, then fixed.
 ROUND11 = write_corpus_round11(Path("corpus-dry-run"), dry=True)
-EXPECTED = ROUND1 + ROUND2 + ROUND3 + ROUND4 + ROUND5 + ROUND6 + ROUND7 + ROUND8 + ROUND9 + ROUND10 + ROUND11
+# Round 12 (`corpus_round12.py`): written blind in December 2026, scored on first sight, then fixed.
+ROUND12 = write_corpus_round12(Path("corpus-dry-run"), dry=True)
+EXPECTED = (
+    ROUND1
+    + ROUND2
+    + ROUND3
+    + ROUND4
+    + ROUND5
+    + ROUND6
+    + ROUND7
+    + ROUND8
+    + ROUND9
+    + ROUND10
+    + ROUND11
+    + ROUND12
+)
 ALL_CITIZEN_IDS = (
     *CITIZEN_IDS,
     *CITIZEN_IDS_ROUND2,
@@ -82,6 +98,7 @@ ALL_CITIZEN_IDS = (
     *CITIZEN_IDS_ROUND9,
     *CITIZEN_IDS_ROUND10,
     *CITIZEN_IDS_ROUND11,
+    *CITIZEN_IDS_ROUND12,
 )
 
 
@@ -116,6 +133,7 @@ def corpus_run(small_sample: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         + write_corpus_round9(sources)
         + write_corpus_round10(sources)
         + write_corpus_round11(sources)
+        + write_corpus_round12(sources)
     )
     assert [e.path for e in expected] == [e.path for e in EXPECTED]  # the dry run promised the same files
     shas = {
@@ -215,7 +233,11 @@ def test_the_run_succeeds_with_the_corpus_on_top(corpus_run: CorpusRun):
 
 # Files of a round whose expected outcome the ingest does not give yet (issue notes): strict, so that the
 # day one is fixed the mark must go.
-NOT_YET: dict[str, str] = {}
+NOT_YET: dict[str, str] = {
+    "dossiers/dossiers_2025-Q2_vong12-noi-dong-cp1258.csv": "round 12: an export whose last lines were typed "
+    "in Windows-1258 under UTF-8 ones is refused; reading each line in its own encoding needs a line-wise "
+    "decoder in the streamed transcoding (the narrative TXT reader has one)",
+}
 
 
 @pytest.mark.parametrize(
@@ -398,6 +420,7 @@ LATER_ROUNDS = {
     9: (ROUND9, 30),
     10: (ROUND10, 30),
     11: (ROUND11, 30),
+    12: (ROUND12, 17),
 }
 
 

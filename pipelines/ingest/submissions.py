@@ -584,16 +584,20 @@ class Table:
 def _find_table(sheets: list[Sheet], path: Path) -> Table:
     """The indicator table's header on any sheet, under any title rows; its columns by header text. A
     second header row (`Số liệu` over `Tử số | Mẫu số`) is read with the first."""
-    best: tuple[int, int, int, int, int] | None = None  # shown, named, points, sheet, row
+    best: tuple[bool, bool, bool, int, int, int] | None = None  # filled, shown, named, points, sheet, row
     folder = re.search(r"\d{4}-Q([1-4])", path.parent.name)
     for s, sheet in enumerate(sheets):
         # a workbook of the year, a sheet per quarter: the sheet of the folder's quarter first
         named = bool(folder) and names_quarter(sheet.title, folder.group(1))
         for r, row in enumerate(sheet.rows[:200], start=1):
             points = _table_score(row)
-            # a visible sheet's table before a hidden sheet's (a draft the clerk hid, with old figures)
-            if points and (best is None or (not sheet.hidden, named, points) > best[:3]):
-                best = (not sheet.hidden, named, points, s, r)
+            if not points:
+                continue
+            # a table with figures before an empty one (the blank template left visible, the filled form
+            # hidden); then a visible sheet's before a hidden sheet's (a draft the clerk hid, old figures)
+            rank = (_has_figures(sheet, r), not sheet.hidden, named, points)
+            if best is None or rank > best[:4]:
+                best = (*rank, s, r)
     if best is None:
         _refuse_header_without_codes(sheets, path)
         looked = ", ".join(f"'{sheet.title}'" for sheet in sheets)
@@ -636,6 +640,19 @@ def _find_table(sheets: list[Sheet], path: Path) -> Table:
         columns[column] = index
     _refuse_unnamed_values(sheet, header_row, headers, columns, path)
     return Table(sheet, header_row, columns)
+
+
+def _has_figures(sheet: Sheet, header_row: int) -> bool:
+    """Whether any row under a header row holds a figure in one of its figure columns."""
+    header = sheet.rows[header_row - 1]
+    figure_columns = [
+        i for i, c in enumerate(header) if _form_column(cell_text(c.value) or "") in NUMBER_COLUMNS
+    ]
+    return any(
+        i < len(row) and _holds_a_figure(row[i])
+        for row in sheet.rows[header_row : header_row + MAX_FORM_ROWS]
+        for i in figure_columns
+    )
 
 
 def _refuse_header_without_codes(sheets: list[Sheet], path: Path) -> None:

@@ -112,7 +112,7 @@ def read_report(path: Path) -> ReportDocument:
     blocks = tuple(reader(path))
     if looks_vni([b.text for b in blocks]):  # typed in the VNI-Times font: `Kính göûi` is `Kính gửi`
         blocks = tuple(replace(b, text=from_vni(b.text)) for b in blocks)
-    if not blocks:
+    if not any(b.kind != "page_header" for b in blocks):  # a letterhead template in the page header only
         raise _error(path, "tệp báo cáo không có nội dung chữ", "report has no text", "empty_report")
     return ReportDocument(path, suffix[1:], blocks)
 
@@ -135,6 +135,10 @@ def _decode(path: Path) -> str:
             "unreadable_text",
         )
     raw = path.read_bytes()
+    if _utf8_and_cp1258_lines(raw):
+        # a UTF-8 letterhead and a body appended from an old Windows-1258 file (`type cu.txt >> …`): each
+        # line read in the encoding it was written in
+        return unicodedata.normalize("NFC", "".join(_line_text(line) for line in raw.splitlines(True)))
     encoding = detect_encoding_of(raw, path)
     try:
         text = raw.decode(encoding.name)
@@ -160,6 +164,26 @@ def _decode(path: Path) -> str:
             if common_syllables(tcvn3) > common_syllables(text):
                 return tcvn3
     return text
+
+
+def _valid_utf8(line: bytes) -> bool:
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _utf8_and_cp1258_lines(raw: bytes) -> bool:
+    """Some lines are UTF-8 with Vietnamese letters and others are not UTF-8 at all: two files joined.
+    (A one-byte file has no line of valid multi-byte UTF-8; a UTF-8 file has no invalid line.)"""
+    lines = [line for line in raw.splitlines() if max(line, default=0) > 0x7F]
+    valid = sum(_valid_utf8(line) for line in lines)
+    return 0 < valid < len(lines)
+
+
+def _line_text(line: bytes) -> str:
+    return line.decode("utf-8") if _valid_utf8(line) else line.decode("cp1258", errors="replace")
 
 
 # The header lines an e-mail message opens with (RFC 5322), and the one a MIME message always has
