@@ -233,11 +233,7 @@ def test_the_run_succeeds_with_the_corpus_on_top(corpus_run: CorpusRun):
 
 # Files of a round whose expected outcome the ingest does not give yet (issue notes): strict, so that the
 # day one is fixed the mark must go.
-NOT_YET: dict[str, str] = {
-    "dossiers/dossiers_2025-Q2_vong12-noi-dong-cp1258.csv": "round 12: an export whose last lines were typed "
-    "in Windows-1258 under UTF-8 ones is refused; reading each line in its own encoding needs a line-wise "
-    "decoder in the streamed transcoding (the narrative TXT reader has one)",
-}
+NOT_YET: dict[str, str] = {}
 
 
 @pytest.mark.parametrize(

@@ -61,7 +61,9 @@ def detect_encoding_of(sample: bytes, path: Path, complete: bool = True) -> Text
         return TextEncoding("utf-8", False)
     except UnicodeDecodeError:
         pass
-    if _mostly_utf8(sample):  # a stray bad byte in a UTF-8 file: its line is set aside, not the file
+    if _mostly_utf8(sample) or utf8_and_other_lines(sample):
+        # a stray bad byte in a UTF-8 file, or lines typed in another encoding under UTF-8 ones (two files
+        # joined): those lines are set aside with their reason, not the file
         return TextEncoding("utf-8", False)
     utf16 = utf16_without_bom(sample)
     if utf16:
@@ -76,6 +78,23 @@ def detect_encoding_of(sample: bytes, path: Path, complete: bool = True) -> Text
             reason="unreadable_text",
         )
     return TextEncoding(_windows_code_page(sample), False)
+
+
+def _valid_utf8(line: bytes) -> bool:
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def utf8_and_other_lines(raw: bytes) -> bool:
+    """Some lines are UTF-8 with letters beyond ASCII and others are not UTF-8 at all: two files joined
+    (`type cu.txt >> moi.txt`). A one-byte file has no valid multi-byte UTF-8 line; a UTF-8 file no invalid
+    one."""
+    lines = [line for line in raw.splitlines() if max(line, default=0) > 0x7F]
+    valid = sum(_valid_utf8(line) for line in lines)
+    return 0 < valid < len(lines)
 
 
 def _mostly_utf8(sample: bytes) -> bool:

@@ -27,7 +27,7 @@ from pipelines.ingest.guards import (
     transitional,
 )
 from pipelines.ingest.register import IngestError
-from pipelines.ingest.textfiles import detect_encoding_of
+from pipelines.ingest.textfiles import detect_encoding_of, utf8_and_other_lines
 
 MAX_REPORT_BYTES = 30 * 1024 * 1024
 SUPPORTED = (".docx", ".pdf", ".txt")
@@ -135,7 +135,7 @@ def _decode(path: Path) -> str:
             "unreadable_text",
         )
     raw = path.read_bytes()
-    if _utf8_and_cp1258_lines(raw):
+    if utf8_and_other_lines(raw):
         # a UTF-8 letterhead and a body appended from an old Windows-1258 file (`type cu.txt >> …`): each
         # line read in the encoding it was written in
         return unicodedata.normalize("NFC", "".join(_line_text(line) for line in raw.splitlines(True)))
@@ -166,24 +166,11 @@ def _decode(path: Path) -> str:
     return text
 
 
-def _valid_utf8(line: bytes) -> bool:
-    try:
-        line.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def _utf8_and_cp1258_lines(raw: bytes) -> bool:
-    """Some lines are UTF-8 with Vietnamese letters and others are not UTF-8 at all: two files joined.
-    (A one-byte file has no line of valid multi-byte UTF-8; a UTF-8 file has no invalid line.)"""
-    lines = [line for line in raw.splitlines() if max(line, default=0) > 0x7F]
-    valid = sum(_valid_utf8(line) for line in lines)
-    return 0 < valid < len(lines)
-
-
 def _line_text(line: bytes) -> str:
-    return line.decode("utf-8") if _valid_utf8(line) else line.decode("cp1258", errors="replace")
+    try:
+        return line.decode("utf-8")
+    except UnicodeDecodeError:
+        return line.decode("cp1258", errors="replace")
 
 
 # The header lines an e-mail message opens with (RFC 5322), and the one a MIME message always has
