@@ -150,3 +150,15 @@ def test_a_big_export_unchanged_since_its_hashing_is_not_read_again_and_a_rewrit
     again = ingest_dossier_file(con, export, tmp_path / "archive")
     assert again.status == "loaded" and again.sha256 != first.sha256 and len(reads) == 3
     assert con.execute("select count(*) from raw.dossiers where dossier_code = 'HS-9'").fetchall() == [(1,)]
+
+
+def test_lines_in_another_encoding_under_utf8_ones_are_told_from_a_one_byte_file():
+    """Two files joined (a UTF-8 export, lines typed in Windows-1258 under it) read as UTF-8, the other lines
+    set aside; a one-byte file with one UTF-8 line pasted in stays a one-byte file; pure files are neither."""
+    from pipelines.ingest.textfiles import utf8_and_other_lines
+
+    utf8, one_byte = "Xã Ba Vì\n".encode(), b"X\xe3 Ba Vi\xec\n"
+    assert utf8_and_other_lines(utf8 * 3 + one_byte * 2, mostly=True)
+    assert not utf8_and_other_lines(utf8 + one_byte * 10, mostly=True)
+    assert utf8_and_other_lines(utf8 + one_byte * 10)  # the TXT reader reads each line in its own encoding
+    assert not utf8_and_other_lines(one_byte * 5) and not utf8_and_other_lines(utf8 * 5)

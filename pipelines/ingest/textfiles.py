@@ -61,7 +61,7 @@ def detect_encoding_of(sample: bytes, path: Path, complete: bool = True) -> Text
         return TextEncoding("utf-8", False)
     except UnicodeDecodeError:
         pass
-    if _mostly_utf8(sample) or utf8_and_other_lines(sample):
+    if _mostly_utf8(sample) or utf8_and_other_lines(sample, mostly=True):
         # a stray bad byte in a UTF-8 file, or lines typed in another encoding under UTF-8 ones (two files
         # joined): those lines are set aside with their reason, not the file
         return TextEncoding("utf-8", False)
@@ -88,13 +88,14 @@ def _valid_utf8(line: bytes) -> bool:
     return True
 
 
-def utf8_and_other_lines(raw: bytes) -> bool:
+def utf8_and_other_lines(raw: bytes, mostly: bool = False) -> bool:
     """Some lines are UTF-8 with letters beyond ASCII and others are not UTF-8 at all: two files joined
     (`type cu.txt >> moi.txt`). A one-byte file has no valid multi-byte UTF-8 line; a UTF-8 file no invalid
-    one."""
+    one. With `mostly`, the UTF-8 lines are at least half of them (a file read as UTF-8 sets the others
+    aside: a one-byte file with one UTF-8 line pasted in is read in its own code page)."""
     lines = [line for line in raw.splitlines() if max(line, default=0) > 0x7F]
     valid = sum(_valid_utf8(line) for line in lines)
-    return 0 < valid < len(lines)
+    return 0 < valid < len(lines) and (not mostly or 2 * valid >= len(lines))
 
 
 def _mostly_utf8(sample: bytes) -> bool:
