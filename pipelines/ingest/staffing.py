@@ -262,7 +262,7 @@ def parse_staffing(
     lists = [found] if found else []
     if found is None:
         found = best_header(sheets, _header_score)
-        lists = _lists_per_commune(sheets, found, detected) if found else []
+        lists = _lists_of_sheets(sheets, found, detected) if found else []
     headers = found.headers if found else []
     below = _row_below(sheets, found)
     columns: dict[str, int] = {}
@@ -322,10 +322,11 @@ def parse_staffing(
     for number, row in _numbered_rows(sheets, lists, found):
         if is_blank(row):
             continue
-        if _left_heading(row):
+        key = _heading_key(row)
+        if _left_heading(key):
             departed = True  # a list of those who left, under the current one: none of them is counted
             continue
-        heading = _section_heading(row)
+        heading = _section_heading(key)
         if heading is not None:
             section_role, departed = heading, False
             continue
@@ -387,17 +388,20 @@ _SECTION_ROLES = (("chuyên trách", "chuyên trách"), ("kiêm nhiệm", "kiêm
 _LEFT = re.compile(r"nghỉ việc|nghỉ hưu|thôi việc|chuyển công tác|đã nghỉ|chuyển đi")
 
 
-def _left_heading(row: tuple | list) -> bool:
-    """A heading row (one text, in one cell or merged across) over officials who left or were transferred."""
+def _heading_key(row: tuple | list) -> str | None:
+    """The name key of a heading row's one text (in one cell, or merged across the row), else None."""
     filled = {cell_text(v) for v in row} - {None}
-    return len(filled) == 1 and len(key := name_key(filled.pop())) > 15 and bool(_LEFT.search(key))
+    return name_key(filled.pop()) if len(filled) == 1 else None
 
 
-def _section_heading(row: tuple | list) -> str | None:
-    """The role word of a section heading row (one text, in one cell or merged across the row, naming a
-    role), else None."""
-    filled = {cell_text(v) for v in row} - {None}
-    if len(filled) != 1 or not _SECTION.match(key := name_key(filled.pop())):
+def _left_heading(key: str | None) -> bool:
+    """A heading over officials who left or were transferred."""
+    return key is not None and len(key) > 15 and bool(_LEFT.search(key))
+
+
+def _section_heading(key: str | None) -> str | None:
+    """The role word of a section heading (`I. … CHUYÊN TRÁCH …`), else None."""
+    if key is None or not _SECTION.match(key):
         return None
     return next((role for word, role in _SECTION_ROLES if word in key), None)
 
@@ -420,13 +424,11 @@ def _officials_in_row(cell: dict, raw_id: object) -> list[tuple[dict, object]]:
     count = len(names)
     if count < 2 or count not in (len(_lines(raw_id)), len(_lines(cell.get("birth_date")))):
         return [(cell, raw_id)]
+    split = {field: lines for field in _PERSONAL if len(lines := _lines(cell.get(field))) == count}
+    ids = _lines(raw_id)
     officials = []
     for k in range(count):
-        one = dict(cell)
-        for field in _PERSONAL:
-            lines = _lines(cell.get(field))
-            one[field] = lines[k] if len(lines) == count else cell.get(field)
-        ids = _lines(raw_id)
+        one = {**cell, **{field: lines[k] for field, lines in split.items()}}
         officials.append((one, ids[k] if len(ids) == count else raw_id))
     return officials
 
@@ -533,7 +535,7 @@ def _same_header(headers: list[str], header: str) -> int | None:
     return headers.index(header) if header and header in headers else None
 
 
-def _lists_per_commune(sheets: list, found: SheetHeader, detected: Detected) -> list[SheetHeader]:
+def _lists_of_sheets(sheets: list, found: SheetHeader, detected: Detected) -> list[SheetHeader]:
     """The list under `found`, and the lists of the other sheets with the same columns (in any order) when
     each sheet lists other people than the rest: an office that compiles for two communes sends a sheet for
     each, a commune's departments keep a sheet each. A sheet that repeats people of another (a copy kept as

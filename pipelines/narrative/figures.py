@@ -650,12 +650,9 @@ def _worded_fraction(match: re.Match) -> str:
     first, second = match.group("first"), match.group("second")
     if first and name_key(first) != name_key(second):
         return match.group(0)
+    fraction = f"{match.group('num')}/{match.group('den')}"
     words = (match.group("words") or "").strip()
-    return (
-        f"{words} {match.group('num')}/{match.group('den')}"
-        if words
-        else f"{match.group('num')}/{match.group('den')}"
-    )
+    return f"{words} {fraction}" if words else fraction
 
 
 # `X, Y và Z lần lượt là 341, 139 và 06 hồ sơ`: each figure of the list belongs to the label in its place.
