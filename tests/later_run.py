@@ -14,13 +14,14 @@ from pathlib import Path
 
 import duckdb
 import openpyxl
-from dagster import DagsterInstance
+from dagster import AssetKey, BoolMetadataValue, DagsterInstance
 
 from pipelines.core.vietnamese import format_number
 from pipelines.reference import default_resolver
 from pipelines.reports.publish import read_manifest
 from pipelines.run import run_main_job
 from pipelines.settings import Settings
+from pipelines.warehouse.dbt import warehouse_dbt_assets
 
 PERIOD = "2025-Q1"
 INDICATOR = "DSIG_SIM"  # a stock only the communes' forms give (no system computes it)
@@ -47,6 +48,7 @@ class LaterRun:
     first_manifest: dict  # the period's edition in force before the second run
     first_folder: Path
     first_digests: dict[str, str]
+    kept: frozenset[AssetKey]  # what the dbt step left as it was (nothing it reads changed)
 
 
 def digests(folder: Path) -> dict[str, str]:
@@ -137,5 +139,12 @@ def make_later_run(settings: Settings, small_sample: Path, root: Path, settings_
     code, commune = _later_export(sources)
     before = dossier_state(later.warehouse_path, code, commune)
     resubmission = _resubmit(sources, printed_figures(first_folder))
-    succeeded = run_main_job(later, DagsterInstance.ephemeral()).success
-    return LaterRun(later, succeeded, code, commune, before, resubmission, first, first_folder, first_digests)
+    result = run_main_job(later, DagsterInstance.ephemeral())
+    kept = frozenset(
+        m.asset_key
+        for m in result.asset_materializations_for_node(warehouse_dbt_assets.op.name)
+        if m.metadata.get("rebuilt") == BoolMetadataValue(False)
+    )
+    return LaterRun(
+        later, result.success, code, commune, before, resubmission, first, first_folder, first_digests, kept
+    )

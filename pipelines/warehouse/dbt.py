@@ -7,6 +7,7 @@ model changes), never at import time.
 import hashlib
 import uuid
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,14 @@ from pipelines.runs import OWNERS
 from pipelines.settings import DBT_PROJECT_DIR
 from pipelines.warehouse.inprocess import run_dbt
 from pipelines.warehouse.manifest import MANIFEST, dbt_env, prune_invocation_targets
-from pipelines.warehouse.state import inputs_fingerprint, note_pending, unchanged_since_last_build
+from pipelines.warehouse.state import (
+    fingerprint_of,
+    inputs_parts,
+    last_build,
+    note_pending,
+    tables_changed_since,
+    unchanged_since_last_build,
+)
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 if not MANIFEST.exists():
@@ -80,13 +88,32 @@ REPORTING_SCHEMA = "reporting"
 BUILD_MARKS = "main.cds_build_marks"
 
 
+@dataclass(frozen=True)
+class Narrowed:
+    """A build of only what changed tables feed: `within`, dbt selectors (`source:<source>.<table>+`);
+    `kept`, the selected assets it leaves as they are, in the order of the graph."""
+
+    within: list[str]
+    kept: list[AssetKey]
+
+
 def _build(
     context: AssetExecutionContext,
     warehouse: WarehouseResource,
     reference: ReferenceResource,
     full_refresh: bool,
+    narrowed: Narrowed | None = None,
 ):
+    """`dbt build` of the context's selection, or of the part of it `narrowed` says; the selected assets
+    it leaves out are given first as kept (`rebuilt: False`), so that the steps after them run as after a
+    build (Dagster takes a multi-asset's outputs in the order of the graph: what is kept never depends on
+    what is rebuilt)."""
     warehouse.wait_until_free()  # dbt-duckdb fails at once on a lock a BI tool holds; wait here instead
+    if narrowed is not None:
+        for key in narrowed.kept:
+            yield MaterializeResult(asset_key=key, metadata={"rebuilt": False})
+        if not narrowed.within:
+            return
     # Unit tests check the models' logic against hand-written rows: they run in the test suite
     # (tests/test_warehouse_unit_tests.py), not on every production build, as dbt recommends.
     args = ["build", "--exclude-resource-type", "unit_test", *(["--full-refresh"] if full_refresh else [])]
@@ -97,9 +124,66 @@ def _build(
         env=dbt_env(warehouse.path, warehouse.memory_limit, reference.path),
         target_path=target,
         context=context,
+        within=None if narrowed is None else narrowed.within,
     )
     yield from _with_row_counts(context, events, warehouse)
     prune_invocation_targets(context.op_def.name)
+
+
+def _downstream_of_changes(
+    changed: set[str], manifest: Mapping[str, Any], selected: set[AssetKey], warehouse: WarehouseResource
+) -> Narrowed | None:
+    """What the changed tables (`schema.table`) feed: the dbt sources among them (a table dbt does not read,
+    such as the quarantine, feeds no model) and every node downstream (dbt's `+`). None, to build the whole
+    selection, when a selected model or seed the narrowed build would keep is missing from the warehouse
+    (dropped by hand, or never built)."""
+    sources = [
+        (unique_id, f"source:{source['source_name']}.{source['name']}+")
+        for unique_id, source in manifest["sources"].items()
+        if f"{source['schema']}.{source.get('identifier') or source['name']}" in changed
+    ]
+    below, pending = set(), [unique_id for unique_id, _ in sources]
+    while pending:
+        for child in manifest["child_map"].get(pending.pop(), []):
+            if child not in below:
+                below.add(child)
+                pending.append(child)
+    kept = [
+        node
+        for node in _in_graph_order(manifest["nodes"])
+        if node["unique_id"] not in below and translator.get_asset_key(node) in selected
+    ]
+    relations = {(node["schema"], node.get("alias") or node["name"]) for node in kept}
+    with warehouse.connect(read_only=True) as con:
+        present = set(
+            con.execute(
+                "select table_schema, table_name from information_schema.tables "
+                "where list_contains(?, table_schema)",
+                [sorted({schema for schema, _ in relations})],
+            ).fetchall()
+        )
+    if not relations <= present:
+        return None
+    return Narrowed(sorted(within for _, within in sources), [translator.get_asset_key(n) for n in kept])
+
+
+def _in_graph_order(nodes: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The models and seeds, each after every one it reads."""
+    ordered: list[Mapping[str, Any]] = []
+    placed: set[str] = set()
+
+    def place(unique_id: str) -> None:
+        if unique_id in placed or unique_id not in nodes:
+            return
+        placed.add(unique_id)
+        for parent in nodes[unique_id].get("depends_on", {}).get("nodes", []):
+            place(parent)
+        if nodes[unique_id]["resource_type"] in ("model", "seed"):
+            ordered.append(nodes[unique_id])
+
+    for unique_id in sorted(nodes):
+        place(unique_id)
+    return ordered
 
 
 # The analysts' tables: their materialisations carry a row count.
@@ -152,8 +236,9 @@ def warehouse_dbt_assets(
     outputs = Path(sources.outputs_dir)
     signed_by = f"{publication.signer_role}|{publication.signer_name}"
     with warehouse.connect(read_only=True) as con:
-        fingerprint = inputs_fingerprint(con, reference.path, date.today(), signed_by, server.identity)
+        parts = inputs_parts(con, reference.path, date.today(), signed_by, server.identity)
         built_with = _recorded_mark(con, INCREMENTAL_LOGIC)
+    fingerprint = fingerprint_of(parts)
     # what a skipped run leaves as it is: it must still be there
     # (the index is reports/publish.py's INDEX; the warehouse does not import the reports that follow it)
     needed = [Path(warehouse.analyst_path), sources.reports_dir / "index.html"]
@@ -165,16 +250,27 @@ def warehouse_dbt_assets(
             f"nguyên (nothing new since run {unchanged['run_id'][:8]}: warehouse, checks and reports kept)"
         )
         return
-    note_pending(outputs, fingerprint, context.run_id)
+    changed = None if config.rebuild else tables_changed_since(last_build(outputs), parts)
+    note_pending(outputs, fingerprint, context.run_id, parts)
     # the parsed manifest these assets were defined from (dagster-dbt keeps it), not the file read again
-    logic = incremental_logic_digest(get_manifest_and_translator_from_dbt_assets([context.assets_def])[0])
+    manifest = get_manifest_and_translator_from_dbt_assets([context.assets_def])[0]
+    logic = incremental_logic_digest(manifest)
     full_refresh = config.full_refresh or built_with != logic
     if full_refresh and not config.full_refresh:
         context.log.info(
             "Cách phân loại hồ sơ đã thay đổi (mã, danh mục xã hoặc macro): dựng lại các bảng gia tăng "
             "từ đầu (the logic of the incremental models changed, or was never recorded: rebuilt in full)"
         )
-    yield from _build(context, warehouse, reference, full_refresh)
+    narrowed = None
+    if changed is not None and not full_refresh:
+        narrowed = _downstream_of_changes(changed, manifest, set(context.selected_asset_keys), warehouse)
+    if narrowed is not None:
+        tables = ", ".join(sorted(changed)) or "không bảng nào"
+        context.log.info(
+            f"Chỉ dựng lại phần chịu ảnh hưởng của {tables} (only what the changed tables feed is rebuilt: "
+            f"{' '.join(narrowed.within) or 'nothing'}; the rest is kept)"
+        )
+    yield from _build(context, warehouse, reference, full_refresh, narrowed)
     with warehouse.connect() as con:
         _record_mark(con, INCREMENTAL_LOGIC, logic)
         if full_refresh or _recorded_mark(con, INCREMENTAL_GENERATION) is None:

@@ -48,17 +48,21 @@ def run_dbt(
     env: Mapping[str, str],
     target_path: Path,
     context: AssetExecutionContext | None = None,
+    within: Sequence[str] | None = None,
 ) -> Iterator[Any]:
     """Run `dbt <args>` in this process and yield its Dagster events (none without a context).
 
     `env` is set in os.environ while dbt runs (dbt's profile reads the warehouse path from it) and the
     process's own values are restored after. `target_path` receives dbt's artifacts and log; it starts from
     the partial-parse state the last command with the same profile values left (else the project's), so
-    only what changed since is parsed again."""
+    only what changed since is parsed again. `within`: dbt selectors the context's selection is narrowed
+    to (their intersection)."""
     from dbt.cli.main import dbtRunner
     from dbt_common.events.functions import msg_to_dict
 
     project_dir, selection, manifest, translator, project = _selection(context)
+    if within is not None:
+        selection = narrowed(selection, within)
     seed_partial_parse(target_path, env)
     command = [
         *args,
@@ -148,6 +152,18 @@ def _selection(context: AssetExecutionContext | None):
         selection += ["--indirect-selection", params.indirect_selection]
     project_dir = Path(params.dbt_project.project_dir) if params.dbt_project else DBT_PROJECT_DIR
     return project_dir, selection, params.manifest, params.dagster_dbt_translator, params.dbt_project
+
+
+def narrowed(selection: list[str], within: Sequence[str]) -> list[str]:
+    """dbt selection arguments (dagster-dbt's form: `--select` and `--exclude` each one space-separated
+    value) narrowed to what `within` also selects: every selected term intersected with every one of
+    `within` (dbt's `a,b`)."""
+    args = list(selection)
+    if "--select" not in args:
+        args = ["--select", "fqn:*", *args]
+    at = args.index("--select") + 1
+    args[at] = " ".join(f"{term},{part}" for term in args[at].split() for part in within)
+    return args
 
 
 def _raise_on_failure(command: list[str], outcome: Mapping[str, Any], errors: list[str], target: Path):

@@ -59,23 +59,51 @@ def _made_of_digest(digest, reference_dir: Path) -> None:
     _files_digest(digest, reference_dir, ("*.csv", "*.yml"))
 
 
-def inputs_fingerprint(
+# The part of the fingerprint that is not a raw table: the day, the signer, the server, the code and seeds.
+CONTEXT = "context"
+
+
+def inputs_parts(
     con: duckdb.DuckDBPyConnection, reference_dir: Path, today: date, signed_by: str = "", served_to: str = ""
-) -> str:
-    """The fingerprint of everything the outputs are made of (see the module's docstring). `signed_by`:
-    the signature block the documents carry (a new signer is a new version of them). `served_to`: the
-    server warehouse the run also builds, if any (a server set for the first time, or another one, is
-    built even when no data changed)."""
-    digest = hashlib.sha256(f"{today.isoformat()}|{signed_by}|{served_to}".encode())
+) -> dict[str, str]:
+    """The fingerprint in parts (see the module's docstring): one digest per raw and restricted table, keyed
+    `schema.table`, and `CONTEXT` for all the rest. `signed_by`: the signature block the documents carry (a
+    new signer is a new version of them). `served_to`: the server warehouse the run also builds, if any (a
+    server set for the first time, or another one, is built even when no data changed)."""
+    context = hashlib.sha256(f"{today.isoformat()}|{signed_by}|{served_to}".encode())
+    _made_of_digest(context, reference_dir)
+    parts = {CONTEXT: context.hexdigest()}
     tables = con.execute(
         """select table_schema, table_name from information_schema.tables
            where table_schema in ('raw', 'restricted') and table_type = 'BASE TABLE' order by all"""
     ).fetchall()
     for schema, name in tables:
         count, rows = rows_digest(con, schema, name)
-        digest.update(f"{schema}.{name}:{count}:{rows}".encode())
-    _made_of_digest(digest, reference_dir)
-    return digest.hexdigest()
+        parts[f"{schema}.{name}"] = f"{count}:{rows}"
+    return parts
+
+
+def fingerprint_of(parts: dict[str, str]) -> str:
+    """One digest of all the parts: the fingerprint a build is compared by."""
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def inputs_fingerprint(
+    con: duckdb.DuckDBPyConnection, reference_dir: Path, today: date, signed_by: str = "", served_to: str = ""
+) -> str:
+    """The fingerprint of everything the outputs are made of (`inputs_parts`, in one digest)."""
+    return fingerprint_of(inputs_parts(con, reference_dir, today, signed_by, served_to))
+
+
+def tables_changed_since(record: dict | None, parts: dict[str, str]) -> set[str] | None:
+    """The raw and restricted tables (`schema.table`) whose rows differ from those the last finished build
+    was made of; None when that build is unknown or anything besides the tables changed (the code, the
+    seeds, the day, the signer, the server): then everything is built."""
+    if not record or not isinstance(before := record.get("parts"), dict):
+        return None
+    if before.get(CONTEXT) != parts[CONTEXT]:
+        return None
+    return {name for name in before.keys() | parts.keys() if before.get(name) != parts.get(name)}
 
 
 def rows_digest(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> tuple[int, int | None]:
@@ -134,13 +162,16 @@ def unchanged_since_last_build(outputs_dir: Path, fingerprint: str, needed: list
     return None
 
 
-def note_pending(outputs_dir: Path, fingerprint: str, run_id: str) -> None:
+def note_pending(
+    outputs_dir: Path, fingerprint: str, run_id: str, parts: dict[str, str] | None = None
+) -> None:
     """What this run builds from; promoted to the record only if the whole run succeeds. A build rewrites
     the outputs, so the last record stops holding from here: a build that is killed or fails half-way
     (a publication cut off, its scratch folder left) is built again by the next run, never skipped."""
     outputs_dir.mkdir(parents=True, exist_ok=True)
     (outputs_dir / RECORD).unlink(missing_ok=True)
-    (outputs_dir / PENDING).write_text(json.dumps({"fingerprint": fingerprint, "run_id": run_id}), "utf-8")
+    pending = {"fingerprint": fingerprint, "run_id": run_id, **({"parts": parts} if parts else {})}
+    (outputs_dir / PENDING).write_text(json.dumps(pending), "utf-8")
 
 
 def promote_pending(outputs_dir: Path, run_id: str, finished_at: str) -> bool:
