@@ -34,6 +34,7 @@ BLIND12 = FIXTURES / "narrative_blind12"
 BLIND13 = FIXTURES / "narrative_blind13"
 BLIND14 = FIXTURES / "narrative_blind14"
 BLIND15 = FIXTURES / "narrative_blind15"
+BLIND16 = FIXTURES / "narrative_blind16"
 
 
 def build_corpus(folder: Path, out: Path) -> list[Path]:

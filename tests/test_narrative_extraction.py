@@ -584,3 +584,34 @@ def test_a_decimal_number_is_never_read_as_its_whole_part(tmp_path):
     printed = [f.printed for f in extract_report(path).figures]
     assert "15" not in printed
     assert {"619", "08"} <= set(printed)
+
+
+def test_a_report_typed_in_a_hurry_glued_units_slipped_marks_and_a_purchase(tmp_path):
+    """From the sixteenth blind set: a noun or an amount's word typed against its figure (`441hồ sơ`, `7hs`)
+    is its noun; a word with a wrong or missing mark (`tiêp nhận`) is read by its letters when no keyword
+    matched as written; `PC/laptop` counts computers, and computers bought in the quarter (`mua 03 PC`) are
+    what came in, not what the commune holds; another national programme's money is not the budget. `4G`
+    names no counted thing; an amount after a span of months is no month (`chi 6 tháng 26.500.000 đồng`)."""
+    path = tmp_path / "xa-ba-gia_quy-4-2025.txt"
+    path.write_text(
+        "UBND XÃ BA GIA\nBÁO CÁO KẾT QUẢ CHUYỂN ĐỔI SỐ QUÝ IV NĂM 2025\n\n"
+        "Trong quý xã tiêp nhận tổng cộng 1.284 hồ sơ, trong đó trực tiếp 441hồ sơ, qua BCCI 7hs.\n\n"
+        "Xã có 39 PC/laptop, sóng 4G phủ 98% diện tích.\n\n"
+        "Kinh phí quý IV: 96.500.000 đồng (mua 03 PC, gia hạn bản quyền).\n\n"
+        "Các xã cũ được giao tổng vốn Chương trình mục tiêu quốc gia giảm nghèo 4,82 tỷ đồng.\n",
+        encoding="utf-8",
+    )
+    figures = {f.value: f for f in extract_report(path).figures}
+    assert figures[1284].indicator_code == "DOS_RECEIVED"
+    assert figures[4_820_000_000].indicator_code is None  # another programme's money
+    assert figures[441].indicator_code == "DOS_IN_PERSON" and figures[7].indicator_code == "DOS_POSTAL"
+    assert figures[39].indicator_code == "PC_COUNT" and figures[39].role == "actual"
+    assert figures[3].role == "received_in_period"
+    assert 4 not in figures
+    half = tmp_path / "xa-thanh-bong_6-thang-2025.txt"
+    half.write_text(
+        "UBND XÃ THANH BỒNG\nBÁO CÁO KẾT QUẢ CHUYỂN ĐỔI SỐ 6 THÁNG ĐẦU NĂM 2025\n\n"
+        "Kinh phí các xã cũ đã chi cho chuyển đổi số 6 tháng 26.500.000 đồng (thuê đường truyền).\n",
+        encoding="utf-8",
+    )
+    assert [(f.indicator_code, f.value) for f in extract_report(half).figures] == [("DT_BUDGET", 26_500_000)]

@@ -39,6 +39,7 @@ from tests.narrative_corpus import (
     BLIND13,
     BLIND14,
     BLIND15,
+    BLIND16,
     DEV,
     HOLDOUT,
     build_corpus,
@@ -68,6 +69,7 @@ def corpora(tmp_path_factory) -> dict[str, tuple[dict, list[dict[str, str]]]]:
         BLIND13,
         BLIND14,
         BLIND15,
+    BLIND16,
     )
     for folder in sets:
         out = tmp_path_factory.mktemp(folder.name)
@@ -170,6 +172,11 @@ def blind15(corpora):
     return corpora[BLIND15.name]
 
 
+@pytest.fixture(scope="module")
+def blind16(corpora):
+    return corpora[BLIND16.name]
+
+
 def test_precision_of_what_lands_on_the_later_sets(
     holdout,
     blind3,
@@ -185,6 +192,7 @@ def test_precision_of_what_lands_on_the_later_sets(
     blind13,
     blind14,
     blind15,
+    blind16,
 ):
     floors = (("narrative_holdout", holdout, 0.97, 0.80), ("narrative_blind3", blind3, 0.97, 0.82))
     later = (
@@ -212,6 +220,9 @@ def test_precision_of_what_lands_on_the_later_sets(
         # first sight 0,980 / 0,927; the real mixture: other bodies' figures (the health station, the school),
         # system and portal figures, budget sources in brackets, plans beside results, parts typed unaccented
         ("narrative_blind15", blind15, 0.97, 0.90),
+        # first sight 0,990 / 0,866; what no generator writes: a report typed in a hurry (glued units, slipped
+        # marks, three thousands separators), comparisons in every sentence, tables, non-indicator numbers
+        ("narrative_blind16", blind16, 0.97, 0.86),
     )
     for name, corpus, precision, recall in (*floors, *later):
         result = score_corpus(*corpus)

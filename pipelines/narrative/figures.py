@@ -93,6 +93,8 @@ NOUNS = sorted(
         "usb",
         "vb",
         "vbđt",
+        "pc",
+        "laptop",
         # what equipment lists count, so that `15 máy vi tính và 15 máy scan` is two figures
         "bộ máy vi tính",
         "bộ máy tính",
@@ -138,6 +140,11 @@ _FIGURE = re.compile(
     )""",
     re.IGNORECASE | re.VERBOSE,
 )
+# Money in so many words after a span of months is not a month (`đã chi 6 tháng 26.500.000 đồng`).
+_AN_AMOUNT = re.compile(
+    r"\d\s*(?:ngàn|nghìn|triệu|tỷ|ngan|nghin|trieu|ty|đồng|vnđ|dong|vnd)(?!\w)", re.IGNORECASE
+)
+_TIME_BEFORE = re.compile(r"\d\s*(?:tháng|thang)\s*$", re.IGNORECASE)  # `6 tháng`, a span, not a date
 # What makes a number something else: a date, a document or article number, a year.
 _NOT_BEFORE = re.compile(
     r"(?:\bngày|\btháng|\bnăm|\bđiều|\bkhoản|\bmục|\bđề án|\bthứ|\blần|\bquý|\bphiên|\bnghị định"
@@ -154,6 +161,14 @@ _SCALE = {
     "tỷ": Decimal(1_000_000_000),
 }
 _SCALE.update({ascii_fold(word): factor for word, factor in list(_SCALE.items())})
+# A noun or an amount's word typed against its figure, as fast typing leaves it (`441hồ sơ`, `7hs`,
+# `48,5triệu`): a space goes between (`4G`, `200Mbps` name no counted thing and stay as they are).
+_GLUED = re.compile(
+    r"(?<=\d)(?=(?:"
+    + "|".join(re.escape(w) for w in sorted({*NOUNS, *_SCALE, "tr", "đồng"}, key=len, reverse=True))
+    + r")(?!\w))",
+    re.IGNORECASE,
+)
 # Abbreviations read as the words they stand for, in a figure's noun and in the words it is mapped on.
 ABBREVIATIONS = {
     "hs": "hồ sơ",
@@ -396,7 +411,8 @@ def _figure_of(match: re.Match, sentence: str, block: Block) -> Figure | None:
     before, after = sentence[: match.start()], sentence[match.end() :]
     groups = match.groupdict()
     not_after = _NOT_AFTER_COUNT if groups["count"] is not None else _NOT_AFTER
-    if _NOT_BEFORE.search(before) or not_after.search(after):
+    amount_after_months = _TIME_BEFORE.search(before) and _AN_AMOUNT.search(match.group(0))
+    if (_NOT_BEFORE.search(before) and not amount_after_months) or not_after.search(after):
         return None
     if groups["num"] is not None and _is_day_month(groups["num"], groups["den"], before, after):
         return None
@@ -729,7 +745,7 @@ def find_figures(block: Block) -> list[Figure]:
     before it in its clause when it is the clause's first (`wide_context`), and the words that open its
     clause (`lead_context`) and all up to the next figure (`far_context`)."""
     figures: list[Figure] = []
-    text = _WORDS_THEN_NUMBER.sub(r"\1", _NUMBER_IN_WORDS.sub(r"\1", block.text))
+    text = _WORDS_THEN_NUMBER.sub(r"\1", _NUMBER_IN_WORDS.sub(r"\1", _GLUED.sub(" ", block.text)))
     for sentence in sentences(_WORDED_FRACTION.sub(_worded_fraction, text)):
         sentence = _respectively(sentence)
         place = _opening_place(sentence)
@@ -845,9 +861,9 @@ def _compatible(figure: Figure, rule: KeywordRule, fallback: bool) -> bool:
     return rule.kind in COUNT_KINDS
 
 
-def _best(context: str, figure: Figure, rules: Iterable[KeywordRule], fallback: bool):
+def _best(context: str, figure: Figure, rules: Iterable[KeywordRule], fallback: bool, marks: bool = True):
     scores: dict[str, int] = {}
-    folded = unaccented(context)  # once per context, not once per rule
+    folded = not marks or unaccented(context)  # once per context, not once per rule
     if folded:
         context = ascii_fold(context)
     for rule in rules:
@@ -855,6 +871,10 @@ def _best(context: str, figure: Figure, rules: Iterable[KeywordRule], fallback: 
             score = rule.score(context, folded)
             if score:
                 scores[rule.indicator_code] = max(score, scores.get(rule.indicator_code, 0))
+    if not scores and not folded:
+        # a word typed with a wrong or missing mark (`tiêp nhận`, `trưc tuyến`, `kích hoặt`): the terms
+        # without their marks, tried only when no term matched as written
+        return _best(context, figure, rules, fallback, marks=False)
     if not scores:
         return None, 0, ()
     top = max(scores.values())
