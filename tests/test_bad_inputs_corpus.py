@@ -45,6 +45,7 @@ from .fixtures.bad_inputs.corpus_round9 import CITIZEN_IDS_ROUND9, write_corpus_
 from .fixtures.bad_inputs.corpus_round10 import CITIZEN_IDS_ROUND10, write_corpus_round10
 from .fixtures.bad_inputs.corpus_round11 import CITIZEN_IDS_ROUND11, write_corpus_round11
 from .fixtures.bad_inputs.corpus_round12 import CITIZEN_IDS_ROUND12, write_corpus_round12
+from .fixtures.bad_inputs.corpus_round13 import CITIZEN_IDS_ROUND13, write_corpus_round13
 
 CONTRACT = Path(__file__).parent / "fixtures" / "bad_inputs" / "README.md"
 SOURCE_FOLDERS = ("submissions", "dossiers", "staffing", "narrative_reports")
@@ -72,6 +73,8 @@ ROUND10 = write_corpus_round10(Path("corpus-dry-run"), dry=True)
 ROUND11 = write_corpus_round11(Path("corpus-dry-run"), dry=True)
 # Round 12 (`corpus_round12.py`): written blind in December 2026, scored on first sight, then fixed.
 ROUND12 = write_corpus_round12(Path("corpus-dry-run"), dry=True)
+# Round 13 (`corpus_round13.py`): written blind in December 2026, scored on first sight, then fixed.
+ROUND13 = write_corpus_round13(Path("corpus-dry-run"), dry=True)
 EXPECTED = (
     ROUND1
     + ROUND2
@@ -85,6 +88,7 @@ EXPECTED = (
     + ROUND10
     + ROUND11
     + ROUND12
+    + ROUND13
 )
 ALL_CITIZEN_IDS = (
     *CITIZEN_IDS,
@@ -99,6 +103,7 @@ ALL_CITIZEN_IDS = (
     *CITIZEN_IDS_ROUND10,
     *CITIZEN_IDS_ROUND11,
     *CITIZEN_IDS_ROUND12,
+    *CITIZEN_IDS_ROUND13,
 )
 
 
@@ -134,6 +139,7 @@ def corpus_run(small_sample: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         + write_corpus_round10(sources)
         + write_corpus_round11(sources)
         + write_corpus_round12(sources)
+        + write_corpus_round13(sources)
     )
     assert [e.path for e in expected] == [e.path for e in EXPECTED]  # the dry run promised the same files
     shas = {
@@ -233,7 +239,14 @@ def test_the_run_succeeds_with_the_corpus_on_top(corpus_run: CorpusRun):
 
 # Files of a round whose expected outcome the ingest does not give yet (issue notes): strict, so that the
 # day one is fixed the mark must go.
-NOT_YET: dict[str, str] = {}
+NOT_YET: dict[str, str] = {
+    "submissions/2025-Q2/qng055_vong13-ky-ghi-quy-dang-nop.xlsx": "a form's period cell naming the quarter "
+    "it was filed in, against its coverage dates and folder: the cell still wins (round 5's rule)",
+    "dossiers/dossiers_2025-Q2_vong13-gio-utc.csv": "time columns headed `(UTC)` are not yet moved to "
+    "Vietnam's time",
+    "dossiers/dossiers_2025-Q2_vong13-tieu-de-bi-sap-xep-xuong-cuoi.csv": "a header row sorted to the "
+    "bottom of its lines is not looked for there",
+}
 
 
 @pytest.mark.parametrize(
@@ -417,6 +430,7 @@ LATER_ROUNDS = {
     10: (ROUND10, 30),
     11: (ROUND11, 30),
     12: (ROUND12, 17),
+    13: (ROUND13, 20),
 }
 
 

@@ -45,6 +45,7 @@ from pipelines.ingest.textfiles import (
     TextTable,
     detect_encoding,
     find_header,
+    html_references,
     transcode_to_utf8,
 )
 from pipelines.reference import ascii_fold
@@ -854,7 +855,33 @@ def _stage_csv(
 ) -> HeaderMapping:
     encoding = detect_encoding(path)
     detected.note("encoding", encoding)
-    table = find_header(path, header_score, encoding)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    scratch: list[Path] = []
+    source = path
+    if html_references(path):  # letters as `&#7901;`: decoded once, line for line, then read as any file
+        source = transcode_to_utf8(
+            path, encoding, work_dir / f"{SCRATCH_PREFIX}{path.stem}.text.csv", references=True
+        )
+        scratch.append(source)
+        encoding = TextEncoding("utf-8", False)
+        detected.note("html_references", "decoded")
+    try:
+        return _stage_text(con, path, source, encoding, detected, work_dir, scratch)
+    finally:
+        for file in scratch:
+            file.unlink(missing_ok=True)
+
+
+def _stage_text(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    source: Path,
+    encoding: TextEncoding,
+    detected: Detected,
+    work_dir: Path,
+    scratch: list[Path],
+) -> HeaderMapping:
+    table = find_header(source, header_score, encoding)
     if table is None:
         raise IngestError(
             path,
@@ -868,9 +895,7 @@ def _stage_csv(
     for key, value in table.describe().items():
         detected.note(key, value)
     mapping = map_header(table.headers, path, table.header_line)
-    work_dir.mkdir(parents=True, exist_ok=True)
-    scratch: list[Path] = []
-    readable = path
+    readable = source
     try:
         if not encoding.duckdb_native:
             readable = transcode_to_utf8(path, encoding, work_dir / f"{SCRATCH_PREFIX}{path.stem}.utf8.csv")

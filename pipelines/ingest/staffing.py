@@ -367,6 +367,18 @@ def parse_staffing(
                 )
             )
             continue
+        if _vacant(cell.get("full_name")):
+            problems.append(
+                IngestError(
+                    path,
+                    number,
+                    "full_name",
+                    f"vị trí còn khuyết ('{cell['full_name']}'), chưa có người: không phải cán bộ của đơn vị",
+                    "a vacant post, with nobody in it: not an official",
+                    reason="invalid_value",
+                )
+            )
+            continue
         if section_role is not None and not cell.get("dt_role"):
             cell["dt_role"] = section_role
         for one, one_id in _officials_in_row(cell, raw_id):
@@ -386,6 +398,17 @@ _SECTION_ROLES = (("chuyên trách", "chuyên trách"), ("kiêm nhiệm", "kiêm
 
 
 _LEFT = re.compile(r"nghỉ việc|nghỉ hưu|thôi việc|chuyển công tác|đã nghỉ|chuyển đi")
+
+
+# A post listed with nobody in it, as a staffing plan by job position keeps it: `Khuyết`, `(Vị trí khuyết)`,
+# `Chưa tuyển dụng (chỉ tiêu năm 2025)`, `Chưa bố trí`, `Còn trống`
+_VACANT = re.compile(
+    r"^\W*(?:vị trí\s+)?(?:khuyết|chưa tuyển(?: dụng)?|chưa bố trí|chưa có người|còn trống|trống)\b"
+)
+
+
+def _vacant(name: object) -> bool:
+    return isinstance(name, str) and bool(_VACANT.match(name_key(name)))
 
 
 def _heading_key(row: tuple | list) -> str | None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -164,17 +165,44 @@ def open_text(path: Path, encoding: TextEncoding) -> io.TextIOWrapper:
     return open(path, encoding=encoding.name, errors="replace", newline="")
 
 
-def transcode_to_utf8(path: Path, encoding: TextEncoding, target: Path, newlines: bool = False) -> Path:
+def transcode_to_utf8(
+    path: Path, encoding: TextEncoding, target: Path, newlines: bool = False, references: bool = False
+) -> Path:
     """Re-write a text file as UTF-8 (NFC), streamed in 1 MiB pieces; with `newlines`, every line break
-    (CRLF, LF, a lone CR) becomes LF, for a file that mixes them."""
+    (CRLF, LF, a lone CR) becomes LF, for a file that mixes them; with `references`, HTML's character
+    references become their characters (`R&#7901; K&#417;i` is `Rờ Kơi`), line by line."""
     source_newline = None if newlines else ""
     with (
         open(path, encoding=encoding.name, errors="replace", newline=source_newline) as source,
         open(target, "w", encoding="utf-8", newline="") as out,
     ):
+        if references:
+            for line in source:
+                out.write(unicodedata.normalize("NFC", _REFERENCE.sub(_referenced, line)))
+            return target
         while piece := source.read(1 << 20):
             out.write(unicodedata.normalize("NFC", piece))
     return target
+
+
+# HTML's character references, as a web system that escapes every letter beyond ASCII exports its text
+_REFERENCE = re.compile(r"&#(?:([0-9]{2,7})|[xX]([0-9a-fA-F]{2,6}));|&(amp|lt|gt|quot|apos);")
+_NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+
+
+def _referenced(match: re.Match) -> str:
+    decimal, hexadecimal, named = match.groups()
+    if named:
+        return _NAMED[named]
+    code = int(decimal) if decimal else int(hexadecimal, 16)
+    return chr(code) if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else match.group(0)
+
+
+def html_references(path: Path, sample: int = 1 << 16) -> bool:
+    """Whether the file's text spells letters as HTML character references (three or more at its head)."""
+    with open(path, "rb") as handle:
+        head = handle.read(sample).decode("latin-1")
+    return len(re.findall(r"&#(?:[0-9]{2,7}|[xX][0-9a-fA-F]{2,6});", head)) >= 3
 
 
 @dataclass(frozen=True)

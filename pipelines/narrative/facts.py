@@ -41,6 +41,8 @@ _PERIODS = (
     (re.compile(r"(?:(?<!\d\s)(?<!\d)6|\bsáu) tháng(?: đầu năm| năm)?\s*(\d{4})"), "6M"),
     (re.compile(r"(?<!tháng\s)(?<!tháng\s\d\s)(?<!tháng\s\d\d\s)\bnăm\s+(\d{4})\b(?!\s*(?:của|về))"), "Y"),
 )
+# A period left blank on the Department's template: `Quý ….. năm 2025`, `quý … năm 2025`, `Quý ___`.
+_BLANK_PERIOD = re.compile(r"\bquy\s*(?:[.…_]\s*){2,}|\bquy\s*…")
 _COVERAGE = re.compile(
     r"từ\s+(?:ngày\s+)?(\d{1,2})/(\d{1,2})(?:/(\d{4}))?\s*(?:đến|-|–)\s*(?:ngày\s+)?(\d{1,2})/(\d{1,2})/(\d{4})",
     re.IGNORECASE,
@@ -163,6 +165,8 @@ def find_period(blocks: tuple[Block, ...]) -> tuple[str | None, str | None]:
     # The title without its asides first (`9 tháng năm 2025 (có tách riêng kết quả Quý III năm 2025)` is a
     # 9-month report), then the title, then the opening; in each, the period named first.
     title = _title(blocks)
+    if _BLANK_PERIOD.search(ascii_fold(name_key(title))):
+        return None, None  # a template's blank left unfilled (`Quý ….. năm 2025`): not the year
     texts = (re.sub(r"\([^()]*\)", " ", title), title, _head(blocks))
     attempts = [(name_key(t), _PERIODS) for t in texts]
     attempts += [(ascii_fold(key), _FOLDED_PERIODS) for key, _ in attempts]

@@ -8,6 +8,7 @@ document: page and paragraph, table row and cell, or footnote. A file that canno
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -103,6 +104,24 @@ def _error(path: Path, vi: str, en: str, reason: str) -> IngestError:
     return IngestError(path, None, None, vi, en, reason=reason)
 
 
+def _page_text(page) -> str:
+    """A PDF page's text in reading order. pypdf gives it in the order it was drawn, which is top-down for
+    what Word and LibreOffice write; a page drawn from the bottom up (some online converters) is read by the
+    place of its lines instead (pypdf's layout mode)."""
+    heights: list[float] = []
+
+    def visit(text, cm, tm, font, size) -> None:
+        if text.strip():
+            heights.append(cm[1] * tm[4] + cm[3] * tm[5] + cm[5])
+
+    text = page.extract_text(visitor_text=visit) or ""
+    steps = [b - a for a, b in itertools.pairwise(heights)]
+    up, down = sum(step > 1 for step in steps), sum(step < -1 for step in steps)
+    if up >= 3 and up > 2 * down:
+        return page.extract_text(extraction_mode="layout") or text
+    return text
+
+
 def read_report(path: Path) -> ReportDocument:
     """The report's blocks, by the file's type."""
     suffix = path.suffix.lower()
@@ -110,8 +129,13 @@ def read_report(path: Path) -> ReportDocument:
     check_size(path, MAX_REPORT_BYTES)
     reader = {".docx": _read_docx, ".pdf": _read_pdf, ".txt": _read_txt}[suffix]
     blocks = tuple(reader(path))
-    if looks_vni([b.text for b in blocks]):  # typed in the VNI-Times font: `Kính göûi` is `Kính gửi`
+    texts = [b.text for b in blocks]
+    if looks_vni(texts):  # typed in the VNI-Times font: `Kính göûi` is `Kính gửi`
         blocks = tuple(replace(b, text=from_vni(b.text)) for b in blocks)
+    elif looks_tcvn3(texts):  # the .VnTime fonts (TCVN3) kept in a PDF's text layer: `KÕt qu¶` is `Kết quả`
+        converted = tuple(replace(b, text=from_tcvn3(b.text)) for b in blocks)
+        if common_syllables(" ".join(b.text for b in converted)) > common_syllables(" ".join(texts)):
+            blocks = converted
     if not any(b.kind != "page_header" for b in blocks):  # a letterhead template in the page header only
         raise _error(path, "tệp báo cáo không có nội dung chữ", "report has no text", "empty_report")
     return ReportDocument(path, suffix[1:], blocks)
@@ -594,7 +618,7 @@ def _read_pdf(path: Path) -> Iterator[Block]:
                 "the PDF is password-protected: send it without a password",
                 "password_protected",
             )
-        pages = [page.extract_text() or "" for page in reader.pages]
+        pages = [_page_text(page) for page in reader.pages]
     except (PdfReadError, OSError, ValueError) as error:
         raise _error(
             path, "tệp PDF bị hỏng, không đọc được", f"corrupt PDF: {error}", "corrupt_file"
