@@ -162,3 +162,19 @@ def test_lines_in_another_encoding_under_utf8_ones_are_told_from_a_one_byte_file
     assert not utf8_and_other_lines(utf8 + one_byte * 10, mostly=True)
     assert utf8_and_other_lines(utf8 + one_byte * 10)  # the TXT reader reads each line in its own encoding
     assert not utf8_and_other_lines(one_byte * 5) and not utf8_and_other_lines(utf8 * 5)
+
+
+def test_a_header_naming_a_time_zone_moves_its_times_to_vietnams():
+    """`Ngày tiếp nhận (UTC)` is the received date, seven hours behind; `(GMT+7)` is Vietnam's own time."""
+
+    headers = [
+        "Mã hồ sơ", "Đơn vị tiếp nhận", "Ngày tiếp nhận (UTC)", "Hình thức nộp", "Hạn xử lý [GMT-5]",
+        "Ngày hoàn thành (GMT+7)", "Trạng thái",
+    ]  # fmt: skip
+    mapping = map_header(headers, Path("x.csv"))
+    assert (mapping.columns["received_at"], mapping.columns["due_at"], mapping.columns["finished_at"]) == (
+        2,
+        4,
+        5,
+    )
+    assert mapping.shifts == {"received_at": 7, "due_at": 12}

@@ -256,6 +256,8 @@ class HeaderMapping:
     header_row: int = 1
     # date field -> position of its time of day, where an export keeps them apart (`Giờ tiếp nhận`)
     times: dict[str, int] = field(default_factory=dict)
+    # date field -> hours to add for Vietnam's time, where its header names another zone (`… (UTC)`)
+    shifts: dict[str, int] = field(default_factory=dict)
 
 
 def header_score(cells: list[str]) -> int:
@@ -274,8 +276,12 @@ def map_header(headers: list[str], file: Path, header_row: int = 1) -> HeaderMap
     seen: dict[str, int] = {}
     duplicate: IngestError | None = None  # raised after the required columns: a file that has none of
     # them (a summary sent for the dossier list) is named for that, not for two of its columns
+    zones: dict[int, int] = {}  # position -> the UTC offset its header names
     for index, header in enumerate(headers):
         header = (header or "").strip()
+        if zone := _ZONE.search(header):
+            header = header[: zone.start()].strip()
+            zones[index] = int(f"{zone['sign'] or '+'}{zone['hours'] or 0}")
         if not header:
             blank.append(index)
             continue
@@ -315,7 +321,19 @@ def map_header(headers: list[str], file: Path, header_row: int = 1) -> HeaderMap
         )
     if duplicate is not None:
         raise duplicate
-    return HeaderMapping(columns, extras, blank, header_row, times)
+    shifts = {
+        canonical: LOCAL_UTC_OFFSET_HOURS - zones[index]
+        for canonical, index in {**columns, **times}.items()
+        if canonical in _DATE_COLUMNS and index in zones and zones[index] != LOCAL_UTC_OFFSET_HOURS
+    }
+    return HeaderMapping(columns, extras, blank, header_row, times, shifts)
+
+
+# A time zone a header names after the field (`Ngày tiếp nhận (UTC)`, `Hạn xử lý (GMT+7)`): the times of
+# that column are in it
+_ZONE = re.compile(
+    r"\s*[(\[]?\s*(?:utc|gmt)\s*(?:(?P<sign>[+-])\s*(?P<hours>\d{1,2})(?::?00)?)?\s*[)\]]?\s*$", re.I
+)
 
 
 # `Giờ tiếp nhận`, `Giờ hoàn thành`: the time of day of a date field another column holds
@@ -451,10 +469,12 @@ def _dated(column: str, mapping: HeaderMapping, month_first: bool) -> str:
     """A date field typed; where its time of day is a column of its own, the day of the one at the time of
     the other (an unreadable time leaves the field unreadable, so the row is held back naming it)."""
     typed = _timestamp(f"t_{column}", month_first)
-    if column not in mapping.times:
-        return typed
-    time = f"t_{column}_time"
-    return f"case when {time} is null then {typed} else {typed}::date + {_time_of_day(time)} end"
+    if column in mapping.times:
+        time = f"t_{column}_time"
+        typed = f"case when {time} is null then {typed} else {typed}::date + {_time_of_day(time)} end"
+    if column in mapping.shifts:  # a header naming another time zone: the time in Vietnam
+        typed = f"({typed}) + interval ({int(mapping.shifts[column])}) hour"
+    return typed
 
 
 # Invisible characters offices' systems leave around values: zero-width spaces and joiners, a stray BOM;
