@@ -242,8 +242,6 @@ def test_the_run_succeeds_with_the_corpus_on_top(corpus_run: CorpusRun):
 NOT_YET: dict[str, str] = {
     "submissions/2025-Q2/qng055_vong13-ky-ghi-quy-dang-nop.xlsx": "a form's period cell naming the quarter "
     "it was filed in, against its coverage dates and folder: the cell still wins (round 5's rule)",
-    "dossiers/dossiers_2025-Q2_vong13-tieu-de-bi-sap-xep-xuong-cuoi.csv": "a header row sorted to the "
-    "bottom of its lines is not looked for there",
 }
 
 

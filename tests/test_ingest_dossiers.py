@@ -178,3 +178,16 @@ def test_a_header_naming_a_time_zone_moves_its_times_to_vietnams():
         5,
     )
     assert mapping.shifts == {"received_at": 7, "due_at": 12}
+
+
+def test_a_header_sorted_to_the_bottom_is_the_header_and_rows_keep_their_lines(tmp_path: Path):
+    """A clerk sorted the whole sheet, header and all, before saving it: the last line is the header, the
+    rows above it land or are held back naming their own line, and the header is no row."""
+    export = _write(tmp_path / "sorted.csv", GOOD, BAD_DATE, BAD_CHANNEL, HEADER)
+    con = duckdb.connect()
+    result = ingest_dossier_file(con, export, tmp_path / "archive")
+    assert (result.status, result.rows_loaded, result.rows_quarantined) == ("loaded", 1, 2)
+    assert con.execute("select dossier_code from raw.dossiers").fetchall() == [("HS-1",)]
+    quarantined = con.execute("select source_row, field from raw.quarantine order by source_row").fetchall()
+    assert quarantined == [(2, "received_at"), (3, "channel")]
+    assert con.execute("select rows_in from raw.ingested_files").fetchall() == [(3,)]

@@ -8,6 +8,7 @@ XLSX is streamed with openpyxl in read-only mode into the same staging shape.
 
 from __future__ import annotations
 
+import csv
 import re
 import shutil
 import zipfile
@@ -45,6 +46,8 @@ from pipelines.ingest.textfiles import (
     TextTable,
     detect_encoding,
     find_header,
+    find_header_at_end,
+    first_lines,
     html_references,
     transcode_to_utf8,
 )
@@ -902,6 +905,15 @@ def _stage_text(
     scratch: list[Path],
 ) -> HeaderMapping:
     table = find_header(source, header_score, encoding)
+    at_end = False
+    if table is None or table.header_line > 1:
+        # the header sorted to the bottom with the rows (a clerk sorted the whole sheet before saving it):
+        # the last line, under rows as wide as it, which are rows, not a title
+        last = find_header_at_end(source, header_score, encoding)
+        if last is not None and (table is None or table.header_line == last.header_line):
+            opening = next(csv.reader(first_lines(source, encoding, 1), delimiter=last.delimiter), [])
+            if len(opening) == len(last.headers):
+                table, at_end = last, True
     if table is None:
         raise IngestError(
             path,
@@ -920,8 +932,10 @@ def _stage_text(
         if not encoding.duckdb_native:
             readable = transcode_to_utf8(path, encoding, work_dir / f"{SCRATCH_PREFIX}{path.stem}.utf8.csv")
             scratch.append(readable)
-        skip = table.header_record
-        if table.header_line != table.header_record:  # a header cell holds a line break: DuckDB's skip
+        skip = 0 if at_end else table.header_record
+        if (
+            table.header_line != table.header_record and not at_end
+        ):  # a header cell holds a line break: DuckDB's skip
             # counts lines there, so the rows below the header are copied out once and read from the top
             below = work_dir / f"{SCRATCH_PREFIX}{path.stem}.rows.csv"
             scratch.append(below)
@@ -939,8 +953,12 @@ def _stage_text(
     finally:
         for file in scratch:
             file.unlink(missing_ok=True)
-    _collect_rejected_lines(con, path, table.header_line, table.header_line if skip == 0 else 0)
-    first = int(table.header_line) + 1
+    above = 0 if at_end else table.header_line  # the lines before the first row
+    if at_end:  # the header read as the last row: not a row
+        detected.note("header_line", f"{table.header_line} (the last line)")
+        con.execute("delete from _staged_text where rowid = (select max(rowid) from _staged_text)")
+    _collect_rejected_lines(con, path, above, above if skip == 0 else 0)
+    first = int(above) + 1
     set_aside = con.execute("select count(*) from _csv_lines").fetchall()[0][0]
     # each good row's line: its rowid past the header, plus the lines set aside before it
     before = "(select count(*) from _csv_lines l where l.good_before <= s.rowid)" if set_aside else "0"

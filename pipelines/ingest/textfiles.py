@@ -231,6 +231,38 @@ def first_lines(path: Path, encoding: TextEncoding, count: int = HEADER_SEARCH_L
     return lines
 
 
+def find_header_at_end(
+    path: Path, score: Callable[[list[str]], int], encoding: TextEncoding, tail_bytes: int = 1 << 16
+) -> TextTable | None:
+    """The header row as the file's last line, where a clerk sorted the whole sheet, header and all, before
+    saving it as CSV; None when that line is not a header. Its line number counts the line breaks before it
+    (the file is read in pieces, never whole)."""
+    breaks, size = 0, path.stat().st_size
+    with open(path, "rb") as handle:
+        while piece := handle.read(1 << 22):
+            breaks += piece.count(b"\n")
+        handle.seek(max(0, size - tail_bytes))
+        tail = handle.read().decode(encoding.name, errors="replace")
+    lines = tail.splitlines()
+    while lines and not lines[-1].strip():
+        lines.pop()
+    if not lines:
+        return None
+    trailing = len(tail) - len(tail.rstrip("\r\n \t"))
+    number = breaks + 1 - tail[len(tail) - trailing :].count("\n")  # the last filled line's number
+    best: tuple[int, str, list[str]] | None = None
+    for delimiter in DELIMITERS:
+        row = next(csv.reader([lines[-1].lstrip("\ufeff")], delimiter=delimiter), [])
+        cells = [" ".join(unicodedata.normalize("NFC", c).split()) for c in row]
+        points = score(cells)
+        if points > 0 and (best is None or points > best[0]):
+            best = (points, delimiter, cells)
+    if best is None:
+        return None
+    _, delimiter, cells = best
+    return TextTable(encoding, delimiter, number, cells, number)
+
+
 def find_header(
     path: Path, score: Callable[[list[str]], int], encoding: TextEncoding | None = None
 ) -> TextTable | None:
