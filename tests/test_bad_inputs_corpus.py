@@ -239,10 +239,7 @@ def test_the_run_succeeds_with_the_corpus_on_top(corpus_run: CorpusRun):
 
 # Files of a round whose expected outcome the ingest does not give yet (issue notes): strict, so that the
 # day one is fixed the mark must go.
-NOT_YET: dict[str, str] = {
-    "submissions/2025-Q2/qng055_vong13-ky-ghi-quy-dang-nop.xlsx": "a form's period cell naming the quarter "
-    "it was filed in, against its coverage dates and folder: the cell still wins (round 5's rule)",
-}
+NOT_YET: dict[str, str] = {}
 
 
 @pytest.mark.parametrize(

@@ -702,6 +702,14 @@ def _looks_like_code(text: str) -> bool:
     return bool(_CODE_SHAPE.match(text.strip().upper())) and "_" in text
 
 
+def _quarter_covering(start: date | None, end: date | None) -> str | None:
+    """The quarter a span of days lies wholly in (`2025-Q2` for 01/04/2025 - 30/06/2025), else None."""
+    if start is None or end is None or start > end or start.year != end.year:
+        return None
+    quarter = (start.month - 1) // 3 + 1
+    return f"{start.year}-Q{quarter}" if (end.month - 1) // 3 + 1 == quarter else None
+
+
 class FormParser:
     def __init__(
         self,
@@ -799,16 +807,21 @@ class FormParser:
                 raw_value=str(commune_written),
             )
         period_key = self._period(header.get("period"), path)
-        form = ParsedForm(
-            commune_id,
-            str(commune_written),
-            period_key,
-            str(header["period"]),
-            {
-                k: parse_date(header.get(k), table.sheet.epoch)
-                for k in ("coverage_from", "coverage_to", "submitted_on")
-            },
-        )
+        dates = {
+            k: parse_date(header.get(k), table.sheet.epoch)
+            for k in ("coverage_from", "coverage_to", "submitted_on")
+        }
+        covered = _quarter_covering(dates["coverage_from"][0], dates["coverage_to"][0])
+        if (
+            covered in self.periods
+            and covered != period_key
+            and "-Q" in period_key
+            and path.parent.name == covered
+        ):
+            # `Kỳ báo cáo: Quý III` typed on 2 July over a form whose figures run 01/04 - 30/06, filed under
+            # 2025-Q2/: the quarter the clerk was living in; the dates and the folder agree on the other one
+            period_key = covered
+        form = ParsedForm(commune_id, str(commune_written), period_key, str(header["period"]), dates)
         self._values(table, path, form)
         return form
 
