@@ -618,3 +618,17 @@ def test_a_report_typed_in_a_hurry_glued_units_slipped_marks_and_a_purchase(tmp_
     read = {f.value: f.indicator_code for f in extract_report(half).figures}
     assert read[26_500_000] == "DT_BUDGET"
     assert read[Decimal("27.59")] == "PC_OLD_RATE"  # computers in use for years are the old ones
+
+
+def test_a_rate_in_brackets_after_a_count_is_the_share_of_what_it_counts(tmp_path):
+    """`Tài khoản VNeID: … đã kích hoạt 5.118 (86,72%)`: the subject stands before the colon, so the rate's
+    own words are none; it is the share of what the count before it counts (read by the catalogue's name of
+    that count's indicator)."""
+    path = tmp_path / "xa-ia-dal_nam-2025.txt"
+    path.write_text(
+        "UBND XÃ IA ĐAL\nBÁO CÁO KẾT QUẢ CHUYỂN ĐỔI SỐ NĂM 2025\n\n"
+        "Tài khoản VNeID: đã cài đặt 5.902, đã kích hoạt 5.118 (86,72%), chưa kích hoạt 784.\n",
+        encoding="utf-8",
+    )
+    read = {f.value: f.indicator_code for f in extract_report(path).figures}
+    assert read[Decimal("86.72")] == "VNEID_ACTIVATION_RATE"

@@ -277,6 +277,7 @@ class KeywordRule:
     kind: str  # the indicator's kind in the catalogue
     all_of: tuple[tuple[str, ...], ...]
     none_of: tuple[str, ...]
+    name: str = ""  # the indicator's name in the catalogue (name key): what a figure of it is about
 
     def score(self, context: str, folded: bool = False) -> int:
         """How many terms the context matches (0: the rule does not apply). A context typed without
@@ -320,7 +321,9 @@ def _has(context: str, term: str) -> bool:
 @lru_cache(maxsize=4)
 def _rules_from_seeds(reference_dir: str | None) -> tuple[KeywordRule, ...]:
     folder = Path(reference_dir) if reference_dir else None
-    kinds = {row["indicator_code"]: row["kind"] for row in read_seed("ref_indicators", folder)}
+    catalogue = read_seed("ref_indicators", folder)
+    kinds = {row["indicator_code"]: row["kind"] for row in catalogue}
+    names = {row["indicator_code"]: name_key(row["name_vi"]) for row in catalogue}
     rules = []
     for row in read_seed("ref_indicator_keywords", folder):
         code = row["indicator_code"]
@@ -332,6 +335,7 @@ def _rules_from_seeds(reference_dir: str | None) -> tuple[KeywordRule, ...]:
                 kinds[code],
                 tuple(tuple(name_key(a) for a in t.split("|")) for t in row["all_of"].split(";") if t),
                 tuple(name_key(t) for t in (row["none_of"] or "").split("|") if t),
+                names[code],
             )
         )
     return tuple(rules)
@@ -900,6 +904,7 @@ def _valued(figure: Figure, rule_kind: str | None) -> Figure:
 def map_figures(figures: list[Figure], rules: tuple[KeywordRule, ...]) -> list[Figure]:
     """Each figure with its indicator (or None), a confidence and the indicators that tied."""
     kinds = {rule.indicator_code: rule.kind for rule in rules}
+    names = {rule.indicator_code: rule.name for rule in rules}
     mapped: list[Figure] = []
     used: list[str] = []  # the words that mapped each figure (what a following bare rate borrows)
     subject: tuple[str, str] | None = None  # (sentence, own words) of the last figure that mapped
@@ -913,6 +918,10 @@ def map_figures(figures: list[Figure], rules: tuple[KeywordRule, ...]) -> list[F
         if previous is not None and figure.kind == "rate" and figure.follows_count:
             # `trễ hạn 12 hồ sơ, chiếm 0,59% số hồ sơ đã giải quyết`: the share of the figure before
             attempts.append((f"{previous} {figure.own_lead}", False, 0.9))
+            if name := names.get(mapped[i - 1].indicator_code):
+                # `Tài khoản VNeID: … đã kích hoạt 5.118 (86,72%)`: the share of what that figure counts,
+                # named as the catalogue names it when its own words left the subject before a colon
+                attempts.append((f"{name} {figure.own_lead}", False, 0.85))
         if figure.kind == "rate" and figure.own_lead and figure.own_lead != figure.context:
             attempts.append((figure.own_lead, False, 0.95))
         attempts.append((figure.context, False, 0.95))
