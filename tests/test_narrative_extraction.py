@@ -632,3 +632,15 @@ def test_a_rate_in_brackets_after_a_count_is_the_share_of_what_it_counts(tmp_pat
     )
     read = {f.value: f.indicator_code for f in extract_report(path).figures}
     assert read[Decimal("86.72")] == "VNEID_ACTIVATION_RATE"
+
+
+def test_tdp_is_a_residential_group(tmp_path):
+    """`TDP` (tổ dân phố), as wards abbreviate it, counts residential groups and is a fraction's noun."""
+    path = tmp_path / "phuong-nghia-lo_quy-3-2025.txt"
+    path.write_text(
+        "UBND PHƯỜNG NGHĨA LỘ\nBÁO CÁO KẾT QUẢ CHUYỂN ĐỔI SỐ QUÝ III NĂM 2025\n\n"
+        "Phường có 11 TDP.\n\nTổ công nghệ số cộng đồng: 11/11 TDP có tổ.\n",
+        encoding="utf-8",
+    )
+    read = [(f.indicator_code, f.value) for f in extract_report(path).figures]
+    assert read == [("VILLAGE_COUNT", 11), ("CDT_VILLAGE_RATE", 100)]

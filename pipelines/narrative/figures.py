@@ -95,6 +95,7 @@ NOUNS = sorted(
         "vbđt",
         "pc",
         "laptop",
+        "tdp",
         # what equipment lists count, so that `15 máy vi tính và 15 máy scan` is two figures
         "bộ máy vi tính",
         "bộ máy tính",
@@ -188,6 +189,7 @@ ABBREVIATIONS = {
     "bpmc": "bộ phận một cửa",
     "đdđt": "định danh điện tử",
     "bcci": "bưu chính công ích",
+    "tdp": "tổ dân phố",
     "ttpvhcc": "trung tâm phục vụ hành chính công",
     "mt": "máy tính",
     "hnth": "hội nghị truyền hình",
