@@ -35,6 +35,7 @@ BLIND13 = FIXTURES / "narrative_blind13"
 BLIND14 = FIXTURES / "narrative_blind14"
 BLIND15 = FIXTURES / "narrative_blind15"
 BLIND16 = FIXTURES / "narrative_blind16"
+BLIND17 = FIXTURES / "narrative_blind17"
 
 
 def build_corpus(folder: Path, out: Path) -> list[Path]:

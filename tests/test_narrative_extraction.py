@@ -644,3 +644,26 @@ def test_tdp_is_a_residential_group(tmp_path):
     )
     read = [(f.indicator_code, f.value) for f in extract_report(path).figures]
     assert read == [("VILLAGE_COUNT", 11), ("CDT_VILLAGE_RATE", 100)]
+
+
+def test_a_correction_takes_its_figures_back_everywhere_and_former_communes_are_parts(tmp_path):
+    """From the seventeenth blind set: a closing correction (`đã ghi là 4.263 hồ sơ, nay đính chính lại là
+    4.236 hồ sơ`; `ghi nhầm là 11.532 tài khoản, số đúng là 11.352`) takes the wrong count back where the
+    body gave it too; a former commune's figure before the whole commune's is its part."""
+    path = tmp_path / "xa-van-tuong_nam-2025.txt"
+    path.write_text(
+        "UBND XÃ VẠN TƯỜNG\nBÁO CÁO KẾT QUẢ CHUYỂN ĐỔI SỐ NĂM 2025\n\n"
+        "Năm 2025, xã tiếp nhận 4.263 hồ sơ thủ tục hành chính.\n\n"
+        "Kinh phí chi cho chuyển đổi số: xã Phổ Khánh (cũ) 42.000.000 đồng; xã Phổ Cường (cũ) 36.500.000 "
+        "đồng; toàn xã 78.500.000 đồng.\n\n"
+        "ĐÍNH CHÍNH SỐ LIỆU\n\n"
+        "(1) Tổng số hồ sơ tiếp nhận năm 2025 đã ghi là 4.263 hồ sơ, nay đính chính lại là 4.236 hồ sơ.\n\n"
+        "(2) Số tài khoản VNeID đã kích hoạt ghi nhầm là 11.532 tài khoản, số đúng là 11.352 tài khoản.\n",
+        encoding="utf-8",
+    )
+    roles = {}
+    for f in extract_report(path).figures:
+        roles.setdefault(f.value, []).append(f.role)
+    assert roles[4263] == ["other", "other"] and roles[4236] == ["actual"]
+    assert roles[11532] == ["other"] and roles[11352] == ["actual"]
+    assert roles[42_000_000] == ["subset"]

@@ -1154,29 +1154,53 @@ _ANOTHER_UNIT = frozenset(
 _UNIT_TO_PERIOD_WORDS = 4  # `toàn tỉnh 9 tháng năm 2025 là`: the unit, then its period
 
 
+# A former commune merged into the reporting one (`xã Phổ Khánh (cũ) 42.000.000 đồng; … toàn xã …`)
+_FORMER_UNIT = re.compile(
+    r"(?<!\w)(?i:xã|phường|thị trấn)\s+[A-ZĐ][\w-]*(?:\s+[A-ZĐ][\w-]*){0,3}\s*\((?i:cũ|trước đây)\)"
+)
+
+
 def _place_cues(text: str) -> list[tuple[int, int, str, str]]:
-    """A named village or residential group before a figure makes it that place's part (`subset`)."""
+    """A named village or residential group, or a former commune, before a figure makes it that place's
+    part (`subset`)."""
     text = nfc(text)
-    return [(m.end(), len(m.group(0)), "subset", m.group(0)) for m in _PLACE_NAMED.finditer(text)]
+    return [
+        (m.end(), len(m.group(0)), "subset", m.group(0))
+        for pattern in (_PLACE_NAMED, _FORMER_UNIT)
+        for m in pattern.finditer(text)
+    ]
 
 
 # What follows a figure the next one replaces, past its own brackets: `…, nay là`, `…, nay điều chỉnh là`
 _PARENTHESES_AHEAD = re.compile(r"^(?:\s*\([^()]*\))+")
 _SUPERSEDED_BY = re.compile(
-    r"\s*[,;]?\s*(?:(nay|hiện nay|nay đã|nay xin)\s+(?:là|điều chỉnh|sửa|đính chính|cập nhật))(?!\w)",
+    r"\s*[,;]?\s*(?:(?:nay|hiện nay|nay đã|nay xin)\s+(?:là|điều chỉnh|sửa|đính chính|cập nhật)"
+    r"|số đúng)(?!\w)",
     re.IGNORECASE,
 )
+# What precedes a figure a correction takes back: `đã ghi là 4.263 hồ sơ`, `ghi nhầm là 11.532 tài khoản`
+_WRITTEN_WRONGLY = re.compile(r"(?:đã ghi|ghi nhầm|ghi sai|ghi chưa đúng)(?:\s+là)?\s*:?\s*$", re.IGNORECASE)
+
+
+def _superseded(figure: Figure) -> str | None:
+    """The words that take the figure back (`…, nay là`, `số đúng là`, `đã ghi là …`), else None."""
+    after = _SUPERSEDED_BY.match(
+        _PARENTHESES_AHEAD.sub("", figure.sentence[figure.start + len(figure.printed) :])
+    )
+    if after:
+        return after.group(0).strip(" ,;")
+    before = _WRITTEN_WRONGLY.search(figure.role_before)
+    return before.group(0).strip() if before else None
 
 
 def figure_role(
     figure: Figure, rules: tuple[RoleRule, ...], period_key: str | None = None
 ) -> tuple[str, str, bool]:
     """(role, cue, certain) of a figure, from the cues around it."""
-    superseded = _SUPERSEDED_BY.match(
-        _PARENTHESES_AHEAD.sub("", figure.sentence[figure.start + len(figure.printed) :])
-    )
-    if superseded:  # `tạm tính 1.431 hồ sơ (63,01%), nay là 1.472 hồ sơ`: the figure the next one replaces
-        return "other", superseded.group(1), True
+    if superseded := _superseded(figure):
+        # `tạm tính 1.431 hồ sơ (63,01%), nay là 1.472 hồ sơ`, `đã ghi là 4.263 hồ sơ, nay đính chính lại
+        # là 4.236 hồ sơ`: the figure the next one replaces
+        return "other", superseded, True
     applicable = [r for r in rules if r.applies_to(figure.indicator_code)]
     after = _masked(figure.role_after)
     found_after = [
@@ -1276,6 +1300,14 @@ def judge_figures(
     """Each mapped figure with its role and whether a person must look at it before it may land: below the
     confidence threshold, a role that is not certain, or a noun that does not fit the indicator's unit."""
     judged = []
+    # the counts and amounts a correction takes back (`đã ghi là 4.263 hồ sơ, nay đính chính lại là 4.236`):
+    # the same figure of the same indicator anywhere else in the report is taken back with it (not a rate:
+    # 100 % of one thing and 100 % of another are too often alike)
+    taken_back = {
+        (f.indicator_code, f.value)
+        for f in figures
+        if f.indicator_code and not f.is_percent and _superseded(f)
+    }
     for figure in figures:
         if figure.borrowed and not _noun_names_unit(figure, units.get(figure.indicator_code)):
             figure = replace(figure, indicator_code=None, confidence=0.0, borrowed=False)
@@ -1283,6 +1315,8 @@ def judge_figures(
             judged.append(figure)
             continue
         role, cue, certain = figure_role(figure, roles, period_key)
+        if role == "actual" and (figure.indicator_code, figure.value) in taken_back:
+            role, cue, certain = "other", "đính chính", True
         confidence = figure.confidence
         reasons = []
         if not _noun_fits(figure, units.get(figure.indicator_code)):
