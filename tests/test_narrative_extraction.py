@@ -667,3 +667,17 @@ def test_a_correction_takes_its_figures_back_everywhere_and_former_communes_are_
     assert roles[4263] == ["other", "other"] and roles[4236] == ["actual"]
     assert roles[11532] == ["other"] and roles[11352] == ["actual"]
     assert roles[42_000_000] == ["subset"]
+
+
+def test_a_rate_said_again_as_its_fraction_is_not_another_share(tmp_path):
+    """`đạt 99,44%, tức là 2.119 trên tổng số 2.131 hồ sơ đã giải quyết`: the fraction is the rate before it
+    again (to its printed decimals); its words name the denominator, so it is not the resolved share."""
+    path = tmp_path / "xa-dak-mar_9-thang-2025.txt"
+    path.write_text(
+        "UBND XÃ ĐĂK MAR\nBÁO CÁO KẾT QUẢ CHUYỂN ĐỔI SỐ 9 THÁNG NĂM 2025\n\n"
+        "Tỷ lệ hồ sơ giải quyết trước hạn và đúng hạn đạt 99,44%, tức là 2.119 trên tổng số 2.131 hồ sơ "
+        "đã giải quyết.\n",
+        encoding="utf-8",
+    )
+    codes = [f.indicator_code for f in extract_report(path).figures]
+    assert codes == ["DOS_EARLY_OR_ON_TIME_RATE", None]

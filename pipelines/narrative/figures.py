@@ -903,6 +903,21 @@ def _valued(figure: Figure, rule_kind: str | None) -> Figure:
     return replace(figure, value=figure.numerator)
 
 
+def _restates_rate_before(figures: list[Figure], i: int) -> bool:
+    """A fraction without a rate of its own right after a rate of its sentence that it equals to the rate's
+    printed decimals (`đạt 99,44%, tức là 2.119 trên tổng số 2.131 hồ sơ đã giải quyết`): the same figure
+    said again, whose words name its denominator, not what it is a share of."""
+    figure = figures[i]
+    if figure.kind != "fraction" or figure.rate is not None or not figure.denominator or not i:
+        return False
+    before = figures[i - 1]
+    if before.kind != "rate" or before.sentence != figure.sentence or before.value in (None, 0, 100):
+        return False  # 100 % of one thing and 100 % of the next are no restatement
+    decimals = printed_decimals(before.printed)
+    share = (100 * figure.numerator / figure.denominator).quantize(Decimal(1).scaleb(-decimals))
+    return share == before.value.quantize(Decimal(1).scaleb(-decimals))
+
+
 def map_figures(figures: list[Figure], rules: tuple[KeywordRule, ...]) -> list[Figure]:
     """Each figure with its indicator (or None), a confidence and the indicators that tied."""
     kinds = {rule.indicator_code: rule.kind for rule in rules}
@@ -961,6 +976,13 @@ def map_figures(figures: list[Figure], rules: tuple[KeywordRule, ...]) -> list[F
                 confidence = round(base * (1.0 if score >= 2 else 0.85), 2) if code else 0.3
                 words, used_attempt = context, n
                 break
+        if (
+            code is not None
+            and _restates_rate_before(figures, i)
+            and mapped[i - 1].indicator_code not in (None, code)
+        ):
+            # the rate said again as its fraction, read as another share by its denominator's words
+            code, candidates, confidence = None, (), 0.0
         used.append(words)
         borrowed = code is not None and used_attempt == from_subject
         if code is not None and not borrowed:
