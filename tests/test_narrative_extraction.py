@@ -681,3 +681,14 @@ def test_a_rate_said_again_as_its_fraction_is_not_another_share(tmp_path):
     )
     codes = [f.indicator_code for f in extract_report(path).figures]
     assert codes == ["DOS_EARLY_OR_ON_TIME_RATE", None]
+
+
+def test_the_number_of_villages_named_as_such(tmp_path):
+    """`Số thôn trên địa bàn: SL: 09 thôn` is the commune's villages (`SL` is `số lượng`)."""
+    path = tmp_path / "xa-ba-xa_quy-4-2025.txt"
+    path.write_text(
+        "UBND XÃ BA XA\nBÁO CÁO KẾT QUẢ CHUYỂN ĐỔI SỐ QUÝ IV NĂM 2025\n\n"
+        "- Số thôn trên địa bàn: SL: 09 thôn.\n",
+        encoding="utf-8",
+    )
+    assert [(f.indicator_code, f.value) for f in extract_report(path).figures] == [("VILLAGE_COUNT", 9)]

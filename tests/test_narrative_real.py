@@ -70,8 +70,8 @@ def corpora(tmp_path_factory) -> dict[str, tuple[dict, list[dict[str, str]]]]:
         BLIND13,
         BLIND14,
         BLIND15,
-    BLIND16,
-    BLIND17,
+        BLIND16,
+        BLIND17,
     )
     for folder in sets:
         out = tmp_path_factory.mktemp(folder.name)
