@@ -46,6 +46,7 @@ from .fixtures.bad_inputs.corpus_round10 import CITIZEN_IDS_ROUND10, write_corpu
 from .fixtures.bad_inputs.corpus_round11 import CITIZEN_IDS_ROUND11, write_corpus_round11
 from .fixtures.bad_inputs.corpus_round12 import CITIZEN_IDS_ROUND12, write_corpus_round12
 from .fixtures.bad_inputs.corpus_round13 import CITIZEN_IDS_ROUND13, write_corpus_round13
+from .fixtures.bad_inputs.corpus_round14 import CITIZEN_IDS_ROUND14, write_corpus_round14
 
 CONTRACT = Path(__file__).parent / "fixtures" / "bad_inputs" / "README.md"
 SOURCE_FOLDERS = ("submissions", "dossiers", "staffing", "narrative_reports")
@@ -75,6 +76,8 @@ ROUND11 = write_corpus_round11(Path("corpus-dry-run"), dry=True)
 ROUND12 = write_corpus_round12(Path("corpus-dry-run"), dry=True)
 # Round 13 (`corpus_round13.py`): written blind in December 2026, scored on first sight, then fixed.
 ROUND13 = write_corpus_round13(Path("corpus-dry-run"), dry=True)
+# Round 14 (`corpus_round14.py`): written blind in December 2026, scored on first sight, then fixed.
+ROUND14 = write_corpus_round14(Path("corpus-dry-run"), dry=True)
 EXPECTED = (
     ROUND1
     + ROUND2
@@ -89,6 +92,7 @@ EXPECTED = (
     + ROUND11
     + ROUND12
     + ROUND13
+    + ROUND14
 )
 ALL_CITIZEN_IDS = (
     *CITIZEN_IDS,
@@ -104,6 +108,7 @@ ALL_CITIZEN_IDS = (
     *CITIZEN_IDS_ROUND11,
     *CITIZEN_IDS_ROUND12,
     *CITIZEN_IDS_ROUND13,
+    *CITIZEN_IDS_ROUND14,
 )
 
 
@@ -140,6 +145,7 @@ def corpus_run(small_sample: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         + write_corpus_round11(sources)
         + write_corpus_round12(sources)
         + write_corpus_round13(sources)
+        + write_corpus_round14(sources)
     )
     assert [e.path for e in expected] == [e.path for e in EXPECTED]  # the dry run promised the same files
     shas = {
@@ -424,6 +430,7 @@ LATER_ROUNDS = {
     11: (ROUND11, 30),
     12: (ROUND12, 17),
     13: (ROUND13, 20),
+    14: (ROUND14, 20),
 }
 
 

@@ -289,6 +289,13 @@ def map_header(headers: list[str], file: Path, header_row: int = 1) -> HeaderMap
             blank.append(index)
             continue
         key = header_key(header)
+        beside = next((b for b in blank if seen.get(key, index) < b), None) if key in seen else None
+        if beside is not None and all(i < beside for i in [*columns.values(), *times.values()]):
+            # a second table beside the export, past an empty column, that repeats a header of it (a summary
+            # by field built to the right of the dossiers): not the export's, its columns left alone
+            extras = [(h, i) for h, i in extras if i < beside]
+            blank = [b for b in blank if b < beside]
+            break
         if key in seen:
             duplicate = duplicate or _duplicate(
                 file, header_row, headers[seen[key]], seen[key], header, index
@@ -480,9 +487,10 @@ def _dated(column: str, mapping: HeaderMapping, month_first: bool) -> str:
     return typed
 
 
-# Invisible characters offices' systems leave around values: zero-width spaces and joiners, a stray BOM;
+# Invisible characters offices' systems leave around values: soft hyphens (a web page's break points),
+# zero-width spaces and joiners, a stray BOM;
 # a no-break space is a space.
-_INVISIBLE_CODES = (0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF)
+_INVISIBLE_CODES = (0x00AD, 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF)
 
 
 def _clean_text(expr: str) -> str:

@@ -303,6 +303,11 @@ def _package_kind(path: Path) -> tuple[str, str]:
             "bảng tính Excel dạng nhị phân (XLSB): hãy lưu lại thành Excel Workbook (.xlsx)",
             "an Excel Binary Workbook (XLSB)",
         )
+    if "FixedDocSeq.fdseq" in names or any(n.endswith(".fdseq") for n in names):
+        return (
+            "tệp XPS (bản in ra máy in Microsoft XPS Document Writer), không đọc được số liệu",
+            "an XPS document (printed to Microsoft's XPS Document Writer)",
+        )
     if "mimetype" in names:  # OpenDocument (LibreOffice): the first member names the kind
         with suppress(zipfile.BadZipFile, OSError, KeyError), zipfile.ZipFile(path) as archive:
             mimetype = archive.read("mimetype")[:100].decode("ascii", "replace")

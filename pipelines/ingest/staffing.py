@@ -52,18 +52,37 @@ from pipelines.reference import CommuneResolver, tone_key
 
 SOURCE_KIND = "staffing_list"
 MAX_STAFFING_BYTES = 50 * 1024 * 1024
+# Each field's headers: Vietnamese first (the first is the one messages name), then English, as personnel
+# software localised only in its data exports them
 HEADER_VARIANTS = {
-    "full_name": ("Họ và tên", "Họ tên", "Họ và tên cán bộ", "Tên cán bộ"),
+    "full_name": (
+        "Họ và tên",
+        "Họ tên",
+        "Họ và tên cán bộ",
+        "Tên cán bộ",
+        "Full name",
+        "Name",
+        "Employee name",
+    ),
     # personnel software keeps the name in two columns, so that lists sort by the given name
     "family_name": ("Họ và chữ đệm", "Họ và tên đệm", "Họ đệm", "Họ và đệm"),
     "given_name": ("Tên",),
-    "birth_date": ("Ngày sinh", "Ngày tháng năm sinh", "Ngày, tháng, năm sinh", "Năm sinh"),
-    "phone": ("Số điện thoại", "Điện thoại", "SĐT", "Số ĐT"),
-    "citizen_id": ("Số CCCD", "CCCD", "Số định danh cá nhân", "Số CCCD/CMND", "CCCD/CMND", "Số căn cước"),
-    "commune": ("Đơn vị", "Xã/Phường", "Đơn vị công tác", "Xã, phường"),
-    "department": ("Phòng ban", "Bộ phận", "Phòng, ban"),
-    "position": ("Chức vụ", "Chức danh"),
-    "education": ("Trình độ chuyên môn", "Chuyên ngành đào tạo", "Chuyên ngành", "Trình độ"),
+    "birth_date": ("Ngày sinh", "Ngày tháng năm sinh", "Ngày, tháng, năm sinh", "Năm sinh", "Date of birth"),
+    "phone": ("Số điện thoại", "Điện thoại", "SĐT", "Số ĐT", "Phone number", "Phone"),
+    "citizen_id": (
+        "Số CCCD",
+        "CCCD",
+        "Số định danh cá nhân",
+        "Số CCCD/CMND",
+        "CCCD/CMND",
+        "Số căn cước",
+        "Citizen ID",
+        "ID number",
+    ),
+    "commune": ("Đơn vị", "Xã/Phường", "Đơn vị công tác", "Xã, phường", "Unit", "Commune"),
+    "department": ("Phòng ban", "Bộ phận", "Phòng, ban", "Department"),
+    "position": ("Chức vụ", "Chức danh", "Position", "Job title"),
+    "education": ("Trình độ chuyên môn", "Chuyên ngành đào tạo", "Chuyên ngành", "Trình độ", "Qualification"),
     "dt_role": (
         "Vai trò chuyển đổi số",
         "Vai trò về chuyển đổi số",
@@ -71,9 +90,10 @@ HEADER_VARIANTS = {
         "Vai trò CĐS",
         "Vai trò về CĐS",
         "Nhiệm vụ chuyển đổi số",
+        "Digital transformation role",
     ),
-    "trained": ("Tập huấn kỹ năng số", "Đã tập huấn kỹ năng số", "Đã tập huấn"),
-    "certificate": ("Chứng thư số", "Có chứng thư số", "Chữ ký số"),
+    "trained": ("Tập huấn kỹ năng số", "Đã tập huấn kỹ năng số", "Đã tập huấn", "Digital skills training"),
+    "certificate": ("Chứng thư số", "Có chứng thư số", "Chữ ký số", "Digital signature certificate"),
 }
 REQUIRED = ("full_name", "commune", "dt_role")
 _HEADERS = HeaderAliases(HEADER_VARIANTS)
@@ -319,6 +339,7 @@ def parse_staffing(
     unnamed: dict[int, int] = {}  # position of a column without a header -> values under it
     section_role: str | None = None  # the role a heading row gives the officials under it
     departed = False  # under a heading of officials who left or were transferred
+    previous: dict | None = None  # the cells of the row above (a row that only continues it is none)
     for number, row in _numbered_rows(sheets, lists, found):
         if is_blank(row):
             continue
@@ -367,6 +388,21 @@ def parse_staffing(
                 )
             )
             continue
+        if _continues(cell, previous):
+            problems.append(
+                IngestError(
+                    path,
+                    number,
+                    "full_name",
+                    f"dòng {number} lặp lại cán bộ ở dòng trên, chỉ khác một ô (đoạn thứ hai của một ô trong "
+                    "bảng Word dán sang Excel): không phải một cán bộ khác",
+                    "the official of the row above again, one cell apart (a Word table cell's second "
+                    "paragraph pasted as a row of its own): not another official",
+                    reason="invalid_value",
+                )
+            )
+            continue
+        previous = cell
         if _vacant(cell.get("full_name")):
             problems.append(
                 IngestError(
@@ -405,6 +441,17 @@ _LEFT = re.compile(r"nghỉ việc|nghỉ hưu|thôi việc|chuyển công tác|
 _VACANT = re.compile(
     r"^\W*(?:vị trí\s+)?(?:khuyết|chưa tuyển(?: dụng)?|chưa bố trí|chưa có người|còn trống|trống)\b"
 )
+
+
+def _continues(cell: dict, previous: dict | None) -> bool:
+    """A row that is the row above again but for one cell: the same name, birth date and ID (merged cells
+    filled down), one other field different (the second paragraph of a Word table's cell, pasted into Excel
+    as a row of its own)."""
+    if previous is None or not cell.get("full_name"):
+        return False
+    if any(cell.get(f) != previous.get(f) for f in ("full_name", "birth_date", "citizen_id")):
+        return False
+    return sum(cell.get(f) != previous.get(f) for f in cell.keys() | previous.keys()) == 1
 
 
 def _vacant(name: object) -> bool:

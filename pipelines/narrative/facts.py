@@ -41,6 +41,8 @@ _PERIODS = (
     (re.compile(r"(?:(?<!\d\s)(?<!\d)6|\bsáu) tháng(?: đầu năm| năm)?\s*(\d{4})"), "6M"),
     (re.compile(r"(?<!tháng\s)(?<!tháng\s\d\s)(?<!tháng\s\d\d\s)\bnăm\s+(\d{4})\b(?!\s*(?:của|về))"), "Y"),
 )
+# `Quý` with its tone on the u, as old keyboards and hurried typists put it (`Qúy I`, `qùy`)
+_QUY = re.compile(r"\bq[úùủũụ]y\b")
 # A period left blank on the Department's template: `Quý ….. năm 2025`, `quý … năm 2025`, `Quý ___`.
 _BLANK_PERIOD = re.compile(r"\bquy\s*(?:[.…_]\s*){2,}|\bquy\s*…")
 _COVERAGE = re.compile(
@@ -168,7 +170,7 @@ def find_period(blocks: tuple[Block, ...]) -> tuple[str | None, str | None]:
     if _BLANK_PERIOD.search(ascii_fold(name_key(title))):
         return None, None  # a template's blank left unfilled (`Quý ….. năm 2025`): not the year
     texts = (re.sub(r"\([^()]*\)", " ", title), title, _head(blocks))
-    attempts = [(name_key(t), _PERIODS) for t in texts]
+    attempts = [(_QUY.sub("quý", name_key(t)), _PERIODS) for t in texts]
     attempts += [(ascii_fold(key), _FOLDED_PERIODS) for key, _ in attempts]
     for key, patterns in attempts:
         found = [(m.start(), m, kind) for pattern, kind in patterns if (m := pattern.search(key))]

@@ -104,6 +104,17 @@ def _error(path: Path, vi: str, en: str, reason: str) -> IngestError:
     return IngestError(path, None, None, vi, en, reason=reason)
 
 
+# Unicode's mathematical letters and digits (bold, italic, script …), which "fancy text" sites put in chat
+# messages for bold: each is its plain letter under compatibility folding (NFKC)
+_STYLED = re.compile("[\U0001d400-\U0001d7ff]")
+
+
+def unstyled(text: str) -> str:
+    """The text with every styled letter or digit made plain, marks recomposed (NFC)."""
+    plain = _STYLED.sub(lambda m: unicodedata.normalize("NFKC", m.group(0)), text)
+    return unicodedata.normalize("NFC", plain)
+
+
 def _page_text(page) -> str:
     """A PDF page's text in reading order. pypdf gives it in the order it was drawn, which is top-down for
     what Word and LibreOffice write; a page drawn from the bottom up (some online converters) is read by the
@@ -129,6 +140,8 @@ def read_report(path: Path) -> ReportDocument:
     check_size(path, MAX_REPORT_BYTES)
     reader = {".docx": _read_docx, ".pdf": _read_pdf, ".txt": _read_txt}[suffix]
     blocks = tuple(reader(path))
+    if any(_STYLED.search(b.text) for b in blocks):  # `𝐔̉𝐘 𝐁𝐀𝐍`: a chat's bold, letters of another block
+        blocks = tuple(replace(b, text=unstyled(b.text)) for b in blocks)
     texts = [b.text for b in blocks]
     if looks_vni(texts):  # typed in the VNI-Times font: `Kính göûi` is `Kính gửi`
         blocks = tuple(replace(b, text=from_vni(b.text)) for b in blocks)
@@ -147,9 +160,9 @@ def read_report(path: Path) -> ReportDocument:
 def _decode(path: Path) -> str:
     """UTF-8 (with or without a BOM), UTF-16, Windows-1258 (what old machines still save) or 1252, by
     the same trial as the CSV exports; one-byte text that reads as more Vietnamese in the old TCVN3 fonts
-    is read so. A Word, PDF or other known package under a .txt name is refused as what it is."""
+    is read so. A Word, RTF, PDF or other known package under a .txt name is refused as what it is."""
     kind = content_kind(path)
-    if kind in ("zip", "pdf", "ole2", "ole2_word", "encrypted_office", *IMAGE_AND_ARCHIVE_KINDS):
+    if kind in ("zip", "pdf", "ole2", "ole2_word", "encrypted_office", "rtf", *IMAGE_AND_ARCHIVE_KINDS):
         raise refuse_by_content(path, kind, "tệp văn bản", ".txt")
     if kind == "binary":
         raise _error(
