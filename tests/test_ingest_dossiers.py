@@ -191,3 +191,23 @@ def test_a_header_sorted_to_the_bottom_is_the_header_and_rows_keep_their_lines(t
     quarantined = con.execute("select source_row, field from raw.quarantine order by source_row").fetchall()
     assert quarantined == [(2, "received_at"), (3, "channel")]
     assert con.execute("select rows_in from raw.ingested_files").fetchall() == [(3,)]
+
+
+def test_rows_pasted_above_the_header_are_rows_and_a_padded_title_is_not(tmp_path: Path):
+    """Rows above a header within the first lines land or are held back with their own lines (they used to
+    be taken for a title and dropped without a word); a title padded with commas to the sheet's width, as
+    Excel saves one, is still a title."""
+    other = GOOD.replace("HS-1", "HS-9")
+    export = _write(tmp_path / "pasted.csv", GOOD, BAD_CHANNEL, HEADER, other)
+    con = duckdb.connect()
+    result = ingest_dossier_file(con, export, tmp_path / "archive")
+    assert (result.rows_loaded, result.rows_quarantined) == (2, 1)
+    landed = con.execute("select dossier_code, source_row from raw.dossiers order by 1").fetchall()
+    assert landed == [("HS-1", 1), ("HS-9", 4)]
+    assert con.execute("select source_row, field from raw.quarantine").fetchall() == [(2, "channel")]
+
+    titled = _write(tmp_path / "titled.csv", "BÁO CÁO HỒ SƠ" + "," * 12, HEADER, GOOD)
+    con = duckdb.connect()
+    result = ingest_dossier_file(con, titled, tmp_path / "archive")
+    assert (result.rows_loaded, result.rows_quarantined) == (1, 0)
+    assert con.execute("select source_row from raw.dossiers").fetchall() == [(3,)]

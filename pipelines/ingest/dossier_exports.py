@@ -913,15 +913,15 @@ def _stage_text(
     scratch: list[Path],
 ) -> HeaderMapping:
     table = find_header(source, header_score, encoding)
-    at_end = False
-    if table is None or table.header_line > 1:
-        # the header sorted to the bottom with the rows (a clerk sorted the whole sheet before saving it):
-        # the last line, under rows as wide as it, which are rows, not a title
+    # the header among the rows, not above them: sorted to the bottom with them (a clerk sorted the whole
+    # sheet before saving it), or under rows pasted above it; the file opens with a row, not a title
+    among = False
+    if table is None:
         last = find_header_at_end(source, header_score, encoding)
-        if last is not None and (table is None or table.header_line == last.header_line):
-            opening = next(csv.reader(first_lines(source, encoding, 1), delimiter=last.delimiter), [])
-            if len(opening) == len(last.headers):
-                table, at_end = last, True
+        if last is not None and _opens_with_a_row(source, last):
+            table, among = last, True
+    elif table.header_line > 1 and table.header_line == table.header_record:
+        among = _opens_with_a_row(source, table)
     if table is None:
         raise IngestError(
             path,
@@ -940,10 +940,8 @@ def _stage_text(
         if not encoding.duckdb_native:
             readable = transcode_to_utf8(path, encoding, work_dir / f"{SCRATCH_PREFIX}{path.stem}.utf8.csv")
             scratch.append(readable)
-        skip = 0 if at_end else table.header_record
-        if (
-            table.header_line != table.header_record and not at_end
-        ):  # a header cell holds a line break: DuckDB's skip
+        skip = 0 if among else table.header_record
+        if table.header_line != table.header_record:  # a header cell holds a line break: DuckDB's skip
             # counts lines there, so the rows below the header are copied out once and read from the top
             below = work_dir / f"{SCRATCH_PREFIX}{path.stem}.rows.csv"
             scratch.append(below)
@@ -961,10 +959,11 @@ def _stage_text(
     finally:
         for file in scratch:
             file.unlink(missing_ok=True)
-    above = 0 if at_end else table.header_line  # the lines before the first row
-    if at_end:  # the header read as the last row: not a row
-        detected.note("header_line", f"{table.header_line} (the last line)")
-        con.execute("delete from _staged_text where rowid = (select max(rowid) from _staged_text)")
+    above = 0 if among else table.header_line  # the lines before the first row
+    if among:  # the header read as a row: not a row (it keeps its line's place in the numbering)
+        detected.note("header_line", f"{table.header_line} (among the rows)")
+        same = " and ".join(f"trim({staged_column(i)}) = ?" for i in range(len(table.headers)))
+        con.execute(f"delete from _staged_text where {same}", table.headers)  # sql-checked: positions
     _collect_rejected_lines(con, path, above, above if skip == 0 else 0)
     first = int(above) + 1
     set_aside = con.execute("select count(*) from _csv_lines").fetchall()[0][0]
@@ -987,6 +986,18 @@ def _stage_text(
     )
     refuse_blank_headers(con, mapping, path)
     return mapping
+
+
+def _opens_with_a_row(source: Path, table: TextTable) -> bool:
+    """The file's first line is a row of the table, not a title: as wide as the header, at least half of its
+    cells filled (a title padded with delimiters to the sheet's width fills one), and no header itself."""
+    opening = next(csv.reader(first_lines(source, table.encoding, 1), delimiter=table.delimiter), [])
+    filled = sum(bool(cell.strip()) for cell in opening)
+    return (
+        len(opening) == len(table.headers)
+        and filled >= max(3, len(opening) // 2)
+        and header_score([c.strip() for c in opening]) == 0
+    )
 
 
 def _rows_below_header(readable: Path, header_line: int, target: Path) -> Path:
