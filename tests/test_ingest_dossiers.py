@@ -211,3 +211,27 @@ def test_rows_pasted_above_the_header_are_rows_and_a_padded_title_is_not(tmp_pat
     result = ingest_dossier_file(con, titled, tmp_path / "archive")
     assert (result.rows_loaded, result.rows_quarantined) == (1, 0)
     assert con.execute("select source_row from raw.dossiers").fetchall() == [(3,)]
+
+
+def test_rows_above_the_header_of_a_workbook_are_rows_too(tmp_path: Path):
+    """The same in an XLSX export: rows above the header are rows with their sheet row numbers; a one-cell
+    title above it is a title."""
+    for name, lines, landed in (
+        (
+            "pasted.xlsx",
+            (GOOD, BAD_CHANNEL, HEADER, GOOD.replace("HS-1", "HS-9")),
+            [("HS-1", 1), ("HS-9", 4)],
+        ),
+        ("titled.xlsx", ("BÁO CÁO HỒ SƠ", HEADER, GOOD), [("HS-1", 3)]),
+    ):
+        workbook = Workbook()
+        for line in lines:
+            workbook.active.append(line.split(","))
+        workbook.save(tmp_path / name)
+        con = duckdb.connect()
+        ingest_dossier_file(con, tmp_path / name, tmp_path / "archive")
+        assert (
+            con.execute("select dossier_code, source_row from raw.dossiers order by 1").fetchall() == landed
+        )
+        rows_in = con.execute("select rows_in from raw.ingested_files").fetchall()[0][0]
+        assert rows_in == len(landed) + (name == "pasted.xlsx")

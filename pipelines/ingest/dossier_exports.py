@@ -9,6 +9,7 @@ XLSX is streamed with openpyxl in read-only mode into the same staging shape.
 from __future__ import annotations
 
 import csv
+import itertools
 import re
 import shutil
 import zipfile
@@ -989,15 +990,23 @@ def _stage_text(
 
 
 def _opens_with_a_row(source: Path, table: TextTable) -> bool:
-    """The file's first line is a row of the table, not a title: as wide as the header, at least half of its
-    cells filled (a title padded with delimiters to the sheet's width fills one), and no header itself."""
+    """The file's first line is a row of the table, not a title (`_a_row`)."""
     opening = next(csv.reader(first_lines(source, table.encoding, 1), delimiter=table.delimiter), [])
-    filled = sum(bool(cell.strip()) for cell in opening)
-    return (
-        len(opening) == len(table.headers)
-        and filled >= max(3, len(opening) // 2)
-        and header_score([c.strip() for c in opening]) == 0
-    )
+    return len(opening) == len(table.headers) and _a_row(opening, table.headers)
+
+
+_DATE_LIKE = re.compile(r"\d{1,4}\s*[/.\-]\s*\d{1,2}")
+
+
+def _a_row(cells: list[str], headers: list[str]) -> bool:
+    """A line of the table, not a title: at least half of the header's width filled (a title padded with
+    delimiters to the sheet's width fills one cell), no header itself, and a date under the header's
+    received date (a letterhead spread over the columns, or Power Query's `Column1 … Column13`, has none)."""
+    filled = sum(bool(cell.strip()) for cell in cells[: len(headers)])
+    if filled < max(3, len(headers) // 2) or header_score([c.strip() for c in cells]):
+        return False
+    received = next((i for i, h in enumerate(headers) if _HEADERS.lookup(h) == "received_at"), None)
+    return received is not None and received < len(cells) and bool(_DATE_LIKE.search(cells[received]))
 
 
 def _rows_below_header(readable: Path, header_line: int, target: Path) -> Path:
@@ -1130,6 +1139,11 @@ def _paged_rows(reader: ValueReader, found: SheetHeader, detected: Detected) -> 
     if pages:
         detected.note("pages", ", ".join([found.sheet, *(p.sheet for p in pages)]))
     last = 0
+    if found.row > 1:  # rows above the header (pasted there, or the header sorted among them): rows too
+        above = list(itertools.takewhile(lambda r: r[0] < found.row, reader.rows(found.sheet_index, 0)))
+        if above and above[0][0] == 1 and _a_row([cell_text(v) or "" for v in above[0][1]], found.headers):
+            detected.note("header_row", f"{found.row} (rows above it too)")
+            yield from above
     for page in [found, *pages]:
         offset = last - page.row if page is not found else 0
         if page is not found:
