@@ -36,6 +36,7 @@ BLIND14 = FIXTURES / "narrative_blind14"
 BLIND15 = FIXTURES / "narrative_blind15"
 BLIND16 = FIXTURES / "narrative_blind16"
 BLIND17 = FIXTURES / "narrative_blind17"
+BLIND18 = FIXTURES / "narrative_blind18"
 
 
 def build_corpus(folder: Path, out: Path) -> list[Path]:

@@ -692,3 +692,15 @@ def test_the_number_of_villages_named_as_such(tmp_path):
         encoding="utf-8",
     )
     assert [(f.indicator_code, f.value) for f in extract_report(path).figures] == [("VILLAGE_COUNT", 9)]
+
+
+def test_a_figure_after_its_label_and_an_em_dash(tmp_path):
+    """`trước hạn — 962; đúng hạn — 118`: the dash stands for the colon between a label and its figure."""
+    path = tmp_path / "xa-dak-to-kan_6-thang-2025.txt"
+    path.write_text(
+        "UBND XÃ ĐĂK TỜ KAN\nBÁO CÁO KẾT QUẢ CHUYỂN ĐỔI SỐ 6 THÁNG ĐẦU NĂM 2025\n\n"
+        "b) Kết quả giải quyết — 1.087 hồ sơ đã giải quyết: trước hạn — 962; đúng hạn — 118; trễ hạn — 07.\n",
+        encoding="utf-8",
+    )
+    read = [(f.indicator_code, f.value) for f in extract_report(path).figures]
+    assert read == [("DOS_RESOLVED", 1087), ("DOS_EARLY", 962), ("DOS_ON_TIME", 118), ("DOS_LATE", 7)]

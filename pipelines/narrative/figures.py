@@ -462,7 +462,7 @@ def _figure_of(match: re.Match, sentence: str, block: Block) -> Figure | None:
 
 # A bare number follows a word of its label (`trực tuyến 404 (66,01%)`, `kích hoạt 6.104,`), never a place
 # or an item's number (`thôn 5,`, `tổ 3;`) or a year.
-_LABEL_WORD_BEFORE = re.compile(r"[^\W\d_]{2,}\s*:?\s*$")
+_LABEL_WORD_BEFORE = re.compile(r"[^\W\d_]{2,}\s*[:—–]?\s*$")  # `trước hạn: 962`, `trước hạn — 962`
 _NUMBERING_BEFORE = re.compile(
     r"(?:\btổ|\bthôn|\bkhu|\bxóm|\blàng|\bsố|\bphòng|\bcấp|\bmức|\bđộ|\bgiai đoạn|\bđợt|\bnhóm|\bbước|\btầng"
     r"|\bquyết định|\bhuyện|\bxã|\bphường|\bđiểm|\bhạng|\bthứ|\btop|\bto|\bthon|\bso)\s*:?\s*$",
