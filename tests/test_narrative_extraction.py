@@ -704,3 +704,15 @@ def test_a_figure_after_its_label_and_an_em_dash(tmp_path):
     )
     read = [(f.indicator_code, f.value) for f in extract_report(path).figures]
     assert read == [("DOS_RESOLVED", 1087), ("DOS_EARLY", 962), ("DOS_ON_TIME", 118), ("DOS_LATE", 7)]
+
+
+def test_a_figure_in_quotes_after_its_label(tmp_path):
+    """`USB token: "33"; SIM PKI: "05"`: quotes around a bare figure do not hide it from its label."""
+    path = tmp_path / "xa-dak-to-kan_6-thang-2025.txt"
+    path.write_text(
+        "UBND XÃ ĐĂK TỜ KAN\nBÁO CÁO KẾT QUẢ CHUYỂN ĐỔI SỐ 6 THÁNG ĐẦU NĂM 2025\n\n"
+        'b) Chứng thư số — USB token: "33"; SIM PKI: "05"; tổng — 38 chứng thư số.\n',
+        encoding="utf-8",
+    )
+    read = [(f.indicator_code, f.value) for f in extract_report(path).figures]
+    assert read == [("DSIG_USB", 33), ("DSIG_SIM", 5), ("DSIG_TOTAL", 38)]

@@ -244,7 +244,7 @@ def test_precision_of_what_lands_on_the_later_sets(
         ("narrative_blind17", blind17, 0.97, 0.90),
         # first sight 0,975 / 0,852; the smallest and the largest units and the ones that go wrong: zeros
         # written many ways, big numbers in tỷ, swapped figures, changes against plans, a) b) items
-        ("narrative_blind18", blind18, 0.97, 0.86),
+        ("narrative_blind18", blind18, 0.97, 0.87),
     )
     for name, corpus, precision, recall in (*floors, *later):
         result = score_corpus(*corpus)

@@ -137,7 +137,7 @@ _FIGURE = re.compile(
       | (?P<money>{_NUM})\s*(?P<scale>ngàn|nghìn|triệu|tỷ|ngan|nghin|trieu|ty)?
         \s*(?:đồng|đ|vnđ|dong|vnd)(?!\w)
       | (?P<count>{_NUM})(?:\s+(?P<cscale>ngàn|nghìn|triệu|ngan|nghin|trieu))?\s+(?P<noun>{_NOUN})(?!\w)
-      | (?P<bare>{_NUM})(?![.,]\d)(?=\s*(?:[,;:()]|\.(?:\s|$)|$))
+      | (?P<bare>{_NUM})(?![.,]\d)(?=["”»]?\s*(?:[,;:()]|\.(?:\s|$)|$))
     )""",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -462,7 +462,8 @@ def _figure_of(match: re.Match, sentence: str, block: Block) -> Figure | None:
 
 # A bare number follows a word of its label (`trực tuyến 404 (66,01%)`, `kích hoạt 6.104,`), never a place
 # or an item's number (`thôn 5,`, `tổ 3;`) or a year.
-_LABEL_WORD_BEFORE = re.compile(r"[^\W\d_]{2,}\s*[:—–]?\s*$")  # `trước hạn: 962`, `trước hạn — 962`
+# `trước hạn: 962`, `trước hạn — 962`, `USB token: "33"`
+_LABEL_WORD_BEFORE = re.compile(r"[^\W\d_]{2,}\s*[:—–]?\s*[\"“«]?$")
 _NUMBERING_BEFORE = re.compile(
     r"(?:\btổ|\bthôn|\bkhu|\bxóm|\blàng|\bsố|\bphòng|\bcấp|\bmức|\bđộ|\bgiai đoạn|\bđợt|\bnhóm|\bbước|\btầng"
     r"|\bquyết định|\bhuyện|\bxã|\bphường|\bđiểm|\bhạng|\bthứ|\btop|\bto|\bthon|\bso)\s*:?\s*$",
