@@ -47,6 +47,7 @@ from .fixtures.bad_inputs.corpus_round11 import CITIZEN_IDS_ROUND11, write_corpu
 from .fixtures.bad_inputs.corpus_round12 import CITIZEN_IDS_ROUND12, write_corpus_round12
 from .fixtures.bad_inputs.corpus_round13 import CITIZEN_IDS_ROUND13, write_corpus_round13
 from .fixtures.bad_inputs.corpus_round14 import CITIZEN_IDS_ROUND14, write_corpus_round14
+from .fixtures.bad_inputs.corpus_round15 import CITIZEN_IDS_ROUND15, write_corpus_round15
 
 CONTRACT = Path(__file__).parent / "fixtures" / "bad_inputs" / "README.md"
 SOURCE_FOLDERS = ("submissions", "dossiers", "staffing", "narrative_reports")
@@ -78,6 +79,8 @@ ROUND12 = write_corpus_round12(Path("corpus-dry-run"), dry=True)
 ROUND13 = write_corpus_round13(Path("corpus-dry-run"), dry=True)
 # Round 14 (`corpus_round14.py`): written blind in December 2026, scored on first sight, then fixed.
 ROUND14 = write_corpus_round14(Path("corpus-dry-run"), dry=True)
+# Round 15 (`corpus_round15.py`): written blind in December 2026, scored on first sight, then fixed.
+ROUND15 = write_corpus_round15(Path("corpus-dry-run"), dry=True)
 EXPECTED = (
     ROUND1
     + ROUND2
@@ -93,6 +96,7 @@ EXPECTED = (
     + ROUND12
     + ROUND13
     + ROUND14
+    + ROUND15
 )
 ALL_CITIZEN_IDS = (
     *CITIZEN_IDS,
@@ -109,6 +113,7 @@ ALL_CITIZEN_IDS = (
     *CITIZEN_IDS_ROUND12,
     *CITIZEN_IDS_ROUND13,
     *CITIZEN_IDS_ROUND14,
+    *CITIZEN_IDS_ROUND15,
 )
 
 
@@ -146,6 +151,7 @@ def corpus_run(small_sample: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         + write_corpus_round12(sources)
         + write_corpus_round13(sources)
         + write_corpus_round14(sources)
+        + write_corpus_round15(sources)
     )
     assert [e.path for e in expected] == [e.path for e in EXPECTED]  # the dry run promised the same files
     shas = {
@@ -431,6 +437,7 @@ LATER_ROUNDS = {
     12: (ROUND12, 17),
     13: (ROUND13, 20),
     14: (ROUND14, 20),
+    15: (ROUND15, 13),
 }
 
 

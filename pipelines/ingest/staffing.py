@@ -403,6 +403,18 @@ def parse_staffing(
             )
             continue
         previous = cell
+        if _TOTAL.match(name_key(str(cell.get("full_name") or ""))):
+            problems.append(
+                IngestError(
+                    path,
+                    number,
+                    "full_name",
+                    f"dòng tổng cộng ('{cell['full_name']}'), không phải một cán bộ",
+                    "a total line, not an official",
+                    reason="invalid_value",
+                )
+            )
+            continue
         if _vacant(cell.get("full_name")):
             problems.append(
                 IngestError(
@@ -452,6 +464,10 @@ def _continues(cell: dict, previous: dict | None) -> bool:
     if any(cell.get(f) != previous.get(f) for f in ("full_name", "birth_date", "citizen_id")):
         return False
     return sum(cell.get(f) != previous.get(f) for f in cell.keys() | previous.keys()) == 1
+
+
+# A total line typed under the list, in the name column: `Tổng cộng: 12 người`, `Cộng: 12`, `Tổng số 12 người`
+_TOTAL = re.compile(r"^\W*(?:tổng cộng|tổng số|cộng|tổng)\s*[:\-–]?\s*\d")
 
 
 def _vacant(name: object) -> bool:
