@@ -375,58 +375,12 @@ def parse_staffing(
             cell["dt_role"] = (
                 ticked[0] if len(ticked) == 1 else ("cả hai: " + ", ".join(ticked) if ticked else "không")
             )
-        if departed:
-            problems.append(
-                IngestError(
-                    path,
-                    number,
-                    "full_name",
-                    "cán bộ thuộc danh sách đã nghỉ việc, chuyển công tác (ghi dưới danh sách hiện tại): "
-                    "không tính vào cán bộ của đơn vị",
-                    "an official listed under a heading of those who left or were transferred: not counted",
-                    reason="invalid_value",
-                )
-            )
-            continue
-        if _continues(cell, previous):
-            problems.append(
-                IngestError(
-                    path,
-                    number,
-                    "full_name",
-                    f"dòng {number} lặp lại cán bộ ở dòng trên, chỉ khác một ô (đoạn thứ hai của một ô trong "
-                    "bảng Word dán sang Excel): không phải một cán bộ khác",
-                    "the official of the row above again, one cell apart (a Word table cell's second "
-                    "paragraph pasted as a row of its own): not another official",
-                    reason="invalid_value",
-                )
-            )
+        not_an_official = _not_an_official(cell, previous, departed, number)
+        if not_an_official is not None:
+            vi, en = not_an_official
+            problems.append(IngestError(path, number, "full_name", vi, en, reason="invalid_value"))
             continue
         previous = cell
-        if _TOTAL.match(name_key(str(cell.get("full_name") or ""))):
-            problems.append(
-                IngestError(
-                    path,
-                    number,
-                    "full_name",
-                    f"dòng tổng cộng ('{cell['full_name']}'), không phải một cán bộ",
-                    "a total line, not an official",
-                    reason="invalid_value",
-                )
-            )
-            continue
-        if _vacant(cell.get("full_name")):
-            problems.append(
-                IngestError(
-                    path,
-                    number,
-                    "full_name",
-                    f"vị trí còn khuyết ('{cell['full_name']}'), chưa có người: không phải cán bộ của đơn vị",
-                    "a vacant post, with nobody in it: not an official",
-                    reason="invalid_value",
-                )
-            )
-            continue
         if section_role is not None and not cell.get("dt_role"):
             cell["dt_role"] = section_role
         for one, one_id in _officials_in_row(cell, raw_id):
@@ -453,6 +407,36 @@ _LEFT = re.compile(r"nghỉ việc|nghỉ hưu|thôi việc|chuyển công tác|
 _VACANT = re.compile(
     r"^\W*(?:vị trí\s+)?(?:khuyết|chưa tuyển(?: dụng)?|chưa bố trí|chưa có người|còn trống|trống)\b"
 )
+
+
+def _not_an_official(
+    cell: dict, previous: dict | None, departed: bool, number: int
+) -> tuple[str, str] | None:
+    """Why a row of the list is no official of the unit (Vietnamese, English), else None: one who left,
+    listed under their heading; the row above again (a Word cell's second paragraph); a total line; a
+    vacant post."""
+    name = cell.get("full_name")
+    if departed:
+        return (
+            "cán bộ thuộc danh sách đã nghỉ việc, chuyển công tác (ghi dưới danh sách hiện tại): "
+            "không tính vào cán bộ của đơn vị",
+            "an official listed under a heading of those who left or were transferred: not counted",
+        )
+    if _continues(cell, previous):
+        return (
+            f"dòng {number} lặp lại cán bộ ở dòng trên, chỉ khác một ô (đoạn thứ hai của một ô trong bảng "
+            "Word dán sang Excel): không phải một cán bộ khác",
+            "the official of the row above again, one cell apart (a Word table cell's second paragraph "
+            "pasted as a row of its own): not another official",
+        )
+    if isinstance(name, str) and _TOTAL.match(name_key(name)):
+        return f"dòng tổng cộng ('{name}'), không phải một cán bộ", "a total line, not an official"
+    if _vacant(name):
+        return (
+            f"vị trí còn khuyết ('{name}'), chưa có người: không phải cán bộ của đơn vị",
+            "a vacant post, with nobody in it: not an official",
+        )
+    return None
 
 
 def _continues(cell: dict, previous: dict | None) -> bool:
