@@ -716,3 +716,18 @@ def test_a_figure_in_quotes_after_its_label(tmp_path):
     )
     read = [(f.indicator_code, f.value) for f in extract_report(path).figures]
     assert read == [("DSIG_USB", 33), ("DSIG_SIM", 5), ("DSIG_TOTAL", 38)]
+
+
+def test_the_full_time_official_of_a_digital_transformation_report(tmp_path):
+    """`01 công chức chuyên trách và 03 công chức kiêm nhiệm chuyển đổi số`: the field named once, after the
+    second figure; in this report the full-time official is the digital-transformation one. A full-time
+    official of another field (`công chức chuyên trách tư pháp`) is not."""
+    path = tmp_path / "xa-dak-mar_9-thang-2025.txt"
+    path.write_text(
+        "UBND XÃ ĐĂK MAR\nBÁO CÁO KẾT QUẢ CHUYỂN ĐỔI SỐ 9 THÁNG NĂM 2025\n\n"
+        "Xã bố trí 01 công chức chuyên trách và 03 công chức kiêm nhiệm chuyển đổi số.\n\n"
+        "Xã có 02 công chức chuyên trách tư pháp - hộ tịch.\n",
+        encoding="utf-8",
+    )
+    read = [(f.indicator_code, f.value) for f in extract_report(path).figures]
+    assert read == [("IT_DEDICATED", 1), ("IT_CONCURRENT", 3), (None, 2)]
