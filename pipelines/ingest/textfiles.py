@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import html
 import io
 import re
 import unicodedata
@@ -178,31 +179,23 @@ def transcode_to_utf8(
     ):
         if references:
             for line in source:
-                out.write(unicodedata.normalize("NFC", _REFERENCE.sub(_referenced, line)))
+                out.write(unicodedata.normalize("NFC", html.unescape(line)))
             return target
         while piece := source.read(1 << 20):
             out.write(unicodedata.normalize("NFC", piece))
     return target
 
 
-# HTML's character references, as a web system that escapes every letter beyond ASCII exports its text
-_REFERENCE = re.compile(r"&#(?:([0-9]{2,7})|[xX]([0-9a-fA-F]{2,6}));|&(amp|lt|gt|quot|apos);")
-_NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
-
-
-def _referenced(match: re.Match) -> str:
-    decimal, hexadecimal, named = match.groups()
-    if named:
-        return _NAMED[named]
-    code = int(decimal) if decimal else int(hexadecimal, 16)
-    return chr(code) if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else match.group(0)
+# HTML's numeric character references, as a web system that escapes every letter beyond ASCII exports its
+# text (`R&#7901; K&#417;i`): what tells such a file (the standard library's `html.unescape` decodes it)
+_REFERENCE = re.compile(r"&#(?:[0-9]{2,7}|[xX][0-9a-fA-F]{2,6});")
 
 
 def html_references(path: Path, sample: int = 1 << 16) -> bool:
     """Whether the file's text spells letters as HTML character references (three or more at its head)."""
     with open(path, "rb") as handle:
         head = handle.read(sample).decode("latin-1")
-    return len(re.findall(r"&#(?:[0-9]{2,7}|[xX][0-9a-fA-F]{2,6});", head)) >= 3
+    return len(_REFERENCE.findall(head)) >= 3
 
 
 @dataclass(frozen=True)
