@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
+from graphlib import TopologicalSorter
 from pathlib import Path
 from typing import Any
 
@@ -168,22 +169,16 @@ def _downstream_of_changes(
 
 
 def _in_graph_order(nodes: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    """The models and seeds, each after every one it reads."""
-    ordered: list[Mapping[str, Any]] = []
-    placed: set[str] = set()
-
-    def place(unique_id: str) -> None:
-        if unique_id in placed or unique_id not in nodes:
-            return
-        placed.add(unique_id)
-        for parent in nodes[unique_id].get("depends_on", {}).get("nodes", []):
-            place(parent)
-        if nodes[unique_id]["resource_type"] in ("model", "seed"):
-            ordered.append(nodes[unique_id])
-
-    for unique_id in sorted(nodes):
-        place(unique_id)
-    return ordered
+    """The models and seeds, each after every one it reads (the standard library's topological order)."""
+    graph = {
+        key: [p for p in node.get("depends_on", {}).get("nodes", []) if p in nodes]
+        for key, node in nodes.items()
+    }
+    return [
+        nodes[key]
+        for key in TopologicalSorter(graph).static_order()
+        if nodes[key]["resource_type"] in ("model", "seed")
+    ]
 
 
 # The analysts' tables: their materialisations carry a row count.
