@@ -246,3 +246,54 @@ def test_a_count_about_what_the_figure_before_it_counts_waits_for_review():
     assert members.indicator_code == "CDT_MEMBERS" and in_review(members) and not lands(members)
     households = _one("Xã Ba Tô có 12 thôn, 4.020 hộ.", "4.020")
     assert households.indicator_code is None
+
+
+def test_a_year_to_date_column_is_another_period_for_a_flow_and_the_level_for_a_stock(tmp_path):
+    """`Quý IV và lũy kế năm 2025` is a Q4 report; under a second header row `Quý IV | Lũy kế năm`, the
+    quarter's cells are its own, the year to date of a flow is another period's, and a stock's year to date
+    is its level now."""
+    from pipelines.narrative.extract import extract_report
+    from pipelines.tools.sample.reports import write_report
+
+    head = "UBND XÃ SƠN KỲ\nBÁO CÁO\nKết quả chuyển đổi số Quý IV và lũy kế năm 2025\n"
+    table = (
+        "| TT | Chỉ tiêu | ĐVT | Kết quả thực hiện |  |\n"
+        "|  |  |  | Quý IV | Lũy kế năm |\n"
+        "| 1 | Hồ sơ TTHC tiếp nhận | hồ sơ | 642 | 2.318 |\n"
+        "| 2 | Tài khoản VNeID đã kích hoạt | tài khoản | - | 4.736 |\n"
+    )
+    extraction = extract_report(write_report(tmp_path / "bao-cao.docx", f"{head}\n\n{table}"))
+    assert extraction.facts.period_key == "2025-Q4"
+    roles = {(f.indicator_code, f.printed): f.role for f in extraction.figures}
+    assert roles[("DOS_RECEIVED", "642")] == "actual"
+    assert roles[("DOS_RECEIVED", "2.318")] == "other"
+    assert roles[("VNEID_ACTIVATED", "4.736")] == "actual"
+
+
+@pytest.mark.parametrize(
+    ("head", "role"),
+    [
+        ("Kết quả chuyển đổi số Quý III năm 2025", "other"),  # January to September is not the quarter
+        ("Kết quả chuyển đổi số Quý I năm 2025", "actual"),  # the first quarter is the year to date
+        ("Kết quả chuyển đổi số 9 tháng đầu năm 2025", "actual"),
+    ],
+)
+def test_a_flow_since_the_start_of_the_year_is_the_report_s_own_only_when_its_period_starts_it(head, role):
+    body = "Lũy kế từ đầu năm, xã tiếp nhận 1.297 hồ sơ thủ tục hành chính."
+    figure = _one(body, "1.297", head=f"UBND XÃ SƠN KỲ\nBÁO CÁO\n{head}\n")
+    assert (figure.indicator_code, figure.role) == ("DOS_RECEIVED", role)
+
+
+def test_a_table_s_numbered_sub_row_is_no_figure(tmp_path):
+    """`1.2`, `2.4` and `3.1.2` in a table's first column number its rows, as `1` and `II` do."""
+    from pipelines.narrative.extract import extract_report
+    from pipelines.tools.sample.reports import write_report
+
+    table = (
+        "| TT | Chỉ tiêu | ĐVT | Kết quả |\n"
+        "| 1 | Hồ sơ TTHC tiếp nhận | hồ sơ | 642 |\n"
+        "| 1.2 | Tỷ lệ hồ sơ trực tuyến | % | 67,13 |\n"
+        "| 2.1.3 | Hồ sơ đang giải quyết | hồ sơ | 17 |\n"
+    )
+    figures = extract_report(write_report(tmp_path / "bao-cao.docx", f"{HEAD}\n\n{table}")).figures
+    assert sorted(f.printed for f in figures) == ["17", "642", "67,13"]

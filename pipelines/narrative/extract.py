@@ -32,6 +32,7 @@ from pipelines.narrative.figures import (
     Figure,
     KeywordRule,
     find_figures,
+    indicator_stocks,
     indicator_units,
     is_total_row,
     is_value,
@@ -293,6 +294,7 @@ def extract_document(
             role_rules(folder),
             indicator_units(folder),
             period_key=facts.period_key,
+            stocks=indicator_stocks(folder),
         )
     )
     dates = cited_dates(document.blocks, lambda block, offset: sentence_at(block.text, offset))

@@ -30,10 +30,12 @@ _HIGHER_UNIT = re.compile(
 _OTHER_PROVINCE = re.compile(r"\b(?:tỉnh|TỈNH|Tỉnh)\s+([^\W\d_]+(?:\s+[^\W\d_]+)?)")
 ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
 _PERIODS = (
-    # `quý III và 9 tháng đầu năm 2025`: the quarter, named first, shares the year of the months after it
+    # `quý III và 9 tháng đầu năm 2025`, `Quý IV và lũy kế năm 2025`: the quarter, named first, shares the
+    # year of the months or the year-to-date after it
     (
         re.compile(
-            r"quý\s+(i{1,3}|iv|[1-4])(?:\s+và\s+(?:6|9|sáu|chín)\s+tháng(?:\s+đầu)?)?\s*(?:năm|/|-)\s*(\d{4})"
+            r"quý\s+(i{1,3}|iv|[1-4])(?:\s+và\s+(?:(?:lũy|luỹ)\s+kế\s+(?:từ\s+đầu\s+)?(?:cả\s+)?"
+            r"|(?:(?:lũy|luỹ)\s+kế\s+)?(?:6|9|sáu|chín)\s+tháng(?:\s+đầu)?))?\s*(?:năm|/|-)\s*(\d{4})"
         ),
         "Q",
     ),

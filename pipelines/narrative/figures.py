@@ -811,7 +811,7 @@ def table_figures(cells: list[Block], header: dict[int, str]) -> list[Figure]:
     labels, unit, values = [], None, []
     for position, cell in enumerate(cells):
         text, column = cell.text.strip(), name_key(header.get(cell.cell, ""))
-        if position == 0 and re.fullmatch(r"\d{1,3}\.?|[IVX]+\.?|[a-zđ]\)", text):
+        if position == 0 and re.fullmatch(r"\d{1,3}(?:\.\d{1,2}){0,2}\.?|[IVX]+\.?|[a-zđ]\)", text):
             continue
         if is_value(text):
             values.append((cell, text, column, len(labels)))
@@ -1136,6 +1136,14 @@ _MONTHS |= {"9M": range(1, 10), "Y": range(1, 13)}
 
 
 _WHOLE_YEAR_BEFORE = re.compile(r"(?:lũy kế|luỹ kế|luy ke|cả|ca)\s*$")
+# The year to date with no period named (`Lũy kế năm`, `lũy kế từ đầu năm`, a column `Lũy kế`): from the
+# year's start to the end of the report's period, which is the report's own period only when that starts
+# the year too. A period named after it (`Lũy kế 9 tháng năm 2025`) is read as that period instead.
+_YEAR_TO_DATE = re.compile(
+    r"(?:lũy|luỹ|luy)\s+(?:kế|ke)(?:\s+(?:từ đầu năm|tu dau nam|cả năm|ca nam|năm|nam)(?!\s*\d))?"
+    r"(?!\w|\s+(?:\d|quý|quy|tháng|thang|năm|nam|từ|tu|cả|ca)\b)"
+)
+_STARTS_THE_YEAR = frozenset({"Q1", "6M", "9M", "Y"})
 
 
 def _period_cues(text: str, period_key: str | None) -> list[tuple[int, int, str, str]]:
@@ -1145,7 +1153,10 @@ def _period_cues(text: str, period_key: str | None) -> list[tuple[int, int, str,
     if not period_key:
         return []
     year, part = period_key[:4], period_key[5:]
-    cues = []
+    cues = [
+        (m.end(), len(m.group(0)), "actual" if part in _STARTS_THE_YEAR else "other", m.group(0))
+        for m in _YEAR_TO_DATE.finditer(text)
+    ]
     for m in _PERIOD_MENTION.finditer(text):
         if m["mo"]:
             # `tháng 10: 12.500.000 đồng` in a Q4 report: a month's part of the quarter; another period's
@@ -1319,6 +1330,7 @@ def judge_figures(
     units: dict[str, str],
     threshold: float = DEFAULT_REVIEW_THRESHOLD,
     period_key: str | None = None,
+    stocks: frozenset[str] = frozenset(),
 ) -> list[Figure]:
     """Each mapped figure with its role and whether a person must look at it before it may land: below the
     confidence threshold, a role that is not certain, or a noun that does not fit the indicator's unit."""
@@ -1338,6 +1350,9 @@ def judge_figures(
             judged.append(figure)
             continue
         role, cue, certain = figure_role(figure, roles, period_key)
+        if role == "other" and figure.indicator_code in stocks and _YEAR_TO_DATE.fullmatch(cue):
+            # a stock's year-to-date is its level now (`Lũy kế đến 30/9/2025 có 9.412 tài khoản`)
+            role, cue, certain = "actual", "", True
         if role == "actual" and (figure.indicator_code, figure.value) in taken_back:
             role, cue, certain = "other", "đính chính", True
         confidence = figure.confidence
@@ -1431,6 +1446,14 @@ def review_conflicts(figures: list[Figure]) -> list[Figure]:
         else f
         for f in figures
     ]
+
+
+@lru_cache(maxsize=4)
+def indicator_stocks(reference_dir: str | None = None) -> frozenset[str]:
+    """Indicators whose figure is a level at the period's end (the latest value is kept, never summed)."""
+    folder = Path(reference_dir) if reference_dir else None
+    rows = read_seed("ref_indicators", folder)
+    return frozenset(r["indicator_code"] for r in rows if r["aggregation"] in ("latest", "ratio_of_latest"))
 
 
 @lru_cache(maxsize=4)
