@@ -48,6 +48,7 @@ from .fixtures.bad_inputs.corpus_round12 import CITIZEN_IDS_ROUND12, write_corpu
 from .fixtures.bad_inputs.corpus_round13 import CITIZEN_IDS_ROUND13, write_corpus_round13
 from .fixtures.bad_inputs.corpus_round14 import CITIZEN_IDS_ROUND14, write_corpus_round14
 from .fixtures.bad_inputs.corpus_round15 import CITIZEN_IDS_ROUND15, write_corpus_round15
+from .fixtures.bad_inputs.corpus_round16 import CITIZEN_IDS_ROUND16, write_corpus_round16
 
 CONTRACT = Path(__file__).parent / "fixtures" / "bad_inputs" / "README.md"
 SOURCE_FOLDERS = ("submissions", "dossiers", "staffing", "narrative_reports")
@@ -81,6 +82,8 @@ ROUND13 = write_corpus_round13(Path("corpus-dry-run"), dry=True)
 ROUND14 = write_corpus_round14(Path("corpus-dry-run"), dry=True)
 # Round 15 (`corpus_round15.py`): written blind in December 2026, scored on first sight, then fixed.
 ROUND15 = write_corpus_round15(Path("corpus-dry-run"), dry=True)
+# Round 16 (`corpus_round16.py`): written blind in December 2026, scored on first sight, then fixed.
+ROUND16 = write_corpus_round16(Path("corpus-dry-run"), dry=True)
 EXPECTED = (
     ROUND1
     + ROUND2
@@ -97,6 +100,7 @@ EXPECTED = (
     + ROUND13
     + ROUND14
     + ROUND15
+    + ROUND16
 )
 ALL_CITIZEN_IDS = (
     *CITIZEN_IDS,
@@ -114,6 +118,7 @@ ALL_CITIZEN_IDS = (
     *CITIZEN_IDS_ROUND13,
     *CITIZEN_IDS_ROUND14,
     *CITIZEN_IDS_ROUND15,
+    *CITIZEN_IDS_ROUND16,
 )
 
 
@@ -152,6 +157,7 @@ def corpus_run(small_sample: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         + write_corpus_round13(sources)
         + write_corpus_round14(sources)
         + write_corpus_round15(sources)
+        + write_corpus_round16(sources)
     )
     assert [e.path for e in expected] == [e.path for e in EXPECTED]  # the dry run promised the same files
     shas = {
@@ -438,6 +444,7 @@ LATER_ROUNDS = {
     13: (ROUND13, 20),
     14: (ROUND14, 20),
     15: (ROUND15, 13),
+    16: (ROUND16, 12),
 }
 
 

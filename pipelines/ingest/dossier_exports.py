@@ -985,8 +985,41 @@ def _stage_text(
             select s.*, (s.rowid + {first} + {before})::integer as source_row from _staged_text s
             where {first_filled} or {filled} is not null"""
     )
+    _read_below_reordered_headers(con, table.headers, detected)
     refuse_blank_headers(con, mapping, path)
     return mapping
+
+
+def _read_below_reordered_headers(
+    con: duckdb.DuckDBPyConnection, headers: list[str], detected: Detected
+) -> None:
+    """An export appended below another (`copy a.csv+b.csv`, Notepad) repeats its header among the rows.
+    Where that header names the same columns in another order (the system's export changed between the two:
+    `Hạn xử lý` now before `Ngày tiếp nhận`), the rows under it, up to the next header, are read by it: moved
+    into the first header's order, so that a due date never lands as a received one. The header line itself
+    stays a row that is held back, as a header repeated in the same order is."""
+    first = [header_key(h) for h in headers]
+    candidates = con.execute(
+        f"select rowid, * from _staged_text where trim({staged_column(0)}) in (select unnest(?::varchar[]))"
+        " order by rowid",
+        [[h.strip() for h in headers]],
+    ).fetchall()
+    repeated = [
+        (row[0], [header_key(c or "") for c in row[1:]])
+        for row in candidates
+        if sorted(header_key(c or "") for c in row[1:]) == sorted(first)
+    ]
+    for (rowid, keys), (next_rowid, _) in zip(repeated, [*repeated[1:], (None, None)], strict=False):
+        if keys == first or len(set(keys)) != len(keys):
+            continue
+        moved = ", ".join(
+            f"{staged_column(i)} = {staged_column(keys.index(key))}" for i, key in enumerate(first)
+        )
+        con.execute(
+            f"update _staged_text set {moved} where rowid > ? and rowid < coalesce(?, rowid + 1)",
+            [rowid, next_rowid],
+        )
+        detected.note("header_again", "another column order among the rows: the rows under it read by it")
 
 
 def _opens_with_a_row(source: Path, table: TextTable) -> bool:
