@@ -731,3 +731,24 @@ def test_the_full_time_official_of_a_digital_transformation_report(tmp_path):
     )
     read = [(f.indicator_code, f.value) for f in extract_report(path).figures]
     assert read == [("IT_DEDICATED", 1), ("IT_CONCURRENT", 3), (None, 2)]
+
+
+@pytest.mark.parametrize(
+    ("title", "period"),
+    [
+        ("Kết quả thực hiện chuyển đổi số (từ ngày 01/01/2025 đến ngày 31/03/2025)", "2025-Q1"),
+        ("Kết quả thực hiện chuyển đổi số (số liệu từ 15/12/2024 đến 14/9/2025)", "2025-9M"),
+        ("Kết quả thực hiện chuyển đổi số (từ ngày 01/02/2025 đến ngày 30/4/2025)", None),  # no whole period
+        ("Kết quả thực hiện chuyển đổi số quý II năm 2025 (từ 01/01/2025 đến 31/03/2025)", "2025-Q2"),
+    ],
+)
+def test_a_title_that_gives_only_days_is_the_period_they_make_whole(title, period):
+    """The days a title gives are the period when they are one whole (by the calendar or the province's
+    15th-to-14th cut-off), before any year the body names (`Lũy kế từ đầu năm 2024`); a period the title names
+    comes first. The title ends at the numbered body."""
+    text = (
+        f"UBND XÃ SƠN KỲ\nBÁO CÁO\n{title}\nỦy ban nhân dân xã báo cáo như sau:\n"
+        "1. Trong kỳ, xã tiếp nhận 88 hồ sơ.\n2. Lũy kế từ đầu năm 2024 đến nay, xã số hóa 1.204 hồ sơ.\n"
+    )
+    facts = extract_document(_report(text)).facts
+    assert facts.period_key == period

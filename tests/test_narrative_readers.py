@@ -216,3 +216,25 @@ def test_an_earlier_message_quoted_in_an_e_mail_is_marked_and_its_figures_wait(t
     superseded = [f for f in extraction.figures if f.value == 280 and f.block.quoted is False]
     assert superseded and all(f.role == "other" for f in superseded)
     assert any(f.value == 289 and f.role == "actual" for f in extraction.figures)
+
+
+def test_text_typed_in_lower_case_under_all_caps_is_read_as_word_shows_it(tmp_path: Path):
+    """Font > All caps or Small caps, set on the run, on its paragraph's style or on a style that style is
+    based on, shows lower-case text in capitals; a run that turns it off again stays as typed."""
+    path = tmp_path / "bao-cao.docx"
+    document = docx.Document()
+    document.add_paragraph().add_run("ủy ban nhân dân xã sơn kỳ").font.all_caps = True
+    based = document.styles.add_style("Tiêu đề", 1)
+    based.font.small_caps = True
+    heading = document.styles.add_style("Tiêu đề báo cáo", 1)
+    heading.base_style = based
+    title = document.add_paragraph(style=heading)
+    title.add_run("kết quả chuyển đổi số quý ii năm 2025 ")
+    title.add_run("(bản sửa)").font.all_caps = False
+    document.add_paragraph("Trong quý, xã tiếp nhận 131 hồ sơ.")
+    document.save(path)
+    assert [b.text for b in read_report(path).blocks] == [
+        "ỦY BAN NHÂN DÂN XÃ SƠN KỲ",
+        "KẾT QUẢ CHUYỂN ĐỔI SỐ QUÝ II NĂM 2025 (bản sửa)",
+        "Trong quý, xã tiếp nhận 131 hồ sơ.",
+    ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from pipelines.core.vietnamese import name_key
 from pipelines.narrative.readers import Block
@@ -41,7 +41,14 @@ _PERIODS = (
     ),
     (re.compile(r"(?:(?<!\d\s)(?<!\d)9|\bchín) tháng(?: đầu năm| năm)?\s*(\d{4})"), "9M"),
     (re.compile(r"(?:(?<!\d\s)(?<!\d)6|\bsáu) tháng(?: đầu năm| năm)?\s*(\d{4})"), "6M"),
-    (re.compile(r"(?<!tháng\s)(?<!tháng\s\d\s)(?<!tháng\s\d\d\s)\bnăm\s+(\d{4})\b(?!\s*(?:của|về))"), "Y"),
+    # `năm 2025`, not a date's year (`tháng 12 năm 2025`) nor a span's bound (`từ đầu năm 2024 đến nay`)
+    (
+        re.compile(
+            r"(?<!tháng\s)(?<!tháng\s\d\s)(?<!tháng\s\d\d\s)(?<!đầu\s)(?<!từ\s)(?<!cuối\s)(?<!đến\s)"
+            r"\bnăm\s+(\d{4})\b(?!\s*(?:của|về))"
+        ),
+        "Y",
+    ),
 )
 # `Quý` with its tone on the u, as old keyboards and hurried typists put it (`Qúy I`, `qùy`)
 _QUY = re.compile(r"\bq[úùủũụ]y\b")
@@ -156,22 +163,66 @@ def _title(blocks: tuple[Block, ...]) -> str:
     head = _head_texts(blocks)
     start = next((i for i, t in enumerate(head) if name_key(t).startswith("báo cáo")), 0)
     title = []
-    for text in head[start:]:
-        if title and re.match(r"(?i)(thực hiện|căn cứ|theo|kính gửi)\b", text):
+    for text in head[start : start + _TITLE_BLOCKS]:
+        if title and (re.match(r"(?i)(thực hiện|căn cứ|theo|kính gửi)\b", text) or _NUMBERED.match(text)):
             break
         title.append(text)
     return " ".join(title)
 
 
-def find_period(blocks: tuple[Block, ...]) -> tuple[str | None, str | None]:
+# A title is `BÁO CÁO` and at most three lines under it; a numbered line (`1. Trong kỳ, …`, `I. KẾT QUẢ`) is
+# the body already
+_TITLE_BLOCKS = 4
+_NUMBERED = re.compile(r"\s*(?:[IVX]+|\d+)[.)]\s")
+
+
+def find_period(
+    blocks: tuple[Block, ...], coverage: tuple[date | None, date | None] = (None, None)
+) -> tuple[str | None, str | None]:
     """(period key, words as written): `Quý III năm 2025` → 2025-Q3, `9 tháng đầu năm 2025` → 2025-9M,
-    `6 tháng đầu năm 2025` → 2025-6M, `năm 2025` → 2025-Y; the title first, then the opening blocks."""
+    `6 tháng đầu năm 2025` → 2025-6M, `năm 2025` → 2025-Y; the title first, then the span of days the
+    figures cover (`coverage`, when it is a whole period), then the opening blocks."""
     # The title without its asides first (`9 tháng năm 2025 (có tách riêng kết quả Quý III năm 2025)` is a
     # 9-month report), then the title, then the opening; in each, the period named first.
     title = _title(blocks)
     if _BLANK_PERIOD.search(ascii_fold(name_key(title))):
         return None, None  # a template's blank left unfilled (`Quý ….. năm 2025`): not the year
-    texts = (re.sub(r"\([^()]*\)", " ", title), title, _head(blocks))
+    titled = _named_period((re.sub(r"\([^()]*\)", " ", title), title))
+    if titled != (None, None):
+        return titled
+    if spanned := period_of_span(*coverage):
+        # `Kết quả thực hiện chuyển đổi số (từ ngày 01/01/2025 đến ngày 31/03/2025)`: the days are the
+        # period, not a year an aside of the opening names (`Lũy kế từ đầu năm 2024 đến nay`)
+        start, end = coverage
+        return spanned, f"{start:%d/%m/%Y} - {end:%d/%m/%Y}"
+    return _named_period((_head(blocks),))
+
+
+def period_of_span(start: date | None, end: date | None) -> str | None:
+    """The period a span of days is, whole: a quarter, the first six or nine months or the year, by the
+    calendar's days (01/01 - 31/03/2025) or by the province's cut-off (15/12/2024 - 14/03/2025)."""
+    if start is None or end is None or start >= end:
+        return None
+    if start.day == 1:
+        first = (start.year, start.month)
+    elif start.day == 15 and start.month % 3 == 0:
+        first = (start.year + start.month // 12, start.month % 12 + 1)
+    else:
+        return None
+    last_day = (date(end.year + end.month // 12, end.month % 12 + 1, 1) - timedelta(days=1)).day
+    if end.day not in (14, last_day) or first[0] != end.year:
+        return None
+    span = (first[1], end.month)
+    kinds = {(1, 6): "6M", (1, 9): "9M", (1, 12): "Y"}
+    if span in kinds:
+        return f"{end.year}-{kinds[span]}"
+    if first[1] % 3 == 1 and end.month == first[1] + 2:
+        return f"{end.year}-Q{end.month // 3}"
+    return None
+
+
+def _named_period(texts: tuple[str, ...]) -> tuple[str | None, str | None]:
+    """The period the first of `texts` to name one names first (as typed, then without diacritics)."""
     attempts = [(_QUY.sub("quý", name_key(t)), _PERIODS) for t in texts]
     attempts += [(ascii_fold(key), _FOLDED_PERIODS) for key, _ in attempts]
     for key, patterns in attempts:
@@ -248,8 +299,8 @@ def document_facts(
     blocks: tuple[Block, ...], resolver: CommuneResolver, provinces: frozenset[str] = frozenset({PROVINCE})
 ) -> DocumentFacts:
     commune_id, written = find_commune(blocks, resolver, provinces)
-    period_key, period_written = find_period(blocks)
     start, end = find_coverage("\n".join(b.text for b in blocks))
+    period_key, period_written = find_period(blocks, (start, end))
     return DocumentFacts(
         commune_id,
         written,

@@ -445,10 +445,11 @@ def _read_docx(path: Path) -> Iterator[Block]:
             "corrupt_file",
         ) from error
     yield from _page_header(document)
+    caps = _caps_styles(document)
     paragraphs = tables = 0
     for element in document.element.body.iterchildren():  # body order: paragraphs and tables interleaved
         if element.tag == f"{_W}p":
-            text = clean(_paragraph_text(element))
+            text = clean(_paragraph_text(element, caps))
             if text:
                 paragraphs += 1
                 yield Block(text, "paragraph", paragraphs)
@@ -465,7 +466,7 @@ def _read_docx(path: Path) -> Iterator[Block]:
                     if id(cell._tc) in seen:  # a merged cell repeats across the columns it spans
                         continue
                     seen.add(id(cell._tc))
-                    text = clean("\n".join(_paragraph_text(p) for p in cell._tc.iter(f"{_W}p")))
+                    text = clean("\n".join(_paragraph_text(p, caps) for p in cell._tc.iter(f"{_W}p")))
                     if text:
                         cells += 1
                         yield Block(text, "cell", cells, table=tables, row=r, cell=c)
@@ -561,20 +562,26 @@ def _page_header(document) -> Iterator[Block]:
                 yield Block(text, "page_header", index)
 
 
-def _paragraph_text(paragraph) -> str:
+def _paragraph_text(paragraph, caps_styles: frozenset[str] = frozenset()) -> str:
     """A paragraph's text as Word shows it: runs inside tracked insertions, hyperlinks and fields
     included (python-docx's `text` skips them), deleted text and field codes left out. A text box anchored
     in it (a letterhead in a floating box) is read once, a line per paragraph, not again from its VML
-    fallback. Hidden text (Font > Hidden: an old unit's name kept out of sight) is not shown: not read."""
+    fallback. Hidden text (Font > Hidden: an old unit's name kept out of sight) is not shown: not read.
+    Text typed in lower case under Font > All caps or Small caps (the run's or its style's) is shown in
+    capitals: read so (`xã long phụng` shown as `XÃ LONG PHỤNG`)."""
     parts = []
     boxed = paragraph.find(f".//{_W}txbxContent") is not None
+    style = paragraph.find(f"{_W}pPr/{_W}pStyle")
+    paragraph_caps = style is not None and style.get(f"{_W}val") in caps_styles
     for node in paragraph.iter(f"{_W}t", f"{_W}tab", f"{_W}br", f"{_W}cr", f"{_W}p"):
         if boxed and any(a.tag == _MC_FALLBACK for a in node.iterancestors()):
             continue
-        if node.tag != f"{_W}p" and _hidden(node):
+        if node.tag != f"{_W}p" and _run_flag(node, "vanish") is True:
             continue
         if node.tag == f"{_W}t":
-            parts.append(node.text or "")
+            text = node.text or ""
+            caps = _run_flag(node, "caps", "smallCaps", styles=caps_styles)
+            parts.append(text.upper() if caps or (caps is None and paragraph_caps) else text)
         elif node.tag == f"{_W}p":
             if node is not paragraph:
                 parts.append("\n")
@@ -583,11 +590,34 @@ def _paragraph_text(paragraph) -> str:
     return "".join(parts)
 
 
-def _hidden(node) -> bool:
-    """The run holding `node` is formatted hidden (`<w:vanish/>`, not `w:val="0"`)."""
+def _run_flag(node, *names: str, styles: frozenset[str] = frozenset()) -> bool | None:
+    """Whether the run holding `node` turns one of the toggles `names` on (`<w:vanish/>`, `<w:caps/>`),
+    directly or by its character style among `styles`; False when it turns them off, None when silent."""
     run = node.getparent()
-    vanish = run.find(f"{_W}rPr/{_W}vanish") if run is not None and run.tag == f"{_W}r" else None
-    return vanish is not None and vanish.get(f"{_W}val", "true") not in ("0", "false", "off")
+    properties = run.find(f"{_W}rPr") if run is not None and run.tag == f"{_W}r" else None
+    if properties is None:
+        return None
+    for name in names:
+        flag = properties.find(f"{_W}{name}")
+        if flag is not None:
+            return flag.get(f"{_W}val", "true") not in ("0", "false", "off")
+    style = properties.find(f"{_W}rStyle")
+    return True if style is not None and style.get(f"{_W}val") in styles else None
+
+
+def _caps_styles(document) -> frozenset[str]:
+    """The styles whose font is All caps or Small caps, set on them or on a style they are based on."""
+    found = set()
+    for style in document.styles:
+        based = style
+        while based is not None and getattr(based, "font", None) is not None:
+            caps = based.font.all_caps if based.font.all_caps is not None else based.font.small_caps
+            if caps is not None:
+                if caps:
+                    found.add(style.style_id)
+                break
+            based = based.base_style
+    return frozenset(found)
 
 
 def _docx_footnotes(document) -> Iterator[Block]:
