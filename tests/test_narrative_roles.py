@@ -297,3 +297,31 @@ def test_a_table_s_numbered_sub_row_is_no_figure(tmp_path):
     )
     figures = extract_report(write_report(tmp_path / "bao-cao.docx", f"{HEAD}\n\n{table}")).figures
     assert sorted(f.printed for f in figures) == ["17", "642", "67,13"]
+
+
+def test_a_bulleted_line_is_read_with_the_labels_it_hangs_from_and_a_parent_s_count_is_its_whole():
+    """`- Hồ sơ thủ tục hành chính:` / `+ Tiếp nhận: 1.024;` / `• Trực tuyến: 687`: each kind of bullet a
+    level; the line's figures are read with its parents' labels; a line for the indicator its parent's count
+    is of is a part of it; a line without a bullet ends the outline."""
+    body = (
+        "- Hồ sơ thủ tục hành chính:\n"
+        "+ Tiếp nhận: 1.024;\n"
+        "• Trực tuyến: 687;\n"
+        "+ Đã giải quyết: 968;\n"
+        "– Trễ hạn: 03;\n"
+        "- Cán bộ, công chức:\n"
+        "+ Kiêm nhiệm công nghệ thông tin: 02\n"
+        "- Trực tiếp: 329 hồ sơ;\n"
+        "+ Tại bộ phận một cửa: 301 hồ sơ;\n"
+        "Tổ công nghệ số cộng đồng hoạt động đều.\n"
+        "+ Tiếp nhận: 77;\n"
+    )
+    read = {f.printed.split()[0]: (f.indicator_code, f.role) for f in _figures(body)}
+    assert read["1.024"] == ("DOS_RECEIVED", "actual")
+    assert read["687"] == ("DOS_ONLINE", "actual")
+    assert read["968"] == ("DOS_RESOLVED", "actual")
+    assert read["03"] == ("DOS_LATE", "actual")
+    assert read["02"] == ("IT_CONCURRENT", "actual")
+    assert read["329"] == ("DOS_IN_PERSON", "actual")
+    assert read["301"] == ("DOS_IN_PERSON", "subset")
+    assert read["77"][0] != "DOS_RECEIVED"  # the prose line closed the outline: a bare `Tiếp nhận` again

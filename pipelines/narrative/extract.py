@@ -27,6 +27,7 @@ from pipelines.narrative.facts import (
     document_facts,
 )
 from pipelines.narrative.figures import (
+    PARENTHESIS,
     TABLE_PART_CUE,
     UNIT_COLUMNS,
     Figure,
@@ -99,8 +100,10 @@ def document_figures(blocks: tuple[Block, ...]) -> list[Figure]:
         group = list(group)
         if kind != "cell":
             question = None  # the questionnaire's question an answer paragraph replies to
+            outline = _Outline()
             for block in group:
                 sections.read(block)
+                block = outline.read(block)
                 asked = _QUESTION.match(block.text)
                 answer = _ANSWER.match(block.text)
                 if answer and question:
@@ -108,7 +111,7 @@ def document_figures(blocks: tuple[Block, ...]) -> list[Figure]:
                     # terse figures are read with the question's words
                     block = replace(block, text=f"{question}: {block.text[answer.end() :]}")
                 question = _asked(asked.group(1)) if asked else None
-                figures.extend(sections.apply(find_figures(block)))
+                figures.extend(sections.apply(outline.found(find_figures(block))))
             continue
         rows = [list(cells) for _, cells in groupby(group, key=lambda b: b.row)]
         header_rows = list(takewhile(lambda cells: not _figure_row(cells), rows))
@@ -130,6 +133,48 @@ def document_figures(blocks: tuple[Block, ...]) -> list[Figure]:
                 ]
             figures.extend(sections.apply(row_figures))
     return figures
+
+
+# A line's bullet: `-`, `+`, `•`, `–`, `*` and their kin, each kind one level of an outline
+_BULLET = re.compile(r"^\s*([-+•–—*·○◦▪●►])\s*(?=[^\W\d_])")
+
+
+class _Outline:
+    """Bulleted lines under bulleted labels (`- Hồ sơ thủ tục hành chính:` / `+ Tiếp nhận: 1.024;` /
+    `• Trực tuyến: 687 (67,09%);`): a line is read with the labels of the lines it hangs from, so that a
+    figure given against a bare `Tiếp nhận:` or `Kiêm nhiệm:` has its subject. Each kind of bullet is a
+    level (a kind seen again closes the levels opened after it); a line without a bullet ends the outline.
+    A parent's label is its words before the colon, without its figures or asides; the counts the nearest
+    parent states are what the line's own figures may be parts of (`- Trực tiếp: 1.602 hồ sơ` / `+ Tại bộ
+    phận một cửa: 1.488 hồ sơ`)."""
+
+    def __init__(self) -> None:
+        self.levels: list[tuple[str, str, list[Figure]]] = []  # (bullet, label, figures) from the outermost
+
+    def read(self, block: Block) -> Block:
+        bullet = _BULLET.match(block.text)
+        if not bullet:
+            self.levels = []
+            return block
+        markers = [marker for marker, _, _ in self.levels]
+        if bullet.group(1) in markers:
+            del self.levels[markers.index(bullet.group(1)) :]
+        body = block.text[bullet.end() :]
+        parents = [label for _, label, _ in self.levels if label]
+        head, colon, _ = body.partition(":")
+        label = " ".join(re.sub(r"\S*\d\S*", " ", PARENTHESIS.sub(" ", head)).split()) if colon else ""
+        self.levels.append((bullet.group(1), label, []))
+        return replace(block, text=" - ".join([*parents, body])) if parents else block
+
+    def found(self, figures: list[Figure]) -> list[Figure]:
+        """The line's figures, each knowing the counts of the nearest parent that states any."""
+        if not self.levels:
+            return figures
+        self.levels[-1][2].extend(figures)
+        stated = next((f for _, _, f in reversed(self.levels[:-1]) if f), [])
+        # the count the parent line opens with is the whole it states; the others are its asides
+        whole = next((f.value for f in stated if f.kind == "count" and f.value is not None), None)
+        return [replace(f, part_of=(whole,)) for f in figures] if whole is not None else figures
 
 
 # A questionnaire's question (`Câu 2. Tỷ lệ hồ sơ tiếp nhận trực tuyến? …`) and the answer under it

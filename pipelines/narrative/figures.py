@@ -236,7 +236,7 @@ _STRONG = re.compile(
 )
 _WEAK = re.compile(r"\bvà\b", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZĐÀ-Ỹ\d\-+•])|(?<=\.)\s*$")
-_PARENTHESIS = re.compile(r"\([^()]*\)")
+PARENTHESIS = re.compile(r"\([^()]*\)")
 # A rate a fraction introduces: only words between, ending in `đạt`, `chiếm`, `=` (after a comma or "(").
 _INTRO = (
     r"(?:[,(]?\s*\(?\s*(?:đạt|chiếm|bằng|tương ứng|tương đương|dat|chiem|bang|=)\s*"
@@ -388,6 +388,9 @@ class Figure:
     # the words of the headings it sits under (`HỒ SƠ THỦ TỤC HÀNH CHÍNH`, `2. Chữ ký số`): what a terse
     # line under them (`853 nộp trực tuyến`, `- SIM PKI: 12`) may be about; read so, it is always reviewed
     topic: str = ""
+    # the counts the bulleted line it hangs from states (`- Trực tiếp: 1.602 hồ sơ` over `+ Tại bộ phận một
+    # cửa: 1.488 hồ sơ`): read for the same indicator as one of them, it is a part of it
+    part_of: tuple[Decimal, ...] = ()
 
     @property
     def rate_decimals(self) -> int | None:
@@ -528,7 +531,7 @@ def _last_trailing(rest: str, crosses_commas: bool) -> str:
 
 def _context(leading: str, words: str) -> str:
     """The words a figure is mapped on: lower case, without parenthesised asides or office names."""
-    context = expand_abbreviations(name_key(_PARENTHESIS.sub(" ", f"{leading} {words}")))
+    context = expand_abbreviations(name_key(PARENTHESIS.sub(" ", f"{leading} {words}")))
     return _OFFICES.sub(" ", context)
 
 
@@ -622,7 +625,7 @@ def _names_another_subject(gap: str) -> bool:
     introduction alone (`, đạt`, `, tỷ lệ`, `, tương ứng`) always introduces the fraction's own rate."""
     if "," not in gap:
         return False
-    after = _PARENTHESIS.sub(" ", gap.rsplit(",", 1)[1])
+    after = PARENTHESIS.sub(" ", gap.rsplit(",", 1)[1])
     return len(_INTRO_WORDS.sub(" ", after).split()) >= 2
 
 
@@ -764,10 +767,10 @@ def find_figures(block: Block) -> list[Figure]:
                 next_start = found[i + 1][0] if i + 1 < len(found) else len(clause)
                 gap_before = clause[previous_end:start]
                 leading = _after_topic(_split_gap(gap_before)[1]) if i else _after_last_delimiter(gap_before)
-                if i and _LINKS.search(gap_before) and not _STRONG.search(_PARENTHESIS.sub(" ", gap_before)):
+                if i and _LINKS.search(gap_before) and not _STRONG.search(PARENTHESIS.sub(" ", gap_before)):
                     # `16 Tổ công nghệ số cộng đồng với 92 thành viên`, `12/12 thôn đã thành lập Tổ … với
                     # 48 thành viên`: the members of what the words before name
-                    leading = f"{found[i - 1][2].noun or ''} {_PARENTHESIS.sub(' ', gap_before)}"
+                    leading = f"{found[i - 1][2].noun or ''} {PARENTHESIS.sub(' ', gap_before)}"
                 if i + 1 < len(found):
                     trailing = _split_gap(clause[end:next_start])[0]
                 else:
@@ -843,7 +846,7 @@ def table_figures(cells: list[Block], header: dict[int, str]) -> list[Figure]:
             kind = "money" if unit in _MONEY_UNITS else "count"
             figure = Figure(kind, value=count, numerator=count, numerator_text=text, noun=unit, **common)
         context = expand_abbreviations(
-            name_key(_PARENTHESIS.sub(" ", " ".join([*labels, column, unit or ""])))
+            name_key(PARENTHESIS.sub(" ", " ".join([*labels, column, unit or ""])))
         )
         # the role's cues are in the cells before the figure and its column's header: a later cell (`Mức
         # quy định: tối thiểu 50%`, `Ghi chú`) speaks of another figure
@@ -1343,6 +1346,7 @@ def judge_figures(
         for f in figures
         if f.indicator_code and not f.is_percent and _superseded(f)
     }
+    stated = {(f.indicator_code, f.value) for f in figures if f.indicator_code}
     for figure in figures:
         if figure.borrowed and not _noun_names_unit(figure, units.get(figure.indicator_code)):
             figure = replace(figure, indicator_code=None, confidence=0.0, borrowed=False)
@@ -1350,6 +1354,12 @@ def judge_figures(
             judged.append(figure)
             continue
         role, cue, certain = figure_role(figure, roles, period_key)
+        if (
+            role == "actual"
+            and figure.part_of
+            and any((figure.indicator_code, value) in stated for value in figure.part_of)
+        ):
+            role, cue, certain = "subset", "", True
         if role == "other" and figure.indicator_code in stocks and _YEAR_TO_DATE.fullmatch(cue):
             # a stock's year-to-date is its level now (`Lũy kế đến 30/9/2025 có 9.412 tài khoản`)
             role, cue, certain = "actual", "", True
