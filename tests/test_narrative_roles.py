@@ -325,3 +325,24 @@ def test_a_bulleted_line_is_read_with_the_labels_it_hangs_from_and_a_parent_s_co
     assert read["329"] == ("DOS_IN_PERSON", "actual")
     assert read["301"] == ("DOS_IN_PERSON", "subset")
     assert read["77"][0] != "DOS_RECEIVED"  # the prose line closed the outline: a bare `Tiếp nhận` again
+
+
+def test_a_results_column_names_no_indicator_and_a_fraction_beside_its_rate_is_its_working(tmp_path):
+    """`Kết quả thực hiện quý IV` over a column says only "the results": the row's label names the figure
+    (`kết quả` is not the start of `kết quả giải quyết` there). `562/565` beside `99,47%` is how the rate was
+    made, not a second figure of it."""
+    from pipelines.narrative.extract import extract_report
+    from pipelines.tools.sample.reports import write_report
+
+    table = (
+        "| TT | Chỉ tiêu | ĐVT | Kết quả thực hiện quý III | Ghi chú |\n"
+        "| 1 | Tỷ lệ hồ sơ trực tuyến | % | 67,13 |  |\n"
+        "| 2 | Thanh toán trực tuyến | % | 52,63 |  |\n"
+        "| 3 | Tỷ lệ văn bản đi dạng điện tử | % | 99,47% | 562/565 |\n"
+    )
+    figures = extract_report(write_report(tmp_path / "bao-cao.docx", f"{HEAD}\n\n{table}")).figures
+    assert [(f.printed, f.indicator_code) for f in figures] == [
+        ("67,13", "DOS_ONLINE_RATE"),
+        ("52,63", "DOS_ONLINE_PAYMENT_RATE"),
+        ("99,47%", "DOC_ELECTRONIC_RATE"),
+    ]

@@ -123,6 +123,10 @@ def document_figures(blocks: tuple[Block, ...]) -> list[Figure]:
         has_total = any(is_total_row(cells) for cells in body)
         for cells in body:
             row_figures = table_figures(cells, header)
+            # a fraction beside the rate it makes (`99,47%` | `562/565`) is that rate's working, not a second
+            # figure of it
+            rates = {_stated(f) for f in row_figures if f.kind == "rate"}
+            row_figures = [f for f in row_figures if f.kind != "fraction" or _stated(f) not in rates]
             # a note restating a value cell's figure (`100%`, and `39/39 người` under `Ghi chú`) is it again
             stated = {_stated(f) for f in row_figures} - {None}
             row_figures += [f for f in _prose_cell_figures(cells, header) if _stated(f) not in stated]

@@ -846,13 +846,20 @@ def table_figures(cells: list[Block], header: dict[int, str]) -> list[Figure]:
             kind = "money" if unit in _MONEY_UNITS else "count"
             figure = Figure(kind, value=count, numerator=count, numerator_text=text, noun=unit, **common)
         context = expand_abbreviations(
-            name_key(PARENTHESIS.sub(" ", " ".join([*labels, column, unit or ""])))
+            name_key(PARENTHESIS.sub(" ", " ".join([*labels, _GENERIC_COLUMN.sub(" ", column), unit or ""])))
         )
         # the role's cues are in the cells before the figure and its column's header: a later cell (`Mức
         # quy định: tối thiểu 50%`, `Ghi chú`) speaks of another figure
         role_before = " ".join([*labels[:labels_before], column])
         figures.append(replace(figure, context=context, role_before=role_before))
     return figures
+
+
+# A column header that says only "the results" (`Kết quả thực hiện quý IV`, `Kết quả`, `Thực hiện`): no
+# words of an indicator (`kết quả` is also the start of `kết quả giải quyết`, a result digitised or returned)
+_GENERIC_COLUMN = re.compile(
+    r"^(?:kết quả thực hiện|kết quả đạt được|kết quả|thực hiện)(?=\s+(?:quý|năm|tháng|\d)|$)"
+)
 
 
 def _says_rate(labels: list[str]) -> bool:
