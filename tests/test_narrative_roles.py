@@ -346,3 +346,33 @@ def test_a_results_column_names_no_indicator_and_a_fraction_beside_its_rate_is_i
         ("52,63", "DOS_ONLINE_PAYMENT_RATE"),
         ("99,47%", "DOC_ELECTRONIC_RATE"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("body", "printed", "code", "role", "lands"),
+    [
+        # the tail of a number a scan's text recognition broke never lands alone
+        ("Số hồ sơ đã giải quyết: 3.3'18 hồ sơ.", "18", "DOS_RESOLVED", "actual", False),
+        ("Tài khoản định danh điện tử: đã cài đặt 9.2 14 tài khoản.", "14", "VNEID_INSTALLED", "actual",
+         False),
+        # an update past the days the report counts (to 14/09) is another period's figure
+        (
+            "Cập nhật đến ngày ký báo cáo (22/9/2025): đã kích hoạt 5.903 tài khoản định danh điện tử.",
+            "5.903",
+            "VNEID_ACTIVATED",
+            "other",
+            False,
+        ),
+        ("Đến ngày 14/9/2025, đã kích hoạt 5.842 tài khoản định danh điện tử.", "5.842", "VNEID_ACTIVATED",
+         "actual", True),
+        # the words before a bracket are the bracketed rate's
+        ("Máy tính: 34 máy, đều đã cài phần mềm phòng chống mã độc có bản quyền (100%).", "100%",
+         "PC_ANTIMALWARE_RATE", "actual", True),
+    ],
+)  # fmt: skip
+def test_what_a_figure_is_depends_on_what_stands_right_before_it(body, printed, code, role, lands):
+    from tests.narrative_corpus import lands as would_land
+
+    head = HEAD + "Số liệu tính từ ngày 15/6/2025 đến ngày 14/9/2025.\n"
+    figure = _one(body, printed, head=head)
+    assert (figure.indicator_code, figure.role, would_land(figure)) == (code, role, lands)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from itertools import groupby, takewhile
@@ -344,10 +345,23 @@ def extract_document(
             indicator_units(folder),
             period_key=facts.period_key,
             stocks=indicator_stocks(folder),
+            counted_until=facts.coverage_end or _period_end(facts.period_key),
         )
     )
     dates = cited_dates(document.blocks, lambda block, offset: sentence_at(block.text, offset))
     return Extraction(document, facts, tuple(figures), tuple(dates))
+
+
+def _period_end(period_key: str | None) -> date | None:
+    """The last day of a period by the calendar (`2025-Q3` and `2025-9M`: 30/09/2025)."""
+    if not period_key:
+        return None
+    months = {"Q1": 3, "Q2": 6, "Q3": 9, "Q4": 12, "6M": 6, "9M": 9, "Y": 12}
+    month = months.get(period_key[5:])
+    if month is None:
+        return None
+    following = date(int(period_key[:4]) + month // 12, month % 12 + 1, 1)
+    return following - timedelta(days=1)
 
 
 def extract_report(path: Path, **kwargs) -> Extraction:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -505,6 +506,12 @@ def _is_day_month(numerator: str, denominator: str, before: str, after: str) -> 
 def _split_gap(gap: str) -> tuple[str, str]:
     """The text between two figures: what trails the first, what leads to the second."""
     strong = list(_STRONG.finditer(gap))
+    if len(strong) > 1 and strong[-1].group(0) == "(" and not gap[strong[-1].end() :].strip():
+        # `34 máy, đều đã cài phần mềm phòng chống mã độc có bản quyền (100%)`: the words before the bracket
+        # are the bracketed figure's, as `(…)` right after its own noun would be
+        between = gap[strong[-2].end() : strong[-1].start()]
+        if re.search(r"[^\W\d_]", between):
+            return gap[: strong[0].start()], between
     if strong:
         return gap[: strong[0].start()], gap[strong[-1].end() :]
     # `Đã giải quyết 871 HS: trước hạn 702`: the words after a colon are the next figure's label
@@ -1325,6 +1332,31 @@ def _noun_names_unit(figure: Figure, unit: str | None) -> bool:
     return unit in _UNIT_NOUNS and figure.noun in _UNIT_NOUNS[unit]
 
 
+# An update past the report's days, named before the figure in its clause (`Cập nhật đến ngày ký báo cáo
+# (22/12/2025)`, `cập nhật đến 20/12/2025`, `đến thời điểm báo cáo (22/12/2025)`). A plain `Đến ngày
+# 15/7/2025` in a report written then is the report's own count, as clerks mean it.
+_AS_OF = re.compile(
+    r"(?:cập nhật|cap nhat|ngày ký báo cáo|thời điểm báo cáo|thời điểm ký)(?:[^\d/]{0,40}?)"
+    r"\(?(\d{1,2})/(\d{1,2})/(20\d\d)\)?",
+    re.IGNORECASE,
+)
+
+
+def _as_of_later(figure: Figure, counted_until: date) -> str | None:
+    """The words that count the figure to a day after `counted_until`, if its clause has them."""
+    for match in reversed(list(_AS_OF.finditer(figure.role_before))):
+        day, month, year = (int(g) for g in match.groups())
+        try:
+            as_of = date(year, month, day)
+        except ValueError:
+            continue
+        return match.group(0) if as_of > counted_until else None
+    return None
+
+
+# Right before a figure, the head of the same number a scan's text recognition broke: digits and a stray
+# mark (`3.3'18`), or a thousands group cut short by a space (`9.2 14`, `1.2 45`)
+_BROKEN_BEFORE = re.compile(r"\d[.,]?['’`´]\s*$|(?<![\d.,])\d{1,3}[.]\d{1,2} $")
 _APPROXIMATE = re.compile(r"(?:\b(?:khoảng|gần|hơn|trên|ước|ước tính|xấp xỉ|chừng)|~)\s*$", re.IGNORECASE)
 
 
@@ -1341,9 +1373,11 @@ def judge_figures(
     threshold: float = DEFAULT_REVIEW_THRESHOLD,
     period_key: str | None = None,
     stocks: frozenset[str] = frozenset(),
+    counted_until: date | None = None,
 ) -> list[Figure]:
     """Each mapped figure with its role and whether a person must look at it before it may land: below the
-    confidence threshold, a role that is not certain, or a noun that does not fit the indicator's unit."""
+    confidence threshold, a role that is not certain, or a noun that does not fit the indicator's unit.
+    `counted_until` is the last day the report's figures count (its coverage, else its period's end)."""
     judged = []
     # the counts and amounts a correction takes back (`đã ghi là 4.263 hồ sơ, nay đính chính lại là 4.236`):
     # the same figure of the same indicator anywhere else in the report is taken back with it (not a rate:
@@ -1372,6 +1406,10 @@ def judge_figures(
             role, cue, certain = "actual", "", True
         if role == "actual" and (figure.indicator_code, figure.value) in taken_back:
             role, cue, certain = "other", "đính chính", True
+        if role == "actual" and counted_until and (later := _as_of_later(figure, counted_until)):
+            # `Cập nhật đến ngày ký báo cáo (22/12/2025): đã kích hoạt 5.903 tài khoản`: past the days the
+            # report counts (to 14/12), a figure of another period
+            role, cue, certain = "other", later, True
         confidence = figure.confidence
         reasons = []
         if not _noun_fits(figure, units.get(figure.indicator_code)):
@@ -1388,6 +1426,8 @@ def judge_figures(
             reasons.append("layout")  # a table's cells one a line: its words may be another row's
         if _APPROXIMATE.search(figure.role_before):
             reasons.append("approximate")  # `khoảng 4.100 thành viên`: no indicator is reported so
+        if _BROKEN_BEFORE.search(figure.sentence[: figure.start]):
+            reasons.append("broken_number")  # `3.3'18`, `9.2 14`: the tail of a number a scan broke
         if confidence < threshold:
             reasons.append("confidence")
         judged.append(
