@@ -49,6 +49,7 @@ from .fixtures.bad_inputs.corpus_round13 import CITIZEN_IDS_ROUND13, write_corpu
 from .fixtures.bad_inputs.corpus_round14 import CITIZEN_IDS_ROUND14, write_corpus_round14
 from .fixtures.bad_inputs.corpus_round15 import CITIZEN_IDS_ROUND15, write_corpus_round15
 from .fixtures.bad_inputs.corpus_round16 import CITIZEN_IDS_ROUND16, write_corpus_round16
+from .fixtures.bad_inputs.corpus_round17 import CITIZEN_IDS_ROUND17, write_corpus_round17
 
 CONTRACT = Path(__file__).parent / "fixtures" / "bad_inputs" / "README.md"
 SOURCE_FOLDERS = ("submissions", "dossiers", "staffing", "narrative_reports")
@@ -84,6 +85,8 @@ ROUND14 = write_corpus_round14(Path("corpus-dry-run"), dry=True)
 ROUND15 = write_corpus_round15(Path("corpus-dry-run"), dry=True)
 # Round 16 (`corpus_round16.py`): written blind in December 2026, scored on first sight, then fixed.
 ROUND16 = write_corpus_round16(Path("corpus-dry-run"), dry=True)
+# Round 17 (`corpus_round17.py`): written blind in December 2026, scored on first sight, then fixed.
+ROUND17 = write_corpus_round17(Path("corpus-dry-run"), dry=True)
 EXPECTED = (
     ROUND1
     + ROUND2
@@ -101,6 +104,7 @@ EXPECTED = (
     + ROUND14
     + ROUND15
     + ROUND16
+    + ROUND17
 )
 ALL_CITIZEN_IDS = (
     *CITIZEN_IDS,
@@ -119,6 +123,7 @@ ALL_CITIZEN_IDS = (
     *CITIZEN_IDS_ROUND14,
     *CITIZEN_IDS_ROUND15,
     *CITIZEN_IDS_ROUND16,
+    *CITIZEN_IDS_ROUND17,
 )
 
 
@@ -158,6 +163,7 @@ def corpus_run(small_sample: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         + write_corpus_round14(sources)
         + write_corpus_round15(sources)
         + write_corpus_round16(sources)
+        + write_corpus_round17(sources)
     )
     assert [e.path for e in expected] == [e.path for e in EXPECTED]  # the dry run promised the same files
     shas = {
@@ -445,6 +451,7 @@ LATER_ROUNDS = {
     14: (ROUND14, 20),
     15: (ROUND15, 13),
     16: (ROUND16, 12),
+    17: (ROUND17, 12),
 }
 
 

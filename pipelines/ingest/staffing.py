@@ -176,6 +176,8 @@ def normalise_citizen_id(value: object) -> tuple[str | None, str]:
     else:
         # Excel's text prefix, typed by hand; full-width digits and zero-width spaces are the same digits
         text = compat(str(value)).strip().lstrip("'’`")
+        if text.startswith('="') and text.endswith('"') and len(text) > 3:
+            text = text[2:-1]  # `="051090000001"`: what some systems write so that Excel keeps the zeros
         if text.endswith(".0") and text[:-2].isdigit():  # a number that passed through text once
             text = text[:-2].zfill(CITIZEN_ID_DIGITS)
         text = _ID_SEPARATORS.sub("", text)
