@@ -238,3 +238,38 @@ def test_text_typed_in_lower_case_under_all_caps_is_read_as_word_shows_it(tmp_pa
         "KẾT QUẢ CHUYỂN ĐỔI SỐ QUÝ II NĂM 2025 (bản sửa)",
         "Trong quý, xã tiếp nhận 131 hồ sơ.",
     ]
+
+
+def test_a_table_typed_in_plain_text_is_read_cell_by_cell(tmp_path: Path):
+    """Rows drawn with bars (a rule of dashes under the header is no row) or pasted from a spreadsheet with
+    tabs are a table's cells, as a Word table's are; a lone line with bars stays a paragraph."""
+    path = tmp_path / "bao-cao.txt"
+    path.write_text(
+        "Bảng 1. Hồ sơ theo tháng\n"
+        "| Chỉ tiêu | Tháng 7 | Cộng Quý III |\n"
+        "|---|---|---|\n"
+        "| Tiếp nhận | 204 | 682 |\n"
+        "\n"
+        "Chỉ tiêu\tQuý I\t6 tháng\n"
+        "Hồ sơ tiếp nhận\t1.087\t2.318\n"
+        "\n"
+        "Ghi chú: số liệu | tạm tính | đến 14/9.\n",
+        encoding="utf-8",
+    )
+    cells = [(b.kind, b.table, b.row, b.cell, b.text) for b in read_report(path).blocks]
+    assert cells == [
+        ("paragraph", None, None, None, "Bảng 1. Hồ sơ theo tháng"),
+        ("cell", 1, 1, 1, "Chỉ tiêu"),
+        ("cell", 1, 1, 2, "Tháng 7"),
+        ("cell", 1, 1, 3, "Cộng Quý III"),
+        ("cell", 1, 2, 1, "Tiếp nhận"),
+        ("cell", 1, 2, 2, "204"),
+        ("cell", 1, 2, 3, "682"),
+        ("cell", 2, 1, 1, "Chỉ tiêu"),
+        ("cell", 2, 1, 2, "Quý I"),
+        ("cell", 2, 1, 3, "6 tháng"),
+        ("cell", 2, 2, 1, "Hồ sơ tiếp nhận"),
+        ("cell", 2, 2, 2, "1.087"),
+        ("cell", 2, 2, 3, "2.318"),
+        ("paragraph", None, None, None, "Ghi chú: số liệu | tạm tính | đến 14/9."),
+    ]

@@ -376,3 +376,10 @@ def test_what_a_figure_is_depends_on_what_stands_right_before_it(body, printed, 
     head = HEAD + "Số liệu tính từ ngày 15/6/2025 đến ngày 14/9/2025.\n"
     figure = _one(body, printed, head=head)
     assert (figure.indicator_code, figure.role, would_land(figure)) == (code, role, lands)
+
+
+def test_a_heading_that_says_only_the_results_gives_no_topic():
+    """Under `II. KẾT QUẢ ĐẠT ĐƯỢC`, a terse `Tỷ lệ trực tuyến: 61,95%` is not a result returned online."""
+    body = "II. KẾT QUẢ ĐẠT ĐƯỢC\nTỷ lệ trực tuyến: 61,95%\n"
+    (figure,) = _figures(body)
+    assert figure.topic == "" and figure.indicator_code != "DOS_RESULT_ONLINE_RATE"

@@ -547,8 +547,9 @@ def _word_count(text: str) -> int:
 
 
 def topic_words(heading: str) -> str:
-    """A heading's words as a figure's topic: without its numbers, dates and asides."""
-    return _context("", re.sub(r"[\d/.:–-]+", " ", heading)).strip()
+    """A heading's words as a figure's topic: without its numbers, dates and asides, nor the words that say
+    only "the results" (`II. KẾT QUẢ ĐẠT ĐƯỢC`, `Tình hình và kết quả thực hiện`)."""
+    return " ".join(_RESULTS_WORDS.sub(" ", _context("", re.sub(r"[\d/.:–-]+", " ", heading))).split())
 
 
 def expand_abbreviations(text: str) -> str:
@@ -867,6 +868,7 @@ def table_figures(cells: list[Block], header: dict[int, str]) -> list[Figure]:
 _GENERIC_COLUMN = re.compile(
     r"^(?:kết quả thực hiện|kết quả đạt được|kết quả|thực hiện)(?=\s+(?:quý|năm|tháng|\d)|$)"
 )
+_RESULTS_WORDS = re.compile(r"\b(?:tình hình (?:và )?)?kết quả (?:thực hiện|đạt được|triển khai)\b")
 
 
 def _says_rate(labels: list[str]) -> bool:

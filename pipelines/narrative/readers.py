@@ -232,12 +232,43 @@ def _read_txt(path: Path) -> Iterator[Block]:
     lines = _without_page_furniture(_decode(path))
     if _double_spaced(lines):
         lines = [line for line in lines if line.strip()]
-    number = 0
+    number = tables = 0
     for quoted, run in groupby(lines, key=lambda line: bool(_QUOTE_MARK.match(line))):
         run = [_QUOTE_MARK.sub("", line) for line in run] if quoted else list(run)
-        for text, scattered in _paragraphs(run):
-            number += 1
-            yield Block(text, "paragraph", number, quoted=quoted, scattered=scattered)
+        for separator, part in groupby(run, key=_table_separator):
+            part = list(part)
+            if separator and len(part) >= 2:
+                tables += 1
+                yield from _text_table(part, separator, tables, quoted)
+                continue
+            for text, scattered in _paragraphs(part):
+                number += 1
+                yield Block(text, "paragraph", number, quoted=quoted, scattered=scattered)
+
+
+def _table_separator(line: str) -> str | None:
+    """`|` for a row of a table drawn with bars (`| Tiếp nhận | 204 | 231 |`), a tab for one pasted from a
+    spreadsheet (two cells or more either way); None for any other line."""
+    text = line.strip()
+    if text.count("|") >= 2 and text.startswith("|"):
+        return "|"
+    if line.strip("\r\n").count("\t") >= 2 and text:
+        return "\t"
+    return None
+
+
+def _text_table(lines: list[str], separator: str, table: int, quoted: bool) -> Iterator[Block]:
+    """The cells of a table typed in plain text, row by row, as a Word table's are read (a rule of dashes
+    between the header and the rows is no row)."""
+    cells = 0
+    rows = [line.strip().strip("|") if separator == "|" else line.strip("\r\n") for line in lines]
+    rows = [row for row in rows if not re.fullmatch(r"[\s|:+=─-]*", row)]
+    for r, row in enumerate(rows, start=1):
+        for c, text in enumerate(row.split(separator), start=1):
+            text = clean(text)
+            if text:
+                cells += 1
+                yield Block(text, "cell", cells, table=table, row=r, cell=c, quoted=quoted)
 
 
 # A page number as a PDF's text or a scan prints it on a line of its own: `- 2 -`, `Trang 2/4`, `Page 3`.
