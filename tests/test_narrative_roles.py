@@ -383,3 +383,22 @@ def test_a_heading_that_says_only_the_results_gives_no_topic():
     body = "II. KẾT QUẢ ĐẠT ĐƯỢC\nTỷ lệ trực tuyến: 61,95%\n"
     (figure,) = _figures(body)
     assert figure.topic == "" and figure.indicator_code != "DOS_RESULT_ONLINE_RATE"
+
+
+@pytest.mark.parametrize(
+    ("body", "printed", "code", "value", "lands"),
+    [
+        # letters a scan's text recognition put for digits: read as the digits, and always reviewed
+        ("Trong quý, xã tiếp nhận 3.4l6 hồ sơ thủ tục hành chính.", "3.416", "DOS_RECEIVED", 3416, False),
+        ("Tỷ lệ hồ sơ giải quyết trễ hạn là O,39%.", "0,39%", "DOS_LATE_RATE", Decimal("0.39"), False),
+        # a footnote's mark against a figure is not part of it; the figure lands as typed
+        ("Trong quý, xã tiếp nhận 1.245(1) hồ sơ thủ tục hành chính.", "1.245", "DOS_RECEIVED", 1245, True),
+        ("Xã hiện có 36[3] máy tính đang sử dụng.", "36", "PC_COUNT", 36, True),
+        ("Xã hiện có 28¹ chứng thư số USB token.", "28", "DSIG_USB", 28, True),
+    ],
+)
+def test_a_figure_is_read_through_a_scan_s_letters_and_a_footnote_s_mark(body, printed, code, value, lands):
+    from tests.narrative_corpus import lands as would_land
+
+    figure = _one(body, printed)
+    assert (figure.indicator_code, figure.value, would_land(figure)) == (code, value, lands)

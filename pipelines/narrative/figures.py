@@ -171,6 +171,21 @@ _GLUED = re.compile(
     + r")(?!\w))",
     re.IGNORECASE,
 )
+# A footnote's mark typed against a figure (`1.245(1) hồ sơ`, `36[3] máy`, `28¹`, `99,25%*`): not part of it
+_FOOTNOTE_MARK = re.compile(r"(?<=\d)(?:\(\d{1,2}\)|\[\d{1,2}\])(?!\d)|(?<=[\d%])(?:[¹²³⁴⁵⁶⁷⁸⁹⁰]+|\*+)")
+# A number a scan's text recognition read with letters for digits (`3.4l6`, `1.OO9`, `O,39%`, `l7`): `l`
+# and `I` for 1, `O` and `o` for 0, only inside a token of digits and separators that has a digit
+_OCR_NUMBER = re.compile(
+    r"(?<![\w.,])(?=[\dlIOo.,]*\d)(?=[\d.,]*[lIOo])[\dlIOo](?:[\dlIOo.,]*[\dlIOo])?(?!\w)"
+)
+_OCR_DIGITS = str.maketrans("lIOo", "1100")
+
+
+def _ocr_digits(text: str) -> str:
+    """The text with every number read with letters for digits written in digits (same length)."""
+    return _OCR_NUMBER.sub(lambda m: m.group(0).translate(_OCR_DIGITS), text)
+
+
 # Abbreviations read as the words they stand for, in a figure's noun and in the words it is mapped on.
 ABBREVIATIONS = {
     "hs": "hồ sơ",
@@ -392,6 +407,7 @@ class Figure:
     # the counts the bulleted line it hangs from states (`- Trực tiếp: 1.602 hồ sơ` over `+ Tại bộ phận một
     # cửa: 1.488 hồ sơ`): read for the same indicator as one of them, it is a part of it
     part_of: tuple[Decimal, ...] = ()
+    ocr: bool = False  # read with letters a scan's text recognition put for digits (`3.4l6`): always reviewed
 
     @property
     def rate_decimals(self) -> int | None:
@@ -763,7 +779,10 @@ def find_figures(block: Block) -> list[Figure]:
     before it in its clause when it is the clause's first (`wide_context`), and the words that open its
     clause (`lead_context`) and all up to the next figure (`far_context`)."""
     figures: list[Figure] = []
-    text = _WORDS_THEN_NUMBER.sub(r"\1", _NUMBER_IN_WORDS.sub(r"\1", _GLUED.sub(" ", block.text)))
+    unmarked = _FOOTNOTE_MARK.sub("", block.text)
+    text = _ocr_digits(unmarked)
+    repaired = text != unmarked
+    text = _WORDS_THEN_NUMBER.sub(r"\1", _NUMBER_IN_WORDS.sub(r"\1", _GLUED.sub(" ", text)))
     for sentence in sentences(_WORDED_FRACTION.sub(_worded_fraction, text)):
         sentence = _respectively(sentence)
         place = _opening_place(sentence)
@@ -800,6 +819,11 @@ def find_figures(block: Block) -> list[Figure]:
                         wide_context=_context(gap_before, words) if not i else "",
                         lead_context=_context(f"{lead} {leading}" if i else lead, words),
                         far_context=_context(leading, f"{noun} {inner} {clause[end:next_start]}"),
+                        ocr=repaired
+                        and not all(
+                            t is None or t in unmarked
+                            for t in (figure.numerator_text, figure.denominator_text, figure.rate_text)
+                        ),
                     )
                 )
     return figures
@@ -1430,6 +1454,8 @@ def judge_figures(
             reasons.append("approximate")  # `khoảng 4.100 thành viên`: no indicator is reported so
         if _BROKEN_BEFORE.search(figure.sentence[: figure.start]):
             reasons.append("broken_number")  # `3.3'18`, `9.2 14`: the tail of a number a scan broke
+        if figure.ocr:
+            reasons.append("ocr")  # `3.4l6` read as 3.416: a person confirms the digits
         if confidence < threshold:
             reasons.append("confidence")
         judged.append(
