@@ -38,6 +38,7 @@ BLIND16 = FIXTURES / "narrative_blind16"
 BLIND17 = FIXTURES / "narrative_blind17"
 BLIND18 = FIXTURES / "narrative_blind18"
 BLIND19 = FIXTURES / "narrative_blind19"
+BLIND20 = FIXTURES / "narrative_blind20"
 
 
 def build_corpus(folder: Path, out: Path) -> list[Path]:
