@@ -402,3 +402,20 @@ def test_a_figure_is_read_through_a_scan_s_letters_and_a_footnote_s_mark(body, p
 
     figure = _one(body, printed)
     assert (figure.indicator_code, figure.value, would_land(figure)) == (code, value, lands)
+
+
+def test_a_table_s_caption_gives_the_unit_its_rows_leave_out(tmp_path):
+    """`Bảng 1. Hồ sơ theo tháng (đơn vị: hồ sơ)` over a table without a unit column: its counts are of
+    dossiers, as a unit column would say; the months are parts and the quarter's column its own."""
+    from pipelines.narrative.extract import extract_report
+    from pipelines.tools.sample.reports import write_report
+
+    table = (
+        "Bảng 1. Tình hình theo tháng (đơn vị: hồ sơ)\n\n"
+        "| Chỉ tiêu | Tháng 7 | Tháng 8 | Tháng 9 | Cộng quý III |\n"
+        "| Tiếp nhận | 204 | 231 | 247 | 682 |\n"
+    )
+    figures = extract_report(write_report(tmp_path / "bao-cao.docx", f"{HEAD}\n\n{table}")).figures
+    read = {f.printed: (f.indicator_code, f.role) for f in figures}
+    assert read["682"] == ("DOS_RECEIVED", "actual")
+    assert read["204"] == ("DOS_RECEIVED", "subset")

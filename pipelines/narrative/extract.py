@@ -97,9 +97,11 @@ def document_figures(blocks: tuple[Block, ...]) -> list[Figure]:
     the column names), read column by column."""
     figures: list[Figure] = []
     sections = Sections()
+    caption = ""  # the paragraph right before a table
     for (kind, _table), group in groupby(blocks, key=lambda b: (b.kind, b.table)):
         group = list(group)
         if kind != "cell":
+            caption = group[-1].text
             question = None  # the questionnaire's question an answer paragraph replies to
             outline = _Outline()
             for block in group:
@@ -122,8 +124,9 @@ def document_figures(blocks: tuple[Block, ...]) -> list[Figure]:
         }
         body = rows[len(header_rows) :]
         has_total = any(is_total_row(cells) for cells in body)
+        unit = _caption_unit(caption)
         for cells in body:
-            row_figures = table_figures(cells, header)
+            row_figures = table_figures(cells, header, unit)
             # a fraction beside the rate it makes (`99,47%` | `562/565`) is that rate's working, not a second
             # figure of it
             rates = {_stated(f) for f in row_figures if f.kind == "rate"}
@@ -138,6 +141,15 @@ def document_figures(blocks: tuple[Block, ...]) -> list[Figure]:
                 ]
             figures.extend(sections.apply(row_figures))
     return figures
+
+
+# The unit a table's caption gives its figures (`Bảng 1. Hồ sơ theo tháng (đơn vị: hồ sơ)`, `ĐVT: triệu đồng`)
+_CAPTION_UNIT = re.compile(r"(?:đơn vị tính|đơn vị|đvt)\s*:\s*([^()\n;,.]+?)\s*(?:[);,.]|$)", re.IGNORECASE)
+
+
+def _caption_unit(caption: str) -> str | None:
+    unit = _CAPTION_UNIT.search(caption)
+    return unit.group(1).strip().lower() if unit else None
 
 
 # A line's bullet: `-`, `+`, `•`, `–`, `*` and their kin, each kind one level of an outline

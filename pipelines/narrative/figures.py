@@ -837,13 +837,13 @@ def is_value(text: str) -> bool:
     return _VALUE_CELL.fullmatch(text.strip()) is not None
 
 
-def table_figures(cells: list[Block], header: dict[int, str]) -> list[Figure]:
+def table_figures(cells: list[Block], header: dict[int, str], unit: str | None = None) -> list[Figure]:
     """Figures of one table row: each cell that is wholly a number, fraction or rate, read with the row's
     other cells as its words. A bare number under a header that says `%` or `tỷ lệ` is a rate, otherwise a
-    count with the noun of the row's unit column (`Đơn vị tính`). A first cell that is a bare row number
-    (`STT`) is not a figure."""
+    count with the noun of the row's unit column (`Đơn vị tính`), else of the table's (`unit`, from its
+    caption). A first cell that is a bare row number (`STT`) is not a figure."""
     sentence = " | ".join(c.text for c in cells)
-    labels, unit, values = [], None, []
+    labels, values = [], []
     for position, cell in enumerate(cells):
         text, column = cell.text.strip(), name_key(header.get(cell.cell, ""))
         if position == 0 and re.fullmatch(r"\d{1,3}(?:\.\d{1,2}){0,2}\.?|[IVX]+\.?|[a-zđ]\)", text):
