@@ -419,3 +419,26 @@ def test_a_table_s_caption_gives_the_unit_its_rows_leave_out(tmp_path):
     read = {f.printed: (f.indicator_code, f.role) for f in figures}
     assert read["682"] == ("DOS_RECEIVED", "actual")
     assert read["204"] == ("DOS_RECEIVED", "subset")
+
+
+def test_a_pdf_s_table_is_read_by_its_cells_and_parts_before_their_sum_are_parts(tmp_path):
+    """A table in a PDF's text layer (cells parted by bars, the outer ones left out) is read as a Word
+    table's; `21 tổ dân phố và 03 thôn, tổng cộng 24` states two parts of 24 (they add up), and money of
+    another programme the ward draws on (`lồng ghép …`) is not its digital-transformation budget."""
+    from pipelines.narrative.extract import extract_report
+    from pipelines.tools.sample.reports import write_report
+
+    text = (
+        f"{HEAD}\nPhường được chia thành 21 tổ dân phố và 03 thôn, tổng cộng 24 tổ dân phố, thôn.\n\n"
+        "Ngoài ra, phường lồng ghép Đề án chỉnh trang đô thị (tổng vốn 12,5 tỷ đồng) để lắp camera.\n\n"
+        "| Chỉ tiêu | Số lượng | Tỷ lệ (%) |\n"
+        "| Cán bộ có máy tính kết nối mạng | 39/39 | 100 |\n"
+        "| Công chức kiêm nhiệm CĐS | 02 |  |\n"
+    )
+    figures = extract_report(write_report(tmp_path / "bao-cao.pdf", text)).figures
+    read = {f.printed.split()[0]: (f.indicator_code, f.role) for f in figures}
+    assert read["21"] == ("VILLAGE_COUNT", "subset") and read["03"] == ("VILLAGE_COUNT", "subset")
+    assert read["24"] == ("VILLAGE_COUNT", "actual")
+    assert read["12,5"][1] == "other"
+    assert read["02"] == ("IT_CONCURRENT", "actual")
+    assert read["100"] == ("STAFF_NETWORKED_PC_RATE", "actual")

@@ -1468,7 +1468,7 @@ def judge_figures(
                 review_reason=",".join(reasons),
             )
         )
-    return _parts_in_brackets(judged)
+    return _parts_before_total(_parts_in_brackets(judged))
 
 
 def _depth(sentence: str, at: int) -> int:
@@ -1506,6 +1506,37 @@ def _parts_in_brackets(figures: list[Figure]) -> list[Figure]:
             figure = replace(figure, role="subset", role_cue="(", needs_review=False)
         parts.append(figure)
     return parts
+
+
+# The words that announce a sum after its parts (`21 tổ dân phố và 03 thôn, tổng cộng 24 tổ dân phố, thôn`)
+_TOTAL_BEFORE = re.compile(
+    r"(?:tổng cộng|tổng số|tổng|cộng|tong cong|tong so|tong|cong)(?:\s+(?:là|có|được))?\s*:?\s*$"
+)
+
+
+def _parts_before_total(figures: list[Figure]) -> list[Figure]:
+    """Figures of one indicator in a sentence followed by their sum, announced as one (`tổng cộng 24`), are
+    its parts: only when they add up to it exactly, two of them or more."""
+    result = list(figures)
+    for i, total in enumerate(figures):
+        if not (total.indicator_code and total.role == "actual" and total.value is not None):
+            continue
+        if not _TOTAL_BEFORE.search(total.sentence[: total.start]):
+            continue
+        parts = [
+            j
+            for j in range(i)
+            if figures[j].sentence == total.sentence
+            and figures[j].block == total.block
+            and figures[j].indicator_code == total.indicator_code
+            and figures[j].kind == total.kind
+            and figures[j].role == "actual"
+            and figures[j].value is not None
+        ]
+        if len(parts) >= 2 and sum(figures[j].value for j in parts) == total.value:
+            for j in parts:
+                result[j] = replace(result[j], role="subset", role_cue="tổng cộng", needs_review=False)
+    return result
 
 
 CONFLICT = "conflict"

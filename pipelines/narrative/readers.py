@@ -232,32 +232,39 @@ def _read_txt(path: Path) -> Iterator[Block]:
     lines = _without_page_furniture(_decode(path))
     if _double_spaced(lines):
         lines = [line for line in lines if line.strip()]
-    number = tables = 0
+    counts = {"paragraph": 0, "table": 0}
     for quoted, run in groupby(lines, key=lambda line: bool(_QUOTE_MARK.match(line))):
         run = [_QUOTE_MARK.sub("", line) for line in run] if quoted else list(run)
-        for separator, part in groupby(run, key=_table_separator):
-            part = list(part)
-            if separator and len(part) >= 2:
-                tables += 1
-                yield from _text_table(part, separator, tables, quoted)
-                continue
-            for text, scattered in _paragraphs(part):
-                number += 1
-                yield Block(text, "paragraph", number, quoted=quoted, scattered=scattered)
+        yield from _line_blocks(run, counts, quoted=quoted)
+
+
+def _line_blocks(lines: list[str], counts: dict[str, int], **where) -> Iterator[Block]:
+    """The paragraphs and the tables typed in plain text (`_table_separator`) of a text's lines, numbered on
+    from `counts` (`where`: the page, whether quoted)."""
+    for separator, part in groupby(lines, key=_table_separator):
+        part = list(part)
+        if separator and len(part) >= 2:
+            counts["table"] += 1
+            yield from _text_table(part, separator, counts["table"], **where)
+            continue
+        for text, scattered in _paragraphs(part):
+            counts["paragraph"] += 1
+            yield Block(text, "paragraph", counts["paragraph"], scattered=scattered, **where)
 
 
 def _table_separator(line: str) -> str | None:
-    """`|` for a row of a table drawn with bars (`| Tiếp nhận | 204 | 231 |`), a tab for one pasted from a
-    spreadsheet (two cells or more either way); None for any other line."""
+    """`|` for a row of a table drawn with bars (`| Tiếp nhận | 204 | 231 |`, its outer bars left out when
+    a PDF's text layer gives it), a tab for one pasted from a spreadsheet (two cells or more either way);
+    None for any other line."""
     text = line.strip()
-    if text.count("|") >= 2 and text.startswith("|"):
+    if text.count("|") >= 2:
         return "|"
     if line.strip("\r\n").count("\t") >= 2 and text:
         return "\t"
     return None
 
 
-def _text_table(lines: list[str], separator: str, table: int, quoted: bool) -> Iterator[Block]:
+def _text_table(lines: list[str], separator: str, table: int, **where) -> Iterator[Block]:
     """The cells of a table typed in plain text, row by row, as a Word table's are read (a rule of dashes
     between the header and the rows is no row)."""
     cells = 0
@@ -268,7 +275,7 @@ def _text_table(lines: list[str], separator: str, table: int, quoted: bool) -> I
             text = clean(text)
             if text:
                 cells += 1
-                yield Block(text, "cell", cells, table=table, row=r, cell=c, quoted=quoted)
+                yield Block(text, "cell", cells, table=table, row=r, cell=c, **where)
 
 
 # A page number as a PDF's text or a scan prints it on a line of its own: `- 2 -`, `Trang 2/4`, `Page 3`.
@@ -704,8 +711,6 @@ def _read_pdf(path: Path) -> Iterator[Block]:
             "PDF without a text layer (scanned)",
             "no_text_layer",
         )
-    number = 0
+    counts = {"paragraph": 0, "table": 0}
     for page_number, page in enumerate(pages, start=1):
-        for text, scattered in _paragraphs(page.splitlines()):
-            number += 1
-            yield Block(text, "paragraph", number, page=page_number, scattered=scattered)
+        yield from _line_blocks(page.splitlines(), counts, page=page_number)
