@@ -39,6 +39,7 @@ BLIND17 = FIXTURES / "narrative_blind17"
 BLIND18 = FIXTURES / "narrative_blind18"
 BLIND19 = FIXTURES / "narrative_blind19"
 BLIND20 = FIXTURES / "narrative_blind20"
+BLIND21 = FIXTURES / "narrative_blind21"
 
 
 def build_corpus(folder: Path, out: Path) -> list[Path]:
