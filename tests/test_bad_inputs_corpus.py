@@ -50,6 +50,7 @@ from .fixtures.bad_inputs.corpus_round14 import CITIZEN_IDS_ROUND14, write_corpu
 from .fixtures.bad_inputs.corpus_round15 import CITIZEN_IDS_ROUND15, write_corpus_round15
 from .fixtures.bad_inputs.corpus_round16 import CITIZEN_IDS_ROUND16, write_corpus_round16
 from .fixtures.bad_inputs.corpus_round17 import CITIZEN_IDS_ROUND17, write_corpus_round17
+from .fixtures.bad_inputs.corpus_round18 import CITIZEN_IDS_ROUND18, write_corpus_round18
 
 CONTRACT = Path(__file__).parent / "fixtures" / "bad_inputs" / "README.md"
 SOURCE_FOLDERS = ("submissions", "dossiers", "staffing", "narrative_reports")
@@ -87,6 +88,8 @@ ROUND15 = write_corpus_round15(Path("corpus-dry-run"), dry=True)
 ROUND16 = write_corpus_round16(Path("corpus-dry-run"), dry=True)
 # Round 17 (`corpus_round17.py`): written blind in December 2026, scored on first sight, then fixed.
 ROUND17 = write_corpus_round17(Path("corpus-dry-run"), dry=True)
+# Round 18 (`corpus_round18.py`): written blind in December 2026, scored on first sight, then fixed.
+ROUND18 = write_corpus_round18(Path("corpus-dry-run"), dry=True)
 EXPECTED = (
     ROUND1
     + ROUND2
@@ -105,6 +108,7 @@ EXPECTED = (
     + ROUND15
     + ROUND16
     + ROUND17
+    + ROUND18
 )
 ALL_CITIZEN_IDS = (
     *CITIZEN_IDS,
@@ -124,6 +128,7 @@ ALL_CITIZEN_IDS = (
     *CITIZEN_IDS_ROUND15,
     *CITIZEN_IDS_ROUND16,
     *CITIZEN_IDS_ROUND17,
+    *CITIZEN_IDS_ROUND18,
 )
 
 
@@ -164,6 +169,7 @@ def corpus_run(small_sample: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         + write_corpus_round15(sources)
         + write_corpus_round16(sources)
         + write_corpus_round17(sources)
+        + write_corpus_round18(sources)
     )
     assert [e.path for e in expected] == [e.path for e in EXPECTED]  # the dry run promised the same files
     shas = {
@@ -452,6 +458,7 @@ LATER_ROUNDS = {
     15: (ROUND15, 13),
     16: (ROUND16, 12),
     17: (ROUND17, 12),
+    18: (ROUND18, 12),
 }
 
 
