@@ -27,6 +27,8 @@ from pipelines.tools.sample.forms import printed_rate
         ("75,26 %", Decimal("75.26")),
         ("6.158", Decimal("6158")),
         ("1.234.567,5", Decimal("1234567.5")),
+        ("38,500,000", Decimal("38500000")),  # an English spreadsheet's thousands: two commas or more
+        ("1,245", Decimal("1.245")),  # one comma stays the Vietnamese decimal
         (429, Decimal("429")),
         ("", None),
         ("-", None),
@@ -37,7 +39,7 @@ def test_parse_number_reads_vietnamese_writing(text, expected):
     assert parse_number(text) == expected
 
 
-@pytest.mark.parametrize("bad", ["abc", "12a", "1,2,3x"])
+@pytest.mark.parametrize("bad", ["abc", "12a", "1,2,3x", "1,23,456", "38,500,000.5"])
 def test_parse_number_rejects_text_that_is_not_a_number(bad):
     with pytest.raises(ValueError, match="không đọc được số"):
         parse_number(bad)

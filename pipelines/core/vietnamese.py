@@ -121,7 +121,8 @@ def parse_number(text: str | int | float | None) -> Decimal | None:
 
     `1.059` → 1059, `99,81` → 99.81, `100.000.000đ` → 100000000, `01` → 1, `75,26%` → 75.26.
     A lone dot followed by exactly three digits is a thousands separator (Vietnamese usage); a dot
-    followed by one or two digits is read as a decimal point, as some spreadsheets write it.
+    followed by one or two digits is read as a decimal point, as some spreadsheets write it. Two commas or
+    more between groups of three digits (`38,500,000`) are an English spreadsheet's thousands.
     """
     if text is None:
         return None
@@ -133,7 +134,9 @@ def parse_number(text: str | int | float | None) -> Decimal | None:
         return None
     if not _NUMBER.match(cleaned):
         raise ValueError(f"không đọc được số: {text!r}")
-    if "," in cleaned:
+    if cleaned.count(",") > 1 and "." not in cleaned and re.fullmatch(r"\d{1,3}(?:,\d{3})+", cleaned):
+        cleaned = cleaned.replace(",", "")  # `38,500,000`: an English spreadsheet's thousands
+    elif "," in cleaned:
         integer, _, fraction = cleaned.rpartition(",")
         integer = integer.replace(".", "")
         cleaned = f"{integer}.{fraction}"

@@ -38,6 +38,9 @@ from pipelines.reference import ascii_fold, read_seed
 # `99,81` and `1,742` (the comma read by the figure's kind: see `_count_number`).
 _NUM = (
     r"\d{1,3}(?:\.\d{3})+(?:,\d+)?"
+    # thousands parted by commas, as an English-language spreadsheet writes them (`38,500,000`): two groups
+    # or more, so that it is never a Vietnamese decimal (`1,245` stays one)
+    r"|\d{1,3}(?:,\d{3}){2,}(?![\d,])"
     r"|(?<!\d[\x20\u00a0\u202f])\d{1,3}(?:[\x20\u00a0\u202f]\d{3})+(?:,\d+)?(?![\x20\u00a0\u202f]?\d)"
     r"|\d+\.\d{1,2}(?![\d.])"
     r"|\d+(?:,\d+)?"
