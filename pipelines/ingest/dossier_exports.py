@@ -999,10 +999,12 @@ def _read_below_reordered_headers(
     into the first header's order, so that a due date never lands as a received one. The header line itself
     stays a row that is held back, as a header repeated in the same order is."""
     first = [header_key(h) for h in headers]
+    # compared as written (the header's own cells, and trimmed): a trim of every first cell costs ~0,5 s at
+    # 10 million rows, the plain comparison ~0,15 s
     candidates = con.execute(
-        f"select rowid, * from _staged_text where trim({staged_column(0)}) in (select unnest(?::varchar[]))"
+        f"select rowid, * from _staged_text where {staged_column(0)} in (select unnest(?::varchar[]))"
         " order by rowid",
-        [[h.strip() for h in headers]],
+        [sorted({h for h in headers if h} | {h.strip() for h in headers if h})],
     ).fetchall()
     repeated = [
         (row[0], [header_key(c or "") for c in row[1:]])
