@@ -40,6 +40,7 @@ BLIND18 = FIXTURES / "narrative_blind18"
 BLIND19 = FIXTURES / "narrative_blind19"
 BLIND20 = FIXTURES / "narrative_blind20"
 BLIND21 = FIXTURES / "narrative_blind21"
+BLIND22 = FIXTURES / "narrative_blind22"
 
 
 def build_corpus(folder: Path, out: Path) -> list[Path]:

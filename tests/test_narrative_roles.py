@@ -443,3 +443,28 @@ def test_a_pdf_s_table_is_read_by_its_cells_and_parts_before_their_sum_are_parts
     assert read["12,5"][1] == "other"
     assert read["02"] == ("IT_CONCURRENT", "actual")
     assert read["100"] == ("STAFF_NETWORKED_PC_RATE", "actual")
+
+
+def test_a_label_s_short_aside_names_the_kind_and_a_note_dating_the_row_earlier_makes_it_another_period_s(
+    tmp_path,
+):
+    """`Số chứng thư số (USB token)` is the USB count, not the total; `Số liệu đến 30/6/2025` in the note
+    column of a 9-month report (counted to 14/9) dates the row's figure to another period."""
+    from pipelines.narrative.extract import extract_report
+    from pipelines.tools.sample.reports import write_report
+
+    head = "UBND XÃ SƠN KỲ\nBÁO CÁO\nKết quả chuyển đổi số 9 tháng đầu năm 2025\n"
+    text = (
+        f"{head}\nSố liệu tính từ ngày 15/12/2024 đến ngày 14/9/2025.\n\n"
+        "| STT | Chỉ tiêu | Đơn vị tính | Kết quả kỳ báo cáo | Ghi chú |\n"
+        "| 27 | Số chứng thư số (USB token) | chứng thư | 29 |  |\n"
+        "| 28 | Số chứng thư số trên SIM (SIM PKI) | chứng thư | 08 |  |\n"
+        "| 29 | Số tài khoản VNeID đã kích hoạt | tài khoản | 6.655 | Số liệu đến 30/6/2025 |\n"
+        "| 30 | Số tài khoản VNeID đã cài đặt | tài khoản | 7.402 | Số liệu đến 10/9/2025 |\n"
+    )
+    figures = extract_report(write_report(tmp_path / "bao-cao.docx", text)).figures
+    read = {f.printed: (f.indicator_code, f.role) for f in figures}
+    assert read["29"] == ("DSIG_USB", "actual")
+    assert read["08"] == ("DSIG_SIM", "actual")
+    assert read["6.655"] == ("VNEID_ACTIVATED", "other")
+    assert read["7.402"] == ("VNEID_INSTALLED", "actual")  # four days before the end: its own

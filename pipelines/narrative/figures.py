@@ -880,9 +880,9 @@ def table_figures(cells: list[Block], header: dict[int, str], unit: str | None =
             count = parse_number(text)
             kind = "money" if unit in _MONEY_UNITS else "count"
             figure = Figure(kind, value=count, numerator=count, numerator_text=text, noun=unit, **common)
-        context = expand_abbreviations(
-            name_key(PARENTHESIS.sub(" ", " ".join([*labels, _GENERIC_COLUMN.sub(" ", column), unit or ""])))
-        )
+        # a label's short aside names its kind (`Số chứng thư số (USB token)`): kept; a longer one is a note
+        words = " ".join([*labels, _GENERIC_COLUMN.sub(" ", column), unit or ""])
+        context = expand_abbreviations(name_key(PARENTHESIS.sub(_short_aside, words)))
         # the role's cues are in the cells before the figure and its column's header: a later cell (`Mức
         # quy định: tối thiểu 50%`, `Ghi chú`) speaks of another figure
         role_before = " ".join([*labels[:labels_before], column])
@@ -896,6 +896,13 @@ _GENERIC_COLUMN = re.compile(
     r"^(?:kết quả thực hiện|kết quả đạt được|kết quả|thực hiện)(?=\s+(?:quý|năm|tháng|\d)|$)"
 )
 _RESULTS_WORDS = re.compile(r"\b(?:tình hình (?:và )?)?kết quả (?:thực hiện|đạt được|triển khai)\b")
+
+
+def _short_aside(match: re.Match) -> str:
+    """A bracketed aside of a table's label read as words when it is a name (up to three words, no figure):
+    `(USB token)`, `(SIM PKI)`; any other aside left out."""
+    inner = match.group(0)[1:-1]
+    return f" {inner} " if len(inner.split()) <= 3 and not re.search(r"\d", inner) else " "
 
 
 def _says_rate(labels: list[str]) -> bool:
@@ -1383,6 +1390,34 @@ def _as_of_later(figure: Figure, counted_until: date) -> str | None:
     return None
 
 
+# Data said to stand at a day (`Số liệu đến 30/6/2025`, `số liệu tính đến ngày 30/6/2025`)
+_DATA_AS_OF = re.compile(
+    r"(?:số liệu|so lieu)(?:\s+(?:tính|tinh))?\s+(?:đến|tới|den|toi)\s+(?:ngày\s+|ngay\s+)?"
+    r"(\d{1,2})/(\d{1,2})/(20\d\d)",
+    re.IGNORECASE,
+)
+# Days before the end of a report's count a figure's own date may fall and still be its own
+STALE_DAYS = 31
+
+
+def _as_of_earlier(figure: Figure, counted_until: date) -> str | None:
+    """The words that date the figure's data a month or more before the report's last counted day: in its
+    clause before it, or in a later cell of its table row (the note column)."""
+    texts = [figure.role_before]
+    if figure.block.kind == "cell":
+        texts.append(figure.sentence[figure.start + len(figure.printed) :])
+    for text in texts:
+        for match in _DATA_AS_OF.finditer(text):
+            day, month, year = (int(g) for g in match.groups())
+            try:
+                as_of = date(year, month, day)
+            except ValueError:
+                continue
+            if (counted_until - as_of).days >= STALE_DAYS:
+                return match.group(0)
+    return None
+
+
 # Right before a figure, the head of the same number a scan's text recognition broke: digits and a stray
 # mark (`3.3'18`), or a thousands group cut short by a space (`9.2 14`, `1.2 45`)
 _BROKEN_BEFORE = re.compile(r"\d[.,]?['’`´]\s*$|(?<![\d.,])\d{1,3}[.]\d{1,2} $")
@@ -1439,6 +1474,9 @@ def judge_figures(
             # `Cập nhật đến ngày ký báo cáo (22/12/2025): đã kích hoạt 5.903 tài khoản`: past the days the
             # report counts (to 14/12), a figure of another period
             role, cue, certain = "other", later, True
+        if role == "actual" and counted_until and (earlier := _as_of_earlier(figure, counted_until)):
+            # `| 7.402 | Số liệu đến 30/6/2025 |` in a report counted to 14/9: a row left from an earlier one
+            role, cue, certain = "other", earlier, True
         confidence = figure.confidence
         reasons = []
         if not _noun_fits(figure, units.get(figure.indicator_code)):
