@@ -51,6 +51,7 @@ from .fixtures.bad_inputs.corpus_round15 import CITIZEN_IDS_ROUND15, write_corpu
 from .fixtures.bad_inputs.corpus_round16 import CITIZEN_IDS_ROUND16, write_corpus_round16
 from .fixtures.bad_inputs.corpus_round17 import CITIZEN_IDS_ROUND17, write_corpus_round17
 from .fixtures.bad_inputs.corpus_round18 import CITIZEN_IDS_ROUND18, write_corpus_round18
+from .fixtures.bad_inputs.corpus_round19 import CITIZEN_IDS_ROUND19, write_corpus_round19
 
 CONTRACT = Path(__file__).parent / "fixtures" / "bad_inputs" / "README.md"
 SOURCE_FOLDERS = ("submissions", "dossiers", "staffing", "narrative_reports")
@@ -90,6 +91,8 @@ ROUND16 = write_corpus_round16(Path("corpus-dry-run"), dry=True)
 ROUND17 = write_corpus_round17(Path("corpus-dry-run"), dry=True)
 # Round 18 (`corpus_round18.py`): written blind in December 2026, scored on first sight, then fixed.
 ROUND18 = write_corpus_round18(Path("corpus-dry-run"), dry=True)
+# Round 19 (`corpus_round19.py`): written blind in December 2026, scored on first sight, then fixed.
+ROUND19 = write_corpus_round19(Path("corpus-dry-run"), dry=True)
 EXPECTED = (
     ROUND1
     + ROUND2
@@ -109,6 +112,7 @@ EXPECTED = (
     + ROUND16
     + ROUND17
     + ROUND18
+    + ROUND19
 )
 ALL_CITIZEN_IDS = (
     *CITIZEN_IDS,
@@ -129,6 +133,7 @@ ALL_CITIZEN_IDS = (
     *CITIZEN_IDS_ROUND16,
     *CITIZEN_IDS_ROUND17,
     *CITIZEN_IDS_ROUND18,
+    *CITIZEN_IDS_ROUND19,
 )
 
 
@@ -170,6 +175,7 @@ def corpus_run(small_sample: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         + write_corpus_round16(sources)
         + write_corpus_round17(sources)
         + write_corpus_round18(sources)
+        + write_corpus_round19(sources)
     )
     assert [e.path for e in expected] == [e.path for e in EXPECTED]  # the dry run promised the same files
     shas = {
@@ -459,6 +465,7 @@ LATER_ROUNDS = {
     16: (ROUND16, 12),
     17: (ROUND17, 12),
     18: (ROUND18, 12),
+    19: (ROUND19, 12),
 }
 
 

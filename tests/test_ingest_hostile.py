@@ -17,7 +17,7 @@ from openpyxl import Workbook
 from pipelines.core.vietnamese import NumberProblem, read_number
 from pipelines.ingest import cells, dossier_exports, staffing
 from pipelines.ingest.dossier_exports import ingest_dossier_file
-from pipelines.ingest.staffing import ingest_staffing, normalise_citizen_id, pseudonym
+from pipelines.ingest.staffing import identity_check, ingest_staffing, normalise_citizen_id, pseudonym
 from pipelines.ingest.submissions import FormParser, ingest_form, ingest_forms
 from pipelines.ingest.textfiles import detect_encoding
 from pipelines.narrative import ingest as narrative_reports
@@ -1310,3 +1310,14 @@ def test_a_staffing_list_and_a_report_typed_in_vni_times_are_read_as_the_clerk_s
     document.save(str(report))
     assert ingest_report(con, report, tmp_path / "a").status == "loaded"
     assert con.execute("select period_key from raw.narrative_reports").fetchall() == [("2025-Q3",)]
+
+
+def test_one_official_typed_with_and_without_marks_is_one_person_for_the_id_check():
+    """`Người Thử 1913` typed again on a phone without Vietnamese input (`Nguoi Thu 1913`), or with the tone
+    placed otherwise (`Thùy`/`Thuỳ`), is the same person; another name or birth date is not."""
+    same = identity_check("k", "Người Thử 1913", "1980-05-01")
+    assert identity_check("k", "Nguoi Thu 1913", "1980-05-01") == same
+    assert identity_check("k", "NGƯỜI  THỬ 1913", "1980-05-01") == same
+    assert identity_check("k", "Lê Thị Thùy", None) == identity_check("k", "Lê Thị Thuỳ", None)
+    assert identity_check("k", "Người Thử 1914", "1980-05-01") != same
+    assert identity_check("k", "Người Thử 1913", "1981-05-01") != same

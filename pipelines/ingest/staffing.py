@@ -48,7 +48,7 @@ from pipelines.ingest.register import (
     ingest_file,
     quarantine_rows,
 )
-from pipelines.reference import CommuneResolver, tone_key
+from pipelines.reference import CommuneResolver, ascii_fold, tone_key
 
 SOURCE_KIND = "staffing_list"
 MAX_STAFFING_BYTES = 50 * 1024 * 1024
@@ -156,8 +156,9 @@ def pseudonym(secret: str, citizen_id: str | None, full_name: str, birth_date: s
 def identity_check(secret: str, full_name: str, birth_date: str | None) -> str:
     """A keyed digest of who the row names (name and birth date), beside `person_key`: two different
     digests under one `person_key` are one citizen ID given to two people. Never reversible. The name is
-    compared as a name is spelt either way (`Thùy`/`Thuỳ`), so one person typed twice is not two."""
-    return _keyed(secret, f"who:{tone_key(name_key(full_name))}|{birth_date or ''}")
+    compared without its marks, as it is spelt either way (`Thùy`/`Thuỳ`) or typed on a phone without
+    Vietnamese input (`Người Thử`/`Nguoi Thu`), so one person typed twice is not two."""
+    return _keyed(secret, f"who:{ascii_fold(tone_key(name_key(full_name)))}|{birth_date or ''}")
 
 
 _ID_SEPARATORS = re.compile(r"[\s.\-–_/]+")
