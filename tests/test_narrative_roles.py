@@ -468,3 +468,10 @@ def test_a_label_s_short_aside_names_the_kind_and_a_note_dating_the_row_earlier_
     assert read["08"] == ("DSIG_SIM", "actual")
     assert read["6.655"] == ("VNEID_ACTIVATED", "other")
     assert read["7.402"] == ("VNEID_INSTALLED", "actual")  # four days before the end: its own
+
+
+def test_a_hurried_clerk_s_abbreviations_of_rates_and_late_dossiers():
+    """`TL` (tỷ lệ), `QH` (quá hạn), `TH+ĐH` (trước hạn, đúng hạn) and `TCNSCĐ`, as hurried reports write."""
+    body = "- TL HS GQ TH+ĐH: 99,60%; TL HS QH: 0,40%.\n- TCNSCĐ: 11 tổ.\n"
+    read = {f.printed.split()[0]: f.indicator_code for f in _figures(body)}
+    assert read == {"99,60%": "DOS_EARLY_OR_ON_TIME_RATE", "0,40%": "DOS_LATE_RATE", "11": "CDT_TEAMS"}

@@ -226,6 +226,14 @@ ABBREVIATIONS = {
     "dvc": "dịch vụ công",
     "kp": "kinh phí",
     "sl": "số lượng",
+    "qh": "quá hạn",
+    "tl": "tỷ lệ",
+    "tcnscđ": "tổ công nghệ số cộng đồng",
+    # early and on time, shortened together (`TL HS GQ TH+ĐH: 99,60%`); alone, `TH` may be `thực hiện`
+    "th+đh": "trước hạn, đúng hạn",
+    "th, đh": "trước hạn, đúng hạn",
+    "th/đh": "trước hạn, đúng hạn",
+    "th và đh": "trước hạn, đúng hạn",
     # the English of office jargon (`nộp online`, `scan hồ sơ`, `trước deadline`, `staff được training`)
     "online": "trực tuyến",
     "offline": "trực tiếp",
