@@ -52,6 +52,7 @@ from .fixtures.bad_inputs.corpus_round16 import CITIZEN_IDS_ROUND16, write_corpu
 from .fixtures.bad_inputs.corpus_round17 import CITIZEN_IDS_ROUND17, write_corpus_round17
 from .fixtures.bad_inputs.corpus_round18 import CITIZEN_IDS_ROUND18, write_corpus_round18
 from .fixtures.bad_inputs.corpus_round19 import CITIZEN_IDS_ROUND19, write_corpus_round19
+from .fixtures.bad_inputs.corpus_round20 import CITIZEN_IDS_ROUND20, write_corpus_round20
 
 CONTRACT = Path(__file__).parent / "fixtures" / "bad_inputs" / "README.md"
 SOURCE_FOLDERS = ("submissions", "dossiers", "staffing", "narrative_reports")
@@ -93,6 +94,8 @@ ROUND17 = write_corpus_round17(Path("corpus-dry-run"), dry=True)
 ROUND18 = write_corpus_round18(Path("corpus-dry-run"), dry=True)
 # Round 19 (`corpus_round19.py`): written blind in December 2026, scored on first sight, then fixed.
 ROUND19 = write_corpus_round19(Path("corpus-dry-run"), dry=True)
+# Round 20 (`corpus_round20.py`): written blind in December 2026, scored on first sight, then fixed.
+ROUND20 = write_corpus_round20(Path("corpus-dry-run"), dry=True)
 EXPECTED = (
     ROUND1
     + ROUND2
@@ -113,6 +116,7 @@ EXPECTED = (
     + ROUND17
     + ROUND18
     + ROUND19
+    + ROUND20
 )
 ALL_CITIZEN_IDS = (
     *CITIZEN_IDS,
@@ -134,6 +138,7 @@ ALL_CITIZEN_IDS = (
     *CITIZEN_IDS_ROUND17,
     *CITIZEN_IDS_ROUND18,
     *CITIZEN_IDS_ROUND19,
+    *CITIZEN_IDS_ROUND20,
 )
 
 
@@ -176,6 +181,7 @@ def corpus_run(small_sample: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         + write_corpus_round17(sources)
         + write_corpus_round18(sources)
         + write_corpus_round19(sources)
+        + write_corpus_round20(sources)
     )
     assert [e.path for e in expected] == [e.path for e in EXPECTED]  # the dry run promised the same files
     shas = {
@@ -466,6 +472,7 @@ LATER_ROUNDS = {
     17: (ROUND17, 12),
     18: (ROUND18, 12),
     19: (ROUND19, 12),
+    20: (ROUND20, 12),
 }
 
 
