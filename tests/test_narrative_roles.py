@@ -475,3 +475,15 @@ def test_a_hurried_clerk_s_abbreviations_of_rates_and_late_dossiers():
     body = "- TL HS GQ TH+ĐH: 99,60%; TL HS QH: 0,40%.\n- TCNSCĐ: 11 tổ.\n"
     read = {f.printed.split()[0]: f.indicator_code for f in _figures(body)}
     assert read == {"99,60%": "DOS_EARLY_OR_ON_TIME_RATE", "0,40%": "DOS_LATE_RATE", "11": "CDT_TEAMS"}
+
+
+def test_a_sentence_about_another_commune_gives_its_figures_to_that_commune():
+    """`Xã Đăk Plô (lân cận) … có 08 tổ` in Sơn Kỳ's report is Đăk Plô's, given for comparison; the report's
+    own commune named as the subject, and a former commune, stay as they are."""
+    body = (
+        "Xã Sơn Kỳ có 06 Tổ công nghệ số cộng đồng.\n"
+        "Xã Đăk Plô (lân cận, điều kiện tương tự) có 08 Tổ công nghệ số cộng đồng.\n"
+    )
+    read = {f.printed.split()[0]: (f.indicator_code, f.role) for f in _figures(body)}
+    assert read["06"] == ("CDT_TEAMS", "actual")
+    assert read["08"] == ("CDT_TEAMS", "other")

@@ -333,12 +333,9 @@ def extract_document(
     (the project's seeds when None) unless given."""
     path = document.path
     folder = str(reference_dir) if reference_dir else None
+    resolver = resolver or resolver_for(reference_dir)
     try:
-        facts = document_facts(
-            document.blocks,
-            resolver or resolver_for(reference_dir),
-            provinces or provinces_of_reference(reference_dir),
-        )
+        facts = document_facts(document.blocks, resolver, provinces or provinces_of_reference(reference_dir))
     except UnknownCommune as unknown:
         vi, en = _REFUSALS[unknown.reason]
         raise IngestError(
@@ -350,18 +347,43 @@ def extract_document(
             reason=unknown.reason,
             raw_value=unknown.written,
         ) from unknown
-    figures = review_conflicts(
-        judge_figures(
-            map_figures(document_figures(document.blocks), rules or keyword_rules(folder)),
-            role_rules(folder),
-            indicator_units(folder),
-            period_key=facts.period_key,
-            stocks=indicator_stocks(folder),
-            counted_until=facts.coverage_end or _period_end(facts.period_key),
-        )
+    judged = judge_figures(
+        map_figures(document_figures(document.blocks), rules or keyword_rules(folder)),
+        role_rules(folder),
+        indicator_units(folder),
+        period_key=facts.period_key,
+        stocks=indicator_stocks(folder),
+        counted_until=facts.coverage_end or _period_end(facts.period_key),
     )
+    figures = review_conflicts(_other_communes(judged, resolver, facts.commune_id))
     dates = cited_dates(document.blocks, lambda block, offset: sentence_at(block.text, offset))
     return Extraction(document, facts, tuple(figures), tuple(dates))
+
+
+# A sentence whose subject is a unit named by its capitalised name (`Xã Đăk Plô (lân cận) … có 08 tổ`)
+_SUBJECT_UNIT = re.compile(
+    r"^[\s\-–+•*]*(?P<unit>(?:xã|phường|đặc khu|thị trấn)\s+"
+    r"(?P<name>[^\W\d_][^\s,;:()]*(?:\s+[^\W\d_][^\s,;:()]*){0,3}))(?!\s*\(\s*cũ)",
+    re.IGNORECASE,
+)
+
+
+def _other_communes(figures: list[Figure], resolver: CommuneResolver, own: str | None) -> list[Figure]:
+    """A figure of a sentence whose subject is another commune of the province, named as its subject
+    (`Xã Đăk Plô (lân cận, điều kiện tương tự) … có 08 tổ công nghệ số`), is that commune's: a comparison,
+    not the report's own. Only a name that resolves to a commune other than the report's; a former commune
+    (`(cũ)`) and a name no commune has stay as they are."""
+    result = []
+    for figure in figures:
+        subject = _SUBJECT_UNIT.match(figure.sentence)
+        if figure.indicator_code and figure.role == "actual" and subject and own:
+            words = subject["name"].split()
+            capitalised = list(takewhile(lambda w: w[:1].isupper(), words))
+            named = resolver.resolve(f"xã {' '.join(capitalised)}") if capitalised else None
+            if named and named != own:
+                figure = replace(figure, role="other", role_cue=subject["unit"], needs_review=False)
+        result.append(figure)
+    return result
 
 
 def _period_end(period_key: str | None) -> date | None:
