@@ -41,6 +41,7 @@ BLIND19 = FIXTURES / "narrative_blind19"
 BLIND20 = FIXTURES / "narrative_blind20"
 BLIND21 = FIXTURES / "narrative_blind21"
 BLIND22 = FIXTURES / "narrative_blind22"
+BLIND23 = FIXTURES / "narrative_blind23"
 
 
 def build_corpus(folder: Path, out: Path) -> list[Path]:
