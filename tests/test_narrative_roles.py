@@ -487,3 +487,27 @@ def test_a_sentence_about_another_commune_gives_its_figures_to_that_commune():
     read = {f.printed.split()[0]: (f.indicator_code, f.role) for f in _figures(body)}
     assert read["06"] == ("CDT_TEAMS", "actual")
     assert read["08"] == ("CDT_TEAMS", "other")
+
+
+def test_money_in_a_table_takes_its_unit_from_the_unit_column_or_the_label_and_after_a_period_word(tmp_path):
+    """`Kinh phí | triệu đồng | 26,5` is 26.500.000 đồng; `Kinh phí chuyển đổi số (đồng)` without a unit
+    column is money; `Phủ sóng 4G (% diện tích)` a rate; `chi trong quý 25.000.000 đồng` is an amount, not
+    the quarter's number."""
+    from pipelines.narrative.extract import extract_report
+    from pipelines.tools.sample.reports import write_report
+
+    text = (
+        f"{HEAD}\n- Kinh phí chuyển đổi số chi trong quý 25.000.000 đồng.\n\n"
+        "| TT | Chỉ tiêu | ĐVT | Kết quả |\n"
+        "| 1 | Kinh phí chuyển đổi số | triệu đồng | 26,5 |\n\n"
+        "Bảng 2\n\n"
+        "| TT | Chỉ tiêu | Kế hoạch | Thực hiện |\n"
+        "| 1 | Kinh phí chuyển đổi số (đồng) | 120.000.000 | 35.000.000 |\n"
+        "| 2 | Phủ sóng 4G (% diện tích) | 100 | 97 |\n"
+    )
+    figures = extract_report(write_report(tmp_path / "bao-cao.docx", text)).figures
+    read = {(f.printed, f.role): (f.indicator_code, f.kind, f.value) for f in figures}
+    assert read[("25.000.000 đồng", "actual")] == ("DT_BUDGET", "money", 25_000_000)
+    assert read[("26,5", "actual")] == ("DT_BUDGET", "money", 26_500_000)
+    assert read[("35.000.000", "actual")] == ("DT_BUDGET", "money", 35_000_000)
+    assert read[("97", "actual")] == ("COV_4G_RATE", "rate", 97)

@@ -149,6 +149,7 @@ _FIGURE = re.compile(
 _AN_AMOUNT = re.compile(
     r"\d\s*(?:ngàn|nghìn|triệu|tỷ|ngan|nghin|trieu|ty|đồng|vnđ|dong|vnd)(?!\w)", re.IGNORECASE
 )
+_THOUSANDS = re.compile(r"\d[.\x20\u00a0]\d{3}(?!\d)")
 _TIME_BEFORE = re.compile(r"\d\s*(?:tháng|thang)\s*$", re.IGNORECASE)  # `6 tháng`, a span, not a date
 # What makes a number something else: a date, a document or article number, a year.
 _NOT_BEFORE = re.compile(
@@ -281,6 +282,23 @@ _OFFICES = re.compile(
 )
 UNIT_COLUMNS = ("đơn vị tính", "đvt", "đơn vị")
 _MONEY_UNITS = ("đồng", "đ", "vnđ")
+# A unit a table's label gives in brackets when the table has no unit column (`Kinh phí chuyển đổi số
+# (đồng)`, `Phủ sóng 4G (% diện tích)`)
+_LABEL_UNIT = re.compile(r"\(\s*(%[^()]*|đồng|vnđ|(?:ngàn|nghìn|triệu|tỷ)\s+đồng)\s*\)", re.IGNORECASE)
+_SCALED_MONEY = re.compile(r"(ngàn|nghìn|triệu|tỷ|tr)\.?\s*(?:đồng|đ|vnđ)?")
+
+
+def _money_scale(unit: str | None) -> Decimal | None:
+    """What one of a money unit is worth in đồng (`triệu đồng`: a million, `tr.đ` too); None for another
+    unit."""
+    if unit in _MONEY_UNITS:
+        return Decimal(1)
+    scaled = _SCALED_MONEY.fullmatch(unit or "")
+    if not scaled:
+        return None
+    return _SCALE.get(scaled.group(1), Decimal(1_000_000))  # `tr`: triệu
+
+
 # A fraction that is a day and month (`từ 01/7 đến 10/9/2025`).
 _DATE_BEFORE = re.compile(
     r"(?:\btừ|\bđến|\bngày|\btháng|\btrước|\bsau|\bvào|\bhạn|\blúc|\bdịp|\btính đến|\bkể từ|\bcuối|\bđầu"
@@ -448,7 +466,11 @@ def _figure_of(match: re.Match, sentence: str, block: Block) -> Figure | None:
     before, after = sentence[: match.start()], sentence[match.end() :]
     groups = match.groupdict()
     not_after = _NOT_AFTER_COUNT if groups["count"] is not None else _NOT_AFTER
-    amount_after_months = _TIME_BEFORE.search(before) and _AN_AMOUNT.search(match.group(0))
+    # money after a span of months, or an amount in thousands after a period word (`chi trong quý
+    # 25.000.000 đồng`): no date, year or article number is written so
+    amount_after_months = _AN_AMOUNT.search(match.group(0)) and (
+        _TIME_BEFORE.search(before) or (groups["money"] and _THOUSANDS.search(groups["money"]))
+    )
     if (_NOT_BEFORE.search(before) and not amount_after_months) or not_after.search(after):
         return None
     if groups["num"] is not None and _is_day_month(groups["num"], groups["den"], before, after):
@@ -865,6 +887,9 @@ def table_figures(cells: list[Block], header: dict[int, str], unit: str | None =
             unit = text.lower()
         else:
             labels.append(text)
+    if unit is None and (aside := _LABEL_UNIT.search(" ".join(labels))):
+        unit = "%" if aside.group(1).startswith("%") else aside.group(1).lower()  # `Kinh phí (đồng)`
+    scale = _money_scale(unit)
     figures = []
     for cell, text, column, labels_before in values:
         common = {"printed": text, "sentence": sentence, "block": cell, "start": sentence.find(text)}
@@ -886,8 +911,15 @@ def table_figures(cells: list[Block], header: dict[int, str], unit: str | None =
             figure = Figure("rate", value=rate, rate=rate, rate_text=rate_text, **common)
         else:
             count = parse_number(text)
-            kind = "money" if unit in _MONEY_UNITS else "count"
-            figure = Figure(kind, value=count, numerator=count, numerator_text=text, noun=unit, **common)
+            if scale is not None and count is not None:
+                amount = count * scale  # `Kinh phí | triệu đồng | 26,5`: 26.500.000 đồng
+                figure = Figure(
+                    "money", value=amount, numerator=amount, numerator_text=text, noun=unit, **common
+                )
+            else:
+                figure = Figure(
+                    "count", value=count, numerator=count, numerator_text=text, noun=unit, **common
+                )
         # a label's short aside names its kind (`Số chứng thư số (USB token)`): kept; a longer one is a note
         words = " ".join([*labels, _GENERIC_COLUMN.sub(" ", column), unit or ""])
         context = expand_abbreviations(name_key(PARENTHESIS.sub(_short_aside, words)))
