@@ -42,6 +42,7 @@ BLIND20 = FIXTURES / "narrative_blind20"
 BLIND21 = FIXTURES / "narrative_blind21"
 BLIND22 = FIXTURES / "narrative_blind22"
 BLIND23 = FIXTURES / "narrative_blind23"
+BLIND24 = FIXTURES / "narrative_blind24"
 
 
 def build_corpus(folder: Path, out: Path) -> list[Path]:
