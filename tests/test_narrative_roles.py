@@ -511,3 +511,16 @@ def test_money_in_a_table_takes_its_unit_from_the_unit_column_or_the_label_and_a
     assert read[("26,5", "actual")] == ("DT_BUDGET", "money", 26_500_000)
     assert read[("35.000.000", "actual")] == ("DT_BUDGET", "money", 35_000_000)
     assert read[("97", "actual")] == ("COV_4G_RATE", "rate", 97)
+
+
+def test_a_usb_certificate_named_short_and_members_after_a_bracketed_rate():
+    """`49 chứng thư số USB`, `(21 USB, 04 SIM PKI)`: certificates on USB tokens; `09 Tổ … (100% thôn) với
+    36 thành viên`: the members of the teams before the bracket."""
+    body = (
+        "Hiện xã có 49 chứng thư số USB và 11 chứng thư số SIM PKI.\n"
+        "Xã có 25 chứng thư số đang hoạt động (21 USB, 04 SIM PKI).\n"
+        "Xã đã có 09 Tổ công nghệ số cộng đồng (100% thôn) với 36 thành viên.\n"
+    )
+    read = {f.printed.split()[0]: f.indicator_code for f in _figures(body)}
+    assert [read[n] for n in ("49", "11", "21", "04")] == ["DSIG_USB", "DSIG_SIM", "DSIG_USB", "DSIG_SIM"]
+    assert (read["09"], read["36"]) == ("CDT_TEAMS", "CDT_MEMBERS")

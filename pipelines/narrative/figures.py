@@ -827,10 +827,13 @@ def find_figures(block: Block) -> list[Figure]:
                 next_start = found[i + 1][0] if i + 1 < len(found) else len(clause)
                 gap_before = clause[previous_end:start]
                 leading = _after_topic(_split_gap(gap_before)[1]) if i else _after_last_delimiter(gap_before)
-                if i and _LINKS.search(gap_before) and not _STRONG.search(PARENTHESIS.sub(" ", gap_before)):
+                # the figure before, past a bracket that follows it (`09 Tổ … (100% thôn) với 36 thành viên`)
+                outer = next((j for j in range(i - 1, -1, -1) if _depth(clause, found[j][0]) == 0), i - 1)
+                linked = clause[found[outer][1] : start] if outer >= 0 else gap_before
+                if i and _LINKS.search(gap_before) and not _STRONG.search(PARENTHESIS.sub(" ", linked)):
                     # `16 Tổ công nghệ số cộng đồng với 92 thành viên`, `12/12 thôn đã thành lập Tổ … với
                     # 48 thành viên`: the members of what the words before name
-                    leading = f"{found[i - 1][2].noun or ''} {PARENTHESIS.sub(' ', gap_before)}"
+                    leading = f"{found[outer][2].noun or ''} {PARENTHESIS.sub(' ', linked)}"
                 if i + 1 < len(found):
                     trailing = _split_gap(clause[end:next_start])[0]
                 else:
