@@ -45,6 +45,8 @@ RECEIVED = "Trong quý, xã được trang bị 9 máy tính mới từ nguồn 
         ("Tăng cường tuyên truyền, xã đã tiếp nhận 530 hồ sơ.", "530", "DOS_RECEIVED", "actual"),
         ("Thực hiện Kế hoạch số 22/KH-UBND, xã đã tiếp nhận 530 hồ sơ.", "530", "DOS_RECEIVED", "actual"),
         ("Trong quý, xã đã chi 38.500.000 đồng cho chuyển đổi số.", "38.500.000", "DT_BUDGET", "actual"),
+        ("Đến nay có 35/41 cán bộ, công chức được tập huấn, đạt 85,37%.", "85,37%", "STAFF_BASIC_SKILLS_RATE",
+         "actual"),
     ],
 )  # fmt: skip
 def test_a_figure_s_role_comes_from_its_clause(body, printed, code, role):
