@@ -43,6 +43,7 @@ BLIND21 = FIXTURES / "narrative_blind21"
 BLIND22 = FIXTURES / "narrative_blind22"
 BLIND23 = FIXTURES / "narrative_blind23"
 BLIND24 = FIXTURES / "narrative_blind24"
+BLIND25 = FIXTURES / "narrative_blind25"
 
 
 def build_corpus(folder: Path, out: Path) -> list[Path]:
