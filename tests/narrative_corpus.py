@@ -44,6 +44,34 @@ BLIND22 = FIXTURES / "narrative_blind22"
 BLIND23 = FIXTURES / "narrative_blind23"
 BLIND24 = FIXTURES / "narrative_blind24"
 BLIND25 = FIXTURES / "narrative_blind25"
+# Every labelled set, in the order they were written
+LABELLED_SETS = (
+    DEV,
+    HOLDOUT,
+    BLIND3,
+    BLIND4,
+    BLIND5,
+    BLIND6,
+    BLIND7,
+    BLIND8,
+    BLIND9,
+    BLIND10,
+    BLIND11,
+    BLIND12,
+    BLIND13,
+    BLIND14,
+    BLIND15,
+    BLIND16,
+    BLIND17,
+    BLIND18,
+    BLIND19,
+    BLIND20,
+    BLIND21,
+    BLIND22,
+    BLIND23,
+    BLIND24,
+    BLIND25,
+)
 
 
 def build_corpus(folder: Path, out: Path) -> list[Path]:

@@ -51,6 +51,7 @@ from tests.narrative_corpus import (
     BLIND25,
     DEV,
     HOLDOUT,
+    LABELLED_SETS,
     build_corpus,
     lands,
     read_corpus_labels,
@@ -62,34 +63,7 @@ from tests.narrative_corpus import (
 def corpora(tmp_path_factory) -> dict[str, tuple[dict, list[dict[str, str]]]]:
     """Each labelled set read by the reader: (extractions by file name, labels)."""
     read = {}
-    sets = (
-        DEV,
-        HOLDOUT,
-        BLIND3,
-        BLIND4,
-        BLIND5,
-        BLIND6,
-        BLIND7,
-        BLIND8,
-        BLIND9,
-        BLIND10,
-        BLIND11,
-        BLIND12,
-        BLIND13,
-        BLIND14,
-        BLIND15,
-        BLIND16,
-        BLIND17,
-        BLIND18,
-        BLIND19,
-        BLIND20,
-        BLIND21,
-        BLIND22,
-        BLIND23,
-        BLIND24,
-        BLIND25,
-    )
-    for folder in sets:
+    for folder in LABELLED_SETS:
         out = tmp_path_factory.mktemp(folder.name)
         extractions = {p.name: extract_report(p) for p in build_corpus(folder, out)}
         read[folder.name] = (extractions, read_corpus_labels(folder))
