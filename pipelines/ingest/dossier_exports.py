@@ -1006,11 +1006,8 @@ def _read_below_reordered_headers(
         " order by rowid",
         [sorted({h for h in headers if h} | {h.strip() for h in headers if h})],
     ).fetchall()
-    repeated = [
-        (row[0], [header_key(c or "") for c in row[1:]])
-        for row in candidates
-        if sorted(header_key(c or "") for c in row[1:]) == sorted(first)
-    ]
+    keyed = [(row[0], [header_key(c or "") for c in row[1:]]) for row in candidates]
+    repeated = [(rowid, keys) for rowid, keys in keyed if sorted(keys) == sorted(first)]
     for (rowid, keys), (next_rowid, _) in zip(repeated, [*repeated[1:], (None, None)], strict=False):
         if keys == first or len(set(keys)) != len(keys):
             continue

@@ -48,7 +48,7 @@ from pipelines.ingest.register import (
     ingest_file,
     quarantine_rows,
 )
-from pipelines.reference import CommuneResolver, ascii_fold, tone_key
+from pipelines.reference import CommuneResolver, ascii_fold
 
 SOURCE_KIND = "staffing_list"
 MAX_STAFFING_BYTES = 50 * 1024 * 1024
@@ -158,7 +158,7 @@ def identity_check(secret: str, full_name: str, birth_date: str | None) -> str:
     digests under one `person_key` are one citizen ID given to two people. Never reversible. The name is
     compared without its marks, as it is spelt either way (`Thùy`/`Thuỳ`) or typed on a phone without
     Vietnamese input (`Người Thử`/`Nguoi Thu`), so one person typed twice is not two."""
-    return _keyed(secret, f"who:{ascii_fold(tone_key(name_key(full_name)))}|{birth_date or ''}")
+    return _keyed(secret, f"who:{ascii_fold(name_key(full_name))}|{birth_date or ''}")
 
 
 _ID_SEPARATORS = re.compile(r"[\s.\-–_/]+")

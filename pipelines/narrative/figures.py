@@ -827,13 +827,15 @@ def find_figures(block: Block) -> list[Figure]:
                 next_start = found[i + 1][0] if i + 1 < len(found) else len(clause)
                 gap_before = clause[previous_end:start]
                 leading = _after_topic(_split_gap(gap_before)[1]) if i else _after_last_delimiter(gap_before)
-                # the figure before, past a bracket that follows it (`09 Tổ … (100% thôn) với 36 thành viên`)
-                outer = next((j for j in range(i - 1, -1, -1) if _depth(clause, found[j][0]) == 0), i - 1)
-                linked = clause[found[outer][1] : start] if outer >= 0 else gap_before
-                if i and _LINKS.search(gap_before) and not _STRONG.search(PARENTHESIS.sub(" ", linked)):
-                    # `16 Tổ công nghệ số cộng đồng với 92 thành viên`, `12/12 thôn đã thành lập Tổ … với
-                    # 48 thành viên`: the members of what the words before name
-                    leading = f"{found[outer][2].noun or ''} {PARENTHESIS.sub(' ', linked)}"
+                if i and _LINKS.search(gap_before):
+                    # the figure before, past a bracket that follows it (`09 Tổ … (100% thôn) với 36 thành
+                    # viên`)
+                    outer = next((j for j in range(i - 1, -1, -1) if _depth(clause, found[j][0]) == 0), i - 1)
+                    linked = clause[found[outer][1] : start]
+                    if not _STRONG.search(PARENTHESIS.sub(" ", linked)):
+                        # `16 Tổ công nghệ số cộng đồng với 92 thành viên`, `12/12 thôn đã thành lập Tổ … với
+                        # 48 thành viên`: the members of what the words before name
+                        leading = f"{found[outer][2].noun or ''} {PARENTHESIS.sub(' ', linked)}"
                 if i + 1 < len(found):
                     trailing = _split_gap(clause[end:next_start])[0]
                 else:
@@ -914,15 +916,10 @@ def table_figures(cells: list[Block], header: dict[int, str], unit: str | None =
             figure = Figure("rate", value=rate, rate=rate, rate_text=rate_text, **common)
         else:
             count = parse_number(text)
-            if scale is not None and count is not None:
-                amount = count * scale  # `Kinh phí | triệu đồng | 26,5`: 26.500.000 đồng
-                figure = Figure(
-                    "money", value=amount, numerator=amount, numerator_text=text, noun=unit, **common
-                )
-            else:
-                figure = Figure(
-                    "count", value=count, numerator=count, numerator_text=text, noun=unit, **common
-                )
+            money = scale is not None and count is not None
+            value = count * scale if money else count  # `Kinh phí | triệu đồng | 26,5`: 26.500.000 đồng
+            kind = "money" if money else "count"
+            figure = Figure(kind, value=value, numerator=value, numerator_text=text, noun=unit, **common)
         # a label's short aside names its kind (`Số chứng thư số (USB token)`): kept; a longer one is a note
         words = " ".join([*labels, _GENERIC_COLUMN.sub(" ", column), unit or ""])
         context = expand_abbreviations(name_key(PARENTHESIS.sub(_short_aside, words)))
@@ -1423,14 +1420,20 @@ _AS_OF = re.compile(
 
 def _as_of_later(figure: Figure, counted_until: date) -> str | None:
     """The words that count the figure to a day after `counted_until`, if its clause has them."""
-    for match in reversed(list(_AS_OF.finditer(figure.role_before))):
+    named = list(_named_days(_AS_OF, figure.role_before))
+    if named and named[-1][0] > counted_until:
+        return named[-1][1]
+    return None
+
+
+def _named_days(pattern: re.Pattern, text: str) -> Iterator[tuple[date, str]]:
+    """Each real day `pattern` names in `text` (its groups day, month, year), with the words naming it."""
+    for match in pattern.finditer(text):
         day, month, year = (int(g) for g in match.groups())
         try:
-            as_of = date(year, month, day)
+            yield date(year, month, day), match.group(0)
         except ValueError:
             continue
-        return match.group(0) if as_of > counted_until else None
-    return None
 
 
 # Data said to stand at a day (`Số liệu đến 30/6/2025`, `số liệu tính đến ngày 30/6/2025`)
@@ -1450,14 +1453,9 @@ def _as_of_earlier(figure: Figure, counted_until: date) -> str | None:
     if figure.block.kind == "cell":
         texts.append(figure.sentence[figure.start + len(figure.printed) :])
     for text in texts:
-        for match in _DATA_AS_OF.finditer(text):
-            day, month, year = (int(g) for g in match.groups())
-            try:
-                as_of = date(year, month, day)
-            except ValueError:
-                continue
+        for as_of, words in _named_days(_DATA_AS_OF, text):
             if (counted_until - as_of).days >= STALE_DAYS:
-                return match.group(0)
+                return words
     return None
 
 
