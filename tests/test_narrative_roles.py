@@ -371,6 +371,17 @@ def test_a_results_column_names_no_indicator_and_a_fraction_beside_its_rate_is_i
         # the words before a bracket are the bracketed rate's
         ("Máy tính: 34 máy, đều đã cài phần mềm phòng chống mã độc có bản quyền (100%).", "100%",
          "PC_ANTIMALWARE_RATE", "actual", True),
+        # the latest figure a body gave on a day after the report's days is another period's
+        ("VNeID: kích hoạt 5.842 tài khoản (số mới nhất Công an xã cung cấp ngày 02/11/2025 là 6.120 tài "
+         "khoản kích hoạt).", "6.120", "VNEID_ACTIVATED", "other", False),
+        # what an earlier report said, named by its number, is taken back by this one
+        ("Số hồ sơ trễ hạn: Báo cáo số 118 ghi 12 hồ sơ do cộng nhầm; số đúng của quý là 04 hồ sơ.",
+         "12 hồ sơ", "DOS_LATE", "other", False),
+        # a breakdown typed with its labels after the counts and no noun is read, and waits for a person
+        ("Đã giải quyết 386 hồ sơ (341 trước hạn, 41 đúng hạn, 04 trễ hạn).", "341", "DOS_EARLY", "actual",
+         False),
+        ("Đã giải quyết 386 hồ sơ, gồm 341 trước hạn, 41 đúng hạn và 04 trễ hạn.", "04", "DOS_LATE", "actual",
+         False),
     ],
 )  # fmt: skip
 def test_what_a_figure_is_depends_on_what_stands_right_before_it(body, printed, code, role, lands):

@@ -134,6 +134,15 @@ _RATE_TAIL = (
     rf"(?P<frate>{_NUM})\s*%(?(paren)\s*\))"
 )
 # VERBOSE: a space in a literal must be written `\s` (the nouns are escaped).
+# The words of a dossier's channel or timeliness typed after its count with no noun, in a list that breaks a
+# total down (`492 hồ sơ (431 trước hạn, 56 đúng hạn, 05 trễ hạn)`): a count whose label follows it
+_STATUS_AFTER = "|".join(
+    w.replace(" ", r"\s+")  # the pattern is verbose: its spaces are not text
+    for word in ("trước hạn", "đúng hạn", "trễ hạn", "quá hạn", "trực tuyến", "trực tiếp", "toàn trình")
+    for w in (word, ascii_fold(word))
+)
+# What may open such a count: a bracket, a list's comma or link word (`(431 trước hạn`, `gồm 512 trước hạn`)
+_LIST_OPENS = re.compile(r"(?:[(,;:]|\b(?:gồm|và|có|trong đó|gom|va|co|trong do))\s*$", re.IGNORECASE)
 _FIGURE = re.compile(
     rf"""(?<![\w.,/-])(?:
         (?P<num>{_NUM})\s*/\s*(?P<den>{_NUM})(?![\d/])(?:\s+(?P<fnoun>{_NOUN})(?!\w))?(?:{_RATE_TAIL})?
@@ -142,6 +151,7 @@ _FIGURE = re.compile(
         \s*(?:đồng|đ|vnđ|dong|vnd)(?!\w)
       | (?P<count>{_NUM})(?:\s+(?P<cscale>ngàn|nghìn|triệu|ngan|nghin|trieu))?\s+(?P<noun>{_NOUN})(?!\w)
       | (?P<bare>{_NUM})(?![.,]\d)(?=["”»]?\s*(?:[,;:()]|\.(?:\s|$)|$))
+      | (?P<tagged>{_NUM})(?=\s+(?:{_STATUS_AFTER})(?!\w))
     )""",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -496,6 +506,11 @@ def _figure_of(match: re.Match, sentence: str, block: Block) -> Figure | None:
         return Figure("rate", value=rate, rate=rate, rate_text=f"{groups['rate']}%", **common)
     if groups["bare"] is not None:
         return _bare_count(groups["bare"], before, common)
+    if groups["tagged"] is not None:
+        # only where no label precedes it: `trực tuyến 836 trực tiếp 441` is two labelled figures
+        if not _LIST_OPENS.search(before):
+            return None
+        return _bare_count(groups["tagged"], before, common, labelled_after=True)
     if groups["money"] is not None:
         amount = parse_number(groups["money"]) * _SCALE.get((groups["scale"] or "").lower(), Decimal(1))
         return Figure("money", value=amount, numerator=amount, numerator_text=groups["money"], **common)
@@ -524,8 +539,8 @@ _NUMBERING_BEFORE = re.compile(
 )
 
 
-def _bare_count(text: str, before: str, common: dict) -> Figure | None:
-    if not _LABEL_WORD_BEFORE.search(before) or _NUMBERING_BEFORE.search(before):
+def _bare_count(text: str, before: str, common: dict, labelled_after: bool = False) -> Figure | None:
+    if not (labelled_after or _LABEL_WORD_BEFORE.search(before)) or _NUMBERING_BEFORE.search(before):
         return None
     value = _count_number(text)
     if value != value.to_integral_value() or (len(text) == 4 and 1900 <= value <= 2100):
@@ -1306,7 +1321,13 @@ _SUPERSEDED_BY = re.compile(
     re.IGNORECASE,
 )
 # What precedes a figure a correction takes back: `đã ghi là 4.263 hồ sơ`, `ghi nhầm là 11.532 tài khoản`
-_WRITTEN_WRONGLY = re.compile(r"(?:đã ghi|ghi nhầm|ghi sai|ghi chưa đúng)(?:\s+là)?\s*:?\s*$", re.IGNORECASE)
+# `Báo cáo số 205 ghi 15 hồ sơ`, `báo cáo trước nêu 27 máy`: what an earlier report said
+_WRITTEN_WRONGLY = re.compile(
+    r"(?:đã ghi|ghi nhầm|ghi sai|ghi chưa đúng"
+    r"|\b(?:báo cáo|bc)\s+(?:số\s+[\w/.-]+|trước|lần trước|cũ)[^.;:\d]{0,30}?\s(?:đã\s+)?(?:ghi|nêu))"
+    r"(?:\s+là)?\s*:?\s*$",
+    re.IGNORECASE,
+)
 
 
 def _superseded(figure: Figure) -> str | None:
@@ -1410,9 +1431,10 @@ def _noun_names_unit(figure: Figure, unit: str | None) -> bool:
 
 # An update past the report's days, named before the figure in its clause (`Cập nhật đến ngày ký báo cáo
 # (22/12/2025)`, `cập nhật đến 20/12/2025`, `đến thời điểm báo cáo (22/12/2025)`). A plain `Đến ngày
-# 15/7/2025` in a report written then is the report's own count, as clerks mean it.
+# 15/7/2025` in a report written then is the report's own count, as clerks mean it. The latest figure a
+# body gave on a later day (`Số mới nhất Công an xã cung cấp ngày 05/11/2025 là 3.702`) too.
 _AS_OF = re.compile(
-    r"(?:cập nhật|cap nhat|ngày ký báo cáo|thời điểm báo cáo|thời điểm ký)(?:[^\d/]{0,40}?)"
+    r"(?:cập nhật|cap nhat|ngày ký báo cáo|thời điểm báo cáo|thời điểm ký|mới nhất|moi nhat)(?:[^\d/]{0,40}?)"
     r"\(?(\d{1,2})/(\d{1,2})/(20\d\d)\)?",
     re.IGNORECASE,
 )
