@@ -53,6 +53,7 @@ from .fixtures.bad_inputs.corpus_round17 import CITIZEN_IDS_ROUND17, write_corpu
 from .fixtures.bad_inputs.corpus_round18 import CITIZEN_IDS_ROUND18, write_corpus_round18
 from .fixtures.bad_inputs.corpus_round19 import CITIZEN_IDS_ROUND19, write_corpus_round19
 from .fixtures.bad_inputs.corpus_round20 import CITIZEN_IDS_ROUND20, write_corpus_round20
+from .fixtures.bad_inputs.corpus_round21 import CITIZEN_IDS_ROUND21, write_corpus_round21
 
 CONTRACT = Path(__file__).parent / "fixtures" / "bad_inputs" / "README.md"
 SOURCE_FOLDERS = ("submissions", "dossiers", "staffing", "narrative_reports")
@@ -96,6 +97,8 @@ ROUND18 = write_corpus_round18(Path("corpus-dry-run"), dry=True)
 ROUND19 = write_corpus_round19(Path("corpus-dry-run"), dry=True)
 # Round 20 (`corpus_round20.py`): written blind in December 2026, scored on first sight, then fixed.
 ROUND20 = write_corpus_round20(Path("corpus-dry-run"), dry=True)
+# Round 21 (`corpus_round21.py`): written blind in December 2026, scored on first sight, then fixed.
+ROUND21 = write_corpus_round21(Path("corpus-dry-run"), dry=True)
 EXPECTED = (
     ROUND1
     + ROUND2
@@ -117,6 +120,7 @@ EXPECTED = (
     + ROUND18
     + ROUND19
     + ROUND20
+    + ROUND21
 )
 ALL_CITIZEN_IDS = (
     *CITIZEN_IDS,
@@ -139,6 +143,7 @@ ALL_CITIZEN_IDS = (
     *CITIZEN_IDS_ROUND18,
     *CITIZEN_IDS_ROUND19,
     *CITIZEN_IDS_ROUND20,
+    *CITIZEN_IDS_ROUND21,
 )
 
 
@@ -182,6 +187,7 @@ def corpus_run(small_sample: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         + write_corpus_round18(sources)
         + write_corpus_round19(sources)
         + write_corpus_round20(sources)
+        + write_corpus_round21(sources)
     )
     assert [e.path for e in expected] == [e.path for e in EXPECTED]  # the dry run promised the same files
     shas = {
@@ -473,6 +479,7 @@ LATER_ROUNDS = {
     18: (ROUND18, 12),
     19: (ROUND19, 12),
     20: (ROUND20, 12),
+    21: (ROUND21, 12),
 }
 
 

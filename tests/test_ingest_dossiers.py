@@ -108,6 +108,30 @@ def test_xlsx_exports_land_like_csv(tmp_path: Path):
     assert con.execute("select source_row from raw.quarantine").fetchone()[0] == 3
 
 
+@pytest.mark.parametrize(("second_codes", "landed"), [(("HS-1", "HS-4"), 2), (("HS-5", "HS-6"), 4)])
+def test_a_later_sheet_with_the_same_codes_is_a_copy_and_one_with_others_is_a_page(
+    tmp_path: Path, second_codes, landed
+):
+    """An export paged into two sheets lands both; a hidden sheet holding the same dossiers (the data behind
+    a print view of formulas) is a copy of the first, not more dossiers."""
+    rows = [GOOD.split(","), GOOD.replace("HS-1", "HS-4").split(",")]
+    workbook = Workbook()
+    first = workbook.active
+    first.title = "Bản in"
+    second = workbook.create_sheet("Dữ liệu")
+    for sheet, codes in ((first, ("HS-1", "HS-4")), (second, second_codes)):
+        sheet.append(HEADER.split(","))
+        for code, row in zip(codes, rows, strict=True):
+            sheet.append([code, *row[1:]])
+    second.sheet_state = "hidden"
+    workbook.save(tmp_path / "export.xlsx")
+    con = duckdb.connect()
+    result = ingest_dossier_file(con, tmp_path / "export.xlsx", tmp_path / "a")
+    assert (result.rows_loaded, result.rows_quarantined) == (landed, 0)
+    (detected,) = con.execute("select detected from raw.ingested_files").fetchone()
+    assert ("copy Dữ liệu" in detected) == (landed == 2)
+
+
 def test_every_generated_row_lands(small_sample: Path, tmp_path: Path):
     con = duckdb.connect()
     rows_in = 0

@@ -1152,7 +1152,7 @@ def _stage_xlsx(con: duckdb.DuckDBPyConnection, path: Path, detected: Detected) 
             return FORMATTED_CODE_MARK + cell_text(value)
         return cell_text(value)
 
-    rows = _paged_rows(reader, found, detected)
+    rows = _paged_rows(reader, found, detected, mapping.columns.get("dossier_code"))
     if epoch is None and printed_codes is None:  # the usual workbook: no call per cell
         staged = ((n, [cell_text(v) for v in row[:width]]) for n, row in rows)
     else:
@@ -1162,27 +1162,44 @@ def _stage_xlsx(con: duckdb.DuckDBPyConnection, path: Path, detected: Detected) 
     return mapping
 
 
-def _paged_rows(reader: ValueReader, found: SheetHeader, detected: Detected) -> Iterator[tuple[int, tuple]]:
+def _paged_rows(
+    reader: ValueReader, found: SheetHeader, detected: Detected, code_column: int | None
+) -> Iterator[tuple[int, tuple]]:
     """The data rows of the header's sheet, then of every later sheet that repeats the header (an export
     paged into `Trang 1`, `Trang 2`…: one table, so none of its rows is left unread). A later page's rows
     are numbered on from the page before, as if the pages were one sheet, so that each row keeps one
-    number; the pages are noted with the row each starts at."""
-    pages = reader.pages(found)
-    if pages:
-        detected.note("pages", ", ".join([found.sheet, *(p.sheet for p in pages)]))
+    number; the pages are noted with the row each starts at. A later sheet that holds the same dossier
+    codes in the same order is a copy of the first, not a page (a print view of formulas over a hidden sheet
+    of the export, `Sheet1 (2)`): its rows are the same dossiers, and it is noted, not read again."""
     last = 0
     if found.row > 1:  # rows above the header (pasted there, or the header sorted among them): rows too
         above = list(itertools.takewhile(lambda r: r[0] < found.row, reader.rows(found.sheet_index, 0)))
         if above and above[0][0] == 1 and _a_row([cell_text(v) or "" for v in above[0][1]], found.headers):
             detected.note("header_row", f"{found.row} (rows above it too)")
             yield from above
-    for page in [found, *pages]:
-        offset = last - page.row if page is not found else 0
-        if page is not found:
-            detected.note(f"page {page.sheet}", f"rows from {last + 1}")
-        for number, row in reader.rows(page.sheet_index, page.row):
+
+    def code(row: tuple) -> str | None:
+        return cell_text(row[code_column]) if code_column is not None and code_column < len(row) else None
+
+    codes = []
+    for number, row in reader.rows(found.sheet_index, found.row):
+        codes.append(code(row))
+        last = number
+        yield last, row
+    read = [found.sheet]
+    for page in reader.pages(found):
+        rows = list(reader.rows(page.sheet_index, page.row))
+        if code_column is not None and codes and [code(row) for _, row in rows] == codes:
+            detected.note(f"copy {page.sheet}", f"the same {len(codes)} dossier codes as {found.sheet}")
+            continue
+        offset = last - page.row
+        detected.note(f"page {page.sheet}", f"rows from {last + 1}")
+        read.append(page.sheet)
+        for number, row in rows:
             last = number + offset
             yield last, row
+    if len(read) > 1:
+        detected.note("pages", ", ".join(read))
 
 
 def _drop_staged(con: duckdb.DuckDBPyConnection) -> None:
