@@ -44,6 +44,7 @@ BLIND22 = FIXTURES / "narrative_blind22"
 BLIND23 = FIXTURES / "narrative_blind23"
 BLIND24 = FIXTURES / "narrative_blind24"
 BLIND25 = FIXTURES / "narrative_blind25"
+BLIND26 = FIXTURES / "narrative_blind26"
 # Every labelled set, in the order they were written
 LABELLED_SETS = (
     DEV,
@@ -71,6 +72,7 @@ LABELLED_SETS = (
     BLIND23,
     BLIND24,
     BLIND25,
+    BLIND26,
 )
 
 
