@@ -377,6 +377,10 @@ def test_a_results_column_names_no_indicator_and_a_fraction_beside_its_rate_is_i
         # what an earlier report said, named by its number, is taken back by this one
         ("Số hồ sơ trễ hạn: Báo cáo số 118 ghi 12 hồ sơ do cộng nhầm; số đúng của quý là 04 hồ sơ.",
          "12 hồ sơ", "DOS_LATE", "other", False),
+        # and the figure it gives instead, whose label stayed with the one it replaces, is read for the same
+        # indicator and waits for a person
+        ("Số hồ sơ trễ hạn: Báo cáo số 118 ghi 12 hồ sơ do cộng nhầm; số đúng của quý là 04 hồ sơ.",
+         "04 hồ sơ", "DOS_LATE", "actual", False),
         # a breakdown typed with its labels after the counts and no noun is read, and waits for a person
         ("Đã giải quyết 386 hồ sơ (341 trước hạn, 41 đúng hạn, 04 trễ hạn).", "341", "DOS_EARLY", "actual",
          False),

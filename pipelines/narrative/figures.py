@@ -1493,6 +1493,42 @@ def _noun_fits(figure: Figure, unit: str | None) -> bool:
     return figure.noun in _UNIT_NOUNS[unit]
 
 
+# The figure a correction gives instead (`…; số đúng của Quý II là 05 hồ sơ`, `nay sửa lại là 614 hồ sơ`)
+_CORRECTED_TO = re.compile(
+    r"(?:số đúng|số liệu đúng|nay sửa lại|sửa lại|nay đính chính|đính chính lại|đính chính)"
+    r"(?:\s+(?:của|trong|cho)\s+[^,;:()]{1,25}?)?\s+(?:là|thành)\s*:?\s*$",
+    re.IGNORECASE,
+)
+
+
+def _corrections(figures: list[Figure], units: dict[str, str]) -> list[Figure]:
+    """A correction's new figure that its own words do not map (its label stayed with the figure it
+    replaces, across a `;`) is read for the indicator of the figure its sentence takes back, when its noun
+    is one that indicator counts; it is borrowed, so a person confirms it."""
+    corrected = []
+    for i, figure in enumerate(figures):
+        if figure.indicator_code is None and _CORRECTED_TO.search(figure.role_before):
+            replaced = next(
+                (
+                    f
+                    for f in reversed(figures[:i])
+                    if f.sentence == figure.sentence
+                    and f.indicator_code
+                    and f.kind == figure.kind
+                    and _superseded(f)
+                ),
+                None,
+            )
+            if replaced is not None:
+                candidate = replace(
+                    figure, indicator_code=replaced.indicator_code, confidence=0.5, borrowed=True
+                )
+                if _noun_names_unit(candidate, units.get(replaced.indicator_code)):
+                    figure = candidate
+        corrected.append(figure)
+    return corrected
+
+
 def judge_figures(
     figures: list[Figure],
     roles: tuple[RoleRule, ...],
@@ -1515,7 +1551,7 @@ def judge_figures(
         if f.indicator_code and not f.is_percent and _superseded(f)
     }
     stated = {(f.indicator_code, f.value) for f in figures if f.indicator_code}
-    for figure in figures:
+    for figure in _corrections(figures, units):
         if figure.borrowed and not _noun_names_unit(figure, units.get(figure.indicator_code)):
             figure = replace(figure, indicator_code=None, confidence=0.0, borrowed=False)
         if not figure.indicator_code:
