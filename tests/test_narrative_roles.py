@@ -396,6 +396,12 @@ def test_what_a_figure_is_depends_on_what_stands_right_before_it(body, printed, 
     assert (figure.indicator_code, figure.role, would_land(figure)) == (code, role, lands)
 
 
+def test_a_unit_named_in_a_figure_s_words_is_whose_it_is_not_what_it_counts():
+    """`52 máy của xã Mỏ Cày cũ`: `cũ` there is the former commune, not old computers."""
+    figure = _one("Số máy tính: 52 máy của xã Mỏ Cày cũ và xã Đức Hiệp.", "52 máy")
+    assert figure.indicator_code == "PC_COUNT"
+
+
 def test_a_heading_that_says_only_the_results_gives_no_topic():
     """Under `II. KẾT QUẢ ĐẠT ĐƯỢC`, a terse `Tỷ lệ trực tuyến: 61,95%` is not a result returned online."""
     body = "II. KẾT QUẢ ĐẠT ĐƯỢC\nTỷ lệ trực tuyến: 61,95%\n"

@@ -600,9 +600,16 @@ def _last_trailing(rest: str, crosses_commas: bool) -> str:
     return " ".join(rest.split()[:TRAILING_WORDS])
 
 
+# A unit named in a figure's words (`52 máy của xã Mỏ Cày cũ và xã Đức Hiệp`): whose the figure is, never what
+# it counts (`cũ` there is the former commune, not old computers)
+_UNIT_NAMED = re.compile(
+    r"(?<!\w)(?i:xã|phường|thị trấn)\s+[A-ZĐ][\w-]*(?:\s+[A-ZĐ][\w-]*){0,3}(?:\s+(?i:cũ)(?!\w))?"
+)
+
+
 def _context(leading: str, words: str) -> str:
-    """The words a figure is mapped on: lower case, without parenthesised asides or office names."""
-    context = expand_abbreviations(name_key(PARENTHESIS.sub(" ", f"{leading} {words}")))
+    """The words a figure is mapped on: lower case, without parenthesised asides, units' or offices' names."""
+    context = expand_abbreviations(name_key(_UNIT_NAMED.sub(" ", PARENTHESIS.sub(" ", f"{leading} {words}"))))
     return _OFFICES.sub(" ", context)
 
 
