@@ -381,6 +381,12 @@ def test_a_results_column_names_no_indicator_and_a_fraction_beside_its_rate_is_i
         # indicator and waits for a person
         ("Số hồ sơ trễ hạn: Báo cáo số 118 ghi 12 hồ sơ do cộng nhầm; số đúng của quý là 04 hồ sơ.",
          "04 hồ sơ", "DOS_LATE", "actual", False),
+        # a figure the report itself calls wrong is taken back
+        ("Số hồ sơ trực tuyến gửi qua Zalo ghi 231 hồ sơ là chưa đúng; số đúng là 213 hồ sơ.", "231 hồ sơ",
+         "DOS_ONLINE", "other", False),
+        # the computers of one office are a part of what the unit holds
+        ("Bộ phận một cửa chỉ có 03 máy tính và 01 máy quét dùng chung.", "03 máy tính", "PC_COUNT", "subset",
+         False),
         # a breakdown typed with its labels after the counts and no noun is read, and waits for a person
         ("Đã giải quyết 386 hồ sơ (341 trước hạn, 41 đúng hạn, 04 trễ hạn).", "341", "DOS_EARLY", "actual",
          False),

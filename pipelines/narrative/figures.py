@@ -1324,7 +1324,7 @@ def _place_cues(text: str) -> list[tuple[int, int, str, str]]:
 _PARENTHESES_AHEAD = re.compile(r"^(?:\s*\([^()]*\))+")
 _SUPERSEDED_BY = re.compile(
     r"\s*[,;]?\s*(?:(?:nay|hiện nay|nay đã|nay xin)\s+(?:là|điều chỉnh|sửa|đính chính|cập nhật)"
-    r"|số đúng)(?!\w)",
+    r"|số đúng|(?:là\s+)?(?:chưa đúng|không đúng|chưa chính xác)|là\s+sai)(?!\w)",
     re.IGNORECASE,
 )
 # What precedes a figure a correction takes back: `đã ghi là 4.263 hồ sơ`, `ghi nhầm là 11.532 tài khoản`
