@@ -45,6 +45,7 @@ BLIND23 = FIXTURES / "narrative_blind23"
 BLIND24 = FIXTURES / "narrative_blind24"
 BLIND25 = FIXTURES / "narrative_blind25"
 BLIND26 = FIXTURES / "narrative_blind26"
+BLIND27 = FIXTURES / "narrative_blind27"
 # Every labelled set, in the order they were written
 LABELLED_SETS = (
     DEV,
@@ -73,6 +74,7 @@ LABELLED_SETS = (
     BLIND24,
     BLIND25,
     BLIND26,
+    BLIND27,
 )
 
 
