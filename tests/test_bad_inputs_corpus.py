@@ -54,6 +54,7 @@ from .fixtures.bad_inputs.corpus_round18 import CITIZEN_IDS_ROUND18, write_corpu
 from .fixtures.bad_inputs.corpus_round19 import CITIZEN_IDS_ROUND19, write_corpus_round19
 from .fixtures.bad_inputs.corpus_round20 import CITIZEN_IDS_ROUND20, write_corpus_round20
 from .fixtures.bad_inputs.corpus_round21 import CITIZEN_IDS_ROUND21, write_corpus_round21
+from .fixtures.bad_inputs.corpus_round22 import CITIZEN_IDS_ROUND22, write_corpus_round22
 
 CONTRACT = Path(__file__).parent / "fixtures" / "bad_inputs" / "README.md"
 SOURCE_FOLDERS = ("submissions", "dossiers", "staffing", "narrative_reports")
@@ -99,6 +100,8 @@ ROUND19 = write_corpus_round19(Path("corpus-dry-run"), dry=True)
 ROUND20 = write_corpus_round20(Path("corpus-dry-run"), dry=True)
 # Round 21 (`corpus_round21.py`): written blind in December 2026, scored on first sight, then fixed.
 ROUND21 = write_corpus_round21(Path("corpus-dry-run"), dry=True)
+# Round 22 (`corpus_round22.py`): written blind in December 2026, scored on first sight, then fixed.
+ROUND22 = write_corpus_round22(Path("corpus-dry-run"), dry=True)
 EXPECTED = (
     ROUND1
     + ROUND2
@@ -121,6 +124,7 @@ EXPECTED = (
     + ROUND19
     + ROUND20
     + ROUND21
+    + ROUND22
 )
 ALL_CITIZEN_IDS = (
     *CITIZEN_IDS,
@@ -144,6 +148,7 @@ ALL_CITIZEN_IDS = (
     *CITIZEN_IDS_ROUND19,
     *CITIZEN_IDS_ROUND20,
     *CITIZEN_IDS_ROUND21,
+    *CITIZEN_IDS_ROUND22,
 )
 
 
@@ -188,6 +193,7 @@ def corpus_run(small_sample: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         + write_corpus_round19(sources)
         + write_corpus_round20(sources)
         + write_corpus_round21(sources)
+        + write_corpus_round22(sources)
     )
     assert [e.path for e in expected] == [e.path for e in EXPECTED]  # the dry run promised the same files
     shas = {
@@ -480,6 +486,7 @@ LATER_ROUNDS = {
     19: (ROUND19, 12),
     20: (ROUND20, 12),
     21: (ROUND21, 12),
+    22: (ROUND22, 12),
 }
 
 

@@ -132,6 +132,32 @@ def test_a_later_sheet_with_the_same_codes_is_a_copy_and_one_with_others_is_a_pa
     assert ("copy Dữ liệu" in detected) == (landed == 2)
 
 
+def test_an_export_with_the_applicants_personal_data_lands_without_it_and_its_copy_is_restricted(
+    tmp_path: Path,
+):
+    """A portal's export puts the applicant beside each dossier: the dossier lands, the name, ID, phone and
+    address are neither fields nor extra columns, and the raw copy goes to the restricted archive."""
+    from pipelines.ingest.register import RESTRICTED_ARCHIVE
+
+    header = HEADER.replace(
+        "Mã hồ sơ,", "Mã hồ sơ,Chủ hồ sơ,Số giấy tờ tùy thân (CCCD),Số điện thoại chủ hồ sơ,Địa chỉ,"
+    )
+    row = GOOD.replace("HS-1,", "HS-1,Lê Văn Tám,052199001234,0905123456,Thôn 3 xã Minh Long,")
+    export = _write(tmp_path / "export.csv", header, row)
+    con = duckdb.connect()
+    result = ingest_dossier_file(con, export, tmp_path / "archive")
+    assert (result.status, result.rows_loaded) == ("loaded", 1)
+    landed = con.execute("select * from raw.dossiers").fetchone()
+    assert not any(
+        secret in str(value)
+        for value in landed
+        for secret in ("Lê Văn Tám", "052199001234", "0905123456", "Thôn 3")
+    )
+    assert "personal_columns_left_out" in con.execute("select detected from raw.ingested_files").fetchone()[0]
+    assert (tmp_path / "archive" / RESTRICTED_ARCHIVE / f"{result.sha256}.csv").exists()
+    assert not (tmp_path / "archive" / f"{result.sha256}.csv").exists()
+
+
 def test_every_generated_row_lands(small_sample: Path, tmp_path: Path):
     con = duckdb.connect()
     rows_in = 0

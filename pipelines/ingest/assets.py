@@ -141,7 +141,9 @@ def raw_dossiers(
             for quarter in (context.partition_keys if dossier_db.url else [])
             for result in pull_dossier_db(con, dossier_db.url, table, window=window_for(quarter))
         ]
-        results = pulls + [ingest_dossier_file(con, p, sources.archive_dir) for p in files]
+        results = pulls + [
+            ingest_dossier_file(con, p, sources.archive_dir, sources.archive_key) for p in files
+        ]
         return summarize(context, results, "raw.dossiers", con, placement)
 
 

@@ -262,6 +262,8 @@ class HeaderMapping:
     times: dict[str, int] = field(default_factory=dict)
     # date field -> hours to add for Vietnam's time, where its header names another zone (`… (UTC)`)
     shifts: dict[str, int] = field(default_factory=dict)
+    # headers of the applicant's personal data (name, ID, phone, address): never read, never kept
+    personal: list[str] = field(default_factory=list)
 
 
 def header_score(cells: list[str]) -> int:
@@ -281,6 +283,7 @@ def map_header(headers: list[str], file: Path, header_row: int = 1) -> HeaderMap
     duplicate: IngestError | None = None  # raised after the required columns: a file that has none of
     # them (a summary sent for the dossier list) is named for that, not for two of its columns
     zones: dict[int, int] = {}  # position -> the UTC offset its header names
+    personal: list[str] = []
     for index, header in enumerate(headers):
         header = (header or "").strip()
         if zone := _ZONE.search(header):
@@ -306,6 +309,9 @@ def map_header(headers: list[str], file: Path, header_row: int = 1) -> HeaderMap
         dated = _time_of(header)
         if dated and dated not in times:
             times[dated] = index
+            continue
+        if _names_personal_data(header):
+            personal.append(header)
             continue
         canonical = _HEADERS.lookup(header)
         if canonical and canonical in columns:
@@ -337,7 +343,21 @@ def map_header(headers: list[str], file: Path, header_row: int = 1) -> HeaderMap
         for canonical, index in {**columns, **times}.items()
         if canonical in _DATE_COLUMNS and index in zones and zones[index] != LOCAL_UTC_OFFSET_HOURS
     }
-    return HeaderMapping(columns, extras, blank, header_row, times, shifts)
+    return HeaderMapping(columns, extras, blank, header_row, times, shifts, personal)
+
+
+# A column of the applicant's personal data, as a portal's export puts beside each dossier (`Chủ hồ sơ`, `Số
+# giấy tờ tùy thân (CCCD)`, `Số điện thoại chủ hồ sơ`, `Địa chỉ`): the warehouse keeps no personal data of
+# citizens, so it is neither a field nor an extra column (matched on whole words without diacritics)
+_PERSONAL_WORDS = re.compile(
+    r"\b(?:chu ho so|nguoi nop|nguoi de nghi|nguoi yeu cau|cong dan|ho ten|ho va ten|cccd|cmnd|can cuoc"
+    r"|giay to tuy than|dinh danh ca nhan|dien thoai|email|thu dien tu|dia chi|ngay sinh|applicant"
+    r"|citizen|phone|address)\b"
+)
+
+
+def _names_personal_data(header: str) -> bool:
+    return bool(_PERSONAL_WORDS.search(" ".join(re.findall(r"\w+", ascii_fold(header_key(header))))))
 
 
 # A time zone a header names after the field (`Ngày tiếp nhận (UTC)`, `Hạn xử lý (GMT+7)`): the times of
@@ -1211,22 +1231,32 @@ def _drop_staged(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"drop {'view' if kind == 'VIEW' else 'table'} {quote_ident(name)}")
 
 
-def ingest_dossier_file(con: duckdb.DuckDBPyConnection, path: Path, archive_dir: Path) -> FileResult:
-    """Land one export. The same bytes twice is a no-op; a rejected file is quarantined whole."""
+def ingest_dossier_file(
+    con: duckdb.DuckDBPyConnection, path: Path, archive_dir: Path, archive_key: str = ""
+) -> FileResult:
+    """Land one export. The same bytes twice is a no-op; a rejected file is quarantined whole. An export
+    with columns of the applicants' personal data (a portal's `Chủ hồ sơ`, `CCCD`, phone, address) lands
+    without them, and its raw copy goes to the restricted archive (encrypted with `archive_key` if set)."""
     con.execute(RAW_DDL)
     detected = Detected()
     is_csv = path.suffix.lower() != ".xlsx"
+    personal: list[str] = []
 
     def stage() -> HeaderMapping:
         guards.check_extension(path, (".csv", ".xlsx"))
         guards.check_size(path, MAX_EXPORT_BYTES)
         if not is_csv:
             guards.check_xlsx(path)
-            return _stage_xlsx(con, path, detected)
-        kind = guards.content_kind(path)
-        if kind != "text":
-            raise guards.refuse_by_content(path, kind, "tệp CSV", ".csv")
-        return _stage_csv(con, path, detected, archive_dir.parent / "tmp")
+            mapping = _stage_xlsx(con, path, detected)
+        else:
+            kind = guards.content_kind(path)
+            if kind != "text":
+                raise guards.refuse_by_content(path, kind, "tệp CSV", ".csv")
+            mapping = _stage_csv(con, path, detected, archive_dir.parent / "tmp")
+        if mapping.personal:
+            personal.extend(mapping.personal)
+            detected.note("personal_columns_left_out", ", ".join(mapping.personal))
+        return mapping
 
     try:
         return ingest_file(
@@ -1237,6 +1267,8 @@ def ingest_dossier_file(con: duckdb.DuckDBPyConnection, path: Path, archive_dir:
             stage,
             lambda sha, mapping: _land(con, mapping, sha, lines=is_csv, detected=detected),
             detected=detected,
+            personal=lambda: bool(personal),
+            archive_key=archive_key,
         )
     finally:
         _drop_staged(con)

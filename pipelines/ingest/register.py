@@ -413,6 +413,10 @@ def _reject(
     return FileResult(path, sha, "rejected", message=str(error), detected=detected)
 
 
+def _holds_personal(personal: bool | Callable[[], bool]) -> bool:
+    return personal() if callable(personal) else personal
+
+
 def ingest_file(
     con: duckdb.DuckDBPyConnection,
     path: Path,
@@ -422,7 +426,7 @@ def ingest_file(
     land: Callable[[str, T], tuple[int, int]],
     sha: str | None = None,
     detected: Detected | None = None,
-    personal: bool = False,
+    personal: bool | Callable[[], bool] = False,
     archive_key: str = "",
     register_ready: bool = False,
 ) -> FileResult:
@@ -436,6 +440,8 @@ def ingest_file(
     once per file rather than once per statement. Bytes rejected before are reported as rejected again,
     under this file's name, so an empty or broken file is never skipped in silence. `register_ready`: the
     caller made the register for a batch of files (`ensure_register`), so it is not made again per file.
+    `personal`: the file holds personal data (its copy goes to the restricted archive); a callable is asked
+    after `read()`, when what the file holds is known.
     """
     detected = detected or Detected()
     if not register_ready:
@@ -458,9 +464,9 @@ def ingest_file(
     except Exception as error:  # the boundary: no exception of one file stops the others
         failure = error if isinstance(error, IngestError) else IngestError.unexpected(path, error)
         if failure.reason != "file_too_large":  # an oversized file stays where it is, uncopied
-            archive_copy(path, sha, archive_dir, personal, archive_key)
+            archive_copy(path, sha, archive_dir, _holds_personal(personal), archive_key)
         return _reject(con, sha, path, source_kind, failure, str(detected))
-    archive_copy(path, sha, archive_dir, personal, archive_key)
+    archive_copy(path, sha, archive_dir, _holds_personal(personal), archive_key)
     con.begin()
     try:
         loaded, held = land(sha, what_read)
