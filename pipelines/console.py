@@ -29,7 +29,7 @@ _FRAMEWORK_PREFIXES = (
 _SKIPPED_PREFIX = "Dependencies for step"
 
 
-# The steps of this project's asset checks (`dq_<suite>`, `gx_<suite>`, `<source>_every_row_landed_or_
+# The steps of this project's asset checks (`quality_dq_checks`, `gx_<suite>`, `<source>_every_row_landed_or_
 # quarantined`): quick, and their results are listed at the end of `cds run`; only a failure is shown.
 _CHECK_STEP_MARKS = ("_dq_", "_gx_", "_every_row_landed_or_quarantined")
 

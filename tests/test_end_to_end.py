@@ -117,6 +117,26 @@ def test_the_main_job_succeeds_and_its_checks_pass(pipeline_run):
     assert reported == {f"dq_{spec.name}" for spec in load_suites(tier="findings")}
 
 
+def test_the_findings_checks_run_in_one_step_and_a_subset_runs_only_the_chosen(pipeline_run):
+    """The thirteen `dq_<suite>` checks are one step (`quality_dq_checks`); choosing one of them, as in the
+    UI, evaluates that one only, with the same outcome as in the main job."""
+    from dagster import AssetCheckKey, AssetSelection, define_asset_job
+
+    settings, result = pipeline_run
+    steps = {e.step_key for e in result.all_events if e.step_key}
+    assert "quality_dq_checks" in steps and not any(s.endswith("_dq_raw_dossiers") for s in steps)
+    spec = next(s for s in load_suites(tier="findings") if s.name == "raw_dossiers")
+    key = AssetCheckKey(AssetKey(spec.asset_key), "dq_raw_dossiers")
+    defs = build_definitions(settings)
+    job = define_asset_job("one_check", selection=AssetSelection.checks(key)).resolve(
+        asset_graph=defs.resolve_asset_graph()
+    )
+    alone = job.execute_in_process(instance=DagsterInstance.ephemeral(), resources=defs.resources)
+    (evaluation,) = alone.get_asset_check_evaluations()
+    (before,) = [e for e in result.get_asset_check_evaluations() if e.check_name == "dq_raw_dossiers"]
+    assert (evaluation.asset_check_key, evaluation.passed) == (key, before.passed)
+
+
 def test_online_rate_equals_a_hand_recount_of_the_export(pipeline_run, small_sample: Path):
     settings, _ = pipeline_run
     expected = _hand_count(small_sample)

@@ -13,15 +13,17 @@ from pathlib import Path
 
 from dagster import (
     AssetCheckExecutionContext,
+    AssetCheckKey,
     AssetCheckResult,
     AssetCheckSeverity,
+    AssetCheckSpec,
     AssetExecutionContext,
     AssetKey,
     Failure,
     MaterializeResult,
     MetadataValue,
     asset,
-    asset_check,
+    multi_asset_check,
 )
 
 from pipelines.core.markdown import md_text
@@ -112,59 +114,82 @@ def dq_findings(
     )
 
 
-def build_findings_check(spec: SuiteSpec):
-    @asset_check(
-        asset=AssetKey(spec.asset_key),
-        name=f"dq_{spec.name}",
-        description=f"Data-quality rules of expectations/{spec.name}.json: {spec.description}",
-        additional_deps=[FINDINGS],
-        blocking=False,
+def _suite_result(con, spec: SuiteSpec) -> AssetCheckResult:
+    """One suite's outcome as its asset check: its rules from `quality.dq_rule_results`, its open findings
+    from `quality.dq_findings`."""
+    rules = con.execute(
+        """select rule_code, severity, success, unexpected_count, error from quality.dq_rule_results
+           where suite = ? order by rule_code""",
+        [spec.name],
+    ).fetchall()
+    open_by_severity = dict(
+        con.execute(
+            """select severity, count(*) from quality.dq_findings
+               where suite = ? and status = 'open' group by severity""",
+            [spec.name],
+        ).fetchall()
     )
-    def _check(context: AssetCheckExecutionContext, warehouse: WarehouseResource) -> AssetCheckResult:
-        with warehouse.connect(read_only=True) as con:
-            rules = con.execute(
-                """select rule_code, severity, success, unexpected_count, error from quality.dq_rule_results
-                   where suite = ? order by rule_code""",
-                [spec.name],
-            ).fetchall()
-            open_by_severity = dict(
-                con.execute(
-                    """select severity, count(*) from quality.dq_findings
-                       where suite = ? and status = 'open' group by severity""",
-                    [spec.name],
-                ).fetchall()
-            )
-            examples = con.execute(
-                """select rule_code, message_vi, coalesce(evidence_file, ''), evidence_row
-                   from quality.dq_findings where suite = ? and status = 'open'
-                   order by severity, rule_code, finding_key limit ?""",
-                [spec.name, EXAMPLES_SHOWN],
-            ).fetchall()
-        if not rules:
-            raise Failure(f"No results for suite {spec.name}: did quality/dq_findings run?")
-        broken = [code for code, _, _, _, error in rules if error]
-        table = ["| rule | severity | ok | unexpected |", "|---|---|---|---|"]
-        table += [
-            f"| {c} | {s} | {'✅' if ok else '❌'} | {n if n is not None else '-'} |"
-            for c, s, ok, n, _ in rules
-        ]
-        return AssetCheckResult(
-            passed=not broken and not open_by_severity,
-            severity=AssetCheckSeverity.ERROR
-            if broken or open_by_severity.get("error")
-            else AssetCheckSeverity.WARN,
-            metadata={
-                "rules": MetadataValue.md("\n".join(table)),
-                "open_errors": open_by_severity.get("error", 0),
-                "open_warnings": open_by_severity.get("warning", 0),
-                "unexpected_count": sum(n or 0 for _, _, _, n, _ in rules),
-                "examples": MetadataValue.md(
-                    examples_markdown(examples, sum(open_by_severity.values()), spec.name)
-                ),
-            },
-        )
+    examples = con.execute(
+        """select rule_code, message_vi, coalesce(evidence_file, ''), evidence_row
+           from quality.dq_findings where suite = ? and status = 'open'
+           order by severity, rule_code, finding_key limit ?""",
+        [spec.name, EXAMPLES_SHOWN],
+    ).fetchall()
+    if not rules:
+        raise Failure(f"No results for suite {spec.name}: did quality/dq_findings run?")
+    broken = [code for code, _, _, _, error in rules if error]
+    table = ["| rule | severity | ok | unexpected |", "|---|---|---|---|"]
+    table += [
+        f"| {c} | {s} | {'✅' if ok else '❌'} | {n if n is not None else '-'} |" for c, s, ok, n, _ in rules
+    ]
+    return AssetCheckResult(
+        asset_key=AssetKey(spec.asset_key),
+        check_name=f"dq_{spec.name}",
+        passed=not broken and not open_by_severity,
+        severity=AssetCheckSeverity.ERROR
+        if broken or open_by_severity.get("error")
+        else AssetCheckSeverity.WARN,
+        metadata={
+            "rules": MetadataValue.md("\n".join(table)),
+            "open_errors": open_by_severity.get("error", 0),
+            "open_warnings": open_by_severity.get("warning", 0),
+            "unexpected_count": sum(n or 0 for _, _, _, n, _ in rules),
+            "examples": MetadataValue.md(
+                examples_markdown(examples, sum(open_by_severity.values()), spec.name)
+            ),
+        },
+    )
 
-    return _check
+
+def build_findings_checks(specs: list[SuiteSpec]):
+    """Every findings suite as an asset check on the asset it judges (`dq_<suite>`), all read in one step:
+    each is a few queries of the findings tables, and a step of its own per suite cost more in Dagster's
+    bookkeeping (its start, output and success events) than its queries. A subset chosen in the UI runs
+    only the chosen checks."""
+    by_key = {AssetCheckKey(AssetKey(spec.asset_key), f"dq_{spec.name}"): spec for spec in specs}
+
+    @multi_asset_check(
+        name="quality_dq_checks",
+        specs=[
+            AssetCheckSpec(
+                f"dq_{spec.name}",
+                asset=AssetKey(spec.asset_key),
+                description=f"Data-quality rules of expectations/{spec.name}.json: {spec.description}",
+                additional_deps=[FINDINGS],
+                blocking=False,
+            )
+            for spec in specs
+        ],
+        can_subset=True,
+        description="The findings suites' results, each as an asset check on the asset it judges.",
+    )
+    def _checks(context: AssetCheckExecutionContext, warehouse: WarehouseResource):
+        with warehouse.connect(read_only=True) as con:
+            for key, spec in by_key.items():
+                if key in context.selected_asset_check_keys:
+                    yield _suite_result(con, spec)
+
+    return _checks
 
 
 EXAMPLES_SHOWN = 10
@@ -185,4 +210,4 @@ def examples_markdown(examples: list[tuple], open_count: int, suite: str) -> str
 
 
 assets = [dq_findings]
-checks = [build_findings_check(spec) for spec in FINDING_SUITES]
+checks = [build_findings_checks(FINDING_SUITES)]
