@@ -387,6 +387,11 @@ def test_a_results_column_names_no_indicator_and_a_fraction_beside_its_rate_is_i
         # the computers of one office are a part of what the unit holds
         ("Bộ phận một cửa chỉ có 03 máy tính và 01 máy quét dùng chung.", "03 máy tính", "PC_COUNT", "subset",
          False),
+        # digits with the words of hundreds between are one number, which a person confirms
+        ("Quý III xã tiếp nhận 3 trăm 25 hồ sơ, trực tuyến 210 hồ sơ.", "325 hồ sơ", "DOS_RECEIVED", "actual",
+         False),
+        ("Theo Công an xã: cài đặt 1 nghìn 2 trăm 40 tài khoản VNeID.", "1.240", "VNEID_INSTALLED", "actual",
+         False),
         # a breakdown typed with its labels after the counts and no noun is read, and waits for a person
         ("Đã giải quyết 386 hồ sơ (341 trước hạn, 41 đúng hạn, 04 trễ hạn).", "341", "DOS_EARLY", "actual",
          False),
@@ -406,6 +411,25 @@ def test_a_unit_named_in_a_figure_s_words_is_whose_it_is_not_what_it_counts():
     """`52 máy của xã Mỏ Cày cũ`: `cũ` there is the former commune, not old computers."""
     figure = _one("Số máy tính: 52 máy của xã Mỏ Cày cũ và xã Đức Hiệp.", "52 máy")
     assert figure.indicator_code == "PC_COUNT"
+
+
+def test_a_table_whose_label_column_names_villages_has_parts_and_its_village_total_is_the_whole(tmp_path):
+    """`| Thôn | … |` over the rows: each row is one village's part; `Cộng các thôn` is the whole."""
+    from pipelines.narrative.extract import extract_report
+    from pipelines.tools.sample.reports import write_report
+
+    table = (
+        "| Thôn | Tài khoản VNeID kích hoạt |\n"
+        "| Tà Mang | 208 |\n"
+        "| Nước Lang | 163 |\n"
+        "| Cộng các thôn | 371 |\n"
+    )
+    figures = extract_report(write_report(tmp_path / "bao-cao.docx", f"{HEAD}\n\n{table}")).figures
+    assert [(f.printed, f.indicator_code, f.role) for f in figures] == [
+        ("208", "VNEID_ACTIVATED", "subset"),
+        ("163", "VNEID_ACTIVATED", "subset"),
+        ("371", "VNEID_ACTIVATED", "actual"),
+    ]
 
 
 def test_a_heading_that_says_only_the_results_gives_no_topic():

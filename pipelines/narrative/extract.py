@@ -123,7 +123,10 @@ def document_figures(blocks: tuple[Block, ...]) -> list[Figure]:
             for column in {c.cell for cells in header_rows for c in cells}
         }
         body = rows[len(header_rows) :]
-        has_total = any(is_total_row(cells) for cells in body)
+        # a total row, or a label column that names places (`Thôn`, `Tổ dân phố`, `Xã cũ`): the rows are parts
+        has_total = any(is_total_row(cells) for cells in body) or any(
+            _PLACES_COLUMN.fullmatch(name_key(text)) for text in header.values()
+        )
         unit = _caption_unit(caption)
         for cells in body:
             row_figures = table_figures(cells, header, unit)
@@ -141,6 +144,13 @@ def document_figures(blocks: tuple[Block, ...]) -> list[Figure]:
                 ]
             figures.extend(sections.apply(row_figures))
     return figures
+
+
+# A table's label column that names places: each row is one village's, group's or former commune's part
+_PLACES_COLUMN = re.compile(
+    r"(?:tên\s+)?(?:thôn|làng|bản|buôn|xóm|tổ dân phố|tdp|khu dân cư|thôn, làng|thôn/làng|thôn, tổ dân phố"
+    r"|xã cũ|xã, phường cũ|đơn vị cũ|xã \(cũ\))"
+)
 
 
 # The unit a table's caption gives its figures (`Bảng 1. Hồ sơ theo tháng (đơn vị: hồ sơ)`, `ĐVT: triệu đồng`)

@@ -447,6 +447,7 @@ class Figure:
     # cửa: 1.488 hồ sơ`): read for the same indicator as one of them, it is a part of it
     part_of: tuple[Decimal, ...] = ()
     ocr: bool = False  # read with letters a scan's text recognition put for digits (`3.4l6`): always reviewed
+    worded: bool = False  # digits with the words of hundreds between (`2 trăm 15`): always reviewed
 
     @property
     def rate_decimals(self) -> int | None:
@@ -739,6 +740,31 @@ _NUMBER_IN_WORDS = re.compile(rf"(\d)\s*\((?:{_NUMBER_WORDS})(?:[\s,]+(?:{_NUMBE
 _WORDS_THEN_NUMBER = re.compile(
     rf"(?<!\w)(?:{_NUMBER_WORDS})(?:[\s,]+(?:{_NUMBER_WORDS}))*\s*\(\s*({_NUM})\s*\)", re.IGNORECASE
 )
+# Digits with the words of hundreds and thousands between them, as typed in a hurry (`2 trăm 15 hồ sơ`,
+# `1 nghìn 2 trăm 40 tài khoản`, `3 trăm linh 5`, `1 nghìn 240`): one number. Money's scale (`25 nghìn
+# đồng`, `3 triệu 500 nghìn`) is not this: a thousand is read so only when digits follow it.
+_MIXED_NUMBER = re.compile(
+    r"(?<![\d.,])(?:(?P<th>\d{1,3})\s+(?:nghìn|ngàn|nghin|ngan)\s+(?=\d))?"
+    r"(?:(?P<h>\d)\s+(?:trăm|tram)(?:\s+(?:(?:linh|lẻ|linh|le)\s+(?P<u>\d)|(?P<t>\d{1,2})))?"
+    r"|(?P<rest>(?<=\s)\d{3}))(?![\d.,])(?!\s*(?:nghìn|ngàn|triệu|tỷ|nghin|ngan|trieu|ty)(?!\w))",
+    re.IGNORECASE,
+)
+
+
+def _mixed_numbers(text: str) -> str:
+    def number(match: re.Match) -> str:
+        if match["rest"] is not None and match["th"] is None:
+            return match.group(0)  # three digits alone: a number as it is
+        value = int(match["th"] or 0) * 1000 + (
+            int(match["rest"])
+            if match["rest"] is not None
+            else int(match["h"]) * 100 + int(match["u"] or match["t"] or 0)
+        )
+        return f"{value:,}".replace(",", ".")
+
+    return _MIXED_NUMBER.sub(number, text)
+
+
 # A fraction in words: `163 hồ sơ trên tổng số 215 hồ sơ có thu phí`, `41 trên 57 hồ sơ` (the share of the
 # second the first is); written `163/215 hồ sơ …` so it is read as the fraction it is.
 # Only of like things: `6.512 tài khoản trên 6.930 người đã cài đặt` is two counts.
@@ -837,6 +863,9 @@ def find_figures(block: Block) -> list[Figure]:
     unmarked = _FOOTNOTE_MARK.sub("", block.text)
     text = _ocr_digits(unmarked)
     repaired = text != unmarked
+    spelled = _mixed_numbers(text)
+    worded = spelled != text
+    text = spelled
     text = _WORDS_THEN_NUMBER.sub(r"\1", _NUMBER_IN_WORDS.sub(r"\1", _GLUED.sub(" ", text)))
     for sentence in sentences(_WORDED_FRACTION.sub(_worded_fraction, text)):
         sentence = _respectively(sentence)
@@ -880,6 +909,11 @@ def find_figures(block: Block) -> list[Figure]:
                         lead_context=_context(f"{lead} {leading}" if i else lead, words),
                         far_context=_context(leading, f"{noun} {inner} {clause[end:next_start]}"),
                         ocr=repaired
+                        and not all(
+                            t is None or t in unmarked
+                            for t in (figure.numerator_text, figure.denominator_text, figure.rate_text)
+                        ),
+                        worded=worded
                         and not all(
                             t is None or t in unmarked
                             for t in (figure.numerator_text, figure.denominator_text, figure.rate_text)
@@ -1173,7 +1207,10 @@ def role_rules(reference_dir: str | None = None) -> tuple[RoleRule, ...]:
 
 
 # A table row that sums the others: `Tổng cộng`, `Tổng`, `Cộng`, `Toàn xã`, `Toàn phường`.
-_TOTAL_ROW = re.compile(r"(?:tổng cộng|tổng số|tổng|cộng|toàn xã|toàn phường|toàn đặc khu|chung)\s*:?")
+_TOTAL_ROW = re.compile(
+    r"(?:tổng cộng|tổng số|tổng|cộng|toàn xã|toàn phường|toàn đặc khu|chung)"
+    r"(?:\s+(?:các|cả)\s+(?:thôn|làng|bản|xóm|tổ dân phố|tdp|tổ|khu dân cư))?\s*:?"  # `Cộng các thôn`
+)
 TABLE_PART_CUE = "riêng"  # read as a subset cue: a row of a table that has a total row
 # A place inside the unit named before a figure (`thôn Làng Mới có`, `tổ dân phố 3`, `riêng làng Kon Tu`):
 # the figure is that place's part, not the unit's.
@@ -1603,6 +1640,8 @@ def judge_figures(
             reasons.append("broken_number")  # `3.3'18`, `9.2 14`: the tail of a number a scan broke
         if figure.ocr:
             reasons.append("ocr")  # `3.4l6` read as 3.416: a person confirms the digits
+        if figure.worded:
+            reasons.append("number_in_words")  # `2 trăm 15` read as 215: a person confirms it
         if confidence < threshold:
             reasons.append("confidence")
         judged.append(
