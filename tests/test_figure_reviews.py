@@ -197,3 +197,15 @@ def test_the_review_loop_end_to_end(small_sample: Path, tmp_path: Path):
     assert "VNEID_ACTIVATED" not in landed and "CDT_TEAMS" not in landed and "PC_COUNT" not in landed
     again = openpyxl.load_workbook(settings.reports_dir / "2025-Q1" / "xem-xet-2025-Q1.xlsx")[SHEET_NAME]
     assert not any(again.cell(r, 2).value == "QNG056" for r in range(4, again.max_row + 1))  # nothing pending
+
+
+def test_every_reason_a_figure_waits_for_has_its_words_in_vietnamese():
+    """The review sheet names each reason in Vietnamese: every reason the reader gives has them."""
+    import re
+
+    from pipelines.narrative import figures
+    from pipelines.reports.review_sheet import _REASONS_VI
+
+    given = set(re.findall(r'reasons\.append\("(\w+)"\)', Path(figures.__file__).read_text(encoding="utf-8")))
+    assert {"confidence", "ocr", "number_in_words"} <= given
+    assert given | {"conflict"} <= _REASONS_VI.keys()

@@ -39,6 +39,9 @@ _REASONS_VI = {
     "quoted": "số trong thư trước được trích lại",
     "layout": "bảng bị tách mỗi ô một dòng (chép từ PDF)",
     "read_before_roles": "đọc bằng phiên bản cũ",
+    "broken_number": "số bị tách hoặc hỏng khi quét (kiểm tra lại các chữ số)",
+    "ocr": "số đọc từ bản quét có chữ thay chữ số (kiểm tra lại các chữ số)",
+    "number_in_words": "số viết lẫn chữ và số (2 trăm 15)",
 }
 
 
