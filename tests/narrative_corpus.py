@@ -46,6 +46,7 @@ BLIND24 = FIXTURES / "narrative_blind24"
 BLIND25 = FIXTURES / "narrative_blind25"
 BLIND26 = FIXTURES / "narrative_blind26"
 BLIND27 = FIXTURES / "narrative_blind27"
+BLIND28 = FIXTURES / "narrative_blind28"
 # Every labelled set, in the order they were written
 LABELLED_SETS = (
     DEV,
@@ -75,6 +76,7 @@ LABELLED_SETS = (
     BLIND25,
     BLIND26,
     BLIND27,
+    BLIND28,
 )
 
 

@@ -55,6 +55,7 @@ from .fixtures.bad_inputs.corpus_round19 import CITIZEN_IDS_ROUND19, write_corpu
 from .fixtures.bad_inputs.corpus_round20 import CITIZEN_IDS_ROUND20, write_corpus_round20
 from .fixtures.bad_inputs.corpus_round21 import CITIZEN_IDS_ROUND21, write_corpus_round21
 from .fixtures.bad_inputs.corpus_round22 import CITIZEN_IDS_ROUND22, write_corpus_round22
+from .fixtures.bad_inputs.corpus_round23 import CITIZEN_IDS_ROUND23, write_corpus_round23
 
 CONTRACT = Path(__file__).parent / "fixtures" / "bad_inputs" / "README.md"
 SOURCE_FOLDERS = ("submissions", "dossiers", "staffing", "narrative_reports")
@@ -102,6 +103,8 @@ ROUND20 = write_corpus_round20(Path("corpus-dry-run"), dry=True)
 ROUND21 = write_corpus_round21(Path("corpus-dry-run"), dry=True)
 # Round 22 (`corpus_round22.py`): written blind in December 2026, scored on first sight, then fixed.
 ROUND22 = write_corpus_round22(Path("corpus-dry-run"), dry=True)
+# Round 23 (`corpus_round23.py`): written blind in December 2026, scored on first sight, then fixed.
+ROUND23 = write_corpus_round23(Path("corpus-dry-run"), dry=True)
 EXPECTED = (
     ROUND1
     + ROUND2
@@ -125,6 +128,7 @@ EXPECTED = (
     + ROUND20
     + ROUND21
     + ROUND22
+    + ROUND23
 )
 ALL_CITIZEN_IDS = (
     *CITIZEN_IDS,
@@ -149,6 +153,7 @@ ALL_CITIZEN_IDS = (
     *CITIZEN_IDS_ROUND20,
     *CITIZEN_IDS_ROUND21,
     *CITIZEN_IDS_ROUND22,
+    *CITIZEN_IDS_ROUND23,
 )
 
 
@@ -194,6 +199,7 @@ def corpus_run(small_sample: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         + write_corpus_round20(sources)
         + write_corpus_round21(sources)
         + write_corpus_round22(sources)
+        + write_corpus_round23(sources)
     )
     assert [e.path for e in expected] == [e.path for e in EXPECTED]  # the dry run promised the same files
     shas = {
@@ -487,6 +493,7 @@ LATER_ROUNDS = {
     20: (ROUND20, 12),
     21: (ROUND21, 12),
     22: (ROUND22, 12),
+    23: (ROUND23, 12),
 }
 
 
