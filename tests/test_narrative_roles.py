@@ -392,6 +392,8 @@ def test_a_results_column_names_no_indicator_and_a_fraction_beside_its_rate_is_i
          False),
         ("Theo Công an xã: cài đặt 1 nghìn 2 trăm 40 tài khoản VNeID.", "1.240", "VNEID_INSTALLED", "actual",
          False),
+        # `trễ` alone, in a hurried list, is late
+        ("Giải quyết xong 139 hs. Trước hạn 120 đúng hạn 18 trễ 1 hs.", "1 hs", "DOS_LATE", "actual", True),
         # a breakdown typed with its labels after the counts and no noun is read, and waits for a person
         ("Đã giải quyết 386 hồ sơ (341 trước hạn, 41 đúng hạn, 04 trễ hạn).", "341", "DOS_EARLY", "actual",
          False),
