@@ -434,6 +434,19 @@ def test_a_table_whose_label_column_names_villages_has_parts_and_its_village_tot
     ]
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        "- Thu ngân sách trên địa bàn 312 triệu đồng.",
+        "Kinh phí nạo vét luồng lạch cảng cá 850 triệu đồng.",
+        "Tổng chi ngân sách xã quý I là 2,1 tỷ đồng.",
+    ],
+)
+def test_money_of_a_general_report_s_other_sections_is_not_the_digital_transformation_budget(body):
+    """A commune's general report states revenue, spending and works in money; none of it is DT_BUDGET."""
+    assert [f.indicator_code for f in _figures(body)] == [None]
+
+
 def test_a_heading_that_says_only_the_results_gives_no_topic():
     """Under `II. KẾT QUẢ ĐẠT ĐƯỢC`, a terse `Tỷ lệ trực tuyến: 61,95%` is not a result returned online."""
     body = "II. KẾT QUẢ ĐẠT ĐƯỢC\nTỷ lệ trực tuyến: 61,95%\n"
