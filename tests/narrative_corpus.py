@@ -47,6 +47,7 @@ BLIND25 = FIXTURES / "narrative_blind25"
 BLIND26 = FIXTURES / "narrative_blind26"
 BLIND27 = FIXTURES / "narrative_blind27"
 BLIND28 = FIXTURES / "narrative_blind28"
+BLIND29 = FIXTURES / "narrative_blind29"
 # Every labelled set, in the order they were written
 LABELLED_SETS = (
     DEV,
@@ -77,6 +78,7 @@ LABELLED_SETS = (
     BLIND26,
     BLIND27,
     BLIND28,
+    BLIND29,
 )
 
 
