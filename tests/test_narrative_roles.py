@@ -392,6 +392,9 @@ def test_a_results_column_names_no_indicator_and_a_fraction_beside_its_rate_is_i
          False),
         ("Theo Công an xã: cài đặt 1 nghìn 2 trăm 40 tài khoản VNeID.", "1.240", "VNEID_INSTALLED", "actual",
          False),
+        # the share of documents sent electronically, whatever words name the documents
+        ("UBND xã phát hành 287 văn bản đi, gửi trên môi trường điện tử 285 văn bản, đạt 99,30%.", "99,30%",
+         "DOC_ELECTRONIC_RATE", "actual", True),
         # `trễ` alone, in a hurried list, is late
         ("Giải quyết xong 139 hs. Trước hạn 120 đúng hạn 18 trễ 1 hs.", "1 hs", "DOS_LATE", "actual", True),
         # a breakdown typed with its labels after the counts and no noun is read, and waits for a person
