@@ -158,6 +158,19 @@ def test_an_export_with_the_applicants_personal_data_lands_without_it_and_its_co
     assert not (tmp_path / "archive" / f"{result.sha256}.csv").exists()
 
 
+def test_a_refused_export_with_the_applicants_personal_data_is_kept_restricted_too(tmp_path: Path):
+    """Refused for a missing column, the file still holds citizens' data: its copy is restricted."""
+    from pipelines.ingest.register import RESTRICTED_ARCHIVE
+
+    header = HEADER.replace("Mã hồ sơ,", "Mã hồ sơ,Chủ hồ sơ,Số điện thoại,")
+    header = header.replace(",Trạng thái", ",Ghi chú")  # no status column: refused
+    export = _write(tmp_path / "export.csv", header, GOOD.replace("HS-1,", "HS-1,Lê Văn Tám,0905123456,"))
+    result = ingest_dossier_file(duckdb.connect(), export, tmp_path / "archive")
+    assert result.status == "rejected"
+    assert (tmp_path / "archive" / RESTRICTED_ARCHIVE / f"{result.sha256}.csv").exists()
+    assert not (tmp_path / "archive" / f"{result.sha256}.csv").exists()
+
+
 def test_every_generated_row_lands(small_sample: Path, tmp_path: Path):
     con = duckdb.connect()
     rows_in = 0

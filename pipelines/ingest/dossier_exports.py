@@ -360,6 +360,17 @@ def _names_personal_data(header: str) -> bool:
     return bool(_PERSONAL_WORDS.search(" ".join(re.findall(r"\w+", ascii_fold(header_key(header))))))
 
 
+PERSONAL_NOTE = "personal_columns_left_out"
+
+
+def note_personal_columns(headers: list[str], detected: Detected) -> None:
+    """Name the columns of applicants' personal data in the register, whether or not the file lands: its raw
+    copy is then kept in the restricted archive."""
+    personal = [h.strip() for h in headers if h and _names_personal_data(h)]
+    if personal:
+        detected.note(PERSONAL_NOTE, ", ".join(personal))
+
+
 # A time zone a header names after the field (`Ngày tiếp nhận (UTC)`, `Hạn xử lý (GMT+7)`): the times of
 # that column are in it
 _ZONE = re.compile(
@@ -955,6 +966,7 @@ def _stage_text(
         )
     for key, value in table.describe().items():
         detected.note(key, value)
+    note_personal_columns(table.headers, detected)  # before the mapping may refuse the file
     mapping = map_header(table.headers, path, table.header_line)
     readable = source
     try:
@@ -1153,6 +1165,7 @@ def _stage_xlsx(con: duckdb.DuckDBPyConnection, path: Path, detected: Detected) 
         )
     for key, value in found.describe().items():
         detected.note(key, value)
+    note_personal_columns(found.headers, detected)  # before the mapping may refuse the file
     mapping = map_header(found.headers, path, found.row)
     width = len(found.headers)
     # a serial day number typed into a date column counts from the workbook's own day 0 (the 1904 system
@@ -1240,7 +1253,6 @@ def ingest_dossier_file(
     con.execute(RAW_DDL)
     detected = Detected()
     is_csv = path.suffix.lower() != ".xlsx"
-    personal: list[str] = []
 
     def stage() -> HeaderMapping:
         guards.check_extension(path, (".csv", ".xlsx"))
@@ -1253,9 +1265,6 @@ def ingest_dossier_file(
             if kind != "text":
                 raise guards.refuse_by_content(path, kind, "tệp CSV", ".csv")
             mapping = _stage_csv(con, path, detected, archive_dir.parent / "tmp")
-        if mapping.personal:
-            personal.extend(mapping.personal)
-            detected.note("personal_columns_left_out", ", ".join(mapping.personal))
         return mapping
 
     try:
@@ -1267,7 +1276,7 @@ def ingest_dossier_file(
             stage,
             lambda sha, mapping: _land(con, mapping, sha, lines=is_csv, detected=detected),
             detected=detected,
-            personal=lambda: bool(personal),
+            personal=lambda: PERSONAL_NOTE in detected.items,
             archive_key=archive_key,
         )
     finally:
