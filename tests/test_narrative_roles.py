@@ -392,6 +392,8 @@ def test_a_results_column_names_no_indicator_and_a_fraction_beside_its_rate_is_i
          False),
         ("Theo Công an xã: cài đặt 1 nghìn 2 trăm 40 tài khoản VNeID.", "1.240", "VNEID_INSTALLED", "actual",
          False),
+        ("Tài khoản VNeID: cài đặt 3.105, kích hoạt 2 nghìn 6 trăm 30, chưa kích hoạt 475.", "2.630",
+         "VNEID_ACTIVATED", "actual", False),
         # the share of documents sent electronically, whatever words name the documents
         ("UBND xã phát hành 287 văn bản đi, gửi trên môi trường điện tử 285 văn bản, đạt 99,30%.", "99,30%",
          "DOC_ELECTRONIC_RATE", "actual", True),

@@ -746,7 +746,7 @@ _WORDS_THEN_NUMBER = re.compile(
 _MIXED_NUMBER = re.compile(
     r"(?<![\d.,])(?:(?P<th>\d{1,3})\s+(?:nghìn|ngàn|nghin|ngan)\s+(?=\d))?"
     r"(?:(?P<h>\d)\s+(?:trăm|tram)(?:\s+(?:(?:linh|lẻ|le)\s+(?P<u>\d)|(?P<t>\d{1,2})))?"
-    r"|(?P<rest>(?<=\s)\d{3}))(?![\d.,])(?!\s*(?:nghìn|ngàn|triệu|tỷ|nghin|ngan|trieu|ty)(?!\w))",
+    r"|(?P<rest>(?<=\s)\d{3}))(?!\d|[.,]\d|\s+\d)(?!\s*(?:nghìn|ngàn|triệu|tỷ|nghin|ngan|trieu|ty)(?!\w))",
     re.IGNORECASE,
 )
 
