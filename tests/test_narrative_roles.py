@@ -397,6 +397,9 @@ def test_a_results_column_names_no_indicator_and_a_fraction_beside_its_rate_is_i
         # the share of documents sent electronically, whatever words name the documents
         ("UBND xã phát hành 287 văn bản đi, gửi trên môi trường điện tử 285 văn bản, đạt 99,30%.", "99,30%",
          "DOC_ELECTRONIC_RATE", "actual", True),
+        # the upper end of a range waits for a person; a dash between a count and its share is no range
+        ("Sóng 4G phủ từ 95 đến 97% diện tích.", "97%", "COV_4G_RATE", "actual", False),
+        ("Tiếp nhận 1.214 hồ sơ (trực tuyến 836 – 68,86%).", "68,86%", "DOS_ONLINE_RATE", "actual", True),
         # `trễ` alone, in a hurried list, is late
         ("Giải quyết xong 139 hs. Trước hạn 120 đúng hạn 18 trễ 1 hs.", "1 hs", "DOS_LATE", "actual", True),
         # a breakdown typed with its labels after the counts and no noun is read, and waits for a person
@@ -450,6 +453,22 @@ def test_a_table_whose_label_column_names_villages_has_parts_and_its_village_tot
 def test_money_of_a_general_report_s_other_sections_is_not_the_digital_transformation_budget(body):
     """A commune's general report states revenue, spending and works in money; none of it is DT_BUDGET."""
     assert [f.indicator_code for f in _figures(body)] == [None]
+
+
+def test_full_width_digits_and_a_percent_sign_typed_first_are_read_as_they_are_meant(tmp_path):
+    """A Chinese input method's `３４８`, `５８,９１％` and a clerk's `%99,50`, read from a file."""
+    from pipelines.narrative.extract import extract_report
+
+    report = tmp_path / "bao-cao.txt"
+    report.write_text(
+        f"{HEAD}\nTrong quý tiếp nhận ３４８ hồ sơ, trực tuyến ２０５ hồ sơ, đạt ５８,９１％.\n"
+        "Tỷ lệ hồ sơ có kết quả được số hóa %99,50.\n",
+        encoding="utf-8",
+    )
+    read = {f.printed: (f.indicator_code, f.value) for f in extract_report(report).figures}
+    assert read["348 hồ sơ"] == ("DOS_RECEIVED", Decimal(348))
+    assert read["58,91%"] == ("DOS_ONLINE_RATE", Decimal("58.91"))
+    assert read["99,50%"] == ("DOS_RESULT_DIGITISED_RATE", Decimal("99.50"))
 
 
 def test_a_heading_that_says_only_the_results_gives_no_topic():

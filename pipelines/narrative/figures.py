@@ -1528,6 +1528,21 @@ def _as_of_earlier(figure: Figure, counted_until: date) -> str | None:
 # Right before a figure, the head of the same number a scan's text recognition broke: digits and a stray
 # mark (`3.3'18`), or a thousands group cut short by a space (`9.2 14`, `1.2 45`)
 _BROKEN_BEFORE = re.compile(r"\d[.,]?['’`´]\s*$|(?<![\d.,])\d{1,3}[.]\d{1,2} $")
+# The lower end of a range right before a figure (`từ 95 đến 97%`, `65-70%`, `92 - 94%`)
+_RANGE_BEFORE = re.compile(r"(?<![\d.,/])(\d+(?:[.,]\d+)?)\s*%?\s*(?:đến|tới|den|toi|-|–)\s*$", re.IGNORECASE)
+
+
+def _upper_end(figure: Figure) -> bool:
+    """The figure ends a range: a smaller number and `đến` or a dash right before it (`836 – 68,86%` is a
+    count and its share, not a range)."""
+    lower = _RANGE_BEFORE.search(figure.sentence[: figure.start])
+    value = figure.value if figure.value is not None else figure.numerator
+    if lower is None or value is None:
+        return False
+    low = parse_number(lower.group(1))
+    return low is not None and low < value
+
+
 _APPROXIMATE = re.compile(r"(?:\b(?:khoảng|gần|hơn|trên|ước|ước tính|xấp xỉ|chừng)|~)\s*$", re.IGNORECASE)
 
 
@@ -1636,6 +1651,8 @@ def judge_figures(
             reasons.append("layout")  # a table's cells one a line: its words may be another row's
         if _APPROXIMATE.search(figure.role_before):
             reasons.append("approximate")  # `khoảng 4.100 thành viên`: no indicator is reported so
+        if _upper_end(figure):
+            reasons.append("range")  # `từ 95 đến 97%`, `65-70%`: the upper end of a range, not a figure
         if _BROKEN_BEFORE.search(figure.sentence[: figure.start]):
             reasons.append("broken_number")  # `3.3'18`, `9.2 14`: the tail of a number a scan broke
         if figure.ocr:

@@ -84,11 +84,21 @@ class ReportDocument:
         return "\n".join(b.text for b in self.blocks)
 
 
+# The full-width forms a Chinese or Japanese input method types (`３４８ hồ sơ`, `５８,９１％`, `ＵＳＢ`, its
+# wide space): the ASCII characters they stand for
+_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+# A percent sign typed before its number (`%99,50`): after it, as it is read
+_PERCENT_FIRST = re.compile(r"(?<![\w%])%\s?(\d+(?:[.,]\d+)?)(?![\d.,]*\s?%)")
+
+
 def clean(text: str) -> str:
     """NFC, one space between words, no soft hyphens, zero-width or control characters (a stray NUL is
     dropped, the text after it kept), no dot leaders: a survey's blanks filled in (`……31…… máy`) read as
-    the figure alone."""
-    text = unicodedata.normalize("NFC", text).replace("\u00ad", "").replace("\u200b", "")
+    the figure alone. Full-width digits and signs are the ASCII ones; `%99,50` is `99,50%`."""
+    text = (
+        unicodedata.normalize("NFC", text.translate(_FULL_WIDTH)).replace("\u00ad", "").replace("\u200b", "")
+    )
+    text = _PERCENT_FIRST.sub(r"\1%", text)
     text = _LEADERS.sub(" ", CONTROL_CHARACTERS.sub("", text))
     text = _SPLIT_DECIMAL.sub(",", text)
     return _SPACES.sub(" ", text).strip()

@@ -42,6 +42,7 @@ _REASONS_VI = {
     "broken_number": "số bị tách hoặc hỏng khi quét (kiểm tra lại các chữ số)",
     "ocr": "số đọc từ bản quét có chữ thay chữ số (kiểm tra lại các chữ số)",
     "number_in_words": "số viết lẫn chữ và số (2 trăm 15)",
+    "range": "số là đầu trên của một khoảng (từ 95 đến 97%)",
 }
 
 
