@@ -48,6 +48,7 @@ BLIND26 = FIXTURES / "narrative_blind26"
 BLIND27 = FIXTURES / "narrative_blind27"
 BLIND28 = FIXTURES / "narrative_blind28"
 BLIND29 = FIXTURES / "narrative_blind29"
+BLIND30 = FIXTURES / "narrative_blind30"
 # Every labelled set, in the order they were written
 LABELLED_SETS = (
     DEV,
@@ -79,6 +80,7 @@ LABELLED_SETS = (
     BLIND27,
     BLIND28,
     BLIND29,
+    BLIND30,
 )
 
 
