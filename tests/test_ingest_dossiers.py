@@ -171,6 +171,43 @@ def test_a_refused_export_with_the_applicants_personal_data_is_kept_restricted_t
     assert not (tmp_path / "archive" / f"{result.sha256}.csv").exists()
 
 
+def test_columns_of_the_money_paid_are_not_the_fee_flag(tmp_path: Path):
+    """A portal's `Phí (đồng)` and `Lệ phí (đồng)` beside `Có thu phí`: amounts kept as extra columns, the
+    flag read from its own column (they were taken for two more fee flags and the file refused)."""
+    header = HEADER.replace("Có thu phí", "Phí (đồng),Lệ phí (đồng),Có thu phí")
+    row = GOOD.replace("Đã giải quyết,Không,", "Đã giải quyết,20000,0,Có,")
+    export = _write(tmp_path / "export.csv", header, row)
+    result = ingest_dossier_file(duckdb.connect(), export, tmp_path / "a")
+    assert (result.status, result.rows_loaded) == ("loaded", 1), result.message
+
+
+@pytest.mark.parametrize(
+    ("extra_headers", "lands"),
+    [
+        # a portal's columns that share the words of a field whose known spelling comes later
+        ("Mã hồ sơ liên thông,Mã giao dịch thanh toán,Kênh thanh toán,Số lần gia hạn", True),
+        # a header sharing the code's words before the code's own column
+        ("Mã hồ sơ liên thông", True),
+    ],
+)
+def test_a_known_spelling_of_a_field_wins_over_headers_sharing_its_words(
+    tmp_path: Path, extra_headers, lands
+):
+    header = extra_headers + "," + HEADER
+    row = ",".join(["x"] * len(extra_headers.split(","))) + "," + GOOD
+    result = ingest_dossier_file(duckdb.connect(), _write(tmp_path / "e.csv", header, row), tmp_path / "a")
+    assert (result.status == "loaded") == lands, result.message
+    if lands:
+        assert result.rows_loaded == 1
+
+
+def test_two_headers_sharing_only_a_field_s_words_are_refused_as_unclear(tmp_path: Path):
+    header = HEADER.replace("Thanh toán trực tuyến", "Kênh thanh toán,Mã giao dịch thanh toán")
+    export = _write(tmp_path / "e.csv", header, GOOD + ",x")
+    result = ingest_dossier_file(duckdb.connect(), export, tmp_path / "a")
+    assert result.status == "rejected" and "thanh toán" in result.message
+
+
 def test_every_generated_row_lands(small_sample: Path, tmp_path: Path):
     con = duckdb.connect()
     rows_in = 0

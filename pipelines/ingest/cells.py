@@ -181,13 +181,19 @@ class HeaderAliases:
         key = header_key(text)
         if not key or _SUPERSEDED_NOTE.search(key):
             return None
+        return self.spelled(text) or self._by_words(ascii_fold(key.split("(")[0].strip()))
+
+    def spelled(self, text: str | None) -> str | None:
+        """The field a header names by one of its known spellings (not by its words alone)."""
+        key = header_key(text or "")
+        if not key or _SUPERSEDED_NOTE.search(key):
+            return None
         bare = key.split("(")[0].strip()
         return (
             self._exact.get(key)
             or self._exact.get(bare)
             or self._folded.get(ascii_fold(key))
             or self._folded.get(ascii_fold(bare))
-            or self._by_words(ascii_fold(bare))
         )
 
     def _by_words(self, folded: str) -> str | None:

@@ -284,6 +284,8 @@ def map_header(headers: list[str], file: Path, header_row: int = 1) -> HeaderMap
     # them (a summary sent for the dossier list) is named for that, not for two of its columns
     zones: dict[int, int] = {}  # position -> the UTC offset its header names
     personal: list[str] = []
+    by_words: set[str] = set()  # fields found by a header's words only, not by a known spelling
+    clashes: dict[str, list[tuple[str, int]]] = {}  # more headers sharing only the words of one field
     for index, header in enumerate(headers):
         header = (header or "").strip()
         if zone := _ZONE.search(header):
@@ -314,14 +316,36 @@ def map_header(headers: list[str], file: Path, header_row: int = 1) -> HeaderMap
             personal.append(header)
             continue
         canonical = _HEADERS.lookup(header)
+        if canonical in BOOLEANS and _names_an_amount(header):
+            canonical = None  # `Phí (đồng)`, `Số tiền thanh toán`: the money, not the yes/no flag
+        spelled = canonical is not None and _HEADERS.spelled(header) == canonical
         if canonical and canonical in columns:
             first = columns[canonical]
-            duplicate = duplicate or _duplicate(file, header_row, headers[first], first, header, index)
+            if spelled and canonical in by_words:
+                # a known spelling of the field (`Mã hồ sơ`) over a header that only shares its words
+                # (`Mã hồ sơ liên thông`, `Số trang hồ sơ`): that one is another column of the portal's
+                extras.append((headers[first].strip(), first))
+                by_words.discard(canonical)
+                columns[canonical] = index
+            elif not spelled and canonical not in by_words:
+                extras.append((header, index))
+            elif not spelled:  # two headers sharing the field's words: decided once all are seen
+                clashes.setdefault(canonical, []).append((header, index))
+            else:
+                duplicate = duplicate or _duplicate(file, header_row, headers[first], first, header, index)
             continue
         if canonical:
             columns[canonical] = index
+            if not spelled:
+                by_words.add(canonical)
         else:
             extras.append((header, index))
+    for canonical, others in clashes.items():
+        if canonical in by_words:  # no known spelling among them: which one is the field is not clear
+            first, (header, index) = columns[canonical], others[0]
+            duplicate = duplicate or _duplicate(file, header_row, headers[first], first, header, index)
+        else:  # the field's known spelling came later: these are other columns of the export
+            extras.extend(others)
     for canonical in list(times):
         if canonical not in columns:  # no date column beside it: the header names the field itself
             columns[canonical] = times.pop(canonical)
@@ -343,6 +367,7 @@ def map_header(headers: list[str], file: Path, header_row: int = 1) -> HeaderMap
         for canonical, index in {**columns, **times}.items()
         if canonical in _DATE_COLUMNS and index in zones and zones[index] != LOCAL_UTC_OFFSET_HOURS
     }
+    extras.sort(key=lambda extra: extra[1])  # in the file's order, whatever was decided late
     return HeaderMapping(columns, extras, blank, header_row, times, shifts, personal)
 
 
@@ -358,6 +383,15 @@ _PERSONAL_WORDS = re.compile(
 
 def _names_personal_data(header: str) -> bool:
     return bool(_PERSONAL_WORDS.search(" ".join(re.findall(r"\w+", ascii_fold(header_key(header))))))
+
+
+# A header of an amount of money (`Phí (đồng)`, `Lệ phí (VNĐ)`, `Số tiền thanh toán`): a portal's column of
+# what was paid, beside the yes/no flags the words `phí` and `thanh toán` also name
+_AMOUNT = re.compile(r"\((?:dong|vnd|d|nghin dong|trieu dong)\)|\b(?:so tien|thanh tien|muc thu|muc phi)\b")
+
+
+def _names_an_amount(header: str) -> bool:
+    return bool(_AMOUNT.search(ascii_fold(header_key(header))))
 
 
 PERSONAL_NOTE = "personal_columns_left_out"
