@@ -56,6 +56,7 @@ from .fixtures.bad_inputs.corpus_round20 import CITIZEN_IDS_ROUND20, write_corpu
 from .fixtures.bad_inputs.corpus_round21 import CITIZEN_IDS_ROUND21, write_corpus_round21
 from .fixtures.bad_inputs.corpus_round22 import CITIZEN_IDS_ROUND22, write_corpus_round22
 from .fixtures.bad_inputs.corpus_round23 import CITIZEN_IDS_ROUND23, write_corpus_round23
+from .fixtures.bad_inputs.corpus_round24 import CITIZEN_IDS_ROUND24, write_corpus_round24
 
 CONTRACT = Path(__file__).parent / "fixtures" / "bad_inputs" / "README.md"
 SOURCE_FOLDERS = ("submissions", "dossiers", "staffing", "narrative_reports")
@@ -105,6 +106,8 @@ ROUND21 = write_corpus_round21(Path("corpus-dry-run"), dry=True)
 ROUND22 = write_corpus_round22(Path("corpus-dry-run"), dry=True)
 # Round 23 (`corpus_round23.py`): written blind in December 2026, scored on first sight, then fixed.
 ROUND23 = write_corpus_round23(Path("corpus-dry-run"), dry=True)
+# Round 24 (`corpus_round24.py`): written blind in December 2026, scored on first sight, then fixed.
+ROUND24 = write_corpus_round24(Path("corpus-dry-run"), dry=True)
 EXPECTED = (
     ROUND1
     + ROUND2
@@ -129,6 +132,7 @@ EXPECTED = (
     + ROUND21
     + ROUND22
     + ROUND23
+    + ROUND24
 )
 ALL_CITIZEN_IDS = (
     *CITIZEN_IDS,
@@ -154,6 +158,7 @@ ALL_CITIZEN_IDS = (
     *CITIZEN_IDS_ROUND21,
     *CITIZEN_IDS_ROUND22,
     *CITIZEN_IDS_ROUND23,
+    *CITIZEN_IDS_ROUND24,
 )
 
 
@@ -200,6 +205,7 @@ def corpus_run(small_sample: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         + write_corpus_round21(sources)
         + write_corpus_round22(sources)
         + write_corpus_round23(sources)
+        + write_corpus_round24(sources)
     )
     assert [e.path for e in expected] == [e.path for e in EXPECTED]  # the dry run promised the same files
     shas = {
@@ -494,6 +500,7 @@ LATER_ROUNDS = {
     21: (ROUND21, 12),
     22: (ROUND22, 12),
     23: (ROUND23, 12),
+    24: (ROUND24, 12),
 }
 
 
