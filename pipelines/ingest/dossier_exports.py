@@ -262,8 +262,6 @@ class HeaderMapping:
     times: dict[str, int] = field(default_factory=dict)
     # date field -> hours to add for Vietnam's time, where its header names another zone (`… (UTC)`)
     shifts: dict[str, int] = field(default_factory=dict)
-    # headers of the applicant's personal data (name, ID, phone, address): never read, never kept
-    personal: list[str] = field(default_factory=list)
 
 
 def header_score(cells: list[str]) -> int:
@@ -283,7 +281,6 @@ def map_header(headers: list[str], file: Path, header_row: int = 1) -> HeaderMap
     duplicate: IngestError | None = None  # raised after the required columns: a file that has none of
     # them (a summary sent for the dossier list) is named for that, not for two of its columns
     zones: dict[int, int] = {}  # position -> the UTC offset its header names
-    personal: list[str] = []
     by_words: set[str] = set()  # fields found by a header's words only, not by a known spelling
     clashes: dict[str, list[tuple[str, int]]] = {}  # more headers sharing only the words of one field
     for index, header in enumerate(headers):
@@ -312,8 +309,7 @@ def map_header(headers: list[str], file: Path, header_row: int = 1) -> HeaderMap
         if dated and dated not in times:
             times[dated] = index
             continue
-        if _names_personal_data(header):
-            personal.append(header)
+        if _names_personal_data(header):  # never read, never kept (`note_personal_columns` names them)
             continue
         canonical = _HEADERS.lookup(header)
         if canonical in BOOLEANS and _names_an_amount(header):
@@ -368,7 +364,7 @@ def map_header(headers: list[str], file: Path, header_row: int = 1) -> HeaderMap
         if canonical in _DATE_COLUMNS and index in zones and zones[index] != LOCAL_UTC_OFFSET_HOURS
     }
     extras.sort(key=lambda extra: extra[1])  # in the file's order, whatever was decided late
-    return HeaderMapping(columns, extras, blank, header_row, times, shifts, personal)
+    return HeaderMapping(columns, extras, blank, header_row, times, shifts)
 
 
 # A column of the applicant's personal data, as a portal's export puts beside each dossier (`Chủ hồ sơ`, `Số

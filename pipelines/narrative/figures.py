@@ -908,19 +908,18 @@ def find_figures(block: Block) -> list[Figure]:
                         wide_context=_context(gap_before, words) if not i else "",
                         lead_context=_context(f"{lead} {leading}" if i else lead, words),
                         far_context=_context(leading, f"{noun} {inner} {clause[end:next_start]}"),
-                        ocr=repaired
-                        and not all(
-                            t is None or t in unmarked
-                            for t in (figure.numerator_text, figure.denominator_text, figure.rate_text)
-                        ),
-                        worded=worded
-                        and not all(
-                            t is None or t in unmarked
-                            for t in (figure.numerator_text, figure.denominator_text, figure.rate_text)
-                        ),
+                        ocr=repaired and _rewritten(figure, unmarked),
+                        worded=worded and _rewritten(figure, unmarked),
                     )
                 )
     return figures
+
+
+def _rewritten(figure: Figure, written: str) -> bool:
+    """A part of the figure is not in the text as written: it was read from a rewriting of it (letters a
+    scan put for digits, a number half in words)."""
+    parts = (figure.numerator_text, figure.denominator_text, figure.rate_text)
+    return not all(part is None or part in written for part in parts)
 
 
 _VALUE_CELL = re.compile(rf"(?:{_NUM})(?:\s*/\s*(?:{_NUM}))?\s*%?")
