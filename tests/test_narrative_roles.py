@@ -251,6 +251,34 @@ def test_a_count_about_what_the_figure_before_it_counts_waits_for_review():
     assert households.indicator_code is None
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Có 19 thôn; 17 Tổ công nghệ số cộng đồng (17/19 thôn có tổ), 71 thành viên.",
+        "Cả 13 thôn đều có tổ công nghệ số cộng đồng (13 tổ, 71 thành viên).",
+    ],
+)
+def test_a_count_whose_subject_sits_before_another_figure_waits_for_review(body):
+    """The team's members after a bracket or a share: what the sentence before them names, always reviewed."""
+    from tests.narrative_corpus import in_review, lands
+
+    members = _one(body, "71 thành viên")
+    assert members.indicator_code == "CDT_MEMBERS" and in_review(members) and not lands(members)
+
+
+def test_a_rate_after_a_count_read_with_the_sentence_s_words_borrows_nothing_from_it():
+    """`203 hồ sơ có thu phí` read (for review) as online dossiers by the sentence's `trực tuyến`: the rate
+    after it is not the online share, which would stand against the report's own and hold it back."""
+    from tests.narrative_corpus import lands
+
+    body = (
+        "Có 1.118 hồ sơ được tiếp nhận; 602 hồ sơ trực tuyến, chiếm 53,85%. "
+        "Thanh toán trực tuyến có 96 hồ sơ, trên tổng số 203 hồ sơ có thu phí, đạt 47,29%."
+    )
+    assert lands(_one(body, "53,85%"))
+    assert _one(body, "47,29%").indicator_code != "DOS_ONLINE_RATE"
+
+
 def test_a_year_to_date_column_is_another_period_for_a_flow_and_the_level_for_a_stock(tmp_path):
     """`Quý IV và lũy kế năm 2025` is a Q4 report; under a second header row `Quý IV | Lũy kế năm`, the
     quarter's cells are its own, the year to date of a flow is another period's, and a stock's year to date

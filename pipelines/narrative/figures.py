@@ -1080,11 +1080,11 @@ def map_figures(figures: list[Figure], rules: tuple[KeywordRule, ...]) -> list[F
         # (`141 hồ sơ, chiếm tỷ lệ 24,74%`) is about that figure or unmapped; any other figure may borrow
         # the words that open its clause, then all up to the next figure. A fraction no rate matches is
         # read as its numerator's count.
-        attempts, from_subject = [], None
+        attempts, borrowing, whole_sentence = [], set(), None
         if previous is not None and figure.kind == "rate" and figure.follows_count:
             # `trễ hạn 12 hồ sơ, chiếm 0,59% số hồ sơ đã giải quyết`: the share of the figure before
             attempts.append((f"{previous} {figure.own_lead}", False, 0.9))
-            if name := names.get(mapped[i - 1].indicator_code):
+            if not mapped[i - 1].borrowed and (name := names.get(mapped[i - 1].indicator_code)):
                 # `Tài khoản VNeID: … đã kích hoạt 5.118 (86,72%)`: the share of what that figure counts,
                 # named as the catalogue names it when its own words left the subject before a colon
                 attempts.append((f"{name} {figure.own_lead}", False, 0.85))
@@ -1112,10 +1112,17 @@ def map_figures(figures: list[Figure], rules: tuple[KeywordRule, ...]) -> list[F
             # indicator may be about what the sentence's last figure mapped by its own words counts; read
             # so, it always waits for a person (below the review threshold)
             attempts.append((f"{subject[1]} {figure.context}", False, SUBJECT_BASE))
-            from_subject = len(attempts) - 1
+            borrowing.add(len(attempts) - 1)
         if figure.topic and _word_count(figure.context) <= TOPIC_TERSE_WORDS:
             # a terse line under a heading (`853 nộp trực tuyến`, `- SIM PKI: 12`): what the heading names
             attempts.append((f"{figure.topic} {figure.context}", False, TOPIC_BASE))
+        if figure.kind == "count" and figure.noun and not figure.bare and figure.start:
+            # `17 Tổ công nghệ số cộng đồng (17/19 thôn có tổ), 71 thành viên`: as above when another figure
+            # stands between, and last of all: what the sentence before it names (reviewed; only where the
+            # noun fits; a rate after it borrows neither these words nor this reading)
+            attempts.append((f"{figure.sentence[: figure.start]} {figure.context}", False, SUBJECT_BASE))
+            borrowing.add(len(attempts) - 1)
+            whole_sentence = len(attempts) - 1
         code, candidates, confidence, words = None, (), 0.0, figure.wide_context or figure.context
         used_attempt = None
         for n, (context, fallback, base) in enumerate(attempts):
@@ -1132,8 +1139,9 @@ def map_figures(figures: list[Figure], rules: tuple[KeywordRule, ...]) -> list[F
         ):
             # the rate said again as its fraction, read as another share by its denominator's words
             code, candidates, confidence = None, (), 0.0
-        used.append(words)
-        borrowed = code is not None and used_attempt == from_subject
+        # a rate after it borrows its own words, not the sentence it was read with
+        used.append(figure.wide_context or figure.context if used_attempt == whole_sentence else words)
+        borrowed = code is not None and used_attempt in borrowing
         if code is not None and not borrowed:
             subject = (figure.sentence, figure.own_lead or figure.context)
         mapped.append(
