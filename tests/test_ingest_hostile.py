@@ -618,6 +618,49 @@ def test_a_value_that_cannot_be_read_as_meant_holds_back_its_row(
     assert (got[0], got[2]) == (reason, field.replace("reported_rate", "rate"))
 
 
+def test_a_figure_merged_down_over_two_indicators_rows_holds_both_back(con, tmp_path):
+    """`2` typed once in a cell merged over the in-person and the postal rows: which indicator it counts
+    cannot be read (copying it down would invent two postal dossiers); the rows of one indicator's code and
+    sub-rows keep their own rule (the indicator twice)."""
+    from openpyxl import load_workbook
+
+    rows = [
+        [1, "DOS_IN_PERSON", "Trực tiếp", "hồ sơ", 2],
+        [2, "DOS_POSTAL", "Bưu chính", "hồ sơ", None],
+        [3, "DOS_RECEIVED", "Tiếp nhận", "hồ sơ", 5],
+    ]
+    path = _workbook_form(tmp_path / "f.xlsx", FORM_HEADER, rows)
+    workbook = load_workbook(path)
+    workbook.active.merge_cells("E7:E8")
+    workbook.save(path)
+    result = _parse(con, path, tmp_path)
+    assert (result.rows_loaded, result.rows_quarantined) == (1, 2)
+    assert [(q[0], q[1], q[2]) for q in _quarantine(con)] == [
+        ("ambiguous_number", 7, "numerator"),
+        ("ambiguous_number", 8, "numerator"),
+    ]
+    assert set(_values(con)) == {"DOS_RECEIVED"}
+
+
+@pytest.mark.parametrize(
+    ("rate", "numerator", "denominator", "read"),
+    [
+        (0.9981, 1057, 1059, Decimal("99.81")),  # a share pasted as its fraction: what 1057/1059 says
+        (0.998111425873466, 1057, 1059, Decimal("99.8111")),  # read to six places, as every rate
+        (93.68, 1057, 1128, Decimal("93.68")),  # a percentage written as a number stays as written
+        (0.5, 1, 200, Decimal("0.5")),  # 1 of 200 is 0,5 %: the fraction agrees as written
+        (0.99, 1057, 1059, Decimal("0.99")),  # not the fraction to the digits written: left to the checks
+        (0.9981, None, None, Decimal("0.9981")),  # no fraction beside it: nothing says it is one
+    ],
+)
+def test_a_rate_typed_as_a_fraction_in_a_general_cell_is_read_by_its_own_fraction(
+    con, tmp_path, rate, numerator, denominator, read
+):
+    rows = [[1, "DOS_ONLINE_RATE", "Tỷ lệ trực tuyến", "%", numerator, denominator, rate]]
+    _parse(con, _workbook_form(tmp_path / "f.xlsx", FORM_HEADER, rows), tmp_path)
+    assert _values(con)["DOS_ONLINE_RATE"][3] == read
+
+
 def test_a_flag_reads_true_false_and_yes_no(con, tmp_path):
     rows = [[1, "VC_TERMINAL_READY", "Điểm cầu", "có/không", True]]
     _parse(con, _workbook_form(tmp_path / "f.xlsx", FORM_HEADER, rows), tmp_path)

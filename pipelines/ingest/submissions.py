@@ -19,7 +19,7 @@ import re
 import zipfile
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -242,6 +242,7 @@ class Cell:
     value: object = None
     number_format: str = "General"
     formula: bool = False
+    merged_from: int | None = None  # in a range merged down over rows: the 0-based row of its top cell
 
     @property
     def blank(self) -> bool:
@@ -424,6 +425,23 @@ def read_cell_number(cell: Cell, column: str, kind: str) -> tuple[Decimal | None
     return number, text
 
 
+def _rate_as_percent(
+    rate: tuple[Decimal | None, str | None], numerator: Decimal | None, denominator: Decimal | None
+) -> tuple[Decimal | None, str | None]:
+    """A rate typed as a fraction in a cell without the percent format (`0,9981` beside 1057 / 1059, a
+    computed share pasted as a value): the percentage its own fraction says it is. Only where the row's
+    numerator and denominator agree with it as a fraction, to the digits written, and not as written."""
+    value, text = rate
+    if value is None or not 0 < value <= 1 or numerator is None or not denominator:
+        return rate
+    share = numerator / denominator * 100
+    decimals = max(-value.normalize().as_tuple().exponent, 0)
+    within = Decimal(5) * Decimal(10) ** (1 - decimals)  # half the last written digit, as a percentage
+    if abs(value * 100 - share) <= within and abs(value - share) > within:
+        return (value * 100).quantize(Decimal("0.000001")), _shown(value * 100, None, False)
+    return rate
+
+
 def _bounded(number: Decimal, column: str, text: str) -> None:
     if abs(number) >= _LIMITS[column]:
         raise RowProblem(
@@ -453,7 +471,7 @@ def _xlsx_sheets(path: Path) -> list[Sheet]:
             epoch=f.epoch,
             rows=[
                 [
-                    Cell(cv.value, fc.number_format, fc.formula)
+                    Cell(cv.value, fc.number_format, fc.formula, fc.merged_from)
                     for fc, cv in zip(frow, crow + [Cell()] * (len(frow) - len(crow)), strict=False)
                 ]
                 for frow, crow in zip(f.rows, c.rows + [[]] * (len(f.rows) - len(c.rows)), strict=False)
@@ -528,15 +546,45 @@ def _without_footnote(value: object, footnotes: dict[str, str]) -> object:
 
 def _fill_down(rows: list[list[Cell]], merges: list[tuple[int, int, int]]) -> None:
     """A cell merged down over rows is its value in each of them, as Excel shows it: a code merged over two
-    sub-rows names both, so the indicator is there twice (and held back), never once with one sub-figure."""
+    sub-rows names both, so the indicator is there twice (and held back), never once with one sub-figure.
+    Each cell of the range remembers its top row (a figure merged over two indicators' rows is held back)."""
     for first, last, column in merges:
         if first >= len(rows) or column >= len(rows[first]):
             continue
-        top = rows[first][column]
+        top = rows[first][column] = replace(rows[first][column], merged_from=first)
         for number in range(first + 1, min(last, len(rows) - 1) + 1):
             row = rows[number]
             if column < len(row) and row[column].blank:
-                row[column] = Cell(top.value, row[column].number_format, top.formula)
+                row[column] = Cell(top.value, row[column].number_format, top.formula, first)
+
+
+def _figures_over_indicators(rows: list[list[Cell]], at) -> set[int]:
+    """The top rows of number cells merged down over the rows of more than one indicator code: one figure
+    for two indicators, which no reading can split (Excel shows it once, between them)."""
+    codes: dict[int, set[str | None]] = {}
+    for row in rows:
+        code = cell_text(at(row, "code").value)
+        for column in NUMBER_COLUMNS:
+            top = at(row, column).merged_from
+            if top is not None:
+                codes.setdefault(top, set()).add(compat(code).strip().upper() if code else None)
+    return {top for top, found in codes.items() if len(found) > 1}
+
+
+def _not_shared(row: list[Cell], at, shared: set[int]) -> None:
+    """Raise `RowProblem` for a number cell of `row` merged with other indicators' rows (`shared`)."""
+    for column in NUMBER_COLUMNS:
+        cell = at(row, column)
+        if cell.merged_from in shared:
+            shown = cell_text(cell.value)
+            raise RowProblem(
+                column,
+                "ambiguous_number",  # the contract's code for a figure that reads two ways
+                f"ô '{column}' được gộp (merge) chung với dòng của chỉ tiêu khác: một số cho nhiều chỉ tiêu, "
+                "hãy bỏ gộp ô và ghi số liệu riêng cho từng dòng",
+                f"the {column} cell is merged with another indicator's row (one figure, several indicators)",
+                shown,
+            )
 
 
 def _cached_value(cell) -> object:
@@ -896,6 +944,7 @@ class FormParser:
             index = columns.get(column)
             return row[index] if index is not None and index < len(row) else Cell()
 
+        shared = _figures_over_indicators(table.sheet.rows[table.header_row :], at)
         for r in range(table.header_row + 1, len(table.sheet.rows) + 1):
             row = table.sheet.rows[r - 1] + [Cell()] * width
             code_text = cell_text(at(row, "code").value)
@@ -910,6 +959,7 @@ class FormParser:
             )
             if problem is None:
                 try:
+                    _not_shared(row, at, shared)
                     value = self._value(path, r, row, code, at)
                 except RowProblem as bad:
                     problem = IngestError(
@@ -973,6 +1023,7 @@ class FormParser:
             parsed[column] = read_cell_number(cell, column, kind)
         if kind == "money":
             parsed["numerator"] = _in_dong(parsed["numerator"], at(row, "unit"))
+        parsed["rate"] = _rate_as_percent(parsed["rate"], parsed["numerator"][0], parsed["denominator"][0])
         note = at(row, "note")
         return FormValue(
             r,
