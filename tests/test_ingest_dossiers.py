@@ -208,6 +208,36 @@ def test_two_headers_sharing_only_a_field_s_words_are_refused_as_unclear(tmp_pat
     assert result.status == "rejected" and "thanh toán" in result.message
 
 
+def test_a_vendor_s_database_column_names_run_together_are_the_template_s_fields():
+    """`MaHoSo`, `NgayTiepNhan`, `HanXuLy`: the template's names without diacritics, spaces or case."""
+    names = "MaHoSo,DonViTiepNhan,NgayTiepNhan,HinhThucNop,HanXuLy,NgayHoanThanh,TrangThai,SoHoaKetQua"
+    mapping = map_header(names.split(","), Path("x.csv"))
+    assert list(mapping.columns) == [
+        "dossier_code",
+        "commune_name",
+        "received_at",
+        "channel",
+        "due_at",
+        "finished_at",
+        "status",
+        "is_result_digitised",
+    ]
+    assert mapping.extras == []
+
+
+@pytest.mark.parametrize(
+    "duration", ["Thời hạn giải quyết (ngày)", "Thời hạn (ngày làm việc)", "Số ngày hẹn trả"]
+)
+def test_a_number_of_days_allowed_is_never_the_due_date(duration: str):
+    """An older system keeps the days the procedure allows where the template has the due date: the file
+    lacks its due date (refused, naming it), rather than reading 5 as a date."""
+    headers = HEADER.split(",")
+    headers[headers.index("Hạn xử lý")] = duration
+    with pytest.raises(IngestError) as refused:
+        map_header(headers, Path("x.csv"))
+    assert refused.value.reason == "missing_required_column" and "Hạn xử lý" in refused.value.message_vi
+
+
 def test_every_generated_row_lands(small_sample: Path, tmp_path: Path):
     con = duckdb.connect()
     rows_in = 0

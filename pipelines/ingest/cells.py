@@ -138,10 +138,19 @@ def blank_header_error(file: Path, header_row: int, index: int, filled: int) -> 
     )
 
 
+# A header of words run together, each capitalised (`MaHoSo`, `NgayTiepNhan`): a vendor's database column
+# names, as its "export the raw table" writes them
+_RUN_TOGETHER = re.compile(r"(?:[A-Z][a-z0-9]+){2,}")
+
+
 def header_key(text: str) -> str:
-    """A column header compared on its words: case, spacing, a trailing colon and underscores for spaces
-    (`HO_VA_TEN`: headers renamed for a mail merge, whose fields hold no spaces) do not count."""
-    return name_key(compat(text or "").replace("_", " ")).rstrip(":").strip()
+    """A column header compared on its words: case, spacing, a trailing colon, underscores for spaces
+    (`HO_VA_TEN`: headers renamed for a mail merge, whose fields hold no spaces) and words run together
+    with capitals (`MaHoSo`) do not count."""
+    text = compat(text or "").replace("_", " ").strip()
+    if _RUN_TOGETHER.fullmatch(text):
+        text = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", text)
+    return name_key(text).rstrip(":").strip()
 
 
 # A parenthesised note saying a column is not the current one: `Tử số (cũ)` (a copy of the old figures the

@@ -314,6 +314,8 @@ def map_header(headers: list[str], file: Path, header_row: int = 1) -> HeaderMap
         canonical = _HEADERS.lookup(header)
         if canonical in BOOLEANS and _names_an_amount(header):
             canonical = None  # `Phí (đồng)`, `Số tiền thanh toán`: the money, not the yes/no flag
+        if canonical in _DATE_COLUMNS and _names_a_duration(header):
+            canonical = None  # `Thời hạn giải quyết (ngày)`: how many days are allowed, not the due date
         spelled = canonical is not None and _HEADERS.spelled(header) == canonical
         if canonical and canonical in columns:
             first = columns[canonical]
@@ -388,6 +390,15 @@ _AMOUNT = re.compile(r"\((?:dong|vnd|d|nghin dong|trieu dong)\)|\b(?:so tien|tha
 
 def _names_an_amount(header: str) -> bool:
     return bool(_AMOUNT.search(ascii_fold(header_key(header))))
+
+
+# A header of a number of days or hours (`Thời hạn giải quyết (ngày)`, `(ngày làm việc)`, `Số ngày xử lý`): an
+# older system's time allowed for the procedure, where the template has the due date itself
+_DURATION = re.compile(r"\((?:so )?(?:ngay|ngay lam viec|ngay lv|gio)\)|\bso (?:ngay|gio)\b")
+
+
+def _names_a_duration(header: str) -> bool:
+    return bool(_DURATION.search(ascii_fold(header_key(header))))
 
 
 PERSONAL_NOTE = "personal_columns_left_out"
