@@ -57,6 +57,8 @@ from .fixtures.bad_inputs.corpus_round21 import CITIZEN_IDS_ROUND21, write_corpu
 from .fixtures.bad_inputs.corpus_round22 import CITIZEN_IDS_ROUND22, write_corpus_round22
 from .fixtures.bad_inputs.corpus_round23 import CITIZEN_IDS_ROUND23, write_corpus_round23
 from .fixtures.bad_inputs.corpus_round24 import CITIZEN_IDS_ROUND24, write_corpus_round24
+from .fixtures.bad_inputs.corpus_round25 import CITIZEN_IDS_ROUND25, write_corpus_round25
+from .fixtures.bad_inputs.corpus_round26 import CITIZEN_IDS_ROUND26, write_corpus_round26
 
 CONTRACT = Path(__file__).parent / "fixtures" / "bad_inputs" / "README.md"
 SOURCE_FOLDERS = ("submissions", "dossiers", "staffing", "narrative_reports")
@@ -108,6 +110,10 @@ ROUND22 = write_corpus_round22(Path("corpus-dry-run"), dry=True)
 ROUND23 = write_corpus_round23(Path("corpus-dry-run"), dry=True)
 # Round 24 (`corpus_round24.py`): written blind in December 2026, scored on first sight, then fixed.
 ROUND24 = write_corpus_round24(Path("corpus-dry-run"), dry=True)
+# Rounds 25 and 26 (`corpus_round25.py`, `corpus_round26.py`): written blind in December 2026, scored on first
+# sight, then fixed.
+ROUND25 = write_corpus_round25(Path("corpus-dry-run"), dry=True)
+ROUND26 = write_corpus_round26(Path("corpus-dry-run"), dry=True)
 EXPECTED = (
     ROUND1
     + ROUND2
@@ -133,6 +139,8 @@ EXPECTED = (
     + ROUND22
     + ROUND23
     + ROUND24
+    + ROUND25
+    + ROUND26
 )
 ALL_CITIZEN_IDS = (
     *CITIZEN_IDS,
@@ -159,6 +167,8 @@ ALL_CITIZEN_IDS = (
     *CITIZEN_IDS_ROUND22,
     *CITIZEN_IDS_ROUND23,
     *CITIZEN_IDS_ROUND24,
+    *CITIZEN_IDS_ROUND25,
+    *CITIZEN_IDS_ROUND26,
 )
 
 
@@ -206,6 +216,8 @@ def corpus_run(small_sample: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         + write_corpus_round22(sources)
         + write_corpus_round23(sources)
         + write_corpus_round24(sources)
+        + write_corpus_round25(sources)
+        + write_corpus_round26(sources)
     )
     assert [e.path for e in expected] == [e.path for e in EXPECTED]  # the dry run promised the same files
     shas = {
@@ -501,6 +513,8 @@ LATER_ROUNDS = {
     22: (ROUND22, 12),
     23: (ROUND23, 12),
     24: (ROUND24, 12),
+    25: (ROUND25, 12),
+    26: (ROUND26, 12),
 }
 
 
