@@ -428,6 +428,13 @@ def test_a_results_column_names_no_indicator_and_a_fraction_beside_its_rate_is_i
         # the upper end of a range waits for a person; a dash between a count and its share is no range
         ("Sóng 4G phủ từ 95 đến 97% diện tích.", "97%", "COV_4G_RATE", "actual", False),
         ("Tiếp nhận 1.214 hồ sơ (trực tuyến 836 – 68,86%).", "68,86%", "DOS_ONLINE_RATE", "actual", True),
+        # the words clerks use for what the catalogue names otherwise (blind set 31)
+        ("Giải quyết sớm hơn thời gian quy định 318 hồ sơ, đúng hẹn 52 hồ sơ.", "318", "DOS_EARLY", "actual",
+         True),
+        ("Tỷ lệ số hóa khi tiếp nhận: 100%. Kết quả điện tử hóa: 247/255 hồ sơ.", "247/255",
+         "DOS_RESULT_DIGITISED_RATE", "actual", True),
+        ("Nộp phí online (thanh toán qua Cổng DVC): 23 hồ sơ trên 40 hồ sơ thu phí.", "23/40",
+         "DOS_ONLINE_PAYMENT_RATE", "actual", True),
         # `trễ` alone, in a hurried list, is late
         ("Giải quyết xong 139 hs. Trước hạn 120 đúng hạn 18 trễ 1 hs.", "1 hs", "DOS_LATE", "actual", True),
         # a breakdown typed with its labels after the counts and no noun is read, and waits for a person
