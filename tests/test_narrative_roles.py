@@ -435,6 +435,14 @@ def test_a_results_column_names_no_indicator_and_a_fraction_beside_its_rate_is_i
          "DOS_RESULT_DIGITISED_RATE", "actual", True),
         ("Nộp phí online (thanh toán qua Cổng DVC): 23 hồ sơ trên 40 hồ sơ thu phí.", "23/40",
          "DOS_ONLINE_PAYMENT_RATE", "actual", True),
+        # a statement of none closed before a figure is not what the figure counts; a zero is what it says
+        ("Trong 1.121 hồ sơ đã giải quyết, không có hồ sơ nào trễ hạn: 968 hồ sơ giải quyết trước hạn.", "968",
+         "DOS_EARLY", "actual", True),
+        ("Chưa có máy nào được cài phần mềm phòng chống mã độc bản quyền (tỷ lệ: 0%).", "0%",
+         "PC_ANTIMALWARE_RATE", "actual", True),
+        # the province's dossier system by name: its `giải quyết` is no resolved dossiers
+        ("Hồ sơ đã tiếp nhận trên Hệ thống thông tin giải quyết TTHC của tỉnh trong quý là 2.146 hồ sơ.",
+         "2.146", "DOS_RECEIVED", "actual", True),
         # `trễ` alone, in a hurried list, is late
         ("Giải quyết xong 139 hs. Trước hạn 120 đúng hạn 18 trễ 1 hs.", "1 hs", "DOS_LATE", "actual", True),
         # a breakdown typed with its labels after the counts and no noun is read, and waits for a person

@@ -290,6 +290,16 @@ _INTRO_WORDS = re.compile(_INTRO, re.IGNORECASE)
 _OFFICES = re.compile(
     r"bộ phận tiếp nhận và trả kết quả|trung tâm phục vụ hành chính công|bộ phận một cửa|bộ phận tiếp nhận"
 )
+# The province's dossier system by its name, whose words (`giải quyết`) are no figure's: read as the one-stop
+# system it is (`Đã tiếp nhận trên Hệ thống thông tin giải quyết TTHC … là 2.146 hồ sơ` is dossiers received)
+_DOSSIER_SYSTEM = re.compile(r"hệ thống thông tin giải quyết (?:thủ tục hành chính|tthc)")
+# A statement that there were none, closed before the figure (`không có hồ sơ nào trễ hạn: 968 hồ sơ giải
+# quyết trước hạn`, `chưa phát sinh hồ sơ quá hạn; …`): its words are about no figure
+_NONE_STATED = re.compile(
+    r"(?:không|chưa)\s+có\s+(?:\w+\s+){0,4}?nào\b[^,;:.()]*(?=[,;:.])"
+    r"|(?:không|chưa)\s+phát\s+sinh\b[^,;:.()]*(?=[,;:.])",
+    re.IGNORECASE,
+)
 UNIT_COLUMNS = ("đơn vị tính", "đvt", "đơn vị")
 _MONEY_UNITS = ("đồng", "đ", "vnđ")
 # A unit a table's label gives in brackets when the table has no unit column (`Kinh phí chuyển đổi số
@@ -611,7 +621,7 @@ _UNIT_NAMED = re.compile(
 def _context(leading: str, words: str) -> str:
     """The words a figure is mapped on: lower case, without parenthesised asides, units' or offices' names."""
     context = expand_abbreviations(name_key(_UNIT_NAMED.sub(" ", PARENTHESIS.sub(" ", f"{leading} {words}"))))
-    return _OFFICES.sub(" ", context)
+    return _OFFICES.sub(" ", _DOSSIER_SYSTEM.sub("hệ thống một cửa điện tử", context))
 
 
 def _word_count(text: str) -> int:
@@ -1123,6 +1133,9 @@ def map_figures(figures: list[Figure], rules: tuple[KeywordRule, ...]) -> list[F
             attempts.append((f"{figure.sentence[: figure.start]} {figure.context}", False, SUBJECT_BASE))
             borrowing.add(len(attempts) - 1)
             whole_sentence = len(attempts) - 1
+        if figure.value or figure.numerator:
+            # a figure that is not zero is not what a statement of none before it speaks of
+            attempts = [(_NONE_STATED.sub(" ", c), fallback, base) for c, fallback, base in attempts]
         code, candidates, confidence, words = None, (), 0.0, figure.wide_context or figure.context
         used_attempt = None
         for n, (context, fallback, base) in enumerate(attempts):
