@@ -443,6 +443,20 @@ def test_a_results_column_names_no_indicator_and_a_fraction_beside_its_rate_is_i
         # the province's dossier system by name: its `giải quyết` is no resolved dossiers
         ("Hồ sơ đã tiếp nhận trên Hệ thống thông tin giải quyết TTHC của tỉnh trong quý là 2.146 hồ sơ.",
          "2.146", "DOS_RECEIVED", "actual", True),
+        # the appointment (`hẹn`) and the time limit (`thời hạn`) said for the due date; the counter and
+        # the network for the channels; cash at the counter is a payment, not a channel (blind set 31)
+        ("Đã có kết quả: trước ngày hẹn 318 hồ sơ, đúng hẹn 52 hồ sơ, quá hẹn 02 hồ sơ.", "52 hồ sơ",
+         "DOS_ON_TIME", "actual", True),
+        ("Đã có kết quả: trước ngày hẹn 318 hồ sơ, đúng hẹn 52 hồ sơ, quá hẹn 02 hồ sơ.", "02 hồ sơ",
+         "DOS_LATE", "actual", True),
+        ("Đã giải quyết: trước thời hạn 168 hồ sơ, vượt thời hạn 02 hồ sơ.", "168", "DOS_EARLY", "actual",
+         True),
+        ("Nộp trên môi trường mạng: 149 hồ sơ; nhận bản giấy tại quầy là 171 hồ sơ.", "149", "DOS_ONLINE",
+         "actual", True),
+        ("Nộp trên môi trường mạng: 149 hồ sơ; nhận bản giấy tại quầy là 171 hồ sơ.", "171", "DOS_IN_PERSON",
+         "actual", True),
+        ("Chỉ có 07 hồ sơ được thanh toán trực tuyến, còn lại 49 hồ sơ người dân nộp tiền mặt tại quầy.", "49",
+         None, "actual", False),
         # `trễ` alone, in a hurried list, is late
         ("Giải quyết xong 139 hs. Trước hạn 120 đúng hạn 18 trễ 1 hs.", "1 hs", "DOS_LATE", "actual", True),
         # a breakdown typed with its labels after the counts and no noun is read, and waits for a person
