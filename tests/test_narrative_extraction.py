@@ -234,6 +234,9 @@ def test_impossible_dates_are_kept_for_the_checks():
         ("UBND TỈNH ĐẮK LẮK\nUBND XÃ MINH LONG\nBÁO CÁO\nQuý III năm 2025", "commune_of_another_province",
          "XÃ MINH LONG, tỉnh ĐẮK LẮK"),
         ("BÁO CÁO\nKết quả chuyển đổi số Quý III năm 2025", "commune_not_found", None),
+        # a former commune's last report names the new commune it joined: still not that commune's report
+        ("UBND HUYỆN MỘ ĐỨC\nUBND XÃ ĐỨC NHUẬN\nBÁO CÁO\nQuý II năm 2025\nTrước khi sáp nhập vào xã Mộ Đức",
+         "unknown_commune", "XÃ ĐỨC NHUẬN"),
     ],
 )  # fmt: skip
 def test_a_report_of_an_unknown_commune_is_refused_not_guessed(head, reason, written):
@@ -242,6 +245,17 @@ def test_a_report_of_an_unknown_commune_is_refused_not_guessed(head, reason, wri
     assert caught.value.reason == reason
     assert caught.value.raw_value == written
     assert "hoa-phu.txt" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "letterhead",
+    ["XÃ TU MƠ RỒNG", "XÃ TU MO RONG", "XÃ TU MƠ RÔNGXÃ TU MƠ RÔNG"],  # a slip, no marks, a doubled print
+)
+def test_a_letterhead_that_writes_its_unit_wrongly_is_the_unit_its_opening_names(letterhead):
+    document = _report(
+        f"ỦY BAN NHÂN DÂN\n{letterhead}\nBÁO CÁO\nQuý I năm 2025\nỦy ban nhân dân xã Tu Mơ Rông báo cáo."
+    )
+    assert extract_document(document).facts.commune_id == "QNG070"
 
 
 def test_a_commune_of_the_former_kon_tum_province_may_cite_it():

@@ -9,6 +9,7 @@ written, never guessed.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -27,6 +28,9 @@ _UNIT = re.compile(
 _HIGHER_UNIT = re.compile(
     r"(?<!\w)(huyện|thị xã|thành phố|quận)\s+((?:[^\W\d_]+)(?:\s+[^\W\d_]+){0,3})", re.IGNORECASE
 )
+# `xã hội` (the national motto's `CỘNG HÒA XÃ HỘI CHỦ NGHĨA`) and a town (`thị xã`) are no commune
+_NOT_A_UNIT = re.compile(r"(?:xã|xa)\s+(?:hội|hoi)\b", re.IGNORECASE)
+_TOWN_BEFORE = re.compile(r"(?:thị|thi)\s*$", re.IGNORECASE)
 _OTHER_PROVINCE = re.compile(r"\b(?:tỉnh|TỈNH|Tỉnh)\s+([^\W\d_]+(?:\s+[^\W\d_]+)?)")
 ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
 _PERIODS = (
@@ -126,31 +130,54 @@ def _proper_name(words: list[str]) -> list[str]:
     return name
 
 
+def _garbled(match: re.Match, words: list[str]) -> bool:
+    """A name a scan's text recognition broke (`UBND XÃ K0N PLÔNG` read up to `K`): not trusted alone."""
+    after = match.string[match.end() : match.end() + 1]
+    return any(len(word) < 2 for word in words) or after.isdigit()
+
+
+def _written_for(first: list[str], words: list[str]) -> bool:
+    """Whether the unit the letterhead names (`first`, unknown) is `words` written wrongly: the same name
+    without its marks or with a slip (`TU MƠ RỒNG`, `BA TO`), or doubled by a print (`SƠNXÃ ĐÔNG SƠN`)."""
+    one, other = ("".join(ascii_fold(w.lower()) for w in ws) for ws in (first, words))
+    return other in one or difflib.SequenceMatcher(None, one, other).ratio() >= 0.75
+
+
 def find_commune(
     blocks: tuple[Block, ...], resolver: CommuneResolver, provinces: frozenset[str] = frozenset({PROVINCE})
 ) -> tuple[str, str]:
     """(commune_id, name as written) from the letterhead or opening; `UnknownCommune` otherwise. A province
     named in the opening that is not this one (nor a former one merged into it) refuses the report."""
     head = _head_texts(blocks)  # block by block: a name never spans blocks
-    units = [
-        (_UNIT_WORDS.get(m.group(1).lower(), m.group(1)), words)
+    found = [
+        (_UNIT_WORDS.get(m.group(1).lower(), m.group(1)), words, m)
         for text in head
         for m in _UNIT.finditer(text)
         if (words := _proper_name(m.group(2).split()))
+        and not _NOT_A_UNIT.match(m.group(0))
+        and not _TOWN_BEFORE.search(text[: m.start()])
     ]
+    units = [(unit, words) for unit, words, _ in found]
     for match in (m for text in head for m in _OTHER_PROVINCE.finditer(text)):
         province = _proper_name(match.group(1).split())
         if province and name_key(" ".join(province)) not in provinces:
             unit = f"{units[0][0]} {' '.join(units[0][1])}, " if units else ""
             raise UnknownCommune(f"{unit}tỉnh {' '.join(province)}", "commune_of_another_province")
-    written = None
-    for unit, words in units:
+    written, first = None, None
+    for unit, words, match in found:
         written = written or f"{unit} {' '.join(words)}"
         for n in range(len(words), 0, -1):
             candidate = f"{unit} {' '.join(words[:n])}"
             commune_id = resolver.resolve(candidate)
-            if commune_id:
+            if commune_id and (first is None or _written_for(first, words[:n])):
                 return commune_id, candidate
+        if first is None and not _garbled(match, words):
+            first = words
+    if first is not None:
+        # the first unit named (the letterhead's) is none of the province's and no later name is it
+        # mistyped: a former commune's last report (`UBND XÃ ĐỨC NHUẬN`) is not the report of the commune
+        # its body names (`sáp nhập vào xã Mộ Đức`)
+        raise UnknownCommune(written, "unknown_commune")
     if written is None:  # a district's or a town's report (`UBND HUYỆN BA TƠ`): a unit, but no commune
         other = next((m for text in head for m in _HIGHER_UNIT.finditer(text)), None)
         if other and (words := _proper_name(other.group(2).split())):
