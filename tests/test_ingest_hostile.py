@@ -1242,6 +1242,24 @@ def test_an_email_is_refused_as_one_whether_outlook_kept_it_or_it_was_saved_as_t
         ).fetchall() == [(reason,)]
 
 
+@pytest.mark.parametrize(
+    ("content", "named"),
+    [
+        (b"{\\rtf1\\ansi\\deff0 {\\fonttbl {\\f0 Times;}} B\\'c1O C\\'c1O qu\\'fd III}", "RTF"),
+        (b"<html><body><p>B\xc3\x81O C\xc3\x81O</p></body></html>", "HTML"),
+    ],
+)
+def test_an_e_office_download_saved_as_doc_is_named_for_what_it_is(con, tmp_path, content, named):
+    """The e-office's "download" of a report, a web page or its Rich Text, saved with a `.doc` name: refused
+    as that kind of file (open it in Word, save as .docx), not as an old Word document, nor as a type not
+    taken."""
+    path = tmp_path / "bao-cao.doc"
+    path.write_bytes(content)
+    assert ingest_report(con, path, tmp_path / "a").status == "rejected"
+    reason, message = con.execute("select reason_code, message_vi from raw.quarantine").fetchall()[0]
+    assert reason == "wrong_file_type" and named in message and ".docx" in message
+
+
 def test_a_word_for_the_web_document_whose_main_part_is_document2_is_read(con, tmp_path):
     renamed = {
         "word/document.xml": "word/document2.xml",

@@ -80,9 +80,9 @@ def check_extension(path: Path, allowed: tuple[str, ...]) -> None:
         )
     if kind in ("ole2", "ole2_word", "encrypted_office"):
         raise refuse_by_content(path, kind, "", allowed[0])
-    if kind in ("html", "spreadsheet_xml") and path.suffix.lower() in (".xls", ".xlsx", ".doc"):
+    if kind in ("html", "spreadsheet_xml", "rtf") and path.suffix.lower() in (".xls", ".xlsx", ".doc"):
         # what government systems call an "Excel export" or a "Word download": a web page or Excel 2003
-        # XML named .xls, an e-office page saved as .doc
+        # XML named .xls, an e-office page or its Rich Text download saved as .doc
         what_vi, what_en = _KIND_VI[kind]
         word = path.suffix.lower() == ".doc"
         app, target = ("Word", ".docx") if word else ("Excel", ".xlsx")
