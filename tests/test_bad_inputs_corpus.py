@@ -59,6 +59,8 @@ from .fixtures.bad_inputs.corpus_round23 import CITIZEN_IDS_ROUND23, write_corpu
 from .fixtures.bad_inputs.corpus_round24 import CITIZEN_IDS_ROUND24, write_corpus_round24
 from .fixtures.bad_inputs.corpus_round25 import CITIZEN_IDS_ROUND25, write_corpus_round25
 from .fixtures.bad_inputs.corpus_round26 import CITIZEN_IDS_ROUND26, write_corpus_round26
+from .fixtures.bad_inputs.corpus_round27 import CITIZEN_IDS_ROUND27, write_corpus_round27
+from .fixtures.bad_inputs.corpus_round28 import CITIZEN_IDS_ROUND28, write_corpus_round28
 
 CONTRACT = Path(__file__).parent / "fixtures" / "bad_inputs" / "README.md"
 SOURCE_FOLDERS = ("submissions", "dossiers", "staffing", "narrative_reports")
@@ -114,6 +116,9 @@ ROUND24 = write_corpus_round24(Path("corpus-dry-run"), dry=True)
 # sight, then fixed.
 ROUND25 = write_corpus_round25(Path("corpus-dry-run"), dry=True)
 ROUND26 = write_corpus_round26(Path("corpus-dry-run"), dry=True)
+# Rounds 27 and 28 (`corpus_round27.py`, `corpus_round28.py`): the same, later the same day.
+ROUND27 = write_corpus_round27(Path("corpus-dry-run"), dry=True)
+ROUND28 = write_corpus_round28(Path("corpus-dry-run"), dry=True)
 EXPECTED = (
     ROUND1
     + ROUND2
@@ -141,6 +146,8 @@ EXPECTED = (
     + ROUND24
     + ROUND25
     + ROUND26
+    + ROUND27
+    + ROUND28
 )
 ALL_CITIZEN_IDS = (
     *CITIZEN_IDS,
@@ -169,6 +176,8 @@ ALL_CITIZEN_IDS = (
     *CITIZEN_IDS_ROUND24,
     *CITIZEN_IDS_ROUND25,
     *CITIZEN_IDS_ROUND26,
+    *CITIZEN_IDS_ROUND27,
+    *CITIZEN_IDS_ROUND28,
 )
 
 
@@ -218,6 +227,8 @@ def corpus_run(small_sample: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         + write_corpus_round24(sources)
         + write_corpus_round25(sources)
         + write_corpus_round26(sources)
+        + write_corpus_round27(sources)
+        + write_corpus_round28(sources)
     )
     assert [e.path for e in expected] == [e.path for e in EXPECTED]  # the dry run promised the same files
     shas = {
@@ -515,6 +526,8 @@ LATER_ROUNDS = {
     24: (ROUND24, 12),
     25: (ROUND25, 12),
     26: (ROUND26, 12),
+    27: (ROUND27, 12),
+    28: (ROUND28, 12),
 }
 
 
