@@ -49,6 +49,10 @@ BLIND27 = FIXTURES / "narrative_blind27"
 BLIND28 = FIXTURES / "narrative_blind28"
 BLIND29 = FIXTURES / "narrative_blind29"
 BLIND30 = FIXTURES / "narrative_blind30"
+BLIND31 = FIXTURES / "narrative_blind31"
+BLIND32 = FIXTURES / "narrative_blind32"
+BLIND33 = FIXTURES / "narrative_blind33"
+BLIND34 = FIXTURES / "narrative_blind34"
 # Every labelled set, in the order they were written
 LABELLED_SETS = (
     DEV,
@@ -81,6 +85,10 @@ LABELLED_SETS = (
     BLIND28,
     BLIND29,
     BLIND30,
+    BLIND31,
+    BLIND32,
+    BLIND33,
+    BLIND34,
 )
 
 
