@@ -457,6 +457,10 @@ def test_a_results_column_names_no_indicator_and_a_fraction_beside_its_rate_is_i
          "actual", True),
         ("Chỉ có 07 hồ sơ được thanh toán trực tuyến, còn lại 49 hồ sơ người dân nộp tiền mặt tại quầy.", "49",
          None, "actual", False),
+        # a number with thousands after a period's words is a figure, never a day, a month or a year
+        # (in this quarter's report, the nine months are another period's)
+        ("Số hồ sơ tiếp nhận trong quý III là 412, lũy kế 9 tháng 1.203 hồ sơ.", "1.203", "DOS_RECEIVED",
+         "other", False),
         # `trễ` alone, in a hurried list, is late
         ("Giải quyết xong 139 hs. Trước hạn 120 đúng hạn 18 trễ 1 hs.", "1 hs", "DOS_LATE", "actual", True),
         # a breakdown typed with its labels after the counts and no noun is read, and waits for a person

@@ -168,6 +168,10 @@ _NOT_BEFORE = re.compile(
     r"|\bngay|\bthang|\bnam|\bdieu|\bkhoan|\bde an|\bquy|\bnghi dinh|\bquyet dinh|\bke hoach|\bcong van)\s*$",
     re.IGNORECASE,
 )
+_PERIOD_WORD_BEFORE = re.compile(
+    r"(?:\bngày|\btháng|\bnăm|\bquý|\bngay|\bthang|\bnam|\bquy)\s*$", re.IGNORECASE
+)
+_GROUPED = re.compile(r"\d{1,3}(?:[.\u00a0\u202f ]\d{3})+(?![\d,])")
 _NOT_AFTER = re.compile(r"^\s*[-/]\s*[A-ZĐ]|^/\d")
 _NOT_AFTER_COUNT = re.compile(r"^\s*[-/]\s*[A-ZĐ]")  # `95 tài khoản/1.870 chỉ tiêu`: a chain, two figures
 _SCALE = {
@@ -483,6 +487,12 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
 
 
+def printed_number(match: re.Match) -> str:
+    """The matched figure's text from its first digit."""
+    text = match.group(0)
+    return text[next((i for i, c in enumerate(text) if c.isdigit()), 0) :]
+
+
 def _figure_of(match: re.Match, sentence: str, block: Block) -> Figure | None:
     before, after = sentence[: match.start()], sentence[match.end() :]
     groups = match.groupdict()
@@ -492,7 +502,12 @@ def _figure_of(match: re.Match, sentence: str, block: Block) -> Figure | None:
     amount_after_months = _AN_AMOUNT.search(match.group(0)) and (
         _TIME_BEFORE.search(before) or (groups["money"] and _THOUSANDS.search(groups["money"]))
     )
-    if (_NOT_BEFORE.search(before) and not amount_after_months) or not_after.search(after):
+    # a number with thousands after a period's word (`lũy kế 9 tháng 1.203 hồ sơ`, `cả năm 1.486`): no day,
+    # month or year is written so
+    thousands_after_period = _PERIOD_WORD_BEFORE.search(before) and _GROUPED.match(printed_number(match))
+    if (
+        _NOT_BEFORE.search(before) and not amount_after_months and not thousands_after_period
+    ) or not_after.search(after):
         return None
     if groups["num"] is not None and _is_day_month(groups["num"], groups["den"], before, after):
         return None
