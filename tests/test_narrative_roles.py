@@ -478,6 +478,17 @@ def test_what_a_figure_is_depends_on_what_stands_right_before_it(body, printed, 
     assert (figure.indicator_code, figure.role, would_land(figure)) == (code, role, lands)
 
 
+def test_an_official_s_id_and_phone_in_a_report_are_never_figures():
+    """A report listing its officials with their CCCD and phone (`CCCD: 053030000068; ĐT: 0905303201`):
+    neither is a figure (personal data in the warehouse, and a wrong figure besides); an amount written
+    without separators still is one."""
+    body = (
+        "1. Ông Người Thử - Phó Chủ tịch UBND xã, kiêm nhiệm; CCCD: 053030000068; ĐT: 0905303201. "
+        "Kinh phí chuyển đổi số 150000000 đồng."
+    )
+    assert [(f.printed, f.indicator_code) for f in _figures(body)] == [("150000000 đồng", "DT_BUDGET")]
+
+
 def test_a_unit_named_in_a_figure_s_words_is_whose_it_is_not_what_it_counts():
     """`52 máy của xã Mỏ Cày cũ`: `cũ` there is the former commune, not old computers."""
     figure = _one("Số máy tính: 52 máy của xã Mỏ Cày cũ và xã Đức Hiệp.", "52 máy")

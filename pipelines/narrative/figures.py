@@ -171,6 +171,9 @@ _NOT_BEFORE = re.compile(
 _PERIOD_WORD_BEFORE = re.compile(
     r"(?:\bngày|\btháng|\bnăm|\bquý|\bngay|\bthang|\bnam|\bquy)\s*$", re.IGNORECASE
 )
+# Nine digits or more in one run, not money (`053030000068`, `0905303201`): an identifier, never a count
+# (counts are written with thousands separators, or are far smaller)
+_IDENTIFIER = re.compile(r"\d{9,}(?![.,]\d)")
 _GROUPED = re.compile(r"\d{1,3}(?:[.\u00a0\u202f ]\d{3})+(?![\d,])")
 _NOT_AFTER = re.compile(r"^\s*[-/]\s*[A-ZĐ]|^/\d")
 _NOT_AFTER_COUNT = re.compile(r"^\s*[-/]\s*[A-ZĐ]")  # `95 tài khoản/1.870 chỉ tiêu`: a chain, two figures
@@ -504,6 +507,8 @@ def _figure_of(match: re.Match, sentence: str, block: Block) -> Figure | None:
     )
     # a number with thousands after a period's word (`lũy kế 9 tháng 1.203 hồ sơ`, `cả năm 1.486`): no day,
     # month or year is written so
+    if groups["money"] is None and _IDENTIFIER.match(printed_number(match)):
+        return None  # a citizen's ID, a phone number, a tax code: no figure, and personal data besides
     thousands_after_period = _PERIOD_WORD_BEFORE.search(before) and _GROUPED.match(printed_number(match))
     if (
         _NOT_BEFORE.search(before) and not amount_after_months and not thousands_after_period
