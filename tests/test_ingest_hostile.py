@@ -743,6 +743,42 @@ def _staffing(
 
 
 @pytest.mark.parametrize(
+    ("education", "it"),
+    [
+        ("Đại học CNTT", True),  # the abbreviation every office uses
+        ("Thạc sĩ HTTT", True),
+        ("Kỹ sư Khoa học máy tính", True),
+        ("Trung cấp Hành chính; Chứng chỉ Tin học B", False),  # a certificate is no IT education
+        ("ĐH Luật; Chứng chỉ ứng dụng CNTT cơ bản", False),
+        ("Đại học Luật", False),
+    ],
+)
+def test_it_education_is_a_degree_in_an_it_field_written_in_full_or_short(education, it):
+    assert staffing.has_it_education(education) is it
+
+
+def test_a_role_column_headed_only_by_its_group_is_the_digital_transformation_role(con, tmp_path):
+    """`Chuyển đổi số` merged over `Vai trò | Tập huấn kỹ năng số | Chứng thư số`: the role is its column."""
+    from openpyxl import load_workbook
+
+    headers = [*STAFFING_HEADERS]
+    headers[headers.index("Vai trò chuyển đổi số")] = "Vai trò"
+    path = _staffing(tmp_path / "staffing_2025-Q3.xlsx", [OFFICIAL], headers=headers)
+    workbook = load_workbook(path)
+    sheet = workbook.active
+    sheet.insert_rows(1)
+    role = headers.index("Vai trò") + 1
+    sheet.cell(row=1, column=2, value="Thông tin cá nhân")
+    sheet.merge_cells(start_row=1, start_column=2, end_row=1, end_column=role - 1)
+    sheet.cell(row=1, column=role, value="Chuyển đổi số")
+    sheet.merge_cells(start_row=1, start_column=role, end_row=1, end_column=role + 2)
+    workbook.save(path)
+    result = ingest_staffing(con, path, tmp_path / "a", CommuneResolver.from_seeds(), "k")
+    assert (result.status, result.rows_loaded) == ("loaded", 1), result.message
+    assert con.execute("select dt_role from raw.staffing").fetchall() == [("dedicated",)]
+
+
+@pytest.mark.parametrize(
     ("written", "normalised", "status"),
     [
         (51090000001, "051090000001", "valid"),

@@ -37,6 +37,7 @@ from pipelines.ingest.cells import (
     blank_header_error,
     cell_text,
     filled_sheets,
+    header_key,
     is_blank,
     sheet_header,
 )
@@ -98,7 +99,22 @@ HEADER_VARIANTS = {
 REQUIRED = ("full_name", "commune", "dt_role")
 _HEADERS = HeaderAliases(HEADER_VARIANTS)
 CITIZEN_ID_DIGITS = 12
-_IT_EDUCATION = re.compile(r"công nghệ thông tin|tin học|máy tính|điện tử viễn thông|an toàn thông tin")
+# A degree in an IT field, as the column writes it in full or as offices abbreviate it (`ĐH CNTT`, `Thạc sĩ
+# HTTT`); a certificate (`Chứng chỉ Tin học B`, `Chứng chỉ ứng dụng CNTT cơ bản`), which every official
+# holds, is no IT education
+_IT_EDUCATION = re.compile(
+    r"công nghệ thông tin|\bcntt\b|tin học|máy tính|điện tử viễn thông|an toàn thông tin|hệ thống thông tin"
+    r"|\bhttt\b"
+)
+_CERTIFICATE = re.compile(r"chứng chỉ|\bcc\b")
+
+
+def has_it_education(education: str | None) -> bool:
+    """Whether any part of the education column (`ĐH Luật; Chứng chỉ …`) is a degree in an IT field."""
+    parts = re.split(r"[;,+]|\bvà\b", name_key(education or ""))
+    return any(_IT_EDUCATION.search(part) and not _CERTIFICATE.search(part) for part in parts)
+
+
 _ROLES = {"chuyên trách": "dedicated", "kiêm nhiệm": "concurrent", "không": "none", "": "none"}
 _PERIOD_IN_NAME = re.compile(r"(\d{4}-(?:Q[1-4]|9M|Y))", re.IGNORECASE)  # `2025-q2` as a clerk types it
 # the quarter before the year, as people say it: `staffing_Q2-2025`, `q2_2025`
@@ -310,6 +326,9 @@ def parse_staffing(
                 raw_value=header,
             )
         columns[canonical] = index
+    if "dt_role" not in columns and (grouped := _role_under_its_group(headers, _row_above(sheets, found))):
+        columns["dt_role"] = grouped  # `Vai trò` under a group header `Chuyển đổi số` merged over it
+        detected.note("dt_role", f"'{headers[grouped]}' under a group header naming digital transformation")
     split_name = "full_name" not in columns and {"family_name", "given_name"} <= columns.keys()
     if split_name:
         detected.note("name", "two columns, joined")
@@ -534,6 +553,26 @@ def _row_below(sheets: list, found: SheetHeader | None) -> list[str | None]:
     return [_cell(v) for v in rows[found.row]] if found.row < len(rows) else []
 
 
+def _row_above(sheets: list, found: SheetHeader | None) -> list[str | None]:
+    """The texts of the row over the header (group headers merged over its columns), if any."""
+    if found is None or found.row < 2:
+        return []
+    return [_cell(v) for v in sheets[found.sheet_index][1][found.row - 2]]
+
+
+# A group header over the role's column (`Chuyển đổi số` merged over `Vai trò | Tập huấn | Chứng thư số`)
+_DT_GROUP = re.compile(r"chuyển đổi số|\bcđs\b|\bcds\b")
+
+
+def _role_under_its_group(headers: list[str], above: list[str | None]) -> int | None:
+    """The column headed only `Vai trò` whose group header above names digital transformation."""
+    for index, header in enumerate(headers):
+        group = above[index] if index < len(above) else None
+        if header_key(header) == "vai trò" and group and _DT_GROUP.search(name_key(group)):
+            return index
+    return None
+
+
 def _sub_column(headers: list[str], below: list[str | None], group: list[int], index: int) -> bool:
     """Column `index` repeats the header of the columns `group` because one merged header cell spans them
     all (the personnel template's 'Ngày, tháng, năm sinh' over 'Nam' and 'Nữ'): it follows the group, with
@@ -707,7 +746,7 @@ def _staff_row(path: Path, number: int, cell: dict, raw_id: object, resolver: Co
         cell.get("department"),
         cell.get("position"),
         education,
-        bool(_IT_EDUCATION.search(name_key(education or ""))),
+        has_it_education(education),
         role,
         _yes(cell.get("trained")),
         _yes(cell.get("certificate")),
