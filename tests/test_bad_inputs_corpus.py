@@ -61,6 +61,8 @@ from .fixtures.bad_inputs.corpus_round25 import CITIZEN_IDS_ROUND25, write_corpu
 from .fixtures.bad_inputs.corpus_round26 import CITIZEN_IDS_ROUND26, write_corpus_round26
 from .fixtures.bad_inputs.corpus_round27 import CITIZEN_IDS_ROUND27, write_corpus_round27
 from .fixtures.bad_inputs.corpus_round28 import CITIZEN_IDS_ROUND28, write_corpus_round28
+from .fixtures.bad_inputs.corpus_round29 import CITIZEN_IDS_ROUND29, write_corpus_round29
+from .fixtures.bad_inputs.corpus_round30 import CITIZEN_IDS_ROUND30, write_corpus_round30
 
 CONTRACT = Path(__file__).parent / "fixtures" / "bad_inputs" / "README.md"
 SOURCE_FOLDERS = ("submissions", "dossiers", "staffing", "narrative_reports")
@@ -119,6 +121,9 @@ ROUND26 = write_corpus_round26(Path("corpus-dry-run"), dry=True)
 # Rounds 27 and 28 (`corpus_round27.py`, `corpus_round28.py`): the same, later the same day.
 ROUND27 = write_corpus_round27(Path("corpus-dry-run"), dry=True)
 ROUND28 = write_corpus_round28(Path("corpus-dry-run"), dry=True)
+# Rounds 29 and 30 (`corpus_round29.py`, `corpus_round30.py`): the same, later the same day.
+ROUND29 = write_corpus_round29(Path("corpus-dry-run"), dry=True)
+ROUND30 = write_corpus_round30(Path("corpus-dry-run"), dry=True)
 EXPECTED = (
     ROUND1
     + ROUND2
@@ -148,6 +153,8 @@ EXPECTED = (
     + ROUND26
     + ROUND27
     + ROUND28
+    + ROUND29
+    + ROUND30
 )
 ALL_CITIZEN_IDS = (
     *CITIZEN_IDS,
@@ -178,6 +185,8 @@ ALL_CITIZEN_IDS = (
     *CITIZEN_IDS_ROUND26,
     *CITIZEN_IDS_ROUND27,
     *CITIZEN_IDS_ROUND28,
+    *CITIZEN_IDS_ROUND29,
+    *CITIZEN_IDS_ROUND30,
 )
 
 
@@ -229,6 +238,8 @@ def corpus_run(small_sample: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         + write_corpus_round26(sources)
         + write_corpus_round27(sources)
         + write_corpus_round28(sources)
+        + write_corpus_round29(sources)
+        + write_corpus_round30(sources)
     )
     assert [e.path for e in expected] == [e.path for e in EXPECTED]  # the dry run promised the same files
     shas = {
@@ -528,6 +539,8 @@ LATER_ROUNDS = {
     26: (ROUND26, 12),
     27: (ROUND27, 12),
     28: (ROUND28, 12),
+    29: (ROUND29, 12),
+    30: (ROUND30, 12),
 }
 
 
