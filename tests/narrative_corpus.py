@@ -53,6 +53,8 @@ BLIND31 = FIXTURES / "narrative_blind31"
 BLIND32 = FIXTURES / "narrative_blind32"
 BLIND33 = FIXTURES / "narrative_blind33"
 BLIND34 = FIXTURES / "narrative_blind34"
+BLIND35 = FIXTURES / "narrative_blind35"
+BLIND36 = FIXTURES / "narrative_blind36"
 # Every labelled set, in the order they were written
 LABELLED_SETS = (
     DEV,
@@ -89,6 +91,8 @@ LABELLED_SETS = (
     BLIND32,
     BLIND33,
     BLIND34,
+    BLIND35,
+    BLIND36,
 )
 
 

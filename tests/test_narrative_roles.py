@@ -436,8 +436,8 @@ def test_a_results_column_names_no_indicator_and_a_fraction_beside_its_rate_is_i
         ("Nộp phí online (thanh toán qua Cổng DVC): 23 hồ sơ trên 40 hồ sơ thu phí.", "23/40",
          "DOS_ONLINE_PAYMENT_RATE", "actual", True),
         # a statement of none closed before a figure is not what the figure counts; a zero is what it says
-        ("Trong 1.121 hồ sơ đã giải quyết, không có hồ sơ nào trễ hạn: 968 hồ sơ giải quyết trước hạn.", "968",
-         "DOS_EARLY", "actual", True),
+        ("Trong 1.121 hồ sơ đã giải quyết, không có hồ sơ nào trễ hạn: 968 hồ sơ giải quyết trước hạn.",
+         "968", "DOS_EARLY", "actual", True),
         ("Chưa có máy nào được cài phần mềm phòng chống mã độc bản quyền (tỷ lệ: 0%).", "0%",
          "PC_ANTIMALWARE_RATE", "actual", True),
         # the province's dossier system by name: its `giải quyết` is no resolved dossiers
@@ -455,8 +455,8 @@ def test_a_results_column_names_no_indicator_and_a_fraction_beside_its_rate_is_i
          "actual", True),
         ("Nộp trên môi trường mạng: 149 hồ sơ; nhận bản giấy tại quầy là 171 hồ sơ.", "171", "DOS_IN_PERSON",
          "actual", True),
-        ("Chỉ có 07 hồ sơ được thanh toán trực tuyến, còn lại 49 hồ sơ người dân nộp tiền mặt tại quầy.", "49",
-         None, "actual", False),
+        ("Chỉ có 07 hồ sơ được thanh toán trực tuyến, còn lại 49 hồ sơ người dân nộp tiền mặt tại quầy.",
+         "49", None, "actual", False),
         # a number with thousands after a period's words is a figure, never a day, a month or a year
         # (in this quarter's report, the nine months are another period's)
         ("Số hồ sơ tiếp nhận trong quý III là 412, lũy kế 9 tháng 1.203 hồ sơ.", "1.203", "DOS_RECEIVED",
