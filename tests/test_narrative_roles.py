@@ -461,6 +461,12 @@ def test_a_results_column_names_no_indicator_and_a_fraction_beside_its_rate_is_i
         # (in this quarter's report, the nine months are another period's)
         ("Số hồ sơ tiếp nhận trong quý III là 412, lũy kế 9 tháng 1.203 hồ sơ.", "1.203", "DOS_RECEIVED",
          "other", False),
+        # a former commune named without brackets is a part; one named inside brackets closed before the
+        # figure is an aside; a half of the year is another period (blind sets 35, 37)
+        ("Khu vực Ngọk Tụ cũ tiếp nhận 139 hồ sơ.", "139", "DOS_RECEIVED", "subset", False),
+        ("Xã có 19 thôn (gồm 04 thôn của xã Đăk Man cũ, 03 thôn của xã Đăk Choong cũ), 12 tổ công nghệ số "
+         "cộng đồng.", "12 tổ", "CDT_TEAMS", "actual", True),
+        ("Nửa cuối năm xã mới tiếp nhận 702 hồ sơ.", "702", "DOS_RECEIVED", "other", False),
         # `trễ` alone, in a hurried list, is late
         ("Giải quyết xong 139 hs. Trước hạn 120 đúng hạn 18 trễ 1 hs.", "1 hs", "DOS_LATE", "actual", True),
         # a breakdown typed with its labels after the counts and no noun is read, and waits for a person

@@ -1316,6 +1316,8 @@ def _masked(text: str) -> str:
 _PERIOD_MENTION = re.compile(
     r"(?<!\w)(?:(?:quý|quy)\s+(?P<q>iv|i{1,3}|[1-4])(?!\w)(?:\s*(?:/|năm|nam)\s*(?P<qy>20\d\d))?"
     r"|(?P<m>[69])\s+(?:tháng|thang)(?:\s+(?:đầu|dau)\s+(?:năm|nam))?(?:\s*(?:/|năm|nam)\s*(?P<my>20\d\d))?"
+    r"|(?P<h>(?:nửa|nua)\s+(?:đầu|cuối|dau|cuoi)\s+(?:năm|nam)|(?:6|sáu|sau)\s+(?:tháng|thang)\s+(?:cuối|cuoi)"
+    r"\s+(?:năm|nam))"
     r"|(?:năm|nam)\s+(?P<y>20\d\d)"
     r"|(?:tháng|thang)\s+(?P<mo>1[0-2]|0?[1-9])(?![\d,.]))"
 )
@@ -1357,7 +1359,10 @@ def _period_cues(text: str, period_key: str | None) -> list[tuple[int, int, str,
                 inside = int(m["mo"]) in _MONTHS.get(part, range(0))
                 cues.append((m.end(), len(m.group(0)), "subset" if inside else "other", m.group(0)))
             continue
-        if m["q"]:
+        if m["h"]:
+            # `Nửa cuối năm xã mới tiếp nhận 702 hồ sơ` in a year's report: a half is another period
+            named_year, named = year, "6M" if re.search(r"đầu|dau", m["h"]) else "H2"
+        elif m["q"]:
             named_year, named = m["qy"] or year, f"Q{ROMAN.get(m['q']) or int(m['q'])}"
         elif m["m"]:
             named_year, named = m["my"] or year, f"{m['m']}M"
@@ -1380,9 +1385,11 @@ _ANOTHER_UNIT = frozenset(
 _UNIT_TO_PERIOD_WORDS = 4  # `toàn tỉnh 9 tháng năm 2025 là`: the unit, then its period
 
 
-# A former commune merged into the reporting one (`xã Phổ Khánh (cũ) 42.000.000 đồng; … toàn xã …`)
+# A former commune merged into the reporting one (`xã Phổ Khánh (cũ) 42.000.000 đồng; … toàn xã …`, `Khu vực
+# Ngọk Tụ cũ tiếp nhận 139 hồ sơ`)
 _FORMER_UNIT = re.compile(
-    r"(?<!\w)(?i:xã|phường|thị trấn)\s+[A-ZĐ][\w-]*(?:\s+[A-ZĐ][\w-]*){0,3}\s*\((?i:cũ|trước đây)\)"
+    r"(?<!\w)(?i:xã|phường|thị trấn|khu vực|địa bàn)\s+[A-ZĐ][\w-]*(?:\s+[A-ZĐ][\w-]*){0,3}"
+    r"\s*(?:\((?i:cũ|trước đây)\)|(?i:cũ)(?!\w))"  # `xã Phổ Khánh (cũ)`, `khu vực Ngọk Tụ cũ`
 )
 
 
@@ -1390,11 +1397,20 @@ def _place_cues(text: str) -> list[tuple[int, int, str, str]]:
     """A named village or residential group, or a former commune, before a figure makes it that place's
     part (`subset`)."""
     text = nfc(text)
+    # a place named inside brackets closed before the figure (`(… 03 thôn của xã Đăk Choong cũ), 12 tổ`)
+    # is an aside, not whose the figure is
+    outside = _depth(text, len(text))
     return [
         (m.end(), len(m.group(0)), "subset", m.group(0))
         for pattern in (_PLACE_NAMED, _FORMER_UNIT)
         for m in pattern.finditer(text)
+        if _depth(text, m.start()) <= outside and not _AND_ANOTHER_UNIT.match(text, m.end())
     ]
+
+
+# A former commune named with another after it (`52 máy của xã Mỏ Cày cũ và xã Đức Hiệp`): the figure of both,
+# which is the whole unit's as far as it was counted, not one part
+_AND_ANOTHER_UNIT = re.compile(r"\s*(?:và|,)\s*(?i:xã|phường|thị trấn)\s+[A-ZĐ]")
 
 
 # What follows a figure the next one replaces, past its own brackets: `…, nay là`, `…, nay điều chỉnh là`
