@@ -238,6 +238,21 @@ def test_a_number_of_days_allowed_is_never_the_due_date(duration: str):
     assert refused.value.reason == "missing_required_column" and "Hạn xử lý" in refused.value.message_vi
 
 
+def test_an_export_in_a_folder_under_the_exports_folder_gets_its_outcome_too(tmp_path: Path):
+    """`dossiers/2025-Q3/dossiers_2025-Q3_thang-9.csv`, the forms folder's habit copied: read, not passed
+    over; the same for a staffing list in a folder under its own."""
+    from pipelines.ingest.staffing import staffing_files
+
+    nested = tmp_path / "dossiers" / "2025-Q3" / "dossiers_2025-Q3_thang-9.csv"
+    nested.parent.mkdir(parents=True)
+    _write(nested, HEADER, GOOD)
+    assert export_files(tmp_path / "dossiers") == [nested]
+    listed = tmp_path / "staffing" / "quy-3" / "staffing_2025-Q3.xlsx"
+    listed.parent.mkdir(parents=True)
+    listed.write_bytes(b"")
+    assert staffing_files(tmp_path / "staffing") == [listed]
+
+
 def test_every_generated_row_lands(small_sample: Path, tmp_path: Path):
     con = duckdb.connect()
     rows_in = 0

@@ -1325,5 +1325,6 @@ def ingest_dossier_file(
 
 
 def export_files(folder: Path) -> list[Path]:
-    """Every file in the exports folder (one of a type this source does not take is refused by name)."""
-    return guards.inbox_files(folder, recursive=False)
+    """Every file in the exports folder and the folders under it (`dossiers/2025-Q3/…`, as a clerk copies
+    the forms folder's habit); one of a type this source does not take is refused by name."""
+    return guards.inbox_files(folder)

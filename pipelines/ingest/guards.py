@@ -37,17 +37,16 @@ _MACHINE_LEFTOVERS = re.compile(
 )
 
 
-def inbox_files(folder: Path, recursive: bool = True, leave_out: tuple[str, ...] = ()) -> list[Path]:
+def inbox_files(folder: Path, leave_out: tuple[str, ...] = ()) -> list[Path]:
     """Every file a source folder holds, each of which gets an outcome (loaded, skipped or rejected with
     its reason), whatever its name or type: an unknown type is refused by name, never passed over in
     silence. Links are listed too (and refused unread). Left out: Office lock files and what operating
     systems leave behind, files under hidden folders, and the names in `leave_out`."""
     if not folder.is_dir():
         return []
-    found = folder.rglob("*") if recursive else folder.glob("*")
     return sorted(
         p
-        for p in found
+        for p in folder.rglob("*")
         if (p.is_file() or p.is_symlink())
         and not _MACHINE_LEFTOVERS.match(p.name)
         and p.name not in leave_out

@@ -844,4 +844,5 @@ def _insert(con: duckdb.DuckDBPyConnection, sha: str, period_key: str, rows: lis
 
 
 def staffing_files(folder: Path) -> list[Path]:
-    return inbox_files(folder, recursive=False)
+    """Every file in the staffing folder and the folders under it: none passed over in silence."""
+    return inbox_files(folder)
