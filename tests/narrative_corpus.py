@@ -55,6 +55,8 @@ BLIND33 = FIXTURES / "narrative_blind33"
 BLIND34 = FIXTURES / "narrative_blind34"
 BLIND35 = FIXTURES / "narrative_blind35"
 BLIND36 = FIXTURES / "narrative_blind36"
+BLIND37 = FIXTURES / "narrative_blind37"
+BLIND38 = FIXTURES / "narrative_blind38"
 # Every labelled set, in the order they were written
 LABELLED_SETS = (
     DEV,
@@ -93,6 +95,8 @@ LABELLED_SETS = (
     BLIND34,
     BLIND35,
     BLIND36,
+    BLIND37,
+    BLIND38,
 )
 
 

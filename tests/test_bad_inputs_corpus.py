@@ -63,6 +63,8 @@ from .fixtures.bad_inputs.corpus_round27 import CITIZEN_IDS_ROUND27, write_corpu
 from .fixtures.bad_inputs.corpus_round28 import CITIZEN_IDS_ROUND28, write_corpus_round28
 from .fixtures.bad_inputs.corpus_round29 import CITIZEN_IDS_ROUND29, write_corpus_round29
 from .fixtures.bad_inputs.corpus_round30 import CITIZEN_IDS_ROUND30, write_corpus_round30
+from .fixtures.bad_inputs.corpus_round31 import CITIZEN_IDS_ROUND31, write_corpus_round31
+from .fixtures.bad_inputs.corpus_round32 import CITIZEN_IDS_ROUND32, write_corpus_round32
 
 CONTRACT = Path(__file__).parent / "fixtures" / "bad_inputs" / "README.md"
 SOURCE_FOLDERS = ("submissions", "dossiers", "staffing", "narrative_reports")
@@ -124,6 +126,9 @@ ROUND28 = write_corpus_round28(Path("corpus-dry-run"), dry=True)
 # Rounds 29 and 30 (`corpus_round29.py`, `corpus_round30.py`): the same, later the same day.
 ROUND29 = write_corpus_round29(Path("corpus-dry-run"), dry=True)
 ROUND30 = write_corpus_round30(Path("corpus-dry-run"), dry=True)
+# Rounds 31 and 32 (`corpus_round31.py`, `corpus_round32.py`): the same, later the same day.
+ROUND31 = write_corpus_round31(Path("corpus-dry-run"), dry=True)
+ROUND32 = write_corpus_round32(Path("corpus-dry-run"), dry=True)
 EXPECTED = (
     ROUND1
     + ROUND2
@@ -155,6 +160,8 @@ EXPECTED = (
     + ROUND28
     + ROUND29
     + ROUND30
+    + ROUND31
+    + ROUND32
 )
 ALL_CITIZEN_IDS = (
     *CITIZEN_IDS,
@@ -187,6 +194,9 @@ ALL_CITIZEN_IDS = (
     *CITIZEN_IDS_ROUND28,
     *CITIZEN_IDS_ROUND29,
     *CITIZEN_IDS_ROUND30,
+    *CITIZEN_IDS_ROUND31,
+    "053131099901",  # round 31's official in the list refused in a report folder
+    *CITIZEN_IDS_ROUND32,
 )
 
 
@@ -240,6 +250,8 @@ def corpus_run(small_sample: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         + write_corpus_round28(sources)
         + write_corpus_round29(sources)
         + write_corpus_round30(sources)
+        + write_corpus_round31(sources)
+        + write_corpus_round32(sources)
     )
     assert [e.path for e in expected] == [e.path for e in EXPECTED]  # the dry run promised the same files
     shas = {
@@ -541,6 +553,8 @@ LATER_ROUNDS = {
     28: (ROUND28, 12),
     29: (ROUND29, 12),
     30: (ROUND30, 12),
+    31: (ROUND31, 12),
+    32: (ROUND32, 12),
 }
 
 
