@@ -467,6 +467,10 @@ def test_a_results_column_names_no_indicator_and_a_fraction_beside_its_rate_is_i
         ("Xã có 19 thôn (gồm 04 thôn của xã Đăk Man cũ, 03 thôn của xã Đăk Choong cũ), 12 tổ công nghệ số "
          "cộng đồng.", "12 tổ", "CDT_TEAMS", "actual", True),
         ("Nửa cuối năm xã mới tiếp nhận 702 hồ sơ.", "702", "DOS_RECEIVED", "other", False),
+        # the officials trained, counted in people after the officials' count: their share is the training's
+        ("Có 24 cán bộ, công chức, 19 người đã qua tập huấn, đạt 79,17%.", "79,17%",
+         "STAFF_BASIC_SKILLS_RATE", "actual", True),
+        ("Tập huấn cho nông dân 200 người được tập huấn, đạt 80%.", "80%", None, "actual", False),
         # `trễ` alone, in a hurried list, is late
         ("Giải quyết xong 139 hs. Trước hạn 120 đúng hạn 18 trễ 1 hs.", "1 hs", "DOS_LATE", "actual", True),
         # a breakdown typed with its labels after the counts and no noun is read, and waits for a person
