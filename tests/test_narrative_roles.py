@@ -488,6 +488,16 @@ def test_what_a_figure_is_depends_on_what_stands_right_before_it(body, printed, 
     assert (figure.indicator_code, figure.role, would_land(figure)) == (code, role, lands)
 
 
+def test_the_share_of_a_part_is_named_with_the_words_of_its_whole():
+    """`Văn bản đi cả năm 1.987, trong đó điện tử 1.979 (99,60%)`: the part's own words (`điện tử`) do not
+    name the documents; the whole before `trong đó` does."""
+    from tests.narrative_corpus import lands
+
+    head = "UBND XÃ SƠN KỲ\nBÁO CÁO\nKết quả chuyển đổi số năm 2025\n"
+    rate = _one("- Văn bản đi cả năm 1.987, trong đó điện tử 1.979 (99,60%).", "99,60%", head=head)
+    assert rate.indicator_code == "DOC_ELECTRONIC_RATE" and lands(rate)
+
+
 def test_an_official_s_id_and_phone_in_a_report_are_never_figures():
     """A report listing its officials with their CCCD and phone (`CCCD: 053030000068; ĐT: 0905303201`):
     neither is a figure (personal data in the warehouse, and a wrong figure besides); an amount written

@@ -1097,6 +1097,15 @@ def _restates_rate_before(figures: list[Figure], i: int) -> bool:
     return share == before.value.quantize(Decimal(1).scaleb(-decimals))
 
 
+_PART_OPENS = re.compile(r"^\W*(?:trong đó|trong số đó|trong số này|trong do)\b", re.IGNORECASE)
+
+
+def _gap(figures: list[Figure], i: int) -> str:
+    """The words between figure `i` and the one before it in the same sentence."""
+    before = figures[i - 1]
+    return figures[i].sentence[before.start + len(before.printed) : figures[i].start]
+
+
 def map_figures(figures: list[Figure], rules: tuple[KeywordRule, ...]) -> list[Figure]:
     """Each figure with its indicator (or None), a confidence and the indicators that tied."""
     kinds = {rule.indicator_code: rule.kind for rule in rules}
@@ -1118,6 +1127,14 @@ def map_figures(figures: list[Figure], rules: tuple[KeywordRule, ...]) -> list[F
                 # `Tài khoản VNeID: … đã kích hoạt 5.118 (86,72%)`: the share of what that figure counts,
                 # named as the catalogue names it when its own words left the subject before a colon
                 attempts.append((f"{name} {figure.own_lead}", False, 0.85))
+            if (
+                i > 1
+                and figures[i - 2].sentence == figure.sentence
+                and _PART_OPENS.search(_gap(figures, i - 1))
+            ):
+                # `Văn bản đi cả năm 1.987, trong đó điện tử 1.979 (99,60%)`: the share of a part, named
+                # with the words of the whole it is a part of
+                attempts.append((f"{used[i - 2]} {previous} {figure.own_lead}", False, 0.85))
         if figure.kind == "rate" and figure.own_lead and figure.own_lead != figure.context:
             attempts.append((figure.own_lead, False, 0.95))
         attempts.append((figure.context, False, 0.95))
