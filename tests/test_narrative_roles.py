@@ -471,6 +471,10 @@ def test_a_results_column_names_no_indicator_and_a_fraction_beside_its_rate_is_i
         ("Có 24 cán bộ, công chức, 19 người đã qua tập huấn, đạt 79,17%.", "79,17%",
          "STAFF_BASIC_SKILLS_RATE", "actual", True),
         ("Tập huấn cho nông dân 200 người được tập huấn, đạt 80%.", "80%", None, "actual", False),
+        # `tỷ lệ trực tuyến` alone is the online share; `9 tháng 2024` is another year's nine months
+        ("Tổng số hồ sơ tiếp nhận 176: trực tuyến 84, trực tiếp 89. Tỷ lệ trực tuyến 47,73%.", "47,73%",
+         "DOS_ONLINE_RATE", "actual", True),
+        ("Tỷ lệ hồ sơ trực tuyến 9 tháng 2024 đạt 41,37%.", "41,37%", "DOS_ONLINE_RATE", "other", False),
         # `trễ` alone, in a hurried list, is late
         ("Giải quyết xong 139 hs. Trước hạn 120 đúng hạn 18 trễ 1 hs.", "1 hs", "DOS_LATE", "actual", True),
         # a breakdown typed with its labels after the counts and no noun is read, and waits for a person

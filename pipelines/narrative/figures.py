@@ -1332,7 +1332,7 @@ def _masked(text: str) -> str:
 
 _PERIOD_MENTION = re.compile(
     r"(?<!\w)(?:(?:quý|quy)\s+(?P<q>iv|i{1,3}|[1-4])(?!\w)(?:\s*(?:/|năm|nam)\s*(?P<qy>20\d\d))?"
-    r"|(?P<m>[69])\s+(?:tháng|thang)(?:\s+(?:đầu|dau)\s+(?:năm|nam))?(?:\s*(?:/|năm|nam)\s*(?P<my>20\d\d))?"
+    r"|(?P<m>[69])\s+(?:tháng|thang)(?:\s+(?:đầu|dau)\s+(?:năm|nam))?(?:\s*(?:/|năm|nam)?\s*(?P<my>20\d\d))?"
     r"|(?P<h>(?:nửa|nua)\s+(?:đầu|cuối|dau|cuoi)\s+(?:năm|nam)|(?:6|sáu|sau)\s+(?:tháng|thang)\s+(?:cuối|cuoi)"
     r"\s+(?:năm|nam))"
     r"|(?:năm|nam)\s+(?P<y>20\d\d)"
