@@ -385,6 +385,24 @@ def test_a_questionnaires_answer_is_read_with_its_question(tmp_path):
     assert len([f for f in figures if f.value == 50]) == 1
 
 
+def test_a_questionnaires_bare_answer_on_the_next_line_is_read_with_its_question(tmp_path):
+    """From the fortieth blind set: the answer is the number alone under the question (`530 hồ sơ.`, `- 187
+    hồ sơ`, `64,34%.`); a line that says more than a number keeps its own words. Left alone: a number with
+    nothing else on its line (`530`) is read as a page number and dropped, as in a PDF's text."""
+    path = tmp_path / "xa-nghia-hanh_quy-1-2025.txt"
+    path.write_text(
+        "UBND XÃ NGHĨA HÀNH\nBÁO CÁO KẾT QUẢ CHUYỂN ĐỔI SỐ QUÝ I NĂM 2025\n\n"
+        "Câu 1. Tổng số hồ sơ TTHC xã tiếp nhận trong Quý I?\n530 hồ sơ.\n\n"
+        "Câu 3. Số hồ sơ tiếp nhận trực tiếp?\n- 187 hồ sơ\n\n"
+        "Câu 5. Tỷ lệ hồ sơ tiếp nhận trực tuyến?\n64,34%.\n\n"
+        "Câu 9. Số hồ sơ tiếp nhận trực tuyến?\nXã đã cấp 12 tài khoản cho cán bộ.\n",
+        encoding="utf-8",
+    )
+    found = {(f.indicator_code, f.value) for f in extract_report(path).figures}
+    assert {("DOS_RECEIVED", 530), ("DOS_IN_PERSON", 187), ("DOS_ONLINE_RATE", Decimal("64.34"))} <= found
+    assert ("DOS_ONLINE", 12) not in found
+
+
 def test_parts_in_brackets_and_other_bodies_figures_do_not_land_as_the_communes(tmp_path):
     """From the fifteenth blind set: the budget's sources in brackets after the budget are its parts (the
     same figure restated more exactly is not: `khoảng 1.200 hồ sơ (số liệu tạm tính là 1.187 hồ sơ)`); the

@@ -108,10 +108,11 @@ def document_figures(blocks: tuple[Block, ...]) -> list[Figure]:
                 sections.read(block)
                 block = outline.read(block)
                 asked = _QUESTION.match(block.text)
-                answer = _ANSWER.match(block.text)
+                answer = _ANSWER.match(block.text) or (_BARE_ANSWER.match(block.text) if question else None)
                 if answer and question:
-                    # `Câu 1. Số hồ sơ tiếp nhận? / Trả lời: Trực tuyến 251; trực tiếp 165`: the answer's
-                    # terse figures are read with the question's words
+                    # `Câu 1. Số hồ sơ tiếp nhận? / Trả lời: Trực tuyến 251; trực tiếp 165`, or the number
+                    # alone on the next line (`530`, `- 187 hồ sơ`, `64,34%.`): the answer's terse figures
+                    # are read with the question's words
                     block = replace(block, text=f"{question}: {block.text[answer.end() :]}")
                 question = _asked(asked.group(1)) if asked else None
                 figures.extend(sections.apply(outline.found(find_figures(block))))
@@ -207,6 +208,11 @@ class _Outline:
 # A questionnaire's question (`Câu 2. Tỷ lệ hồ sơ tiếp nhận trực tuyến? …`) and the answer under it
 _QUESTION = re.compile(r"^\s*(?:câu|cau)\s+\d+[.:)]?\s*(.+?)\?", re.IGNORECASE)
 _ANSWER = re.compile(r"^\s*(?:trả lời|tra loi|tl)\s*[:.\-]\s*", re.IGNORECASE)
+# An answer that is its number alone, perhaps after a dash and with its noun or a note (`530`, `- 187 hồ sơ`,
+# `64,34%.`, `412 (số liệu hệ thống)`): the match is the dash, the rest is read with the question's words
+_BARE_ANSWER = re.compile(
+    r"^\s*(?:[-–+•]\s*)?(?=\d[\d.,]*\s*%?\s*(?:[^\W\d_]+\s*){0,3}(?:\([^)]*\))?\s*[.;]?\s*$)"
+)
 
 
 def _asked(question: str) -> str:
