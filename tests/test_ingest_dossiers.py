@@ -253,6 +253,19 @@ def test_an_export_in_a_folder_under_the_exports_folder_gets_its_outcome_too(tmp
     assert staffing_files(tmp_path / "staffing") == [listed]
 
 
+@pytest.mark.parametrize("returned_first", [False, True])
+def test_the_day_resolved_is_the_finish_and_the_day_the_result_was_collected_is_kept_apart(returned_first):
+    """A portal's export with both `Ngày hoàn thành` and `Ngày trả kết quả`, in either order: the finish is
+    the resolution (a result collected after its due date is no late dossier); the other is an extra."""
+    names = (
+        ["Ngày trả kết quả", "Ngày hoàn thành"] if returned_first else ["Ngày hoàn thành", "Ngày trả kết quả"]
+    )
+    headers = HEADER.replace("Ngày hoàn thành", ",".join(names)).split(",")
+    mapping = map_header(headers, Path("x.csv"))
+    assert headers[mapping.columns["finished_at"]] == "Ngày hoàn thành"
+    assert [h for h, _ in mapping.extras] == ["Ngày trả kết quả"]
+
+
 def test_every_generated_row_lands(small_sample: Path, tmp_path: Path):
     con = duckdb.connect()
     rows_in = 0

@@ -329,6 +329,12 @@ def map_header(headers: list[str], file: Path, header_row: int = 1) -> HeaderMap
                 extras.append((header, index))
             elif not spelled:  # two headers sharing the field's words: decided once all are seen
                 clashes.setdefault(canonical, []).append((header, index))
+            elif _secondary(canonical, headers[first]) and not _secondary(canonical, header):
+                # `Ngày trả kết quả` (collected) before `Ngày hoàn thành` (resolved): the resolution is it
+                extras.append((headers[first].strip(), first))
+                columns[canonical] = index
+            elif _secondary(canonical, header) and not _secondary(canonical, headers[first]):
+                extras.append((header, index))  # the result handed over, after the resolution: kept apart
             else:
                 duplicate = duplicate or _duplicate(file, header_row, headers[first], first, header, index)
             continue
@@ -395,6 +401,16 @@ def _names_an_amount(header: str) -> bool:
 # A header of a number of days or hours (`Thời hạn giải quyết (ngày)`, `(ngày làm việc)`, `Số ngày xử lý`): an
 # older system's time allowed for the procedure, where the template has the due date itself
 _DURATION = re.compile(r"\((?:so )?(?:ngay|ngay lam viec|ngay lv|gio)\)|\bso (?:ngay|gio)\b")
+
+
+# Of two known spellings of one field, the one that is the field only when the other is missing: the day the
+# result was handed over (`Ngày trả kết quả`) beside the day the dossier was resolved (`Ngày hoàn thành`)
+_SECONDARY = {"finished_at": re.compile(r"\btra (?:ket qua|kq)\b")}
+
+
+def _secondary(canonical: str, header: str) -> bool:
+    pattern = _SECONDARY.get(canonical)
+    return bool(pattern and pattern.search(ascii_fold(header_key(header))))
 
 
 def _names_a_duration(header: str) -> bool:
