@@ -475,6 +475,12 @@ def test_a_results_column_names_no_indicator_and_a_fraction_beside_its_rate_is_i
         ("Tổng số hồ sơ tiếp nhận 176: trực tuyến 84, trực tiếp 89. Tỷ lệ trực tuyến 47,73%.", "47,73%",
          "DOS_ONLINE_RATE", "actual", True),
         ("Tỷ lệ hồ sơ trực tuyến 9 tháng 2024 đạt 41,37%.", "41,37%", "DOS_ONLINE_RATE", "other", False),
+        # after `trong đó`, a figure of the whole's own indicator is a part of it; a cancelled dossier
+        # overdue for its additions is no late one
+        ("Đang giải quyết 21 hồ sơ, trong đó 5 hồ sơ chờ bổ sung, 2 hồ sơ tạm dừng.", "5 hồ sơ",
+         "DOS_IN_PROGRESS", "subset", False),
+        ("Đã giải quyết 512 hồ sơ; hủy 3 hồ sơ do quá hạn bổ sung.", "3 hồ sơ", None, "actual",
+         False),
         # `trễ` alone, in a hurried list, is late
         ("Giải quyết xong 139 hs. Trước hạn 120 đúng hạn 18 trễ 1 hs.", "1 hs", "DOS_LATE", "actual", True),
         # a breakdown typed with its labels after the counts and no noun is read, and waits for a person

@@ -1744,7 +1744,7 @@ def judge_figures(
                 review_reason=",".join(reasons),
             )
         )
-    return _parts_before_total(_parts_in_brackets(judged))
+    return _parts_before_total(_parts_in_brackets(_parts_after_breakdown(judged)))
 
 
 def _depth(sentence: str, at: int) -> int:
@@ -1753,6 +1753,42 @@ def _depth(sentence: str, at: int) -> int:
 
 # Words in brackets that give the figure before them again, more exactly: not a part of it
 _RESTATED = re.compile(r"chính xác|tạm tính|số liệu|cụ thể là|đúng là|chinh xac|tam tinh", re.IGNORECASE)
+
+
+_BREAKDOWN_OPENS = re.compile(r"(?<!\w)(?:trong đó|trong số đó|trong do)(?!\w)", re.IGNORECASE)
+
+
+def _parts_after_breakdown(figures: list[Figure]) -> list[Figure]:
+    """After `trong đó`, up to the clause's `;`, a figure of the same indicator as the figure before `trong
+    đó` is a part of it (`đang giải quyết 21 hồ sơ, trong đó 5 hồ sơ chờ công dân bổ sung, 2 hồ sơ tạm
+    dừng`); one of another indicator (`trong đó trực tuyến 300`) stays what it is."""
+    parts, whole = [], None
+    for i, figure in enumerate(figures):
+        before = figures[i - 1] if i else None
+        if before is None or before.sentence != figure.sentence:
+            whole = None
+        else:
+            gap = figure.sentence[before.start + len(before.printed) : figure.start]
+            if ";" in gap:
+                whole = None
+            if _BREAKDOWN_OPENS.search(gap):
+                whole = before
+        if (
+            whole is not None
+            and figure.indicator_code
+            and figure.indicator_code == whole.indicator_code
+            and figure.role == "actual"
+            and whole.role == "actual"
+            and not whole.needs_review  # a whole read for the part's indicator by mistake makes no parts
+            and figure.kind == whole.kind
+            and figure.kind in ("count", "money")
+            and figure.value is not None
+            and whole.value is not None
+            and figure.value < whole.value
+        ):
+            figure = replace(figure, role="subset", role_cue="trong đó", needs_review=False)
+        parts.append(figure)
+    return parts
 
 
 def _parts_in_brackets(figures: list[Figure]) -> list[Figure]:
