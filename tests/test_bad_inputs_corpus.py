@@ -65,6 +65,7 @@ from .fixtures.bad_inputs.corpus_round29 import CITIZEN_IDS_ROUND29, write_corpu
 from .fixtures.bad_inputs.corpus_round30 import CITIZEN_IDS_ROUND30, write_corpus_round30
 from .fixtures.bad_inputs.corpus_round31 import CITIZEN_IDS_ROUND31, write_corpus_round31
 from .fixtures.bad_inputs.corpus_round32 import CITIZEN_IDS_ROUND32, write_corpus_round32
+from .fixtures.bad_inputs.corpus_round33 import CITIZEN_IDS_ROUND33, write_corpus_round33
 
 CONTRACT = Path(__file__).parent / "fixtures" / "bad_inputs" / "README.md"
 SOURCE_FOLDERS = ("submissions", "dossiers", "staffing", "narrative_reports")
@@ -129,6 +130,8 @@ ROUND30 = write_corpus_round30(Path("corpus-dry-run"), dry=True)
 # Rounds 31 and 32 (`corpus_round31.py`, `corpus_round32.py`): the same, later the same day.
 ROUND31 = write_corpus_round31(Path("corpus-dry-run"), dry=True)
 ROUND32 = write_corpus_round32(Path("corpus-dry-run"), dry=True)
+# Round 33 (`corpus_round33.py`): the same, later the same day.
+ROUND33 = write_corpus_round33(Path("corpus-dry-run"), dry=True)
 EXPECTED = (
     ROUND1
     + ROUND2
@@ -162,6 +165,7 @@ EXPECTED = (
     + ROUND30
     + ROUND31
     + ROUND32
+    + ROUND33
 )
 ALL_CITIZEN_IDS = (
     *CITIZEN_IDS,
@@ -197,6 +201,7 @@ ALL_CITIZEN_IDS = (
     *CITIZEN_IDS_ROUND31,
     "053131099901",  # round 31's official in the list refused in a report folder
     *CITIZEN_IDS_ROUND32,
+    *CITIZEN_IDS_ROUND33,
 )
 
 
@@ -252,6 +257,7 @@ def corpus_run(small_sample: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         + write_corpus_round30(sources)
         + write_corpus_round31(sources)
         + write_corpus_round32(sources)
+        + write_corpus_round33(sources)
     )
     assert [e.path for e in expected] == [e.path for e in EXPECTED]  # the dry run promised the same files
     shas = {
@@ -555,6 +561,7 @@ LATER_ROUNDS = {
     30: (ROUND30, 12),
     31: (ROUND31, 12),
     32: (ROUND32, 12),
+    33: (ROUND33, 12),
 }
 
 
