@@ -57,6 +57,8 @@ BLIND35 = FIXTURES / "narrative_blind35"
 BLIND36 = FIXTURES / "narrative_blind36"
 BLIND37 = FIXTURES / "narrative_blind37"
 BLIND38 = FIXTURES / "narrative_blind38"
+BLIND39 = FIXTURES / "narrative_blind39"
+BLIND40 = FIXTURES / "narrative_blind40"
 # Every labelled set, in the order they were written
 LABELLED_SETS = (
     DEV,
@@ -97,6 +99,8 @@ LABELLED_SETS = (
     BLIND36,
     BLIND37,
     BLIND38,
+    BLIND39,
+    BLIND40,
 )
 
 
