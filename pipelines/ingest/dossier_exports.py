@@ -385,8 +385,13 @@ _PERSONAL_WORDS = re.compile(
 )
 
 
+def _folded(header: str) -> str:
+    """A header as the word patterns below compare it: its key without diacritics."""
+    return ascii_fold(header_key(header))
+
+
 def _names_personal_data(header: str) -> bool:
-    return bool(_PERSONAL_WORDS.search(" ".join(re.findall(r"\w+", ascii_fold(header_key(header))))))
+    return bool(_PERSONAL_WORDS.search(" ".join(re.findall(r"\w+", _folded(header)))))
 
 
 # A header of an amount of money (`Phí (đồng)`, `Lệ phí (VNĐ)`, `Số tiền thanh toán`): a portal's column of
@@ -395,7 +400,7 @@ _AMOUNT = re.compile(r"\((?:dong|vnd|d|nghin dong|trieu dong)\)|\b(?:so tien|tha
 
 
 def _names_an_amount(header: str) -> bool:
-    return bool(_AMOUNT.search(ascii_fold(header_key(header))))
+    return bool(_AMOUNT.search(_folded(header)))
 
 
 # A header of a number of days or hours (`Thời hạn giải quyết (ngày)`, `(ngày làm việc)`, `Số ngày xử lý`): an
@@ -410,11 +415,11 @@ _SECONDARY = {"finished_at": re.compile(r"\btra (?:ket qua|kq)\b")}
 
 def _secondary(canonical: str, header: str) -> bool:
     pattern = _SECONDARY.get(canonical)
-    return bool(pattern and pattern.search(ascii_fold(header_key(header))))
+    return bool(pattern and pattern.search(_folded(header)))
 
 
 def _names_a_duration(header: str) -> bool:
-    return bool(_DURATION.search(ascii_fold(header_key(header))))
+    return bool(_DURATION.search(_folded(header)))
 
 
 PERSONAL_NOTE = "personal_columns_left_out"

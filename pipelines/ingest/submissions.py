@@ -558,6 +558,11 @@ def _fill_down(rows: list[list[Cell]], merges: list[tuple[int, int, int]]) -> No
                 row[column] = Cell(top.value, row[column].number_format, top.formula, first)
 
 
+def _code_key(written: str | None) -> str | None:
+    """An indicator code as meant (a zero-width space or full-width letters do not make another code)."""
+    return compat(written).strip().upper() if written else None
+
+
 def _figures_over_indicators(rows: list[list[Cell]], at) -> set[int]:
     """The top rows of number cells merged down over the rows of more than one indicator code: one figure
     for two indicators, which no reading can split (Excel shows it once, between them)."""
@@ -567,7 +572,7 @@ def _figures_over_indicators(rows: list[list[Cell]], at) -> set[int]:
         for column in NUMBER_COLUMNS:
             top = at(row, column).merged_from
             if top is not None:
-                codes.setdefault(top, set()).add(compat(code).strip().upper() if code else None)
+                codes.setdefault(top, set()).add(_code_key(code))
     return {top for top, found in codes.items() if len(found) > 1}
 
 
@@ -951,9 +956,7 @@ class FormParser:
             numbers = [at(row, c) for c in NUMBER_COLUMNS]
             if code_text is None and not any(_holds_a_figure(c) for c in numbers):
                 continue  # a section heading, a signature line or a blank row: no figure to hold back
-            # the code as meant (a zero-width space or full-width letters do not make another code); the
-            # quarantine keeps it as written
-            code = compat(code_text).strip().upper() if code_text else None
+            code = _code_key(code_text)  # the quarantine keeps it as written
             problem = self._row_problem(path, r, code, seen, code_text) or self._named_otherwise(
                 path, r, code, cell_text(at(row, "name").value)
             )

@@ -490,7 +490,7 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
 
 
-def printed_number(match: re.Match) -> str:
+def _number_text(match: re.Match) -> str:
     """The matched figure's text from its first digit."""
     text = match.group(0)
     return text[next((i for i, c in enumerate(text) if c.isdigit()), 0) :]
@@ -505,11 +505,12 @@ def _figure_of(match: re.Match, sentence: str, block: Block) -> Figure | None:
     amount_after_months = _AN_AMOUNT.search(match.group(0)) and (
         _TIME_BEFORE.search(before) or (groups["money"] and _THOUSANDS.search(groups["money"]))
     )
+    number = _number_text(match)
+    if groups["money"] is None and _IDENTIFIER.match(number):
+        return None  # a citizen's ID, a phone number, a tax code: no figure, and personal data besides
     # a number with thousands after a period's word (`lũy kế 9 tháng 1.203 hồ sơ`, `cả năm 1.486`): no day,
     # month or year is written so
-    if groups["money"] is None and _IDENTIFIER.match(printed_number(match)):
-        return None  # a citizen's ID, a phone number, a tax code: no figure, and personal data besides
-    thousands_after_period = _PERIOD_WORD_BEFORE.search(before) and _GROUPED.match(printed_number(match))
+    thousands_after_period = _PERIOD_WORD_BEFORE.search(before) and _GROUPED.match(number)
     if (
         _NOT_BEFORE.search(before) and not amount_after_months and not thousands_after_period
     ) or not_after.search(after):
@@ -1097,7 +1098,8 @@ def _restates_rate_before(figures: list[Figure], i: int) -> bool:
     return share == before.value.quantize(Decimal(1).scaleb(-decimals))
 
 
-_PART_OPENS = re.compile(r"^\W*(?:trong đó|trong số đó|trong số này|trong do)\b", re.IGNORECASE)
+# `trong đó`, `trong số đó`: what follows breaks the figure before it down
+_BREAKDOWN_OPENS = re.compile(r"(?<!\w)(?:trong đó|trong số đó|trong số này|trong do)(?!\w)", re.IGNORECASE)
 
 
 def _gap(figures: list[Figure], i: int) -> str:
@@ -1130,7 +1132,7 @@ def map_figures(figures: list[Figure], rules: tuple[KeywordRule, ...]) -> list[F
             if (
                 i > 1
                 and figures[i - 2].sentence == figure.sentence
-                and _PART_OPENS.search(_gap(figures, i - 1))
+                and _BREAKDOWN_OPENS.search(_gap(figures, i - 1))
             ):
                 # `Văn bản đi cả năm 1.987, trong đó điện tử 1.979 (99,60%)`: the share of a part, named
                 # with the words of the whole it is a part of
@@ -1755,9 +1757,6 @@ def _depth(sentence: str, at: int) -> int:
 _RESTATED = re.compile(r"chính xác|tạm tính|số liệu|cụ thể là|đúng là|chinh xac|tam tinh", re.IGNORECASE)
 
 
-_BREAKDOWN_OPENS = re.compile(r"(?<!\w)(?:trong đó|trong số đó|trong do)(?!\w)", re.IGNORECASE)
-
-
 def _parts_after_breakdown(figures: list[Figure]) -> list[Figure]:
     """After `trong đó`, up to the clause's `;`, a figure of the same indicator as the figure before `trong
     đó` is a part of it (`đang giải quyết 21 hồ sơ, trong đó 5 hồ sơ chờ công dân bổ sung, 2 hồ sơ tạm
@@ -1768,7 +1767,7 @@ def _parts_after_breakdown(figures: list[Figure]) -> list[Figure]:
         if before is None or before.sentence != figure.sentence:
             whole = None
         else:
-            gap = figure.sentence[before.start + len(before.printed) : figure.start]
+            gap = _gap(figures, i)
             if ";" in gap:
                 whole = None
             if _BREAKDOWN_OPENS.search(gap):
